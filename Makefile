@@ -1,0 +1,55 @@
+# OneGrid — the two commands a new user needs are `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 2
+
+.PHONY: demo serve test lint format bench messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade "pip>=24"
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+demo: $(VENV)/.installed
+	$(BIN)/onegrid migrate --no-input -v 0
+	$(BIN)/onegrid collectstatic --no-input -v 0
+	$(BIN)/onegrid demo
+	$(MAKE) --no-print-directory serve
+
+serve: $(VENV)/.installed
+	@echo "OneGrid on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/v1/docs)"
+	$(BIN)/gunicorn onegrid.config.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
+		--threads 4 --access-logfile - --log-level warning
+
+test: $(VENV)/.installed-test
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/bench_locate.py
+	$(BIN)/python benchmarks/bench_intake.py
+
+# Needs GNU gettext (apt-get install gettext); the compiled .mo files are committed.
+messages: $(VENV)/.installed-test
+	cd src/onegrid && ../../$(BIN)/onegrid makemessages -l zh_Hans --no-obsolete
+	cd src/onegrid && ../../$(BIN)/onegrid compilemessages -l zh_Hans
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

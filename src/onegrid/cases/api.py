@@ -1,0 +1,251 @@
+"""The case API: thin — parse, call one service or selector, render."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import FileResponse, HttpRequest
+from ninja import File, Form, Query, Router, Schema, UploadedFile
+
+from onegrid.org.policies import mask_phone
+
+from . import selectors, services, workflow
+from .models import Case, CaseClass
+from .schemas import ActionResultOut, CaseDetailOut, CaseOut, CasePage, local
+
+router = Router(tags=["cases"])
+
+
+class ReportForm(Schema):
+    lon: float
+    lat: float
+    crs: str = "wgs84"
+    class_code: str
+    description: str = ""
+    address: str = ""
+    source: str | None = None
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    idempotency_key: str | None = None
+
+
+@router.post(
+    "/cases",
+    response={201: ActionResultOut, 200: ActionResultOut},
+    summary="Report a problem (idempotent by key)",
+)
+def report(request: HttpRequest, form: Form[ReportForm], photos: File[list[UploadedFile]] = None):
+    """Coordinates are WGS-84 unless `crs` is `gcj02` (Chinese phone maps). Send the same
+    `Idempotency-Key` header (or `idempotency_key` field) on a retry: the first result comes back
+    and nothing is created twice."""
+    outcome = services.report_case(
+        actor=request.user,
+        lon=form.lon,
+        lat=form.lat,
+        crs=form.crs,
+        class_code=form.class_code,
+        description=form.description,
+        address=form.address,
+        photo_files=photos or [],
+        source=form.source,
+        reporter_name=form.reporter_name,
+        reporter_phone=form.reporter_phone,
+        idempotency_key=request.headers.get("Idempotency-Key") or form.idempotency_key,
+    )
+    status = 200 if outcome.replayed else 201
+    return status, {"case": CaseOut.of(outcome.case), "replayed": outcome.replayed}
+
+
+class ListQuery(Schema):
+    state: str | None = None
+    class_code: str | None = None
+    grid: str | None = None
+    street: str | None = None
+    source: str | None = None
+    overdue: bool | None = None
+    open: bool | None = None
+    department: str | None = None
+    reported_from: dt.datetime | None = None
+    reported_to: dt.datetime | None = None
+    q: str | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+@router.get("/cases", response=CasePage, summary="List the cases you may see")
+def list_cases(request: HttpRequest, query: Query[ListQuery]):
+    filters = selectors.CaseFilters(**query.dict(exclude={"limit", "offset"}))
+    cases = selectors.list_cases(request.user, filters)
+    limit = max(1, min(query.limit, 500))
+    offset = max(0, query.offset)
+    return {
+        "count": cases.count(),
+        "items": [CaseOut.of(c) for c in cases[offset : offset + limit]],
+    }
+
+
+@router.get("/cases/{case_id}", response=CaseDetailOut, summary="A case with its history")
+def detail(request: HttpRequest, case_id: str):
+    case = selectors.get_case(request.user, case_id)
+    return _detail(request, case)
+
+
+def _detail(request: HttpRequest, case: Case) -> dict:
+    body = CaseOut.of(case)
+    events = case.events.select_related("actor").prefetch_related("photos").order_by("seq")
+    body["events"] = [
+        {
+            "seq": e.seq,
+            "action": e.action,
+            "action_label": str(workflow.ACTION_LABELS.get(e.action, e.action)),
+            "from_state": e.from_state,
+            "to_state": e.to_state,
+            "actor": str(e.actor)
+            if e.actor and selectors.actor_visible(request.user, case, e)
+            else None,
+            "actor_role": e.actor_role,
+            "at": local(e.at),
+            "reason": e.reason,
+            "data": e.data,
+            "photos": [
+                {
+                    "id": p.id,
+                    "kind": p.kind,
+                    "url": f"/api/v1/photos/{p.id}",
+                    "content_type": p.content_type,
+                }
+                for p in e.photos.all()
+            ],
+        }
+        for e in events
+    ]
+    body["tasks"] = [
+        {
+            "id": t.id,
+            "department": t.department.code,
+            "department_name": t.department.name,
+            "role": t.role,
+            "state": t.state,
+            "dispatched_at": local(t.dispatched_at),
+            "due_at": local(t.due_at),
+            "signed_at": local(t.signed_at),
+            "fed_back_at": local(t.fed_back_at),
+            "overdue": t.overdue,
+            "escalation_level": t.escalation_level,
+        }
+        for t in case.tasks.select_related("department")
+    ]
+    body["actions"] = selectors.allowed_actions(request.user, case)
+    body["reporters"] = (
+        [
+            {
+                "name": r.reporter_name or (str(r.reporter) if r.reporter else ""),
+                "phone": mask_phone(r.reporter_phone or (r.reporter.phone if r.reporter else "")),
+            }
+            for r in case.reporters.select_related("reporter")
+        ]
+        if selectors.reporter_visible(request.user, case)
+        else None
+    )
+    return body
+
+
+class ActionForm(Schema):
+    reason: str = ""
+    department: str | None = None
+    co_departments: str | None = None
+    hours: int | None = None
+    result: str | None = None
+    satisfaction: str | None = None
+    target: str | None = None
+    task: str | None = None
+    idempotency_key: str | None = None
+
+
+@router.post(
+    "/cases/{case_id}/actions/{action}",
+    response=ActionResultOut,
+    summary="Take a workflow action (see the workflow table)",
+)
+def act(
+    request: HttpRequest,
+    case_id: str,
+    action: str,
+    form: Form[ActionForm],
+    photos: File[list[UploadedFile]] = None,
+):
+    params = form.dict(exclude={"reason", "idempotency_key"})
+    if params.get("co_departments"):
+        params["co_departments"] = [
+            c.strip() for c in params["co_departments"].split(",") if c.strip()
+        ]
+    outcome = services.perform_action(
+        actor=request.user,
+        case_id=case_id,
+        action=action,
+        reason=form.reason,
+        params=params,
+        photo_files=photos or [],
+        idempotency_key=request.headers.get("Idempotency-Key") or form.idempotency_key,
+    )
+    return {"case": CaseOut.of(outcome.case), "replayed": outcome.replayed}
+
+
+@router.get("/photos/{photo_id}", summary="A case photo (only for those who may see the case)")
+def photo(request: HttpRequest, photo_id: str):
+    found = selectors.get_photo(request.user, photo_id)
+    response = FileResponse(found.file.open("rb"), content_type=found.content_type)
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+class CatalogueClassOut(Schema):
+    code: str
+    name: str
+    name_en: str
+    major_code: str
+    major_name: str
+    time_limit: int
+    time_unit: str
+    urgency: str
+    default_department: str | None
+    minor_self_closable: bool
+
+
+@router.get("/catalogue", response=list[CatalogueClassOut], summary="The active class catalogue")
+def catalogue(request: HttpRequest):
+    classes = CaseClass.objects.filter(active=True).select_related("major", "default_department")
+    return [
+        {
+            "code": c.code,
+            "name": c.name,
+            "name_en": c.name_en,
+            "major_code": c.major.code,
+            "major_name": c.major.name,
+            "time_limit": c.time_limit,
+            "time_unit": c.time_unit,
+            "urgency": c.urgency,
+            "default_department": c.default_department.code if c.default_department else None,
+            "minor_self_closable": c.minor_self_closable,
+        }
+        for c in classes
+    ]
+
+
+@router.get("/workflow", summary="The workflow table: states, actions and who may take them")
+def workflow_table(request: HttpRequest):
+    return [
+        {
+            "number": t.number,
+            "action": t.action,
+            "label": str(t.label),
+            "from": sorted(s for s in t.sources if s),
+            "to": t.target,
+            "roles": sorted(t.roles),
+            "reason_required": t.reason_required,
+            "photo_kind": t.photo_kind,
+            "photo_required": t.photo_required,
+            "params": list(t.params),
+        }
+        for t in workflow.TABLE
+    ]

@@ -1,0 +1,533 @@
+"""The class catalogue as a spreadsheet: the default catalogue, import and export.
+
+A catalogue file has one row per minor class; the major class is repeated on every row, so the
+file can be sorted and filtered in Excel without losing anything. Columns (see COLUMNS):
+
+    major_code, major_name, major_name_en, code, name, name_en, time_limit, time_unit, urgency,
+    default_department, route_to_street_police, minor_self_closable, filing_criteria,
+    closing_criteria, active
+
+Only the first six of those listed in REQUIRED must be present; unknown columns are ignored, so a
+hotline (12345) catalogue or a neighbouring city's catalogue imports as long as it uses these
+headers. Import is all-or-nothing: every row is checked before anything is written, and the
+error names the spreadsheet row (the header is row 1) and the column. Rows are upserted by
+class code; classes that are missing from the file are left as they are (deactivate them with
+active=false rather than by omission, so cases that use them keep their class).
+
+The default catalogue (data/default_catalogue.csv) merges city management with comprehensive
+governance (DOMAIN.md §4). In major class A, events keep the national standard's event codes
+(A0101 私搭乱建, A0102 暴露垃圾, …) and components (部件) take an "AC" prefix (AC0101 井盖缺失破损),
+because the standard numbers components and events from 01 alike and a code must be unique.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from onegrid.core.errors import InvalidInput
+from onegrid.org.departments import ensure_default_departments
+from onegrid.org.models import Department
+
+from .models import CaseClass, MajorClass
+
+DEFAULT_CATALOGUE_PATH = Path(__file__).resolve().parent / "data" / "default_catalogue.csv"
+
+COLUMNS = (
+    "major_code",
+    "major_name",
+    "major_name_en",
+    "code",
+    "name",
+    "name_en",
+    "time_limit",
+    "time_unit",
+    "urgency",
+    "default_department",
+    "route_to_street_police",
+    "minor_self_closable",
+    "filing_criteria",
+    "closing_criteria",
+    "active",
+)
+REQUIRED = ("major_code", "major_name", "code", "name", "time_limit", "time_unit")
+FORMATS = ("csv", "xlsx")
+
+# Spreadsheets written by hand use these spellings; export always writes the canonical value.
+_UNITS = {
+    "hours": "hours",
+    "hour": "hours",
+    "h": "hours",
+    "小时": "hours",
+    "工作小时": "hours",
+    "days": "days",
+    "day": "days",
+    "d": "days",
+    "天": "days",
+    "工作日": "days",
+}
+_URGENCIES = {
+    "red": "red",
+    "红": "red",
+    "紧急": "red",
+    "yellow": "yellow",
+    "黄": "yellow",
+    "优先": "yellow",
+    "blue": "blue",
+    "蓝": "blue",
+    "一般": "blue",
+}
+_TRUE = {"true", "1", "yes", "y", "是"}
+_FALSE = {"false", "0", "no", "n", "否"}
+_MAX_LENGTH = {
+    "major_code": MajorClass._meta.get_field("code").max_length,
+    "major_name": MajorClass._meta.get_field("name").max_length,
+    "major_name_en": MajorClass._meta.get_field("name_en").max_length,
+    "code": CaseClass._meta.get_field("code").max_length,
+    "name": CaseClass._meta.get_field("name").max_length,
+    "name_en": CaseClass._meta.get_field("name_en").max_length,
+}
+# The fields of CaseClass an import sets, in the order they are compared.
+_CLASS_FIELDS = (
+    "name",
+    "name_en",
+    "filing_criteria",
+    "closing_criteria",
+    "time_limit",
+    "time_unit",
+    "default_department_id",
+    "route_to_street_police",
+    "urgency",
+    "minor_self_closable",
+    "active",
+)
+# Far beyond any real limit (about 48 working years of hours) but safe for every database.
+_MAX_LIMIT = 100_000
+# How many problems one error message lists before summing up the rest.
+_MAX_LISTED = 20
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, with dry_run, would do)."""
+
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    majors_created: int = 0
+    majors_updated: int = 0
+    dry_run: bool = False
+    created_codes: list[str] = field(default_factory=list)
+    updated_codes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Problem:
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return _("Row %(row)d, column %(column)s: %(problem)s") % {
+            "row": self.row,
+            "column": self.column,
+            "problem": self.message,
+        }
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def _read_bytes(fileobj) -> bytes | str:
+    if isinstance(fileobj, bytes | str):
+        return fileobj
+    return fileobj.read()
+
+
+def _decode(data: bytes | str) -> str:
+    if isinstance(data, str):
+        return data.removeprefix("\ufeff")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    # Excel on Chinese Windows saves "CSV (comma delimited)" in the ANSI code page (GBK).
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise InvalidInput(_("The file is neither UTF-8 nor GB18030 text."), field="file") from None
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _table_from_csv(data: bytes | str) -> list[list[str]]:
+    text = _decode(data)
+    try:
+        return [list(r) for r in csv.reader(io.StringIO(text, newline=""))]
+    except csv.Error as exc:
+        raise InvalidInput(
+            _("The file is not valid CSV: %(error)s") % {"error": exc}, field="file"
+        ) from None
+
+
+def _table_from_xlsx(data: bytes | str) -> list[list[str]]:
+    import openpyxl
+
+    if isinstance(data, str):
+        raise InvalidInput(_("The file is not a readable XLSX workbook."), field="file")
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises zip, XML and key errors alike for a broken file
+        raise InvalidInput(_("The file is not a readable XLSX workbook."), field="file") from None
+    try:
+        sheet = workbook.worksheets[0]
+        return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def _records(table: list[list[str]]) -> list[tuple[int, dict[str, str]]]:
+    """(spreadsheet row number, {column: stripped text}) for each non-blank data row."""
+    if not table or not any(c.strip() for c in table[0]):
+        raise InvalidInput(_("Row 1: the file has no header row."), field="file")
+    header = [c.strip().removeprefix("\ufeff").lower() for c in table[0]]
+    for column in REQUIRED:
+        if column not in header:
+            raise InvalidInput(
+                _('Row 1: the file has no "%(column)s" column.') % {"column": column},
+                field=column,
+            )
+    positions = {name: i for i, name in reversed(list(enumerate(header))) if name in COLUMNS}
+    records = []
+    for number, raw in enumerate(table[1:], start=2):
+        if not any(c.strip() for c in raw):
+            continue
+        values = {name: (raw[i].strip() if i < len(raw) else "") for name, i in positions.items()}
+        records.append((number, values))
+    return records
+
+
+# --- checking ---------------------------------------------------------------------------------
+
+
+def _flag(value: str, default: bool, row: int, column: str, problems: list[_Problem]) -> bool:
+    if not value:
+        return default
+    lowered = value.lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    problems.append(
+        _Problem(row, column, _('expected true or false, not "%(value)s"') % {"value": value})
+    )
+    return default
+
+
+def _check(records, departments: dict[str, Department]) -> tuple[list[dict], list[_Problem]]:
+    problems: list[_Problem] = []
+    cleaned: list[dict] = []
+    first_row_of_code: dict[str, int] = {}
+    majors: dict[str, tuple[int, str, str]] = {}
+    for row, v in records:
+
+        def problem(column: str, message: str, row: int = row) -> None:
+            problems.append(_Problem(row, column, message))
+
+        for column in REQUIRED:
+            if not v.get(column):
+                problem(column, _("a value is required"))
+        for column, limit in _MAX_LENGTH.items():
+            if len(v.get(column, "")) > limit:
+                problem(column, _("at most %(limit)d characters") % {"limit": limit})
+
+        code = v.get("code", "")
+        if code:
+            if code in first_row_of_code:
+                problem(
+                    "code",
+                    _('code "%(code)s" already appears in row %(first)d')
+                    % {"code": code, "first": first_row_of_code[code]},
+                )
+            else:
+                first_row_of_code[code] = row
+
+        major_code = v.get("major_code", "")
+        major = (v.get("major_name", ""), v.get("major_name_en", ""))
+        if major_code in majors and majors[major_code][1:] != major:
+            problem(
+                "major_name",
+                _('major class "%(code)s" is named differently in row %(first)d')
+                % {"code": major_code, "first": majors[major_code][0]},
+            )
+        elif major_code:
+            majors.setdefault(major_code, (row, *major))
+
+        limit_text = v.get("time_limit", "")
+        time_limit = None
+        if limit_text:
+            try:
+                time_limit = int(limit_text)
+            except ValueError:
+                time_limit = None
+            if time_limit is None or not 0 < time_limit <= _MAX_LIMIT:
+                problem(
+                    "time_limit",
+                    _('the time limit must be a whole number from 1 to %(max)d, not "%(value)s"')
+                    % {"max": _MAX_LIMIT, "value": limit_text},
+                )
+
+        unit_text = v.get("time_unit", "")
+        unit = _UNITS.get(unit_text.lower())
+        if unit_text and unit is None:
+            problem(
+                "time_unit",
+                _('the time unit must be "hours" or "days", not "%(value)s"')
+                % {"value": unit_text},
+            )
+
+        urgency_text = v.get("urgency", "")
+        urgency = _URGENCIES.get(urgency_text.lower()) if urgency_text else "blue"
+        if urgency is None:
+            problem(
+                "urgency",
+                _('the urgency must be "red", "yellow" or "blue", not "%(value)s"')
+                % {"value": urgency_text},
+            )
+
+        dept_code = v.get("default_department", "")
+        department = departments.get(dept_code) if dept_code else None
+        if dept_code and department is None:
+            problem(
+                "default_department",
+                _('unknown department code "%(value)s"') % {"value": dept_code},
+            )
+
+        cleaned.append(
+            {
+                "row": row,
+                "major_code": major_code,
+                "major_name": major[0],
+                "major_name_en": major[1],
+                "code": code,
+                "name": v.get("name", ""),
+                "name_en": v.get("name_en", ""),
+                "filing_criteria": v.get("filing_criteria", ""),
+                "closing_criteria": v.get("closing_criteria", ""),
+                "time_limit": time_limit,
+                "time_unit": unit,
+                "default_department_id": department.pk if department else None,
+                "route_to_street_police": _flag(
+                    v.get("route_to_street_police", ""),
+                    False,
+                    row,
+                    "route_to_street_police",
+                    problems,
+                ),
+                "urgency": urgency,
+                "minor_self_closable": _flag(
+                    v.get("minor_self_closable", ""), False, row, "minor_self_closable", problems
+                ),
+                "active": _flag(v.get("active", ""), True, row, "active", problems),
+            }
+        )
+    return cleaned, problems
+
+
+def _raise_problems(problems: list[_Problem]) -> None:
+    problems.sort(key=lambda p: (p.row, COLUMNS.index(p.column) if p.column in COLUMNS else 99))
+    lines = [str(p) for p in problems[:_MAX_LISTED]]
+    rest = len(problems) - _MAX_LISTED
+    if rest > 0:
+        lines.append(
+            ngettext("and %(count)d more problem", "and %(count)d more problems", rest)
+            % {"count": rest}
+        )
+    error = InvalidInput("\n".join(lines), field=problems[0].column)
+    # Kept on the exception so an upload page can mark every bad cell, not just the first.
+    error.problems = [(p.row, p.column, p.message) for p in problems]
+    error.row = problems[0].row
+    raise error
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def _apply(cleaned: list[dict], *, dry_run: bool, update_existing: bool = True) -> ImportReport:
+    report = ImportReport(rows=len(cleaned), dry_run=dry_run)
+    existing_majors = MajorClass.objects.in_bulk(field_name="code")
+    existing = CaseClass.objects.in_bulk(field_name="code")
+    with transaction.atomic():
+        majors: dict[str, MajorClass] = {}
+        for item in cleaned:
+            code = item["major_code"]
+            if code in majors:
+                continue
+            major = existing_majors.get(code)
+            if major is None:
+                major = MajorClass(
+                    code=code, name=item["major_name"], name_en=item["major_name_en"]
+                )
+                report.majors_created += 1
+                if not dry_run:
+                    major.save()
+            elif update_existing and (major.name, major.name_en) != (
+                item["major_name"],
+                item["major_name_en"],
+            ):
+                major.name, major.name_en = item["major_name"], item["major_name_en"]
+                report.majors_updated += 1
+                if not dry_run:
+                    major.save(update_fields=["name", "name_en"])
+            majors[code] = major
+
+        for item in cleaned:
+            values = {f: item[f] for f in _CLASS_FIELDS}
+            current = existing.get(item["code"])
+            if current is None:
+                report.created += 1
+                report.created_codes.append(item["code"])
+                if not dry_run:
+                    CaseClass.objects.create(
+                        code=item["code"], major=majors[item["major_code"]], **values
+                    )
+                continue
+            changed = [f for f, value in values.items() if getattr(current, f) != value]
+            if current.major_id != majors[item["major_code"]].pk:
+                changed.append("major")
+            if not changed or not update_existing:
+                report.unchanged += 1
+                continue
+            report.updated += 1
+            report.updated_codes.append(item["code"])
+            if not dry_run:
+                for f, value in values.items():
+                    setattr(current, f, value)
+                current.major = majors[item["major_code"]]
+                current.save()
+    return report
+
+
+# --- public API -------------------------------------------------------------------------------
+
+
+def import_catalogue(
+    fileobj, fmt: str, *, dry_run: bool = False, update_existing: bool = True
+) -> ImportReport:
+    """Check every row of a catalogue file, then upsert its classes by code in one transaction.
+
+    ``fileobj`` is a binary (or, for CSV, text) file object, or the file's bytes. Raises
+    InvalidInput naming the row and column of the first problem (all problems are listed in the
+    message and on ``error.problems``) and changes nothing. With ``dry_run`` nothing is written
+    and the report says what would have happened. With ``update_existing=False`` classes that
+    already exist are left alone (used to top up the default catalogue without undoing edits).
+    """
+    if fmt not in FORMATS:
+        raise InvalidInput(_('The format must be "csv" or "xlsx".'), field="fmt")
+    data = _read_bytes(fileobj)
+    table = _table_from_csv(data) if fmt == "csv" else _table_from_xlsx(data)
+    records = _records(table)
+    if not records:
+        raise InvalidInput(_("The file has no classes."), field="file")
+    departments = Department.objects.in_bulk(field_name="code")
+    cleaned, problems = _check(records, departments)
+    if problems:
+        _raise_problems(problems)
+    return _apply(cleaned, dry_run=dry_run, update_existing=update_existing)
+
+
+def load_default_catalogue(*, update_existing: bool = False) -> ImportReport:
+    """Create the default departments and the default catalogue's missing classes.
+
+    Idempotent. Classes that already exist keep any edits made since, unless
+    ``update_existing`` is set, which resets them to the defaults. Police stations are not
+    created here (they need the streets): see org.departments.ensure_default_departments.
+    """
+    ensure_default_departments(())
+    with DEFAULT_CATALOGUE_PATH.open("rb") as f:
+        return import_catalogue(f, "csv", update_existing=update_existing)
+
+
+def catalogue_rows() -> list[list]:
+    """The catalogue as rows of COLUMNS values (time_limit as int, flags as "true"/"false")."""
+    classes = CaseClass.objects.select_related("major", "default_department").order_by("code")
+    rows = []
+    for c in classes:
+        rows.append(
+            [
+                c.major.code,
+                c.major.name,
+                c.major.name_en,
+                c.code,
+                c.name,
+                c.name_en,
+                c.time_limit,
+                c.time_unit,
+                c.urgency,
+                c.default_department.code if c.default_department else "",
+                _bool_text(c.route_to_street_police),
+                _bool_text(c.minor_self_closable),
+                c.filing_criteria,
+                c.closing_criteria,
+                _bool_text(c.active),
+            ]
+        )
+    return rows
+
+
+def _bool_text(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def export_catalogue(fmt: str) -> bytes:
+    """The whole catalogue as a file that import_catalogue reads back to the same catalogue.
+
+    CSV is UTF-8 with a byte-order mark, because Excel only recognises UTF-8 (and so shows
+    Chinese correctly) when the mark is there.
+    """
+    if fmt not in FORMATS:
+        raise InvalidInput(_('The format must be "csv" or "xlsx".'), field="fmt")
+    rows = catalogue_rows()
+    if fmt == "csv":
+        out = io.StringIO(newline="")
+        writer = csv.writer(out)
+        writer.writerow(COLUMNS)
+        writer.writerows(rows)
+        return out.getvalue().encode("utf-8-sig")
+    return _xlsx_bytes(rows)
+
+
+def _xlsx_bytes(rows: list[list]) -> bytes:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "catalogue"
+    for r, values in enumerate([list(COLUMNS), *rows], start=1):
+        for c, value in enumerate(values, start=1):
+            cell = sheet.cell(row=r, column=c, value=value)
+            if isinstance(value, str) and value.startswith("="):
+                # openpyxl would store this as a formula; the catalogue holds text only.
+                cell.data_type = "s"
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

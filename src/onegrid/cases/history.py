@@ -1,0 +1,49 @@
+"""Append-only case history: every change to a case is one event, numbered within the case."""
+
+from __future__ import annotations
+
+from django.db.models import Max
+
+from .models import Case, CaseEvent
+
+
+def append_event(
+    *,
+    case: Case,
+    action: str,
+    from_state: str,
+    to_state: str,
+    actor,
+    actor_role: str,
+    at,
+    task=None,
+    reason: str = "",
+    data: dict | None = None,
+) -> CaseEvent:
+    # The caller holds the case's row lock, so the next number cannot be taken concurrently.
+    last = CaseEvent.objects.filter(case=case).aggregate(m=Max("seq"))["m"] or 0
+    return CaseEvent.objects.create(
+        case=case,
+        seq=last + 1,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        actor=actor,
+        actor_role=actor_role,
+        task=task,
+        at=at,
+        reason=reason,
+        data=data or {},
+    )
+
+
+def replay_states(events) -> list[str]:
+    """The states a case passed through, as its history tells it; raises if the chain breaks."""
+    states: list[str] = []
+    current = ""
+    for event in events:
+        if event.from_state != current:
+            raise ValueError(f"event {event.seq} starts from {event.from_state!r}, not {current!r}")
+        current = event.to_state
+        states.append(current)
+    return states

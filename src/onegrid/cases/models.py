@@ -1,0 +1,280 @@
+"""The case and what hangs off it. No workflow here: states change only in services.py."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from onegrid.core.ids import uuid7
+from onegrid.org.models import Department
+from onegrid.territory.models import AdminUnit, Grid
+
+
+class MajorClass(models.Model):
+    """Top level of the catalogue (A 城市管理, B 生态环境, …)."""
+
+    code = models.CharField(_("code"), max_length=10, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class CaseClass(models.Model):
+    """A minor class: what the catalogue says about one kind of problem."""
+
+    class Unit(models.TextChoices):
+        WORKING_HOURS = "hours", _("working hours")
+        WORKING_DAYS = "days", _("working days")
+
+    class Urgency(models.TextChoices):
+        RED = "red", _("Urgent")
+        YELLOW = "yellow", _("Priority")
+        BLUE = "blue", _("General")
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    major = models.ForeignKey(MajorClass, on_delete=models.PROTECT, related_name="classes")
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    filing_criteria = models.TextField(_("filing criteria"), blank=True)
+    closing_criteria = models.TextField(_("closing criteria"), blank=True)
+    time_limit = models.PositiveIntegerField(_("time limit"))
+    time_unit = models.CharField(_("time unit"), max_length=5, choices=Unit.choices)
+    default_department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # Police classes go to the police station of the case's street instead of one department.
+    route_to_street_police = models.BooleanField(default=False)
+    urgency = models.CharField(
+        _("urgency"), max_length=6, choices=Urgency.choices, default=Urgency.BLUE
+    )
+    minor_self_closable = models.BooleanField(_("may be self-closed on the spot"), default=False)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Source(models.TextChoices):
+    GRID_WORKER = "grid_worker", _("Grid worker")
+    TEAM = "team", _("Grid team member")
+    RESIDENT = "resident", _("Resident")
+    HOTLINE = "hotline", _("12345 hotline")
+    SENSOR = "sensor", _("Camera/IoT")
+    IMPORT = "import", _("Import")
+
+
+PROACTIVE_SOURCES = {Source.GRID_WORKER, Source.TEAM, Source.SENSOR}
+
+
+class Case(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    number = models.CharField(_("case number"), max_length=32, unique=True)
+    state = models.CharField(_("state"), max_length=24, db_index=True)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    case_class = models.ForeignKey(CaseClass, on_delete=models.PROTECT, related_name="cases")
+    description = models.TextField(_("description"), blank=True)
+    lon = models.FloatField(_("longitude (WGS-84)"))
+    lat = models.FloatField(_("latitude (WGS-84)"))
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="cases")
+    community = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="+")
+    street = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="+")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reported_cases",
+    )
+    reporter_name = models.CharField(_("reporter name"), max_length=100, blank=True)
+    reporter_phone = models.CharField(_("reporter phone"), max_length=20, blank=True)
+    urgency = models.CharField(_("urgency"), max_length=6, choices=CaseClass.Urgency.choices)
+
+    reported_at = models.DateTimeField(_("reported at"), db_index=True)
+    registered_at = models.DateTimeField(null=True, blank=True)
+    dispatch_due_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    # The disposal deadline of the lead task; moves only by an approved extension.
+    due_at = models.DateTimeField(_("deadline"), null=True, blank=True, db_index=True)
+    fed_back_at = models.DateTimeField(null=True, blank=True)
+    check_due_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    closed_on_time = models.BooleanField(null=True)
+    overdue = models.BooleanField(default=False)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    rework_count = models.PositiveSmallIntegerField(default=0)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_cases"
+    )
+    satisfaction = models.CharField(max_length=20, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-reported_at"]
+        indexes = [
+            models.Index(fields=["street", "state"]),
+            models.Index(fields=["grid", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Task(models.Model):
+    """One department's share of a case (lead or co-department), with its own clock."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("Lead department")
+        CO = "co", _("Co-department")
+
+    class State(models.TextChoices):
+        DISPATCHED = "dispatched", _("Dispatched")
+        IN_PROGRESS = "in_progress", _("In progress")
+        EXTENSION_REQUESTED = "extension_requested", _("Extension requested")
+        FED_BACK = "fed_back", _("Fed back")
+        RETURNED = "returned", _("Returned")
+        CANCELLED = "cancelled", _("Cancelled")
+        DONE = "done", _("Done")
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="tasks")
+    role = models.CharField(max_length=4, choices=Role.choices)
+    state = models.CharField(max_length=20, choices=State.choices, db_index=True)
+    dispatched_at = models.DateTimeField()
+    signed_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(db_index=True)
+    fed_back_at = models.DateTimeField(null=True, blank=True)
+    extension_hours = models.PositiveIntegerField(null=True, blank=True)
+    extension_reason = models.TextField(blank=True)
+    overdue = models.BooleanField(default=False)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    # Set when the command centre arbitrated a disputed case: the department may not return it.
+    arbitrated = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["role", "dispatched_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} · {self.department_id} · {self.role}"
+
+
+class Photo(models.Model):
+    class Kind(models.TextChoices):
+        BEFORE = "before", _("Before")
+        AFTER = "after", _("After")
+        CHECK = "check", _("On-site check")
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="photos")
+    event = models.ForeignKey(
+        "CaseEvent", null=True, on_delete=models.CASCADE, related_name="photos"
+    )
+    kind = models.CharField(max_length=6, choices=Kind.choices)
+    file = models.FileField(upload_to="photos/%Y/%m/")
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.kind} photo {self.sha256[:12]}"
+
+
+class CaseEvent(models.Model):
+    """One append-only line of a case's history; measures are computed from these."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveIntegerField()
+    action = models.CharField(max_length=32)
+    from_state = models.CharField(max_length=24, blank=True)
+    to_state = models.CharField(max_length=24)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_role = models.CharField(max_length=20, blank=True)
+    task = models.ForeignKey(
+        Task, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    at = models.DateTimeField(db_index=True)
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["case", "seq"]
+        constraints = [models.UniqueConstraint(fields=["case", "seq"], name="case_event_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} #{self.seq} {self.action}"
+
+
+class CaseReporter(models.Model):
+    """Everyone who reported a case, including reporters of duplicates merged into it."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reporters")
+    from_case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reporter_name = models.CharField(max_length=100, blank=True)
+    reporter_phone = models.CharField(max_length=20, blank=True)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"reporter of {self.case_id}"
+
+
+class Escalation(models.Model):
+    """One escalation step of one task; the unique key makes the tick escalate exactly once."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="escalations")
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="escalations")
+    level = models.PositiveSmallIntegerField()
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["task", "level"], name="one_escalation_per_step")
+        ]
+
+    def __str__(self) -> str:
+        return f"task {self.task_id} level {self.level}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first result of a client-keyed request, replayed for retries and offline sync."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+    request_hash = models.CharField(max_length=64)
+    case = models.ForeignKey(Case, null=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"
+
+
+class CaseCounter(models.Model):
+    """Per-day serial for human-readable case numbers (120113-20261128-00042)."""
+
+    day = models.CharField(max_length=8, unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"

@@ -1,0 +1,380 @@
+"""Guards and effects named by the workflow table.
+
+A guard raises a translated error when an action may not happen to this case now; an effect
+changes the case's and its tasks' fields (never the state, which the engine sets from the table)
+and may ask for follow-up system actions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from onegrid.core.errors import Conflict, InvalidInput, NotFound
+from onegrid.org.models import Department, User
+
+from . import calendar
+from .models import PROACTIVE_SOURCES, Case, CaseReporter, Source, Task
+
+LIVE_TASK_STATES = {
+    Task.State.DISPATCHED,
+    Task.State.IN_PROGRESS,
+    Task.State.EXTENSION_REQUESTED,
+    Task.State.FED_BACK,
+}
+SATISFACTION = ("satisfied", "basically_satisfied", "unsatisfied")
+VERIFICATION_RESULTS = ("confirmed", "not_found")
+MAX_EXTENSION_HOURS = 30 * 8
+
+
+@dataclass
+class ActionContext:
+    case: Case
+    action: str
+    actor: User | None
+    actor_roles: set[str]
+    now: Any
+    reason: str = ""
+    params: dict = field(default_factory=dict)
+    task: Task | None = None
+    photos: list = field(default_factory=list)  # validated uploads, not yet stored
+    event_data: dict = field(default_factory=dict)
+    follow_ups: list[tuple[str, dict]] = field(default_factory=list)
+    target: str | None = None  # set by an effect when the table leaves the next state open
+    side_events: list[tuple[Case, str, dict]] = field(default_factory=list)
+
+
+def live_tasks(case: Case) -> list[Task]:
+    return [t for t in case.tasks.all() if t.state in LIVE_TASK_STATES]
+
+
+# --- guards ---
+
+
+def may_self_close(ctx: ActionContext) -> None:
+    if ctx.case.source not in PROACTIVE_SOURCES:
+        raise InvalidInput(
+            _("Only problems the grid team found itself can be self-closed."), field="action"
+        )
+    if not ctx.case.case_class.minor_self_closable:
+        raise InvalidInput(
+            _("Class %(code)s is not a minor problem that may be fixed on the spot.")
+            % {"code": ctx.case.case_class.code},
+            field="case_class",
+        )
+
+
+def needs_verification(ctx: ActionContext) -> None:
+    if ctx.case.source in PROACTIVE_SOURCES:
+        raise InvalidInput(
+            _("Reports by the grid team need no on-site verification."), field="action"
+        )
+
+
+def valid_verification(ctx: ActionContext) -> None:
+    result = ctx.params.get("result")
+    if result not in VERIFICATION_RESULTS:
+        raise InvalidInput(
+            _("Say whether the problem was confirmed or not found on site."), field="result"
+        )
+    ctx.event_data["result"] = result
+
+
+def _last_verification(case: Case) -> str | None:
+    event = case.events.filter(action="verify").order_by("-seq").first()
+    return event.data.get("result") if event else None
+
+
+def verified_if_needed(ctx: ActionContext) -> None:
+    if ctx.case.source in (Source.RESIDENT, Source.HOTLINE):
+        result = _last_verification(ctx.case)
+        if result is None:
+            raise InvalidInput(
+                _("Resident and hotline reports must be verified on site before registration."),
+                field="action",
+            )
+        if result != "confirmed":
+            raise InvalidInput(
+                _("The problem was not found on site: reject the report instead."), field="action"
+            )
+
+
+def was_returned(ctx: ActionContext) -> None:
+    if not ctx.case.events.filter(action="return", data__lead=True).exists():
+        raise InvalidInput(
+            _("Only a case a department has returned goes to arbitration."), field="action"
+        )
+
+
+def not_arbitrated(ctx: ActionContext) -> None:
+    if ctx.task.arbitrated:
+        raise InvalidInput(
+            _("The command centre has arbitrated this case: it cannot be returned."), field="action"
+        )
+
+
+def valid_extension(ctx: ActionContext) -> None:
+    try:
+        hours = int(ctx.params.get("hours"))
+    except (TypeError, ValueError):
+        raise InvalidInput(_("Give the extension in whole working hours."), field="hours") from None
+    if not 1 <= hours <= MAX_EXTENSION_HOURS:
+        raise InvalidInput(
+            _("An extension is between 1 and %(max)d working hours.")
+            % {"max": MAX_EXTENSION_HOURS},
+            field="hours",
+        )
+    ctx.params["hours"] = hours
+
+
+def extension_pending(ctx: ActionContext) -> None:
+    pending = [t for t in ctx.case.tasks.all() if t.state == Task.State.EXTENSION_REQUESTED]
+    wanted = ctx.params.get("task")
+    if wanted:
+        pending = [t for t in pending if str(t.id) == str(wanted)]
+    if not pending:
+        raise InvalidInput(_("No extension request is waiting on this case."), field="task")
+    ctx.task = pending[0]
+
+
+def after_photo_for_lead(ctx: ActionContext) -> None:
+    if ctx.task.role == Task.Role.LEAD and not ctx.photos:
+        raise InvalidInput(
+            _("The lead department's feedback needs an after-photo."), field="photos"
+        )
+
+
+def valid_satisfaction(ctx: ActionContext) -> None:
+    value = ctx.params.get("satisfaction")
+    if value not in SATISFACTION:
+        raise InvalidInput(
+            _("Satisfaction is satisfied, basically_satisfied or unsatisfied."),
+            field="satisfaction",
+        )
+
+
+# --- effects ---
+
+
+def close_now(ctx: ActionContext) -> None:
+    case = ctx.case
+    case.closed_at = ctx.now
+    tasks = live_tasks(case)
+    # The disposal clock stops at the department's (last) feedback, not at the check.
+    case.closed_on_time = all(t.fed_back_at and t.fed_back_at <= t.due_at for t in tasks)
+    for task in tasks:
+        task.state = Task.State.DONE
+        task.save(update_fields=["state"])
+    ctx.event_data["on_time"] = case.closed_on_time
+
+
+def start_dispatch_clock(ctx: ActionContext) -> None:
+    case = ctx.case
+    case.registered_at = ctx.now
+    hours = settings.ONEGRID["URGENCY_DISPATCH_HOURS"].get(case.urgency, 24)
+    case.dispatch_due_at = calendar.add_working_time(ctx.now, hours, "hours")
+    if case.urgency == "red" and _default_department(case) is not None:
+        ctx.follow_ups.append(("dispatch", {}))
+
+
+def _default_department(case: Case) -> Department | None:
+    cls = case.case_class
+    if cls.route_to_street_police:
+        return Department.objects.filter(code=f"police_{case.street.code}").first()
+    return cls.default_department
+
+
+def _department(code: str, field_name: str) -> Department:
+    department = Department.objects.filter(code=code).first()
+    if department is None:
+        raise InvalidInput(_("Unknown department %(code)s.") % {"code": code}, field=field_name)
+    return department
+
+
+def create_tasks(ctx: ActionContext, *, arbitrated: bool = False) -> None:
+    case = ctx.case
+    code = ctx.params.get("department")
+    lead = _department(code, "department") if code else _default_department(case)
+    if lead is None:
+        raise InvalidInput(
+            _("Class %(code)s has no default department: choose one.")
+            % {"code": case.case_class.code},
+            field="department",
+        )
+    co_codes = ctx.params.get("co_departments") or []
+    co = [_department(c, "co_departments") for c in co_codes]
+    if lead in co or len(set(co_codes)) != len(co_codes):
+        raise InvalidInput(_("Each department takes one task on a case."), field="co_departments")
+    cls = case.case_class
+    due = calendar.add_working_time(ctx.now, cls.time_limit, cls.time_unit)
+    created = []
+    for role, department in [(Task.Role.LEAD, lead)] + [(Task.Role.CO, d) for d in co]:
+        created.append(
+            Task.objects.create(
+                case=case,
+                department=department,
+                role=role,
+                state=Task.State.DISPATCHED,
+                dispatched_at=ctx.now,
+                due_at=due,
+                arbitrated=arbitrated,
+            )
+        )
+    case.dispatched_at = ctx.now
+    case.due_at = due
+    # The case's prefetched task list predates these; drop it so later reads see them.
+    getattr(case, "_prefetched_objects_cache", {}).pop("tasks", None)
+    case.overdue = False
+    ctx.event_data.update(
+        {
+            "lead": lead.code,
+            "co": [d.code for d in co],
+            "due_at": due.isoformat(),
+            "tasks": [str(t.id) for t in created],
+        }
+    )
+
+
+def create_arbitrated_tasks(ctx: ActionContext) -> None:
+    create_tasks(ctx, arbitrated=True)
+
+
+def sign_task(ctx: ActionContext) -> None:
+    ctx.task.state = Task.State.IN_PROGRESS
+    ctx.task.signed_at = ctx.now
+    ctx.task.save(update_fields=["state", "signed_at"])
+
+
+def return_task(ctx: ActionContext) -> None:
+    task = ctx.task
+    is_lead = task.role == Task.Role.LEAD
+    ctx.event_data["lead"] = is_lead
+    if not is_lead:
+        task.state = Task.State.RETURNED
+        task.save(update_fields=["state"])
+        return
+    for other in live_tasks(ctx.case):
+        other.state = Task.State.RETURNED if other.pk == task.pk else Task.State.CANCELLED
+        other.save(update_fields=["state"])
+    ctx.case.due_at = None
+    ctx.case.overdue = False
+    ctx.target = "registered"
+
+
+def request_extension(ctx: ActionContext) -> None:
+    ctx.task.state = Task.State.EXTENSION_REQUESTED
+    ctx.task.extension_hours = ctx.params["hours"]
+    ctx.task.extension_reason = ctx.reason
+    ctx.task.save(update_fields=["state", "extension_hours", "extension_reason"])
+    ctx.event_data["hours"] = ctx.params["hours"]
+
+
+def approve_extension(ctx: ActionContext) -> None:
+    task = ctx.task
+    old_due = task.due_at
+    task.due_at = calendar.add_working_time(old_due, task.extension_hours, "hours")
+    task.state = Task.State.IN_PROGRESS
+    task.overdue = task.due_at < ctx.now
+    task.save(update_fields=["due_at", "state", "overdue"])
+    if task.role == Task.Role.LEAD:
+        ctx.case.due_at = task.due_at
+        ctx.case.overdue = task.overdue
+    ctx.event_data.update(
+        {
+            "hours": task.extension_hours,
+            "old_due_at": old_due.isoformat(),
+            "due_at": task.due_at.isoformat(),
+        }
+    )
+
+
+def refuse_extension(ctx: ActionContext) -> None:
+    ctx.task.state = Task.State.IN_PROGRESS
+    ctx.task.extension_hours = None
+    ctx.task.save(update_fields=["state", "extension_hours"])
+
+
+def feed_back_task(ctx: ActionContext) -> None:
+    ctx.task.state = Task.State.FED_BACK
+    ctx.task.fed_back_at = ctx.now
+    ctx.task.save(update_fields=["state", "fed_back_at"])
+    if all(t.state == Task.State.FED_BACK for t in live_tasks(ctx.case)):
+        ctx.case.fed_back_at = ctx.now
+        ctx.follow_ups.append(("start_check", {}))
+
+
+def start_check_clock(ctx: ActionContext) -> None:
+    hours = settings.ONEGRID["CHECK_HOURS"]
+    ctx.case.check_due_at = calendar.add_working_time(ctx.now, hours, "hours")
+
+
+def rework(ctx: ActionContext) -> None:
+    case = ctx.case
+    case.rework_count += 1
+    case.check_due_at = None
+    case.fed_back_at = None
+    for task in live_tasks(case):
+        task.state = Task.State.IN_PROGRESS
+        task.fed_back_at = None
+        task.save(update_fields=["state", "fed_back_at"])
+
+
+def record_satisfaction(ctx: ActionContext) -> None:
+    ctx.case.satisfaction = ctx.params["satisfaction"]
+    ctx.event_data["satisfaction"] = ctx.case.satisfaction
+
+
+def reopen(ctx: ActionContext) -> None:
+    case = ctx.case
+    case.satisfaction = "unsatisfied"
+    case.closed_at = None
+    case.closed_on_time = None
+    case.due_at = None
+    case.overdue = False
+
+
+def merge_into_target(ctx: ActionContext) -> None:
+    case = ctx.case
+    ref = str(ctx.params.get("target") or "").strip()
+    if not ref:
+        raise InvalidInput(_("Name the open case to merge into."), field="target")
+    target = Case.objects.filter(number=ref).first()
+    if target is None:
+        try:
+            target = Case.objects.filter(pk=ref).first()
+        except Exception:  # noqa: BLE001 - a malformed UUID is simply "no such case"
+            target = None
+    if target is None:
+        raise NotFound(_("No case %(ref)s.") % {"ref": ref}, field="target")
+    from .workflow import OPEN_STATES  # the table imports this module
+
+    if target.pk == case.pk or target.state not in OPEN_STATES or target.merged_into_id:
+        raise Conflict(_("A case can only be merged into another open case."), field="target")
+    if target.street_id != case.street_id:
+        raise InvalidInput(_("Both cases must lie in the same street."), field="target")
+    for reporter in case.reporters.all():
+        CaseReporter.objects.create(
+            case=target,
+            from_case=case,
+            reporter=reporter.reporter,
+            reporter_name=reporter.reporter_name,
+            reporter_phone=reporter.reporter_phone,
+            at=ctx.now,
+        )
+    case.merged_into = target
+    ctx.event_data["target"] = target.number
+    ctx.side_events.append((target, "absorb", {"duplicate": case.number}))
+
+
+def escalate_task(ctx: ActionContext) -> None:
+    level = ctx.params["level"]
+    task = ctx.task
+    task.escalation_level = max(task.escalation_level, level)
+    task.overdue = True
+    task.save(update_fields=["escalation_level", "overdue"])
+    ctx.case.overdue = True
+    ctx.case.escalation_level = max(ctx.case.escalation_level, level)
+    ctx.event_data.update({"level": level, "department": task.department.code})

@@ -1,0 +1,488 @@
+"""Every write to a case, one function per use case, each in one transaction.
+
+All state changes go through `_apply`, which reads the workflow table: state check, roles
+(through org.policies), guard, effect, history event, photos, follow-up system actions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext_lazy as _
+
+from onegrid.core import clock
+from onegrid.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from onegrid.org import policies
+from onegrid.org.models import Role, User
+from onegrid.territory import geometry, locator
+
+from . import access, calendar, history, photos, workflow
+from .models import (
+    Case,
+    CaseClass,
+    CaseCounter,
+    CaseReporter,
+    Escalation,
+    IdempotencyRecord,
+    Source,
+    Task,
+)
+from .rules import ActionContext, live_tasks
+from .workflow import REPORTER, SYSTEM, State
+
+logger = logging.getLogger(__name__)
+
+MAX_DESCRIPTION = 2000
+LATE_TASK_STATES = (Task.State.DISPATCHED, Task.State.IN_PROGRESS, Task.State.EXTENSION_REQUESTED)
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+STAFF_SOURCES = {Source.HOTLINE, Source.SENSOR, Source.IMPORT}
+# When a person holds several roles over a case, the event names the most specific one.
+ROLE_PRIORITY = [
+    SYSTEM,
+    Role.DEPT_HANDLER,
+    Role.GRID_WORKER,
+    Role.GRID_HEAD,
+    Role.ACCEPTOR,
+    Role.DISPATCHER,
+    Role.SHIFT_LEAD,
+    Role.CALLBACK,
+    Role.COMMAND_CENTRE,
+    Role.SUPERVISOR,
+    REPORTER,
+    Role.ADMIN,
+]
+
+
+@dataclass
+class Outcome:
+    case: Case
+    replayed: bool = False
+
+
+# --- report (transition 1) ---
+
+
+def report_case(
+    *,
+    actor: User,
+    lon,
+    lat,
+    class_code: str,
+    crs: str = "wgs84",
+    description: str = "",
+    address: str = "",
+    photo_files=(),
+    source: str | None = None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    idempotency_key: str | None = None,
+) -> Outcome:
+    if not policies.may_report(actor):
+        raise PermissionDenied(_("Your role may not report problems."), field="actor")
+    key = _check_key(idempotency_key)
+    lon, lat = geometry.to_wgs84(lon, lat, crs)
+    located = locator.locate_or_error(lon, lat)
+    case_class = CaseClass.objects.filter(code=str(class_code).strip(), active=True).first()
+    if case_class is None:
+        raise InvalidInput(
+            _("Unknown problem class %(code)s.") % {"code": class_code}, field="class_code"
+        )
+    description = (description or "").strip()
+    if len(description) > MAX_DESCRIPTION:
+        raise InvalidInput(
+            _("The description is longer than %(n)d characters.") % {"n": MAX_DESCRIPTION},
+            field="description",
+        )
+    uploads = photos.validate_photos(photo_files)
+    place = policies.Place(located.grid_id, located.community_id, located.street_id)
+    source = _source_for(actor, place, source)
+    if source in (Source.GRID_WORKER, Source.TEAM) and not uploads:
+        raise InvalidInput(_("A field report needs at least one photo."), field="photos")
+    if source == Source.HOTLINE and not (reporter_name or reporter_phone):
+        raise InvalidInput(
+            _("A hotline report needs the caller's name or phone."), field="reporter_phone"
+        )
+    request_hash = _hash(
+        {
+            "lon": round(lon, 7),
+            "lat": round(lat, 7),
+            "class": case_class.code,
+            "description": description,
+            "address": address,
+            "source": source,
+            "reporter_name": reporter_name,
+            "reporter_phone": reporter_phone,
+            "photos": [u.sha256 for u in uploads],
+        }
+    )
+
+    def create() -> Case:
+        now = clock.now()
+        case = Case.objects.create(
+            number=_next_number(now),
+            state=State.REPORTED,
+            source=source,
+            case_class=case_class,
+            description=description,
+            lon=lon,
+            lat=lat,
+            address=address[:200],
+            grid_id=located.grid_id,
+            community_id=located.community_id,
+            street_id=located.street_id,
+            reporter=actor if source not in STAFF_SOURCES else None,
+            reporter_name=reporter_name[:100],
+            reporter_phone=reporter_phone[:20],
+            urgency=case_class.urgency,
+            reported_at=now,
+        )
+        CaseReporter.objects.create(
+            case=case,
+            from_case=case,
+            reporter=case.reporter,
+            reporter_name=case.reporter_name,
+            reporter_phone=case.reporter_phone,
+            at=now,
+        )
+        event = history.append_event(
+            case=case,
+            action="report",
+            from_state="",
+            to_state=State.REPORTED,
+            actor=actor,
+            actor_role=source,
+            at=now,
+            reason=description[:200],
+            data={"class": case_class.code, "source": source, "crs": crs},
+        )
+        photos.store_photos(
+            case=case, event=event, uploads=uploads, kind="before", actor=actor, now=now
+        )
+        return case
+
+    return _idempotent(actor, key, request_hash, create)
+
+
+def _source_for(actor: User, place: policies.Place, requested: str | None) -> str:
+    """Where a report came from follows from who made it; staff say so for hotline/IoT/imports."""
+    names = policies.role_names(actor)
+    if requested:
+        if requested not in STAFF_SOURCES:
+            raise InvalidInput(
+                _("Unknown source %(source)s.") % {"source": requested}, field="source"
+            )
+        if not (actor.is_superuser or names & (policies.STREET_STAFF | {Role.COMMAND_CENTRE})):
+            raise PermissionDenied(
+                _("Only street or command-centre staff enter such reports."), field="source"
+            )
+        return requested
+    held = policies.roles_over(actor, place)
+    if held & {Role.GRID_WORKER, Role.GRID_HEAD}:
+        return Source.GRID_WORKER
+    if held & policies.GRID_TEAM:
+        return Source.TEAM
+    if names & (policies.GRID_TEAM - {Role.VOLUNTEER, Role.PARTY_MEMBER}):
+        return Source.TEAM
+    if names & {Role.RESIDENT, Role.VOLUNTEER, Role.PARTY_MEMBER}:
+        return Source.RESIDENT
+    return Source.HOTLINE
+
+
+def _next_number(now) -> str:
+    day = now.astimezone(LOCAL_TZ).strftime("%Y%m%d")
+    if not CaseCounter.objects.filter(day=day).update(last=F("last") + 1):
+        try:
+            with transaction.atomic():
+                CaseCounter.objects.create(day=day, last=1)
+        except IntegrityError:
+            CaseCounter.objects.filter(day=day).update(last=F("last") + 1)
+    serial = CaseCounter.objects.get(day=day).last
+    return f"{settings.ONEGRID['DISTRICT_CODE'][:6]}-{day}-{serial:05d}"
+
+
+# --- idempotency ---
+
+
+def _check_key(key: str | None) -> str:
+    key = (key or "").strip()
+    if not key:
+        raise InvalidInput(
+            _("Send an idempotency key so a retry cannot create the case twice."),
+            field="idempotency_key",
+        )
+    if len(key) > 64 or not key.isprintable():
+        raise InvalidInput(
+            _("The idempotency key is at most 64 printable characters."), field="idempotency_key"
+        )
+    return key
+
+
+def _hash(payload: dict) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _replay(record: IdempotencyRecord, request_hash: str) -> Outcome:
+    if record.request_hash != request_hash:
+        raise Conflict(
+            _("This idempotency key was already used for a different request."),
+            field="idempotency_key",
+        )
+    return Outcome(Case.objects.get(pk=record.case_id), replayed=True)
+
+
+def _idempotent(actor: User, key: str, request_hash: str, run) -> Outcome:
+    record = IdempotencyRecord.objects.filter(user=actor, key=key).first()
+    if record:
+        return _replay(record, request_hash)
+    try:
+        with transaction.atomic():
+            case = run()
+            IdempotencyRecord.objects.create(
+                user=actor, key=key, request_hash=request_hash, case=case, created_at=clock.now()
+            )
+    except IntegrityError:
+        # A concurrent retry won the race; answer with its result.
+        record = IdempotencyRecord.objects.filter(user=actor, key=key).first()
+        if record is None:
+            raise
+        return _replay(record, request_hash)
+    return Outcome(case)
+
+
+# --- every other transition ---
+
+
+def perform_action(
+    *,
+    actor: User,
+    case_id,
+    action: str,
+    reason: str = "",
+    params: dict | None = None,
+    photo_files=(),
+    idempotency_key: str | None = None,
+) -> Outcome:
+    transition = workflow.transition_for(action)
+    if transition is None or action == "report" or transition.roles == {SYSTEM}:
+        raise InvalidInput(_("Unknown action %(action)s.") % {"action": action}, field="action")
+    params = {
+        k: v
+        for k, v in (params or {}).items()
+        if k in transition.params and v not in (None, "", [])
+    }
+    uploads = photos.validate_photos(photo_files)
+    reason = (reason or "").strip()
+
+    def run() -> Case:
+        case = _lock_case(case_id, actor)
+        _apply(case, transition, actor, reason=reason, params=params, uploads=uploads)
+        return case
+
+    if idempotency_key:
+        key = _check_key(idempotency_key)
+        request_hash = _hash(
+            {
+                "case": str(case_id),
+                "action": action,
+                "reason": reason,
+                "params": params,
+                "photos": [u.sha256 for u in uploads],
+            }
+        )
+        return _idempotent(actor, key, request_hash, run)
+    with transaction.atomic():
+        return Outcome(run())
+
+
+def _lock_case(case_id, actor: User | None) -> Case:
+    # Tasks are read once here; effects change these same objects, so the cache stays true.
+    cases = (
+        Case.objects.select_for_update()
+        .select_related("case_class", "street")
+        .prefetch_related("tasks")
+    )
+    try:
+        case = cases.get(pk=uuid.UUID(str(case_id)))
+    except (ValueError, Case.DoesNotExist):
+        case = cases.filter(number=str(case_id)).first()
+    if case is None or (actor is not None and not access.may_see(actor, case)):
+        # Cases outside the caller's scope are reported as missing, not as forbidden.
+        raise NotFound(_("No such case."), field="case_id")
+    return case
+
+
+def _apply(
+    case: Case,
+    transition: workflow.Transition,
+    actor: User | None,
+    *,
+    reason: str = "",
+    params: dict | None = None,
+    uploads=(),
+    task: Task | None = None,
+) -> None:
+    now = clock.now()
+    if case.state not in transition.sources:
+        raise Conflict(
+            _("“%(action)s” is not allowed while the case is “%(state)s”.")
+            % {"action": transition.label, "state": workflow.STATE_LABELS.get(case.state)},
+            field="action",
+            code="not_allowed_now",
+        )
+    held = access.roles_for(actor, case, as_reporter=REPORTER in transition.roles)
+    held &= set(transition.roles)
+    if not held and not (
+        actor is not None and actor.is_superuser and SYSTEM not in transition.roles
+    ):
+        raise PermissionDenied(
+            _("Your role may not “%(action)s” this case.") % {"action": transition.label},
+            field="action",
+        )
+    ctx = ActionContext(
+        case=case,
+        action=transition.action,
+        actor=actor,
+        actor_roles=held,
+        now=now,
+        reason=reason,
+        params=dict(params or {}),
+        task=task,
+        photos=list(uploads),
+    )
+    if transition.task_states is not None and ctx.task is None:
+        ctx.task = _callers_task(case, actor, transition, ctx.params.get("task"))
+    if ctx.task is None and ctx.params.get("task") and transition.guard is None:
+        ctx.task = case.tasks.filter(pk=ctx.params["task"]).first()
+    if transition.reason_required and not reason:
+        raise InvalidInput(_("Give a reason."), field="reason")
+    if uploads and transition.photo_kind is None:
+        raise InvalidInput(_("This action takes no photos."), field="photos")
+    if transition.photo_required and not uploads:
+        raise InvalidInput(_("This action needs a photo."), field="photos")
+    if transition.guard:
+        transition.guard(ctx)
+    from_state = case.state
+    if transition.effect:
+        transition.effect(ctx)
+    to_state = ctx.target or transition.target or from_state
+    actor_role = next((r for r in ROLE_PRIORITY if r in held), sorted(held)[0] if held else "")
+    event = history.append_event(
+        case=case,
+        action=transition.action,
+        from_state=from_state,
+        to_state=to_state,
+        actor=actor,
+        actor_role=str(actor_role),
+        at=now,
+        task=ctx.task,
+        reason=reason,
+        data=ctx.event_data,
+    )
+    if uploads:
+        photos.store_photos(
+            case=case,
+            event=event,
+            uploads=list(uploads),
+            kind=transition.photo_kind,
+            actor=actor,
+            now=now,
+        )
+    case.state = to_state
+    case.save()
+    for other, action, data in ctx.side_events:
+        history.append_event(
+            case=other,
+            action=action,
+            from_state=other.state,
+            to_state=other.state,
+            actor=actor,
+            actor_role=str(actor_role),
+            at=now,
+            data=data,
+        )
+    for action, follow_params in ctx.follow_ups:
+        _apply(case, workflow.BY_ACTION[action], None, params=follow_params)
+
+
+def _callers_task(case: Case, actor: User | None, transition, wanted) -> Task:
+    scope = policies.scope_for(actor) if actor else None
+    tasks = [
+        t
+        for t in live_tasks(case)
+        if t.state in transition.task_states
+        and (scope is None or t.department_id in scope.department_ids)
+    ]
+    if wanted:
+        tasks = [t for t in tasks if str(t.id) == str(wanted)]
+    if not tasks:
+        raise Conflict(
+            _("Your department has no task on this case that allows “%(action)s”.")
+            % {"action": transition.label},
+            field="action",
+            code="not_allowed_now",
+        )
+    return tasks[0]
+
+
+# --- the timer (transition 14) ---
+
+
+@dataclass
+class TickResult:
+    escalated: int = 0
+    checked_tasks: int = 0
+
+
+def tick(*, now=None) -> TickResult:
+    """Mark overdue tasks and escalate each overdue step exactly once.
+
+    Safe to run any number of times from any number of processes: the case row lock orders
+    concurrent ticks, and the unique (task, level) key of Escalation refuses a second escalation.
+    """
+    now = now or clock.now()
+    steps = settings.ONEGRID["ESCALATION_AFTER_HOURS"]
+    result = TickResult()
+    late = Task.objects.filter(state__in=LATE_TASK_STATES, due_at__lt=now).values_list(
+        "id", "case_id", "due_at", "escalation_level"
+    )
+    for task_id, case_id, due_at, level_done in late:
+        result.checked_tasks += 1
+        over = calendar.working_hours_between(due_at, now)
+        due_levels = [i + 1 for i, h in enumerate(steps) if i == 0 or over >= h]
+        for level in due_levels:
+            if level <= level_done:
+                continue
+            if _escalate_once(case_id, task_id, level, now):
+                result.escalated += 1
+    return result
+
+
+def _escalate_once(case_id, task_id, level: int, now) -> bool:
+    try:
+        with transaction.atomic(), clock.frozen_at(now):
+            case = _lock_case(case_id, None)
+            task = next((t for t in case.tasks.all() if t.pk == task_id), None)
+            if (
+                task is None
+                or task.escalation_level >= level
+                or task.due_at >= now
+                or task.state not in LATE_TASK_STATES
+            ):
+                return False
+            Escalation.objects.create(case=case, task=task, level=level, at=now)
+            _apply(case, workflow.BY_ACTION["escalate"], None, params={"level": level}, task=task)
+    except IntegrityError:
+        return False  # another process escalated this step first
+    except DomainError:
+        # One case in an unexpected state must not stop the timer for every other case.
+        logger.exception("could not escalate task %s to level %s", task_id, level)
+        return False
+    return True

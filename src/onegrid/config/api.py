@@ -1,0 +1,93 @@
+"""The JSON API at /api/v1: routers from each app, auth, and errors as translated 4xx JSON."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from onegrid.cases.api import router as cases_router
+from onegrid.core.errors import DomainError
+from onegrid.org.api import router as auth_router
+from onegrid.org.auth import API_AUTH
+from onegrid.territory.api import router as territory_router
+
+api = NinjaAPI(
+    title="OneGrid API",
+    version="1",
+    urls_namespace="api",
+    auth=API_AUTH,
+    description="一网 OneGrid: report, dispatch, handle, check and close grid cases. "
+    "Coordinates are WGS-84 unless a field says otherwise; times are ISO 8601 (+08:00).",
+)
+api.add_router("/auth", auth_router)
+api.add_router("/", cases_router)
+api.add_router("/", territory_router)
+
+PROBLEMS = {
+    "missing": lambda: _("is required"),
+    "float_parsing": lambda: _("must be a number"),
+    "float_type": lambda: _("must be a number"),
+    "int_parsing": lambda: _("must be a whole number"),
+    "int_type": lambda: _("must be a whole number"),
+    "bool_parsing": lambda: _("must be true or false"),
+    "datetime_parsing": lambda: _("must be a date and time (ISO 8601)"),
+    "datetime_from_date_parsing": lambda: _("must be a date and time (ISO 8601)"),
+    "string_type": lambda: _("must be text"),
+    "finite_number": lambda: _("must be a finite number"),
+    "json_invalid": lambda: _("is not valid JSON"),
+}
+
+
+def _field_of(loc) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form", "file")]
+    # Ninja nests a schema parameter under its argument name ("form", "query", "body").
+    if len(parts) > 1 and parts[0] in ("form", "query", "body", "payload"):
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(NinjaValidationError)
+def validation_error(request, exc: NinjaValidationError):
+    errors = []
+    for error in exc.errors:
+        field = _field_of(error.get("loc", ()))
+        problem = PROBLEMS.get(error.get("type"), lambda: _("is not valid"))()
+        errors.append({"field": field, "message": f"{field}: {problem}"})
+    first = errors[0] if errors else {"field": "body", "message": _("The request is not valid.")}
+    return api.create_response(
+        request,
+        {
+            "code": "invalid_input",
+            "message": first["message"],
+            "field": first["field"],
+            "errors": errors,
+        },
+        status=422,
+    )
+
+
+@api.exception_handler(DomainError)
+def domain_error(request, exc: DomainError):
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(AuthenticationError)
+def auth_error(request, exc):
+    return api.create_response(
+        request,
+        {
+            "code": "unauthenticated",
+            "message": _("Sign in first: the token is missing, wrong or expired."),
+            "field": "Authorization",
+        },
+        status=401,
+    )
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    return api.create_response(
+        request, {"code": "http_error", "message": str(exc)}, status=exc.status_code
+    )

@@ -1,0 +1,73 @@
+"""`onegrid demo [--days 30] [--seed S] [--per-day K]`: a ready-to-use demo, once.
+
+Builds the Beichen district, the default catalogue and the demo people, simulates about a month
+of history, and prints one login per role and the evaluation measures. Run again, it only
+prints the logins: `make demo` runs it before every start of the server.
+"""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from onegrid.cases.models import Case
+from onegrid.demo.people import DEMO_PASSWORD, people_seeded, seed_people
+from onegrid.demo.simulator import simulate
+from onegrid.org.models import Role
+
+from .simulate import ensure_world, report_simulation
+
+DEMO_SEED = 1128
+
+
+def login_table(logins: dict[str, str], password: str) -> str:
+    rows = [(str(Role(role).label), username) for role, username in logins.items()]
+    width = max(_width(label) for label, _name in rows) + 2
+    name_width = max(len(name) for _label, name in rows) + 2
+    header = _("Role"), _("Username"), _("Password")
+    lines = [
+        header[0] + " " * (width - _width(header[0])) + header[1].ljust(name_width) + header[2]
+    ]
+    for label, username in rows:
+        lines.append(label + " " * (width - _width(label)) + username.ljust(name_width) + password)
+    return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    # Chinese role names take two terminal columns per character.
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo (district, catalogue, people, a month of simulated history) unless "
+        "it is loaded already, and print one login per role."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--days", type=int, default=30, help="days of history (default 30)")
+        parser.add_argument(
+            "--seed", type=int, default=DEMO_SEED, help=f"random seed (default {DEMO_SEED})"
+        )
+        parser.add_argument(
+            "--per-day", type=int, default=120, help="reports on a working day (default 120)"
+        )
+
+    def handle(self, *args, days: int, seed: int, per_day: int, **options):
+        if days < 1 or per_day < 1:
+            raise CommandError(_("--days and --per-day must be at least 1."))
+        if people_seeded() and Case.objects.exists():
+            logins = seed_people(DEMO_PASSWORD)
+            self.stdout.write(_("The demo is already loaded."))
+        else:
+            logins = ensure_world(self.stdout)
+            result = simulate(days, seed, reports_per_day=per_day, out=self.stdout)
+            report_simulation(self.stdout, result)
+        self.stdout.write("")
+        self.stdout.write(
+            _(
+                "Demo logins (every grid worker is gw-<grid code>, every street "
+                "desk acc-/disp-/lead-/cb-<street digits>):"
+            )
+        )
+        self.stdout.write(login_table(logins, DEMO_PASSWORD))

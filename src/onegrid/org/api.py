@@ -1,0 +1,61 @@
+"""Sign in for app clients: exchange a username and password for a bearer token."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from onegrid.org import policies
+
+from . import services
+
+router = Router(tags=["auth"])
+
+
+class Credentials(Schema):
+    username: str
+    password: str
+
+
+class TokenOut(Schema):
+    token: str
+    expires_at: dt.datetime
+
+
+@router.post("/token", response=TokenOut, auth=None, summary="Get an API token")
+def token(request: HttpRequest, body: Credentials):
+    raw, expires = services.issue_token(username=body.username, password=body.password)
+    return {"token": raw, "expires_at": expires}
+
+
+@router.delete("/token", response={204: None}, summary="Revoke the token you call with")
+def revoke(request: HttpRequest):
+    raw = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    services.revoke_token(raw)
+    return 204, None
+
+
+class MeOut(Schema):
+    username: str
+    display_name: str
+    roles: list[dict]
+
+
+@router.get("/me", response=MeOut, summary="Who you are and the roles you hold")
+def me(request: HttpRequest):
+    user = request.user
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "roles": [
+            {
+                "role": a.role,
+                "unit": a.unit.code if a.unit else None,
+                "grid": a.grid.code if a.grid_id else None,
+                "department": a.department.code if a.department_id else None,
+            }
+            for a in policies.assignments(user)
+        ],
+    }

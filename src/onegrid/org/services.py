@@ -1,0 +1,45 @@
+"""Writes for people: API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext_lazy as _
+
+from onegrid.core import clock
+from onegrid.core.errors import DomainError
+
+from .models import ApiToken, User
+
+
+class BadCredentials(DomainError):
+    status = 401
+    code = "bad_credentials"
+
+
+def issue_token(*, username: str, password: str) -> tuple[str, dt.datetime]:
+    user = authenticate(username=username, password=password)
+    if user is None or not user.is_active:
+        raise BadCredentials(_("Wrong username or password."), field="password")
+    raw = secrets.token_urlsafe(32)
+    expires = clock.now() + dt.timedelta(hours=settings.ONEGRID["TOKEN_HOURS"])
+    ApiToken.objects.create(user=user, digest=ApiToken.digest_of(raw), expires_at=expires)
+    return raw, expires
+
+
+def user_for_token(raw: str) -> User | None:
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=ApiToken.digest_of(raw), expires_at__gt=clock.now())
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    return token.user
+
+
+def revoke_token(raw: str) -> None:
+    ApiToken.objects.filter(digest=ApiToken.digest_of(raw)).delete()

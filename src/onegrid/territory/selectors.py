@@ -1,0 +1,124 @@
+"""Reads of the territory: grids as GeoJSON, look-ups by code.
+
+The grid layer is read far more often than it changes, so its GeoJSON is serialised once per
+layer version and process and kept as bytes; a change anywhere bumps the version (see
+services.bump_layer_version) and the next request rebuilds it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import shapely
+from django.utils.translation import gettext_lazy as _
+
+from onegrid.core.errors import InvalidInput, NotFound
+from onegrid.territory.models import AdminUnit, Grid, LayerState
+
+GRID_LAYER = "grids"
+
+
+def layer_token(name: str = GRID_LAYER) -> tuple[int, str]:
+    """(version, updated_at) of a layer: changes whenever the layer does.
+
+    The timestamp is part of the token because a version number alone can repeat when a
+    transaction that bumped it rolls back and another bumps it again.
+    """
+    row = LayerState.objects.filter(name=name).values_list("version", "updated_at").first()
+    return (row[0], row[1].isoformat()) if row else (0, "")
+
+
+def grid_features(*, street_id: int | None = None, community_id: int | None = None) -> list[dict]:
+    """GeoJSON Features (WGS-84) of the grids, ordered by code, optionally filtered."""
+    qs = Grid.objects.select_related("community", "street").order_by("code")
+    if street_id is not None:
+        qs = qs.filter(street_id=street_id)
+    if community_id is not None:
+        qs = qs.filter(community_id=community_id)
+    rows = list(qs)
+    if not rows:
+        return []
+    geoms = shapely.from_wkb([bytes(g.geometry_wkb) for g in rows])
+    shapes = shapely.to_geojson(geoms)
+    return [
+        {
+            "type": "Feature",
+            "id": g.code,
+            "geometry": json.loads(shape),
+            "properties": {
+                "code": g.code,
+                "name": g.name,
+                "kind": g.kind,
+                "community_code": g.community.code,
+                "community_name": g.community.name,
+                "street_code": g.street.code,
+                "street_name": g.street.name,
+                "area_m2": round(g.area_m2, 1),
+            },
+        }
+        for g, shape in zip(rows, shapes, strict=True)
+    ]
+
+
+_cache_lock = threading.Lock()
+_cache: dict[tuple, bytes] = {}
+_CACHE_MAX = 64
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+def grids_geojson_bytes(street_id: int | None = None, community_id: int | None = None) -> bytes:
+    """The FeatureCollection of grids, serialised, cached per layer version and filter."""
+    key = (layer_token(), street_id, community_id)
+    with _cache_lock:
+        hit = _cache.get(key)
+    if hit is not None:
+        return hit
+    body = json.dumps(
+        {
+            "type": "FeatureCollection",
+            "features": grid_features(street_id=street_id, community_id=community_id),
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode()
+    with _cache_lock:
+        # Entries for older versions are dead weight once the layer has moved on.
+        for old in [k for k in _cache if k[0] != key[0]]:
+            del _cache[old]
+        if len(_cache) >= _CACHE_MAX:
+            _cache.pop(next(iter(_cache)))
+        _cache[key] = body
+    return body
+
+
+def grids_geojson(street_id: int | None = None, community_id: int | None = None) -> dict:
+    """The FeatureCollection of grids as a fresh dict (callers may change it freely)."""
+    return json.loads(grids_geojson_bytes(street_id=street_id, community_id=community_id))
+
+
+def grid_by_code(code: str) -> Grid:
+    code = str(code or "").strip()
+    if not code.isdigit() or len(code) != 15:
+        raise InvalidInput(_("A grid code has exactly 15 digits."), field="code")
+    grid = Grid.objects.select_related("community", "street").filter(code=code).first()
+    if grid is None:
+        raise NotFound(_("No grid has the code %(code)s.") % {"code": code}, field="code")
+    return grid
+
+
+def unit_by_code(code: str, *, level: str | None = None, field: str = "code") -> AdminUnit:
+    code = str(code or "").strip()
+    if not code.isdigit() or len(code) != 12:
+        raise InvalidInput(_("An admin code has exactly 12 digits."), field=field)
+    qs = AdminUnit.objects.filter(code=code)
+    if level:
+        qs = qs.filter(level=level)
+    unit = qs.first()
+    if unit is None:
+        raise NotFound(_("No unit has the code %(code)s.") % {"code": code}, field=field)
+    return unit

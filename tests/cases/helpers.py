@@ -1,0 +1,66 @@
+"""Drive cases through the real services, for workflow tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from onegrid.cases import services
+from onegrid.cases.models import Case
+from onegrid.core import clock
+
+from .conftest import new_key, photo
+
+
+def advance(**delta) -> None:
+    clock.set_now(clock.now() + dt.timedelta(**delta))
+
+
+def report(world, who=None, case_class=None, point=None, **extra) -> Case:
+    who = who or world.people.worker
+    lon, lat = point or world.point
+    if "photo_files" not in extra:
+        extra["photo_files"] = [photo()]
+    return services.report_case(
+        actor=who,
+        lon=lon,
+        lat=lat,
+        class_code=(case_class or world.rubbish).code,
+        idempotency_key=new_key(),
+        **extra,
+    ).case
+
+
+def act(case, who, action, reason="", photos=(), **params) -> Case:
+    outcome = services.perform_action(
+        actor=who,
+        case_id=case.pk,
+        action=action,
+        reason=reason,
+        params=params,
+        photo_files=list(photos),
+    )
+    return outcome.case
+
+
+def drive(world, state: str, case_class=None) -> Case:
+    """A fresh case brought to `state` along the main path."""
+    p = world.people
+    case = report(world, case_class=case_class)
+    path = [
+        ("registered", lambda c: act(c, p.acceptor, "register")),
+        ("dispatched", lambda c: act(c, p.dispatcher, "dispatch")),
+        ("in_progress", lambda c: act(c, p.city_handler, "sign")),
+        (
+            "checking",
+            lambda c: act(c, p.city_handler, "feed_back", reason="done", photos=[photo()]),
+        ),
+        ("checked", lambda c: act(c, p.worker, "pass_check")),
+        ("closed", lambda c: act(c, p.acceptor, "close")),
+    ]
+    for reached, step in path:
+        if case.state == state:
+            break
+        case = step(case)
+        assert case.state == reached
+    assert case.state == state
+    return case

@@ -1,0 +1,218 @@
+"""The JSON API end to end with the Django test client: auth, every bad input, scoping."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.test import Client
+from django.test.utils import override_settings
+from PIL import Image
+
+from onegrid.cases.models import Case, IdempotencyRecord
+from onegrid.org.models import ApiToken
+from onegrid.org.services import issue_token
+from onegrid.territory.geometry import to_wgs84
+
+from .conftest import photo
+from .helpers import drive
+
+
+def client_for(user) -> Client:
+    token, _ = issue_token(username=user.username, password="pw-" + user.username)
+    return Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE="en")
+
+
+def report(client, world, key="key-1", **fields):
+    data = {
+        "lon": world.point[0],
+        "lat": world.point[1],
+        "class_code": "A0102",
+        "description": "rubbish by the gate",
+        "photos": [photo()],
+        **fields,
+    }
+    return client.post("/api/v1/cases", data, HTTP_IDEMPOTENCY_KEY=key)
+
+
+def test_token_sign_in_and_bad_credentials(world):
+    c = Client(HTTP_ACCEPT_LANGUAGE="en")
+    ok = c.post(
+        "/api/v1/auth/token",
+        {"username": "worker", "password": "pw-worker"},
+        content_type="application/json",
+    )
+    assert ok.status_code == 200 and ok.json()["token"]
+    bad = c.post(
+        "/api/v1/auth/token",
+        {"username": "worker", "password": "nope"},
+        content_type="application/json",
+    )
+    assert bad.status_code == 401 and bad.json()["field"] == "password"
+
+
+def test_missing_and_expired_tokens_are_refused_in_the_users_language(world):
+    anonymous = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    response = anonymous.get("/api/v1/cases")
+    assert response.status_code == 401
+    assert response.json()["field"] == "Authorization"
+    assert "登录" in response.json()["message"]
+    client = client_for(world.people.worker)
+    ApiToken.objects.update(expires_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    assert client.get("/api/v1/cases").status_code == 401
+
+
+def test_report_replay_and_conflicting_replay(world):
+    client = client_for(world.people.worker)
+    first = report(client, world)
+    assert first.status_code == 201, first.content
+    body = first.json()["case"]
+    assert body["grid_code"] == world.grids[0].code and body["state"] == "reported"
+    again = report(client, world)
+    assert again.status_code == 200 and again.json()["replayed"] is True
+    assert again.json()["case"]["id"] == body["id"]
+    different = report(client, world, description="something else")
+    assert different.status_code == 409 and different.json()["field"] == "idempotency_key"
+    assert Case.objects.count() == 1 and IdempotencyRecord.objects.count() == 1
+
+
+def test_gcj02_input_is_converted_to_wgs84(world):
+    client = client_for(world.people.worker)
+    from fast_geocn.coord import wgs84_to_gcj02
+
+    gcj = wgs84_to_gcj02(*world.point)
+    response = report(client, world, lon=gcj[0], lat=gcj[1], crs="gcj02")
+    assert response.status_code == 201
+    case = response.json()["case"]
+    assert abs(case["lon"] - world.point[0]) < 1e-5 and abs(case["lat"] - world.point[1]) < 1e-5
+    assert to_wgs84(*world.point, "wgs84") == world.point
+
+
+@pytest.mark.parametrize(
+    "fields, field",
+    [
+        ({"lon": "abc"}, "lon"),
+        ({"lat": ""}, "lat"),
+        ({"lon": 181}, "lon"),
+        ({"lat": -91}, "lat"),
+        ({"class_code": "Q0000"}, "class_code"),
+        ({"photos": [io.BytesIO(b"%PDF-1.4 not an image")]}, "photos"),
+        ({"crs": "mars"}, "crs"),
+    ],
+)
+def test_bad_reports_get_a_4xx_naming_the_field_and_change_nothing(world, fields, field):
+    client = client_for(world.people.worker)
+    response = report(client, world, **fields)
+    assert 400 <= response.status_code < 500, response.content
+    assert response.json()["field"] == field, response.json()
+    assert response.json()["message"]
+    assert Case.objects.count() == 0
+
+
+def test_point_outside_the_district_says_which_district(world):
+    client = Client(
+        HTTP_AUTHORIZATION=client_for(world.people.worker).defaults["HTTP_AUTHORIZATION"],
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    response = report(client, world, lon=116.3975, lat=39.9087)
+    assert response.status_code == 422
+    assert response.json()["field"] == "lon"
+    assert "北辰区" in response.json()["message"]
+
+
+def test_too_large_photo_is_refused(world):
+    client = client_for(world.people.worker)
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 800)).save(buffer, "PNG")
+    buffer.name = "big.png"
+    buffer.seek(0)
+    with override_settings(
+        ONEGRID={**__import__("django.conf").conf.settings.ONEGRID, "PHOTO_MAX_BYTES": 1000}
+    ):
+        response = report(client, world, photos=[buffer])
+    assert response.status_code == 422 and response.json()["field"] == "photos"
+    assert "MB" in response.json()["message"]
+
+
+def test_missing_idempotency_key_is_refused(world):
+    client = client_for(world.people.worker)
+    response = client.post(
+        "/api/v1/cases",
+        {"lon": world.point[0], "lat": world.point[1], "class_code": "A0102", "photos": [photo()]},
+    )
+    assert response.status_code == 422 and response.json()["field"] == "idempotency_key"
+
+
+def test_actions_through_the_api_with_roles_and_states(world):
+    p = world.people
+    case = drive(world, "reported")
+    url = f"/api/v1/cases/{case.pk}/actions/"
+    worker = client_for(p.worker)
+    assert worker.post(url + "register").status_code == 403
+    assert worker.post(url + "pass_check").status_code == 409
+    assert worker.post(url + "explode").status_code == 422
+    acceptor = client_for(p.acceptor)
+    detail = acceptor.get(f"/api/v1/cases/{case.pk}").json()
+    assert {"register", "reject", "merge"} <= set(detail["actions"])
+    assert "pass_check" not in detail["actions"]
+    assert acceptor.post(url + "register").json()["case"]["state"] == "registered"
+    dispatcher = client_for(p.dispatcher)
+    response = dispatcher.post(
+        url + "dispatch", {"department": "city_management", "co_departments": "ecology"}
+    )
+    assert response.status_code == 200 and response.json()["case"]["state"] == "dispatched"
+    handler = client_for(p.city_handler)
+    detail = handler.get(f"/api/v1/cases/{case.pk}").json()
+    assert detail["actions"] == ["sign", "return"]
+    assert detail["reporters"] is None  # departments never see who reported
+    assert all(e["actor"] is None for e in detail["events"] if e["action"] == "report")
+    assert handler.post(url + "sign").status_code == 200
+    bad = handler.post(url + "request_extension", {"reason": "x", "hours": "many"})
+    assert bad.status_code == 422 and bad.json()["field"] == "hours"
+
+
+def test_lists_are_scoped_to_what_the_caller_may_see(world):
+    p = world.people
+    mine = drive(world, "reported")
+    far = drive(world, "reported")
+    far.grid, far.street = world.grids[2], world.other_street
+    far.save()
+    assert {c["id"] for c in client_for(p.acceptor).get("/api/v1/cases").json()["items"]} == {
+        str(mine.pk)
+    }
+    assert client_for(p.other_acceptor).get("/api/v1/cases").json()["count"] == 1
+    assert client_for(p.leader).get("/api/v1/cases").json()["count"] == 2
+    assert client_for(p.city_handler).get("/api/v1/cases").json()["count"] == 0
+    assert client_for(p.other_acceptor).get(f"/api/v1/cases/{mine.pk}").status_code == 404
+    assert client_for(p.acceptor).get("/api/v1/cases/not-a-uuid").status_code == 404
+
+
+def test_detail_shows_masked_reporter_to_street_staff(world):
+    case = drive(world, "reported")
+    detail = client_for(world.people.acceptor).get(f"/api/v1/cases/{case.number}").json()
+    assert detail["reporters"] == [{"name": "worker", "phone": "138****5678"}]
+    assert [e["action"] for e in detail["events"]] == ["report"]
+    url = detail["events"][0]["photos"][0]["url"]
+    assert url.startswith("/api/v1/photos/")
+    image = client_for(world.people.acceptor).get(url)
+    assert image.status_code == 200 and image["Content-Type"] == "image/jpeg"
+    assert client_for(world.people.other_acceptor).get(url).status_code == 404
+
+
+def test_grids_geojson_and_locate(world):
+    client = client_for(world.people.leader)
+    grids = client.get("/api/v1/grids").json()
+    assert grids["type"] == "FeatureCollection" and len(grids["features"]) == 3
+    located = client.get("/api/v1/locate", {"lon": world.point[0], "lat": world.point[1]})
+    assert located.status_code == 200 and world.grids[0].code in located.content.decode()
+    outside = client.get("/api/v1/locate", {"lon": 0, "lat": 0})
+    assert outside.status_code == 422
+
+
+def test_docs_are_served_without_a_cdn(world):
+    page = Client().get("/api/v1/docs")
+    assert page.status_code == 200
+    assert b"cdn" not in page.content.lower()
+    schema = Client().get("/api/v1/openapi.json").json()
+    assert "/api/v1/cases/{case_id}/actions/{action}" in schema["paths"]

@@ -1,0 +1,238 @@
+"""No sequence of actions, by anyone, breaks the invariants of the closed loop."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+
+from onegrid.cases import selectors, services, workflow
+from onegrid.cases.history import replay_states
+from onegrid.cases.models import Case, CaseEvent, Escalation, Task
+from onegrid.core import clock
+from onegrid.core.errors import DomainError
+
+from .conftest import MONDAY_MORNING, new_key, photo
+
+PEOPLE = [
+    "worker",
+    "worker2",
+    "resident",
+    "acceptor",
+    "dispatcher",
+    "shift_lead",
+    "callback",
+    "command",
+    "city_handler",
+    "eco_handler",
+    "market_handler",
+    "police_handler",
+]
+ACTIONS = [
+    t.action for t in workflow.TABLE if t.action != "report" and workflow.SYSTEM not in t.roles
+]
+DEPARTMENTS = ["city_management", "ecology", "market", None]
+FORWARD = [
+    "request_verification",
+    "verify",
+    "register",
+    "dispatch",
+    "sign",
+    "approve_extension",
+    "feed_back",
+    "pass_check",
+    "close",
+    "revisit",
+]
+
+
+def test_no_sequence_of_actions_breaks_the_invariants(world):
+    people = {name: getattr(world.people, name) for name in PEOPLE}
+    classes = [world.rubbish, world.building, world.manhole, world.fight]
+
+    class Loop(RuleBasedStateMachine):
+        cases = Bundle("cases")
+
+        def __init__(self):
+            super().__init__()
+            self.atomic = transaction.atomic()
+            self.atomic.__enter__()
+            clock.set_now(MONDAY_MORNING)
+            self.deadlines: dict = {}
+
+        def teardown(self):
+            transaction.set_rollback(True)
+            self.atomic.__exit__(None, None, None)
+
+        @rule(
+            target=cases,
+            who=st.sampled_from(["worker", "resident", "acceptor"]),
+            case_class=st.sampled_from(classes),
+        )
+        def report(self, who, case_class):
+            extra = {"photo_files": [photo()]} if who == "worker" else {}
+            if who == "acceptor":
+                extra.update(source="hotline", reporter_phone="13900000000")
+            outcome = services.report_case(
+                actor=people[who],
+                lon=world.point[0],
+                lat=world.point[1],
+                class_code=case_class.code,
+                idempotency_key=new_key(),
+                **extra,
+            )
+            return outcome.case.pk
+
+        @rule(
+            case_id=cases,
+            action=st.sampled_from(ACTIONS),
+            who=st.sampled_from(PEOPLE),
+            reason=st.sampled_from(["", "because"]),
+            with_photo=st.booleans(),
+            department=st.sampled_from(DEPARTMENTS),
+            co=st.sampled_from([[], ["ecology"], ["market", "ecology"]]),
+            hours=st.sampled_from([None, 0, 8, 40]),
+            result=st.sampled_from(["confirmed", "not_found", None]),
+            satisfaction=st.sampled_from(["satisfied", "unsatisfied", None]),
+        )
+        def act(
+            self,
+            case_id,
+            action,
+            who,
+            reason,
+            with_photo,
+            department,
+            co,
+            hours,
+            result,
+            satisfaction,
+        ):
+            before = self._deadlines()
+            params = {
+                "department": department,
+                "co_departments": co,
+                "hours": hours,
+                "result": result,
+                "satisfaction": satisfaction,
+            }
+            try:
+                services.perform_action(
+                    actor=people[who],
+                    case_id=case_id,
+                    action=action,
+                    reason=reason,
+                    params=params,
+                    photo_files=[photo()] if with_photo else [],
+                )
+                succeeded = True
+            except DomainError:
+                succeeded = False
+            after = self._deadlines()
+            for task_id, due in before.items():
+                if after.get(task_id) != due:
+                    assert succeeded and action == "approve_extension", (action, task_id)
+
+        @rule(case_id=cases, steps=st.integers(1, 8))
+        def the_case_moves_along_the_main_path(self, case_id, steps):
+            for _ in range(steps):
+                self.someone_takes_an_action_offered_to_them(case_id, 0, True)
+
+        @rule(case_id=cases, pick=st.integers(0, 10_000), forward=st.booleans())
+        def someone_takes_an_action_offered_to_them(self, case_id, pick, forward):
+            case = Case.objects.get(pk=case_id)
+            offers = [
+                (name, action)
+                for name, person in people.items()
+                if selectors.visible_cases(person).filter(pk=case_id).exists()
+                for action in selectors.allowed_actions(person, case)
+            ]
+            if forward:  # half the time, carry the case along the main path of the loop
+                offers = [o for o in offers if o[1] in FORWARD] or offers
+                offers.sort(key=lambda o: FORWARD.index(o[1]) if o[1] in FORWARD else 99)
+                pick = 0
+            if not offers:
+                return
+            name, action = offers[pick % len(offers)]
+            transition = workflow.BY_ACTION[action]
+            try:
+                services.perform_action(
+                    actor=people[name],
+                    case_id=case_id,
+                    action=action,
+                    reason="on the spot",
+                    params={"hours": 8, "result": "confirmed", "satisfaction": "satisfied"},
+                    photo_files=[photo()] if transition.photo_kind else [],
+                )
+            except DomainError as error:
+                # An offered action may only fail for want of input the user has to give.
+                assert error.field in transition.params, (action, error.field, error.message)
+            reached.add(Case.objects.get(pk=case_id).state)
+
+        @rule(hours=st.sampled_from([1, 3, 9, 30, 100]))
+        def time_passes_and_the_timer_runs(self, hours):
+            before = self._deadlines()
+            clock.set_now(clock.now() + dt.timedelta(hours=hours))
+            services.tick()
+            services.tick()
+            assert self._deadlines() == before
+
+        def _deadlines(self):
+            return dict(Task.objects.values_list("id", "due_at"))
+
+        @invariant()
+        def history_replays_to_the_current_state(self):
+            for case in Case.objects.all():
+                events = list(case.events.order_by("seq"))
+                assert [e.seq for e in events] == list(range(1, len(events) + 1))
+                assert replay_states(events)[-1] == case.state
+
+        @invariant()
+        def nothing_closes_without_a_passed_check(self):
+            for event in CaseEvent.objects.filter(action="close"):
+                previous = (
+                    CaseEvent.objects.filter(
+                        case=event.case_id,
+                        seq__lt=event.seq,
+                        action__in=["pass_check", "fail_check", "start_check", "dispatch"],
+                    )
+                    .order_by("-seq")
+                    .first()
+                )
+                assert previous is not None and previous.action == "pass_check"
+            for case in Case.objects.filter(state="self_closed"):
+                assert not case.tasks.exists()
+            for case in Case.objects.filter(closed_at__isnull=False):
+                assert case.state in ("closed", "self_closed")
+
+        @invariant()
+        def exactly_one_escalation_per_overdue_step(self):
+            for task in Task.objects.all():
+                levels = sorted(
+                    Escalation.objects.filter(task=task).values_list("level", flat=True)
+                )
+                assert levels == list(range(1, len(levels) + 1))
+                events = CaseEvent.objects.filter(task=task, action="escalate").count()
+                assert events == len(levels)
+
+    reached: set[str] = set()
+    run_state_machine_as_test(
+        Loop,
+        settings=settings(
+            max_examples=30,
+            stateful_step_count=40,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
+    # The offered actions must carry cases along the whole loop, or the invariants prove little.
+    assert {"registered", "in_progress", "checking", "closed"} <= reached, reached
