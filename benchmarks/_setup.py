@@ -13,6 +13,7 @@ HERE = Path(__file__).resolve().parent
 def django_with_district(*, settings: str = "onegrid.config.settings") -> Path:
     """Point Django at a fresh SQLite file (unless DATABASE_URL is set), migrate, build Beichen."""
     var = Path(tempfile.mkdtemp(prefix="onegrid-bench-"))
+    (var / "static").mkdir()  # whitenoise expects it; benchmarks serve no static files
     os.environ["ONEGRID_VAR_DIR"] = str(var)
     os.environ["DJANGO_SETTINGS_MODULE"] = settings
     sys.path.insert(0, str(HERE))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import FileResponse, HttpRequest
-from ninja import File, Form, Query, Router, Schema, UploadedFile
+from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
 from onegrid.org.policies import mask_phone
 
@@ -53,7 +53,7 @@ def report(request: HttpRequest, form: Form[ReportForm], photos: File[list[Uploa
         idempotency_key=request.headers.get("Idempotency-Key") or form.idempotency_key,
     )
     status = 200 if outcome.replayed else 201
-    return status, {"case": CaseOut.of(outcome.case), "replayed": outcome.replayed}
+    return Status(status, {"case": CaseOut.of(outcome.case), "replayed": outcome.replayed})
 
 
 class ListQuery(Schema):
@@ -68,16 +68,15 @@ class ListQuery(Schema):
     reported_from: dt.datetime | None = None
     reported_to: dt.datetime | None = None
     q: str | None = None
-    limit: int = 50
-    offset: int = 0
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=10**9)
 
 
 @router.get("/cases", response=CasePage, summary="List the cases you may see")
 def list_cases(request: HttpRequest, query: Query[ListQuery]):
     filters = selectors.CaseFilters(**query.dict(exclude={"limit", "offset"}))
     cases = selectors.list_cases(request.user, filters)
-    limit = max(1, min(query.limit, 500))
-    offset = max(0, query.offset)
+    limit, offset = query.limit, query.offset
     return {
         "count": cases.count(),
         "items": [CaseOut.of(c) for c in cases[offset : offset + limit]],

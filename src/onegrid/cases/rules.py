@@ -132,11 +132,13 @@ def valid_extension(ctx: ActionContext) -> None:
 
 def extension_pending(ctx: ActionContext) -> None:
     pending = [t for t in ctx.case.tasks.all() if t.state == Task.State.EXTENSION_REQUESTED]
+    if not pending:
+        raise InvalidInput(_("No extension request is waiting on this case."), field="action")
     wanted = ctx.params.get("task")
     if wanted:
         pending = [t for t in pending if str(t.id) == str(wanted)]
-    if not pending:
-        raise InvalidInput(_("No extension request is waiting on this case."), field="task")
+        if not pending:
+            raise InvalidInput(_("That task has no extension request waiting."), field="task")
     ctx.task = pending[0]
 
 

@@ -22,7 +22,9 @@ from .rules import ActionContext
 
 def visible_cases(user: User) -> QuerySet[Case]:
     scope = policies.scope_for(user)
-    cases = Case.objects.select_related("case_class", "grid", "street", "community")
+    cases = Case.objects.select_related("case_class", "grid", "street", "community", "merged_into")
+    # Polygons are large and lists never draw them.
+    cases = cases.defer("grid__geometry_wkb", "street__geometry_wkb", "community__geometry_wkb")
     if scope.district_wide:
         return cases
     where = Q(reporter=user)

@@ -307,6 +307,7 @@ def _lock_case(case_id, actor: User | None) -> Case:
     cases = (
         Case.objects.select_for_update()
         .select_related("case_class", "street")
+        .defer("street__geometry_wkb")  # outlines are large and never needed here
         .prefetch_related("tasks")
     )
     try:

@@ -37,6 +37,11 @@ PROBLEMS = {
     "string_type": lambda: _("must be text"),
     "finite_number": lambda: _("must be a finite number"),
     "json_invalid": lambda: _("is not valid JSON"),
+    "greater_than_equal": lambda: _("is too small"),
+    "greater_than": lambda: _("is too small"),
+    "less_than_equal": lambda: _("is too large"),
+    "less_than": lambda: _("is too large"),
+    "string_too_long": lambda: _("is too long"),
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from onegrid.org import policies
 
@@ -34,7 +34,7 @@ def token(request: HttpRequest, body: Credentials):
 def revoke(request: HttpRequest):
     raw = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     services.revoke_token(raw)
-    return 204, None
+    return Status(204, None)
 
 
 class MeOut(Schema):

@@ -50,7 +50,7 @@ class Command(BaseCommand):
             "--seed", type=int, default=DEMO_SEED, help=f"random seed (default {DEMO_SEED})"
         )
         parser.add_argument(
-            "--per-day", type=int, default=120, help="reports on a working day (default 120)"
+            "--per-day", type=int, default=60, help="reports on a working day (default 60)"
         )
 
     def handle(self, *args, days: int, seed: int, per_day: int, **options):
