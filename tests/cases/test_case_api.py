@@ -183,6 +183,13 @@ def test_lists_are_scoped_to_what_the_caller_may_see(world):
     }
     assert client_for(p.other_acceptor).get("/api/v1/cases").json()["count"] == 1
     assert client_for(p.leader).get("/api/v1/cases").json()["count"] == 2
+    assert client_for(p.resident).get("/api/v1/cases").json()["count"] == 0  # own reports only
+    theirs = drive(world, "reported")
+    theirs.reporter = p.resident
+    theirs.save()
+    assert [c["id"] for c in client_for(p.resident).get("/api/v1/cases").json()["items"]] == [
+        str(theirs.pk)
+    ]
     assert client_for(p.city_handler).get("/api/v1/cases").json()["count"] == 0
     assert client_for(p.other_acceptor).get(f"/api/v1/cases/{mine.pk}").status_code == 404
     assert client_for(p.acceptor).get("/api/v1/cases/not-a-uuid").status_code == 404

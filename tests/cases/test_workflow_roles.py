@@ -12,9 +12,23 @@ from onegrid.core.errors import Conflict, NotFound, PermissionDenied
 from .conftest import photo
 from .helpers import act, drive, report
 
-EVERYONE = ["worker", "worker2", "far_worker", "resident", "acceptor", "dispatcher", "shift_lead",
-            "callback", "other_acceptor", "command", "leader", "city_handler", "eco_handler",
-            "market_handler", "police_handler"]
+EVERYONE = [
+    "worker",
+    "worker2",
+    "far_worker",
+    "resident",
+    "acceptor",
+    "dispatcher",
+    "shift_lead",
+    "callback",
+    "other_acceptor",
+    "command",
+    "leader",
+    "city_handler",
+    "eco_handler",
+    "market_handler",
+    "police_handler",
+]
 
 # Who may take each action on a rubbish case in grid 1 of street 1, handled by city management.
 ALLOWED = {
@@ -54,14 +68,14 @@ def case_ready_for(world, action) -> Case:
         case = drive(world, "in_progress")
         return act(case, p.city_handler, "request_extension", reason="big", hours=8)
     transition = workflow.BY_ACTION[action]
-    order = ["reported", "registered", "dispatched", "in_progress", "checking", "checked",
-             "closed"]
+    order = ["reported", "registered", "dispatched", "in_progress", "checking", "checked", "closed"]
     return drive(world, next(s for s in order if s in transition.sources))
 
 
 def test_the_table_covers_every_action_people_take():
-    people_actions = {t.action for t in workflow.TABLE
-                      if t.action != "report" and t.roles != {workflow.SYSTEM}}
+    people_actions = {
+        t.action for t in workflow.TABLE if t.action != "report" and t.roles != {workflow.SYSTEM}
+    }
     assert people_actions == set(ALLOWED)
 
 
@@ -71,8 +85,12 @@ def test_only_the_roles_in_the_table_may_act(world, action):
     for name in EVERYONE:
         case = case_ready_for(world, action)
         before = (case.state, case.events.count())
-        params = {"reason": "because", "hours": 8, "result": "confirmed",
-                  "satisfaction": "satisfied"}
+        params = {
+            "reason": "because",
+            "hours": 8,
+            "result": "confirmed",
+            "satisfaction": "satisfied",
+        }
         if action == "merge":
             params["target"] = drive(world, "registered").number
         photos = [photo()] if transition.photo_kind else []

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.renderers import JSONRenderer
 
 from onegrid.cases.api import router as cases_router
 from onegrid.core.errors import DomainError
@@ -13,7 +14,14 @@ from onegrid.org.api import router as auth_router
 from onegrid.org.auth import API_AUTH
 from onegrid.territory.api import router as territory_router
 
+
+class ReadableJSON(JSONRenderer):
+    # Chinese text stays readable in responses instead of \uXXXX escapes.
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=ReadableJSON(),
     title="OneGrid API",
     version="1",
     urls_namespace="api",

@@ -42,6 +42,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Count
+from django.utils.translation import gettext
 from PIL import Image
 
 from onegrid.cases import calendar, services
@@ -444,11 +445,18 @@ class SimulationResult:
 
     def summary(self) -> str:
         states = ", ".join(f"{k} {v}" for k, v in sorted(self.states.items()))
-        return (
-            f"{self.reports} reports, {self.service_calls} service calls, "
-            f"{self.escalations} escalations, {len(self.errors)} errors in "
-            f"{self.seconds:.1f} s ({self.cases_per_second:.1f} cases/s); states: {states}"
-        )
+        return gettext(
+            "%(reports)d reports, %(calls)d service calls, %(escalations)d escalations, "
+            "%(errors)d errors in %(seconds).1f s (%(rate).1f cases/s); states: %(states)s"
+        ) % {
+            "reports": self.reports,
+            "calls": self.service_calls,
+            "escalations": self.escalations,
+            "errors": len(self.errors),
+            "seconds": self.seconds,
+            "rate": self.cases_per_second,
+            "states": states,
+        }
 
 
 def working_after(moment: dt.datetime, hours: float) -> dt.datetime:
@@ -561,9 +569,18 @@ class _Player:
                 and (days % 7 == 0 or hour >= self.plan.end)
             ):
                 self.out.write(
-                    f"  day {days}/{self.result.days}: {self.result.reports} "
-                    f"reports, {self.result.service_calls} service calls, "
-                    f"{time.perf_counter() - started:.0f} s\n"
+                    gettext(
+                        "  day %(day)d/%(days)d: %(reports)d reports, %(calls)d service "
+                        "calls, %(seconds).0f s"
+                    )
+                    % {
+                        "day": days,
+                        "days": self.result.days,
+                        "reports": self.result.reports,
+                        "calls": self.result.service_calls,
+                        "seconds": time.perf_counter() - started,
+                    }
+                    + "\n"
                 )
             days_done = days
 
@@ -852,8 +869,16 @@ def simulate(
     )
     if out is not None:
         out.write(
-            f"Simulating {days} days from {start.astimezone(TZ):%Y-%m-%d} "
-            f"({len(plan.cases)} reports planned, seed {seed})…\n"
+            gettext(
+                "Simulating %(days)d days from %(start)s (%(n)d reports planned, seed %(seed)d)…"
+            )
+            % {
+                "days": days,
+                "start": f"{start.astimezone(TZ):%Y-%m-%d}",
+                "n": len(plan.cases),
+                "seed": seed,
+            }
+            + "\n"
         )
     _Player(plan, result, out).run()
     result.states = Counter(

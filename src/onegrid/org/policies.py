@@ -29,6 +29,8 @@ GRID_TEAM = {
     Role.PARTY_MEMBER,
     Role.VOLUNTEER,
 }
+# Roles that see only what they reported themselves, wherever they are bound.
+OWN_REPORTS_ONLY = {Role.RESIDENT, Role.VOLUNTEER, Role.PARTY_MEMBER}
 # Roles that may report a problem wherever they stand: residents report anywhere in the district.
 REPORTING_ROLES = GRID_TEAM | {Role.RESIDENT} | STREET_STAFF | {Role.COMMAND_CENTRE}
 
@@ -78,6 +80,8 @@ def scope_for(user: User) -> Scope:
     if user.is_superuser:
         scope.district_wide = True
     for a in assignments(user):
+        if a.role in OWN_REPORTS_ONLY:
+            continue
         if a.department_id:
             scope.department_ids.add(a.department_id)
         if a.grid_id:
