@@ -12,7 +12,7 @@ def test_export_then_import_round_trips(beichen, db, tmp_path, capsys):
     data = json.loads(path.read_text(encoding="utf-8"))
     assert len(data["features"]) == Grid.objects.count() == beichen.grids
     call_command("grids", "import", str(path))
-    assert "updated %d" % beichen.grids in capsys.readouterr().out
+    assert f"updated {beichen.grids}" in capsys.readouterr().out
 
 
 def test_a_bad_file_is_refused_and_changes_nothing(beichen, db, tmp_path):
