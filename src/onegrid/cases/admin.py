@@ -1,0 +1,47 @@
+from django.contrib import admin
+
+from .models import Case, CaseClass, MajorClass
+
+
+@admin.register(MajorClass)
+class MajorClassAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "name_en"]
+
+
+@admin.register(CaseClass)
+class CaseClassAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "name",
+        "major",
+        "time_limit",
+        "time_unit",
+        "urgency",
+        "default_department",
+        "minor_self_closable",
+        "active",
+    ]
+    list_filter = ["major", "urgency", "time_unit", "active"]
+    search_fields = ["code", "name", "name_en"]
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    """Read-only: a case changes state only through the workflow table (cases.services)."""
+
+    list_display = ["number", "state", "case_class", "street", "reported_at", "due_at", "overdue"]
+    list_filter = ["state", "source", "overdue"]
+    search_fields = ["number", "description"]
+    list_select_related = ["case_class", "street"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("street__geometry_wkb")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
