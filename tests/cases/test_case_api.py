@@ -223,3 +223,20 @@ def test_docs_are_served_without_a_cdn(world):
     assert b"cdn" not in page.content.lower()
     schema = Client().get("/api/v1/openapi.json").json()
     assert "/api/v1/cases/{case_id}/actions/{action}" in schema["paths"]
+
+
+def test_pages_use_the_session_with_csrf(world):
+    browser = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert browser.login(username="acceptor", password="pw-acceptor")
+    assert browser.get("/api/v1/cases").status_code == 200
+    case = drive(world, "reported")
+    without_token = browser.post(f"/api/v1/cases/{case.pk}/actions/register")
+    assert without_token.status_code == 403
+    browser.get("/api/v1/cases")  # any page view would set the cookie; set it explicitly here
+    from django.middleware.csrf import _get_new_csrf_string
+
+    secret = _get_new_csrf_string()
+    browser.cookies["csrftoken"] = secret
+    with_token = browser.post(f"/api/v1/cases/{case.pk}/actions/register", HTTP_X_CSRFTOKEN=secret)
+    assert with_token.status_code == 200
+    assert with_token.json()["case"]["state"] == "registered"
