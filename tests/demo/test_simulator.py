@@ -196,7 +196,7 @@ def test_commands_simulate_then_demo_is_idempotent(district):
     call_command("simulate", "--days", "1", "--per-day", "8", "--start", "2026-03-02", stdout=out)
     text = out.getvalue()
     assert "N_due" in text and "2026-03-02 00:00" in text
-    assert " 0 errors" in text
+    assert "错误 0 个" in text  # commands speak the default language, zh-hans
     cases = Case.objects.count()
     assert cases > 0
 
