@@ -56,3 +56,15 @@ def pytest_collection_modifyitems(items):
 def _fast_password_hashing(settings):
     # Real PBKDF2 costs ~0.3 s per user; tests create dozens. Production keeps PBKDF2.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # Requests with Accept-Language activate a language for the thread; start every test from
+    # the default (zh-hans), as a fresh process would.
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
