@@ -26,8 +26,11 @@ demo: $(VENV)/.installed
 	$(BIN)/onegrid demo
 	$(MAKE) --no-print-directory serve
 
+# Serves the app and runs the escalation timer (`onegrid tick`) every minute beside it.
 serve: $(VENV)/.installed
 	@echo "OneGrid on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/v1/docs)"
+	@( while sleep 60; do $(BIN)/onegrid tick > /dev/null 2>&1 || true; done ) & ticker=$$!; \
+	trap 'kill $$ticker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn onegrid.config.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
 		--threads 4 --access-logfile - --log-level warning
 
