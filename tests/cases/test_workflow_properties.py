@@ -228,7 +228,8 @@ def test_no_sequence_of_actions_breaks_the_invariants(world):
     run_state_machine_as_test(
         Loop,
         settings=settings(
-            max_examples=30,
+            max_examples=40,
+            derandomize=True,  # the same exploration in every CI run: no flaky reds
             stateful_step_count=40,
             deadline=None,
             suppress_health_check=list(HealthCheck),
