@@ -91,7 +91,7 @@ def list_cases(user: User, filters: CaseFilters) -> QuerySet[Case]:
 
 
 def get_case(user: User, case_id) -> Case:
-    cases = visible_cases(user).prefetch_related("tasks__department")
+    cases = visible_cases(user)
     try:
         case = cases.filter(pk=uuid.UUID(str(case_id))).first()
     except ValueError:
