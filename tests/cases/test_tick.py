@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 import threading
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
@@ -89,6 +93,34 @@ def test_concurrent_ticks_escalate_exactly_once(world):
     assert not errors, errors
     tasks = Task.objects.count()
     assert Escalation.objects.count() == tasks * 3
+    for task in Task.objects.all():
+        assert sorted(task.escalations.values_list("level", flat=True)) == [1, 2, 3]
+        assert task.case.events.filter(action="escalate").count() == 3
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ticks_from_several_processes_escalate_exactly_once(world):
+    for _ in range(2):
+        drive(world, "dispatched")  # on 2026-03-10: long overdue by the real clock now
+    env = {**os.environ, "DATABASE_URL": _database_url(), "ONEGRID_VAR_DIR": str(settings.VAR_DIR)}
+    command = [sys.executable, "-m", "onegrid.config.cli", "tick"]
+    processes = [
+        subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(4)
+    ]
+    outputs = [p.communicate(timeout=120) for p in processes]
+    assert all(p.returncode == 0 for p in processes), outputs
+    assert sum(int(out.split("escalated ")[1].split()[0]) for out, _ in outputs) == 2 * 3
     for task in Task.objects.all():
         assert sorted(task.escalations.values_list("level", flat=True)) == [1, 2, 3]
         assert task.case.events.filter(action="escalate").count() == 3
