@@ -288,3 +288,61 @@ def test_bad_reports_change_nothing(world):
             services.report_case(**{**base, **change, "idempotency_key": new_key()})
         assert error.value.field == field, change
     assert Case.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_retries_with_one_key_create_one_case(world):
+    import threading
+
+    from django.db import connection
+
+    results, errors = [], []
+    barrier = threading.Barrier(4)
+    photo_bytes = photo().read()
+
+    def retry():
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        try:
+            barrier.wait()
+            outcome = services.report_case(
+                actor=world.people.worker,
+                lon=world.point[0],
+                lat=world.point[1],
+                class_code="A0102",
+                idempotency_key="offline-42",
+                photo_files=[SimpleUploadedFile("p.jpg", photo_bytes)],
+            )
+            results.append(outcome)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=retry) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert Case.objects.count() == 1 and Photo.objects.count() == 1
+    assert {o.case.pk for o in results} == {Case.objects.get().pk}
+    assert sum(not o.replayed for o in results) == 1
+
+
+def test_a_replayed_action_happens_once(world):
+    case = drive(world, "checking")
+    kwargs = dict(
+        actor=world.people.worker,
+        case_id=case.pk,
+        action="fail_check",
+        reason="still dirty",
+        idempotency_key="check-7",
+    )
+    first = services.perform_action(**kwargs)
+    again = services.perform_action(**kwargs)
+    assert not first.replayed and again.replayed
+    assert case.events.filter(action="fail_check").count() == 1
+    with pytest.raises(Conflict) as error:
+        services.perform_action(**{**kwargs, "reason": "other words"})
+    assert error.value.field == "idempotency_key"
