@@ -18,6 +18,7 @@ from onegrid.org.models import Department, User
 
 from . import calendar
 from .models import PROACTIVE_SOURCES, Case, CaseReporter, Source, Task
+from .states import OPEN_STATES
 
 LIVE_TASK_STATES = {
     Task.State.DISPATCHED,
@@ -351,8 +352,6 @@ def merge_into_target(ctx: ActionContext) -> None:
             target = None
     if target is None:
         raise NotFound(_("No case %(ref)s.") % {"ref": ref}, field="target")
-    from .workflow import OPEN_STATES  # the table imports this module
-
     if target.pk == case.pk or target.state not in OPEN_STATES or target.merged_into_id:
         raise Conflict(_("A case can only be merged into another open case."), field="target")
     if target.street_id != case.street_id:
