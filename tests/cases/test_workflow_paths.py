@@ -346,3 +346,14 @@ def test_a_replayed_action_happens_once(world):
     with pytest.raises(Conflict) as error:
         services.perform_action(**{**kwargs, "reason": "other words"})
     assert error.value.field == "idempotency_key"
+
+
+def test_history_cannot_be_rewritten(world):
+    case = drive(world, "registered")
+    event = case.events.get(action="register")
+    event.reason = "rewritten"
+    with pytest.raises(ValueError):
+        event.save()
+    with pytest.raises(ValueError):
+        event.delete()
+    assert case.events.get(action="register").reason == ""

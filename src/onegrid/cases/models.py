@@ -220,6 +220,14 @@ class CaseEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id} #{self.seq} {self.action}"
 
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("case history is append-only: an event cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("case history is append-only: an event cannot be deleted")
+
 
 class CaseReporter(models.Model):
     """Everyone who reported a case, including reporters of duplicates merged into it."""
