@@ -17,9 +17,9 @@ router = Router(tags=["cases"])
 
 
 class ReportForm(Schema):
-    lon: float
-    lat: float
-    crs: str = "wgs84"
+    lon: float = Field(description="longitude in the `crs` given (WGS-84 unless crs=gcj02)")
+    lat: float = Field(description="latitude in the `crs` given")
+    crs: str = Field("wgs84", description="wgs84 (GPS) or gcj02 (Chinese phone maps)")
     class_code: str
     description: str = ""
     address: str = ""

@@ -6,7 +6,7 @@ import datetime as dt
 from uuid import UUID
 
 from django.utils import timezone
-from ninja import Schema
+from ninja import Field, Schema
 
 from . import selectors, workflow
 from .models import Case
@@ -25,8 +25,8 @@ class CaseOut(Schema):
     class_code: str
     class_name: str
     urgency: str
-    lon: float
-    lat: float
+    lon: float = Field(description="longitude, WGS-84 (stored and returned in WGS-84 always)")
+    lat: float = Field(description="latitude, WGS-84")
     grid_code: str
     community_code: str
     street_code: str
