@@ -357,3 +357,15 @@ def test_history_cannot_be_rewritten(world):
     with pytest.raises(ValueError):
         event.delete()
     assert case.events.get(action="register").reason == ""
+
+
+def test_merge_target_must_be_a_case_the_merger_may_see(world):
+    p = world.people
+    theirs = report(world, who=p.far_worker, point=world.far_point)  # another street's case
+    duplicate = report(world)
+    with pytest.raises(NotFound) as error:
+        act(duplicate, p.acceptor, "merge", target=theirs.number)
+    assert error.value.field == "target"
+    with pytest.raises(NotFound):
+        act(duplicate, p.acceptor, "merge", target="not-a-case")
+    assert Case.objects.get(pk=duplicate.pk).state == "reported"

@@ -5,8 +5,22 @@ from __future__ import annotations
 from onegrid.org import policies
 from onegrid.org.models import User
 
-from .models import Case
-from .workflow import REPORTER, SYSTEM
+from .models import Case, Task
+
+# Pseudo-roles a person or process holds over one case: who reported it, and the timer.
+REPORTER = "reporter"
+SYSTEM = "system"
+
+LIVE_TASK_STATES = {
+    Task.State.DISPATCHED,
+    Task.State.IN_PROGRESS,
+    Task.State.EXTENSION_REQUESTED,
+    Task.State.FED_BACK,
+}
+
+
+def live_tasks(case: Case) -> list[Task]:
+    return [t for t in case.tasks.all() if t.state in LIVE_TASK_STATES]
 
 
 def place_of(case: Case) -> policies.Place:
@@ -29,3 +43,13 @@ def may_see(actor: User, case: Case) -> bool:
         return True
     scope = policies.scope_for(actor)
     return any(t.department_id in scope.department_ids for t in case.tasks.all())
+
+
+def callers_tasks(actor: User | None, case: Case, task_states) -> list:
+    """The case's live tasks, in `task_states`, that belong to a department `actor` works for."""
+    scope = policies.scope_for(actor) if actor else None
+    return [
+        t
+        for t in live_tasks(case)
+        if t.state in task_states and (scope is None or t.department_id in scope.department_ids)
+    ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -75,6 +77,15 @@ class Source(models.TextChoices):
 PROACTIVE_SOURCES = {Source.GRID_WORKER, Source.TEAM, Source.SENSOR}
 
 
+class CaseQuerySet(models.QuerySet):
+    def by_ref(self, ref) -> Case | None:
+        """The case an API path or a form names: by its id (UUID) or by its case number."""
+        try:
+            return self.filter(pk=uuid.UUID(str(ref))).first()
+        except ValueError:
+            return self.filter(number=str(ref).strip()).first()
+
+
 class Case(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     number = models.CharField(_("case number"), max_length=32, unique=True)
@@ -117,6 +128,8 @@ class Case(models.Model):
     )
     satisfaction = models.CharField(max_length=20, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CaseQuerySet.as_manager()
 
     class Meta:
         ordering = ["-reported_at"]

@@ -17,15 +17,10 @@ from onegrid.core.errors import Conflict, InvalidInput, NotFound
 from onegrid.org.models import Department, User
 
 from . import calendar
+from .access import live_tasks, may_see
 from .models import PROACTIVE_SOURCES, Case, CaseReporter, Source, Task
 from .states import OPEN_STATES
 
-LIVE_TASK_STATES = {
-    Task.State.DISPATCHED,
-    Task.State.IN_PROGRESS,
-    Task.State.EXTENSION_REQUESTED,
-    Task.State.FED_BACK,
-}
 SATISFACTION = ("satisfied", "basically_satisfied", "unsatisfied")
 VERIFICATION_RESULTS = ("confirmed", "not_found")
 MAX_EXTENSION_HOURS = 30 * 8
@@ -46,10 +41,6 @@ class ActionContext:
     follow_ups: list[tuple[str, dict]] = field(default_factory=list)
     target: str | None = None  # set by an effect when the table leaves the next state open
     side_events: list[tuple[Case, str, dict]] = field(default_factory=list)
-
-
-def live_tasks(case: Case) -> list[Task]:
-    return [t for t in case.tasks.all() if t.state in LIVE_TASK_STATES]
 
 
 # --- guards ---
@@ -344,13 +335,9 @@ def merge_into_target(ctx: ActionContext) -> None:
     ref = str(ctx.params.get("target") or "").strip()
     if not ref:
         raise InvalidInput(_("Name the open case to merge into."), field="target")
-    target = Case.objects.filter(number=ref).first()
-    if target is None:
-        try:
-            target = Case.objects.filter(pk=ref).first()
-        except Exception:  # noqa: BLE001 - a malformed UUID is simply "no such case"
-            target = None
-    if target is None:
+    # Locked: the target's history gets an event too.
+    target = Case.objects.select_for_update().by_ref(ref)
+    if target is None or not may_see(ctx.actor, target):
         raise NotFound(_("No case %(ref)s.") % {"ref": ref}, field="target")
     if target.pk == case.pk or target.state not in OPEN_STATES or target.merged_into_id:
         raise Conflict(_("A case can only be merged into another open case."), field="target")

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 
 from onegrid.core import clock
@@ -15,7 +15,7 @@ from onegrid.org import policies
 from onegrid.org.models import User
 
 from . import calendar, workflow
-from .access import place_of, roles_for
+from .access import callers_tasks, place_of, roles_for
 from .models import Case, Photo, Task
 from .rules import ActionContext
 
@@ -91,11 +91,7 @@ def list_cases(user: User, filters: CaseFilters) -> QuerySet[Case]:
 
 
 def get_case(user: User, case_id) -> Case:
-    cases = visible_cases(user)
-    try:
-        case = cases.filter(pk=uuid.UUID(str(case_id))).first()
-    except ValueError:
-        case = cases.filter(number=str(case_id)).first()
+    case = visible_cases(user).by_ref(case_id)
     if case is None:
         raise NotFound(_("No such case."), field="case_id")
     return case
@@ -107,8 +103,9 @@ def allowed_actions(user: User, case: Case) -> list[str]:
     Guards that depend on what the user will type (a reason, hours, a result) cannot be judged
     yet, so an action is offered when its guard fails only for want of such input.
     """
+    # Read the tasks once: the role check and every task action look at them.
+    prefetch_related_objects([case], "tasks")
     held = roles_for(user, case)
-    scope = policies.scope_for(user)
     available = []
     for transition in workflow.TABLE:
         if workflow.SYSTEM in transition.roles and len(transition.roles) == 1:
@@ -121,11 +118,7 @@ def allowed_actions(user: User, case: Case) -> list[str]:
             case=case, action=transition.action, actor=user, actor_roles=held, now=clock.now()
         )
         if transition.task_states is not None:
-            mine = [
-                t
-                for t in case.tasks.all()
-                if t.state in transition.task_states and t.department_id in scope.department_ids
-            ]
+            mine = callers_tasks(user, case, transition.task_states)
             if not mine:
                 continue
             ctx.task = mine[0]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import uuid
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -35,7 +34,7 @@ from .models import (
     Source,
     Task,
 )
-from .rules import ActionContext, live_tasks
+from .rules import ActionContext
 from .workflow import REPORTER, SYSTEM, State
 
 logger = logging.getLogger(__name__)
@@ -310,10 +309,7 @@ def _lock_case(case_id, actor: User | None) -> Case:
         .defer("street__geometry_wkb")  # outlines are large and never needed here
         .prefetch_related("tasks")
     )
-    try:
-        case = cases.get(pk=uuid.UUID(str(case_id)))
-    except (ValueError, Case.DoesNotExist):
-        case = cases.filter(number=str(case_id)).first()
+    case = cases.by_ref(case_id)
     if case is None or (actor is not None and not access.may_see(actor, case)):
         # Cases outside the caller's scope are reported as missing, not as forbidden.
         raise NotFound(_("No such case."), field="case_id")
@@ -360,8 +356,6 @@ def _apply(
     )
     if transition.task_states is not None and ctx.task is None:
         ctx.task = _callers_task(case, actor, transition, ctx.params.get("task"))
-    if ctx.task is None and ctx.params.get("task") and transition.guard is None:
-        ctx.task = case.tasks.filter(pk=ctx.params["task"]).first()
     if transition.reason_required and not reason:
         raise InvalidInput(_("Give a reason."), field="reason")
     if uploads and transition.photo_kind is None:
@@ -414,13 +408,7 @@ def _apply(
 
 
 def _callers_task(case: Case, actor: User | None, transition, wanted) -> Task:
-    scope = policies.scope_for(actor) if actor else None
-    tasks = [
-        t
-        for t in live_tasks(case)
-        if t.state in transition.task_states
-        and (scope is None or t.department_id in scope.department_ids)
-    ]
+    tasks = access.callers_tasks(actor, case, transition.task_states)
     if wanted:
         tasks = [t for t in tasks if str(t.id) == str(wanted)]
     if not tasks:

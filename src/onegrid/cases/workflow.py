@@ -16,6 +16,7 @@ from onegrid.org.models import Role
 from onegrid.org.policies import REPORTING_ROLES
 
 from . import rules
+from .access import REPORTER, SYSTEM
 from .states import (  # noqa: F401 - re-exported: the table is where callers look
     FINAL_STATES,
     OPEN_STATES,
@@ -23,10 +24,6 @@ from .states import (  # noqa: F401 - re-exported: the table is where callers lo
     WITH_DEPARTMENT,
     State,
 )
-
-# Pseudo-roles: the person who reported the case, and the timer.
-REPORTER = "reporter"
-SYSTEM = "system"
 
 STREET_DESK = frozenset({Role.ACCEPTOR, Role.SHIFT_LEAD})
 DISPATCH_DESK = frozenset({Role.DISPATCHER, Role.SHIFT_LEAD, Role.COMMAND_CENTRE})
