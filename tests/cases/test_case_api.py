@@ -99,6 +99,8 @@ def test_gcj02_input_is_converted_to_wgs84(world):
         ({"class_code": "Q0000"}, "class_code"),
         ({"photos": [io.BytesIO(b"%PDF-1.4 not an image")]}, "photos"),
         ({"crs": "mars"}, "crs"),
+        ({"address": "路" * 201}, "address"),
+        ({"description": "x" * 2001}, "description"),
     ],
 )
 def test_bad_reports_get_a_4xx_naming_the_field_and_change_nothing(world, fields, field):

@@ -94,12 +94,10 @@ def report_case(
         raise InvalidInput(
             _("Unknown problem class %(code)s.") % {"code": class_code}, field="class_code"
         )
-    description = (description or "").strip()
-    if len(description) > MAX_DESCRIPTION:
-        raise InvalidInput(
-            _("The description is longer than %(n)d characters.") % {"n": MAX_DESCRIPTION},
-            field="description",
-        )
+    description = _bounded(description, MAX_DESCRIPTION, "description")
+    address = _bounded(address, 200, "address")
+    reporter_name = _bounded(reporter_name, 100, "reporter_name")
+    reporter_phone = _bounded(reporter_phone, 20, "reporter_phone")
     uploads = photos.validate_photos(photo_files)
     place = policies.Place(located.grid_id, located.community_id, located.street_id)
     source = _source_for(actor, place, source)
@@ -133,13 +131,13 @@ def report_case(
             description=description,
             lon=lon,
             lat=lat,
-            address=address[:200],
+            address=address,
             grid_id=located.grid_id,
             community_id=located.community_id,
             street_id=located.street_id,
             reporter=actor if source not in STAFF_SOURCES else None,
-            reporter_name=reporter_name[:100],
-            reporter_phone=reporter_phone[:20],
+            reporter_name=reporter_name,
+            reporter_phone=reporter_phone,
             urgency=case_class.urgency,
             reported_at=now,
         )
@@ -168,6 +166,17 @@ def report_case(
         return case
 
     return _idempotent(actor, key, request_hash, create)
+
+
+def _bounded(value: str | None, limit: int, field: str) -> str:
+    """The trimmed text, or an error: nothing a user typed is cut off silently."""
+    value = (value or "").strip()
+    if len(value) > limit:
+        raise InvalidInput(
+            _("%(field)s is longer than %(n)d characters.") % {"field": field, "n": limit},
+            field=field,
+        )
+    return value
 
 
 def _source_for(actor: User, place: policies.Place, requested: str | None) -> str:
