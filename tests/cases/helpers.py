@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+
+from django.db import connection
 
 from onegrid.cases import services
 from onegrid.cases.models import Case
@@ -64,3 +67,29 @@ def drive(world, state: str, case_class=None) -> Case:
         assert case.state == reached
     assert case.state == state
     return case
+
+
+def run_concurrently(work, copies: int = 4) -> list:
+    """Start `copies` threads at once, each with its own database connection; return results.
+
+    Any exception in a thread fails the calling test with that exception.
+    """
+    results, errors = [], []
+    barrier = threading.Barrier(copies)
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(work())
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(copies)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    return results

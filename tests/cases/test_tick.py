@@ -6,7 +6,6 @@ import datetime as dt
 import os
 import subprocess
 import sys
-import threading
 
 import pytest
 from django.conf import settings
@@ -17,7 +16,7 @@ from onegrid.cases import services
 from onegrid.cases.models import Escalation, Task
 from onegrid.core import clock
 
-from .helpers import act, advance, drive
+from .helpers import act, advance, drive, run_concurrently
 
 
 def test_tick_before_the_deadline_does_nothing(world):
@@ -73,24 +72,7 @@ def test_concurrent_ticks_escalate_exactly_once(world):
     for _ in range(3):
         drive(world, "dispatched")
     later = clock.now() + dt.timedelta(days=6)
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(4)
-
-    def run():
-        try:
-            barrier.wait()
-            services.tick(now=later)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
+    run_concurrently(lambda: services.tick(now=later))
     tasks = Task.objects.count()
     assert Escalation.objects.count() == tasks * 3
     for task in Task.objects.all():

@@ -10,7 +10,7 @@ from onegrid.cases.models import Case, CaseReporter, Photo
 from onegrid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 from .conftest import new_key, photo
-from .helpers import act, advance, drive, report
+from .helpers import act, advance, drive, report, run_concurrently
 
 
 def states(case):
@@ -292,39 +292,19 @@ def test_bad_reports_change_nothing(world):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_retries_with_one_key_create_one_case(world):
-    import threading
+    from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from django.db import connection
-
-    results, errors = [], []
-    barrier = threading.Barrier(4)
     photo_bytes = photo().read()
-
-    def retry():
-        from django.core.files.uploadedfile import SimpleUploadedFile
-
-        try:
-            barrier.wait()
-            outcome = services.report_case(
-                actor=world.people.worker,
-                lon=world.point[0],
-                lat=world.point[1],
-                class_code="A0102",
-                idempotency_key="offline-42",
-                photo_files=[SimpleUploadedFile("p.jpg", photo_bytes)],
-            )
-            results.append(outcome)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=retry) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
+    results = run_concurrently(
+        lambda: services.report_case(
+            actor=world.people.worker,
+            lon=world.point[0],
+            lat=world.point[1],
+            class_code="A0102",
+            idempotency_key="offline-42",
+            photo_files=[SimpleUploadedFile("p.jpg", photo_bytes)],
+        )
+    )
     assert Case.objects.count() == 1 and Photo.objects.count() == 1
     assert {o.case.pk for o in results} == {Case.objects.get().pk}
     assert sum(not o.replayed for o in results) == 1
