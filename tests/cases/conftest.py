@@ -1,26 +1,15 @@
-"""A small world for workflow tests: one street, two grids, departments, classes and people."""
+"""Helpers for workflow tests (the `world` fixture itself lives in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import itertools
-from types import SimpleNamespace
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
-from shapely import box
 
-from onegrid.cases.models import CaseClass, MajorClass
-from onegrid.core import clock
-from onegrid.org.models import Department, Role, RoleAssignment, User
-from onegrid.territory import locator
-from onegrid.territory.models import AdminUnit, Grid, LayerState
+from conftest import MONDAY_MORNING  # noqa: F401 - the root conftest; tests import it from here
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
-# A Tuesday morning that is an ordinary working day.
-MONDAY_MORNING = dt.datetime(2026, 3, 10, 9, 30, tzinfo=SHANGHAI)
 _keys = itertools.count()
 
 
@@ -32,130 +21,3 @@ def photo(name="p.jpg", fmt="JPEG", colour=(200, 40, 40)) -> SimpleUploadedFile:
 
 def new_key() -> str:
     return f"k-{next(_keys)}"
-
-
-@pytest.fixture
-def world(db):
-    city = AdminUnit.objects.create(code="120100000000", name="天津市", level="city")
-    district = AdminUnit.objects.create(
-        code="120113000000", name="北辰区", level="district", parent=city
-    )
-    street = AdminUnit.objects.create(
-        code="120113001000", name="果园新村街道", level="street", parent=district
-    )
-    other_street = AdminUnit.objects.create(
-        code="120113002000", name="集贤里街道", level="street", parent=district
-    )
-    community = AdminUnit.objects.create(
-        code="120113001001", name="第1社区", level="community", parent=street
-    )
-    other_community = AdminUnit.objects.create(
-        code="120113002001", name="第1社区", level="community", parent=other_street
-    )
-    grids = []
-    for i, (comm, st) in enumerate(
-        [(community, street), (community, street), (other_community, other_street)]
-    ):
-        shape = box(117.10 + i * 0.01, 39.20, 117.11 + i * 0.01, 39.21)
-        grids.append(
-            Grid.objects.create(
-                code=f"{comm.code}{i + 1:03d}",
-                name=f"第{i + 1:03d}网格",
-                community=comm,
-                street=st,
-                geometry_wkb=shape.wkb,
-                area_m2=1e6,
-                label_lon=shape.centroid.x,
-                label_lat=shape.centroid.y,
-            )
-        )
-    LayerState.objects.update_or_create(name="grids", defaults={"version": 1})
-    locator.invalidate()
-
-    city_mgmt = Department.objects.create(code="city_management", name="城管委")
-    ecology = Department.objects.create(code="ecology", name="生态环境局")
-    market = Department.objects.create(code="market", name="市场监管局")
-    police = Department.objects.create(
-        code=f"police_{street.code}", name="果园新村派出所", street=street
-    )
-    major = MajorClass.objects.create(code="A", name="城市管理")
-    rubbish = CaseClass.objects.create(
-        code="A0102",
-        major=major,
-        name="暴露垃圾",
-        time_limit=4,
-        time_unit="hours",
-        default_department=city_mgmt,
-        minor_self_closable=True,
-    )
-    building = CaseClass.objects.create(
-        code="A0101",
-        major=major,
-        name="私搭乱建",
-        time_limit=15,
-        time_unit="days",
-        default_department=city_mgmt,
-    )
-    manhole = CaseClass.objects.create(
-        code="A0201",
-        major=major,
-        name="井盖缺失",
-        time_limit=2,
-        time_unit="hours",
-        default_department=city_mgmt,
-        urgency="red",
-    )
-    fight = CaseClass.objects.create(
-        code="E0101",
-        major=MajorClass.objects.create(code="E", name="社会治安"),
-        name="治安隐患",
-        time_limit=1,
-        time_unit="days",
-        route_to_street_police=True,
-    )
-
-    def person(username, role, **where):
-        user = User.objects.create_user(
-            username, password="pw-" + username, display_name=username, phone="13812345678"
-        )
-        RoleAssignment.objects.create(user=user, role=role, **where)
-        return user
-
-    people = SimpleNamespace(
-        worker=person("worker", Role.GRID_WORKER, grid=grids[0]),
-        worker2=person("worker2", Role.GRID_WORKER, grid=grids[1]),
-        far_worker=person("far_worker", Role.GRID_WORKER, grid=grids[2]),
-        resident=person("resident", Role.RESIDENT, unit=district),
-        acceptor=person("acceptor", Role.ACCEPTOR, unit=street),
-        dispatcher=person("dispatcher", Role.DISPATCHER, unit=street),
-        shift_lead=person("shift_lead", Role.SHIFT_LEAD, unit=street),
-        callback=person("callback", Role.CALLBACK, unit=street),
-        other_acceptor=person("other_acceptor", Role.ACCEPTOR, unit=other_street),
-        command=person("command", Role.COMMAND_CENTRE, unit=district),
-        leader=person("leader", Role.LEADER, unit=district),
-        city_handler=person("city_handler", Role.DEPT_HANDLER, department=city_mgmt),
-        eco_handler=person("eco_handler", Role.DEPT_HANDLER, department=ecology),
-        market_handler=person("market_handler", Role.DEPT_HANDLER, department=market),
-        police_handler=person("police_handler", Role.DEPT_HANDLER, department=police),
-    )
-    clock.set_now(MONDAY_MORNING)
-    yield SimpleNamespace(
-        district=district,
-        street=street,
-        other_street=other_street,
-        community=community,
-        grids=grids,
-        people=people,
-        rubbish=rubbish,
-        building=building,
-        manhole=manhole,
-        fight=fight,
-        city_mgmt=city_mgmt,
-        ecology=ecology,
-        market=market,
-        police=police,
-        point=(grids[0].label_lon, grids[0].label_lat),
-        far_point=(grids[2].label_lon, grids[2].label_lat),
-    )
-    clock.set_now(None)
-    locator.invalidate()

@@ -68,6 +68,7 @@ class ListQuery(Schema):
     reported_from: dt.datetime | None = None
     reported_to: dt.datetime | None = None
     q: str | None = None
+    waiting: str | None = Field(None, description="extension or returned")
     limit: int = Field(50, ge=1, le=500)
     offset: int = Field(0, ge=0, le=10**9)
 

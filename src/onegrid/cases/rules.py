@@ -170,11 +170,11 @@ def start_dispatch_clock(ctx: ActionContext) -> None:
     case.registered_at = ctx.now
     hours = settings.ONEGRID["URGENCY_DISPATCH_HOURS"].get(case.urgency, 24)
     case.dispatch_due_at = calendar.add_working_time(ctx.now, hours, "hours")
-    if case.urgency == "red" and _default_department(case) is not None:
+    if case.urgency == "red" and default_department(case) is not None:
         ctx.follow_ups.append(("dispatch", {}))
 
 
-def _default_department(case: Case) -> Department | None:
+def default_department(case: Case) -> Department | None:
     cls = case.case_class
     if cls.route_to_street_police:
         return Department.objects.filter(code=f"police_{case.street.code}").first()
@@ -191,7 +191,7 @@ def _department(code: str, field_name: str) -> Department:
 def create_tasks(ctx: ActionContext, *, arbitrated: bool = False) -> None:
     case = ctx.case
     code = ctx.params.get("department")
-    lead = _department(code, "department") if code else _default_department(case)
+    lead = _department(code, "department") if code else default_department(case)
     if lead is None:
         raise InvalidInput(
             _("Class %(code)s has no default department: choose one.")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet, prefetch_related_objects
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 
 from onegrid.core import clock
@@ -14,10 +16,21 @@ from onegrid.core.errors import DomainError, NotFound
 from onegrid.org import policies
 from onegrid.org.models import User
 
-from . import calendar, workflow
-from .access import callers_tasks, place_of, roles_for
-from .models import Case, Photo, Task
+from . import calendar, rules, workflow
+from .access import LIVE_TASK_STATES, callers_tasks, place_of, roles_for
+from .models import Case, CaseClass, Photo, Task
 from .rules import ActionContext
+
+METRES_PER_DEGREE = 111_320.0
+# States from which a case may still be merged into another (the workflow table's merge row).
+MERGEABLE_STATES = workflow.BY_ACTION["merge"].sources
+
+
+def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Metres between two nearby WGS-84 points (equirectangular: exact enough under 1 km)."""
+    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
+    y = math.radians(lat2 - lat1)
+    return math.hypot(x, y) * 6_371_000.0
 
 
 def visible_cases(user: User) -> QuerySet[Case]:
@@ -54,6 +67,9 @@ class CaseFilters:
     reported_from: dt.datetime | None = None
     reported_to: dt.datetime | None = None
     q: str | None = None
+    # "extension": a department waits for an extension decision; "returned": a department
+    # returned the case and it waits for re-dispatch or arbitration.
+    waiting: str | None = None
 
 
 def list_cases(user: User, filters: CaseFilters) -> QuerySet[Case]:
@@ -81,6 +97,15 @@ def list_cases(user: User, filters: CaseFilters) -> QuerySet[Case]:
         cases = cases.filter(reported_at__gte=filters.reported_from)
     if filters.reported_to:
         cases = cases.filter(reported_at__lt=filters.reported_to)
+    if filters.waiting == "extension":
+        cases = cases.filter(
+            pk__in=Task.objects.filter(state=Task.State.EXTENSION_REQUESTED).values("case_id")
+        )
+    elif filters.waiting == "returned":
+        cases = cases.filter(
+            state=workflow.State.REGISTERED,
+            pk__in=Task.objects.filter(state=Task.State.RETURNED).values("case_id"),
+        )
     if filters.q:
         cases = cases.filter(
             Q(number__icontains=filters.q)
@@ -132,10 +157,126 @@ def allowed_actions(user: User, case: Case) -> list[str]:
     return available
 
 
+def suggested_department(case: Case):
+    """The department a dispatch goes to unless the dispatcher picks another."""
+    return rules.default_department(case)
+
+
+def running_clock(case: Case) -> tuple[dt.datetime, dt.datetime] | None:
+    """The (start, due) of the clock that runs on the case now, or None when none runs.
+
+    Registration starts the dispatch clock, dispatch the disposal clock (the lead's deadline,
+    after approved extensions), feedback the on-site check clock (DOMAIN.md §3).
+    """
+    state = case.state
+    if state == workflow.State.REGISTERED and case.dispatch_due_at and case.registered_at:
+        return case.registered_at, case.dispatch_due_at
+    if state in workflow.WITH_DEPARTMENT and case.due_at and case.dispatched_at:
+        return case.dispatched_at, case.due_at
+    if state == workflow.State.CHECKING and case.check_due_at and case.fed_back_at:
+        return case.fed_back_at, case.check_due_at
+    return None
+
+
 def timer_colour(case: Case) -> str | None:
-    if case.due_at is None or case.dispatched_at is None or case.state not in workflow.OPEN_STATES:
+    """green until half the allowance, yellow until due, red when overdue (DOMAIN.md §3)."""
+    running = running_clock(case)
+    if running is None:
         return None
-    return calendar.timer_colour(case.dispatched_at, case.due_at, clock.now())
+    return calendar.timer_colour(running[0], running[1], clock.now())
+
+
+def department_tasks(user: User, *, live_only: bool = True) -> QuerySet[Task]:
+    """Tasks sent to the departments `user` works for, soonest deadline first."""
+    scope = policies.scope_for(user)
+    tasks = Task.objects.filter(department_id__in=scope.department_ids)
+    if live_only:
+        tasks = tasks.filter(state__in=[s.value for s in LIVE_TASK_STATES if s != "fed_back"])
+    return (
+        tasks.select_related("case", "case__case_class", "case__grid", "department")
+        .defer("case__grid__geometry_wkb")
+        .order_by("due_at")
+    )
+
+
+def field_tasks(user: User) -> QuerySet[Case]:
+    """Cases waiting for the user's own on-site work: verification or check in their grids."""
+    grid_ids = {
+        a.grid_id
+        for a in policies.assignments(user)
+        if a.grid_id and a.role in workflow.GRID_CHECKERS
+    }
+    states = [workflow.State.VERIFYING, workflow.State.CHECKING]
+    return (
+        visible_cases(user)
+        .filter(grid_id__in=grid_ids, state__in=states)
+        .order_by("check_due_at", "reported_at")
+    )
+
+
+def own_reports(user: User) -> QuerySet[Case]:
+    return visible_cases(user).filter(reporters__reporter=user).distinct().order_by("-reported_at")
+
+
+def duplicate_candidates(user: User, case: Case, *, limit: int = 5) -> list[tuple[Case, float]]:
+    """Open cases of the same class near `case` that it may duplicate, nearest first."""
+    return duplicates_for_many(user, [case], limit=limit).get(case.pk, [])
+
+
+def duplicates_for_many(
+    user: User, cases, *, limit: int = 5
+) -> dict[object, list[tuple[Case, float]]]:
+    """For each new case, the older open cases of its class within DUPLICATE_RADIUS_M metres.
+
+    One query for the whole list: the box around every case, then exact distances here. Only
+    cases reported before a case are offered, so a merge always runs into the older case.
+    """
+    fresh = [c for c in cases if c.state in MERGEABLE_STATES]
+    if not fresh:
+        return {}
+    radius = float(settings.ONEGRID["DUPLICATE_RADIUS_M"])
+    dlat = radius / METRES_PER_DEGREE
+    dlon = dlat / max(math.cos(math.radians(max(abs(c.lat) for c in fresh))), 0.01)
+    nearby = list(
+        visible_cases(user)
+        .filter(
+            case_class_id__in={c.case_class_id for c in fresh},
+            state__in=workflow.OPEN_STATES,
+            lon__range=(min(c.lon for c in fresh) - dlon, max(c.lon for c in fresh) + dlon),
+            lat__range=(min(c.lat for c in fresh) - dlat, max(c.lat for c in fresh) + dlat),
+            reported_at__lte=max(c.reported_at for c in fresh),
+        )
+        .order_by("-reported_at")[:2000]
+    )
+    found: dict[object, list[tuple[Case, float]]] = {}
+    for case in fresh:
+        pairs = []
+        for other in nearby:
+            if (
+                other.pk == case.pk
+                or other.case_class_id != case.case_class_id
+                or other.reported_at > case.reported_at
+            ):
+                continue
+            metres = distance_m(case.lon, case.lat, other.lon, other.lat)
+            if metres <= radius:
+                pairs.append((other, metres))
+        if pairs:
+            pairs.sort(key=lambda pair: pair[1])
+            found[case.pk] = pairs[:limit]
+    return found
+
+
+def grid_case_counts(user: User) -> dict[int, dict[str, int]]:
+    """Per grid id, the open and overdue cases the user may see."""
+    rows = (
+        visible_cases(user)
+        .filter(state__in=workflow.OPEN_STATES)
+        .order_by()
+        .values("grid_id")
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(overdue=True)))
+    )
+    return {r["grid_id"]: {"open": r["open"], "overdue": r["overdue"]} for r in rows}
 
 
 def reporter_visible(user: User, case: Case) -> bool:
@@ -155,3 +296,44 @@ def get_photo(user: User, photo_id) -> Photo:
     if photo is None or not visible_cases(user).filter(pk=photo.case_id).exists():
         raise NotFound(_("No such photo."), field="photo_id")
     return photo
+
+
+def action_label(action: str) -> str:
+    return str(workflow.ACTION_LABELS.get(action, action))
+
+
+def case_events(case: Case):
+    return case.events.select_related("actor", "task__department").prefetch_related("photos")
+
+
+def case_tasks(case: Case):
+    return case.tasks.select_related("department")
+
+
+def active_classes() -> QuerySet[CaseClass]:
+    return CaseClass.objects.filter(active=True).select_related("major").order_by("code")
+
+
+def frequent_classes(user: User, *, limit: int = 6, days: int = 90) -> list[str]:
+    """Codes of the active classes reported most often lately in what the user may see (for a
+    grid worker: their grids and their own reports), most frequent first."""
+    since = clock.now() - dt.timedelta(days=days)
+    rows = (
+        visible_cases(user)
+        .filter(reported_at__gte=since, case_class__active=True)
+        .order_by()
+        .values("case_class__code")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "case_class__code")[:limit]
+    )
+    return [r["case_class__code"] for r in rows]
+
+
+def field_grids(user: User) -> list:
+    """The grids the user is bound to (grid workers, grid heads, team members), by code."""
+    from onegrid.territory.models import Grid
+
+    grid_ids = {a.grid_id for a in policies.assignments(user) if a.grid_id}
+    if not grid_ids:
+        return []
+    return list(Grid.objects.filter(pk__in=grid_ids).order_by("code"))

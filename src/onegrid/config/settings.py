@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+import xstatic.pkg.leaflet as xstatic_leaflet
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent  # src/onegrid
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "onegrid.cases",
     "onegrid.insight",
     "onegrid.demo",
+    "onegrid.web",
 ]
 
 MIDDLEWARE = [
@@ -87,6 +89,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "onegrid.web.context.navigation",
             ]
         },
     }
@@ -111,7 +114,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -130,6 +134,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Leaflet comes from the pinned XStatic-Leaflet package and is served by the app: no CDN.
+STATICFILES_DIRS = [("leaflet", xstatic_leaflet.BASE_DIR)]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("ONEGRID_MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
@@ -182,4 +188,12 @@ ONEGRID = {
     "URGENCY_DISPATCH_HOURS": {"red": 2, "yellow": 24, "blue": 72},
     # Limit for the on-site check after feedback, in working hours.
     "CHECK_HOURS": 8,
+    # Optional base map tiles for the live map and the field app, e.g. a city's own tile server
+    # "https://tiles.example.gov.cn/{z}/{x}/{y}.png". Empty: grids are drawn as vectors only.
+    "MAP_TILE_URL": os.environ.get("ONEGRID_MAP_TILE_URL", ""),
+    "MAP_TILE_ATTRIBUTION": os.environ.get("ONEGRID_MAP_TILE_ATTRIBUTION", ""),
+    # A new report this close (metres) to an open case of the same class is offered as a duplicate.
+    "DUPLICATE_RADIUS_M": float(os.environ.get("ONEGRID_DUPLICATE_RADIUS_M", 150)),
+    # How often the live map and the field app ask for news (seconds).
+    "LIVE_POLL_SECONDS": int(os.environ.get("ONEGRID_LIVE_POLL_SECONDS", 10)),
 }

@@ -1,0 +1,80 @@
+"""Which roles may open which page, and where each person lands after signing in.
+
+Pages only gate the door: what a page then shows comes from the same scoped selectors and
+org.policies as the API, so a page never shows more than the API would.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from onegrid.org.models import Role, User
+from onegrid.org.policies import DISTRICT_WIDE_READERS, GRID_TEAM, STREET_STAFF, role_names
+
+PAGE_ROLES: dict[str, frozenset[str]] = {
+    "field": frozenset(GRID_TEAM | {Role.RESIDENT}),
+    "console": frozenset(STREET_STAFF | {Role.COMMAND_CENTRE, Role.SUPERVISOR, Role.ADMIN}),
+    "inbox": frozenset({Role.DEPT_HANDLER}),
+    "map": frozenset(DISTRICT_WIDE_READERS | STREET_STAFF),
+}
+# First match wins: a person with several roles lands on the page of their main work.
+LANDING_ORDER = ["inbox", "console", "map", "field"]
+
+
+def may_use(user: User, page: str) -> bool:
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or bool(role_names(user) & PAGE_ROLES[page])
+
+
+def pages_for(user: User) -> list[str]:
+    return [page for page in LANDING_ORDER if may_use(user, page)]
+
+
+def landing_url(user: User) -> str:
+    pages = pages_for(user)
+    return reverse(f"web:{pages[0]}") if pages else reverse("web:account")
+
+
+def login_redirect(request):
+    query = {"next": request.get_full_path()}
+    # A session cookie that no longer signs anyone in means the session ran out.
+    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        query["expired"] = "1"
+    return redirect(f"{reverse('web:login')}?{urlencode(query)}")
+
+
+def signed_in(view):
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return login_redirect(request)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def page(name: str):
+    """Only people holding one of the page's roles may open it; others get a 403 page."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return login_redirect(request)
+            if not may_use(request.user, name):
+                return forbidden(request)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def forbidden(request):
+    return render(request, "web/forbidden.html", {"home": landing_url(request.user)}, status=403)

@@ -1,0 +1,219 @@
+"""What the case page shows, built from scoped selectors and the one workflow table."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from onegrid.cases import calendar, selectors, workflow
+from onegrid.cases.access import callers_tasks
+from onegrid.cases.models import Photo, Source, Task
+from onegrid.cases.rules import SATISFACTION, VERIFICATION_RESULTS
+from onegrid.core import clock
+from onegrid.org import selectors as org_selectors
+from onegrid.org.models import Role
+from onegrid.org.policies import mask_phone
+
+RESULT_LABELS = {
+    "confirmed": gettext_lazy("Confirmed on site"),
+    "not_found": gettext_lazy("Not found on site"),
+}
+SATISFACTION_LABELS = {
+    "satisfied": gettext_lazy("Satisfied"),
+    "basically_satisfied": gettext_lazy("Basically satisfied"),
+    "unsatisfied": gettext_lazy("Unsatisfied"),
+}
+FIELDS = ("reason", "department", "hours", "result", "satisfaction", "target", "task")
+
+
+@dataclass
+class ActionForm:
+    action: str
+    label: str
+    reason_required: bool
+    photo_kind: str | None
+    photo_required: bool
+    params: tuple[str, ...]
+    key: str
+    values: dict = field(default_factory=dict)
+    errors: dict = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.errors)
+
+    @property
+    def top_error(self) -> str | None:
+        shown = {*self.params, "reason", "photos"}
+        return next((m for f, m in self.errors.items() if f not in shown), None)
+
+
+def submitted_values(post) -> dict:
+    values = {name: post.get(name, "").strip() for name in FIELDS if name in post}
+    values["idempotency_key"] = post.get("idempotency_key", "")
+    values["co_departments"] = [c for c in post.getlist("co_departments") if c]
+    return values
+
+
+def _action_forms(request, case, failed) -> list[ActionForm]:
+    forms = []
+    for action in selectors.allowed_actions(request.user, case):
+        t = workflow.BY_ACTION[action]
+        form = ActionForm(
+            action=action,
+            label=str(t.label),
+            reason_required=t.reason_required,
+            photo_kind=t.photo_kind,
+            photo_required=t.photo_required
+            or (action == "feed_back" and _lead_of_caller(request.user, case)),
+            params=t.params,
+            key=uuid.uuid4().hex,
+        )
+        if failed and failed[0] == action:
+            _, error, values = failed
+            form.values = values
+            # The same key again: if the first try did go through, the retry is a replay.
+            form.key = values.get("idempotency_key") or form.key
+            form.errors = {error.field or "action": str(error.message)}
+        forms.append(form)
+    return forms
+
+
+def _lead_of_caller(user, case) -> bool:
+    return any(t.role == Task.Role.LEAD for t in callers_tasks(user, case, {"in_progress"}))
+
+
+def _remaining(case) -> dict | None:
+    running = selectors.running_clock(case)
+    if running is None:
+        return None
+    start, due = running
+    now = clock.now()
+    if now < due:
+        hours = calendar.working_hours_between(now, due)
+        text = _("%(hours).1f working hours left") % {"hours": hours}
+    else:
+        hours = calendar.working_hours_between(due, now)
+        text = _("overdue by %(hours).1f working hours") % {"hours": hours}
+    return {"due": due, "text": text, "colour": selectors.timer_colour(case)}
+
+
+def _timeline(request, case, events):
+    reporter_visible = selectors.reporter_visible(request.user, case)
+    rows = []
+    for e in events:
+        data = e.data or {}
+        details = []
+        if data.get("department"):
+            details.append(_("department: %(d)s") % {"d": data["department"]})
+        if data.get("co_departments"):
+            details.append(_("co-departments: %(d)s") % {"d": ", ".join(data["co_departments"])})
+        if data.get("result"):
+            details.append(str(RESULT_LABELS.get(data["result"], data["result"])))
+        if data.get("satisfaction"):
+            details.append(str(SATISFACTION_LABELS.get(data["satisfaction"], data["satisfaction"])))
+        if data.get("hours"):
+            details.append(_("%(h)s working hours") % {"h": data["hours"]})
+        if data.get("level"):
+            details.append(_("level %(n)s") % {"n": data["level"]})
+        if data.get("target"):
+            details.append(_("into %(n)s") % {"n": data["target"]})
+        actor = None
+        if e.actor and (e.action != "report" or reporter_visible):
+            actor = str(e.actor)
+        elif e.actor is None and e.actor_role == workflow.SYSTEM:
+            actor = _("System timer")
+        rows.append(
+            {
+                "seq": e.seq,
+                "label": selectors.action_label(e.action),
+                "action": e.action,
+                "from": workflow.STATE_LABELS.get(e.from_state, ""),
+                "to": workflow.STATE_LABELS.get(e.to_state, e.to_state),
+                "actor": actor,
+                "role": _role_label(e.actor_role),
+                "department": e.task.department.name if e.task_id and e.task else "",
+                "at": timezone.localtime(e.at),
+                "reason": e.reason,
+                "details": details,
+                "photos": list(e.photos.all()),
+            }
+        )
+    return rows
+
+
+def _role_label(role: str) -> str:
+    if not role or role == workflow.SYSTEM:
+        return ""
+    if role == workflow.REPORTER:
+        return _("Reporter")
+    try:
+        return str(Role(role).label)
+    except ValueError:
+        return role
+
+
+def case_context(request, case, *, failed=None) -> dict:
+    events = list(selectors.case_events(case).order_by("seq"))
+    tasks = list(selectors.case_tasks(case))
+    photos = [p for e in events for p in e.photos.all()]
+    before = [p for p in photos if p.kind == Photo.Kind.BEFORE]
+    after = [p for p in photos if p.kind == Photo.Kind.AFTER]
+    checks = [p for p in photos if p.kind == Photo.Kind.CHECK]
+    forms = _action_forms(request, case, failed)
+    merge_offered = any(f.action == "merge" for f in forms)
+    reporters = None
+    if selectors.reporter_visible(request.user, case):
+        reporters = [
+            {
+                "name": r.reporter_name or (str(r.reporter) if r.reporter else ""),
+                "phone": mask_phone(r.reporter_phone or (r.reporter.phone if r.reporter else "")),
+            }
+            for r in case.reporters.select_related("reporter")
+        ]
+    now = clock.now()
+    return {
+        "case": case,
+        "state_label": workflow.STATE_LABELS.get(case.state, case.state),
+        "source_label": Source(case.source).label if case.source in Source.values else case.source,
+        "remaining": _remaining(case),
+        "timeline": _timeline(request, case, events),
+        "tasks": [
+            {
+                "task": t,
+                "state_label": Task.State(t.state).label,
+                "role_label": Task.Role(t.role).label,
+                "colour": calendar.timer_colour(t.dispatched_at, t.due_at, now)
+                if t.state in ("dispatched", "in_progress", "extension_requested")
+                else None,
+            }
+            for t in tasks
+        ],
+        "before": before[-1] if before else None,
+        "after": after[-1] if after else None,
+        "check_photos": checks,
+        "forms": forms,
+        "duplicates": [
+            {"case": other, "metres": metres, "key": uuid.uuid4().hex}
+            for other, metres in (
+                selectors.duplicate_candidates(request.user, case) if merge_offered else []
+            )
+        ],
+        "departments": list(org_selectors.departments()) if _wants(forms, "department") else [],
+        "suggested_department": selectors.suggested_department(case)
+        if _wants(forms, "department")
+        else None,
+        "pending_tasks": [t for t in tasks if t.state == Task.State.EXTENSION_REQUESTED],
+        "results": [(r, RESULT_LABELS[r]) for r in VERIFICATION_RESULTS],
+        "satisfactions": [(s, SATISFACTION_LABELS[s]) for s in SATISFACTION],
+        "reporters": reporters,
+        "failed": failed is not None,
+    }
+
+
+def _wants(forms, param: str) -> bool:
+    return any(param in f.params for f in forms)

@@ -1,0 +1,24 @@
+from django.urls import path
+
+from .views import account, case, console, field, inbox, live_map
+
+app_name = "web"
+
+urlpatterns = [
+    path("", account.home, name="home"),
+    path("login/", account.sign_in, name="login"),
+    path("logout/", account.sign_out, name="logout"),
+    path("account/", account.account, name="account"),
+    path("console/", console.queue, name="console"),
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("cases/<str:ref>/", case.case_page, name="case"),
+    path("cases/<str:ref>/act/<str:action>/", case.case_action, name="case_action"),
+    path("map/", live_map.map_page, name="map"),
+    path("map/grids.json", live_map.grid_layer, name="map_grids"),
+    path("map/live.json", live_map.live, name="map_live"),
+    path("map/grid/<str:code>.json", live_map.grid_detail, name="map_grid"),
+    path("field/", field.home, name="field"),
+    path("field/manifest.webmanifest", field.manifest, name="field_manifest"),
+    path("field/sw.js", field.service_worker, name="field_sw"),
+    path("field/tasks/", field.tasks, name="field_tasks"),
+]
