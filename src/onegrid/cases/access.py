@@ -33,9 +33,17 @@ def roles_for(actor: User | None, case: Case, *, as_reporter: bool = True) -> se
         return {SYSTEM}
     department_ids = {t.department_id for t in case.tasks.all()}
     held = policies.roles_over(actor, place_of(case), department_ids)
-    if as_reporter and case.reporters.filter(reporter=actor).exists():
+    if as_reporter and _reported_by(case, actor):
         held.add(REPORTER)
     return held
+
+
+def _reported_by(case: Case, actor: User) -> bool:
+    # Lists prefetch the reporters of all their cases at once; a single case asks the database.
+    prefetched = getattr(case, "_prefetched_objects_cache", {}).get("reporters")
+    if prefetched is not None:
+        return any(r.reporter_id == actor.pk for r in prefetched)
+    return case.reporters.filter(reporter=actor).exists()
 
 
 def may_see(actor: User, case: Case) -> bool:
