@@ -5,8 +5,11 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
-# Browser tests drive Debian's chromium (no browser download); `make test` installs it with apt.
+# Browser tests drive Debian's chromium (no browser download) with a CJK font so screenshots
+# show Chinese; `make test` installs both with apt.
 CHROMIUM ?= /usr/bin/chromium
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+BROWSER_PACKAGES := chromium fonts-wqy-microhei
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo serve test lint format bench messages clean
@@ -37,13 +40,13 @@ serve: $(VENV)/.installed
 	$(BIN)/gunicorn onegrid.config.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
 		--threads 4 --access-logfile - --log-level warning
 
-$(CHROMIUM):
-	@echo "Installing Debian's chromium for the browser tests"
-	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium \
+$(CHROMIUM) $(CJK_FONT):
+	@echo "Installing Debian's chromium and a CJK font for the browser tests"
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(BROWSER_PACKAGES) \
 		|| ($(SUDO) apt-get update -q && \
-		    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
+		    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(BROWSER_PACKAGES))
 
-test: $(VENV)/.installed-test $(CHROMIUM)
+test: $(VENV)/.installed-test $(CHROMIUM) $(CJK_FONT)
 	ONEGRID_CHROMIUM=$(CHROMIUM) $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
@@ -57,6 +60,7 @@ format: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_locate.py
 	$(BIN)/python benchmarks/bench_intake.py
+	$(BIN)/python benchmarks/bench_pages.py
 
 # Needs GNU gettext (apt-get install gettext); the compiled .mo files are committed.
 messages: $(VENV)/.installed-test
