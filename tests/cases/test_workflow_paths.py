@@ -310,6 +310,22 @@ def test_concurrent_retries_with_one_key_create_one_case(world):
     assert sum(not o.replayed for o in results) == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_copies_of_one_action_happen_once_and_all_succeed(world):
+    case = drive(world, "checking")
+    results = run_concurrently(
+        lambda: services.perform_action(
+            actor=world.people.worker,
+            case_id=case.pk,
+            action="pass_check",
+            idempotency_key="check-twice",
+        )
+    )
+    assert case.events.filter(action="pass_check").count() == 1
+    assert sum(not o.replayed for o in results) == 1
+    assert {o.case.state for o in results} == {"checked"}
+
+
 def test_a_replayed_action_happens_once(world):
     case = drive(world, "checking")
     kwargs = dict(

@@ -256,8 +256,9 @@ def _idempotent(actor: User, key: str, request_hash: str, run) -> Outcome:
             IdempotencyRecord.objects.create(
                 user=actor, key=key, request_hash=request_hash, case=case, created_at=clock.now()
             )
-    except IntegrityError:
-        # A concurrent retry won the race; answer with its result.
+    except (IntegrityError, DomainError):
+        # A concurrent retry won the race: either the unique key refused this copy, or the case
+        # lock made it wait and then find the case already moved on. Answer with its result.
         record = IdempotencyRecord.objects.filter(user=actor, key=key).first()
         if record is None:
             raise
