@@ -15,6 +15,7 @@ from onegrid.core import clock
 from onegrid.core.errors import DomainError, NotFound
 from onegrid.org import policies
 from onegrid.org.models import User
+from onegrid.territory.models import Grid
 
 from . import calendar, rules, workflow
 from .access import LIVE_TASK_STATES, callers_tasks, place_of, roles_for
@@ -331,8 +332,6 @@ def frequent_classes(user: User, *, limit: int = 6, days: int = 90) -> list[str]
 
 def field_grids(user: User) -> list:
     """The grids the user is bound to (grid workers, grid heads, team members), by code."""
-    from onegrid.territory.models import Grid
-
     grid_ids = {a.grid_id for a in policies.assignments(user) if a.grid_id}
     if not grid_ids:
         return []
