@@ -557,6 +557,7 @@
   function initMap() {
     if (map || !window.L) return;
     map = L.map("report-map", { attributionControl: Boolean(CONF.tileUrl), zoomSnap: 0.5 });
+    if (map.attributionControl) map.attributionControl.setPrefix("Leaflet");
     if (CONF.tileUrl) {
       L.tileLayer(CONF.tileUrl, { attribution: CONF.tileAttribution, maxZoom: 19 }).addTo(map);
     }

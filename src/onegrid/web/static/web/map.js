@@ -91,6 +91,8 @@
   // --- the map --------------------------------------------------------------------------------
 
   var map = L.map(mapEl, { preferCanvas: true, zoomSnap: 0.25, minZoom: 7, maxZoom: 19 });
+  // Plain text: the page runs on isolated networks and credits Leaflet without a link or flag.
+  map.attributionControl.setPrefix("Leaflet");
   var renderer = L.canvas({ padding: 0.5, tolerance: 3 });
   if (config.tileUrl) {
     L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
