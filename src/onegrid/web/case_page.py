@@ -151,6 +151,8 @@ def _role_label(role: str) -> str:
         return ""
     if role == workflow.REPORTER:
         return _("Reporter")
+    if role in Source.values:  # staff entering a hotline or sensor report act as that source
+        return str(Source(role).label)
     try:
         return str(Role(role).label)
     except ValueError:
