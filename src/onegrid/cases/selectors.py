@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 
 from onegrid.core import clock
@@ -307,8 +307,13 @@ def case_events(case: Case):
     return case.events.select_related("actor", "task__department").prefetch_related("photos")
 
 
-def case_tasks(case: Case):
-    return case.tasks.select_related("department")
+def case_tasks(case: Case) -> list[Task]:
+    """The case's tasks with their departments, kept on the case so that later reads of
+    `case.tasks` (roles, offered actions) do not query again."""
+    prefetch_related_objects(
+        [case], Prefetch("tasks", queryset=Task.objects.select_related("department"))
+    )
+    return list(case.tasks.all())
 
 
 def active_classes() -> QuerySet[CaseClass]:
