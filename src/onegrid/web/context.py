@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -25,4 +26,8 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"nav_pages": page_links(user)}
+    return {
+        "nav_pages": page_links(user),
+        # Desk queues refresh a little slower than the live map polls.
+        "refresh_seconds": 3 * settings.ONEGRID["LIVE_POLL_SECONDS"],
+    }
