@@ -12,7 +12,6 @@ district exists, those other tests have finished.
 
 from __future__ import annotations
 
-import datetime as dt
 from types import SimpleNamespace
 
 import pytest
@@ -23,9 +22,7 @@ from onegrid.core import clock
 from onegrid.org.models import Department, Role, RoleAssignment, User
 from onegrid.territory import locator
 from onegrid.territory.models import AdminUnit, Grid, LayerState
-
-# A Tuesday morning that is an ordinary working day; `world` freezes the test thread's clock there.
-MONDAY_MORNING = dt.datetime(2026, 3, 10, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+from small_world import MONDAY_MORNING
 
 
 @pytest.fixture(scope="session")

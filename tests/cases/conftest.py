@@ -8,7 +8,7 @@ import itertools
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from conftest import MONDAY_MORNING  # noqa: F401 - the root conftest; tests import it from here
+from small_world import MONDAY_MORNING  # noqa: F401 - tests import it from here
 
 _keys = itertools.count()
 

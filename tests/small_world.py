@@ -1,0 +1,9 @@
+"""Constants shared by the `world` fixture (tests/conftest.py) and the tests that use it.
+
+A plain module, not a conftest, so any test folder can import it by name.
+"""
+
+import datetime as dt
+
+# A Tuesday morning that is an ordinary working day; `world` freezes the test thread's clock there.
+MONDAY_MORNING = dt.datetime(2026, 3, 10, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
