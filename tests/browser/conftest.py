@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from PIL import Image
 
 from onegrid.core import clock
@@ -50,6 +51,10 @@ def browser():
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+        # Inside sync_playwright() the ORM runs in another context and so opens its own
+        # database connections; close them here, or PostgreSQL refuses to drop the test
+        # database at the end of the run ("being accessed by other users").
+        connections.close_all()
 
 
 @pytest.fixture
