@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from onegrid.cases import services
+from onegrid.cases import selectors, services
 from onegrid.cases.history import replay_states
 from onegrid.cases.models import Case, CaseReporter, Photo
+from onegrid.core import clock
 from onegrid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 from .conftest import new_key, photo
@@ -365,3 +366,13 @@ def test_merge_target_must_be_a_case_the_merger_may_see(world):
     with pytest.raises(NotFound):
         act(duplicate, p.acceptor, "merge", target="not-a-case")
     assert Case.objects.get(pk=duplicate.pk).state == "reported"
+
+
+def test_a_returned_case_gets_a_fresh_dispatch_clock(world):
+    case = drive(world, "dispatched")
+    advance(days=14)
+    case = act(case, world.people.city_handler, "return", reason="不属于城管")
+    assert case.state == "registered"
+    start, due = selectors.running_clock(case)
+    assert start == clock.now() and due > clock.now()
+    assert selectors.timer_colour(case) == "green"

@@ -9,6 +9,7 @@ from django.test import Client
 from cases.conftest import photo
 from cases.helpers import act, drive, report
 from onegrid.cases.models import Case, CaseEvent
+from onegrid.org.models import User
 
 PAGES = ["/field/", "/console/", "/inbox/", "/map/"]
 # Who may open which page (web/access.PAGE_ROLES), person by person in the small world.
@@ -236,3 +237,50 @@ def test_approve_extension_from_the_case_page_moves_the_deadline(world):
     assert case.number in body
     client.post(f"/cases/{case.number}/act/approve_extension/", {})
     assert case.tasks.get().due_at > due
+
+
+def test_a_reporter_who_reopens_stays_hidden_from_the_department(world):
+    case = drive(world, "closed")
+    act(case, world.people.worker, "reopen", reason="垃圾又堆起来了")
+    act(case, world.people.dispatcher, "dispatch")
+    handler = client_for(world, "city_handler")
+    timeline = handler.get(f"/cases/{case.number}/").content.decode().split('id="timeline"')[1]
+    assert "垃圾又堆起来了" in timeline  # the reason is the department's to read
+    assert ">worker<" not in timeline and "worker (" not in timeline
+    events = handler.get(f"/api/v1/cases/{case.pk}").json()["events"]
+    reopen = next(e for e in events if e["action"] == "reopen")
+    assert reopen["actor"] is None
+    # The street desk still sees who it was.
+    desk = client_for(world, "acceptor").get(f"/api/v1/cases/{case.pk}").json()["events"]
+    assert next(e for e in desk if e["action"] == "reopen")["actor"] == "worker"
+
+
+def test_an_action_refused_on_a_stale_page_keeps_the_error_and_the_text(world):
+    case = report(world)
+    act(case, world.people.acceptor, "register")  # another desk acted first
+    response = client_for(world, "shift_lead").post(
+        f"/cases/{case.number}/act/reject/", {"reason": "不属于受理范围的重复来电"}
+    )
+    body = response.content.decode()
+    assert response.status_code == 409
+    assert 'id="stale-failure"' in body and "不属于受理范围的重复来电" in body
+
+
+def test_only_desks_that_may_merge_are_offered_a_merge(world):
+    report(world)
+    report(world, who=world.people.worker2, point=world.point)
+    assert 'class="merge"' in client_for(world, "acceptor").get("/console/").content.decode()
+    assert 'class="merge"' not in client_for(world, "command").get("/console/").content.decode()
+
+
+def test_no_duplicate_is_offered_across_a_street_boundary(world):
+    # Two grids of different streets touch at lon 117.12: points 20 m apart, either side.
+    report(world, who=world.people.worker2, point=(117.1198, 39.205))
+    newer = report(world, who=world.people.far_worker, point=(117.1201, 39.205))
+    admin = Client()
+    admin.force_login(User.objects.create_superuser("root", password="pw-root"))
+    body = admin.get("/console/?tab=all").content.decode()
+    assert newer.number in body and "可能重复" not in body
+    # Within one street the same pair of points is offered.
+    report(world, who=world.people.far_worker, point=(117.1203, 39.205))
+    assert "可能重复" in admin.get("/console/?tab=all").content.decode()

@@ -7,8 +7,6 @@ import datetime as dt
 from django.http import FileResponse, HttpRequest
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
-from onegrid.org.policies import mask_phone
-
 from . import selectors, services, workflow
 from .models import Case, CaseClass
 from .schemas import ActionResultOut, CaseDetailOut, CaseOut, CasePage, local
@@ -93,6 +91,7 @@ def detail(request: HttpRequest, case_id: str):
 def _detail(request: HttpRequest, case: Case) -> dict:
     body = CaseOut.of(case)
     events = case.events.select_related("actor").prefetch_related("photos").order_by("seq")
+    hidden = selectors.hidden_actor_ids(request.user, case)
     body["events"] = [
         {
             "seq": e.seq,
@@ -100,9 +99,7 @@ def _detail(request: HttpRequest, case: Case) -> dict:
             "action_label": str(workflow.ACTION_LABELS.get(e.action, e.action)),
             "from_state": e.from_state,
             "to_state": e.to_state,
-            "actor": str(e.actor)
-            if e.actor and selectors.actor_visible(request.user, case, e)
-            else None,
+            "actor": str(e.actor) if e.actor and selectors.actor_visible(e, hidden) else None,
             "actor_role": e.actor_role,
             "at": local(e.at),
             "reason": e.reason,
@@ -136,17 +133,7 @@ def _detail(request: HttpRequest, case: Case) -> dict:
         for t in case.tasks.select_related("department")
     ]
     body["actions"] = selectors.allowed_actions(request.user, case)
-    body["reporters"] = (
-        [
-            {
-                "name": r.reporter_name or (str(r.reporter) if r.reporter else ""),
-                "phone": mask_phone(r.reporter_phone or (r.reporter.phone if r.reporter else "")),
-            }
-            for r in case.reporters.select_related("reporter")
-        ]
-        if selectors.reporter_visible(request.user, case)
-        else None
-    )
+    body["reporters"] = selectors.case_reporters(request.user, case)
     return body
 
 

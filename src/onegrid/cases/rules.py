@@ -167,11 +167,17 @@ def close_now(ctx: ActionContext) -> None:
 
 def start_dispatch_clock(ctx: ActionContext) -> None:
     case = ctx.case
+    restart_dispatch_clock(ctx)
+    if case.urgency == "red" and default_department(case) is not None:
+        ctx.follow_ups.append(("dispatch", {}))
+
+
+def restart_dispatch_clock(ctx: ActionContext) -> None:
+    """A case (back) at registration waits for a dispatch within its urgency's limit."""
+    case = ctx.case
     case.registered_at = ctx.now
     hours = settings.ONEGRID["URGENCY_DISPATCH_HOURS"].get(case.urgency, 24)
     case.dispatch_due_at = calendar.add_working_time(ctx.now, hours, "hours")
-    if case.urgency == "red" and default_department(case) is not None:
-        ctx.follow_ups.append(("dispatch", {}))
 
 
 def default_department(case: Case) -> Department | None:
@@ -256,6 +262,8 @@ def return_task(ctx: ActionContext) -> None:
     ctx.case.due_at = None
     ctx.case.overdue = False
     ctx.target = "registered"
+    # Re-dispatch (or arbitration) is a new dispatch and gets a fresh dispatch clock.
+    restart_dispatch_clock(ctx)
 
 
 def request_extension(ctx: ActionContext) -> None:
@@ -328,6 +336,7 @@ def reopen(ctx: ActionContext) -> None:
     case.closed_on_time = None
     case.due_at = None
     case.overdue = False
+    restart_dispatch_clock(ctx)
 
 
 def merge_into_target(ctx: ActionContext) -> None:

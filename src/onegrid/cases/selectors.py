@@ -18,7 +18,7 @@ from onegrid.org.models import User
 from onegrid.territory.models import Grid
 
 from . import calendar, rules, workflow
-from .access import LIVE_TASK_STATES, callers_tasks, place_of, roles_for
+from .access import LIVE_TASK_STATES, REPORTER, callers_tasks, place_of, roles_for
 from .models import Case, CaseClass, Photo, Task
 from .rules import ActionContext
 
@@ -237,18 +237,18 @@ def duplicates_for_many(
         return {}
     radius = float(settings.ONEGRID["DUPLICATE_RADIUS_M"])
     dlat = radius / METRES_PER_DEGREE
-    dlon = dlat / max(math.cos(math.radians(max(abs(c.lat) for c in fresh))), 0.01)
-    nearby = list(
-        visible_cases(user)
-        .filter(
-            case_class_id__in={c.case_class_id for c in fresh},
-            state__in=workflow.OPEN_STATES,
-            lon__range=(min(c.lon for c in fresh) - dlon, max(c.lon for c in fresh) + dlon),
-            lat__range=(min(c.lat for c in fresh) - dlat, max(c.lat for c in fresh) + dlat),
-            reported_at__lte=max(c.reported_at for c in fresh),
+    near_any = Q()
+    for case in fresh:
+        # Merges stay inside one street (rules.merge_into_target), so candidates do too.
+        dlon = dlat / max(math.cos(math.radians(case.lat)), 0.01)
+        near_any |= Q(
+            case_class_id=case.case_class_id,
+            street_id=case.street_id,
+            lon__range=(case.lon - dlon, case.lon + dlon),
+            lat__range=(case.lat - dlat, case.lat + dlat),
+            reported_at__lte=case.reported_at,
         )
-        .order_by("-reported_at")[:2000]
-    )
+    nearby = list(visible_cases(user).filter(near_any, state__in=workflow.OPEN_STATES))
     found: dict[object, list[tuple[Case, float]]] = {}
     for case in fresh:
         pairs = []
@@ -256,6 +256,7 @@ def duplicates_for_many(
             if (
                 other.pk == case.pk
                 or other.case_class_id != case.case_class_id
+                or other.street_id != case.street_id
                 or other.reported_at > case.reported_at
             ):
                 continue
@@ -268,25 +269,61 @@ def duplicates_for_many(
     return found
 
 
-def grid_case_counts(user: User) -> dict[int, dict[str, int]]:
-    """Per grid id, the open and overdue cases the user may see."""
+def grid_case_counts(user: User) -> dict[str, dict[str, int]]:
+    """Per grid code, the open and overdue cases the user may see."""
     rows = (
         visible_cases(user)
         .filter(state__in=workflow.OPEN_STATES)
         .order_by()
-        .values("grid_id")
+        .values("grid__code")
         .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(overdue=True)))
     )
-    return {r["grid_id"]: {"open": r["open"], "overdue": r["overdue"]} for r in rows}
+    return {r["grid__code"]: {"open": r["open"], "overdue": r["overdue"]} for r in rows}
 
 
 def reporter_visible(user: User, case: Case) -> bool:
     return policies.may_see_reporter(user, place_of(case))
 
 
-def actor_visible(user: User, case: Case, event) -> bool:
-    """Departments see who acted, except the reporter (PIPL: reporters hidden from handlers)."""
-    return event.action != "report" or reporter_visible(user, case)
+def hidden_actor_ids(user: User, case: Case) -> set | None:
+    """Who must not be named to `user` in the case's history: its reporters, for viewers who
+    may not see reporters (PIPL: departments never learn who reported). None: hide no one."""
+    if reporter_visible(user, case):
+        return None
+    return set(case.reporters.exclude(reporter=None).values_list("reporter_id", flat=True))
+
+
+def actor_visible(event, hidden: set | None) -> bool:
+    """Whether the event's actor may be named, given `hidden_actor_ids` for the viewer.
+
+    A reporter stays hidden in every event they caused (the report, a reopen, a call-back), not
+    only in the report itself."""
+    if hidden is None:
+        return True
+    return not (
+        event.action == "report" or event.actor_role == REPORTER or event.actor_id in hidden
+    )
+
+
+def case_reporters(user: User, case: Case) -> list[dict] | None:
+    """The case's reporters with masked phones, or None for viewers who may not see them."""
+    if not reporter_visible(user, case):
+        return None
+    return [
+        {
+            "name": r.reporter_name or (str(r.reporter) if r.reporter else ""),
+            "phone": policies.mask_phone(
+                r.reporter_phone or (r.reporter.phone if r.reporter else "")
+            ),
+        }
+        for r in case.reporters.select_related("reporter")
+    ]
+
+
+def may_merge(user: User, case: Case) -> bool:
+    """Whether `user` holds a role over the case's place that the table lets merge."""
+    roles = policies.roles_over(user, place_of(case))
+    return user.is_superuser or bool(roles & workflow.BY_ACTION["merge"].roles)
 
 
 def get_photo(user: User, photo_id) -> Photo:

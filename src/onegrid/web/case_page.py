@@ -16,7 +16,6 @@ from onegrid.cases.rules import SATISFACTION, VERIFICATION_RESULTS
 from onegrid.core import clock
 from onegrid.org import selectors as org_selectors
 from onegrid.org.models import Role
-from onegrid.org.policies import mask_phone
 
 RESULT_LABELS = {
     "confirmed": gettext_lazy("Confirmed on site"),
@@ -103,7 +102,7 @@ def _remaining(case) -> dict | None:
 
 
 def _timeline(request, case, events):
-    reporter_visible = selectors.reporter_visible(request.user, case)
+    hidden = selectors.hidden_actor_ids(request.user, case)
     rows = []
     for e in events:
         data = e.data or {}
@@ -123,7 +122,7 @@ def _timeline(request, case, events):
         if data.get("target"):
             details.append(_("into %(n)s") % {"n": data["target"]})
         actor = None
-        if e.actor and (e.action != "report" or reporter_visible):
+        if e.actor and selectors.actor_visible(e, hidden):
             actor = str(e.actor)
         elif e.actor is None and e.actor_role == workflow.SYSTEM:
             actor = _("System timer")
@@ -168,15 +167,6 @@ def case_context(request, case, *, failed=None) -> dict:
     checks = [p for p in photos if p.kind == Photo.Kind.CHECK]
     forms = _action_forms(request, case, failed)
     merge_offered = any(f.action == "merge" for f in forms)
-    reporters = None
-    if selectors.reporter_visible(request.user, case):
-        reporters = [
-            {
-                "name": r.reporter_name or (str(r.reporter) if r.reporter else ""),
-                "phone": mask_phone(r.reporter_phone or (r.reporter.phone if r.reporter else "")),
-            }
-            for r in case.reporters.select_related("reporter")
-        ]
     now = clock.now()
     return {
         "case": case,
@@ -212,8 +202,21 @@ def case_context(request, case, *, failed=None) -> dict:
         "pending_tasks": [t for t in tasks if t.state == Task.State.EXTENSION_REQUESTED],
         "results": [(r, RESULT_LABELS[r]) for r in VERIFICATION_RESULTS],
         "satisfactions": [(s, SATISFACTION_LABELS[s]) for s in SATISFACTION],
-        "reporters": reporters,
-        "failed": failed is not None,
+        "reporters": selectors.case_reporters(request.user, case),
+        "stale_failure": _stale_failure(forms, failed),
+    }
+
+
+def _stale_failure(forms, failed) -> dict | None:
+    """A refused action whose form is no longer offered (another desk acted first): shown at
+    the top of the page with what the person typed, so neither the reason nor the text is lost."""
+    if failed is None or any(f.action == failed[0] for f in forms):
+        return None
+    action, error, values = failed
+    return {
+        "label": selectors.action_label(action),
+        "message": str(error.message),
+        "reason": values.get("reason", ""),
     }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -42,7 +44,9 @@ def queue(request):
     cases = selectors.list_cases(request.user, filters).order_by("-reported_at")
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
-    duplicates = selectors.duplicates_for_many(request.user, rows, limit=1)
+    # Only the desks the table lets merge are offered merges (the command centre is not).
+    mergeable = [c for c in rows if selectors.may_merge(request.user, c)]
+    duplicates = selectors.duplicates_for_many(request.user, mergeable, limit=1)
     context = {
         "tab": tab,
         "tabs": [(key, label) for key, (label, _f) in TABS.items()],
@@ -55,6 +59,7 @@ def queue(request):
                 "colour": selectors.timer_colour(c),
                 "due": (selectors.running_clock(c) or (None, None))[1],
                 "duplicate": (duplicates.get(c.pk) or [(None, None)])[0][0],
+                "merge_key": uuid.uuid4().hex,
             }
             for c in rows
         ],

@@ -13,6 +13,7 @@ Everything here reads through the scoped selectors, so the page never shows more
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 
@@ -119,13 +120,10 @@ def manifest(request):
 def service_worker(request):
     """The service worker, with the shell's file list and a version that changes whenever one
     of the shell's files (or the worker itself) does, so phones drop stale copies."""
-    source = _read_static(SW_SOURCE)
+    source, version = _worker_source()
     shell = [static(path) for path in SHELL_STATIC]
-    digest = hashlib.sha256(source)
-    for path in SHELL_STATIC:
-        digest.update(_read_static(path))
     config = {
-        "version": digest.hexdigest()[:16],
+        "version": version,
         "page": reverse("web:field"),
         "scope": reverse("web:field"),
         "assets": shell,
@@ -163,7 +161,7 @@ def _card(user, case) -> dict:
         "state_label": workflow.STATE_LABELS.get(case.state, case.state),
         "class_name": _class_name(case.case_class),
         "timer": selectors.timer_colour(case),
-        "due": case.check_due_at if case.state == workflow.State.CHECKING else case.due_at,
+        "due": (selectors.running_clock(case) or (None, None))[1],
         "actions": [{"name": a, "label": workflow.ACTION_LABELS[a]} for a in actions],
         "verify": "verify" in actions,
         "reason_required": any(workflow.BY_ACTION[a].reason_required for a in actions),
@@ -313,6 +311,17 @@ def _strings() -> dict:
         "selfCloseQueued": _("Self-close saved: it will be sent after the report."),
         "editing": _("Editing a refused report: fix it and send again."),
     }
+
+
+@functools.cache
+def _worker_source() -> tuple[bytes, str]:
+    """The worker's source and a hash of it and the shell's files: static files change only
+    with a new release, so each process reads them once."""
+    source = _read_static(SW_SOURCE)
+    digest = hashlib.sha256(source)
+    for path in SHELL_STATIC:
+        digest.update(_read_static(path))
+    return source, digest.hexdigest()[:16]
 
 
 def _read_static(path: str) -> bytes:

@@ -34,7 +34,6 @@ from onegrid.core.errors import DomainError, InvalidInput
 from onegrid.org.policies import Place, may_see_place
 from onegrid.org.selectors import grid_team
 from onegrid.territory import selectors as territory
-from onegrid.territory.models import Grid
 
 from ..access import page
 
@@ -206,9 +205,7 @@ def live(request):
         since = _parse_since(request.GET.get("since"))
     except InvalidInput as error:
         return _error(error)
-    counts = cases.grid_case_counts(request.user)
-    codes = dict(Grid.objects.filter(pk__in=list(counts)).values_list("pk", "code"))
-    grids = {codes[gid]: n for gid, n in counts.items() if gid in codes}
+    grids = cases.grid_case_counts(request.user)
     body = {
         "now": _local(now),
         "since": _local(since),

@@ -271,6 +271,7 @@
       // never find neither (a crash in between only means one harmless replay).
       await putOne("sent", {
         key: item.key,
+        user: item.user,
         kind: item.kind,
         action: item.action || "",
         label: item.label,
@@ -1110,7 +1111,11 @@
   }
 
   async function renderSent() {
-    const rows = (await getAll("sent")).sort((a, b) => b.at - a.at);
+    // Only what the signed-in worker sent: a shared phone does not show one worker's cases to
+    // the next.
+    const rows = (await getAll("sent"))
+      .filter((row) => row.user === CONF.user)
+      .sort((a, b) => b.at - a.at);
     const list = $("#sent-list");
     list.textContent = "";
     for (const row of rows.slice(0, 10)) {
