@@ -1,0 +1,1105 @@
+"""Reading and writing layer files (grids, beats, communities, streets), with per-feature checks.
+
+Formats: GeoJSON, a zipped Shapefile, GeoPackage and XLSX (codes plus WKT). Nothing here writes to
+the database: `read_layer` returns the valid features in WGS-84 and a list of problems that each
+name the feature number and code; services decide what to import.
+
+Coordinates: the caller declares whether the file's lon/lat are WGS-84 or GCJ-02. A file that
+carries its own coordinate system (a Shapefile's .prj, a GeoPackage's SRS, a GeoJSON "crs"
+member) in a projected or non-WGS-84 system is reprojected to WGS-84 with pyproj first; the
+declared GCJ-02 shift, if any, is applied after that. Coordinates that still do not fall in China
+(lon 73–136, lat 3–54), or a layer that misses the district entirely, are reported as
+"crs_mismatch" rather than imported as nonsense.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import math
+import re
+import tempfile
+import warnings
+import zipfile
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import shapely
+from django.utils.translation import gettext as _
+from shapely.geometry import MultiPolygon, Polygon, mapping, shape
+from shapely.geometry.base import BaseGeometry
+from shapely.geometry.polygon import orient
+
+from onegrid.core.errors import InvalidInput
+from onegrid.territory import geometry as geo
+
+LEVELS = ("grid", "beat", "community", "street")
+
+# Problem words (FeatureProblem.problem).
+UNREADABLE = "unreadable"
+MISSING_CODE = "missing_code"
+DUPLICATE_CODE = "duplicate_code"
+BAD_CODE = "bad_code"
+BAD_PARENT = "bad_parent"
+BAD_NUMBER = "bad_number"
+INVALID_GEOMETRY = "invalid_geometry"
+SELF_INTERSECTION = "self_intersection"
+NOT_POLYGON = "not_polygon"
+OUTSIDE_DISTRICT = "outside_district"
+CRS_MISMATCH = "crs_mismatch"
+EMPTY = "empty"
+
+# China, generously: anything outside is not lon/lat of a Chinese district.
+CHINA_BOUNDS = (73.0, 3.0, 136.0, 54.0)
+# A feature may stick out of the district by this share of its area (and this many m²).
+OUTSIDE_SHARE = 0.01
+OUTSIDE_MIN_M2 = 10.0
+# Excel's limit on the characters in one cell.
+XLSX_CELL_LIMIT = 32767
+
+_CODE_RE = {
+    "grid": re.compile(r"^\d{15}$"),
+    "community": re.compile(r"^\d{12}$"),
+    "street": re.compile(r"^\d{9}000$"),
+}
+_STREET_RE = _CODE_RE["street"]
+_COMMUNITY_RE = _CODE_RE["community"]
+
+# Attribute names tried, in order, case-insensitively. Shapefile names are cut to 10 characters,
+# hence "parent_cod", "community_" and "street_cod".
+_CODE_FIELDS = {
+    "grid": ["code", "编码", "代码", "grid_code", "gridcode", "网格编码", "id"],
+    "beat": ["code", "编码", "代码", "beat_code", "beatcode", "警格编码", "id"],
+    "community": ["code", "编码", "代码", "community_code", "community_", "社区编码", "id"],
+    "street": ["code", "编码", "代码", "street_code", "street_cod", "街道编码", "id"],
+}
+_NAME_FIELDS = ["name", "名称", "grid_name", "beat_name", "community_name", "street_name", "mc"]
+_PARENT_FIELDS = {
+    "grid": [
+        "parent_code",
+        "parent_cod",
+        "parent",
+        "community_code",
+        "community_",
+        "community",
+        "上级编码",
+        "社区编码",
+    ],
+    "community": [
+        "parent_code",
+        "parent_cod",
+        "parent",
+        "street_code",
+        "street_cod",
+        "street",
+        "上级编码",
+        "街道编码",
+    ],
+    "beat": [
+        "parent_code",
+        "parent_cod",
+        "parent",
+        "street_code",
+        "street_cod",
+        "street",
+        "上级编码",
+        "街道编码",
+    ],
+    "street": ["parent_code", "parent_cod", "parent", "district_code", "上级编码"],
+}
+_POPULATION_FIELDS = ["population", "人口", "人口数", "pop"]
+_HOUSEHOLD_FIELDS = ["households", "户数", "hh"]
+_GEOMETRY_COLUMNS = ["wkt", "geometry", "geom", "几何", "空间范围"]
+
+_WGS84_EPSG = {4326, 4490, 4979, 4480}  # WGS-84 and CGCS2000 (identical at map scale)
+
+
+@dataclass(frozen=True)
+class LayerFeature:
+    index: int  # 1-based feature number in the file (row number for XLSX)
+    code: str
+    name: str
+    parent_code: str  # grid → community; community → street; beat → street or ""
+    geometry: BaseGeometry  # WGS-84 Polygon or MultiPolygon, valid
+    population: int | None
+    households: int | None
+    properties: dict  # the other attributes, JSON-safe
+
+
+@dataclass(frozen=True)
+class FeatureProblem:
+    index: int | None  # None for a problem with the whole file
+    code: str  # "" when missing
+    field: str  # "geometry" | "code" | "crs" | "file" | "parent_code" | ...
+    problem: str  # machine word, see the constants above
+    message: str  # translated; names the feature number and code
+
+
+@dataclass
+class LayerFile:
+    level: str
+    crs: str  # as declared: "wgs84" | "gcj02"
+    features: list[LayerFeature] = field(default_factory=list)
+    problems: list[FeatureProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------------
+
+
+class _Unreadable(Exception):
+    """The whole file cannot be read; the message is already translated."""
+
+
+@dataclass
+class _Raw:
+    """One feature as read, before any check."""
+
+    index: int
+    props: dict
+    geometry: BaseGeometry | None = None
+    geometry_error: str | None = None  # translated, when the geometry could not be parsed
+
+
+@dataclass
+class _Source:
+    records: list[_Raw]
+    fields: list[str]
+    file_crs: object | None = None  # whatever pyproj.CRS.from_user_input accepts
+    geometry_column_missing: bool = False
+
+
+def _validate_level(level: str) -> str:
+    if level not in LEVELS:
+        raise InvalidInput(
+            _("level must be one of: %(levels)s.") % {"levels": ", ".join(LEVELS)},
+            field="level",
+            code="invalid_level",
+        )
+    return level
+
+
+def read_layer(
+    source: str | Path | bytes,
+    *,
+    level: str,
+    crs: str = geo.WGS84,
+    filename: str | None = None,
+    outline: BaseGeometry | None = None,
+    code_field: str | None = None,
+    name_field: str | None = None,
+    parent_field: str | None = None,
+) -> LayerFile:
+    """Read a layer file and check every feature; see the module docstring.
+
+    `source` is a path or the file's bytes (then `filename` names the format; without it the
+    content is sniffed). Raises InvalidInput only for a bad `level` or `crs`; everything wrong
+    with the file itself comes back in `LayerFile.problems`.
+    """
+    level = _validate_level(level)
+    crs = geo.validate_crs(crs)
+    result = LayerFile(level=level, crs=crs)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        path = None
+    else:
+        path = Path(source)
+        filename = filename or path.name
+        data = None
+    try:
+        if data is None:
+            data = path.read_bytes()
+        fmt = _detect_format(data, filename)
+        src = _READERS[fmt](data)
+    except _Unreadable as exc:
+        result.problems.append(FeatureProblem(None, "", "file", UNREADABLE, str(exc)))
+        return result
+    except OSError as exc:
+        result.problems.append(
+            FeatureProblem(
+                None,
+                "",
+                "file",
+                UNREADABLE,
+                _("The file could not be read: %(reason)s") % {"reason": exc},
+            )
+        )
+        return result
+    _check(src, result, outline=outline, overrides=(code_field, name_field, parent_field))
+    return result
+
+
+def _detect_format(data: bytes, filename: str | None) -> str:
+    ext = Path(filename).suffix.lower() if filename else ""
+    if ext in (".geojson", ".json"):
+        return "geojson"
+    if ext == ".gpkg":
+        return "gpkg"
+    if ext in (".xlsx", ".xlsm"):
+        return "xlsx"
+    if ext == ".zip":
+        return "xlsx" if _is_xlsx(data) else "zip"
+    if ext == ".shp":
+        raise _Unreadable(
+            _("A Shapefile needs its .dbf, .shx and .prj: upload them together as one .zip.")
+        )
+    # No or unknown extension: look at the content.
+    if data[:16] == b"SQLite format 3\x00":
+        return "gpkg"
+    if data[:2] == b"PK":
+        return "xlsx" if _is_xlsx(data) else "zip"
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+        return "geojson"
+    raise _Unreadable(
+        _("The file format is not recognised; use GeoJSON, a zipped Shapefile, GeoPackage or XLSX.")
+    )
+
+
+def _is_xlsx(data: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            return "xl/workbook.xml" in zf.namelist()
+    except zipfile.BadZipFile:
+        return False
+
+
+# GeoJSON ------------------------------------------------------------------------------------
+
+
+def _read_geojson(data: bytes) -> _Source:
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise _Unreadable(_("The file is not valid JSON: %(reason)s") % {"reason": exc}) from None
+    if isinstance(doc, dict) and doc.get("type") == "Feature":
+        features = [doc]
+    elif isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
+        features = doc.get("features")
+        if not isinstance(features, list):
+            raise _Unreadable(_("The FeatureCollection has no list of features."))
+    else:
+        raise _Unreadable(_("The file must be a GeoJSON FeatureCollection."))
+    records, fields = [], {}
+    for i, feature in enumerate(features, start=1):
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            records.append(_Raw(i, {}, geometry_error=_("it is not a GeoJSON Feature.")))
+            continue
+        props = feature.get("properties")
+        props = props if isinstance(props, dict) else {}
+        for key in props:
+            fields.setdefault(key, None)
+        raw = _Raw(i, props)
+        geometry = feature.get("geometry")
+        if geometry is not None:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    raw.geometry = shape(geometry)
+            except Exception as exc:  # shapely raises several types for malformed GeoJSON
+                raw.geometry_error = _("the geometry is not valid GeoJSON (%(reason)s).") % {
+                    "reason": exc
+                }
+        records.append(raw)
+    return _Source(records, list(fields), file_crs=_geojson_crs(doc))
+
+
+def _geojson_crs(doc) -> str | None:
+    crs = doc.get("crs") if isinstance(doc, dict) else None
+    if not isinstance(crs, dict) or crs.get("type") != "name":
+        return None
+    name = (crs.get("properties") or {}).get("name")
+    return name if isinstance(name, str) and name.strip() else None
+
+
+# Shapefile / GeoPackage (via pyogrio) -------------------------------------------------------
+
+
+def _read_zip(data: bytes) -> _Source:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise _Unreadable(_("The file is not a valid .zip archive.")) from None
+    with zf:
+        names = [
+            n
+            for n in zf.namelist()
+            if not n.startswith("__MACOSX/") and not Path(n).name.startswith("._")
+        ]
+    lower = {n.lower(): n for n in names}
+    shps = sorted(n for n in names if n.lower().endswith(".shp"))
+    if shps:
+        inner = shps[0]
+        cpg = lower.get(inner[:-4].lower() + ".cpg")
+        return _read_ogr(data, ".zip", inner=inner, shapefile=True, has_cpg=cpg is not None)
+    for ext in (".gpkg", ".geojson", ".json"):
+        inside = sorted(n for n in names if n.lower().endswith(ext))
+        if inside:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                content = zf.read(inside[0])
+            return _READERS["gpkg" if ext == ".gpkg" else "geojson"](content)
+    raise _Unreadable(_("The .zip holds no Shapefile (.shp), GeoPackage or GeoJSON."))
+
+
+def _read_gpkg(data: bytes) -> _Source:
+    return _read_ogr(data, ".gpkg")
+
+
+def _read_ogr(
+    data: bytes, suffix: str, *, inner: str | None = None, shapefile=False, has_cpg=True
+) -> _Source:
+    import pyogrio
+    import pyogrio.raw
+
+    with tempfile.TemporaryDirectory(prefix="onegrid-layer-") as tmp:
+        file = Path(tmp) / f"upload{suffix}"
+        file.write_bytes(data)
+        path = f"/vsizip/{file}/{inner}" if inner else str(file)
+        try:
+            layer = None
+            if not shapefile:
+                layers = pyogrio.list_layers(path)
+                if len(layers) == 0:
+                    raise _Unreadable(_("The GeoPackage has no layers."))
+                polygonal = [n for n, t in layers if t and "polygon" in str(t).lower()]
+                layer = polygonal[0] if polygonal else layers[0][0]
+            kwargs = {}
+            if shapefile and not has_cpg:
+                # No .cpg: Chinese Shapefiles are UTF-8 or GBK; decode ourselves below.
+                kwargs["encoding"] = "latin1"
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                meta, _fids, wkbs, field_data = pyogrio.raw.read(path, layer=layer, **kwargs)
+        except _Unreadable:
+            raise
+        except Exception as exc:  # GDAL errors come in several types
+            raise _Unreadable(
+                _("The file could not be read: %(reason)s") % {"reason": exc}
+            ) from None
+    fields = [str(f) for f in meta["fields"]]
+    columns = [_redecode(list(col)) if "encoding" in kwargs else list(col) for col in field_data]
+    if "encoding" in kwargs:
+        fields = _redecode(fields)
+    records = []
+    n = len(wkbs) if wkbs is not None else (len(columns[0]) if columns else 0)
+    for i in range(n):
+        props = {name: columns[j][i] for j, name in enumerate(fields)}
+        raw = _Raw(i + 1, props)
+        wkb = wkbs[i] if wkbs is not None else None
+        if wkb is not None:
+            try:
+                raw.geometry = shapely.from_wkb(wkb)
+            except Exception as exc:  # GEOS errors
+                raw.geometry_error = _("the geometry cannot be decoded (%(reason)s).") % {
+                    "reason": exc
+                }
+        records.append(raw)
+    return _Source(records, fields, file_crs=meta.get("crs"))
+
+
+def _redecode(values: list) -> list:
+    """Strings read as Latin-1 from a Shapefile without .cpg: really UTF-8, else GBK."""
+    strings = [v for v in values if isinstance(v, str)]
+    try:
+        blob = "".join(strings).encode("latin1")
+    except UnicodeEncodeError:
+        return values
+    try:
+        blob.decode("utf-8")
+        encoding = "utf-8"
+    except UnicodeDecodeError:
+        encoding = "gb18030"
+    return [
+        v.encode("latin1").decode(encoding, errors="replace") if isinstance(v, str) else v
+        for v in values
+    ]
+
+
+# XLSX ---------------------------------------------------------------------------------------
+
+
+def _read_xlsx(data: bytes) -> _Source:
+    import openpyxl
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a broken workbook
+        raise _Unreadable(
+            _("The workbook could not be read: %(reason)s") % {"reason": exc}
+        ) from None
+    try:
+        ws = wb.active if wb.active is not None else wb.worksheets[0]
+        rows = ws.iter_rows(values_only=True)
+        header, header_row = None, 0
+        for row_number, row in enumerate(rows, start=1):
+            if any(v not in (None, "") for v in row):
+                header, header_row = row, row_number
+                break
+        if header is None:
+            return _Source([], [])
+        fields = [str(v).strip() if v is not None else "" for v in header]
+        geom_col = _find_column(fields, _GEOMETRY_COLUMNS)
+        records = []
+        for row_number, row in enumerate(rows, start=header_row + 1):
+            if not any(v not in (None, "") for v in row):
+                continue
+            props = {name: row[j] for j, name in enumerate(fields) if name and j < len(row)}
+            raw = _Raw(row_number, props)
+            if geom_col is not None:
+                text = props.pop(geom_col, None)
+                raw.geometry, raw.geometry_error = _parse_text_geometry(text)
+            records.append(raw)
+    finally:
+        wb.close()
+    fields = [f for f in fields if f and f != geom_col]
+    return _Source(records, fields, geometry_column_missing=geom_col is None)
+
+
+def _parse_text_geometry(text) -> tuple[BaseGeometry | None, str | None]:
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None, None
+    text = str(text).strip()
+    try:
+        if text.startswith("{"):
+            return shape(json.loads(text)), None
+        if text.upper().startswith("SRID="):
+            text = text.split(";", 1)[1]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return shapely.from_wkt(text), None
+    except Exception as exc:  # shapely and json raise several types
+        return None, _("the WKT cannot be parsed (%(reason)s).") % {"reason": exc}
+
+
+_READERS = {
+    "geojson": _read_geojson,
+    "zip": _read_zip,
+    "gpkg": _read_gpkg,
+    "xlsx": _read_xlsx,
+}
+
+
+# Checks -------------------------------------------------------------------------------------
+
+
+def _find_column(fields: Sequence[str], candidates: Sequence[str]) -> str | None:
+    by_lower = {}
+    for f in fields:
+        by_lower.setdefault(f.strip().lower(), f)
+    for c in candidates:
+        if c.lower() in by_lower:
+            return by_lower[c.lower()]
+    return None
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return ""
+        if value.is_integer():
+            return str(int(value))
+    if isinstance(value, (np.integer,)):
+        return str(int(value))
+    if isinstance(value, np.floating):
+        return _text(float(value))
+    return str(value).strip()
+
+
+def _json_safe(value):
+    if value is None or isinstance(value, (bool, str, int)):
+        return value
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (dt.datetime, dt.date, dt.time, np.datetime64)):
+        return str(value) if isinstance(value, np.datetime64) else value.isoformat()
+    if isinstance(value, (bytes, bytearray)):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return str(value)
+
+
+def _who(index: int | None, code: str) -> str:
+    if index is None:
+        return _("The file")
+    if code:
+        return _("Feature %(index)s (%(code)s)") % {"index": index, "code": code}
+    return _("Feature %(index)s (no code)") % {"index": index}
+
+
+def _check(src: _Source, result: LayerFile, *, outline, overrides) -> None:
+    level = result.level
+    problems = result.problems
+
+    def add(index, code, field_name, problem, text):
+        message = text if index is None else f"{_who(index, code)}: {text}"
+        problems.append(FeatureProblem(index, code, field_name, problem, message))
+
+    if not src.records:
+        add(None, "", "file", EMPTY, _("The file holds no features."))
+        return
+    if src.geometry_column_missing:
+        add(
+            None,
+            "",
+            "geometry",
+            UNREADABLE,
+            _("The sheet has no WKT column (headers tried: %(names)s).")
+            % {"names": ", ".join(_GEOMETRY_COLUMNS)},
+        )
+        return
+
+    # Which attribute is which.
+    code_override, name_override, parent_override = overrides
+    columns = {}
+    for key, override, candidates in (
+        ("code", code_override, _CODE_FIELDS[level]),
+        ("name", name_override, _NAME_FIELDS),
+        ("parent_code", parent_override, _PARENT_FIELDS[level]),
+        ("population", None, _POPULATION_FIELDS),
+        ("households", None, _HOUSEHOLD_FIELDS),
+    ):
+        if override:
+            found = _find_column(src.fields, [override])
+            if found is None:
+                add(
+                    None,
+                    "",
+                    key,
+                    MISSING_CODE if key == "code" else UNREADABLE,
+                    _("The file has no attribute %(name)s (it has: %(fields)s).")
+                    % {"name": override, "fields": ", ".join(src.fields) or "-"},
+                )
+                return
+            columns[key] = found
+        else:
+            columns[key] = _find_column(src.fields, candidates)
+    if columns["code"] is None:
+        add(
+            None,
+            "",
+            "code",
+            MISSING_CODE,
+            _("The file has no code attribute (names tried: %(names)s; it has: %(fields)s).")
+            % {
+                "names": ", ".join(_CODE_FIELDS[level]),
+                "fields": ", ".join(src.fields) or "-",
+            },
+        )
+        return
+    used = {c for c in columns.values() if c}
+
+    # The file's own coordinate system, to WGS-84 lon/lat.
+    to_lonlat, crs_problem = _file_transform(src.file_crs)
+    if crs_problem:
+        add(None, "", "crs", CRS_MISMATCH, crs_problem)
+        return
+
+    # Codes: missing, malformed, duplicated.
+    codes = {}
+    for raw in src.records:
+        codes[raw.index] = _text(raw.props.get(columns["code"]))
+    by_code = defaultdict(list)
+    for raw in src.records:
+        if codes[raw.index]:
+            by_code[codes[raw.index]].append(raw.index)
+
+    bad: set[int] = set()
+    geoms: dict[int, BaseGeometry] = {}
+    for raw in src.records:
+        index, code = raw.index, codes[raw.index]
+        if not code:
+            add(index, code, "code", MISSING_CODE, _("the code is missing."))
+            bad.add(index)
+        elif not _code_ok(level, code):
+            add(index, code, "code", BAD_CODE, _code_rule(level))
+            bad.add(index)
+        elif len(by_code[code]) > 1:
+            others = ", ".join(str(i) for i in by_code[code] if i != index)
+            add(
+                index,
+                code,
+                "code",
+                DUPLICATE_CODE,
+                _("the code is also used by feature %(others)s.") % {"others": others},
+            )
+            bad.add(index)
+
+        geom, problem, text = _clean_geometry(raw, to_lonlat, result.crs)
+        if problem:
+            add(index, code, "geometry", problem, text)
+            bad.add(index)
+        else:
+            geoms[index] = geom
+
+    # Coordinates that are not lon/lat in China: the file's coordinate system is wrong.
+    outside_china = [i for i, g in geoms.items() if not _in_china(g)]
+    if geoms and len(outside_china) == len(geoms):
+        add(None, "", "crs", CRS_MISMATCH, _crs_guess_message(next(iter(geoms.values()))))
+        result.features.clear()
+        return
+    for index in outside_china:
+        add(
+            index,
+            codes[index],
+            "geometry",
+            CRS_MISMATCH,
+            _crs_guess_message(geoms.pop(index), feature=True),
+        )
+        bad.add(index)
+
+    # Inside the district.
+    if outline is not None and not outline.is_empty and geoms:
+        shapely.prepare(outline)  # speeds up contains/intersects; harmless to the caller
+        missing_entirely = True
+        for index, geom in list(geoms.items()):
+            if outline.intersects(geom):
+                missing_entirely = False
+            if outline.contains(geom):
+                continue
+            total = geo.area_m2(geom)
+            outside = geo.area_m2(geom.difference(outline))
+            if outside > OUTSIDE_MIN_M2 and outside > OUTSIDE_SHARE * total:
+                add(
+                    index,
+                    codes[index],
+                    "geometry",
+                    OUTSIDE_DISTRICT,
+                    _("%(share)s%% of its area (%(area)s m²) lies outside the district.")
+                    % {"share": f"{100 * outside / total:.1f}", "area": f"{outside:,.0f}"},
+                )
+                bad.add(index)
+        if missing_entirely:
+            add(
+                None,
+                "",
+                "crs",
+                CRS_MISMATCH,
+                _(
+                    "No feature lies in the district; the coordinate system is probably wrong "
+                    "(declared: %(crs)s)."
+                )
+                % {"crs": result.crs},
+            )
+
+    # Parent codes and numbers; build the valid features.
+    for raw in src.records:
+        index, code = raw.index, codes[raw.index]
+        parent = _text(raw.props.get(columns["parent_code"])) if columns["parent_code"] else ""
+        parent_problem = None
+        if index not in bad:
+            parent, parent_problem = _check_parent(level, code, parent)
+        if parent_problem:
+            add(index, code, "parent_code", BAD_PARENT, parent_problem)
+            bad.add(index)
+        numbers = {}
+        for key in ("population", "households"):
+            column = columns[key]
+            value = raw.props.get(column) if column else None
+            number, ok = _count(value)
+            if not ok:
+                add(
+                    index,
+                    code,
+                    key,
+                    BAD_NUMBER,
+                    _("%(field)s must be a whole number of 0 or more, not %(value)s.")
+                    % {"field": key, "value": _text(value)},
+                )
+                bad.add(index)
+            numbers[key] = number
+        if index in bad:
+            continue
+        name = _text(raw.props.get(columns["name"])) if columns["name"] else ""
+        properties = {
+            str(k): _json_safe(v) for k, v in raw.props.items() if k not in used and str(k)
+        }
+        result.features.append(
+            LayerFeature(
+                index=index,
+                code=code,
+                name=name,
+                parent_code=parent,
+                geometry=geoms[index],
+                population=numbers["population"],
+                households=numbers["households"],
+                properties=properties,
+            )
+        )
+    result.problems.sort(key=lambda p: (p.index is not None, p.index or 0))
+
+
+def _code_ok(level: str, code: str) -> bool:
+    if level == "beat":
+        return 1 <= len(code) <= 40 and code.isprintable()
+    return bool(_CODE_RE[level].match(code))
+
+
+def _code_rule(level: str) -> str:
+    return {
+        "grid": _("a grid code has exactly 15 digits."),
+        "community": _("a community code has exactly 12 digits."),
+        "street": _("a street code has exactly 12 digits and ends in 000."),
+        "beat": _("a beat code has 1 to 40 printable characters."),
+    }[level]
+
+
+def _check_parent(level: str, code: str, parent: str) -> tuple[str, str | None]:
+    """Return (parent code, problem or None); derive the parent from the code where it can."""
+    if level == "grid":
+        if not parent:
+            return code[:12], None
+        if not _COMMUNITY_RE.match(parent):
+            return parent, _("the community code %(parent)s must have 12 digits.") % {
+                "parent": parent
+            }
+        if parent != code[:12]:
+            return parent, _("the code does not start with its community code %(parent)s.") % {
+                "parent": parent
+            }
+    elif level == "community":
+        if not parent:
+            return code[:9] + "000", None
+        if not _STREET_RE.match(parent):
+            return parent, _("the street code %(parent)s must have 12 digits and end in 000.") % {
+                "parent": parent
+            }
+        if parent[:9] != code[:9]:
+            return parent, _("the code does not start with its street code %(parent)s.") % {
+                "parent": parent[:9]
+            }
+    elif level == "beat" and parent and not _STREET_RE.match(parent):
+        return parent, _("the street code %(parent)s must have 12 digits and end in 000.") % {
+            "parent": parent
+        }
+    return parent, None
+
+
+def _count(value) -> tuple[int | None, bool]:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, True
+    if isinstance(value, bool):
+        return None, False
+    if isinstance(value, (float, np.floating)) and not math.isfinite(float(value)):
+        return None, True  # a null in a numeric Shapefile column
+    try:
+        number = float(str(value).strip().replace(",", ""))
+    except ValueError:
+        return None, False
+    if not number.is_integer() or number < 0:
+        return None, False
+    return int(number), True
+
+
+def _file_transform(file_crs):
+    """Return (function geometry → WGS-84 lon/lat or None, problem or None)."""
+    if file_crs is None or file_crs == "":
+        return None, None
+    text = str(file_crs).strip()
+    if text.replace(" ", "").lower() in (
+        "epsg:4326",
+        "urn:ogc:def:crs:ogc:1.3:crs84",
+        "urn:ogc:def:crs:ogc::crs84",
+        "ogc:crs84",
+        "crs84",
+        "urn:ogc:def:crs:epsg::4326",
+        "epsg:4490",
+        "urn:ogc:def:crs:epsg::4490",
+    ):
+        return None, None
+    try:
+        import pyproj
+
+        source = pyproj.CRS.from_user_input(text)
+    except Exception:  # pyproj raises CRSError and others
+        return None, _(
+            "The file's coordinate system is not understood (%(crs)s); export the layer in "
+            "WGS-84 (EPSG:4326) or GCJ-02 lon/lat."
+        ) % {"crs": text[:80]}
+    epsg = source.to_epsg(min_confidence=70)
+    if epsg in _WGS84_EPSG or (source.is_geographic and _is_wgs84_like(source)):
+        return None, None
+    try:
+        transformer = pyproj.Transformer.from_crs(source, "EPSG:4326", always_xy=True)
+    except Exception:  # no transformation known
+        return None, _("The file's coordinate system (%(crs)s) cannot be converted to WGS-84.") % {
+            "crs": source.name
+        }
+
+    def to_lonlat(geom: BaseGeometry) -> BaseGeometry:
+        def xy(coords: np.ndarray) -> np.ndarray:
+            x, y = transformer.transform(coords[:, 0], coords[:, 1])
+            return np.column_stack([x, y])
+
+        return shapely.transform(geom, xy)
+
+    return to_lonlat, None
+
+
+def _is_wgs84_like(crs) -> bool:
+    try:
+        ellipsoid = crs.ellipsoid
+        return (
+            ellipsoid is not None
+            and abs(ellipsoid.semi_major_metre - 6378137.0) < 0.5
+            and (abs(ellipsoid.inverse_flattening - 298.257) < 0.01)
+        )
+    except Exception:  # a CRS without an ellipsoid
+        return False
+
+
+_REASON_AT = re.compile(r"^(?P<what>[^\[]*)\[(?P<x>[-\d.eE+]+) (?P<y>[-\d.eE+]+)\]")
+
+
+def _clean_geometry(raw: _Raw, to_lonlat, crs: str):
+    """Return (geometry, None, None) in WGS-84, or (None, problem word, translated text)."""
+    if raw.geometry_error:
+        return None, INVALID_GEOMETRY, raw.geometry_error
+    geom = raw.geometry
+    if geom is None:
+        return None, EMPTY, _("the geometry is missing.")
+    if geom.is_empty:
+        return None, EMPTY, _("the geometry is empty.")
+    if geom.has_z:
+        geom = shapely.force_2d(geom)
+    if not isinstance(geom, (Polygon, MultiPolygon)):
+        return (
+            None,
+            NOT_POLYGON,
+            _("the geometry is a %(type)s, not a polygon.") % {"type": geom.geom_type},
+        )
+    if isinstance(geom, MultiPolygon) and len(geom.geoms) == 1:
+        geom = geom.geoms[0]
+    coords = shapely.get_coordinates(geom)
+    if not np.isfinite(coords).all():
+        return None, INVALID_GEOMETRY, _("a coordinate is not a finite number.")
+    if to_lonlat is not None:
+        geom = to_lonlat(geom)
+        if not np.isfinite(shapely.get_coordinates(geom)).all():
+            return None, CRS_MISMATCH, _("its coordinates cannot be converted to WGS-84.")
+    coords = shapely.get_coordinates(geom)
+    if (np.abs(coords[:, 0]) > 180).any() or (np.abs(coords[:, 1]) > 90).any():
+        # Not lon/lat at all: leave it to the China check, which names the likely cause.
+        return geom, None, None
+    if crs == geo.GCJ02 and _in_china(geom):
+        geom = geo.geometry_to_wgs84(geom, crs)
+    if not geom.is_valid:
+        reason = shapely.is_valid_reason(geom)
+        return (None, *_explain_invalid(reason))
+    if geom.area <= 0:
+        return None, INVALID_GEOMETRY, _("the polygon has no area.")
+    # One orientation whatever the format (Shapefiles store outer rings clockwise): RFC 7946's.
+    return orient_ccw(geom), None, None
+
+
+def orient_ccw(geom: BaseGeometry) -> BaseGeometry:
+    """Outer rings counter-clockwise, holes clockwise (RFC 7946); works on Shapely 2.0 too."""
+    if isinstance(geom, MultiPolygon):
+        return MultiPolygon([orient(p, sign=1.0) for p in geom.geoms])
+    return orient(geom, sign=1.0)
+
+
+def _explain_invalid(reason: str) -> tuple[str, str]:
+    match = _REASON_AT.match(reason or "")
+    what = (match.group("what") if match else reason or "").strip().lower()
+    where = {}
+    if match:
+        where = {"lon": f"{float(match.group('x')):.6f}", "lat": f"{float(match.group('y')):.6f}"}
+    if what == "self-intersection" and where:
+        return SELF_INTERSECTION, _("the boundary crosses itself near %(lon)s, %(lat)s.") % where
+    if what == "ring self-intersection" and where:
+        return SELF_INTERSECTION, _("a ring touches itself near %(lon)s, %(lat)s.") % where
+    if where:
+        texts = {
+            "hole lies outside shell": _(
+                "a hole lies outside its outer ring near %(lon)s, %(lat)s."
+            ),
+            "nested holes": _("one hole lies inside another near %(lon)s, %(lat)s."),
+            "interior is disconnected": _("holes cut the polygon in pieces near %(lon)s, %(lat)s."),
+            "nested shells": _("parts of the multipolygon overlap near %(lon)s, %(lat)s."),
+            "duplicate rings": _("a ring appears twice near %(lon)s, %(lat)s."),
+            "too few points in geometry component": _(
+                "a ring has too few points near %(lon)s, %(lat)s."
+            ),
+        }
+        if what in texts:
+            return INVALID_GEOMETRY, texts[what] % where
+    return INVALID_GEOMETRY, _("the polygon is invalid: %(reason)s.") % {"reason": reason}
+
+
+def _in_china(geom: BaseGeometry) -> bool:
+    minx, miny, maxx, maxy = geom.bounds
+    x0, y0, x1, y1 = CHINA_BOUNDS
+    return x0 <= minx and maxx <= x1 and y0 <= miny and maxy <= y1
+
+
+def _crs_guess_message(geom: BaseGeometry, *, feature: bool = False) -> str:
+    x, y = shapely.get_coordinates(geom)[0]
+    values = {"x": f"{x:.6g}", "y": f"{y:.6g}"}
+    x0, y0, x1, y1 = CHINA_BOUNDS
+    if x0 <= y <= x1 and y0 <= x <= y1:
+        text = _(
+            "the coordinates (%(x)s, %(y)s) look like latitude, longitude; "
+            "they must be longitude first."
+        )
+    elif abs(x) > 180 or abs(y) > 90:
+        text = _(
+            "the coordinates (%(x)s, %(y)s) are not longitude/latitude but look projected "
+            "(metres); the file does not say which coordinate system it uses. Export it in "
+            "WGS-84 (EPSG:4326) or include the .prj."
+        )
+    else:
+        text = _(
+            "the coordinates (%(x)s, %(y)s) are not in China; the coordinate system is "
+            "probably wrong."
+        )
+    text = text % values
+    if feature:
+        return text
+    return _("The file: %(problem)s") % {"problem": text}
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------------
+
+
+_COLUMNS = ("code", "name", "parent_code", "population", "households")
+
+
+def write_layer(features: Sequence[LayerFeature], path: str | Path, *, level: str) -> None:
+    """Write features (WGS-84) to .geojson, .gpkg, .zip (a zipped Shapefile) or .xlsx."""
+    level = _validate_level(level)
+    path = Path(path)
+    ext = path.suffix.lower()
+    if ext in (".geojson", ".json"):
+        _write_geojson(features, path, level)
+    elif ext == ".gpkg":
+        _write_ogr(features, path, level, driver="GPKG")
+    elif ext == ".zip":
+        _write_shapefile_zip(features, path, level)
+    elif ext == ".xlsx":
+        _write_xlsx(features, path, level)
+    else:
+        raise InvalidInput(
+            _("Export to .geojson, .gpkg, .zip (Shapefile) or .xlsx, not %(ext)s.")
+            % {"ext": ext or "-"},
+            field="format",
+            code="invalid_format",
+        )
+
+
+def _write_geojson(features, path: Path, level: str) -> None:
+    out = []
+    for f in features:
+        props = {k: v for k, v in (f.properties or {}).items() if k not in _COLUMNS}
+        props.update(
+            code=f.code,
+            name=f.name,
+            parent_code=f.parent_code,
+            population=f.population,
+            households=f.households,
+        )
+        out.append({"type": "Feature", "properties": props, "geometry": mapping(f.geometry)})
+    doc = {"type": "FeatureCollection", "name": level, "features": out}
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+
+
+def _ogr_fields(features, *, short: bool):
+    names = ["code", "name", "parent" if short else "parent_code", "population", "households"]
+    data = [
+        np.array([f.code for f in features], dtype=object),
+        np.array([f.name for f in features], dtype=object),
+        np.array([f.parent_code for f in features], dtype=object),
+        np.array([f.population or 0 for f in features], dtype=np.int64),
+        np.array([f.households or 0 for f in features], dtype=np.int64),
+    ]
+    masks = [
+        None,
+        None,
+        None,
+        np.array([f.population is None for f in features]),
+        np.array([f.households is None for f in features]),
+    ]
+    return names, data, masks
+
+
+def _write_ogr(features, path: Path, level: str, *, driver: str) -> None:
+    import pyogrio.raw
+
+    if path.exists():
+        path.unlink()
+    names, data, masks = _ogr_fields(features, short=driver == "ESRI Shapefile")
+    geometry = np.array([shapely.to_wkb(f.geometry) for f in features], dtype=object)
+    types = {f.geometry.geom_type for f in features}
+    geometry_type = "MultiPolygon" if "MultiPolygon" in types else "Polygon"
+    kwargs = {"encoding": "UTF-8"} if driver == "ESRI Shapefile" else {}
+    pyogrio.raw.write(
+        str(path),
+        geometry,
+        data,
+        names,
+        field_mask=masks,
+        layer=level,
+        driver=driver,
+        geometry_type=geometry_type,
+        crs="EPSG:4326",
+        **kwargs,
+    )
+
+
+def _write_shapefile_zip(features, path: Path, level: str) -> None:
+    with tempfile.TemporaryDirectory(prefix="onegrid-export-") as tmp:
+        shp = Path(tmp) / f"{level}.shp"
+        _write_ogr(features, shp, level, driver="ESRI Shapefile")
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+            for part in sorted(Path(tmp).iterdir()):
+                zf.write(part, part.name)
+
+
+def _write_xlsx(features, path: Path, level: str) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = level
+    ws.append([*_COLUMNS, "wkt"])
+    for f in features:
+        wkt = shapely.to_wkt(f.geometry, rounding_precision=-1)
+        if len(wkt) > XLSX_CELL_LIMIT:
+            wkt = shapely.to_wkt(f.geometry, rounding_precision=7)  # about 1 cm
+        if len(wkt) > XLSX_CELL_LIMIT:
+            raise InvalidInput(
+                _(
+                    "%(who)s: the boundary has too many points for one Excel cell; "
+                    "export this layer as GeoJSON, GeoPackage or Shapefile."
+                )
+                % {"who": _who(f.index, f.code)},
+                field="format",
+            )
+        ws.append([f.code, f.name, f.parent_code, f.population, f.households, wkt])
+        for cell in ws[ws.max_row][:3]:
+            cell.number_format = "@"  # codes are text, not numbers
+    wb.save(path)
