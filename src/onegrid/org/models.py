@@ -90,3 +90,100 @@ class ApiToken(models.Model):
     @staticmethod
     def digest_of(raw: str) -> str:
         return hashlib.sha256(raw.encode()).hexdigest()
+
+
+# The roles a grid team slot may hold (org.policies.GRID_TEAM, listed here to avoid an import
+# cycle: policies imports this module).
+TEAM_ROLES = [
+    Role.GRID_WORKER,
+    Role.GRID_HEAD,
+    Role.POLICE_OFFICER,
+    Role.BUILDING_HEAD,
+    Role.PARTY_MEMBER,
+    Role.VOLUNTEER,
+]
+
+
+class TeamSlot(models.Model):
+    """One role of the district's 1+3+N team shape, the same for every grid.
+
+    One row per role. `minimum` is how many people must hold that role on each grid; a group's
+    requirement is the sum of its rows' minimums (the "1" is the core group, the "3" the helper
+    group, the "N" the volunteer group, usually with minimum 0).
+    """
+
+    class Group(models.TextChoices):
+        CORE = "core", _("Core (the 1: full-time grid worker)")
+        HELPER = "helper", _("Helpers (the 3)")
+        VOLUNTEER = "volunteer", _("Volunteers and Party members (the N)")
+
+    role = models.CharField(
+        _("role"),
+        max_length=20,
+        unique=True,
+        choices=[(r.value, r.label) for r in TEAM_ROLES],
+    )
+    label = models.CharField(_("label"), max_length=50)
+    group = models.CharField(_("group"), max_length=10, choices=Group.choices)
+    minimum = models.PositiveSmallIntegerField(_("minimum per grid"), default=0)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "role"]
+        verbose_name = _("team slot")
+        verbose_name_plural = _("team slots")
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.get_group_display()}) ≥ {self.minimum}"
+
+
+class DutyShift(models.Model):
+    """One person on duty in one grid from `starts_at` to `ends_at` (aware datetimes).
+
+    One person is never on two overlapping shifts: org.teams.schedule_duty enforces it.
+    """
+
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="duty_shifts")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="duty_shifts")
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at", "grid_id"]
+        verbose_name = _("duty shift")
+        verbose_name_plural = _("duty shifts")
+        indexes = [
+            models.Index(fields=["user", "starts_at"]),
+            models.Index(fields=["grid", "starts_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="org_dutyshift_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.grid_id} · {self.starts_at:%Y-%m-%d %H:%M}"
+
+    def clean(self) -> None:
+        """For admin forms: the same time rules as org.teams.schedule_duty (no membership check)."""
+        from django.core.exceptions import ValidationError
+
+        if self.starts_at and self.ends_at:
+            if self.ends_at <= self.starts_at:
+                raise ValidationError({"ends_at": _("A shift must end after it starts.")})
+            if self.user_id and (
+                DutyShift.objects.filter(
+                    user_id=self.user_id, starts_at__lt=self.ends_at, ends_at__gt=self.starts_at
+                )
+                .exclude(pk=self.pk)
+                .exists()
+            ):
+                raise ValidationError(
+                    {"starts_at": _("This person is already on duty at that time.")}
+                )

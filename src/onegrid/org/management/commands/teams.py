@@ -1,0 +1,122 @@
+"""`teams slots`, `teams vacancies [--street CODE] [--xlsx PATH]`, `teams load-default-slots`."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from onegrid.core.errors import DomainError
+from onegrid.org import selectors, teams
+from onegrid.org.models import TeamSlot
+
+
+def _xlsx_bytes(header: list[str], rows: list[list]) -> bytes:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "vacancies"
+    for r, values in enumerate([header, *rows], start=1):
+        for c, value in enumerate(values, start=1):
+            cell = sheet.cell(row=r, column=c, value=value)
+            if isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"  # text, never a formula
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+class Command(BaseCommand):
+    help = "Grid teams (1+3+N): the slot configuration and the vacancies report."
+
+    def add_arguments(self, parser):
+        actions = parser.add_subparsers(dest="action", required=True)
+        actions.add_parser("slots", help="Print the district's team slots.")
+        vac = actions.add_parser("vacancies", help="Print the empty team places per grid.")
+        vac.add_argument("--street", help="Only the grids of this street (12-digit code).")
+        vac.add_argument("--xlsx", metavar="PATH", help="Also write the report as XLSX.")
+        default = actions.add_parser(
+            "load-default-slots", help="Store the default 1+3+N slots if none are configured."
+        )
+        default.add_argument(
+            "--replace", action="store_true", help="Replace an existing configuration."
+        )
+
+    def handle(self, *args, action: str, **options):
+        if action == "slots":
+            self._print_slots(configured=TeamSlot.objects.exists())
+        elif action == "load-default-slots":
+            slots = teams.load_default_slots(replace=options["replace"])
+            self.stdout.write(_("%(n)d team slots configured.") % {"n": len(slots)})
+            self._print_slots(configured=True)
+        else:
+            self._vacancies(options.get("street"), options.get("xlsx"))
+
+    def _print_slots(self, *, configured: bool) -> None:
+        if not configured:
+            self.stdout.write(_("No slots configured; the defaults apply:"))
+        groups = dict(TeamSlot.Group.choices)
+        for s in teams.current_slots():
+            self.stdout.write(
+                f"{s.order:>4}  {s.role:<16} {s.label:<10} {groups[s.group]}  ≥ {s.minimum}"
+            )
+
+    def _vacancies(self, street: str | None, xlsx: str | None) -> None:
+        try:
+            report = selectors.vacancies(None, street_code=street)
+        except DomainError as exc:
+            raise CommandError(str(exc.message)) from None
+        header = [
+            _("grid code"),
+            _("grid"),
+            _("street"),
+            _("community"),
+            _("group"),
+            _("role"),
+            _("required"),
+            _("filled"),
+            _("missing"),
+        ]
+        rows = [
+            [
+                r.grid_code,
+                r.grid_name,
+                r.street,
+                r.community,
+                r.group,
+                r.label,
+                r.required,
+                r.filled,
+                r.missing,
+            ]
+            for r in report.rows
+        ]
+        self.stdout.write("\t".join(header))
+        for row in rows:
+            self.stdout.write("\t".join(str(v) for v in row))
+        s = report.summary
+        self.stdout.write(
+            _(
+                "%(grids)d grids: %(full)d fully staffed, %(core)d missing their full-time "
+                "grid worker, %(helper_grids)d missing helpers (%(helpers)d helper places "
+                "empty), %(total)d places empty in all."
+            )
+            % {
+                "grids": s.grids,
+                "full": s.fully_staffed,
+                "core": s.missing_core,
+                "helper_grids": s.grids_missing_helpers,
+                "helpers": s.missing_helpers,
+                "total": s.missing_total,
+            }
+        )
+        if xlsx:
+            try:
+                Path(xlsx).write_bytes(_xlsx_bytes(header, rows))
+            except OSError as exc:
+                raise CommandError(str(exc)) from None
+            self.stdout.write(_("Wrote %(path)s.") % {"path": xlsx})

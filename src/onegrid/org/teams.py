@@ -1,0 +1,322 @@
+"""Writes for grid teams (1+3+N): the district's slot configuration, members, the duty roster.
+
+Every grid has one team: one accountable full-time grid worker (the core "1"), standing helpers
+(the "3": grid head, community police officer, building heads…) and any number of volunteers and
+Party members (the "N"). The shape is configurable per district (`TeamSlot`, one row per role);
+until a district configures it, `DEFAULT_SLOTS` applies.
+
+Only administrators and the district command centre may change the slot configuration; they and
+the street staff of a grid's street may change that grid's team and roster. Each function is one
+transaction and raises a DomainError naming the field at fault.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from onegrid.core import clock
+from onegrid.core.errors import InvalidInput, PermissionDenied
+from onegrid.territory.models import Grid
+
+from . import policies
+from .models import DutyShift, Role, RoleAssignment, TeamSlot, User
+
+TEAM_MANAGERS_DISTRICT = {Role.ADMIN, Role.COMMAND_CENTRE}
+
+
+@dataclass(frozen=True)
+class SlotSpec:
+    role: str
+    label: str
+    group: str
+    minimum: int
+    order: int
+
+
+# The default 1+3+N shape (Beichen): 1 full-time grid worker; 3 helpers — the grid head, the
+# community police officer and a building head; N volunteers and Party members.
+DEFAULT_SLOTS: list[SlotSpec] = [
+    SlotSpec(Role.GRID_WORKER, "专职网格员", TeamSlot.Group.CORE, 1, 10),
+    SlotSpec(Role.GRID_HEAD, "网格长", TeamSlot.Group.HELPER, 1, 20),
+    SlotSpec(Role.POLICE_OFFICER, "社区民警", TeamSlot.Group.HELPER, 1, 30),
+    SlotSpec(Role.BUILDING_HEAD, "楼栋长", TeamSlot.Group.HELPER, 1, 40),
+    SlotSpec(Role.PARTY_MEMBER, "党员", TeamSlot.Group.VOLUNTEER, 0, 50),
+    SlotSpec(Role.VOLUNTEER, "志愿者", TeamSlot.Group.VOLUNTEER, 0, 60),
+]
+
+MAX_MINIMUM = 50
+MAX_SHIFT = dt.timedelta(days=7)
+
+
+def current_slots() -> list[TeamSlot]:
+    """The configured slots in order; the (unsaved) defaults when none are configured."""
+    slots = list(TeamSlot.objects.all())
+    if slots:
+        return slots
+    return [
+        TeamSlot(role=s.role, label=s.label, group=s.group, minimum=s.minimum, order=s.order)
+        for s in DEFAULT_SLOTS
+    ]
+
+
+# --- permissions -----------------------------------------------------------------------------
+
+
+def may_configure_slots(user: User) -> bool:
+    return user.is_superuser or bool(policies.role_names(user) & TEAM_MANAGERS_DISTRICT)
+
+
+def may_manage_team(user: User, grid: Grid) -> bool:
+    """Admins, the command centre, and the street staff of the grid's street."""
+    if may_configure_slots(user):
+        return True
+    place = policies.Place(grid.pk, grid.community_id, grid.street_id)
+    return bool(policies.roles_over(user, place) & policies.STREET_STAFF)
+
+
+def _require_team_manager(actor: User, grid: Grid) -> None:
+    if not may_manage_team(actor, grid):
+        raise PermissionDenied(_("You may not change this grid's team."), field="actor")
+
+
+def _live_grid(grid_code: str, *, lock: bool = False) -> Grid:
+    rows = Grid.objects.filter(code=str(grid_code).strip())
+    if lock:
+        rows = rows.select_for_update()
+    grid = rows.first()
+    if grid is None:
+        raise InvalidInput(
+            _("No grid has the code %(code)s.") % {"code": grid_code}, field="grid_code"
+        )
+    return grid
+
+
+def _active_user(username: str, *, active: bool = True) -> User:
+    users = User.objects.filter(username=str(username).strip())
+    user = (users.filter(is_active=True) if active else users).first()
+    if user is None:
+        raise InvalidInput(
+            _("No active user is called %(name)s.") % {"name": username}, field="username"
+        )
+    return user
+
+
+# --- slot configuration ----------------------------------------------------------------------
+
+
+def _clean_slots(slots: Iterable[Mapping | SlotSpec]) -> list[SlotSpec]:
+    cleaned: list[SlotSpec] = []
+    seen: set[str] = set()
+    team_roles = {r.value for r in policies.GRID_TEAM}
+    groups = set(TeamSlot.Group.values)
+    for i, raw in enumerate(slots):
+        get = raw.get if isinstance(raw, Mapping) else lambda k, d=None, r=raw: getattr(r, k, d)
+        role = str(get("role", "") or "").strip()
+        if role not in team_roles:
+            raise InvalidInput(
+                _("%(role)s is not a grid team role.") % {"role": role or "-"}, field="role"
+            )
+        if role in seen:
+            raise InvalidInput(
+                _("The role %(role)s is listed twice.") % {"role": role}, field="role"
+            )
+        seen.add(role)
+        label = str(get("label", "") or "").strip() or str(Role(role).label)
+        if len(label) > 50:
+            raise InvalidInput(_("A label has at most 50 characters."), field="label")
+        group = str(get("group", "") or "").strip()
+        if group not in groups:
+            raise InvalidInput(
+                _("%(group)s is not a team group (core, helper or volunteer).")
+                % {"group": group or "-"},
+                field="group",
+            )
+        minimum = get("minimum", 0)
+        if isinstance(minimum, bool) or not isinstance(minimum, int | str):
+            raise InvalidInput(_("The minimum must be a whole number."), field="minimum")
+        try:
+            minimum = int(minimum)
+        except ValueError:
+            raise InvalidInput(_("The minimum must be a whole number."), field="minimum") from None
+        if not 0 <= minimum <= MAX_MINIMUM:
+            raise InvalidInput(
+                _("The minimum must lie between 0 and %(max)d.") % {"max": MAX_MINIMUM},
+                field="minimum",
+            )
+        order = get("order", None)
+        order = (i + 1) * 10 if order in (None, "") else order
+        try:
+            order = int(order)
+        except (TypeError, ValueError):
+            raise InvalidInput(_("The order must be a whole number."), field="order") from None
+        if not 0 <= order <= 32767:
+            raise InvalidInput(_("The order must lie between 0 and 32767."), field="order")
+        cleaned.append(SlotSpec(role, label, group, minimum, order))
+    core = [s for s in cleaned if s.group == TeamSlot.Group.CORE]
+    if not any(s.role == Role.GRID_WORKER and s.minimum >= 1 for s in core):
+        raise InvalidInput(
+            _("The core group must hold the full-time grid worker with a minimum of at least 1."),
+            field="group",
+        )
+    return cleaned
+
+
+def _replace_slots(specs: list[SlotSpec]) -> list[TeamSlot]:
+    TeamSlot.objects.exclude(role__in=[s.role for s in specs]).delete()
+    result = []
+    for s in specs:
+        slot, _created = TeamSlot.objects.update_or_create(
+            role=s.role,
+            defaults={"label": s.label, "group": s.group, "minimum": s.minimum, "order": s.order},
+        )
+        result.append(slot)
+    return result
+
+
+@transaction.atomic
+def configure_slots(*, actor: User, slots: Iterable[Mapping | SlotSpec]) -> list[TeamSlot]:
+    """Replace the district's team shape with `slots` (dicts or SlotSpec: role, label, group,
+    minimum, order). Members already holding a role dropped from the shape keep it."""
+    if not may_configure_slots(actor):
+        raise PermissionDenied(
+            _("Only administrators and the command centre may configure team slots."),
+            field="actor",
+        )
+    return _replace_slots(_clean_slots(list(slots)))
+
+
+@transaction.atomic
+def load_default_slots(*, replace: bool = False) -> list[TeamSlot]:
+    """Store DEFAULT_SLOTS (for the demo and `onegrid teams load-default-slots`).
+
+    Without `replace`, a configuration that already exists is left as it is.
+    """
+    if TeamSlot.objects.exists() and not replace:
+        return list(TeamSlot.objects.all())
+    return _replace_slots(DEFAULT_SLOTS)
+
+
+# --- members ---------------------------------------------------------------------------------
+
+
+def _team_role(role: str) -> str:
+    role = str(role or "").strip()
+    if role not in {s.role for s in current_slots()}:
+        raise InvalidInput(
+            _("%(role)s is not one of the district's team slots.") % {"role": role or "-"},
+            field="role",
+        )
+    return role
+
+
+@transaction.atomic
+def add_member(*, actor: User, grid_code: str, username: str, role: str) -> RoleAssignment:
+    """Put `username` on the grid's team in `role` (a RoleAssignment bound to the grid)."""
+    grid = _live_grid(grid_code, lock=True)
+    _require_team_manager(actor, grid)
+    role = _team_role(role)
+    user = _active_user(username)
+    if RoleAssignment.objects.filter(user=user, grid=grid, role=role).exists():
+        raise InvalidInput(
+            _("%(name)s already holds this role on this grid.") % {"name": user},
+            field="username",
+        )
+    assignment = RoleAssignment.objects.create(user=user, grid=grid, role=role)
+    policies.forget(user)
+    return assignment
+
+
+@transaction.atomic
+def remove_member(*, actor: User, grid_code: str, username: str, role: str) -> None:
+    """Take `username`'s `role` on the grid away.
+
+    When that was the person's last team role on the grid, their future shifts there are
+    cancelled and a shift under way ends now; past shifts stay as history.
+    """
+    grid = _live_grid(grid_code, lock=True)
+    _require_team_manager(actor, grid)
+    role = str(role or "").strip()
+    user = _active_user(username, active=False)  # a deactivated person can still leave
+    deleted, _rows = RoleAssignment.objects.filter(
+        user=user, grid=grid, role=role, role__in=policies.GRID_TEAM
+    ).delete()
+    if not deleted:
+        raise InvalidInput(
+            _("%(name)s holds no such role on this grid.") % {"name": user}, field="username"
+        )
+    policies.forget(user)
+    if not RoleAssignment.objects.filter(
+        user=user, grid=grid, role__in=policies.GRID_TEAM
+    ).exists():
+        now = clock.now()
+        shifts = DutyShift.objects.filter(user=user, grid=grid, ends_at__gt=now)
+        shifts.filter(starts_at__gte=now).delete()
+        shifts.filter(starts_at__lt=now).update(ends_at=now)
+
+
+# --- duty roster -----------------------------------------------------------------------------
+
+
+def _aware(value, field: str) -> dt.datetime:
+    if not isinstance(value, dt.datetime):
+        raise InvalidInput(_("A date and time is needed."), field=field)
+    if timezone.is_naive(value):
+        raise InvalidInput(_("The time must carry a time zone."), field=field)
+    return value
+
+
+@transaction.atomic
+def schedule_duty(
+    *, actor: User, grid_code: str, username: str, starts_at: dt.datetime, ends_at: dt.datetime
+) -> DutyShift:
+    """Put a team member of the grid on duty there from `starts_at` to `ends_at`.
+
+    Refused when the shift ends before it starts, lasts more than a week, or overlaps another
+    shift of the same person on any grid (back-to-back shifts are fine).
+    """
+    grid = _live_grid(grid_code)
+    _require_team_manager(actor, grid)
+    starts_at = _aware(starts_at, "starts_at")
+    ends_at = _aware(ends_at, "ends_at")
+    if ends_at <= starts_at:
+        raise InvalidInput(_("A shift must end after it starts."), field="ends_at")
+    if ends_at - starts_at > MAX_SHIFT:
+        raise InvalidInput(_("A shift lasts at most seven days."), field="ends_at")
+    username = str(username).strip()
+    # Lock the person so that two overlapping shifts scheduled at once cannot both pass the check.
+    user = User.objects.select_for_update().filter(username=username, is_active=True).first()
+    if user is None:
+        raise InvalidInput(
+            _("No active user is called %(name)s.") % {"name": username}, field="username"
+        )
+    if not RoleAssignment.objects.filter(
+        user=user, grid=grid, role__in=policies.GRID_TEAM
+    ).exists():
+        raise InvalidInput(
+            _("%(name)s is not on this grid's team.") % {"name": user}, field="username"
+        )
+    clash = (
+        DutyShift.objects.filter(user=user, starts_at__lt=ends_at, ends_at__gt=starts_at)
+        .select_related("grid")
+        .first()
+    )
+    if clash is not None:
+        raise InvalidInput(
+            _("%(name)s is already on duty in %(grid)s from %(start)s to %(end)s.")
+            % {
+                "name": user,
+                "grid": clash.grid.name,
+                "start": timezone.localtime(clash.starts_at).strftime("%Y-%m-%d %H:%M"),
+                "end": timezone.localtime(clash.ends_at).strftime("%Y-%m-%d %H:%M"),
+            },
+            field="starts_at",
+        )
+    return DutyShift.objects.create(
+        grid=grid, user=user, starts_at=starts_at, ends_at=ends_at, created_by=actor
+    )
