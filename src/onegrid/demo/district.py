@@ -35,6 +35,7 @@ from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
+from onegrid.territory.codes import reading_order
 from onegrid.territory.geometry import LocalProjection, projection_for
 from onegrid.territory.outline import district_outline
 
@@ -380,14 +381,6 @@ def _random_points_in(poly, n: int, rng: np.random.Generator) -> np.ndarray:
     return found[:n]
 
 
-def _reading_order(geoms, parent_area: float, parent_maxy: float) -> list[int]:
-    """Indices of `geoms` in rows north→south, then west→east within a row (see module doc)."""
-    pts = shapely.get_coordinates(shapely.point_on_surface(np.array(geoms, dtype=object)))
-    band = math.sqrt(parent_area / max(len(geoms), 1))
-    rows = np.floor((parent_maxy - pts[:, 1]) / band)
-    return sorted(range(len(geoms)), key=lambda i: (rows[i], pts[i, 0], -pts[i, 1]))
-
-
 # --------------------------------------------------------------------------- the plan
 
 
@@ -597,7 +590,7 @@ def _assemble(seed, proj, outline, community_rows, grid_rows, started) -> Distri
         sarea = street_geom.area
         counters = {"社区": 0, "村": 200}
         numbers = {"社区": 0}
-        for k in _reading_order([comm_geoms[c] for c in cis], sarea, smaxy):
+        for k in reading_order([comm_geoms[c] for c in cis], sarea, smaxy):
             ci = cis[k]
             spec = community_rows[ci][1]
             counters[spec.kind] += 1
@@ -610,7 +603,7 @@ def _assemble(seed, proj, outline, community_rows, grid_rows, started) -> Distri
             cgeom = comm_geoms[ci]
             units.append(PlannedUnit(ccode, name, "community", street_code, cgeom))
             grids = grids_by_community[ci]
-            for serial, gi in enumerate(_reading_order(grids, cgeom.area, cgeom.bounds[3]), 1):
+            for serial, gi in enumerate(reading_order(grids, cgeom.area, cgeom.bounds[3]), 1):
                 g = grids[gi]
                 label = g.representative_point()
                 planned_grids.append(

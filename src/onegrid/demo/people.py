@@ -19,6 +19,7 @@ from django.db import transaction
 
 from onegrid.org.departments import ensure_default_departments
 from onegrid.org.models import Department, Role, RoleAssignment, User
+from onegrid.org.teams import load_default_slots
 from onegrid.territory.models import AdminUnit, Grid
 
 # Printed on the login table of `onegrid demo`; a demo is not a deployment.
@@ -154,6 +155,7 @@ def seed_people(password: str) -> dict[str, str]:
         AdminUnit.objects.filter(parent=district, level=AdminUnit.Level.STREET).order_by("code")
     )
     ensure_default_departments(streets)
+    load_default_slots()  # the 1+3+N team shape the vacancies report measures against
     departments = list(Department.objects.select_related("street").order_by("code"))
     people = _people(district, streets, departments)
 

@@ -43,8 +43,19 @@ class AdminUnit(models.Model):
         return wkb.loads(bytes(self.geometry_wkb)) if self.geometry_wkb else None
 
 
+class LiveManager(models.Manager):
+    """Only the units of the current layer version; retired ones stay for history."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(retired_in__isnull=True)
+
+
 class Grid(models.Model):
-    """One all-purpose grid: community code + 3-digit serial = 15 digits."""
+    """One all-purpose grid: community code + 3-digit serial = 15 digits.
+
+    A grid that leaves the layer is retired, never deleted: cases keep the grid they were located
+    in, and its code is never given to another grid.
+    """
 
     code = models.CharField(
         _("code"),
@@ -61,10 +72,23 @@ class Grid(models.Model):
     # A point guaranteed inside the polygon, for labels and tests.
     label_lon = models.FloatField(default=0)
     label_lat = models.FloatField(default=0)
+    # The police beat the grid belongs to (one network: every beat is a union of whole grids).
+    beat = models.ForeignKey(
+        "Beat", null=True, blank=True, on_delete=models.SET_NULL, related_name="grids"
+    )
+    population = models.PositiveIntegerField(_("population"), null=True, blank=True)
+    households = models.PositiveIntegerField(_("households"), null=True, blank=True)
+    # The grid layer version that retired it (None: in the current layer).
+    retired_in = models.PositiveIntegerField(null=True, blank=True, db_index=True)
+
+    all_objects = models.Manager()
+    objects = LiveManager()
 
     class Meta:
         ordering = ["code"]
         verbose_name = _("grid")
+        base_manager_name = "all_objects"
+        default_manager_name = "objects"
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
@@ -83,3 +107,75 @@ class LayerState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} v{self.version}"
+
+
+class Beat(models.Model):
+    """A police beat (警格). After fusion each beat is the union of whole grids."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    street = models.ForeignKey(
+        AdminUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="beats"
+    )
+    geometry_wkb = models.BinaryField(_("boundary (WKB, WGS-84)"))
+    area_m2 = models.FloatField(_("area (m²)"), default=0)
+    retired_in = models.PositiveIntegerField(null=True, blank=True, db_index=True)
+
+    all_objects = models.Manager()
+    objects = LiveManager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("police beat")
+        base_manager_name = "all_objects"
+        default_manager_name = "objects"
+
+    def __str__(self) -> str:
+        return f"{self.name or self.code} ({self.code})"
+
+    @property
+    def geometry(self) -> BaseGeometry:
+        return wkb.loads(bytes(self.geometry_wkb))
+
+
+class LayerVersion(models.Model):
+    """One version of the grid or beat layer; every version is kept with its snapshot."""
+
+    class Kind(models.TextChoices):
+        GRIDS = "grids", _("grids")
+        BEATS = "beats", _("police beats")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    number = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+    created_by = models.CharField(max_length=150, blank=True)
+    source = models.CharField(max_length=255, blank=True)
+    note = models.TextField(blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["kind", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "number"], name="layer_version_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} v{self.number}"
+
+
+class UnitSnapshot(models.Model):
+    """A grid or beat as it stood in one layer version (for history and measures by version)."""
+
+    version = models.ForeignKey(LayerVersion, on_delete=models.CASCADE, related_name="units")
+    code = models.CharField(max_length=40)
+    parent_code = models.CharField(max_length=40, blank=True)  # grid: its beat's code
+    geometry_wkb = models.BinaryField()
+    area_m2 = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["version", "code"], name="snapshot_unit_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} in {self.version}"

@@ -11,10 +11,20 @@ import json
 import threading
 
 import shapely
+from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
 from onegrid.core.errors import InvalidInput, NotFound
-from onegrid.territory.models import AdminUnit, Grid, LayerState
+from onegrid.territory.coverage import Unit
+from onegrid.territory.layerio import LayerFeature
+from onegrid.territory.models import (
+    AdminUnit,
+    Beat,
+    Grid,
+    LayerState,
+    LayerVersion,
+    UnitSnapshot,
+)
 
 GRID_LAYER = "grids"
 
@@ -122,3 +132,72 @@ def unit_by_code(code: str, *, level: str | None = None, field: str = "code") ->
     if unit is None:
         raise NotFound(_("No unit has the code %(code)s.") % {"code": code}, field=field)
     return unit
+
+
+def live_units(level: str) -> list[Unit]:
+    """The current layer of one level as coverage units (WGS-84)."""
+    if level == "grid":
+        rows = Grid.objects.values_list(
+            "code", "geometry_wkb", "community__code", "population", "households"
+        )
+        return [Unit(c, shapely.from_wkb(bytes(g)), p or "", pop, hh) for c, g, p, pop, hh in rows]
+    if level == "beat":
+        rows = Beat.objects.values_list("code", "geometry_wkb", "street__code")
+    else:
+        rows = AdminUnit.objects.filter(level=level, geometry_wkb__isnull=False).values_list(
+            "code", "geometry_wkb", "parent__code"
+        )
+    return [Unit(c, shapely.from_wkb(bytes(g)), p or "") for c, g, p in rows]
+
+
+def current_version(kind: str) -> int:
+    return LayerVersion.objects.filter(kind=kind).aggregate(n=Max("number"))["n"] or 0
+
+
+def version_units(kind: str, number: int | None = None) -> list[UnitSnapshot]:
+    """The units of one kept version (the newest when `number` is None)."""
+    number = number or current_version(kind)
+    return list(
+        UnitSnapshot.objects.filter(version__kind=kind, version__number=number).order_by("code")
+    )
+
+
+def layer_features(level: str, version: int | None = None) -> list[LayerFeature]:
+    """A grid or beat layer (the current one, or a kept version) as layer-file features."""
+    if version is not None:
+        kind = "grids" if level == "grid" else "beats"
+        return [
+            LayerFeature(
+                i,
+                u.code,
+                "",
+                u.parent_code,
+                shapely.from_wkb(bytes(u.geometry_wkb)),
+                None,
+                None,
+                {},
+            )
+            for i, u in enumerate(version_units(kind, version), 1)
+        ]
+    if level == "grid":
+        rows = Grid.objects.values_list(
+            "code", "name", "community__code", "geometry_wkb", "population", "households"
+        )
+    else:
+        rows = [
+            (code, name, street, g, None, None)
+            for code, name, street, g in Beat.objects.values_list(
+                "code", "name", "street__code", "geometry_wkb"
+            )
+        ]
+    return [
+        LayerFeature(i, code, name, parent or "", shapely.from_wkb(bytes(g)), pop, hh, {})
+        for i, (code, name, parent, g, pop, hh) in enumerate(rows, 1)
+    ]
+
+
+def used_grid_codes(community_code: str) -> list[str]:
+    """Every grid code the community ever used, retired ones included."""
+    return list(
+        Grid.all_objects.filter(code__startswith=community_code).values_list("code", flat=True)
+    )

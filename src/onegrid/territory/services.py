@@ -165,7 +165,7 @@ def delete_district(*, district_code: str) -> dict:
         streets = AdminUnit.objects.filter(parent=district)
         communities = AdminUnit.objects.filter(parent__in=streets)
         try:
-            n_grids, _detail = Grid.objects.filter(street__in=streets).delete()
+            n_grids, _detail = Grid.all_objects.filter(street__in=streets).delete()
             n_comm, _detail = communities.delete()
             n_streets, _detail = streets.delete()
             district.delete()

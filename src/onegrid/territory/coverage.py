@@ -1,0 +1,1047 @@
+"""One layer that covers everything exactly once: check a layer, and fuse grids with beats.
+
+A pure geometry engine (no database, no models). Inputs and outputs are WGS-84 Shapely
+geometries; every area and distance is measured in one `LocalProjection` (equal-area metres)
+centred on the data. Work is vectorised with Shapely 2 (STRtree, array predicates and overlays,
+the GEOS coverage validator and coverage union), so a city (20,000 grids × 4,000 beats) takes
+seconds.
+
+Checking (`check_layer`, `check_beats`)
+    - invalid_geometry: empty, non-polygonal or invalid (self-intersecting…) geometries; they
+      are repaired with make_valid for the other checks.
+    - overlap: one issue per pair of units whose interiors overlap (only units the GEOS coverage
+      validator flags are intersected, so a clean layer costs one validator pass).
+    - gap: each connected piece of the outline not covered by any unit (or, without an outline,
+      each hole enclosed by the layer), with the codes of the units around it.
+    - sliver: a unit smaller than `sliver_m2`, or a gap/overlap piece smaller than `sliver_m2`
+      (reported as a sliver instead of a gap/overlap; the message says which).
+    - outside: the part of a unit outside the outline.
+    - crosses_parent: the part of a unit outside its parent (parent_code when given and known,
+      else the parent it overlaps most).
+    - bad_code / serial_order: see `_code_issues` and `_serial_issues`.
+    - splits_grid (check_beats): a grid whose area is not (almost) wholly inside one beat.
+    Noise: a problem piece is reported only if something is left of it after a morphological
+    opening of width `tolerance_m` (so float slivers along shared edges or a ~1 cm rounded
+    district outline never show up, while a real 10 m gap attached to such a strip still does;
+    the reported geometry and area are those of the opened piece).
+
+Fusing (`fuse`)
+    (a) Every distinct vertex of the grid layer that lies within `snap_m` of a beat boundary (or
+        of the outline) moves onto the nearest point of it. Vertices are moved by coordinate, so
+        neighbours sharing a vertex move it together and the grid layer stays a coverage; a grid
+        the move would make invalid, or would give coverage errors it did not have, keeps its
+        vertices (and the neighbours sharing them keep theirs).
+    (b) Each grid goes to the beat it overlaps most. A grid with no real overlap (the best one
+        is under `sliver_m2` and under half the grid) goes to the beat of the neighbouring grids
+        it shares the longest boundary with, repeatedly (so chains resolve), else to the nearest
+        beat. Slivers of beats that cut a grid are thereby re-allocated with their grid.
+    (c) Each beat becomes the coverage union of its grids, so the new beats have no gap and no
+        overlap between them beyond those of the grid layer, and each is a union of whole grids.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import defaultdict
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import shapely
+from django.utils.translation import gettext as _
+from shapely.geometry import MultiPolygon, Point, Polygon, mapping
+from shapely.geometry.base import BaseGeometry
+
+from .codes import reading_order
+from .geometry import LocalProjection
+
+KINDS = (
+    "invalid_geometry",
+    "gap",
+    "overlap",
+    "sliver",
+    "outside",
+    "crosses_parent",
+    "splits_grid",
+    "bad_code",
+    "serial_order",
+)
+_KIND_RANK = {k: i for i, k in enumerate(KINDS)}
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One polygon of a layer (a grid, community, street or beat)."""
+
+    code: str
+    geometry: BaseGeometry  # WGS-84 Polygon/MultiPolygon
+    parent_code: str = ""  # e.g. a grid's community code, if known
+    population: int | None = None
+    households: int | None = None
+
+
+@dataclass(frozen=True)
+class Issue:
+    kind: str
+    codes: tuple[str, ...]
+    area_m2: float
+    lon: float
+    lat: float
+    geometry: BaseGeometry | None  # WGS-84; None for code problems
+    message: str
+
+
+@dataclass
+class Fusion:
+    grids: list[Unit]  # after snapping (WGS-84), same codes and order
+    assignment: dict[str, str]  # grid code → beat code
+    beats: list[Unit]  # beats holding at least one grid: the union of their grids
+    changes: list[dict]  # one per input beat, see `fuse`
+    snapped_vertices: int
+    unassigned_beats: list[str] = field(default_factory=list)  # beats left with no grid
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _fmt_area(area: float) -> str:
+    return f"{area:,.1f}" if area < 100 else f"{area:,.0f}"
+
+
+def _codes_text(codes: Sequence[str]) -> str:
+    return ", ".join(codes)
+
+
+def _array(geoms) -> np.ndarray:
+    arr = np.empty(len(geoms), dtype=object)
+    arr[:] = list(geoms)
+    return arr
+
+
+def _projection(*groups) -> LocalProjection:
+    boxes = []
+    for g in groups:
+        if g is None:
+            continue
+        arr = _array([g]) if isinstance(g, BaseGeometry) else _array(list(g))
+        arr = arr[~shapely.is_missing(arr)]
+        if len(arr):
+            boxes.append(shapely.total_bounds(arr))
+    if not boxes:
+        return LocalProjection(0.0, 0.0)
+    b = np.array(boxes)
+    minx, miny = np.nanmin(b[:, 0]), np.nanmin(b[:, 1])
+    maxx, maxy = np.nanmax(b[:, 2]), np.nanmax(b[:, 3])
+    if not np.isfinite([minx, miny, maxx, maxy]).all():
+        return LocalProjection(0.0, 0.0)
+    return LocalProjection(float(minx + maxx) / 2, float(miny + maxy) / 2)
+
+
+def _polygonal(geom) -> BaseGeometry:
+    """The polygonal part of any geometry (an empty Polygon when there is none)."""
+    if geom is None:
+        return Polygon()
+    if isinstance(geom, Polygon | MultiPolygon):
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if isinstance(p, Polygon | MultiPolygon)]
+    polys = [q for p in parts for q in shapely.get_parts(p)]
+    if not polys:
+        return Polygon()
+    return polys[0] if len(polys) == 1 else MultiPolygon(polys)
+
+
+def _repair(geoms: np.ndarray) -> tuple[np.ndarray, list[tuple[int, str]]]:
+    """Valid polygonal geometries (empty where none) and (index, reason) for the bad ones."""
+    out = geoms.copy()
+    bad: list[tuple[int, str]] = []
+    missing = shapely.is_missing(out)
+    types = np.full(len(out), -1)
+    types[~missing] = shapely.get_type_id(out[~missing])
+    valid = np.zeros(len(out), dtype=bool)
+    valid[~missing] = shapely.is_valid(out[~missing])
+    for i in np.flatnonzero(missing | ~np.isin(types, (3, 6)) | ~valid):
+        g = out[i]
+        if g is None:
+            bad.append((int(i), _("no geometry")))
+            out[i] = Polygon()
+            continue
+        if g.is_empty:
+            bad.append((int(i), _("empty geometry")))
+            out[i] = Polygon()
+            continue
+        if types[i] not in (3, 6):
+            bad.append((int(i), _("not a polygon (%(type)s)") % {"type": g.geom_type}))
+        else:
+            bad.append((int(i), shapely.is_valid_reason(g)))
+        out[i] = _polygonal(shapely.make_valid(g))
+    return out, bad
+
+
+def _metric(proj: LocalProjection, geoms_ll: np.ndarray) -> np.ndarray:
+    """Project valid WGS-84 polygons to metres, repairing the few the projection makes invalid."""
+    if len(geoms_ll) == 0:
+        return geoms_ll.copy()
+    out = proj.to_metric(geoms_ll)
+    bad = np.flatnonzero(~shapely.is_valid(out))
+    for i in bad:
+        out[i] = _polygonal(shapely.make_valid(out[i]))
+    return out
+
+
+def _intersection(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairwise intersection; pairs GEOS cannot overlay are retried on a 1 mm grid.
+
+    Shapely releases the GIL, so large arrays are split over up to 4 threads.
+    """
+    try:
+        workers = min(4, os.cpu_count() or 1)
+        if workers < 2 or len(a) < 4096:
+            return shapely.intersection(a, b)
+        bounds = np.linspace(0, len(a), workers + 1).astype(int)
+        with ThreadPoolExecutor(workers) as pool:
+            parts = list(
+                pool.map(
+                    lambda k: shapely.intersection(
+                        a[bounds[k] : bounds[k + 1]], b[bounds[k] : bounds[k + 1]]
+                    ),
+                    range(workers),
+                )
+            )
+        return np.concatenate(parts)
+    except shapely.errors.GEOSException:
+        out = np.empty(len(a), dtype=object)
+        for k, (x, y) in enumerate(zip(a, b, strict=True)):
+            try:
+                out[k] = shapely.intersection(x, y)
+            except shapely.errors.GEOSException:
+                out[k] = shapely.intersection(x, y, grid_size=1e-3)
+        return out
+
+
+def _difference(a, b):
+    try:
+        return shapely.difference(a, b)
+    except shapely.errors.GEOSException:
+        return shapely.difference(a, b, grid_size=1e-3)
+
+
+def _opened(pieces: np.ndarray, tolerance_m: float) -> list[BaseGeometry]:
+    """Metric problem pieces with anything narrower than `tolerance_m` removed, split in parts."""
+    if len(pieces) == 0:
+        return []
+    # 1 mm rounding drops the zero-width spikes overlays leave where edges nearly coincide
+    parts = shapely.get_parts(shapely.set_precision(shapely.get_parts(pieces), 1e-3))
+    parts = parts[shapely.get_type_id(parts) == 3]
+    floor = max(tolerance_m * tolerance_m, 1e-6)
+    parts = parts[shapely.area(parts) >= floor]
+    if tolerance_m <= 0 or len(parts) == 0:
+        return list(parts)
+    r = tolerance_m / 2
+    # Pieces clearly wider than the tolerance everywhere need no opening.
+    area = shapely.area(parts)
+    thin = 2 * area / np.maximum(shapely.length(parts), 1e-12) < 8 * tolerance_m
+    out = list(parts[~thin])
+    if thin.any():
+        core = shapely.buffer(parts[thin], -r, quad_segs=2, join_style="mitre")
+        keep = ~shapely.is_empty(core)
+        if keep.any():
+            grown = shapely.buffer(core[keep], r, quad_segs=2, join_style="mitre")
+            opened = shapely.intersection(grown, parts[thin][keep])
+            sub = shapely.get_parts(opened)
+            sub = sub[shapely.get_type_id(sub) == 3]
+            out.extend(sub[shapely.area(sub) >= floor])
+    return out
+
+
+def _issue(kind, codes, geom_m, proj: LocalProjection, message: str) -> Issue:
+    pt = shapely.point_on_surface(geom_m)
+    lon, lat = proj.inverse(pt.x, pt.y)
+    return Issue(
+        kind=kind,
+        codes=tuple(codes),
+        area_m2=float(geom_m.area),
+        lon=float(lon),
+        lat=float(lat),
+        geometry=proj.to_lonlat(geom_m),
+        message=message,
+    )
+
+
+def _code_issue(kind, codes, geom_ll, message: str) -> Issue:
+    lon = lat = float("nan")
+    if geom_ll is not None and not geom_ll.is_empty:
+        pt = geom_ll.point_on_surface()
+        lon, lat = pt.x, pt.y
+    return Issue(kind, tuple(codes), 0.0, float(lon), float(lat), None, message)
+
+
+def _union(geoms: np.ndarray, coverage: bool) -> BaseGeometry:
+    geoms = geoms[~shapely.is_empty(geoms)]
+    if len(geoms) == 0:
+        return Polygon()
+    if coverage:
+        try:
+            return shapely.coverage_union_all(geoms)
+        except shapely.errors.GEOSException:
+            pass  # noded in degrees but not quite in metres: fall back to a full union
+    return shapely.union_all(geoms)
+
+
+def _invalid_coverage(geoms: np.ndarray) -> np.ndarray:
+    """Boolean per geometry: the GEOS coverage validator flags some of its edges."""
+    flags = np.zeros(len(geoms), dtype=bool)
+    present = np.flatnonzero(~shapely.is_empty(geoms))
+    if len(present) > 1:
+        edges = shapely.coverage_invalid_edges(geoms[present])
+        flags[present] = ~shapely.is_empty(edges)
+    return flags
+
+
+def _pair_overlaps(geoms_m: np.ndarray, candidates: np.ndarray):
+    """(i, j, intersection) for i < j where a candidate's interior meets another unit's."""
+    if len(candidates) == 0:
+        return np.empty(0, int), np.empty(0, int), np.empty(0, object)
+    tree = shapely.STRtree(geoms_m)
+    src, dst = tree.query(geoms_m[candidates], predicate="intersects")
+    a = candidates[src]
+    b = dst
+    keep = a != b
+    i, j = np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])
+    if len(i) == 0:
+        return np.empty(0, int), np.empty(0, int), np.empty(0, object)
+    pairs = np.unique(np.column_stack([i, j]), axis=0)
+    i, j = pairs[:, 0], pairs[:, 1]
+    inter = _intersection(geoms_m[i], geoms_m[j])
+    pos = shapely.area(inter) > 0
+    return i[pos], j[pos], inter[pos]
+
+
+def _overlay_areas(grids_m: np.ndarray, beats_m: np.ndarray, grid_areas: np.ndarray):
+    """Sparse grid × beat overlap: (grid idx, beat idx, area, intersection or None).
+
+    A grid covered by one beat costs one prepared predicate; only the others are intersected.
+    """
+    tree = shapely.STRtree(beats_m)
+    cg, cb = tree.query(grids_m, predicate="covered_by")
+    covered = np.zeros(len(grids_m), dtype=bool)
+    covered[cg] = True
+    # a grid covered by two beats (duplicate beats) is handled by the general path
+    counts = np.bincount(cg, minlength=len(grids_m))
+    single = covered & (counts == 1)
+    keep = single[cg]
+    gi1, bi1 = cg[keep], cb[keep]
+    rest = np.flatnonzero(~single & ~shapely.is_empty(grids_m))
+    gi2, bi2 = tree.query(grids_m[rest], predicate="intersects")
+    gi2 = rest[gi2]
+    inter = _intersection(grids_m[gi2], beats_m[bi2])
+    area2 = shapely.area(inter)
+    pos = area2 > 0
+    gi = np.concatenate([gi1, gi2[pos]])
+    bi = np.concatenate([bi1, bi2[pos]])
+    area = np.concatenate([grid_areas[gi1], area2[pos]])
+    geoms = np.concatenate([np.full(len(gi1), None, dtype=object), inter[pos]])
+    return gi, bi, area, geoms
+
+
+def _sort(issues: list[Issue]) -> list[Issue]:
+    return sorted(issues, key=lambda s: (_KIND_RANK.get(s.kind, 99), s.codes, -s.area_m2))
+
+
+# --------------------------------------------------------------------------- codes
+
+
+def _code_issues(
+    codes: list[str], parents: list[str], level: str, geoms_ll: np.ndarray
+) -> list[Issue]:
+    """Code rules (DOMAIN §2), by level.
+
+    grid: 15 digits, serial (last 3) not 000, a valid community prefix, and the first 12 equal
+    to its parent's (community) code when the parent is known. community: 12 digits, street part
+    and community part not 000, first 9 equal to its street's. street: 12 digits ending in 000,
+    street part not 000, first 6 equal to its district's. Every level: codes are unique. Other
+    levels (e.g. "beat") are only checked for presence and uniqueness.
+    """
+    out: list[Issue] = []
+    seen: dict[str, list[int]] = defaultdict(list)
+    for i, code in enumerate(codes):
+        seen[code].append(i)
+    for code, idx in seen.items():
+        if len(idx) > 1:
+            out.append(
+                _code_issue(
+                    "bad_code",
+                    (code,),
+                    geoms_ll[idx[0]],
+                    _("Code %(code)s is used by %(n)d units.") % {"code": code, "n": len(idx)},
+                )
+            )
+    for i, code in enumerate(codes):
+        parent = parents[i]
+        problem = None
+        if not code:
+            problem = _("A unit has no code.")
+        elif level == "grid":
+            if len(code) != 15 or not code.isdigit():
+                problem = _("Grid code %(code)s must have 15 digits.")
+            elif code[12:] == "000":
+                problem = _("Grid code %(code)s has serial 000.")
+            elif code[6:9] == "000" or code[9:12] == "000":
+                problem = _("Grid code %(code)s does not start with a community code.")
+            elif parent and code[:12] != parent:
+                problem = _(
+                    "Grid code %(code)s does not start with its community's code %(parent)s."
+                )
+        elif level in ("community", "street"):
+            if len(code) != 12 or not code.isdigit():
+                problem = _("Code %(code)s must have 12 digits.")
+            elif code[6:9] == "000":
+                problem = _("Code %(code)s has street/town part 000.")
+            elif level == "community" and code[9:] == "000":
+                problem = _("Community code %(code)s must not end in 000 (that is a street code).")
+            elif level == "street" and code[9:] != "000":
+                problem = _("Street code %(code)s must end in 000.")
+            elif level == "community" and parent and code[:9] != parent[:9]:
+                problem = _("Community code %(code)s does not start with its street's %(parent)s.")
+            elif level == "street" and parent and code[:6] != parent[:6]:
+                problem = _("Street code %(code)s does not start with its district's %(parent)s.")
+        if problem:
+            out.append(
+                _code_issue(
+                    "bad_code",
+                    (code,),
+                    geoms_ll[i],
+                    problem % {"code": code or "?", "parent": parent},
+                )
+            )
+    return out
+
+
+def _lis_keep(ranks: list[int]) -> set[int]:
+    """Positions of one longest increasing subsequence of `ranks`."""
+    import bisect
+
+    tails: list[int] = []
+    tails_pos: list[int] = []
+    prev = [-1] * len(ranks)
+    for pos, r in enumerate(ranks):
+        k = bisect.bisect_left(tails, r)
+        if k == len(tails):
+            tails.append(r)
+            tails_pos.append(pos)
+        else:
+            tails[k] = r
+            tails_pos[k] = pos
+        prev[pos] = tails_pos[k - 1] if k else -1
+    keep = set()
+    pos = tails_pos[-1] if tails_pos else -1
+    while pos >= 0:
+        keep.add(pos)
+        pos = prev[pos]
+    return keep
+
+
+def expected_order(geoms_ll: Sequence[BaseGeometry]) -> list[int]:
+    """Indices of sibling units (WGS-84) in the order their serials must run.
+
+    The rule (the demo coder's, territory.codes.reading_order): rows north→south, west→east
+    within a row. A row is a band of height √(A ÷ n) measured down from the parents' northern
+    edge, where A is the siblings' total area and n their number (the plain lon/lat plane, in
+    degrees); a unit falls in the band holding its point-on-surface, and within a band units
+    go by that point's longitude (then north first).
+    """
+    arr = _array(geoms_ll)
+    if len(arr) == 0:
+        return []
+    area = float(shapely.area(arr).sum())
+    maxy = float(shapely.bounds(arr)[:, 3].max())
+    return list(reading_order(list(arr), area, maxy))
+
+
+def _serial_issues(codes: list[str], level: str, geoms_ll: np.ndarray) -> list[Issue]:
+    """Serials within one parent must follow `expected_order`.
+
+    grid: siblings are grids with the same 12-digit prefix. community: the same 9-digit prefix;
+    the reading order is that of all siblings, but the 社区 (001–199) and 村 (200–999) series
+    are numbered separately, so each series must follow it on its own. Other levels carry
+    official codes, not positional ones, and are not checked. The units reported are those off
+    one longest run of serials that is in order (for a swap of two units, one of them).
+    """
+    if level == "grid":
+        prefix = [c[:12] if len(c) == 15 and c.isdigit() else None for c in codes]
+    elif level == "community":
+        prefix = [c[:9] if len(c) == 12 and c.isdigit() and c[9:] != "000" else None for c in codes]
+    else:
+        return []
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, k in enumerate(prefix):
+        if k is not None and not geoms_ll[i].is_empty:
+            groups[k].append(i)
+    out = []
+    for parent, members in sorted(groups.items()):
+        if len(members) < 2:
+            continue
+        order = expected_order([geoms_ll[i] for i in members])
+        rank = {members[k]: r for r, k in enumerate(order)}
+        series: dict[bool, list[int]] = defaultdict(list)
+        for i in members:
+            series[level == "community" and int(codes[i][9:]) >= 200].append(i)
+        wrong: list[int] = []
+        for run in series.values():
+            run.sort(key=lambda i: codes[i])
+            keep = _lis_keep([rank[i] for i in run])
+            wrong += [i for p, i in enumerate(run) if p not in keep]
+        if not wrong:
+            continue
+        wrong.sort(key=lambda i: codes[i])
+        expected = [codes[members[k]] for k in order]
+        out.append(
+            _code_issue(
+                "serial_order",
+                tuple(codes[i] for i in wrong),
+                geoms_ll[wrong[0]],
+                _(
+                    "Serials under %(parent)s are not in west→east, north→south order: "
+                    "%(codes)s out of place (expected order %(expected)s)."
+                )
+                % {
+                    "parent": parent,
+                    "codes": _codes_text([codes[i] for i in wrong]),
+                    "expected": _codes_text(expected),
+                },
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- check
+
+
+def check_layer(
+    units: Sequence[Unit],
+    *,
+    outline: BaseGeometry | None = None,
+    parents: Sequence[Unit] = (),
+    level: str = "grid",
+    sliver_m2: float = 100.0,
+    tolerance_m: float = 0.5,
+) -> list[Issue]:
+    """Every problem of one layer (see the module docstring), sorted by kind then codes."""
+    units = list(units)
+    parents = list(parents)
+    issues: list[Issue] = []
+    codes = [u.code for u in units]
+    raw = _array([u.geometry for u in units])
+    proj = _projection(raw, outline, [p.geometry for p in parents])
+    geoms_ll, bad = _repair(raw)
+    for i, reason in bad:
+        issues.append(
+            _code_issue(
+                "invalid_geometry",
+                (codes[i],),
+                geoms_ll[i],
+                _("Unit %(code)s has an invalid geometry: %(reason)s.")
+                % {"code": codes[i], "reason": reason},
+            )
+        )
+    geoms_m = _metric(proj, geoms_ll)
+    areas = shapely.area(geoms_m) if len(geoms_m) else np.empty(0)
+    empty = shapely.is_empty(geoms_m) if len(geoms_m) else np.empty(0, bool)
+
+    # slivers: whole units
+    for i in np.flatnonzero((areas < sliver_m2) & ~empty):
+        issues.append(
+            _issue(
+                "sliver",
+                (codes[i],),
+                geoms_m[i],
+                proj,
+                _("Unit %(code)s is a sliver: %(area)s m² (below %(limit)s m²).")
+                % {"code": codes[i], "area": _fmt_area(areas[i]), "limit": _fmt_area(sliver_m2)},
+            )
+        )
+
+    # overlaps between units
+    flagged = _invalid_coverage(geoms_ll)
+    i_idx, j_idx, inters = _pair_overlaps(geoms_m, np.flatnonzero(flagged))
+    for i, j, inter in zip(i_idx, j_idx, inters, strict=True):
+        pieces = _opened(_array([_polygonal(inter)]), tolerance_m)
+        if not pieces:
+            continue
+        geom = pieces[0] if len(pieces) == 1 else MultiPolygon(pieces)
+        pair = tuple(sorted((codes[i], codes[j])))
+        args = {"codes": _codes_text(pair), "area": _fmt_area(geom.area)}
+        if geom.area < sliver_m2:
+            issues.append(
+                _issue(
+                    "sliver",
+                    pair,
+                    geom,
+                    proj,
+                    _("Sliver overlap of %(area)s m² between %(codes)s.") % args,
+                )
+            )
+        else:
+            issues.append(
+                _issue("overlap", pair, geom, proj, _("%(codes)s overlap by %(area)s m².") % args)
+            )
+
+    # gaps (and parts outside the outline)
+    union = _union(geoms_m, coverage=not flagged.any())
+    outline_m = None
+    if outline is not None and not outline.is_empty:
+        outline_m = _polygonal(shapely.make_valid(proj.to_metric(outline)))
+        missing = _difference(outline_m, union)
+    else:
+        holes = [
+            Polygon(ring)
+            for poly in shapely.get_parts(union)
+            if isinstance(poly, Polygon)
+            for ring in poly.interiors
+        ]
+        missing = shapely.union_all(holes) if holes else Polygon()
+    pieces = _opened(_array([_polygonal(missing)]), tolerance_m)
+    if pieces:
+        tree = shapely.STRtree(geoms_m)
+        src, dst = tree.query(_array(pieces), predicate="dwithin", distance=max(tolerance_m, 1e-6))
+        around: dict[int, set[str]] = defaultdict(set)
+        for s, d in zip(src.tolist(), dst.tolist(), strict=True):
+            around[s].add(codes[d])
+        for k, piece in enumerate(pieces):
+            near = tuple(sorted(around.get(k, ())))
+            args = {"codes": _codes_text(near) or "—", "area": _fmt_area(piece.area)}
+            if piece.area < sliver_m2:
+                msg = _("Sliver gap of %(area)s m² next to %(codes)s.") % args
+                issues.append(_issue("sliver", near, piece, proj, msg))
+            else:
+                msg = _("Gap of %(area)s m² not covered by any unit, next to %(codes)s.") % args
+                issues.append(_issue("gap", near, piece, proj, msg))
+
+    if outline_m is not None and len(geoms_m):
+        shapely.prepare(outline_m)
+        out_idx = np.flatnonzero(~shapely.covers(outline_m, geoms_m) & ~empty)
+        diffs = _difference(geoms_m[out_idx], outline_m)
+        for i, diff in zip(out_idx, diffs, strict=True):
+            pieces = _opened(_array([_polygonal(diff)]), tolerance_m)
+            if pieces:
+                geom = pieces[0] if len(pieces) == 1 else MultiPolygon(pieces)
+                msg = _("%(area)s m² of %(code)s lie outside the outline.") % {
+                    "code": codes[i],
+                    "area": _fmt_area(geom.area),
+                }
+                issues.append(_issue("outside", (codes[i],), geom, proj, msg))
+
+    # parents
+    effective_parent = [u.parent_code or "" for u in units]
+    if parents:
+        issues += _parent_issues(
+            codes, effective_parent, geoms_m, empty, parents, proj, tolerance_m
+        )
+
+    issues += _code_issues(codes, effective_parent, level, geoms_ll)
+    issues += _serial_issues(codes, level, geoms_ll)
+    return _sort(issues)
+
+
+def _parent_issues(codes, effective_parent, geoms_m, empty, parents, proj, tolerance_m):
+    """crosses_parent issues; fills in `effective_parent` (by largest overlap) where unknown."""
+    issues = []
+    p_codes = [p.code for p in parents]
+    p_index = {c: k for k, c in enumerate(p_codes)}
+    p_ll, _bad = _repair(_array([p.geometry for p in parents]))
+    p_m = _metric(proj, p_ll)
+    unknown = []
+    for i, pc in enumerate(effective_parent):
+        if empty[i]:
+            continue
+        if pc and pc not in p_index:
+            issues.append(
+                _code_issue(
+                    "bad_code",
+                    (codes[i],),
+                    None,
+                    _("Unit %(code)s names parent %(parent)s, which is not in the parent layer.")
+                    % {"code": codes[i], "parent": pc},
+                )
+            )
+            unknown.append(i)
+        elif not pc:
+            unknown.append(i)
+    if unknown:
+        unknown = np.array(unknown)
+        areas = shapely.area(geoms_m)
+        gi, bi, area, _g = _overlay_areas(geoms_m[unknown], p_m, areas[unknown])
+        best: dict[int, tuple[float, int]] = {}
+        for g, b, a in zip(gi.tolist(), bi.tolist(), area.tolist(), strict=True):
+            if a > best.get(g, (-1.0, -1))[0]:
+                best[g] = (a, b)
+        for g, (_a, b) in best.items():
+            effective_parent[int(unknown[g])] = p_codes[b]
+    idx = np.array(
+        [i for i, pc in enumerate(effective_parent) if pc in p_index and not empty[i]], dtype=int
+    )
+    if len(idx) == 0:
+        return issues
+    pidx = np.array([p_index[effective_parent[i]] for i in idx], dtype=int)
+    shapely.prepare(p_m)
+    inside = shapely.covers(p_m[pidx], geoms_m[idx])
+    idx, pidx = idx[~inside], pidx[~inside]
+    diffs = _difference(geoms_m[idx], p_m[pidx])
+    ptree = shapely.STRtree(p_m)
+    for i, k, diff in zip(idx, pidx, diffs, strict=True):
+        pieces = _opened(_array([_polygonal(diff)]), tolerance_m)
+        if not pieces:
+            continue
+        geom = pieces[0] if len(pieces) == 1 else MultiPolygon(pieces)
+        others = sorted(
+            {p_codes[o] for o in ptree.query(geom, predicate="intersects") if o != k} - {p_codes[k]}
+        )
+        involved = (codes[i], p_codes[k], *others)
+        msg = _("%(area)s m² of %(code)s lie outside its parent %(parent)s%(into)s.") % {
+            "area": _fmt_area(geom.area),
+            "code": codes[i],
+            "parent": p_codes[k],
+            "into": (" → " + _codes_text(others)) if others else "",
+        }
+        issues.append(_issue("crosses_parent", involved, geom, proj, msg))
+    return issues
+
+
+def check_beats(
+    grids: Sequence[Unit], beats: Sequence[Unit], *, min_share: float = 0.001
+) -> list[Issue]:
+    """Each grid must lie (almost) wholly inside one beat.
+
+    splits_grid: more than `min_share` of a grid lies outside the beat holding most of it;
+    codes = (grid, that beat, the other beats by decreasing share), area = the minor parts.
+    gap: more than `min_share` of a grid lies in no beat at all; codes = (grid,).
+    """
+    grids, beats = list(grids), list(beats)
+    if not grids:
+        return []
+    g_codes = [g.code for g in grids]
+    b_codes = [b.code for b in beats]
+    g_ll, _bad = _repair(_array([g.geometry for g in grids]))
+    b_ll, _bad = _repair(_array([b.geometry for b in beats]))
+    proj = _projection(g_ll, b_ll)
+    g_m = _metric(proj, g_ll)
+    g_area = shapely.area(g_m)
+    issues: list[Issue] = []
+    if beats:
+        b_m = _metric(proj, b_ll)
+        gi, bi, area, inter = _overlay_areas(g_m, b_m, g_area)
+    else:
+        gi = bi = np.empty(0, int)
+        area = np.empty(0)
+        inter = np.empty(0, object)
+    order = np.lexsort((-area, gi))
+    gi, bi, area, inter = gi[order], bi[order], area[order], inter[order]
+    starts = np.flatnonzero(np.r_[True, gi[1:] != gi[:-1]]) if len(gi) else np.empty(0, int)
+    ends = np.r_[starts[1:], len(gi)] if len(gi) else np.empty(0, int)
+    inside = np.zeros(len(grids))
+    np.add.at(inside, gi, area)
+    split_codes, split_geoms, split_msgs, split_areas = [], [], [], []
+    for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
+        g = int(gi[s])
+        minor = float(area[s + 1 : e].sum())
+        if e - s < 2 or minor <= min_share * g_area[g]:
+            continue
+        if e - s == 2:
+            geom = _polygonal(inter[s + 1])
+        else:
+            geom = shapely.union_all(_array([_polygonal(x) for x in inter[s + 1 : e]]))
+        involved = (g_codes[g], *[b_codes[b] for b in bi[s:e].tolist()])
+        msg = _(
+            "Grid %(grid)s is split: %(area)s m² (%(share).1f%%) lie outside beat %(beat)s, in "
+            "%(others)s."
+        ) % {
+            "grid": g_codes[g],
+            "area": _fmt_area(minor),
+            "share": 100 * minor / g_area[g],
+            "beat": b_codes[bi[s]],
+            "others": _codes_text(involved[2:]),
+        }
+        split_codes.append(involved)
+        split_geoms.append(geom)
+        split_msgs.append(msg)
+        split_areas.append(minor)
+    if split_codes:
+        geoms = _array(split_geoms)
+        pts = shapely.get_coordinates(shapely.point_on_surface(geoms))
+        lon, lat = proj.inverse(pts[:, 0], pts[:, 1])
+        geoms_ll = proj.to_lonlat(geoms)
+        issues += [
+            Issue("splits_grid", involved, a, float(x), float(y), geom, msg)
+            for involved, a, x, y, geom, msg in zip(
+                split_codes, split_areas, lon, lat, geoms_ll, split_msgs, strict=True
+            )
+        ]
+    uncovered = np.flatnonzero((g_area - inside) > np.maximum(min_share * g_area, 1e-6))
+    if len(uncovered):
+        b_union = _union(b_m, coverage=False) if beats else Polygon()
+        for g in uncovered.tolist():
+            geom = _polygonal(_difference(g_m[g], b_union))
+            if geom.is_empty or geom.area <= min_share * g_area[g]:
+                continue
+            msg = _("%(area)s m² of grid %(grid)s lie in no beat.") % {
+                "area": _fmt_area(geom.area),
+                "grid": g_codes[g],
+            }
+            issues.append(_issue("gap", (g_codes[g],), geom, proj, msg))
+    return _sort(issues)
+
+
+# --------------------------------------------------------------------------- fuse
+
+
+def _segments(lines: np.ndarray) -> np.ndarray:
+    """Every segment of an array of (multi)linestrings, as 2-point linestrings."""
+    coords, index = shapely.get_coordinates(lines, return_index=True)
+    same = index[1:] == index[:-1]
+    segs = np.stack([coords[:-1][same], coords[1:][same]], axis=1)
+    segs = segs[(segs[:, 0] != segs[:, 1]).any(axis=1)]
+    return shapely.linestrings(segs)
+
+
+def _snap(grids_ll, targets_m, proj: LocalProjection, snap_m: float):
+    """Move shared grid vertices onto nearby target lines; see `fuse` (a)."""
+    coords, gidx = shapely.get_coordinates(grids_ll, return_index=True)
+    if len(coords) == 0 or len(targets_m) == 0 or snap_m <= 0:
+        return grids_ll, 0, None
+    keys, inv = np.unique(coords[:, 0] + 1j * coords[:, 1], return_inverse=True)
+    uniq = np.column_stack([keys.real, keys.imag])
+    inv = inv.ravel()
+    x, y = proj.forward(uniq[:, 0], uniq[:, 1])
+    points = shapely.points(x, y)
+    rings = shapely.boundary(targets_m)
+    segs = _segments(rings)
+    if len(segs) == 0:
+        return grids_ll, 0, None
+    min_move = snap_m / 100
+    new_xy = np.full((len(uniq), 2), np.nan)
+    # vertex to vertex first (as GIS snapping does), then vertex to edge
+    tv = np.unique(shapely.get_coordinates(rings), axis=0)
+    pi, vi = shapely.STRtree(shapely.points(tv)).query_nearest(
+        points, max_distance=snap_m, all_matches=False
+    )
+    dist = np.hypot(tv[vi, 0] - x[pi], tv[vi, 1] - y[pi])
+    near_vertex = np.zeros(len(uniq), dtype=bool)
+    near_vertex[pi] = True
+    far = dist > min_move
+    new_xy[pi[far]] = tv[vi[far]]
+    rest = np.flatnonzero(~near_vertex)
+    pi, si = shapely.STRtree(segs).query_nearest(
+        points[rest], max_distance=snap_m, all_matches=False
+    )
+    pi = rest[pi]
+    lines = shapely.shortest_line(points[pi], segs[si])
+    far = shapely.length(lines) > min_move
+    new_xy[pi[far]] = shapely.get_coordinates(shapely.get_point(lines[far], 1))
+    pi = np.flatnonzero(~np.isnan(new_xy[:, 0]))
+    if len(pi) == 0:
+        return grids_ll, 0, None
+    lon, lat = proj.inverse(new_xy[pi, 0], new_xy[pi, 1])
+    target = uniq.copy()
+    target[pi] = np.column_stack([lon, lat])
+    allowed = np.zeros(len(uniq), dtype=bool)
+    allowed[pi] = True
+    before_valid = shapely.is_valid(grids_ll)
+    before_cov = _invalid_coverage(grids_ll)
+    for _round in range(8):
+        new_uniq = np.where(allowed[:, None], target, uniq)
+        out = shapely.set_coordinates(grids_ll.copy(), new_uniq[inv])
+        changed = np.zeros(len(grids_ll), dtype=bool)
+        changed[gidx[allowed[inv]]] = True
+        broken = changed & ~shapely.is_valid(out) & before_valid
+        if not broken.any():
+            after_cov = _invalid_coverage(out)
+            broken = after_cov & ~before_cov
+            if not broken.any():
+                return out, int(allowed.sum()), not after_cov.any()
+        # the broken grids keep their vertices, and so do the neighbours sharing them
+        allowed[inv[np.isin(gidx, np.flatnonzero(broken))]] = False
+    return grids_ll, 0, not before_cov.any()
+
+
+def fuse(
+    grids: Sequence[Unit],
+    beats: Sequence[Unit],
+    *,
+    snap_m: float = 5.0,
+    sliver_m2: float = 100.0,
+    outline: BaseGeometry | None = None,
+) -> Fusion:
+    """Fuse a grid layer with a beat layer (see the module docstring for the steps).
+
+    `changes` has one dict per input beat, in input order: code, area_before_m2, area_after_m2,
+    area_moved_m2 (area of before △ after, halved), grids_gained (codes of grids now in the
+    beat of which at least `sliver_m2` lay outside it), grids_lost (codes of grids now elsewhere
+    of which at least `sliver_m2` lay inside it), population_affected and households_affected
+    (the people of those grids pro rata to the area that changed beat, rounded; None where no
+    such grid's figure is known, 0 when no grid changed).
+    A beat's population/households are the sums over its grids of the known figures (None when
+    none of them is known). The outline, when given, is a snap target too.
+    """
+    grids, beats = list(grids), list(beats)
+    g_codes = [g.code for g in grids]
+    b_codes = [b.code for b in beats]
+    g_ll, _bad = _repair(_array([g.geometry for g in grids]))
+    b_ll, _bad = _repair(_array([b.geometry for b in beats]))
+    proj = _projection(g_ll, b_ll, outline)
+    b_m = _metric(proj, b_ll)
+
+    # (a) snap
+    targets = list(b_m)
+    if outline is not None and not outline.is_empty:
+        targets.append(proj.to_metric(outline))
+    snapped_ll, snapped, coverage_ok = _snap(g_ll, _array(targets), proj, snap_m)
+    g_m = _metric(proj, snapped_ll)
+    g_area = shapely.area(g_m)
+
+    # (b) assign
+    n = len(grids)
+    gi, bi, area, _inter = _overlay_areas(g_m, b_m, g_area) if beats else ([], [], [], [])
+    gi, bi, area = np.asarray(gi, int), np.asarray(bi, int), np.asarray(area, float)
+    best_beat = np.full(n, -1)
+    best_area = np.zeros(n)
+    if len(gi):
+        order = np.lexsort((-area, gi))
+        first = order[np.r_[True, gi[order][1:] != gi[order][:-1]]]
+        best_beat[gi[first]] = bi[first]
+        best_area[gi[first]] = area[first]
+    weak = (best_area < sliver_m2) & (best_area < 0.5 * g_area)
+    assigned = np.where(weak, -1, best_beat)
+    if (assigned < 0).any() and beats:
+        assigned = _reallocate(g_m, assigned, best_beat, b_m)
+
+    # (c) new beats
+    if coverage_ok is None:
+        coverage_ok = not _invalid_coverage(snapped_ll).any()
+    members: dict[int, list[int]] = defaultdict(list)
+    for g, b in enumerate(assigned.tolist()):
+        members[b].append(g)
+    ov = {(int(g), int(b)): float(a) for g, b, a in zip(gi, bi, area, strict=True)}
+    new_beats = []
+    changes = []
+    assignment = {g_codes[g]: b_codes[b] for g, b in enumerate(assigned.tolist()) if b >= 0}
+    b_area = shapely.area(b_m)
+    lost: dict[int, list[int]] = defaultdict(list)
+    for (g, b), a in ov.items():
+        if assigned[g] != b and a >= sliver_m2:
+            lost[b].append(g)
+    for b, beat in enumerate(beats):
+        mine = members.get(b, [])
+        if mine:
+            geom = _union(snapped_ll[mine], coverage=coverage_ok)
+            new_beats.append(
+                replace(
+                    beat,
+                    geometry=geom,
+                    population=_sum_known(grids[g].population for g in mine),
+                    households=_sum_known(grids[g].households for g in mine),
+                )
+            )
+        after = float(g_area[mine].sum()) if mine else 0.0
+        kept = sum(ov.get((g, b), 0.0) for g in mine)
+        gained = [g for g in mine if g_area[g] - ov.get((g, b), 0.0) >= sliver_m2]
+        pop = hh = None
+        moved_share = {g: 1 - ov.get((g, b), 0.0) / g_area[g] for g in gained if g_area[g] > 0}
+        moved_share |= {g: ov[(g, b)] / g_area[g] for g in lost[b] if g_area[g] > 0}
+        if moved_share:
+            pop = _sum_known(_pro_rata(grids[g].population, s) for g, s in moved_share.items())
+            hh = _sum_known(_pro_rata(grids[g].households, s) for g, s in moved_share.items())
+        else:
+            pop = hh = 0
+        changes.append(
+            {
+                "code": beat.code,
+                "area_before_m2": float(b_area[b]),
+                "area_after_m2": after,
+                "area_moved_m2": max(0.0, (float(b_area[b]) + after) / 2 - kept),
+                "grids_gained": sorted(g_codes[g] for g in gained),
+                "grids_lost": sorted(g_codes[g] for g in lost[b]),
+                "population_affected": pop,
+                "households_affected": hh,
+            }
+        )
+    out_grids = [replace(g, geometry=snapped_ll[k]) for k, g in enumerate(grids)]
+    return Fusion(
+        grids=out_grids,
+        assignment=assignment,
+        beats=new_beats,
+        changes=changes,
+        snapped_vertices=snapped,
+        unassigned_beats=[b_codes[b] for b in range(len(beats)) if b not in members],
+    )
+
+
+def _sum_known(values) -> int | None:
+    known = [v for v in values if v is not None]
+    return int(round(sum(known))) if known else None
+
+
+def _pro_rata(value, share: float):
+    return None if value is None else value * share
+
+
+def _reallocate(g_m, assigned, best_beat, b_m) -> np.ndarray:
+    """Give unassigned grids the beat of the neighbours they share the longest boundary with."""
+    assigned = assigned.copy()
+    tree = shapely.STRtree(g_m)
+    todo = np.flatnonzero(assigned < 0)
+    src, dst = tree.query(g_m[todo], predicate="intersects")
+    src = todo[src]
+    keep = src != dst
+    src, dst = src[keep], dst[keep]
+    shared = shapely.length(_intersection(shapely.boundary(g_m[src]), g_m[dst]))
+    for _round in range(len(todo) + 1):
+        progress = False
+        score: dict[int, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+        for s, d, length in zip(src.tolist(), dst.tolist(), shared.tolist(), strict=True):
+            if assigned[s] < 0 and assigned[d] >= 0 and length > 0:
+                score[s][int(assigned[d])] += length
+        for s, by_beat in score.items():
+            assigned[s] = max(by_beat.items(), key=lambda kv: (kv[1], -kv[0]))[0]
+            progress = True
+        if not progress:
+            break
+    rest = np.flatnonzero(assigned < 0)
+    if len(rest):
+        fallback = best_beat[rest]
+        nearest = shapely.STRtree(b_m).query_nearest(g_m[rest], all_matches=False)
+        near = np.full(len(rest), -1)
+        near[nearest[0]] = nearest[1]
+        assigned[rest] = np.where(fallback >= 0, fallback, near)
+    return assigned
+
+
+# --------------------------------------------------------------------------- output
+
+
+def to_geojson(issues: Sequence[Issue]) -> dict:
+    """A FeatureCollection with one feature per issue (its area, or its point for code issues)."""
+    features = []
+    for issue in issues:
+        geom = issue.geometry
+        if geom is None or geom.is_empty:
+            geom = (
+                Point(issue.lon, issue.lat)
+                if math.isfinite(issue.lon) and math.isfinite(issue.lat)
+                else None
+            )
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": mapping(geom) if geom is not None else None,
+                "properties": {
+                    "kind": issue.kind,
+                    "codes": list(issue.codes),
+                    "area_m2": round(issue.area_m2, 2),
+                    "lon": issue.lon if math.isfinite(issue.lon) else None,
+                    "lat": issue.lat if math.isfinite(issue.lat) else None,
+                    "message": str(issue.message),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}

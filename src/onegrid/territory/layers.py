@@ -1,0 +1,322 @@
+"""Layer versions: import a grid or beat layer, apply a fusion, keep every version.
+
+One use case per function, one transaction each. A unit that leaves the layer is retired (its
+row and code stay: cases keep the grid they were located in, and no code is given out twice);
+each version stores a snapshot of every unit it holds, so any version can be exported, checked
+or used for measures later. Applying a grid version bumps the layer state, so every process's
+locator reloads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import shapely
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from onegrid.core import clock
+
+from . import geometry as geo
+from .layerio import FeatureProblem, LayerFeature, LayerFile
+from .models import AdminUnit, Beat, Grid, LayerVersion, UnitSnapshot
+from .selectors import current_version
+from .services import bump_layer_version
+
+KIND_OF_LEVEL = {"grid": LayerVersion.Kind.GRIDS, "beat": LayerVersion.Kind.BEATS}
+
+
+@dataclass
+class ImportReport:
+    level: str
+    dry_run: bool
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
+    problems: list[FeatureProblem] = field(default_factory=list)
+    refused: bool = False
+    version: int | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "level": self.level,
+            "dry_run": self.dry_run,
+            "refused": self.refused,
+            "version": self.version,
+            "added": len(self.added),
+            "changed": len(self.changed),
+            "unchanged": len(self.unchanged),
+            "retired": len(self.retired),
+            "problems": [p.__dict__ for p in self.problems],
+        }
+
+
+def _same(old_wkb, geom, tolerance=1e-7) -> bool:
+    """The same boundary, whatever the ring's start vertex or direction."""
+    old = shapely.normalize(shapely.from_wkb(bytes(old_wkb)))
+    return bool(shapely.equals_exact(old, shapely.normalize(geom), tolerance))
+
+
+def import_layer(
+    *,
+    layer: LayerFile,
+    dry_run: bool = False,
+    accept_valid_part: bool = False,
+    replace: bool = False,
+    actor: str = "",
+    source: str = "",
+    note: str = "",
+) -> ImportReport:
+    """Import a grid or beat layer as a new version (or report what would change).
+
+    A file with any problem changes nothing unless `accept_valid_part`; then its valid features
+    are imported and the problems listed. `replace` retires the units the file does not hold.
+    """
+    if layer.level not in KIND_OF_LEVEL:
+        raise ValueError(_("Only grid and beat layers are versioned."))
+    report = ImportReport(level=layer.level, dry_run=dry_run, problems=list(layer.problems))
+    model = Grid if layer.level == "grid" else Beat
+    features = _with_known_parents(layer, report)
+    retired_codes = set(
+        model.all_objects.filter(retired_in__isnull=False).values_list("code", flat=True)
+    )
+    for f in features:
+        if f.code in retired_codes:
+            report.problems.append(
+                FeatureProblem(
+                    f.index,
+                    f.code,
+                    "code",
+                    "retired_code",
+                    _("Feature %(index)s (%(code)s): this code was retired and is never reused.")
+                    % {"index": f.index, "code": f.code},
+                )
+            )
+    bad = {p.index for p in report.problems if p.index is not None}
+    features = [f for f in features if f.index not in bad]
+    if report.problems and not accept_valid_part:
+        report.refused = True
+        return report
+    live = {u.code: u for u in model.objects.all()}
+    for f in features:
+        if f.code not in live:
+            report.added.append(f.code)
+        elif _same(live[f.code].geometry_wkb, f.geometry) and live[f.code].name == (
+            f.name or live[f.code].name
+        ):
+            report.unchanged.append(f.code)
+        else:
+            report.changed.append(f.code)
+    if replace:
+        wanted = {f.code for f in features}
+        report.retired = sorted(code for code in live if code not in wanted)
+    if dry_run:
+        return report
+    with transaction.atomic():
+        version = _new_version(LayerVersion.Kind(KIND_OF_LEVEL[layer.level]), actor, source, note)
+        if layer.level == "grid":
+            _write_grids(features, live, report, version)
+        else:
+            _write_beats(features, live, report, version)
+        version.summary = report.as_dict() | {"problems": len(report.problems)}
+        version.save(update_fields=["summary"])
+        report.version = version.number
+    return report
+
+
+def _with_known_parents(layer: LayerFile, report: ImportReport) -> list[LayerFeature]:
+    """Grids need an existing community; a beat's street, when given, must exist."""
+    wanted = {f.parent_code for f in layer.features if f.parent_code}
+    level = AdminUnit.Level.COMMUNITY if layer.level == "grid" else AdminUnit.Level.STREET
+    known = set(
+        AdminUnit.objects.filter(code__in=wanted, level=level).values_list("code", flat=True)
+    )
+    kept = []
+    for f in layer.features:
+        missing = (layer.level == "grid" and not f.parent_code) or (
+            f.parent_code and f.parent_code not in known
+        )
+        if missing:
+            report.problems.append(
+                FeatureProblem(
+                    f.index,
+                    f.code,
+                    "parent_code",
+                    "unknown_parent",
+                    _("Feature %(index)s (%(code)s): no %(level)s has the code %(parent)s.")
+                    % {
+                        "index": f.index,
+                        "code": f.code,
+                        "level": AdminUnit.Level(level).label,
+                        "parent": f.parent_code or "—",
+                    },
+                )
+            )
+            continue
+        kept.append(f)
+    return kept
+
+
+def _new_version(kind: str, actor: str, source: str, note: str) -> LayerVersion:
+    number = current_version(kind) + 1
+    return LayerVersion.objects.create(
+        kind=kind,
+        number=number,
+        created_at=clock.now(),
+        created_by=actor[:150],
+        source=source[:255],
+        note=note,
+    )
+
+
+def _grid_fields(f: LayerFeature, communities: dict) -> dict:
+    community = communities[f.parent_code]
+    label = f.geometry.representative_point()
+    return {
+        "name": f.name or f.code,
+        "community": community,
+        "street_id": community.parent_id,
+        "geometry_wkb": shapely.to_wkb(f.geometry),
+        "area_m2": geo.area_m2(f.geometry),
+        "label_lon": label.x,
+        "label_lat": label.y,
+        "population": f.population,
+        "households": f.households,
+    }
+
+
+def _write_grids(features, live, report: ImportReport, version: LayerVersion) -> None:
+    communities = {
+        u.code: u
+        for u in AdminUnit.objects.filter(
+            code__in={f.parent_code for f in features}, level=AdminUnit.Level.COMMUNITY
+        )
+    }
+    create, update = [], []
+    for f in features:
+        fields = _grid_fields(f, communities)
+        if f.code in live:
+            grid = live[f.code]
+            for key, value in fields.items():
+                setattr(grid, key, value)
+            update.append(grid)
+        else:
+            create.append(Grid(code=f.code, **fields))
+    Grid.objects.bulk_create(create, batch_size=500)
+    if update:
+        Grid.objects.bulk_update(update, [*_grid_fields(features[0], communities)], 500)
+    if report.retired:
+        Grid.objects.filter(code__in=report.retired).update(retired_in=version.number)
+    snapshot(version)
+    bump_layer_version()
+
+
+def _write_beats(features, live, report: ImportReport, version: LayerVersion) -> None:
+    streets = {
+        u.code: u
+        for u in AdminUnit.objects.filter(
+            code__in={f.parent_code for f in features if f.parent_code},
+            level=AdminUnit.Level.STREET,
+        )
+    }
+    create, update = [], []
+    for f in features:
+        fields = {
+            "name": f.name,
+            "street": streets.get(f.parent_code),
+            "geometry_wkb": shapely.to_wkb(f.geometry),
+            "area_m2": geo.area_m2(f.geometry),
+        }
+        if f.code in live:
+            beat = live[f.code]
+            for key, value in fields.items():
+                setattr(beat, key, value)
+            update.append(beat)
+        else:
+            create.append(Beat(code=f.code, **fields))
+    Beat.objects.bulk_create(create, batch_size=500)
+    if update:
+        Beat.objects.bulk_update(update, ["name", "street", "geometry_wkb", "area_m2"], 500)
+    if report.retired:
+        Beat.objects.filter(code__in=report.retired).update(retired_in=version.number)
+        Grid.objects.filter(beat__code__in=report.retired).update(beat=None)
+    snapshot(version)
+
+
+def snapshot(version: LayerVersion) -> int:
+    """Store every live unit of the version's kind as it stands now."""
+    if version.kind == LayerVersion.Kind.GRIDS:
+        rows = Grid.objects.values_list("code", "beat__code", "geometry_wkb", "area_m2")
+    else:
+        rows = Beat.objects.values_list("code", "street__code", "geometry_wkb", "area_m2")
+    UnitSnapshot.objects.bulk_create(
+        [
+            UnitSnapshot(
+                version=version,
+                code=code,
+                parent_code=parent or "",
+                geometry_wkb=bytes(wkb),
+                area_m2=area,
+            )
+            for code, parent, wkb, area in rows
+        ],
+        batch_size=1000,
+    )
+    return len(rows)
+
+
+def apply_fusion(*, fusion, actor: str = "", source: str = "", note: str = "") -> dict:
+    """Apply a fusion proposal (territory.coverage.Fusion) as a new grid and a new beat version.
+
+    Grids keep their codes and take their snapped boundaries and their beat; each beat becomes
+    the union of its grids; beats left with no grid are retired.
+    """
+    with transaction.atomic():
+        grids = {g.code: g for g in Grid.objects.all()}
+        unknown = [u.code for u in fusion.grids if u.code not in grids]
+        if unknown:
+            raise ValueError(
+                _("The proposal holds grids that are not in the layer: %(codes)s")
+                % {"codes": ", ".join(unknown[:10])}
+            )
+        beat_version = _new_version(LayerVersion.Kind.BEATS, actor, source, note)
+        live_beats = {
+            b.code: b for b in Beat.all_objects.filter(code__in=[b.code for b in fusion.beats])
+        }
+        create = []
+        for unit in fusion.beats:
+            fields = {
+                "geometry_wkb": shapely.to_wkb(unit.geometry),
+                "area_m2": geo.area_m2(unit.geometry),
+                "retired_in": None,
+            }
+            if unit.code in live_beats:
+                beat = live_beats[unit.code]
+                for key, value in fields.items():
+                    setattr(beat, key, value)
+                beat.save(update_fields=list(fields))
+            else:
+                create.append(Beat(code=unit.code, name=unit.code, **fields))
+        Beat.objects.bulk_create(create)
+        kept = {b.code for b in fusion.beats}
+        retired = list(Beat.objects.exclude(code__in=kept).values_list("code", flat=True))
+        Beat.objects.filter(code__in=retired).update(retired_in=beat_version.number)
+        beats = {b.code: b for b in Beat.objects.all()}
+        grid_version = _new_version(LayerVersion.Kind.GRIDS, actor, source, note)
+        changed = []
+        for unit in fusion.grids:
+            grid = grids[unit.code]
+            grid.geometry_wkb = shapely.to_wkb(unit.geometry)
+            grid.area_m2 = geo.area_m2(unit.geometry)
+            grid.beat = beats.get(fusion.assignment.get(unit.code))
+            changed.append(grid)
+        Grid.objects.bulk_update(changed, ["geometry_wkb", "area_m2", "beat"], 500)
+        snapshot(beat_version)
+        snapshot(grid_version)
+        summary = {"grids": len(changed), "beats": len(fusion.beats), "beats_retired": retired}
+        for version in (beat_version, grid_version):
+            version.summary = summary
+            version.save(update_fields=["summary"])
+        bump_layer_version()
+    return summary | {"grid_version": grid_version.number, "beat_version": beat_version.number}

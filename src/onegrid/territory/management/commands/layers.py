@@ -1,0 +1,187 @@
+"""`onegrid layers import|check|fuse|apply|export`: one-network layer tools for GIS officers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from onegrid.territory import coverage, layerio, layers, proposals, selectors
+from onegrid.territory.outline import district_outline
+
+LEVELS = ("grid", "beat", "community", "street")
+
+
+class Command(BaseCommand):
+    help = (
+        "Import (GeoJSON, zipped Shapefile, GeoPackage, XLSX of codes + WKT), check, fuse and "
+        "export the grid and police-beat layers; every applied change is a new kept version."
+    )
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="verb", required=True)
+        load = sub.add_parser("import", help="import a grid or beat layer as a new version")
+        load.add_argument("path")
+        load.add_argument("--level", choices=("grid", "beat"), required=True)
+        load.add_argument("--crs", choices=("wgs84", "gcj02"), default="wgs84")
+        load.add_argument("--dry-run", action="store_true", help="report, change nothing")
+        load.add_argument(
+            "--accept-valid", action="store_true", help="import the valid part of a bad file"
+        )
+        load.add_argument(
+            "--replace", action="store_true", help="retire the units the file does not hold"
+        )
+        load.add_argument("--note", default="")
+
+        check = sub.add_parser("check", help="check a layer (the current one, or a file)")
+        check.add_argument("--level", choices=LEVELS, default="grid")
+        check.add_argument("--file", help="check this file instead of the current layer")
+        check.add_argument("--crs", choices=("wgs84", "gcj02"), default="wgs84")
+        check.add_argument("--sliver", type=float, default=100.0, help="sliver area in m²")
+        check.add_argument("--report", help="write every problem as GeoJSON here")
+
+        fuse = sub.add_parser("fuse", help="propose one network from the grids and a beat layer")
+        fuse.add_argument("--beats", help="a beat layer file (default: the current beats)")
+        fuse.add_argument("--crs", choices=("wgs84", "gcj02"), default="wgs84")
+        fuse.add_argument("--snap", type=float, default=5.0, help="snapping tolerance in metres")
+        fuse.add_argument("--sliver", type=float, default=100.0, help="sliver area in m²")
+        fuse.add_argument("--out", required=True, help="where to write the proposal (GeoJSON)")
+
+        apply = sub.add_parser("apply", help="apply a proposal written by `fuse`")
+        apply.add_argument("proposal")
+        apply.add_argument("--note", default="")
+
+        export = sub.add_parser("export", help="write a layer (or one of its versions)")
+        export.add_argument("path", help=".geojson, .gpkg, .zip (Shapefile) or .xlsx")
+        export.add_argument("--level", choices=("grid", "beat"), default="grid")
+        export.add_argument("--version", type=int, help="a kept version (default: current)")
+
+    def handle(self, *args, verb: str, **options):
+        getattr(self, f"_{verb}")(**options)
+
+    # --- verbs ---
+
+    def _import(self, path, level, crs, dry_run, accept_valid, replace, note, **_options):
+        layer = self._read(path, level, crs)
+        report = layers.import_layer(
+            layer=layer,
+            dry_run=dry_run,
+            accept_valid_part=accept_valid,
+            replace=replace,
+            actor="onegrid layers",
+            source=Path(path).name,
+            note=note,
+        )
+        for problem in report.problems:
+            self.stdout.write(f"  ! {problem.message}")
+        summary = (
+            f"added {len(report.added)}, changed {len(report.changed)}, unchanged "
+            f"{len(report.unchanged)}, retired {len(report.retired)}"
+        )
+        if report.refused:
+            raise CommandError(
+                f"{len(report.problems)} problem(s): nothing imported "
+                "(fix the file, or --accept-valid to import the valid part)"
+            )
+        if dry_run:
+            self.stdout.write(f"dry run: would have {summary}")
+        else:
+            self.stdout.write(f"{level} layer version {report.version}: {summary}")
+
+    def _check(self, level, file, crs, sliver, report, **_options):
+        outline = self._outline()
+        if file:
+            layer = self._read(file, level, crs, outline=outline)
+            for problem in layer.problems:
+                self.stdout.write(f"  ! {problem.message}")
+            units = [coverage.Unit(f.code, f.geometry, f.parent_code) for f in layer.features]
+        else:
+            units = selectors.live_units(level)
+        parents = selectors.live_units("community") if level == "grid" else ()
+        issues = coverage.check_layer(
+            units, outline=outline, parents=parents, level=level, sliver_m2=sliver
+        )
+        if level == "beat":
+            issues += coverage.check_beats(selectors.live_units("grid"), units)
+        for issue in issues:
+            self.stdout.write(
+                f"{issue.kind:16} {','.join(issue.codes)[:60]:60} {issue.area_m2:12.1f} m²  "
+                f"{issue.lon:.6f},{issue.lat:.6f}  {issue.message}"
+            )
+        if report:
+            Path(report).write_text(
+                json.dumps(coverage.to_geojson(issues), ensure_ascii=False), encoding="utf-8"
+            )
+        self.stdout.write(f"{len(units)} {level} unit(s), {len(issues)} problem(s)")
+
+    def _fuse(self, beats, crs, snap, sliver, out, **_options):
+        grids = selectors.live_units("grid")
+        if beats:
+            layer = self._read(beats, "beat", crs)
+            if layer.problems:
+                for problem in layer.problems:
+                    self.stdout.write(f"  ! {problem.message}")
+                raise CommandError("the beat layer has problems: fix it first")
+            beat_units = [coverage.Unit(f.code, f.geometry, f.parent_code) for f in layer.features]
+        else:
+            beat_units = selectors.live_units("beat")
+        if not grids or not beat_units:
+            raise CommandError("fusing needs a grid layer and a beat layer")
+        fusion = coverage.fuse(
+            grids, beat_units, snap_m=snap, sliver_m2=sliver, outline=self._outline()
+        )
+        Path(out).write_text(
+            json.dumps(proposals.to_geojson(fusion), ensure_ascii=False), encoding="utf-8"
+        )
+        moved = [c for c in fusion.changes if c["grids_gained"] or c["grids_lost"]]
+        for change in moved:
+            self.stdout.write(
+                f"{change['code']:20} area {change['area_before_m2']:12.0f} → "
+                f"{change['area_after_m2']:12.0f} m²  moved {change['area_moved_m2']:10.0f} m²  "
+                f"+{len(change['grids_gained'])} −{len(change['grids_lost'])} grids  "
+                f"population affected {change.get('population_affected') or 0}"
+            )
+        self.stdout.write(
+            f"{len(fusion.grids)} grids in {len(fusion.beats)} beats; {len(moved)} beat(s) "
+            f"change; {fusion.snapped_vertices} vertices snapped → {out}"
+        )
+
+    def _apply(self, proposal, note, **_options):
+        try:
+            data = json.loads(Path(proposal).read_text(encoding="utf-8"))
+            fusion = proposals.from_geojson(data)
+        except (OSError, ValueError, KeyError) as error:
+            raise CommandError(f"{proposal}: {error}") from None
+        try:
+            result = layers.apply_fusion(
+                fusion=fusion, actor="onegrid layers", source=Path(proposal).name, note=note
+            )
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        self.stdout.write(
+            f"grid layer version {result['grid_version']}, beat layer version "
+            f"{result['beat_version']}: {result['grids']} grids in {result['beats']} beats"
+        )
+
+    def _export(self, path, level, version, **_options):
+        features = selectors.layer_features(level, version)
+        layerio.write_layer(features, path, level=level)
+        self.stdout.write(f"{len(features)} {level} unit(s) → {path}")
+
+    # --- helpers ---
+
+    def _outline(self):
+        try:
+            return district_outline(settings.ONEGRID["DISTRICT_CODE"])
+        except (KeyError, ValueError):
+            return None
+
+    def _read(self, path, level, crs, outline=None):
+        try:
+            return layerio.read_layer(
+                Path(path), level=level, crs=crs, outline=outline or self._outline()
+            )
+        except OSError as error:
+            raise CommandError(f"{path}: {error}") from None
