@@ -15,8 +15,17 @@ router = Router(tags=["cases"])
 
 
 class ReportForm(Schema):
-    lon: float = Field(description="longitude in the `crs` given (WGS-84 unless crs=gcj02)")
-    lat: float = Field(description="latitude in the `crs` given")
+    lon: float | None = Field(
+        None,
+        description="longitude in the `crs` given (WGS-84 unless crs=gcj02); "
+        "required unless `address_code` is given",
+    )
+    lat: float | None = Field(None, description="latitude in the `crs` given")
+    address_code: str | None = Field(
+        None,
+        description="a standard address code: the case takes its point, grid and name "
+        "(with lon/lat too, the point must lie in the address's grid)",
+    )
     crs: str = Field("wgs84", description="wgs84 (GPS) or gcj02 (Chinese phone maps)")
     class_code: str
     description: str = ""
@@ -33,7 +42,8 @@ class ReportForm(Schema):
     summary="Report a problem (idempotent by key)",
 )
 def report(request: HttpRequest, form: Form[ReportForm], photos: File[list[UploadedFile]] = None):
-    """Coordinates are WGS-84 unless `crs` is `gcj02` (Chinese phone maps). Send the same
+    """The place is a point (`lon`, `lat`) or a standard address (`address_code`).
+    Coordinates are WGS-84 unless `crs` is `gcj02` (Chinese phone maps). Send the same
     `Idempotency-Key` header (or `idempotency_key` field) on a retry: the first result comes back
     and nothing is created twice."""
     outcome = services.report_case(
@@ -49,6 +59,7 @@ def report(request: HttpRequest, form: Form[ReportForm], photos: File[list[Uploa
         reporter_name=form.reporter_name,
         reporter_phone=form.reporter_phone,
         idempotency_key=request.headers.get("Idempotency-Key") or form.idempotency_key,
+        address_code=form.address_code,
     )
     status = 200 if outcome.replayed else 201
     return Status(status, {"case": _case_out(request, outcome.case), "replayed": outcome.replayed})

@@ -21,7 +21,7 @@ from onegrid.core import clock
 from onegrid.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from onegrid.org import policies
 from onegrid.org.models import Role, User
-from onegrid.territory import geometry, locator
+from onegrid.territory import addresses, geometry, locator
 
 from . import access, calendar, history, photos, workflow
 from .models import (
@@ -69,11 +69,59 @@ class Outcome:
 # --- report (transition 1) ---
 
 
+def _given(value) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _report_place(lon, lat, crs, address_code):
+    """(lon, lat in WGS-84, located grid, standard address or None) of a report."""
+    point_given = _given(lon) or _given(lat)
+    if not _given(address_code):
+        if not point_given:
+            raise InvalidInput(
+                _("Give the place: a point (lon, lat) or a standard address (address_code)."),
+                field="lon",
+            )
+        lon, lat = geometry.to_wgs84(lon, lat, crs)
+        return lon, lat, locator.locate_or_error(lon, lat), None
+    standard = addresses.get_address(address_code)
+    grid = standard.grid
+    if grid is None or grid.retired_in is not None:
+        raise InvalidInput(
+            _("The address %(code)s lies in no grid of the current layer.")
+            % {"code": standard.code},
+            field="address_code",
+        )
+    located = locator.LocatedGrid(grid.id, grid.code, grid.community_id, grid.street_id)
+    if point_given:
+        plon, plat = geometry.to_wgs84(lon, lat, crs)
+        at_point = locator.locate_or_error(plon, plat)
+        if at_point.grid_id != grid.id:
+            raise InvalidInput(
+                _(
+                    "The point lies in grid %(point_grid)s but the address %(code)s is in grid "
+                    "%(grid)s: send the address alone, or a point in its grid."
+                )
+                % {"point_grid": at_point.grid_code, "code": standard.code, "grid": grid.code},
+                field="lon",
+                code="point_not_at_address",
+            )
+    return standard.lon, standard.lat, located, standard
+
+
+def _with_standard_address(name: str, text) -> str:
+    """The address's name, followed by what the reporter wrote if that adds anything."""
+    text = str(text or "").strip()
+    if not text or text == name or text.startswith(name):
+        return text or name
+    return f"{name} {text}"
+
+
 def report_case(
     *,
     actor: User,
-    lon,
-    lat,
+    lon=None,
+    lat=None,
     class_code: str,
     crs: str = "wgs84",
     description: str = "",
@@ -83,12 +131,17 @@ def report_case(
     reporter_name: str = "",
     reporter_phone: str = "",
     idempotency_key: str | None = None,
+    address_code: str | None = None,
 ) -> Outcome:
+    """Report a problem at a point (`lon`, `lat` in `crs`) or at a standard address
+    (`address_code`: the case takes the address's point, grid and name). Given both, the point
+    must lie in the address's grid."""
     if not policies.may_report(actor):
         raise PermissionDenied(_("Your role may not report problems."), field="actor")
     key = _check_key(idempotency_key)
-    lon, lat = geometry.to_wgs84(lon, lat, crs)
-    located = locator.locate_or_error(lon, lat)
+    lon, lat, located, standard = _report_place(lon, lat, crs, address_code)
+    if standard is not None:
+        address = _with_standard_address(standard.name, address)
     case_class = CaseClass.objects.filter(code=str(class_code).strip(), active=True).first()
     if case_class is None:
         raise InvalidInput(
@@ -158,7 +211,8 @@ def report_case(
             actor_role=source,
             at=now,
             reason=description[:200],
-            data={"class": case_class.code, "source": source, "crs": crs},
+            data={"class": case_class.code, "source": source, "crs": crs}
+            | ({"address_code": standard.code} if standard is not None else {}),
         )
         photos.store_photos(
             case=case, event=event, uploads=uploads, kind="before", actor=actor, now=now

@@ -359,5 +359,20 @@ def district_name() -> str:
     return locator.district_name()
 
 
+def private_snapshot() -> _Snapshot:
+    """The live grid layer as the current transaction sees it, outside the shared cache.
+
+    For writes that must locate against a layer they are changing: loading it into the
+    process-wide locator inside an uncommitted transaction would show it to other threads
+    before it commits (and keep it if it rolls back).
+    """
+    rows = list(
+        Grid.objects.order_by("code").values_list(
+            "id", "code", "community_id", "street_id", "geometry_wkb"
+        )
+    )
+    return _Snapshot(layer_token(), rows, _District("", "", None))
+
+
 def invalidate() -> None:
     locator.invalidate()

@@ -179,3 +179,35 @@ class UnitSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} in {self.version}"
+
+
+class Address(models.Model):
+    """A standard address (标准地址): the join key of base data, located to its grid and beat.
+
+    "人进户、户进房、房进格、格进图": the point stays as imported; `grid` and `beat` follow the
+    current layer (see territory.addresses.relink_addresses). Grid and Beat resolve through
+    their base manager, so an address linked to a since-retired unit still reads it.
+    """
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    building = models.CharField(_("building"), max_length=40, blank=True)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    room = models.CharField(_("room"), max_length=20, blank=True)
+    lon = models.FloatField(_("longitude (WGS-84)"))
+    lat = models.FloatField(_("latitude (WGS-84)"))
+    grid = models.ForeignKey(
+        Grid, null=True, blank=True, on_delete=models.PROTECT, related_name="addresses"
+    )
+    beat = models.ForeignKey(
+        Beat, null=True, blank=True, on_delete=models.SET_NULL, related_name="addresses"
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("standard address")
+        verbose_name_plural = _("standard addresses")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"

@@ -1,0 +1,370 @@
+"""Standard addresses (标准地址): read a CSV/XLSX, import as one transaction, follow the layer.
+
+"人进户、户进房、房进格、格进图": an address is a point with a code, located to the grid that
+covers it and to that grid's police beat. The point never changes when the layer does; the
+links do: `relink_addresses` re-locates every active address and is called by every grid layer
+change (territory.layers) inside its transaction.
+
+Reading never raises for the file's content: every problem names its row (the spreadsheet row
+number, the header being row 1) and code, as a `layerio.FeatureProblem`. Coordinates are
+stored in WGS-84; a GCJ-02 file is converted on reading.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from onegrid.core.errors import InvalidInput
+
+from . import geometry as geo
+from . import locator
+from .layerio import (
+    BAD_CODE,
+    BAD_NUMBER,
+    DUPLICATE_CODE,
+    MISSING_CODE,
+    OUTSIDE_DISTRICT,
+    UNREADABLE,
+    FeatureProblem,
+    _find_column,
+    _read_xlsx,
+    _text,
+    _Unreadable,
+)
+from .models import Address, Grid, LayerState
+from .selectors import GRID_LAYER
+
+MISSING_NAME = "missing_name"
+MISSING_COLUMN = "missing_column"
+TOO_LONG = "too_long"
+CODE_MAX = 40
+
+COLUMNS = {
+    "code": ["code", "编码", "地址编码", "标准地址编码", "address_code"],
+    "name": ["name", "名称", "地址名称", "标准地址", "address"],
+    "building": ["building", "楼栋", "楼号"],
+    "unit": ["unit", "单元"],
+    "room": ["room", "房间", "房号", "户室"],
+    "lon": ["lon", "lng", "longitude", "经度", "x"],
+    "lat": ["lat", "latitude", "纬度", "y"],
+}
+_LIMITS = {"name": 200, "building": 40, "unit": 20, "room": 20}
+_FIELDS = ("name", "building", "unit", "room", "lon", "lat")
+
+
+@dataclass
+class AddressRow:
+    index: int  # the row in the file (header = 1)
+    code: str
+    name: str
+    building: str
+    unit: str
+    room: str
+    lon: float  # WGS-84
+    lat: float
+
+
+@dataclass
+class AddressImportReport:
+    dry_run: bool
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    problems: list[FeatureProblem] = field(default_factory=list)
+    refused: bool = False
+    by_grid: dict[str, int] = field(default_factory=dict)  # grid code → addresses in the file
+
+    def as_dict(self) -> dict:
+        return {
+            "dry_run": self.dry_run,
+            "refused": self.refused,
+            "added": len(self.added),
+            "changed": len(self.changed),
+            "unchanged": len(self.unchanged),
+            "by_grid": dict(self.by_grid),
+            "problems": [p.__dict__ for p in self.problems],
+        }
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def read_addresses(
+    source: str | Path | bytes, *, crs: str = geo.WGS84, filename: str | None = None
+) -> tuple[list[AddressRow], list[FeatureProblem]]:
+    """Read a CSV (UTF-8, with or without BOM, or GB18030) or an XLSX of standard addresses.
+
+    Raises InvalidInput only for a bad `crs`. Each row with a problem is left out of `rows`.
+    """
+    crs = geo.validate_crs(crs)
+    problems: list[FeatureProblem] = []
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+    else:
+        path = Path(source)
+        filename = filename or path.name
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            reason = _("The file could not be read: %(reason)s") % {"reason": exc}
+            return [], [FeatureProblem(None, "", "file", UNREADABLE, reason)]
+    try:
+        records, fields = _records(data, filename)
+    except _Unreadable as exc:
+        return [], [FeatureProblem(None, "", "file", UNREADABLE, str(exc))]
+    columns = {key: _find_column(fields, names) for key, names in COLUMNS.items()}
+    missing = [key for key in ("code", "name", "lon", "lat") if columns[key] is None]
+    if missing:
+        message = _("The file has no column %(columns)s (headers found: %(found)s).") % {
+            "columns": ", ".join(missing),
+            "found": ", ".join(f for f in fields if f) or "—",
+        }
+        return [], [FeatureProblem(None, "", missing[0], MISSING_COLUMN, message)]
+
+    def add(index, code, field_name, problem, text):
+        who = (
+            _("Row %(index)s (%(code)s)") % {"index": index, "code": code}
+            if code
+            else _("Row %(index)s (no code)") % {"index": index}
+        )
+        problems.append(FeatureProblem(index, code, field_name, problem, f"{who}: {text}"))
+
+    rows: list[AddressRow] = []
+    seen: dict[str, int] = {}
+    for index, props in records:
+        values = {key: _text(props.get(col)) if col else "" for key, col in columns.items()}
+        code = values["code"]
+        if not code:
+            add(index, code, "code", MISSING_CODE, _("the address code is missing."))
+            continue
+        if len(code) > CODE_MAX:
+            add(index, code, "code", BAD_CODE, _("an address code has at most 40 characters."))
+            continue
+        if code in seen:
+            add(
+                index,
+                code,
+                "code",
+                DUPLICATE_CODE,
+                _("the code is already used by row %(row)s.") % {"row": seen[code]},
+            )
+            continue
+        seen[code] = index
+        if not values["name"]:
+            add(index, code, "name", MISSING_NAME, _("the address name is missing."))
+            continue
+        too_long = [key for key, limit in _LIMITS.items() if len(values[key]) > limit]
+        if too_long:
+            key = too_long[0]
+            add(
+                index,
+                code,
+                key,
+                TOO_LONG,
+                _("%(field)s has more than %(limit)s characters.")
+                % {"field": key, "limit": _LIMITS[key]},
+            )
+            continue
+        try:
+            if not values["lon"] or not values["lat"]:
+                missing_field = "lon" if not values["lon"] else "lat"
+                raise InvalidInput(
+                    _("%(field)s is missing.") % {"field": missing_field}, field=missing_field
+                )
+            lon, lat = geo.to_wgs84(values["lon"], values["lat"], crs)
+        except InvalidInput as exc:
+            add(index, code, exc.field or "lon", BAD_NUMBER, str(exc))
+            continue
+        if locator.locate(lon, lat) is None:
+            add(
+                index,
+                code,
+                "lon",
+                OUTSIDE_DISTRICT,
+                _("the point (%(lon).6f, %(lat).6f) lies in no grid of %(district)s.")
+                % {"lon": lon, "lat": lat, "district": locator.district_name()},
+            )
+            continue
+        rows.append(
+            AddressRow(
+                index,
+                code,
+                values["name"],
+                values["building"],
+                values["unit"],
+                values["room"],
+                lon,
+                lat,
+            )
+        )
+    if not records:
+        problems.append(FeatureProblem(None, "", "file", "empty", _("The file holds no rows.")))
+    return rows, problems
+
+
+def _records(data: bytes, filename: str | None) -> tuple[list[tuple[int, dict]], list[str]]:
+    ext = Path(filename).suffix.lower() if filename else ""
+    if ext in (".xlsx", ".xlsm") or (ext != ".csv" and data[:2] == b"PK"):
+        src = _read_xlsx(data)
+        return [(r.index, r.props) for r in src.records], list(src.fields)
+    text = _decode(data)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    header = next(reader, None)
+    if header is None:
+        return [], []
+    fields = [h.strip() for h in header]
+    records = []
+    for number, row in enumerate(reader, start=2):
+        if not any(v.strip() for v in row):
+            continue
+        records.append((number, {name: row[j] for j, name in enumerate(fields) if j < len(row)}))
+    return records, fields
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise _Unreadable(_("The file is neither UTF-8 nor GB18030 text.")) from None
+
+
+# --- services -------------------------------------------------------------------------------
+
+
+def _links(snap, lons, lats) -> list[tuple[int | None, int | None]]:
+    """(grid id, beat id) for each point, against a snapshot."""
+    idx = snap.indices(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
+    beats = dict(Grid.objects.values_list("id", "beat_id"))
+    out = []
+    for i in idx.tolist():
+        grid_id = snap.located[i].grid_id if i >= 0 else None
+        out.append((grid_id, beats.get(grid_id)))
+    return out
+
+
+def _lock_layer() -> None:
+    """Serialise with layer changes (they bump this row): whichever commits second sees the
+    other's rows, so no address keeps a link to a layer that has since changed."""
+    LayerState.objects.get_or_create(name=GRID_LAYER)
+    list(LayerState.objects.select_for_update().filter(name=GRID_LAYER))
+
+
+def import_addresses(
+    *,
+    rows: list[AddressRow],
+    problems: list[FeatureProblem],
+    dry_run: bool = False,
+    accept_valid_part: bool = False,
+) -> AddressImportReport:
+    """Create or update addresses by code, each linked to its grid and beat.
+
+    Any problem changes nothing unless `accept_valid_part`; then the valid rows are imported and
+    the problems listed. An imported address is active again if it had been deactivated.
+    """
+    report = AddressImportReport(dry_run=dry_run, problems=list(problems))
+    if report.problems and not accept_valid_part:
+        report.refused = True
+        return report
+    with transaction.atomic():
+        if not dry_run:
+            _lock_layer()
+        snap = locator.private_snapshot()
+        links = _links(snap, [r.lon for r in rows], [r.lat for r in rows])
+        grid_codes = dict(Grid.objects.values_list("id", "code"))
+        existing = {a.code: a for a in Address.objects.filter(code__in=[r.code for r in rows])}
+        create, update = [], []
+        for row, (grid_id, beat_id) in zip(rows, links, strict=True):
+            if grid_id is None:  # the layer changed since reading
+                report.problems.append(
+                    FeatureProblem(
+                        row.index,
+                        row.code,
+                        "lon",
+                        OUTSIDE_DISTRICT,
+                        _("Row %(index)s (%(code)s): the point lies in no grid.")
+                        % {"index": row.index, "code": row.code},
+                    )
+                )
+                continue
+            code = grid_codes[grid_id]
+            report.by_grid[code] = report.by_grid.get(code, 0) + 1
+            values = {
+                "name": row.name,
+                "building": row.building,
+                "unit": row.unit,
+                "room": row.room,
+                "lon": row.lon,
+                "lat": row.lat,
+                "grid_id": grid_id,
+                "beat_id": beat_id,
+                "active": True,
+            }
+            old = existing.get(row.code)
+            if old is None:
+                report.added.append(row.code)
+                create.append(Address(code=row.code, **values))
+            elif all(getattr(old, k) == v for k, v in values.items()):
+                report.unchanged.append(row.code)
+            else:
+                report.changed.append(row.code)
+                for key, value in values.items():
+                    setattr(old, key, value)
+                update.append(old)
+        if report.problems and not accept_valid_part:
+            report.refused = True
+            report.added, report.changed, report.unchanged = [], [], []
+            return report
+        if not dry_run:
+            Address.objects.bulk_create(create, batch_size=500)
+            if update:
+                fields = [*_FIELDS, "grid", "beat", "active"]
+                Address.objects.bulk_update(update, fields, batch_size=500)
+    return report
+
+
+def relink_addresses() -> int:
+    """Re-locate every active address against the current grid layer; return how many links
+    (grid or beat) changed. Call it inside the transaction that changed the layer."""
+    with transaction.atomic():
+        addresses = list(Address.objects.filter(active=True).only("lon", "lat", "grid", "beat"))
+        if not addresses:
+            return 0
+        snap = locator.private_snapshot()
+        links = _links(snap, [a.lon for a in addresses], [a.lat for a in addresses])
+        changed = []
+        for address, (grid_id, beat_id) in zip(addresses, links, strict=True):
+            if (address.grid_id, address.beat_id) != (grid_id, beat_id):
+                address.grid_id, address.beat_id = grid_id, beat_id
+                changed.append(address)
+        Address.objects.bulk_update(changed, ["grid", "beat"], batch_size=500)
+        return len(changed)
+
+
+def get_address(code) -> Address:
+    """An active address by its code, or InvalidInput(field="address_code")."""
+    text = str(code or "").strip()
+    address = (
+        Address.objects.select_related("grid", "beat").filter(code=text).first() if text else None
+    )
+    if address is None or not address.active:
+        raise InvalidInput(
+            _("No standard address has the code %(code)s.") % {"code": text or "—"},
+            field="address_code",
+            code="unknown_address",
+        )
+    return address
