@@ -131,3 +131,20 @@ def test_applying_a_fusion_makes_new_grid_and_beat_versions(world):
     assert dict(Grid.objects.values_list("code", "beat__code")) == fusion.assignment
     assert UnitSnapshot.objects.filter(version__kind="beats").count() == 2
     assert {u.parent_code for u in selectors.version_units("grids")} == {"B1", "B2"}
+
+
+def test_a_proposal_applies_only_to_the_versions_it_was_made_on(world):
+    from onegrid.core.errors import Conflict
+
+    fusion = Fusion(
+        grids=[Unit(g.code, g.geometry) for g in world.grids],
+        assignment={g.code: "B1" for g in world.grids},
+        beats=[Unit("B1", cell(0).union(cell(1)).union(cell(2)))],
+        changes=[],
+        snapped_vertices=0,
+    )
+    made_on = (selectors.current_version("grids"), selectors.current_version("beats"))
+    layers.apply_fusion(fusion=fusion, made_on=made_on)
+    with pytest.raises(Conflict):
+        layers.apply_fusion(fusion=fusion, made_on=made_on)  # applied already: versions moved
+    assert LayerVersion.objects.filter(kind="grids").count() == 1

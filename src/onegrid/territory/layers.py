@@ -16,12 +16,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from onegrid.core import clock
+from onegrid.core.errors import Conflict
 
 from . import geometry as geo
+from .addresses import relink_addresses
 from .layerio import FeatureProblem, LayerFeature, LayerFile
-from .models import AdminUnit, Beat, Grid, LayerVersion, UnitSnapshot
+from .models import AdminUnit, Beat, Grid, LayerState, LayerVersion, UnitSnapshot
 from .selectors import current_version
-from .services import bump_layer_version
+from .services import GRID_LAYER, bump_layer_version
 
 KIND_OF_LEVEL = {"grid": LayerVersion.Kind.GRIDS, "beat": LayerVersion.Kind.BEATS}
 
@@ -119,6 +121,7 @@ def import_layer(
             _write_grids(features, live, report, version)
         else:
             _write_beats(features, live, report, version)
+        relink_addresses()  # addresses follow the new grids (and beats a retired beat left)
         version.summary = report.as_dict() | {"problems": len(report.problems)}
         version.save(update_fields=["summary"])
         report.version = version.number
@@ -266,13 +269,36 @@ def snapshot(version: LayerVersion) -> int:
     return len(rows)
 
 
-def apply_fusion(*, fusion, actor: str = "", source: str = "", note: str = "") -> dict:
+def apply_fusion(
+    *,
+    fusion,
+    actor: str = "",
+    source: str = "",
+    note: str = "",
+    made_on: tuple[int, int] | None = None,
+) -> dict:
     """Apply a fusion proposal (territory.coverage.Fusion) as a new grid and a new beat version.
 
     Grids keep their codes and take their snapped boundaries and their beat; each beat becomes
-    the union of its grids; beats left with no grid are retired.
+    the union of its grids; beats left with no grid are retired. `made_on` is the (grid, beat)
+    version pair the proposal was computed on: if either layer moved since (another import or
+    this very proposal applied already), it is refused, so a proposal applies once and only to
+    the layers it was made from.
     """
     with transaction.atomic():
+        if made_on is not None:
+            # Serialise appliers on the layer-state row, then compare versions.
+            LayerState.objects.select_for_update().get_or_create(name=GRID_LAYER)
+            now_on = (current_version("grids"), current_version("beats"))
+            if tuple(made_on) != now_on:
+                raise Conflict(
+                    _(
+                        "The layers have changed since this proposal was made "
+                        "(grid and beat versions %(then)s, now %(now)s): run the fusion again."
+                    )
+                    % {"then": "/".join(map(str, made_on)), "now": "/".join(map(str, now_on))},
+                    field="proposal",
+                )
         grids = {g.code: g for g in Grid.objects.all()}
         unknown = [u.code for u in fusion.grids if u.code not in grids]
         if unknown:
@@ -319,4 +345,5 @@ def apply_fusion(*, fusion, actor: str = "", source: str = "", note: str = "") -
             version.summary = summary
             version.save(update_fields=["summary"])
         bump_layer_version()
+        relink_addresses()  # after the bump: serialised with address imports (see addresses)
     return summary | {"grid_version": grid_version.number, "beat_version": beat_version.number}

@@ -7,6 +7,12 @@ figures), so the file alone is enough to apply the proposal.
 
 from __future__ import annotations
 
+import json
+import re
+import secrets
+from pathlib import Path
+
+from django.conf import settings
 from shapely.geometry import mapping, shape
 
 from .coverage import Fusion, Unit
@@ -25,7 +31,11 @@ def to_geojson(fusion: Fusion) -> dict:
     features += [
         {
             "type": "Feature",
-            "properties": {"layer": "beat", "code": u.code, **_jsonable(changes.get(u.code, {}))},
+            "properties": {
+                "layer": "beat",
+                "code": u.code,
+                **jsonable_change(changes.get(u.code, {})),
+            },
             "geometry": mapping(u.geometry),
         }
         for u in fusion.beats
@@ -58,5 +68,36 @@ def from_geojson(data: dict) -> Fusion:
     )
 
 
-def _jsonable(change: dict) -> dict:
+def jsonable_change(change: dict) -> dict:
     return {k: (sorted(v) if isinstance(v, set | frozenset) else v) for k, v in change.items()}
+
+
+# --- the store: proposals made on the console wait here until applied ---
+
+KEY_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def _store() -> Path:
+    path = Path(settings.VAR_DIR) / "proposals"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def save(record: dict) -> str:
+    """Keep a proposal record (with its GeoJSON under "proposal") for every process; its key."""
+    key = record.get("key") or secrets.token_urlsafe(18)
+    record["key"] = key
+    path = _store() / f"{key}.json"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(path)  # atomic: readers see the old record or the new one
+    return key
+
+
+def load(key: str) -> dict | None:
+    if not KEY_RE.fullmatch(key or ""):
+        return None
+    try:
+        return json.loads((_store() / f"{key}.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None

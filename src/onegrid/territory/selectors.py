@@ -201,3 +201,20 @@ def used_grid_codes(community_code: str) -> list[str]:
     return list(
         Grid.all_objects.filter(code__startswith=community_code).values_list("code", flat=True)
     )
+
+
+def layer_versions(kind: str | None = None) -> list[LayerVersion]:
+    """Every kept version of the grid and beat layers (or of one kind), newest first."""
+    qs = LayerVersion.objects.order_by("-created_at", "-number")
+    if kind is not None:
+        qs = qs.filter(kind=kind)
+    return list(qs)
+
+
+def layer_counts() -> dict[str, int]:
+    """How many live grids and beats the current layers hold, and grids with no beat."""
+    return {
+        "grids": Grid.objects.count(),
+        "beats": Beat.objects.count(),
+        "grids_without_beat": Grid.objects.filter(beat__isnull=True).count(),
+    }

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .access import pages_for
+from .access import may_use, pages_for
 
 PAGE_LABELS = {
     "field": _("Field app"),
@@ -28,6 +28,8 @@ def navigation(request):
         return {}
     return {
         "nav_pages": page_links(user),
+        # The console links the GIS officer's layer tools for those who may open them.
+        "may_open_layers": may_use(user, "layers"),
         # Desk queues refresh a little slower than the live map polls.
         "refresh_seconds": 3 * settings.ONEGRID["LIVE_POLL_SECONDS"],
     }

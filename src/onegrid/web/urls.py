@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, case, console, field, inbox, live_map
+from .views import account, case, console, field, inbox, layers, live_map
 
 app_name = "web"
 
@@ -10,6 +10,18 @@ urlpatterns = [
     path("logout/", account.sign_out, name="logout"),
     path("account/", account.account, name="account"),
     path("console/", console.queue, name="console"),
+    path("console/layers/", layers.overview, name="layers"),
+    path("console/layers/check/", layers.check, name="layers_check"),
+    path("console/layers/check.geojson", layers.check_report, name="layers_check_report"),
+    path("console/layers/fuse/", layers.fuse, name="layers_fuse"),
+    path("console/layers/layer/<str:level>.geojson", layers.layer_geojson, name="layers_layer"),
+    path("console/layers/proposals/<str:key>/", layers.proposal, name="layers_proposal"),
+    path(
+        "console/layers/proposals/<str:key>.geojson",
+        layers.proposal_geojson,
+        name="layers_proposal_geojson",
+    ),
+    path("console/layers/proposals/<str:key>/apply/", layers.apply, name="layers_apply"),
     path("inbox/", inbox.inbox, name="inbox"),
     path("cases/<str:ref>/", case.case_page, name="case"),
     path("cases/<str:ref>/act/<str:action>/", case.case_action, name="case_action"),

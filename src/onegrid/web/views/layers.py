@@ -1,0 +1,420 @@
+"""The GIS officer's pages: layer versions, upload, check and fuse of the grid and beat layers.
+
+The same use cases as `onegrid layers` (territory/management/commands/layers.py), for
+administrators and the command centre. A fusion proposal is stored server-side under a random
+key (territory.proposals, readable by every worker process) so that "apply" applies exactly the
+proposal that was shown; it applies only to the layer versions it was made on, hence once.
+"""
+
+from __future__ import annotations
+
+import json
+
+import shapely
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from onegrid.core import clock
+from onegrid.core.errors import Conflict
+from onegrid.territory import coverage, layerio, layers, proposals, selectors
+from onegrid.territory.outline import district_outline
+
+from ..access import page
+
+LEVEL_CHOICES = [("grid", gettext_lazy("Grids")), ("beat", gettext_lazy("Police beats"))]
+CRS_CHOICES = [("wgs84", gettext_lazy("WGS-84 (GPS)")), ("gcj02", gettext_lazy("GCJ-02"))]
+SUMMARY_LABELS = {
+    "added": gettext_lazy("added"),
+    "changed": gettext_lazy("changed"),
+    "unchanged": gettext_lazy("unchanged"),
+    "retired": gettext_lazy("retired"),
+    "problems": gettext_lazy("problems"),
+    "grids": gettext_lazy("grids"),
+    "beats": gettext_lazy("beats"),
+    "beats_retired": gettext_lazy("beats retired"),
+}
+# A larger file is refused before it is read (the demo district's grids are ~2 MB of GeoJSON).
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+DEFAULT_SNAP_M = 5.0
+DEFAULT_SLIVER_M2 = 100.0
+
+
+def _outline():
+    try:
+        return district_outline(settings.ONEGRID["DISTRICT_CODE"])
+    except (KeyError, ValueError):
+        return None
+
+
+def _number(value, default: float, low: float, high: float) -> float | None:
+    """A number within [low, high] from a form field; None when it is not one."""
+    if value in (None, ""):
+        return default
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if low <= number <= high else None
+
+
+# --- overview and upload ---------------------------------------------------------------------
+
+
+def _version_rows(versions) -> list[dict]:
+    rows = []
+    for v in versions:
+        summary = []
+        for key, value in (v.summary or {}).items():
+            if key in ("level", "dry_run", "refused", "version"):
+                continue
+            if isinstance(value, list):
+                value = len(value)
+            summary.append((SUMMARY_LABELS.get(key, key), value))
+        rows.append({"version": v, "summary": summary})
+    return rows
+
+
+@page("layers")
+@require_http_methods(["GET", "POST"])
+def overview(request):
+    """Current versions, the history, and the upload form (POST: import or dry run)."""
+    form = {"level": "beat", "crs": "wgs84", "dry_run": True, "accept_valid": False}
+    form |= {"replace": False, "note": ""}
+    report = None
+    error = None
+    status = 200
+    if request.method == "POST":
+        form = {
+            "level": request.POST.get("level", ""),
+            "crs": request.POST.get("crs", ""),
+            "dry_run": bool(request.POST.get("dry_run")),
+            "accept_valid": bool(request.POST.get("accept_valid")),
+            "replace": bool(request.POST.get("replace")),
+            "note": request.POST.get("note", "").strip(),
+        }
+        upload = request.FILES.get("file")
+        if form["level"] not in dict(LEVEL_CHOICES):
+            error = _("Choose grids or police beats.")
+        elif form["crs"] not in dict(CRS_CHOICES):
+            error = _("Choose the coordinate system of the file.")
+        elif upload is None:
+            error = _("Choose a file to upload.")
+        elif upload.size > MAX_UPLOAD_BYTES:
+            error = _("The file is larger than %(mb)s MB.") % {"mb": MAX_UPLOAD_BYTES // 2**20}
+        if error:
+            status = 400
+        else:
+            layer = layerio.read_layer(
+                upload.read(),
+                level=form["level"],
+                crs=form["crs"],
+                filename=upload.name,
+                outline=_outline(),
+            )
+            report = layers.import_layer(
+                layer=layer,
+                dry_run=form["dry_run"],
+                accept_valid_part=form["accept_valid"],
+                replace=form["replace"],
+                actor=request.user.username,
+                source=upload.name,
+                note=form["note"],
+            )
+            report.file_name = upload.name
+            if report.refused:
+                status = 422
+    current = {}
+    for kind, label in (("grids", _("Grid layer")), ("beats", _("Beat layer"))):
+        history = selectors.layer_versions(kind)
+        current[kind] = {"label": label, "row": _version_rows(history[:1])[0] if history else None}
+    context = {
+        "active_page": "console",
+        "current": current,
+        "counts": selectors.layer_counts(),
+        "history": _version_rows(selectors.layer_versions()),
+        "form": form,
+        "levels": LEVEL_CHOICES,
+        "crs_choices": CRS_CHOICES,
+        "report": report,
+        "error": error,
+    }
+    return render(request, "web/layers/overview.html", context, status=status)
+
+
+# --- check -----------------------------------------------------------------------------------
+
+
+def _check(level: str, sliver: float) -> list[coverage.Issue]:
+    units = selectors.live_units(level)
+    if not units:
+        return []
+    parents = selectors.live_units("community") if level == "grid" else ()
+    issues = coverage.check_layer(
+        units, outline=_outline(), parents=parents, level=level, sliver_m2=sliver
+    )
+    if level == "beat":
+        issues += coverage.check_beats(selectors.live_units("grid"), units)
+    return issues
+
+
+def _check_params(request) -> tuple[str, float]:
+    level = request.GET.get("level", "grid")
+    if level not in dict(LEVEL_CHOICES):
+        raise Http404("level")
+    sliver = _number(request.GET.get("sliver"), DEFAULT_SLIVER_M2, 0, 1e7)
+    return level, DEFAULT_SLIVER_M2 if sliver is None else sliver
+
+
+@page("layers")
+@require_GET
+def check(request):
+    level, sliver = _check_params(request)
+    issues = _check(level, sliver)
+    layers_on_map = [{"url": reverse("web:layers_layer", args=["grid"]), "style": "grid"}]
+    if level == "beat":
+        layers_on_map.append({"url": reverse("web:layers_layer", args=["beat"]), "style": "beat"})
+    layers_on_map.append({"inline": "check-issues", "style": "issue"})
+    context = {
+        "active_page": "console",
+        "level": level,
+        "levels": LEVEL_CHOICES,
+        "sliver": sliver,
+        "issues": issues,
+        "unit_count": selectors.layer_counts()["grids" if level == "grid" else "beats"],
+        "issues_geojson": coverage.to_geojson(issues),
+        "map_config": _map_config(layers_on_map),
+        "map_strings": _map_strings(),
+        "report_url": reverse("web:layers_check_report") + f"?level={level}&sliver={sliver:g}",
+    }
+    return render(request, "web/layers/check.html", context)
+
+
+@page("layers")
+@require_GET
+def check_report(request):
+    level, sliver = _check_params(request)
+    body = json.dumps(coverage.to_geojson(_check(level, sliver)), ensure_ascii=False)
+    response = HttpResponse(body, content_type="application/geo+json")
+    stamp = timezone.localtime(clock.now()).strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="check-{level}-{stamp}.geojson"'
+    return response
+
+
+# --- map data --------------------------------------------------------------------------------
+
+
+def _map_config(layer_list: list[dict]) -> dict:
+    options = settings.ONEGRID
+    return {
+        "layers": layer_list,
+        "tileUrl": options.get("MAP_TILE_URL", ""),
+        "tileAttribution": options.get("MAP_TILE_ATTRIBUTION", ""),
+    }
+
+
+def _map_strings() -> dict:
+    return {
+        "loadFailed": _("The layer could not be loaded."),
+        "code": _("Code"),
+        "beat": _("Beat"),
+    }
+
+
+@page("layers")
+@require_GET
+def layer_geojson(request, level: str):
+    """The current grid or beat layer as GeoJSON (WGS-84), for the maps of these pages."""
+    if level == "grid":
+        body = selectors.grids_geojson_bytes()
+    elif level == "beat":
+        units = selectors.live_units("beat")
+        shapes = shapely.to_geojson([u.geometry for u in units]) if units else []
+        body = json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "id": u.code,
+                        "geometry": json.loads(s),
+                        "properties": {"code": u.code, "street_code": u.parent_code},
+                    }
+                    for u, s in zip(units, shapes, strict=True)
+                ],
+            },
+            ensure_ascii=False,
+        ).encode()
+    else:
+        raise Http404(level)
+    response = HttpResponse(body, content_type="application/geo+json")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- fuse and proposals ----------------------------------------------------------------------
+
+
+def _load(key: str) -> dict:
+    record = proposals.load(key)
+    if record is None:
+        raise Http404(key)
+    return record
+
+
+@page("layers")
+@require_http_methods(["GET", "POST"])
+def fuse(request):
+    """GET: the form. POST: fuse the current grids and beats, store the proposal, show it."""
+    form = {"snap": DEFAULT_SNAP_M, "sliver": DEFAULT_SLIVER_M2}
+    errors = {}
+    counts = selectors.layer_counts()
+    if request.method == "POST":
+        snap = _number(request.POST.get("snap"), DEFAULT_SNAP_M, 0, 100)
+        sliver = _number(request.POST.get("sliver"), DEFAULT_SLIVER_M2, 0, 1e7)
+        form = {"snap": request.POST.get("snap", ""), "sliver": request.POST.get("sliver", "")}
+        if snap is None:
+            errors["snap"] = _("The snap tolerance is a number of metres from 0 to 100.")
+        if sliver is None:
+            errors["sliver"] = _("The sliver area is a number of square metres, 0 or more.")
+        if not counts["grids"] or not counts["beats"]:
+            errors["layers"] = _("Fusing needs a grid layer and a beat layer.")
+        if not errors:
+            fusion = coverage.fuse(
+                selectors.live_units("grid"),
+                selectors.live_units("beat"),
+                snap_m=snap,
+                sliver_m2=sliver,
+                outline=_outline(),
+            )
+            record = {
+                "created_at": timezone.localtime(clock.now()).isoformat(timespec="seconds"),
+                "created_by": request.user.username,
+                "snap_m": snap,
+                "sliver_m2": sliver,
+                "grid_version": selectors.current_version("grids"),
+                "beat_version": selectors.current_version("beats"),
+                "changes": [proposals.jsonable_change(c) for c in fusion.changes],
+                "unassigned_beats": fusion.unassigned_beats,
+                "proposal": proposals.to_geojson(fusion),
+            }
+            key = proposals.save(record)
+            return redirect("web:layers_proposal", key=key)
+    context = {
+        "active_page": "console",
+        "form": form,
+        "errors": errors,
+        "counts": counts,
+    }
+    return render(request, "web/layers/fuse.html", context, status=400 if errors else 200)
+
+
+def _proposal_context(request, record: dict, error: str | None = None) -> dict:
+    key = record["key"]
+    changes = record["changes"]
+    for c in changes:
+        c["moved"] = bool(c["grids_gained"] or c["grids_lost"])
+    proposal_url = reverse("web:layers_proposal_geojson", args=[key])
+    grids_url = reverse("web:layers_layer", args=["grid"])
+    beats_url = reverse("web:layers_layer", args=["beat"])
+    stale = record["grid_version"] != selectors.current_version("grids") or record[
+        "beat_version"
+    ] != selectors.current_version("beats")
+    return {
+        "active_page": "console",
+        "record": record,
+        "changes": changes,
+        "moved": sum(1 for c in changes if c["moved"]),
+        "grid_count": sum(
+            1 for f in record["proposal"]["features"] if f["properties"]["layer"] == "grid"
+        ),
+        "beat_count": sum(
+            1 for f in record["proposal"]["features"] if f["properties"]["layer"] == "beat"
+        ),
+        "applied": bool(record.get("applied")),
+        "stale": stale,
+        "error": error,
+        "before_config": _map_config(
+            [{"url": grids_url, "style": "grid"}, {"url": beats_url, "style": "beat"}]
+        ),
+        "after_config": _map_config(
+            [
+                {"url": proposal_url, "style": "grid", "layer": "grid"},
+                {"url": proposal_url, "style": "beat", "layer": "beat"},
+            ]
+        ),
+        "map_strings": _map_strings(),
+    }
+
+
+@page("layers")
+@require_GET
+def proposal(request, key: str):
+    record = _load(key)
+    return render(request, "web/layers/proposal.html", _proposal_context(request, record))
+
+
+@page("layers")
+@require_GET
+def proposal_geojson(request, key: str):
+    record = _load(key)
+    response = JsonResponse(record["proposal"], json_dumps_params={"ensure_ascii": False})
+    response["Content-Type"] = "application/geo+json"
+    if request.GET.get("download"):
+        response["Content-Disposition"] = f'attachment; filename="proposal-{key[:8]}.geojson"'
+    return response
+
+
+@page("layers")
+@require_POST
+def apply(request, key: str):
+    """Apply the stored proposal as new grid and beat versions, once."""
+    record = _load(key)
+    if record.get("applied"):
+        context = _proposal_context(
+            request, record, error=_("This proposal has already been applied.")
+        )
+        return render(request, "web/layers/proposal.html", context, status=409)
+    try:
+        result = layers.apply_fusion(
+            fusion=proposals.from_geojson(record["proposal"]),
+            actor=request.user.username,
+            source=f"proposal {key[:8]}",
+            note=request.POST.get("note", "").strip(),
+            made_on=(record["grid_version"], record["beat_version"]),
+        )
+    except Conflict as error:
+        # The layers moved on: this proposal was applied already, or another change came first.
+        fresh = _load(key)
+        message = (
+            _("This proposal has already been applied.")
+            if fresh.get("applied")
+            else str(error.message)
+        )
+        context = _proposal_context(request, fresh, error=message)
+        return render(request, "web/layers/proposal.html", context, status=409)
+    except (ValueError, KeyError) as error:
+        context = _proposal_context(request, record, error=str(error))
+        return render(request, "web/layers/proposal.html", context, status=409)
+    record["applied"] = result | {"by": request.user.username}
+    proposals.save(record)
+    messages.success(
+        request,
+        _(
+            "Applied: grid layer version %(grid)s, beat layer version %(beat)s "
+            "(%(grids)s grids in %(beats)s beats)."
+        )
+        % {
+            "grid": result["grid_version"],
+            "beat": result["beat_version"],
+            "grids": result["grids"],
+            "beats": result["beats"],
+        },
+    )
+    return redirect("web:layers")
