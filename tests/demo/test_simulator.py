@@ -27,8 +27,9 @@ from onegrid.demo.people import seed_people
 from onegrid.demo.simulator import make_plan, simulate, working_after
 from onegrid.insight.measures import compute_measures
 from onegrid.org.models import User
-from onegrid.territory import locator
-from onegrid.territory.models import AdminUnit, Grid
+from onegrid.territory import locator, selectors
+from onegrid.territory.coverage import check_beats
+from onegrid.territory.models import AdminUnit, Grid, LayerVersion
 
 SH = ZoneInfo("Asia/Shanghai")
 # Monday 2 March 2026: three ordinary working days follow.
@@ -200,9 +201,15 @@ def test_commands_simulate_then_demo_is_idempotent(district):
     cases = Case.objects.count()
     assert cases > 0
 
+    # The demo's police beats were drawn apart from the grids: one beat version, to be fused.
+    assert LayerVersion.objects.filter(kind="beats").count() == 1
+    beats = selectors.live_units("beat")
+    assert len(beats) > 200 and check_beats(selectors.live_units("grid"), beats)
+
     out = io.StringIO()
     call_command("demo", stdout=out)  # people and cases exist: only the logins
     assert Case.objects.count() == cases
+    assert LayerVersion.objects.filter(kind="beats").count() == 1
     text = out.getvalue()
     for username in (
         "acc-001",

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import shapely
 
+from onegrid.demo.beats import misaligned_beats
 from onegrid.demo.district import plan_beichen
 from onegrid.territory.coverage import Unit, check_beats, check_layer, fuse
 from onegrid.territory.geometry import projection_for
@@ -33,40 +34,6 @@ def test_demo_layers_are_clean(demo):
         == []
     )
     assert check_layer(units["street"], outline=plan.outline, level="street") == []
-
-
-def misaligned_beats(grids: list[Unit], outline, seed: int = 7) -> list[Unit]:
-    """Beats of ~5 grids (consecutive serials of one community), drawn coarser and off the grids.
-
-    The beat layer stays a coverage of its own (every shared vertex moves the same way), but its
-    edges are simplified by 5 m, every vertex moves 10–30 m in a random direction and one vertex
-    in ten a further 40–80 m, so that many beat edges cut through grids.
-    """
-    by_community: dict[str, list[Unit]] = {}
-    for g in grids:
-        by_community.setdefault(g.parent_code, []).append(g)
-    groups = []
-    for members in by_community.values():
-        members.sort(key=lambda u: u.code)
-        chunks = [members[k : k + 5] for k in range(0, len(members), 5)]
-        if len(chunks) > 1 and len(chunks[-1]) < 3:
-            chunks[-2].extend(chunks.pop())
-        groups.extend(chunks)
-    proj = projection_for(outline)
-    metric = proj.to_metric(
-        np.array([shapely.coverage_union_all([u.geometry for u in c]) for c in groups])
-    )
-    metric = shapely.coverage_simplify(metric, 5.0)
-    coords = shapely.get_coordinates(metric)
-    uniq, inv = np.unique(coords, axis=0, return_inverse=True)
-    rng = np.random.default_rng(seed)
-    radius = rng.uniform(10, 30, len(uniq))
-    radius += np.where(rng.random(len(uniq)) < 0.1, rng.uniform(40, 80, len(uniq)), 0.0)
-    angle = rng.uniform(0, 2 * np.pi, len(uniq))
-    moved = uniq + np.column_stack([radius * np.cos(angle), radius * np.sin(angle)])
-    metric = shapely.set_coordinates(metric.copy(), moved[inv.ravel()])
-    beats = proj.to_lonlat(metric)
-    return [Unit(f"B{k:04d}", geom) for k, geom in enumerate(beats, 1)]
 
 
 def test_fusing_misaligned_beats_gives_one_clean_layer(demo):

@@ -8,12 +8,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from onegrid.cases.catalogue import load_default_catalogue
+from onegrid.demo.beats import load_demo_beats
 from onegrid.demo.district import DEFAULT_SEED, DISTRICT_CODE, build_beichen
 from onegrid.demo.people import DEMO_PASSWORD, seed_people
 from onegrid.demo.simulator import TZ, SimulationResult, simulate
 from onegrid.insight.measures import compute_measures, format_report
 from onegrid.territory import locator
 from onegrid.territory.models import AdminUnit
+from onegrid.territory.outline import district_outline
 
 MAX_ERRORS_SHOWN = 10
 
@@ -37,7 +39,10 @@ def ensure_world(stdout, password: str = DEMO_PASSWORD) -> dict[str, str]:
             }
         )
     load_default_catalogue()
-    return seed_people(password)
+    logins = seed_people(password)
+    if load_demo_beats(district_outline(DISTRICT_CODE)):
+        stdout.write(_("  police beats drawn apart from the grids, ready to check and fuse"))
+    return logins
 
 
 def report_simulation(stdout, result: SimulationResult) -> None:
