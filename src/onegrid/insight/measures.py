@@ -48,7 +48,8 @@ from django.utils.translation import gettext_lazy as _
 from onegrid.cases.models import PROACTIVE_SOURCES, CaseEvent, Task
 from onegrid.core import clock
 from onegrid.org.models import Department
-from onegrid.territory.models import AdminUnit, Grid
+from onegrid.territory.models import AdminUnit, Beat, Grid
+from onegrid.territory.selectors import beat_grid_ids
 
 TZ = ZoneInfo("Asia/Shanghai")
 _HUNDREDTH = Decimal("0.01")
@@ -128,6 +129,7 @@ SCOPE_KINDS = {
     "community": _("community/village"),
     "grid": _("grid"),
     "department": _("department"),
+    "beat": _("police beat"),
 }
 # Measures about reports: a report belongs to a place, not to a department.
 REPORT_MEASURES = frozenset({"self_closed_share", "proactive_share", "valid_report_rate"})
@@ -165,10 +167,11 @@ class Measure:
 
 @dataclass(frozen=True)
 class Scope:
-    kind: str  # district | street | community | grid | department
+    kind: str  # district | street | community | grid | department | beat
     code: str = ""
     name: str = ""
     pk: int | None = None
+    grid_ids: tuple[int, ...] = ()  # a beat: its grids in the chosen layer version
 
     def __str__(self) -> str:
         if self.kind == "district":
@@ -214,7 +217,7 @@ class Measures:
         }
 
 
-def _resolve_scope(street, community, grid, department) -> Scope:
+def _resolve_scope(street, community, grid, department, beat, layer_version) -> Scope:
     given = [
         (k, v)
         for k, v in (
@@ -222,6 +225,7 @@ def _resolve_scope(street, community, grid, department) -> Scope:
             ("community", community),
             ("grid", grid),
             ("department", department),
+            ("beat", beat),
         )
         if v is not None
     ]
@@ -230,10 +234,19 @@ def _resolve_scope(street, community, grid, department) -> Scope:
     if not given:
         return Scope("district")
     kind, value = given[0]
+    if kind == "beat":
+        code = value.code if isinstance(value, Beat) else str(value)
+        grid_ids = beat_grid_ids(code, layer_version)
+        beat_row = Beat.all_objects.filter(code=code).first()
+        if beat_row is None:
+            raise ValueError(f"no beat has the code {code}")
+        return Scope("beat", code, beat_row.name or code, beat_row.pk, tuple(grid_ids))
     model = {"street": AdminUnit, "community": AdminUnit, "grid": Grid, "department": Department}[
         kind
     ]
-    obj = value if isinstance(value, model) else model.objects.get(code=str(value))
+    # Retired grids are measured too: their cases keep them.
+    manager = Grid.all_objects if model is Grid else model.objects
+    obj = value if isinstance(value, model) else manager.get(code=str(value))
     if model is AdminUnit and obj.level != kind:
         raise ValueError(f"{obj.code} is a {obj.level}, not a {kind}")
     return Scope(kind, obj.code, obj.name, obj.pk)
@@ -294,18 +307,24 @@ def compute_measures(
     community=None,
     grid=None,
     department=None,
+    beat=None,
+    layer_version: int | None = None,
 ) -> Measures:
     """The §5 measures for the period [start, end), evaluated at `as_of` (default: now).
 
     At most one scope may be given, as a model instance or its code. Events after `as_of` are
-    ignored, so a past evaluation can be reproduced exactly.
+    ignored, so a past evaluation can be reproduced exactly. A beat is measured over the grids
+    it held in grid layer version `layer_version` (default: the current layer), so the same
+    period can be measured on the beats before and after a fusion.
     """
     if dt.datetime.utcoffset(start) is None or dt.datetime.utcoffset(end) is None:
         raise ValueError("start and end must be timezone-aware")
     as_of = as_of or clock.now()
-    scope = _resolve_scope(street, community, grid, department)
+    scope = _resolve_scope(street, community, grid, department, beat, layer_version)
     events = CaseEvent.objects.filter(action__in=_ACTIONS, at__lte=as_of)
-    if scope.kind in ("street", "community", "grid"):
+    if scope.kind == "beat":
+        events = events.filter(case__grid_id__in=scope.grid_ids)
+    elif scope.kind in ("street", "community", "grid"):
         events = events.filter(**{f"case__{scope.kind}_id": scope.pk})
     elif scope.kind == "department":
         events = events.filter(

@@ -218,3 +218,17 @@ def layer_counts() -> dict[str, int]:
         "beats": Beat.objects.count(),
         "grids_without_beat": Grid.objects.filter(beat__isnull=True).count(),
     }
+
+
+def beat_grid_ids(beat_code: str, grid_version: int | None = None) -> list[int]:
+    """The ids of the grids a beat held in a grid layer version (default: the current one).
+
+    Before any grid version exists, the live grids' own beat links are used.
+    """
+    number = grid_version or current_version("grids")
+    if number:
+        codes = UnitSnapshot.objects.filter(
+            version__kind="grids", version__number=number, parent_code=beat_code
+        ).values_list("code", flat=True)
+        return list(Grid.all_objects.filter(code__in=list(codes)).values_list("pk", flat=True))
+    return list(Grid.objects.filter(beat__code=beat_code).values_list("pk", flat=True))
