@@ -84,6 +84,7 @@
     var config = JSON.parse(document.getElementById(node.dataset.config).textContent);
     var status = document.querySelector('[data-status-for="' + node.id + '"]');
     var map = L.map(node, { preferCanvas: true, renderer: L.canvas(), zoomSnap: 0.25 });
+    map.attributionControl.setPrefix("Leaflet");
     map.setView([39.2, 117.1], 12);
     maps[node.id] = map;
     if (config.tileUrl) {
