@@ -50,11 +50,18 @@ def misaligned_beats(grids: list[Unit], outline, seed: int = 7) -> list[Unit]:
     angle = rng.uniform(0, 2 * np.pi, len(uniq))
     moved = uniq + np.column_stack([radius * np.cos(angle), radius * np.sin(angle)])
     metric = shapely.set_coordinates(metric.copy(), moved[inv.ravel()])
-    beats = proj.to_lonlat(metric)
+    # Moving corners this far can fold a small beat over itself; a surveyor's layer would be
+    # repaired before import, so keep each beat's polygonal part of its valid form.
+    beats = [_polygonal(g) for g in proj.to_lonlat(shapely.make_valid(metric))]
     return [
         Unit(f"B{k:04d}", geom, group[0].parent_code[:9] + "000")
         for k, (geom, group) in enumerate(zip(beats, groups, strict=True), 1)
     ]
+
+
+def _polygonal(geom):
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if len(parts) != 1 else parts[0]
 
 
 def load_demo_beats(outline, seed: int = 7) -> int:
