@@ -732,17 +732,9 @@
         createdAt: Date.now(),
         status: "waiting",
       };
-      await putOne("outbox", item);
-      const outcome = await sendLive(item);
-      if (outcome.outcome === "refused") {
-        // Nothing was created: the form keeps everything typed, the error sits by its field
-        // (and an edited report keeps its old copy in the queue until one is accepted).
-        discarded.add(item.key);
-        await deleteOne("outbox", item.key);
-        showErrors(form, serverErrors(outcome.error));
-        renderQueue();
-        return;
-      }
+      // An edited report keeps its old copy in the queue until one is accepted.
+      const outcome = await submitFromForm(form, item);
+      if (!outcome) return;
       if (editingKey) await replaceEdited(editingKey, item.key);
       finishReport(item, outcome);
     } finally {
@@ -753,6 +745,20 @@
 
   /* Send a just-stored item, but give the form back after LIVE_WAIT_MS: the send then goes on
      in the background and its outcome shows in the queue. */
+  /* Keep the item on the phone first, then try it live. A refusal means nothing was created:
+     the item is dropped and the server's errors are shown by their fields in `form`, which
+     keeps everything typed; the caller gets null. Any other outcome is returned. */
+  async function submitFromForm(form, item) {
+    await putOne("outbox", item);
+    const outcome = await sendLive(item);
+    if (outcome.outcome !== "refused") return outcome;
+    discarded.add(item.key);
+    await deleteOne("outbox", item.key);
+    showErrors(form, serverErrors(outcome.error));
+    renderQueue();
+    return null;
+  }
+
   async function sendLive(item) {
     if (navigator.onLine === false) return { outcome: "retry", network: true };
     const sending = sendItem(item);
@@ -853,14 +859,9 @@
       createdAt: Date.now(),
       status: "waiting",
     };
-    await putOne("outbox", item);
-    const outcome = await sendLive(item);
-    if (outcome.outcome === "refused") {
-      discarded.add(item.key);
-      await deleteOne("outbox", item.key);
-      showErrors(form, serverErrors(outcome.error));
+    const outcome = await submitFromForm(form, item);
+    if (!outcome) {
       button.disabled = false;
-      renderQueue();
       return;
     }
     form.hidden = true;
@@ -951,15 +952,8 @@
         createdAt: Date.now(),
         status: "waiting",
       };
-      await putOne("outbox", item);
-      const outcome = await sendLive(item);
-      if (outcome.outcome === "refused") {
-        discarded.add(item.key);
-        await deleteOne("outbox", item.key);
-        showErrors(form, serverErrors(outcome.error));
-        renderQueue();
-        return;
-      }
+      const outcome = await submitFromForm(form, item);
+      if (!outcome) return;
       const card = form.closest(".card");
       if (outcome.outcome === "sent") {
         const found = outcome.data.case;
