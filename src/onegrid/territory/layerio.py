@@ -79,6 +79,16 @@ _CODE_FIELDS = {
     "street": ["code", "编码", "代码", "street_code", "street_cod", "街道编码", "id"],
 }
 _NAME_FIELDS = ["name", "名称", "grid_name", "beat_name", "community_name", "street_name", "mc"]
+_STREET_PARENT_FIELDS = [
+    "parent_code",
+    "parent_cod",
+    "parent",
+    "street_code",
+    "street_cod",
+    "street",
+    "上级编码",
+    "街道编码",
+]
 _PARENT_FIELDS = {
     "grid": [
         "parent_code",
@@ -90,26 +100,9 @@ _PARENT_FIELDS = {
         "上级编码",
         "社区编码",
     ],
-    "community": [
-        "parent_code",
-        "parent_cod",
-        "parent",
-        "street_code",
-        "street_cod",
-        "street",
-        "上级编码",
-        "街道编码",
-    ],
-    "beat": [
-        "parent_code",
-        "parent_cod",
-        "parent",
-        "street_code",
-        "street_cod",
-        "street",
-        "上级编码",
-        "街道编码",
-    ],
+    # A community's parent and a beat's are both a street.
+    "community": _STREET_PARENT_FIELDS,
+    "beat": _STREET_PARENT_FIELDS,
     "street": ["parent_code", "parent_cod", "parent", "district_code", "上级编码"],
 }
 _POPULATION_FIELDS = ["population", "人口", "人口数", "pop"]

@@ -196,23 +196,27 @@ def _write_grids(features, live, report: ImportReport, version: LayerVersion) ->
             code__in={f.parent_code for f in features}, level=AdminUnit.Level.COMMUNITY
         )
     }
-    create, update = [], []
-    for f in features:
-        fields = _grid_fields(f, communities)
-        if f.code in live:
-            grid = live[f.code]
-            for key, value in fields.items():
-                setattr(grid, key, value)
-            update.append(grid)
-        else:
-            create.append(Grid(code=f.code, **fields))
-    Grid.objects.bulk_create(create, batch_size=500)
-    if update:
-        Grid.objects.bulk_update(update, [*_grid_fields(features[0], communities)], 500)
+    _upsert(Grid, live, {f.code: _grid_fields(f, communities) for f in features})
     if report.retired:
         Grid.objects.filter(code__in=report.retired).update(retired_in=version.number)
     snapshot(version)
     bump_layer_version()
+
+
+def _upsert(model, live: dict, rows: dict[str, dict]) -> None:
+    """Update the live units named in `rows` and create the others, in bulk."""
+    create, update = [], []
+    for code, fields in rows.items():
+        unit = live.get(code)
+        if unit is None:
+            create.append(model(code=code, **fields))
+            continue
+        for key, value in fields.items():
+            setattr(unit, key, value)
+        update.append(unit)
+    model.objects.bulk_create(create, batch_size=500)
+    if update:
+        model.objects.bulk_update(update, list(next(iter(rows.values()))), batch_size=500)
 
 
 def _write_beats(features, live, report: ImportReport, version: LayerVersion) -> None:
@@ -223,24 +227,16 @@ def _write_beats(features, live, report: ImportReport, version: LayerVersion) ->
             level=AdminUnit.Level.STREET,
         )
     }
-    create, update = [], []
-    for f in features:
-        fields = {
+    rows = {
+        f.code: {
             "name": f.name,
             "street": streets.get(f.parent_code),
             "geometry_wkb": shapely.to_wkb(f.geometry),
             "area_m2": geo.area_m2(f.geometry),
         }
-        if f.code in live:
-            beat = live[f.code]
-            for key, value in fields.items():
-                setattr(beat, key, value)
-            update.append(beat)
-        else:
-            create.append(Beat(code=f.code, **fields))
-    Beat.objects.bulk_create(create, batch_size=500)
-    if update:
-        Beat.objects.bulk_update(update, ["name", "street", "geometry_wkb", "area_m2"], 500)
+        for f in features
+    }
+    _upsert(Beat, live, rows)
     if report.retired:
         Beat.objects.filter(code__in=report.retired).update(retired_in=version.number)
         Grid.objects.filter(beat__code__in=report.retired).update(beat=None)
