@@ -275,12 +275,7 @@ class GridLocator:
             # carries the older token and the next check reloads, never the other way round.
             token = layer_token()
             if snap is None or snap.token != token:
-                rows = list(
-                    Grid.objects.order_by("code").values_list(
-                        "id", "code", "community_id", "street_id", "geometry_wkb"
-                    )
-                )
-                snap = _Snapshot(token, rows, _load_district())
+                snap = _Snapshot(token, _live_rows(), _load_district())
                 self.loads += 1
                 self._snap = snap
             recheck = float(settings.ONEGRID.get("LOCATOR_RECHECK_SECONDS", 2))
@@ -366,12 +361,16 @@ def private_snapshot() -> _Snapshot:
     process-wide locator inside an uncommitted transaction would show it to other threads
     before it commits (and keep it if it rolls back).
     """
-    rows = list(
+    return _Snapshot(layer_token(), _live_rows(), _District("", "", None))
+
+
+def _live_rows() -> list[tuple]:
+    """The live grids, as the rows a snapshot is built from."""
+    return list(
         Grid.objects.order_by("code").values_list(
             "id", "code", "community_id", "street_id", "geometry_wkb"
         )
     )
-    return _Snapshot(layer_token(), rows, _District("", "", None))
 
 
 def invalidate() -> None:
