@@ -17,6 +17,8 @@ LIVE_TASK_STATES = {
     Task.State.EXTENSION_REQUESTED,
     Task.State.FED_BACK,
 }
+# Live tasks a department still has to act on (its clock runs until it feeds back).
+ACTIVE_TASK_STATES = LIVE_TASK_STATES - {Task.State.FED_BACK}
 
 
 def live_tasks(case: Case) -> list[Task]:

@@ -18,7 +18,7 @@ from onegrid.org.models import User
 from onegrid.territory.models import Grid
 
 from . import calendar, rules, workflow
-from .access import LIVE_TASK_STATES, REPORTER, callers_tasks, place_of, roles_for
+from .access import ACTIVE_TASK_STATES, REPORTER, callers_tasks, place_of, roles_for
 from .models import Case, CaseClass, Photo, Task
 from .rules import ActionContext
 
@@ -192,7 +192,7 @@ def department_tasks(user: User, *, live_only: bool = True) -> QuerySet[Task]:
     scope = policies.scope_for(user)
     tasks = Task.objects.filter(department_id__in=scope.department_ids)
     if live_only:
-        tasks = tasks.filter(state__in=[s.value for s in LIVE_TASK_STATES if s != "fed_back"])
+        tasks = tasks.filter(state__in=ACTIVE_TASK_STATES)
     return (
         tasks.select_related("case", "case__case_class", "case__grid", "department")
         .defer("case__grid__geometry_wkb")

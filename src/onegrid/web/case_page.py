@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from onegrid.cases import calendar, selectors, workflow
-from onegrid.cases.access import callers_tasks
+from onegrid.cases.access import ACTIVE_TASK_STATES, callers_tasks
 from onegrid.cases.models import Photo, Source, Task
 from onegrid.cases.rules import SATISFACTION, VERIFICATION_RESULTS
 from onegrid.core import clock
@@ -180,7 +180,7 @@ def case_context(request, case, *, failed=None) -> dict:
                 "state_label": Task.State(t.state).label,
                 "role_label": Task.Role(t.role).label,
                 "colour": calendar.timer_colour(t.dispatched_at, t.due_at, now)
-                if t.state in ("dispatched", "in_progress", "extension_requested")
+                if t.state in ACTIVE_TASK_STATES
                 else None,
             }
             for t in tasks
