@@ -112,10 +112,16 @@ def grids_geojson(street_id: int | None = None, community_id: int | None = None)
 
 
 def grid_by_code(code: str) -> Grid:
+    """A live grid with its community and street, without any of their polygons."""
     code = str(code or "").strip()
     if not code.isdigit() or len(code) != 15:
         raise InvalidInput(_("A grid code has exactly 15 digits."), field="code")
-    grid = Grid.objects.select_related("community", "street").filter(code=code).first()
+    grid = (
+        Grid.objects.select_related("community", "street")
+        .defer("geometry_wkb", "community__geometry_wkb", "street__geometry_wkb")
+        .filter(code=code)
+        .first()
+    )
     if grid is None:
         raise NotFound(_("No grid has the code %(code)s.") % {"code": code}, field="code")
     return grid

@@ -16,6 +16,7 @@ import threading
 from dataclasses import asdict
 
 from django.conf import settings
+from django.db.models import Count, Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -244,8 +245,8 @@ def grid_detail(request, code: str):
     user = request.user
     place = Place(grid.pk, grid.community_id, grid.street_id)
     open_cases = cases.list_cases(user, cases.CaseFilters(grid=grid.code, open=True))
-    total = open_cases.count()
-    overdue = open_cases.filter(overdue=True).count()
+    counts = open_cases.aggregate(total=Count("pk"), overdue=Count("pk", filter=Q(overdue=True)))
+    total, overdue = counts["total"], counts["overdue"]
     shown = list(open_cases.order_by("-reported_at", "-number")[:GRID_CASE_LIMIT])
     body = {
         "code": grid.code,
