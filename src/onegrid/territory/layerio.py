@@ -192,14 +192,23 @@ def read_layer(
     code_field: str | None = None,
     name_field: str | None = None,
     parent_field: str | None = None,
+    codeless: bool = False,
 ) -> LayerFile:
     """Read a layer file and check every feature; see the module docstring.
 
     `source` is a path or the file's bytes (then `filename` names the format; without it the
     content is sniffed). Raises InvalidInput only for a bad `level` or `crs`; everything wrong
     with the file itself comes back in `LayerFile.problems`.
+
+    `codeless` (grids only) reads a layer that is about to be given codes
+    (territory.coding): a grid may lack a code (its code is then "") or share one with other
+    features, as the pieces of a split grid do.
     """
     level = _validate_level(level)
+    if codeless and level != "grid":
+        raise InvalidInput(
+            _("Only grids are given codes from a file."), field="level", code="invalid_level"
+        )
     crs = geo.validate_crs(crs)
     result = LayerFile(level=level, crs=crs)
     if isinstance(source, (bytes, bytearray, memoryview)):
@@ -228,7 +237,8 @@ def read_layer(
             )
         )
         return result
-    _check(src, result, outline=outline, overrides=(code_field, name_field, parent_field))
+    overrides = (code_field, name_field, parent_field)
+    _check(src, result, outline=outline, overrides=overrides, codeless=codeless)
     return result
 
 
@@ -534,7 +544,7 @@ def _json_safe(value):
     return str(value)
 
 
-def _who(index: int | None, code: str) -> str:
+def feature_label(index: int | None, code: str) -> str:
     if index is None:
         return _("The file")
     if code:
@@ -542,12 +552,12 @@ def _who(index: int | None, code: str) -> str:
     return _("Feature %(index)s (no code)") % {"index": index}
 
 
-def _check(src: _Source, result: LayerFile, *, outline, overrides) -> None:
+def _check(src: _Source, result: LayerFile, *, outline, overrides, codeless: bool) -> None:
     level = result.level
     problems = result.problems
 
     def add(index, code, field_name, problem, text):
-        message = text if index is None else f"{_who(index, code)}: {text}"
+        message = text if index is None else f"{feature_label(index, code)}: {text}"
         problems.append(FeatureProblem(index, code, field_name, problem, message))
 
     if not src.records:
@@ -589,7 +599,7 @@ def _check(src: _Source, result: LayerFile, *, outline, overrides) -> None:
             columns[key] = found
         else:
             columns[key] = _find_column(src.fields, candidates)
-    if columns["code"] is None:
+    if columns["code"] is None and not codeless:
         add(
             None,
             "",
@@ -613,7 +623,7 @@ def _check(src: _Source, result: LayerFile, *, outline, overrides) -> None:
     # Codes: missing, malformed, duplicated.
     codes = {}
     for raw in src.records:
-        codes[raw.index] = _text(raw.props.get(columns["code"]))
+        codes[raw.index] = _text(raw.props.get(columns["code"])) if columns["code"] else ""
     by_code = defaultdict(list)
     for raw in src.records:
         if codes[raw.index]:
@@ -624,12 +634,13 @@ def _check(src: _Source, result: LayerFile, *, outline, overrides) -> None:
     for raw in src.records:
         index, code = raw.index, codes[raw.index]
         if not code:
-            add(index, code, "code", MISSING_CODE, _("the code is missing."))
-            bad.add(index)
+            if not codeless:
+                add(index, code, "code", MISSING_CODE, _("the code is missing."))
+                bad.add(index)
         elif not _code_ok(level, code):
             add(index, code, "code", BAD_CODE, _code_rule(level))
             bad.add(index)
-        elif len(by_code[code]) > 1:
+        elif len(by_code[code]) > 1 and not codeless:
             others = ", ".join(str(i) for i in by_code[code] if i != index)
             add(
                 index,
@@ -761,6 +772,12 @@ def _code_rule(level: str) -> str:
 
 def _check_parent(level: str, code: str, parent: str) -> tuple[str, str | None]:
     """Return (parent code, problem or None); derive the parent from the code where it can."""
+    if not code:  # a grid still to be given a code: its community, when named, must be one
+        if parent and not _COMMUNITY_RE.match(parent):
+            return parent, _("the community code %(parent)s must have 12 digits.") % {
+                "parent": parent
+            }
+        return parent, None
     if level == "grid":
         if not parent:
             return code[:12], None
@@ -1005,6 +1022,12 @@ def write_layer(features: Sequence[LayerFeature], path: str | Path, *, level: st
 
 
 def _write_geojson(features, path: Path, level: str) -> None:
+    doc = geojson_document(features, level=level)
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+
+
+def geojson_document(features: Sequence[LayerFeature], *, level: str) -> dict:
+    """Features as the GeoJSON FeatureCollection `write_layer` writes (and `read_layer` reads)."""
     out = []
     for f in features:
         props = {k: v for k, v in (f.properties or {}).items() if k not in _COLUMNS}
@@ -1016,8 +1039,7 @@ def _write_geojson(features, path: Path, level: str) -> None:
             households=f.households,
         )
         out.append({"type": "Feature", "properties": props, "geometry": mapping(f.geometry)})
-    doc = {"type": "FeatureCollection", "name": level, "features": out}
-    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return {"type": "FeatureCollection", "name": level, "features": out}
 
 
 def _ogr_fields(features, *, short: bool):
@@ -1089,7 +1111,7 @@ def _write_xlsx(features, path: Path, level: str) -> None:
                     "%(who)s: the boundary has too many points for one Excel cell; "
                     "export this layer as GeoJSON, GeoPackage or Shapefile."
                 )
-                % {"who": _who(f.index, f.code)},
+                % {"who": feature_label(f.index, f.code)},
                 field="format",
             )
         ws.append([f.code, f.name, f.parent_code, f.population, f.households, wkt])

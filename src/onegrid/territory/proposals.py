@@ -7,9 +7,11 @@ figures), so the file alone is enough to apply the proposal.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import secrets
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -72,9 +74,14 @@ def jsonable_change(change: dict) -> dict:
     return {k: (sorted(v) if isinstance(v, set | frozenset) else v) for k, v in change.items()}
 
 
-# --- the store: proposals made on the console wait here until applied ---
+# --- the store: records made on the console (fusion proposals, coded grid files) wait here ---
 
 KEY_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+# A record is a working file, not history: applied layers live on as kept versions. Records
+# older than this are removed whenever a new one is saved.
+KEEP_FOR = dt.timedelta(days=30)
+FUSION = "fusion"
+CODES = "codes"
 
 
 def _store() -> Path:
@@ -84,20 +91,40 @@ def _store() -> Path:
 
 
 def save(record: dict) -> str:
-    """Keep a proposal record (with its GeoJSON under "proposal") for every process; its key."""
+    """Keep a record (a fusion proposal or a coded grid file) for every process; its key."""
     key = record.get("key") or secrets.token_urlsafe(18)
     record["key"] = key
-    path = _store() / f"{key}.json"
-    tmp = path.with_suffix(".tmp")
+    record.setdefault("kind", FUSION)
+    store = _store()
+    path = store / f"{key}.json"
+    tmp = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
     tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
     tmp.replace(path)  # atomic: readers see the old record or the new one
+    prune(store, keep=path)
     return key
 
 
-def load(key: str) -> dict | None:
+def load(key: str, kind: str = FUSION) -> dict | None:
+    """The record saved under `key` if it is of `kind`; None otherwise."""
     if not KEY_RE.fullmatch(key or ""):
         return None
     try:
-        return json.loads((_store() / f"{key}.json").read_text(encoding="utf-8"))
+        record = json.loads((_store() / f"{key}.json").read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
+    return record if record.get("kind", FUSION) == kind else None
+
+
+def prune(store: Path | None = None, *, keep: Path | None = None) -> int:
+    """Remove records (and half-written files) older than KEEP_FOR; how many went."""
+    store = store or _store()
+    cutoff = time.time() - KEEP_FOR.total_seconds()
+    removed = 0
+    for path in [*store.glob("*.json"), *store.glob("*.tmp")]:
+        try:
+            if path != keep and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # another process pruned it first
+            continue
+    return removed

@@ -1,4 +1,4 @@
-"""`onegrid layers import|check|fuse|apply|export`: one-network layer tools for GIS officers."""
+"""`onegrid layers import|check|codes|fuse|apply|export`: one-network tools for GIS officers."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from onegrid.territory import coverage, layerio, layers, proposals, selectors
+from onegrid.core.errors import InvalidInput
+from onegrid.territory import coding, coverage, layerio, layers, proposals, selectors
 from onegrid.territory.outline import district_outline
 
 LEVELS = ("grid", "beat", "community", "street")
@@ -41,6 +42,20 @@ class Command(BaseCommand):
         check.add_argument("--crs", choices=("wgs84", "gcj02"), default="wgs84")
         check.add_argument("--sliver", type=float, default=100.0, help="sliver area in m²")
         check.add_argument("--report", help="write every problem as GeoJSON here")
+
+        codes = sub.add_parser(
+            "codes", help="give codes to new and split grids in a file (writes a new file)"
+        )
+        codes.add_argument("path", help="a grid layer whose new grids have no code (or share one)")
+        codes.add_argument("--out", required=True, help=".geojson, .gpkg, .zip or .xlsx to write")
+        codes.add_argument("--crs", choices=("wgs84", "gcj02"), default="wgs84")
+        codes.add_argument(
+            "--renumber",
+            nargs="+",
+            default=[],
+            metavar="COMMUNITY",
+            help="re-generate every code of these communities in reading order",
+        )
 
         fuse = sub.add_parser("fuse", help="propose one network from the grids and a beat layer")
         fuse.add_argument("--beats", help="a beat layer file (default: the current beats)")
@@ -115,6 +130,35 @@ class Command(BaseCommand):
                 json.dumps(coverage.to_geojson(issues), ensure_ascii=False), encoding="utf-8"
             )
         self.stdout.write(f"{len(units)} {level} unit(s), {len(issues)} problem(s)")
+
+    def _codes(self, path, out, crs, renumber, **_options):
+        try:
+            layer = layerio.read_layer(
+                Path(path), level="grid", crs=crs, outline=self._outline(), codeless=True
+            )
+            result = coding.assign_codes(layer, renumber=renumber)
+        except OSError as error:
+            raise CommandError(f"{path}: {error}") from None
+        except InvalidInput as error:
+            raise CommandError(f"--{error.field}: {error.message}") from None
+        for problem in result.problems:
+            self.stdout.write(f"  ! {problem.message}")
+        if not result.ok:
+            raise CommandError(f"{len(result.problems)} problem(s): no file written")
+        for change in result.changes:
+            self.stdout.write(
+                f"feature {change.index:5}  {change.old_code or '-':15} → {change.code}  "
+                f"({change.reason})"
+            )
+        try:
+            layerio.write_layer(result.features, out, level="grid")
+        except InvalidInput as error:
+            raise CommandError(f"--out: {error.message}") from None
+        counts = result.counts()
+        self.stdout.write(
+            f"{len(result.features)} grid(s): {counts['new']} new, {counts['split']} split, "
+            f"{counts['renumbered']} renumbered → {out}"
+        )
 
     def _fuse(self, beats, crs, snap, sliver, out, **_options):
         grids = selectors.live_units("grid")
