@@ -1,6 +1,15 @@
 from django.urls import path
 
-from .views import account, case, console, field, inbox, layers, live_map
+from .views import (
+    account,
+    case,
+    console,
+    field,
+    inbox,
+    layer_codes,
+    layers,
+    live_map,
+)
 
 app_name = "web"
 
@@ -22,6 +31,18 @@ urlpatterns = [
         name="layers_proposal_geojson",
     ),
     path("console/layers/proposals/<str:key>/apply/", layers.apply, name="layers_apply"),
+    path("console/layers/codes/", layer_codes.codes, name="layers_codes"),
+    path("console/layers/codes/<str:key>/", layer_codes.coded, name="layers_coded"),
+    path(
+        "console/layers/codes/<str:key>.geojson",
+        layer_codes.coded_geojson,
+        name="layers_coded_geojson",
+    ),
+    path(
+        "console/layers/codes/<str:key>/import/",
+        layer_codes.import_coded,
+        name="layers_coded_import",
+    ),
     path("inbox/", inbox.inbox, name="inbox"),
     path("cases/<str:ref>/", case.case_page, name="case"),
     path("cases/<str:ref>/act/<str:action>/", case.case_action, name="case_action"),

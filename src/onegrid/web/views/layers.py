@@ -46,7 +46,7 @@ DEFAULT_SNAP_M = 5.0
 DEFAULT_SLIVER_M2 = 100.0
 
 
-def _outline():
+def current_outline():
     try:
         return district_outline(settings.ONEGRID["DISTRICT_CODE"])
     except (KeyError, ValueError):
@@ -116,7 +116,7 @@ def overview(request):
                 level=form["level"],
                 crs=form["crs"],
                 filename=upload.name,
-                outline=_outline(),
+                outline=current_outline(),
             )
             report = layers.import_layer(
                 layer=layer,
@@ -157,7 +157,7 @@ def _check(level: str, sliver: float) -> list[coverage.Issue]:
         return []
     parents = selectors.live_units("community") if level == "grid" else ()
     issues = coverage.check_layer(
-        units, outline=_outline(), parents=parents, level=level, sliver_m2=sliver
+        units, outline=current_outline(), parents=parents, level=level, sliver_m2=sliver
     )
     if level == "beat":
         issues += coverage.check_beats(selectors.live_units("grid"), units)
@@ -189,8 +189,8 @@ def check(request):
         "issues": issues,
         "unit_count": selectors.layer_counts()["grids" if level == "grid" else "beats"],
         "issues_geojson": coverage.to_geojson(issues),
-        "map_config": _map_config(layers_on_map),
-        "map_strings": _map_strings(),
+        "map_config": map_config(layers_on_map),
+        "map_strings": map_strings(),
         "report_url": reverse("web:layers_check_report") + f"?level={level}&sliver={sliver:g}",
     }
     return render(request, "web/layers/check.html", context)
@@ -210,7 +210,7 @@ def check_report(request):
 # --- map data --------------------------------------------------------------------------------
 
 
-def _map_config(layer_list: list[dict]) -> dict:
+def map_config(layer_list: list[dict]) -> dict:
     options = settings.ONEGRID
     return {
         "layers": layer_list,
@@ -219,7 +219,7 @@ def _map_config(layer_list: list[dict]) -> dict:
     }
 
 
-def _map_strings() -> dict:
+def map_strings() -> dict:
     return {
         "loadFailed": _("The layer could not be loaded."),
         "code": _("Code"),
@@ -291,7 +291,7 @@ def fuse(request):
                 selectors.live_units("beat"),
                 snap_m=snap,
                 sliver_m2=sliver,
-                outline=_outline(),
+                outline=current_outline(),
             )
             record = {
                 "created_at": timezone.localtime(clock.now()).isoformat(timespec="seconds"),
@@ -340,16 +340,16 @@ def _proposal_context(request, record: dict, error: str | None = None) -> dict:
         "applied": bool(record.get("applied")),
         "stale": stale,
         "error": error,
-        "before_config": _map_config(
+        "before_config": map_config(
             [{"url": grids_url, "style": "grid"}, {"url": beats_url, "style": "beat"}]
         ),
-        "after_config": _map_config(
+        "after_config": map_config(
             [
                 {"url": proposal_url, "style": "grid", "layer": "grid"},
                 {"url": proposal_url, "style": "beat", "layer": "beat"},
             ]
         ),
-        "map_strings": _map_strings(),
+        "map_strings": map_strings(),
     }
 
 
