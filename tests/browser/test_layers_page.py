@@ -57,3 +57,41 @@ def test_fuse_page_draws_two_synced_maps(web, settings, tmp_path):
     assert abs(after_left[0] - after_right[0]) < 1e-6 and abs(after_left[1] - after_right[1]) < 1e-6
     assert page.locator("#changes tr[data-beat]").count() == 2
     screenshot(page, "layers-fuse")
+
+
+def test_codes_page_gives_codes_and_draws_the_coded_grids(web, settings, tmp_path):
+    from onegrid.territory.models import AdminUnit
+
+    settings.VAR_DIR = tmp_path
+    AdminUnit.objects.filter(code="120113001001").update(
+        geometry_wkb=box(117.10, 39.20, 117.12, 39.21).wkb
+    )
+    drawn = tmp_path / "drawn.geojson"
+    drawn.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {"type": "Feature", "properties": props, "geometry": mapping(geom)}
+                    for props, geom in [
+                        ({"code": "120113001001001"}, box(117.10, 39.20, 117.11, 39.21)),
+                        ({}, box(117.11, 39.205, 117.12, 39.21)),  # two new grids, north
+                        ({}, box(117.11, 39.20, 117.12, 39.205)),  # and south
+                    ]
+                ],
+            }
+        )
+    )
+    page = web.context("command", language="en").new_page()
+    page.goto("/console/layers/codes/")
+    page.set_input_files("#id_file", str(drawn))
+    page.click("#codes-form button[type=submit]")
+    page.wait_for_url("**/console/layers/codes/*/")
+    page.wait_for_selector("#coded-map[data-state=ready]")
+    assert int(page.get_attribute("#coded-map", "data-features")) == 3
+    rows = page.locator("#code-changes tr[data-index]")
+    assert rows.count() == 2
+    assert page.locator("#code-changes tr[data-index='2'] td.codes").inner_text() == (
+        "120113001001003"  # the north grid comes first in reading order
+    )
+    screenshot(page, "layers-codes")
