@@ -231,14 +231,18 @@ def _duty(world, username="worker", grid=0, start=0, end=8, actor="acceptor"):
 
 
 def test_duty_overlaps_for_one_person_are_refused(world):
-    _duty(world, start=8, end=16)
-    for start, end in [(8, 16), (12, 20), (4, 9), (9, 10), (0, 24)]:
+    first = _duty(world, start=8, end=16)
+    for start, end in [(8, 15), (12, 20), (4, 9), (9, 10), (0, 24)]:
         with pytest.raises(InvalidInput) as error:
             _duty(world, start=start, end=end)
         assert error.value.field == "starts_at"
     _duty(world, start=16, end=24)  # back to back is fine
     _duty(world, start=0, end=8)
     _duty(world, username="worker2", grid=1, start=8, end=16)  # another person, same time
+    assert DutyShift.objects.count() == 4
+    # Exactly the same shift again is a retry: the one already there comes back, nothing new.
+    again = _duty(world, start=8, end=16, actor="dispatcher")
+    assert (again.pk, again.replayed, first.replayed) == (first.pk, True, False)
     assert DutyShift.objects.count() == 4
 
 

@@ -12,6 +12,7 @@ from onegrid.cases.api import router as cases_router
 from onegrid.core.errors import DomainError
 from onegrid.org.api import router as auth_router
 from onegrid.org.auth import API_AUTH
+from onegrid.org.teams_api import router as teams_router
 from onegrid.territory.api import router as territory_router
 
 
@@ -32,6 +33,7 @@ api = NinjaAPI(
 api.add_router("/auth", auth_router)
 api.add_router("/", cases_router)
 api.add_router("/", territory_router)
+api.add_router("/", teams_router)
 
 PROBLEMS = {
     "missing": lambda: _("is required"),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from onegrid.core.errors import InvalidInput
+from onegrid.core.errors import InvalidInput, NotFound
 from onegrid.territory.models import AdminUnit, Grid
 
 from .models import Department, DutyShift, Role, RoleAssignment, TeamSlot, User
@@ -64,11 +67,16 @@ def departments():
 
 
 @dataclass(frozen=True)
+class SlotMember(TeamMember):
+    username: str = ""  # for the forms that take a member off the team
+
+
+@dataclass(frozen=True)
 class SlotView:
     role: str
     label: str
     minimum: int
-    members: list[TeamMember]
+    members: list[SlotMember]
 
     @property
     def missing(self) -> int:
@@ -107,7 +115,7 @@ def team_of(viewer: User, grid) -> list[TeamGroup]:
     if grid is None or not may_see_place(viewer, _place_of(grid)):
         return []
     slots = current_slots()
-    by_role: dict[str, list[TeamMember]] = {s.role: [] for s in slots}
+    by_role: dict[str, list[SlotMember]] = {s.role: [] for s in slots}
     rows = (
         RoleAssignment.objects.filter(grid_id=grid.pk, role__in=list(by_role))
         .select_related("user")
@@ -116,11 +124,12 @@ def team_of(viewer: User, grid) -> list[TeamGroup]:
     labels = {s.role: s.label for s in slots}
     for a in rows:
         by_role[a.role].append(
-            TeamMember(
+            SlotMember(
                 name=str(a.user),
                 role=a.role,
                 role_label=labels[a.role],
                 phone=mask_phone(a.user.phone),
+                username=a.user.username,
             )
         )
     groups = []
@@ -217,6 +226,198 @@ def visible_grids(viewer: User | None):
     )
 
 
+def street_by_code(street_code: str) -> AdminUnit:
+    """The street with that 12-digit code; InvalidInput(field="street") when there is none."""
+    street = AdminUnit.objects.filter(
+        code=str(street_code).strip(), level=AdminUnit.Level.STREET
+    ).first()
+    if street is None:
+        raise InvalidInput(
+            _("No street has the code %(code)s.") % {"code": street_code}, field="street"
+        )
+    return street
+
+
+def visible_grid(viewer: User, grid_code: str) -> Grid:
+    """The live grid with that code if the viewer may see it; NotFound(field="grid_code") when
+    there is none or it lies outside the viewer's scope (the two are not told apart)."""
+    grid = (
+        visible_grids(viewer)
+        .select_related("community", "street")
+        .filter(code=str(grid_code).strip())
+        .first()
+    )
+    if grid is None:
+        raise NotFound(_("No grid %(code)s.") % {"code": grid_code}, field="grid_code")
+    return grid
+
+
+def visible_streets(viewer: User):
+    """The streets holding at least one grid the viewer may see, by code."""
+    return AdminUnit.objects.filter(
+        level=AdminUnit.Level.STREET, pk__in=visible_grids(viewer).values("street_id")
+    ).order_by("code")
+
+
+def team_grids(viewer: User, street_code: str | None = None, text: str | None = None):
+    """The grids of the team list: those the viewer may see, optionally one street's and those
+    whose code, name or community name holds `text`; ordered by code."""
+    grids = visible_grids(viewer).select_related("community", "street").order_by("code")
+    if street_code:
+        grids = grids.filter(street=street_by_code(street_code))
+    text = (text or "").strip()
+    if text:
+        grids = grids.filter(
+            Q(code__icontains=text) | Q(name__icontains=text) | Q(community__name__icontains=text)
+        )
+    return grids
+
+
+@dataclass(frozen=True)
+class GroupCount:
+    group: str
+    label: str
+    filled: int
+    required: int
+
+    @property
+    def short(self) -> bool:
+        return self.filled < self.required
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    grid: Grid
+    groups: list[GroupCount]  # core, helper, volunteer: members vs the sum of slot minimums
+    vacancies: int  # empty places, counted per slot as in `vacancies`
+
+
+def team_rows(grids) -> list[TeamRow]:
+    """Member counts per group and the vacancies of each of `grids` (already scoped), in one
+    query for all of them: for list pages."""
+    grids = list(grids)
+    slots = current_slots()
+    filled: dict[tuple[int, str], int] = {}
+    for row in (
+        RoleAssignment.objects.filter(
+            grid_id__in=[g.pk for g in grids], role__in=[s.role for s in slots]
+        )
+        .values("grid_id", "role")
+        .annotate(n=Count("user_id", distinct=True))
+    ):
+        filled[(row["grid_id"], row["role"])] = row["n"]
+    rows = []
+    for grid in grids:
+        groups = []
+        for value, label in TeamSlot.Group.choices:
+            of_group = [s for s in slots if s.group == value]
+            groups.append(
+                GroupCount(
+                    group=value,
+                    label=str(label),
+                    filled=sum(filled.get((grid.pk, s.role), 0) for s in of_group),
+                    required=sum(s.minimum for s in of_group),
+                )
+            )
+        missing = sum(max(0, s.minimum - filled.get((grid.pk, s.role), 0)) for s in slots)
+        rows.append(TeamRow(grid=grid, groups=groups, vacancies=missing))
+    return rows
+
+
+@dataclass(frozen=True)
+class Shift:
+    id: int
+    username: str
+    name: str
+    phone: str  # masked
+    role_labels: list[str]
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+    def started(self, at: dt.datetime) -> bool:
+        return self.starts_at <= at
+
+
+def shifts(viewer: User, grid, start: dt.datetime, end: dt.datetime) -> list[Shift]:
+    """The grid's shifts that overlap [start, end), by start; empty when the viewer may not see
+    the grid."""
+    if grid is None or not may_see_place(viewer, _place_of(grid)):
+        return []
+    rows = list(
+        DutyShift.objects.filter(grid_id=grid.pk, starts_at__lt=end, ends_at__gt=start)
+        .select_related("user")
+        .order_by("starts_at", "user__username", "pk")
+    )
+    labels = {s.role: s.label for s in current_slots()}
+    held: dict[int, list[str]] = {}
+    for a in RoleAssignment.objects.filter(
+        grid_id=grid.pk, user_id__in={s.user_id for s in rows}, role__in=GRID_TEAM
+    ):
+        held.setdefault(a.user_id, []).append(labels.get(a.role) or str(Role(a.role).label))
+    return [
+        Shift(
+            id=s.pk,
+            username=s.user.username,
+            name=str(s.user),
+            phone=mask_phone(s.user.phone),
+            role_labels=sorted(held.get(s.user_id, [])),
+            starts_at=s.starts_at,
+            ends_at=s.ends_at,
+        )
+        for s in rows
+    ]
+
+
+def vacancy_table(report: VacancyReport) -> tuple[list[str], list[list]]:
+    """The vacancy rows as a header and plain values, in the order they are shown: for the
+    console's table, its XLSX download and the command line."""
+    groups = dict(TeamSlot.Group.choices)
+    header = [
+        gettext("grid code"),
+        gettext("grid"),
+        gettext("street"),
+        gettext("community"),
+        gettext("group"),
+        gettext("role"),
+        gettext("required"),
+        gettext("filled"),
+        gettext("missing"),
+    ]
+    rows = [
+        [
+            r.grid_code,
+            r.grid_name,
+            r.street,
+            r.community,
+            str(groups.get(r.group, r.group)),
+            r.label,
+            r.required,
+            r.filled,
+            r.missing,
+        ]
+        for r in report.rows
+    ]
+    return header, rows
+
+
+def xlsx_bytes(header: list[str], rows: list[list], title: str = "vacancies") -> bytes:
+    """One sheet: the header (frozen) and the rows. Text that looks like a formula stays text."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = title
+    for r, values in enumerate([header, *rows], start=1):
+        for c, value in enumerate(values, start=1):
+            cell = sheet.cell(row=r, column=c, value=value)
+            if isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"  # text, never a formula
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
 def vacancies(viewer: User | None, street_code: str | None = None) -> VacancyReport:
     """Empty team places per grid and a summary, over the grids the viewer may see.
 
@@ -225,14 +426,7 @@ def vacancies(viewer: User | None, street_code: str | None = None) -> VacancyRep
     """
     grids = visible_grids(viewer).select_related("community", "street").order_by("code")
     if street_code:
-        street = AdminUnit.objects.filter(
-            code=str(street_code).strip(), level=AdminUnit.Level.STREET
-        ).first()
-        if street is None:
-            raise InvalidInput(
-                _("No street has the code %(code)s.") % {"code": street_code}, field="street"
-            )
-        grids = grids.filter(street=street)
+        grids = grids.filter(street=street_by_code(street_code))
     slots = [s for s in current_slots() if s.minimum > 0]
     filled: dict[tuple[int, str], int] = {}
     for row in (

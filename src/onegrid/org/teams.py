@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onegrid.core import clock
-from onegrid.core.errors import InvalidInput, PermissionDenied
+from onegrid.core.errors import InvalidInput, NotFound, PermissionDenied
 from onegrid.territory.models import Grid
 
 from . import policies
@@ -110,54 +110,59 @@ def _active_user(username: str, *, active: bool = True) -> User:
 # --- slot configuration ----------------------------------------------------------------------
 
 
+def clean_slot(raw: Mapping | SlotSpec, index: int = 0) -> SlotSpec:
+    """One slot checked on its own (role, label, group, minimum, order); raises InvalidInput
+    naming the field at fault. `index` gives the default order ((index + 1) * 10)."""
+    get = raw.get if isinstance(raw, Mapping) else lambda k, d=None, r=raw: getattr(r, k, d)
+    role = str(get("role", "") or "").strip()
+    if role not in {r.value for r in policies.GRID_TEAM}:
+        raise InvalidInput(
+            _("%(role)s is not a grid team role.") % {"role": role or "-"}, field="role"
+        )
+    label = str(get("label", "") or "").strip() or str(Role(role).label)
+    if len(label) > 50:
+        raise InvalidInput(_("A label has at most 50 characters."), field="label")
+    group = str(get("group", "") or "").strip()
+    if group not in set(TeamSlot.Group.values):
+        raise InvalidInput(
+            _("%(group)s is not a team group (core, helper or volunteer).")
+            % {"group": group or "-"},
+            field="group",
+        )
+    minimum = get("minimum", 0)
+    if isinstance(minimum, bool) or not isinstance(minimum, int | str):
+        raise InvalidInput(_("The minimum must be a whole number."), field="minimum")
+    try:
+        minimum = int(minimum)
+    except ValueError:
+        raise InvalidInput(_("The minimum must be a whole number."), field="minimum") from None
+    if not 0 <= minimum <= MAX_MINIMUM:
+        raise InvalidInput(
+            _("The minimum must lie between 0 and %(max)d.") % {"max": MAX_MINIMUM},
+            field="minimum",
+        )
+    order = get("order", None)
+    order = (index + 1) * 10 if order in (None, "") else order
+    try:
+        order = int(order)
+    except (TypeError, ValueError):
+        raise InvalidInput(_("The order must be a whole number."), field="order") from None
+    if not 0 <= order <= 32767:
+        raise InvalidInput(_("The order must lie between 0 and 32767."), field="order")
+    return SlotSpec(role, label, group, minimum, order)
+
+
 def _clean_slots(slots: Iterable[Mapping | SlotSpec]) -> list[SlotSpec]:
     cleaned: list[SlotSpec] = []
     seen: set[str] = set()
-    team_roles = {r.value for r in policies.GRID_TEAM}
-    groups = set(TeamSlot.Group.values)
     for i, raw in enumerate(slots):
-        get = raw.get if isinstance(raw, Mapping) else lambda k, d=None, r=raw: getattr(r, k, d)
-        role = str(get("role", "") or "").strip()
-        if role not in team_roles:
+        spec = clean_slot(raw, i)
+        if spec.role in seen:
             raise InvalidInput(
-                _("%(role)s is not a grid team role.") % {"role": role or "-"}, field="role"
+                _("The role %(role)s is listed twice.") % {"role": spec.role}, field="role"
             )
-        if role in seen:
-            raise InvalidInput(
-                _("The role %(role)s is listed twice.") % {"role": role}, field="role"
-            )
-        seen.add(role)
-        label = str(get("label", "") or "").strip() or str(Role(role).label)
-        if len(label) > 50:
-            raise InvalidInput(_("A label has at most 50 characters."), field="label")
-        group = str(get("group", "") or "").strip()
-        if group not in groups:
-            raise InvalidInput(
-                _("%(group)s is not a team group (core, helper or volunteer).")
-                % {"group": group or "-"},
-                field="group",
-            )
-        minimum = get("minimum", 0)
-        if isinstance(minimum, bool) or not isinstance(minimum, int | str):
-            raise InvalidInput(_("The minimum must be a whole number."), field="minimum")
-        try:
-            minimum = int(minimum)
-        except ValueError:
-            raise InvalidInput(_("The minimum must be a whole number."), field="minimum") from None
-        if not 0 <= minimum <= MAX_MINIMUM:
-            raise InvalidInput(
-                _("The minimum must lie between 0 and %(max)d.") % {"max": MAX_MINIMUM},
-                field="minimum",
-            )
-        order = get("order", None)
-        order = (i + 1) * 10 if order in (None, "") else order
-        try:
-            order = int(order)
-        except (TypeError, ValueError):
-            raise InvalidInput(_("The order must be a whole number."), field="order") from None
-        if not 0 <= order <= 32767:
-            raise InvalidInput(_("The order must lie between 0 and 32767."), field="order")
-        cleaned.append(SlotSpec(role, label, group, minimum, order))
+        seen.add(spec.role)
+        cleaned.append(spec)
     core = [s for s in cleaned if s.group == TeamSlot.Group.CORE]
     if not any(s.role == Role.GRID_WORKER and s.minimum >= 1 for s in core):
         raise InvalidInput(
@@ -279,6 +284,10 @@ def schedule_duty(
 
     Refused when the shift ends before it starts, lasts more than a week, or overlaps another
     shift of the same person on any grid (back-to-back shifts are fine).
+
+    Idempotent: scheduling exactly the same shift again (same person, grid, start and end) returns
+    the shift already there instead of refusing it as an overlap, so a retry is safe. The returned
+    shift's `replayed` attribute says which happened (True: it existed already).
     """
     grid = _live_grid(grid_code)
     _require_team_manager(actor, grid)
@@ -301,6 +310,12 @@ def schedule_duty(
         raise InvalidInput(
             _("%(name)s is not on this grid's team.") % {"name": user}, field="username"
         )
+    same = DutyShift.objects.filter(
+        user=user, grid=grid, starts_at=starts_at, ends_at=ends_at
+    ).first()
+    if same is not None:
+        same.replayed = True
+        return same
     clash = (
         DutyShift.objects.filter(user=user, starts_at__lt=ends_at, ends_at__gt=starts_at)
         .select_related("grid")
@@ -317,6 +332,37 @@ def schedule_duty(
             },
             field="starts_at",
         )
-    return DutyShift.objects.create(
+    shift = DutyShift.objects.create(
         grid=grid, user=user, starts_at=starts_at, ends_at=ends_at, created_by=actor
     )
+    shift.replayed = False
+    return shift
+
+
+@transaction.atomic
+def cancel_shift(*, actor: User, grid_code: str, shift_id: int) -> None:
+    """Cancel (delete) a shift of the grid that has not started yet.
+
+    The same people who schedule shifts may cancel them. A shift under way or over is history:
+    end it by taking the person off the team instead.
+    """
+    grid = _live_grid(grid_code)
+    _require_team_manager(actor, grid)
+    try:
+        shift_pk = int(shift_id)
+    except (TypeError, ValueError):
+        shift_pk = None
+    if shift_pk is not None and not 0 < shift_pk < 2**63:
+        shift_pk = None
+    shift = (
+        DutyShift.objects.select_for_update().filter(pk=shift_pk, grid=grid).first()
+        if shift_pk is not None
+        else None
+    )
+    if shift is None:
+        raise NotFound(_("This grid has no such shift."), field="shift_id")
+    if shift.starts_at <= clock.now():
+        raise InvalidInput(
+            _("Only a shift that has not started yet can be cancelled."), field="shift_id"
+        )
+    shift.delete()

@@ -9,6 +9,7 @@ from .views import (
     layer_codes,
     layers,
     live_map,
+    teams,
 )
 
 app_name = "web"
@@ -55,3 +56,5 @@ urlpatterns = [
     path("field/sw.js", field.service_worker, name="field_sw"),
     path("field/tasks/", field.tasks, name="field_tasks"),
 ]
+# Team pages keep their route lists beside their views.
+urlpatterns += teams.routes

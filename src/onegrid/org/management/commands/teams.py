@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -11,23 +10,6 @@ from django.utils.translation import gettext as _
 from onegrid.core.errors import DomainError
 from onegrid.org import selectors, teams
 from onegrid.org.models import TeamSlot
-
-
-def _xlsx_bytes(header: list[str], rows: list[list]) -> bytes:
-    import openpyxl
-
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "vacancies"
-    for r, values in enumerate([header, *rows], start=1):
-        for c, value in enumerate(values, start=1):
-            cell = sheet.cell(row=r, column=c, value=value)
-            if isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"  # text, never a formula
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
 
 
 class Command(BaseCommand):
@@ -70,31 +52,7 @@ class Command(BaseCommand):
             report = selectors.vacancies(None, street_code=street)
         except DomainError as exc:
             raise CommandError(str(exc.message)) from None
-        header = [
-            _("grid code"),
-            _("grid"),
-            _("street"),
-            _("community"),
-            _("group"),
-            _("role"),
-            _("required"),
-            _("filled"),
-            _("missing"),
-        ]
-        rows = [
-            [
-                r.grid_code,
-                r.grid_name,
-                r.street,
-                r.community,
-                r.group,
-                r.label,
-                r.required,
-                r.filled,
-                r.missing,
-            ]
-            for r in report.rows
-        ]
+        header, rows = selectors.vacancy_table(report)
         self.stdout.write("\t".join(header))
         for row in rows:
             self.stdout.write("\t".join(str(v) for v in row))
@@ -116,7 +74,7 @@ class Command(BaseCommand):
         )
         if xlsx:
             try:
-                Path(xlsx).write_bytes(_xlsx_bytes(header, rows))
+                Path(xlsx).write_bytes(selectors.xlsx_bytes(header, rows))
             except OSError as exc:
                 raise CommandError(str(exc)) from None
             self.stdout.write(_("Wrote %(path)s.") % {"path": xlsx})
