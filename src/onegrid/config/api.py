@@ -10,6 +10,7 @@ from ninja.renderers import JSONRenderer
 
 from onegrid.cases.api import router as cases_router
 from onegrid.core.errors import DomainError
+from onegrid.org.addresses_api import router as addresses_router
 from onegrid.org.api import router as auth_router
 from onegrid.org.auth import API_AUTH
 from onegrid.org.teams_api import router as teams_router
@@ -34,6 +35,7 @@ api.add_router("/auth", auth_router)
 api.add_router("/", cases_router)
 api.add_router("/", territory_router)
 api.add_router("/", teams_router)
+api.add_router("/", addresses_router)
 
 PROBLEMS = {
     "missing": lambda: _("is required"),

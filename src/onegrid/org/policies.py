@@ -146,7 +146,9 @@ def may_manage_catalogue(user: User) -> bool:
 
 
 def may_manage_territory(user: User) -> bool:
-    return user.is_superuser or Role.ADMIN in role_names(user)
+    """Base data of the territory (standard addresses): the district's GIS officers, who sit
+    with the administrators or the command centre, as the layer pages do."""
+    return user.is_superuser or bool(role_names(user) & {Role.ADMIN, Role.COMMAND_CENTRE})
 
 
 def mask_phone(phone: str) -> str:

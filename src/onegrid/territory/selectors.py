@@ -238,3 +238,123 @@ def beat_grid_ids(beat_code: str, grid_version: int | None = None) -> list[int]:
         ).values_list("code", flat=True)
         return list(Grid.all_objects.filter(code__in=list(codes)).values_list("pk", flat=True))
     return list(Grid.objects.filter(beat__code=beat_code).values_list("pk", flat=True))
+
+
+# --- standard addresses ----------------------------------------------------------------------
+# territory may not import org, so these take the caller's scope as an argument: any object
+# with the attributes of org.policies.Scope (district_wide, street_ids, community_ids,
+# grid_ids). The pages and the API pass `policies.scope_for(user)`.
+
+ADDRESS_DEFER = (
+    "grid__geometry_wkb",
+    "grid__community__geometry_wkb",
+    "grid__street__geometry_wkb",
+    "beat__geometry_wkb",
+)
+# Bounding windows (degrees of latitude) tried in turn for "nearest first", then the whole set.
+_NEAR_WINDOWS = (0.005, 0.02, 0.1)
+_METRES_PER_DEGREE = 111_320.0
+
+
+def visible_addresses(scope):
+    """Addresses in grids within `scope` (a Scope-like object), with grid and beat, no polygons.
+
+    An address linked to no grid is seen only district-wide."""
+    from django.db.models import Q
+
+    from onegrid.territory.models import Address
+
+    qs = Address.objects.select_related("grid", "grid__community", "grid__street", "beat").defer(
+        *ADDRESS_DEFER
+    )
+    if scope.district_wide:
+        return qs
+    where = Q()
+    if scope.street_ids:
+        where |= Q(grid__street_id__in=scope.street_ids)
+    if scope.community_ids:
+        where |= Q(grid__community_id__in=scope.community_ids)
+    if scope.grid_ids:
+        where |= Q(grid_id__in=scope.grid_ids)
+    return qs.filter(where) if where else qs.none()
+
+
+def search_addresses(
+    scope,
+    *,
+    q: str | None = None,
+    street_id: int | None = None,
+    community_id: int | None = None,
+    grid_id: int | None = None,
+    active: bool | None = None,
+):
+    """The visible addresses matching every word of `q` (in the code or the name), optionally
+    only one street's, community's or grid's, ordered by code."""
+    from django.db.models import Q
+
+    qs = visible_addresses(scope)
+    for word in (q or "").split():
+        qs = qs.filter(Q(code__icontains=word) | Q(name__icontains=word))
+    if street_id is not None:
+        qs = qs.filter(grid__street_id=street_id)
+    if community_id is not None:
+        qs = qs.filter(grid__community_id=community_id)
+    if grid_id is not None:
+        qs = qs.filter(grid_id=grid_id)
+    if active is not None:
+        qs = qs.filter(active=active)
+    return qs.order_by("code")
+
+
+def address_distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Metres between two nearby WGS-84 points (equirectangular)."""
+    import math
+
+    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
+    y = math.radians(lat2 - lat1)
+    return math.hypot(x, y) * 6_371_000.0
+
+
+def nearest_addresses(qs, lon: float, lat: float, limit: int) -> list[tuple]:
+    """[(address, metres)] of the `limit` addresses of `qs` nearest to (lon, lat), nearest first.
+
+    Sorted in the database on a flat-earth distance inside growing windows around the point: a
+    window's answer stands once its farthest hit lies within the window's inscribed circle."""
+    import math
+
+    from django.db.models import F, FloatField, Value
+    from django.db.models.expressions import ExpressionWrapper
+
+    k = math.cos(math.radians(lat)) ** 2
+    dx = F("lon") - Value(lon)
+    dy = F("lat") - Value(lat)
+    ordered = qs.annotate(
+        _d2=ExpressionWrapper(dx * dx * Value(k) + dy * dy, output_field=FloatField())
+    ).order_by("_d2", "code")
+    found: list = []
+    for half in _NEAR_WINDOWS:
+        dlon = half / max(math.cos(math.radians(lat)), 0.1)
+        window = ordered.filter(
+            lon__gte=lon - dlon, lon__lte=lon + dlon, lat__gte=lat - half, lat__lte=lat + half
+        )
+        found = list(window[:limit])
+        inscribed = half * _METRES_PER_DEGREE
+        if len(found) == limit and all(
+            address_distance_m(lon, lat, a.lon, a.lat) <= inscribed for a in found
+        ):
+            break
+    else:
+        found = list(ordered[:limit])
+    return [(a, address_distance_m(lon, lat, a.lon, a.lat)) for a in found]
+
+
+def address_by_code(scope, code: str):
+    """One visible address (active or not) by its code, or NotFound(field="code")."""
+    text = str(code or "").strip()
+    address = visible_addresses(scope).filter(code=text).first() if text else None
+    if address is None:
+        raise NotFound(
+            _("No standard address has the code %(code)s.") % {"code": text or "—"},
+            field="code",
+        )
+    return address

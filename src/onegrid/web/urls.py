@@ -2,6 +2,7 @@ from django.urls import path
 
 from .views import (
     account,
+    addresses,
     case,
     console,
     field,
@@ -56,5 +57,5 @@ urlpatterns = [
     path("field/sw.js", field.service_worker, name="field_sw"),
     path("field/tasks/", field.tasks, name="field_tasks"),
 ]
-# Team pages keep their route lists beside their views.
-urlpatterns += teams.routes
+# Team and address pages keep their route lists beside their views.
+urlpatterns += teams.routes + addresses.routes

@@ -32,7 +32,7 @@ from django.views.decorators.http import require_GET
 
 from onegrid.cases import selectors, workflow
 from onegrid.cases.models import CaseClass
-from onegrid.org.policies import GRID_TEAM, role_names
+from onegrid.org.policies import GRID_TEAM, role_names, scope_for
 from onegrid.territory import locator
 
 from ..access import page
@@ -69,6 +69,7 @@ def home(request):
         "field_grids": _grids_geojson(user),
         # Field reports by the grid team need a photo (services.report_case); residents' do not.
         "grid_team": bool(role_names(user) & GRID_TEAM),
+        "address_picker": _sees_addresses(user),
     }
     return render(request, "web/field/home.html", context)
 
@@ -222,6 +223,13 @@ def _grids_geojson(user) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
+def _sees_addresses(user) -> bool:
+    """Whether the address API can offer this user anything: its search is scoped like every
+    read, and people who see only their own reports (residents, volunteers) see no addresses."""
+    scope = scope_for(user)
+    return bool(scope.district_wide or scope.street_ids or scope.community_ids or scope.grid_ids)
+
+
 def _district_bounds() -> list[float] | None:
     """[west, south, east, north] of the grid layer: where the map opens when the user has no
     grid of their own (residents)."""
@@ -236,6 +244,7 @@ def _config(request) -> dict:
         "user": str(user.pk),
         "userName": str(user),
         "reportUrl": reverse("api:report"),
+        "addressesUrl": reverse("api:addresses"),
         # The script puts the case's id and the action in place of the placeholders.
         "actionUrl": reverse("api:act", kwargs={"case_id": "CASE", "action": "ACTION"}),
         "tasksUrl": reverse("web:field_tasks"),
@@ -310,6 +319,12 @@ def _strings() -> dict:
         "fixedHint": _("Fixed it on the spot? Take an after-photo to self-close it."),
         "selfCloseQueued": _("Self-close saved: it will be sent after the report."),
         "editing": _("Editing a refused report: fix it and send again."),
+        "addressNeedsNetwork": _(
+            "Standard addresses need the network: use the GPS position or tap the map."
+        ),
+        "addressNone": _("No standard address matches."),
+        "addressChosen": _("Standard address: %(name)s (%(code)s)"),
+        "addressDistance": _("%(m)s m away"),
     }
 
 

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from onegrid.cases.catalogue import load_default_catalogue
+from onegrid.demo.addresses import load_demo_addresses
 from onegrid.demo.beats import load_demo_beats
 from onegrid.demo.district import DEFAULT_SEED, DISTRICT_CODE, build_beichen
 from onegrid.demo.people import DEMO_PASSWORD, seed_people
@@ -42,6 +43,8 @@ def ensure_world(stdout, password: str = DEMO_PASSWORD) -> dict[str, str]:
     logins = seed_people(password)
     if load_demo_beats(district_outline(DISTRICT_CODE)):
         stdout.write(_("  police beats drawn apart from the grids, ready to check and fuse"))
+    if added := load_demo_addresses():
+        stdout.write(_("  %(n)d standard addresses located to their grids") % {"n": added})
     return logins
 
 

@@ -33,6 +33,7 @@
     lat: "location",
     crs: "location",
     location: "location",
+    address_code: "location",
     photos: "photos",
     class_code: "class_code",
     case_class: "class_code",
@@ -555,6 +556,111 @@
     }
   }
 
+  // ---------------------------------------------------------------- standard address picker
+  // Online only: a search on the address API (near the GPS point when there is one). A chosen
+  // address is sent alone (address_code, no lon/lat): the server takes its point and grid.
+
+  const picker = $("#address-picker");
+  let chosenAddress = null; // {code, name, lon?, lat?}
+  let addressMarker = null;
+  let addressTimer = null;
+  let addressSeq = 0;
+
+  function showAddressNetwork() {
+    if (!picker) return;
+    const offline = navigator.onLine === false;
+    $("#address-offline").hidden = !offline;
+    $("#address-search").disabled = offline;
+    if (offline) $("#address-results").textContent = "";
+  }
+
+  function addressNote(text) {
+    const box = $("#address-results");
+    box.textContent = "";
+    const note = document.createElement("p");
+    note.className = "muted";
+    note.textContent = text;
+    box.appendChild(note);
+  }
+
+  async function searchAddresses() {
+    const query = $("#address-search").value.trim();
+    const seq = ++addressSeq;
+    if (!query) {
+      $("#address-results").textContent = "";
+      return;
+    }
+    if (navigator.onLine === false) {
+      showAddressNetwork();
+      return;
+    }
+    const params = new URLSearchParams({ q: query, limit: "10" });
+    if (point && point.source === "gps") {
+      params.set("near_lon", point.lon.toFixed(7));
+      params.set("near_lat", point.lat.toFixed(7));
+    }
+    let items;
+    try {
+      const response = await fetch(`${CONF.addressesUrl}?${params}`, {
+        credentials: "same-origin",
+        cache: "no-store",
+        headers: { Accept: "application/json" },
+      });
+      if (!response.ok) throw new Error(String(response.status));
+      items = (await response.json()).items || [];
+    } catch (error) {
+      if (seq === addressSeq) addressNote(T.addressNeedsNetwork);
+      return;
+    }
+    if (seq !== addressSeq) return; // a newer search is on its way
+    const box = $("#address-results");
+    box.textContent = "";
+    if (!items.length) addressNote(T.addressNone);
+    for (const item of items) {
+      const option = document.createElement("button");
+      option.type = "button";
+      option.className = "address-option";
+      option.dataset.address = item.code;
+      option.textContent = item.name;
+      const where = document.createElement("span");
+      where.className = "where";
+      const parts = [item.code, item.grid_name || ""];
+      if (item.distance_m !== null && item.distance_m !== undefined) {
+        parts.push(fmt(T.addressDistance, { m: Math.round(item.distance_m) }));
+      }
+      where.textContent = parts.filter(Boolean).join(" · ");
+      option.appendChild(where);
+      option.addEventListener("click", () => chooseAddress(item));
+      box.appendChild(option);
+    }
+  }
+
+  function chooseAddress(entry) {
+    if (!picker) return;
+    chosenAddress = entry || null;
+    $("#report-address-code").value = entry ? entry.code : "";
+    const shown = $("#address-selected");
+    shown.hidden = !entry;
+    $("span", shown).textContent = entry ? fmt(T.addressChosen, { name: entry.name, code: entry.code }) : "";
+    $("#address-results").textContent = "";
+    $("#address-search").value = "";
+    if (entry) {
+      const block = $('[data-field="location"]', reportForm);
+      $('[data-error-for="location"]', block).hidden = true;
+      delete block.dataset.invalid;
+    }
+    drawAddress();
+  }
+
+  function drawAddress() {
+    if (addressMarker) addressMarker.remove();
+    addressMarker = null;
+    if (!map || !chosenAddress || typeof chosenAddress.lon !== "number") return;
+    const at = [chosenAddress.lat, chosenAddress.lon];
+    addressMarker = L.circleMarker(at, { radius: 9, color: "#fff", weight: 3, fillColor: "#0b57d0", fillOpacity: 1 }).addTo(map);
+    map.setView(at, Math.max(map.getZoom() || 0, 16));
+  }
+
   function initMap() {
     if (map || !window.L) return;
     map = L.map("report-map", { attributionControl: Boolean(CONF.tileUrl), zoomSnap: 0.5 });
@@ -583,6 +689,7 @@
       setPoint(event.latlng.lng, event.latlng.lat, "map");
     });
     drawPoint(point && point.source === "gps");
+    drawAddress();
   }
 
   function resizeMap() {
@@ -694,7 +801,10 @@
     const photoInput = $("#report-photo");
     const errors = [];
     if (CONF.photoRequired && !photoInput.files.length) errors.push({ field: "photos", message: T.needPhoto });
-    if (!$("#report-lon").value || !$("#report-lat").value) errors.push({ field: "location", message: T.needLocation });
+    const addressCode = picker ? $("#report-address-code").value : "";
+    if (!addressCode && (!$("#report-lon").value || !$("#report-lat").value)) {
+      errors.push({ field: "location", message: T.needLocation });
+    }
     if (!$("#report-class").value) errors.push({ field: "class_code", message: T.needClass });
     if (errors.length) {
       showErrors(form, errors);
@@ -717,21 +827,24 @@
         user: CONF.user,
         kind: "report",
         action: "",
-        label: `${T.report} · ${entry ? entry.name : $("#report-class").value}`,
+        label: `${T.report} · ${entry ? entry.name : $("#report-class").value}${addressCode ? " · " + chosenAddress.name : ""}`,
         url: CONF.reportUrl,
-        fields: {
-          lon: $("#report-lon").value,
-          lat: $("#report-lat").value,
-          crs: $("#report-crs").value,
-          class_code: $("#report-class").value,
-          description: $("#report-description").value.trim(),
-          address: $("#report-address").value.trim(),
-        },
+        // At a standard address the address alone is sent: a GPS point a little off, in the
+        // next grid, would only make the server refuse the report.
+        fields: addressCode
+          ? { address_code: addressCode }
+          : { lon: $("#report-lon").value, lat: $("#report-lat").value, crs: $("#report-crs").value },
+        addressName: addressCode ? chosenAddress.name : "",
         photos,
         minor: Boolean(entry && entry.minor),
         createdAt: Date.now(),
         status: "waiting",
       };
+      Object.assign(item.fields, {
+        class_code: $("#report-class").value,
+        description: $("#report-description").value.trim(),
+        address: $("#report-address").value.trim(),
+      });
       // An edited report keeps its old copy in the queue until one is accepted.
       const outcome = await submitFromForm(form, item);
       if (!outcome) return;
@@ -803,6 +916,7 @@
     clearFiles($("#report-photo"));
     $("#report-description").value = "";
     $("#report-address").value = "";
+    chooseAddress(null);
     $("#class-search").value = "";
     $("#class-results").textContent = "";
     selectClass("");
@@ -899,9 +1013,14 @@
     editingKey = key;
     $("#editing-note").hidden = false;
     setFiles($("#report-photo"), item.photos);
-    manual = true;
-    stopGps();
-    setPoint(Number(item.fields.lon), Number(item.fields.lat), "map");
+    if (item.fields.lon && item.fields.lat) {
+      manual = true;
+      stopGps();
+      setPoint(Number(item.fields.lon), Number(item.fields.lat), "map");
+    }
+    if (item.fields.address_code) {
+      chooseAddress({ code: item.fields.address_code, name: item.addressName || item.fields.address_code });
+    }
     selectClass(item.fields.class_code);
     $("#report-description").value = item.fields.description || "";
     $("#report-address").value = item.fields.address || "";
@@ -1218,11 +1337,25 @@
     const found = matches(event.target.value);
     if (found.length === 1) selectClass(found[0].code);
   });
+  if (picker) {
+    $("#address-search").addEventListener("input", () => {
+      clearTimeout(addressTimer);
+      addressTimer = setTimeout(searchAddresses, 250);
+    });
+    $("#address-search").addEventListener("keydown", (event) => {
+      if (event.key === "Enter") event.preventDefault(); // not a submit of the report
+    });
+    $("#address-clear").addEventListener("click", () => chooseAddress(null));
+  }
   window.addEventListener("online", () => {
     showNetwork();
+    showAddressNetwork();
     flush();
   });
-  window.addEventListener("offline", showNetwork);
+  window.addEventListener("offline", () => {
+    showNetwork();
+    showAddressNetwork();
+  });
   window.addEventListener("hashchange", () => showTab(location.hash.slice(1)));
   document.addEventListener("visibilitychange", () => {
     if (!document.hidden) {
@@ -1232,6 +1365,7 @@
   });
 
   showNetwork();
+  showAddressNetwork();
   const initial = location.hash.slice(1) || (CONF.photoRequired ? "tasks" : "report");
   showTab(initial, false, true);
   forgetOldSent().catch(() => {});

@@ -1,0 +1,103 @@
+"""The field app's standard address picker: search online, pick one, and the report carries
+the address alone, so the case lands in the address's grid whatever the GPS says; offline the
+picker says it needs the network while GPS and map taps still work."""
+
+from __future__ import annotations
+
+from onegrid.cases.models import Case, CaseEvent
+from onegrid.territory import addresses
+
+from .conftest import screenshot
+from .test_field_app import OUTSIDE, at, fill_report, open_report, phone, wait_until
+
+GRID_0_ADDRESSES = [
+    ("GY-3-2-501", "佳园里3号楼2单元501", 117.1032, 39.2031),
+    ("GY-3-2-502", "佳园里3号楼2单元502", 117.1032, 39.2031),
+    ("HS-1-1-101", "华顺苑1号楼1单元101", 117.1071, 39.2072),
+]
+
+
+def load_addresses(world) -> None:
+    rows = [
+        addresses.AddressRow(i, code, name, "", "", "", lon, lat)
+        for i, (code, name, lon, lat) in enumerate(GRID_0_ADDRESSES, 2)
+    ]
+    report = addresses.import_addresses(rows=rows, problems=[])
+    assert len(report.added) == len(rows)
+
+
+def test_a_report_at_a_chosen_address_lands_in_the_address_grid(web):
+    load_addresses(web.world)
+    grid_0, grid_1 = web.world.grids[0], web.world.grids[1]
+    # The worker stands in the next grid: a point sent with the address would be refused.
+    ctx = phone(web, "worker", point=(grid_1.label_lon, grid_1.label_lat))
+    page = ctx.new_page()
+    open_report(page)
+    page.fill("#address-search", "佳园里 502")
+    option = page.locator('#address-results .address-option[data-address="GY-3-2-502"]')
+    option.wait_for()
+    assert page.locator("#address-results .address-option").count() == 1
+    option.click()
+    assert "佳园里3号楼2单元502" in page.inner_text("#address-selected")
+    assert page.input_value("#report-address-code") == "GY-3-2-502"
+    screenshot(page, "field-report-address")
+    fill_report(page, description="楼道堆物")
+    page.click("#report-submit")
+    page.wait_for_selector("#after-report", state="visible")
+    wait_until(lambda: Case.objects.count() == 1, what="the case")
+    case = Case.objects.get()
+    assert case.grid_id == grid_0.id
+    assert (case.lon, case.lat) == (117.1032, 39.2031)
+    assert case.address.startswith("佳园里3号楼2单元502")
+    event = CaseEvent.objects.get(case=case, action="report")
+    assert event.data["address_code"] == "GY-3-2-502"
+
+    # The next report starts without the address: a GPS point again.
+    page.click("#report-another")
+    assert page.locator("#address-selected").is_hidden()
+    assert page.input_value("#report-address-code") == ""
+
+
+def test_offline_the_picker_needs_the_network_and_a_map_tap_still_reports(web):
+    load_addresses(web.world)
+    ctx = phone(web, "worker", point=OUTSIDE)
+    page = ctx.new_page()
+    page.goto("/field/#report")
+    page.wait_for_selector("#address-search")
+    ctx.set_offline(True)
+    page.wait_for_selector("#address-offline", state="visible")
+    assert page.locator("#address-search").is_disabled()
+    box = page.locator("#report-map").bounding_box()
+    page.click("#report-map", position={"x": box["width"] / 2, "y": box["height"] / 2})
+    fill_report(page)
+    page.click("#report-submit")
+    page.wait_for_selector("#after-report", state="visible")
+    ctx.set_offline(False)
+    page.wait_for_selector("#address-offline", state="hidden")
+    assert page.locator("#address-search").is_enabled()
+    wait_until(lambda: Case.objects.count() == 1, what="the queued case")
+    assert Case.objects.get().grid_id == web.world.grids[0].id
+
+
+def test_residents_get_no_picker(web):
+    ctx = phone(web, "resident", point=at(web.world.point))
+    page = ctx.new_page()
+    page.goto("/field/#report")
+    page.wait_for_selector("#report-map")
+    assert page.locator("#address-search").count() == 0
+
+
+def test_the_console_detail_page_draws_the_address_in_its_grid(web):
+    load_addresses(web.world)
+    page = web.context("acceptor").new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto("/console/addresses/?q=华顺苑")
+    page.click('tr[data-code="HS-1-1-101"] a')
+    page.wait_for_selector('#address-map[data-state="ready"]')
+    centre = page.evaluate("() => window.onegridAddressMap.getCenter()")
+    grid = web.world.grids[0].geometry.bounds
+    assert grid[0] < centre["lng"] < grid[2] and grid[1] < centre["lat"] < grid[3]
+    assert page.locator("#address-map .leaflet-interactive").count() >= 1
+    assert not errors
+    screenshot(page, "console-address-detail")
