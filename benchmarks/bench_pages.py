@@ -62,7 +62,7 @@ def subjects() -> tuple[list[Page], str]:
     from onegrid.cases.states import State
     from onegrid.demo.people import department_username, desk_username, grid_worker_username
     from onegrid.org.models import Department
-    from onegrid.territory.models import AdminUnit, Grid
+    from onegrid.territory.models import Address, AdminUnit, Grid
 
     # The grid whose worker has the most on-site tasks (verify, check) now, then most cases.
     on_site = Q(cases__state__in=(State.VERIFYING, State.CHECKING))
@@ -93,6 +93,9 @@ def subjects() -> tuple[list[Page], str]:
         .first()
     )
     acceptor = desk_username("acc", street)
+    acceptor_of_grid = desk_username("acc", grid.street)
+    address = Address.objects.filter(grid=grid).order_by("code").first() or Address.objects.first()
+    word = address.name[:3]
     pages = [
         Page(
             "field app",
@@ -119,6 +122,19 @@ def subjects() -> tuple[list[Page], str]:
         Page("map/live.json", "command", "/map/live.json"),
         Page("map/grids.json", "command", "/map/grids.json"),
         Page("map/grid/<code>.json", "command", f"/map/grid/{grid.code}.json", f"{grid.code}"),
+        Page("grid teams", "command", "/console/teams/", "district, first 50 grids"),
+        Page("grid teams, last page", "command", "/console/teams/?page=last"),
+        Page("grid team", acceptor_of_grid, f"/console/teams/{grid.code}/", grid.code),
+        Page("team vacancies", "command", "/console/teams/vacancies/", "whole district"),
+        Page("addresses", "command", "/console/addresses/", "district, first 50"),
+        Page("addresses, search", "command", f"/console/addresses/?q={word}", word),
+        Page("address", "command", f"/console/addresses/{address.code}/", address.code),
+        Page(
+            "api/v1/addresses near",
+            grid_worker_username(grid.code),
+            f"/api/v1/addresses?near_lon={address.lon}&near_lat={address.lat}&limit=10",
+            "10 nearest a point",
+        ),
     ]
     data = (
         f"{Case.objects.count():,} cases, {Task.objects.count():,} tasks, "

@@ -300,3 +300,24 @@ def test_an_address_keeps_its_retired_grid_readable(world):
     address = _address(world, point=IN_GRID_2)
     Grid.objects.filter(pk=world.grids[2].pk).update(retired_in=9)
     assert Address.objects.get(pk=address.pk).grid.code == world.grids[2].code
+
+
+def test_before_fusion_an_address_takes_the_beat_drawn_around_it(world):
+    # Beats drawn apart from the grids, not yet fused: no grid has a beat.
+    west = Beat.objects.create(
+        code="BW", name="西警格", geometry_wkb=box(117.0, 39.1, 117.115, 39.3).wkb
+    )
+    east = Beat.objects.create(
+        code="BE", name="东警格", geometry_wkb=box(117.115, 39.1, 117.2, 39.3).wkb
+    )
+    report = load(csv_bytes([row("A1", IN_GRID_0), row("A2", IN_GRID_2)]))
+    assert not report.problems
+    assert [(a.code, a.beat) for a in Address.objects.order_by("code")] == [
+        ("A1", west),
+        ("A2", east),
+    ]
+    # Once the grid belongs to a beat, the grid's beat wins.
+    world.grids[0].beat = east
+    world.grids[0].save(update_fields=["beat"])
+    addresses.relink_addresses()
+    assert Address.objects.get(code="A1").beat == east

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import shapely
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -38,7 +39,7 @@ from .layerio import (
     _text,
     _Unreadable,
 )
-from .models import Address, Grid, LayerState
+from .models import Address, Beat, Grid, LayerState
 from .selectors import GRID_LAYER
 
 MISSING_NAME = "missing_name"
@@ -247,14 +248,37 @@ def _decode(data: bytes) -> str:
 
 
 def _links(snap, lons, lats) -> list[tuple[int | None, int | None]]:
-    """(grid id, beat id) for each point, against a snapshot."""
-    idx = snap.indices(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
+    """(grid id, beat id) for each point, against a snapshot.
+
+    The beat is the grid's beat; while grids are not yet fused with the beat layer (a grid with
+    no beat), it is the beat whose own polygon holds the point.
+    """
+    lons = np.asarray(lons, dtype=float)
+    lats = np.asarray(lats, dtype=float)
+    idx = snap.indices(lons, lats)
     beats = dict(Grid.objects.values_list("id", "beat_id"))
     out = []
     for i in idx.tolist():
         grid_id = snap.located[i].grid_id if i >= 0 else None
         out.append((grid_id, beats.get(grid_id)))
+    unfused = [n for n, (grid_id, beat_id) in enumerate(out) if grid_id and beat_id is None]
+    if unfused:
+        for n, beat_id in zip(unfused, _beats_holding(lons[unfused], lats[unfused]), strict=True):
+            out[n] = (out[n][0], beat_id)
     return out
+
+
+def _beats_holding(lons, lats) -> list[int | None]:
+    """The live beat whose polygon holds each point (None where none does)."""
+    rows = list(Beat.objects.values_list("id", "geometry_wkb"))
+    found: list[int | None] = [None] * len(lons)
+    if not rows:
+        return found
+    tree = shapely.STRtree([shapely.from_wkb(bytes(wkb)) for _id, wkb in rows])
+    points, beats = tree.query(shapely.points(lons, lats), predicate="within")
+    for point, beat in zip(points.tolist(), beats.tolist(), strict=True):
+        found[point] = found[point] or rows[beat][0]
+    return found
 
 
 def _lock_layer() -> None:
