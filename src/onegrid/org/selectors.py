@@ -424,7 +424,7 @@ def vacancies(viewer: User | None, street_code: str | None = None) -> VacancyRep
     `viewer=None` reads the whole district (command line). An unknown `street_code` raises
     InvalidInput(field="street").
     """
-    grids = visible_grids(viewer).select_related("community", "street").order_by("code")
+    grids = visible_grids(viewer).order_by("code")
     if street_code:
         grids = grids.filter(street=street_by_code(street_code))
     slots = [s for s in current_slots() if s.minimum > 0]
@@ -437,28 +437,35 @@ def vacancies(viewer: User | None, street_code: str | None = None) -> VacancyRep
         filled[(row["grid_id"], row["role"])] = row["n"]
     rows: list[VacancyRow] = []
     n_grids = fully = no_core = grids_short_helpers = short_helpers = short_total = 0
-    for grid in grids:
+    # Plain values, not Grid rows: a district has thousands of grids, each with its polygon.
+    for pk, code, name, street, community in grids.values_list(
+        "pk", "code", "name", "street__name", "community__name"
+    ):
         n_grids += 1
         core_short = helper_short = grid_short = 0
         for s in slots:
-            row = VacancyRow(
-                grid_code=grid.code,
-                grid_name=grid.name,
-                street=grid.street.name,
-                community=grid.community.name,
-                group=s.group,
-                role=s.role,
-                label=s.label,
-                required=s.minimum,
-                filled=filled.get((grid.pk, s.role), 0),
+            have = filled.get((pk, s.role), 0)
+            missing = s.minimum - have
+            if missing <= 0:
+                continue
+            rows.append(
+                VacancyRow(
+                    grid_code=code,
+                    grid_name=name,
+                    street=street,
+                    community=community,
+                    group=s.group,
+                    role=s.role,
+                    label=s.label,
+                    required=s.minimum,
+                    filled=have,
+                )
             )
-            if row.missing:
-                rows.append(row)
-                grid_short += row.missing
-                if s.group == TeamSlot.Group.CORE:
-                    core_short += row.missing
-                elif s.group == TeamSlot.Group.HELPER:
-                    helper_short += row.missing
+            grid_short += missing
+            if s.group == TeamSlot.Group.CORE:
+                core_short += missing
+            elif s.group == TeamSlot.Group.HELPER:
+                helper_short += missing
         fully += grid_short == 0
         no_core += core_short > 0
         grids_short_helpers += helper_short > 0

@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -259,7 +259,9 @@ def vacancies(request):
         "tool": "vacancies",
         "summary": report.summary,
         "header": header,
-        "rows": list(zip(report.rows, rows, strict=True)),
+        # The first value is the grid code, shown as a link; one URL prefix for hundreds of rows.
+        "rows": [(r, values[1:]) for r, values in zip(report.rows, rows, strict=True)],
+        "team_base": reverse("web:teams"),
         "streets": selectors.visible_streets(request.user),
         "chosen": {"street": street},
         "error": error,
