@@ -21,6 +21,7 @@ PAGES = [
     "/console/layers/fuse/",
     "/console/layers/layer/grid.geojson",
     "/console/layers/layer/beat.geojson",
+    "/console/layers/export/grid.geojson",
 ]
 # Two beats drawn ~3 m east of the line between grids 0 and 1: the east beat splits grid 1.
 SPLIT_BEATS = [
@@ -190,3 +191,24 @@ def test_fuse_refuses_bad_numbers_and_unknown_proposals(world):
     assert client.get("/console/layers/proposals/not-a-key/").status_code == 404
     assert client.get("/console/layers/proposals/" + "a" * 24 + "/").status_code == 404
     assert client.post("/console/layers/proposals/" + "a" * 24 + "/apply/").status_code == 404
+
+
+def test_every_kept_version_downloads_in_every_format(world, tmp_path):
+    from onegrid.territory import layerio
+
+    client = client_for(world, "command")
+    import_split_beats(client)  # beat version 1
+    overview = client.get("/console/layers/").content.decode()
+    assert 'href="/console/layers/export/beat.gpkg?version=1"' in overview
+    for fmt in ("geojson", "gpkg", "zip", "xlsx"):
+        response = client.get(f"/console/layers/export/beat.{fmt}?version=1")
+        assert response.status_code == 200, fmt
+        assert f'filename="beats-v1.{fmt}"' in response["Content-Disposition"]
+        path = tmp_path / f"beats.{fmt}"
+        path.write_bytes(response.content)
+        layer = layerio.read_layer(path, level="beat")
+        assert sorted(f.code for f in layer.features) == ["B-EAST", "B-WEST"], fmt
+    current = client.get("/console/layers/export/grid.geojson").json()
+    assert len(current["features"]) == 3
+    for bad in ("beat.geojson?version=7", "beat.geojson?version=x", "beat.shp", "town.geojson"):
+        assert client.get(f"/console/layers/export/{bad}").status_code == 404, bad

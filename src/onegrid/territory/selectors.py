@@ -160,6 +160,10 @@ def current_version(kind: str) -> int:
     return LayerVersion.objects.filter(kind=kind).aggregate(n=Max("number"))["n"] or 0
 
 
+def version_exists(kind: str, number: int) -> bool:
+    return LayerVersion.objects.filter(kind=kind, number=number).exists()
+
+
 def version_units(kind: str, number: int | None = None) -> list[UnitSnapshot]:
     """The units of one kept version (the newest when `number` is None)."""
     number = number or current_version(kind)

@@ -26,6 +26,7 @@ urlpatterns = [
     path("console/layers/check.geojson", layers.check_report, name="layers_check_report"),
     path("console/layers/fuse/", layers.fuse, name="layers_fuse"),
     path("console/layers/layer/<str:level>.geojson", layers.layer_geojson, name="layers_layer"),
+    path("console/layers/export/<str:level>.<str:fmt>", layers.export, name="layers_export"),
     path("console/layers/proposals/<str:key>/", layers.proposal, name="layers_proposal"),
     path(
         "console/layers/proposals/<str:key>.geojson",

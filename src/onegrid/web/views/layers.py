@@ -9,6 +9,8 @@ proposal that was shown; it applies only to the layer versions it was made on, h
 from __future__ import annotations
 
 import json
+import tempfile
+from pathlib import Path
 
 import shapely
 from django.conf import settings
@@ -44,6 +46,13 @@ SUMMARY_LABELS = {
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 DEFAULT_SNAP_M = 5.0
 DEFAULT_SLIVER_M2 = 100.0
+# Export formats: suffix → (label, media type); "zip" is a zipped Shapefile.
+EXPORT_FORMATS = {
+    "geojson": ("GeoJSON", "application/geo+json"),
+    "gpkg": ("GeoPackage", "application/geopackage+sqlite3"),
+    "zip": ("Shapefile", "application/zip"),
+    "xlsx": ("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
 
 
 def current_outline():
@@ -77,7 +86,8 @@ def _version_rows(versions) -> list[dict]:
             if isinstance(value, list):
                 value = len(value)
             summary.append((SUMMARY_LABELS.get(key, key), value))
-        rows.append({"version": v, "summary": summary})
+        level = "grid" if v.kind == "grids" else "beat"
+        rows.append({"version": v, "summary": summary, "level": level})
     return rows
 
 
@@ -142,6 +152,7 @@ def overview(request):
         "form": form,
         "levels": LEVEL_CHOICES,
         "crs_choices": CRS_CHOICES,
+        "export_formats": [(fmt, label) for fmt, (label, _type) in EXPORT_FORMATS.items()],
         "report": report,
         "error": error,
     }
@@ -255,6 +266,32 @@ def layer_geojson(request, level: str):
         raise Http404(level)
     response = HttpResponse(body, content_type="application/geo+json")
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- export ----------------------------------------------------------------------------------
+
+
+@page("layers")
+@require_GET
+def export(request, level: str, fmt: str):
+    """The current grid or beat layer, or a kept version (`?version=N`), as a file."""
+    if level not in dict(LEVEL_CHOICES) or fmt not in EXPORT_FORMATS:
+        raise Http404(level)
+    version = request.GET.get("version") or None
+    if version is not None:
+        kind = "grids" if level == "grid" else "beats"
+        if not version.isdigit() or not selectors.version_exists(kind, int(version)):
+            raise Http404(version)
+        version = int(version)
+    features = selectors.layer_features(level, version)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{level}.{fmt}"
+        layerio.write_layer(features, path, level=level)
+        body = path.read_bytes()
+    response = HttpResponse(body, content_type=EXPORT_FORMATS[fmt][1])
+    name = f"{level}s-v{version}" if version else f"{level}s-current"
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
 
 
