@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 
+import pytest
+from django.core.management import CommandError, call_command
 from shapely import union_all
 
 from cases.helpers import report
@@ -50,3 +54,31 @@ def _reports(measures: dict) -> int:
     """How many problems were reported in the scope (the denominator of the proactive share)."""
     share = next(m for m in measures["measures"] if m["key"] == "proactive_share")
     return share["denominator"]
+
+
+def test_the_command_measures_a_beat_on_a_chosen_grid_version(world):
+    report(world)  # grid 0
+    report(world, who=world.people.worker2, point=(117.115, 39.205))  # grid 1
+    layers.apply_fusion(fusion=fusion(world, {0: "B1", 1: "B2", 2: "B2"}))  # version 1
+    layers.apply_fusion(fusion=fusion(world, {0: "B1", 1: "B1", 2: "B2"}))  # version 2
+
+    def run(*args):
+        out = io.StringIO()
+        call_command("measures", "--from", "2026-03-01", "--to", "2026-03-31", *args, stdout=out)
+        return out.getvalue()
+
+    for version, expected in (("1", 1), ("2", 2)):
+        data = json.loads(run("--beat", "B1", "--grid-version", version, "--json"))
+        assert data["scope"] == {"kind": "beat", "code": "B1", "name": "B1"}
+        assert _reports(data) == expected
+    assert "B1" in run("--beat", "B1")  # the table names its scope
+    for args, message in (
+        (("--beat", "B1", "--grid-version", "9"), "--grid-version"),
+        (("--grid-version", "1"), "only with --beat"),
+        (("--grid", "120113009009001"), "--grid: no grid"),
+        (("--street", "x", "--grid", "y"), "at most one"),
+    ):
+        with pytest.raises(CommandError, match=message):
+            run(*args)
+    with pytest.raises(CommandError, match="--from"):
+        call_command("measures", "--from", "2026-3-1x", "--to", "2026-03-31")
