@@ -162,11 +162,12 @@ def test_the_coded_file_imports_and_retires_the_split_grid(drawn, tmp_path):
     coded = tmp_path / "coded.gpkg"
     out = io.StringIO()
     call_command("layers", "codes", str(source), "--out", str(coded), stdout=out)
-    assert "4 grid(s): 0 new, 2 split, 0 renumbered" in out.getvalue()
+    assert "4 grids: 0 new, 2 split, 0 renumbered" in out.getvalue()
+    assert f"--retire {COMMUNITY}002" in out.getvalue()
 
     layer = layerio.read_layer(coded, level="grid")
     assert layer.ok, layer.problems
-    report = layers.import_layer(layer=layer, replace=True, actor="test")
+    report = layers.import_layer(layer=layer, retire=[f"{COMMUNITY}002"], actor="test")
     assert sorted(report.added) == [f"{COMMUNITY}003", f"{COMMUNITY}004"]
     assert report.retired == [f"{COMMUNITY}002"]
     assert not Grid.objects.filter(code=f"{COMMUNITY}002").exists()
@@ -191,3 +192,17 @@ def test_the_command_writes_nothing_when_a_grid_has_a_problem(drawn, tmp_path):
             "999",
             stdout=io.StringIO(),
         )
+
+
+def test_communities_without_boundaries_are_known_by_code(world):
+    layer = read(
+        [
+            ({"code": f"{COMMUNITY}001"}, box(117.10, 39.20, 117.11, 39.21)),
+            ({"parent_code": COMMUNITY}, box(117.11, 39.20, 117.12, 39.21)),
+            ({}, box(117.12, 39.20, 117.13, 39.21)),  # no community named, none drawn
+        ]
+    )
+    result = coding.assign_codes(layer)
+    assert by_index(result) == {1: f"{COMMUNITY}001", 2: f"{COMMUNITY}003"}
+    assert [(p.index, p.problem) for p in result.problems] == [(3, "no_community")]
+    assert "no community boundary is loaded" in result.problems[0].message

@@ -148,3 +148,22 @@ def test_a_proposal_applies_only_to_the_versions_it_was_made_on(world):
     with pytest.raises(Conflict):
         layers.apply_fusion(fusion=fusion, made_on=made_on)  # applied already: versions moved
     assert LayerVersion.objects.filter(kind="grids").count() == 1
+
+
+def test_importing_the_same_file_again_makes_no_new_version(world):
+    layer = grid_file(feature(1, "120113001001009", cell(0, 1)))
+    assert layers.import_layer(layer=layer).version == 1
+    again = layers.import_layer(layer=layer)
+    assert again.version is None and again.unchanged == ["120113001001009"]
+    assert LayerVersion.objects.count() == 1
+
+
+def test_retire_names_the_units_to_retire_besides_the_file(world):
+    layer = grid_file(feature(1, "120113001001009", cell(0, 1)))
+    report = layers.import_layer(layer=layer, retire=[world.grids[1].code, "120113001001099"])
+    assert report.retired == [world.grids[1].code]  # an unknown code is nothing to retire
+    assert set(Grid.objects.values_list("code", flat=True)) == {
+        world.grids[0].code,
+        world.grids[2].code,
+        "120113001001009",
+    }

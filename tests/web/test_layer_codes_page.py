@@ -78,23 +78,39 @@ def test_codes_are_given_shown_and_downloadable(command):
     ]
 
 
-def test_the_coded_layer_imports_after_a_dry_run(command, world):
-    key_url = upload(command, SPLIT_LAYER)["Location"]
-    dry = command.post(f"{key_url}import/", {"dry_run": "1", "replace": "1"})
+def test_the_coded_layer_imports_after_a_dry_run_and_retires_only_the_split_grid(command, world):
+    # Only the redrawn part of the layer: grid 001 of the community is not in the file.
+    key_url = upload(command, SPLIT_LAYER[1:3])["Location"]
+    dry = command.post(f"{key_url}import/", {"dry_run": "1"})
     assert dry.status_code == 200 and 'data-dry-run="1"' in dry.content.decode()
+    assert 'data-count="retired">1<' in dry.content.decode()
     assert not LayerVersion.objects.exists()
-    done = command.post(f"{key_url}import/", {"replace": "1", "note": "split 002"})
-    assert done.status_code == 200
+    done = command.post(f"{key_url}import/", {"note": "split 002"})
+    assert done.status_code == 200 and 'id="coded-applied"' in done.content.decode()
     assert set(Grid.objects.values_list("code", flat=True)) == {
-        f"{COMMUNITY}001",
+        f"{COMMUNITY}001",  # not in the file, and kept
         f"{COMMUNITY}003",
         f"{COMMUNITY}004",
         f"{OTHER}003",
     }
     assert Grid.all_objects.get(code=f"{COMMUNITY}002").retired_in == 1
-    # Importing the same coded file again changes nothing: the grids are unchanged.
-    again = command.post(f"{key_url}import/", {"replace": "1"})
-    assert 'data-count="unchanged">4<' in again.content.decode()
+    # A repeated post (a double click, a retry) answers with the import, and adds nothing.
+    again = command.post(f"{key_url}import/", {})
+    assert again.status_code == 200 and 'id="coded-applied"' in again.content.decode()
+    assert LayerVersion.objects.count() == 1
+
+
+def test_codes_given_before_the_layer_changed_are_not_imported(command, world):
+    first = upload(command, [({"parent_code": COMMUNITY}, box(117.10, 39.20, 117.105, 39.21))])
+    second = upload(command, [({"parent_code": COMMUNITY}, box(117.105, 39.20, 117.11, 39.21))])
+    # Both were given the community's next serial, 003.
+    for response in (first, second):
+        assert f"{COMMUNITY}003" in command.get(response["Location"]).content.decode()
+    assert command.post(f"{first['Location']}import/", {}).status_code == 200
+    refused = command.post(f"{second['Location']}import/", {})
+    assert refused.status_code == 409 and 'id="coded-error"' in refused.content.decode()
+    assert 'id="coded-import"' not in command.get(second["Location"]).content.decode()
+    assert Grid.objects.get(code=f"{COMMUNITY}003").geometry.bounds[0] == pytest.approx(117.10)
 
 
 def test_a_grid_in_no_community_is_refused_by_feature_and_nothing_is_kept(command, tmp_path):

@@ -35,6 +35,12 @@ NO_COMMUNITY = "no_community"
 NO_SERIALS = "no_serials"
 
 
+def reason_label(reason: str) -> str:
+    return {NEW: _("new grid"), SPLIT: _("split grid"), RENUMBERED: _("renumbered")}.get(
+        reason, reason
+    )
+
+
 @dataclass(frozen=True)
 class CodeChange:
     index: int  # the feature's number in the file
@@ -54,16 +60,21 @@ class CodingResult:
     def ok(self) -> bool:
         return not self.problems
 
+    def retired_codes(self) -> list[str]:
+        """The codes the change gives up: a split grid's, a renumbered grid's old one."""
+        return sorted({c.old_code for c in self.changes if c.old_code})
+
     def counts(self) -> dict[str, int]:
         found = Counter(c.reason for c in self.changes)
         return {reason: found.get(reason, 0) for reason in (NEW, SPLIT, RENUMBERED)}
 
 
-def _communities() -> dict[str, shapely.Geometry]:
-    rows = AdminUnit.objects.filter(
-        level=AdminUnit.Level.COMMUNITY, geometry_wkb__isnull=False
-    ).values_list("code", "geometry_wkb")
-    return {code: shapely.from_wkb(bytes(wkb)) for code, wkb in rows}
+def _communities() -> dict[str, shapely.Geometry | None]:
+    """Every community's code, with its boundary where one is loaded."""
+    rows = AdminUnit.objects.filter(level=AdminUnit.Level.COMMUNITY).values_list(
+        "code", "geometry_wkb"
+    )
+    return {code: shapely.from_wkb(bytes(wkb)) if wkb else None for code, wkb in rows}
 
 
 def _overlapping_community(geom, codes: list[str], tree: shapely.STRtree, shapes) -> str:
@@ -101,9 +112,14 @@ def assign_codes(layer: LayerFile, *, renumber: Iterable[str] = ()) -> CodingRes
     communities = _communities()
     renumber = _renumber_set(renumber, set(communities))
     result = CodingResult(features=[], problems=list(layer.problems))
-    codes = list(communities)
+    codes = [c for c, shape in communities.items() if shape is not None]
     shapes = [communities[c] for c in codes]
     tree = shapely.STRtree(shapes)
+    no_community = (
+        _("the grid lies in no community.")
+        if codes
+        else _("the file names no community for it, and no community boundary is loaded.")
+    )
     shared = Counter(f.code for f in layer.features if f.code)
 
     community_of: dict[int, str] = {}
@@ -112,9 +128,7 @@ def assign_codes(layer: LayerFile, *, renumber: Iterable[str] = ()) -> CodingRes
         if not community:
             community = _overlapping_community(f.geometry, codes, tree, shapes)
             if not community:
-                result.problems.append(
-                    _problem(f, "geometry", NO_COMMUNITY, _("the grid lies in no community."))
-                )
+                result.problems.append(_problem(f, "geometry", NO_COMMUNITY, no_community))
                 continue
         elif community not in communities:
             result.problems.append(

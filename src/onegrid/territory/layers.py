@@ -9,6 +9,7 @@ locator reloads.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import shapely
@@ -66,6 +67,7 @@ def import_layer(
     dry_run: bool = False,
     accept_valid_part: bool = False,
     replace: bool = False,
+    retire: Iterable[str] = (),
     actor: str = "",
     source: str = "",
     note: str = "",
@@ -73,7 +75,9 @@ def import_layer(
     """Import a grid or beat layer as a new version (or report what would change).
 
     A file with any problem changes nothing unless `accept_valid_part`; then its valid features
-    are imported and the problems listed. `replace` retires the units the file does not hold.
+    are imported and the problems listed. `replace` retires the units the file does not hold;
+    `retire` names live units to retire besides (e.g. the grids a split replaced). A file that
+    would change nothing makes no version (a repeated import is a no-op).
     """
     if layer.level not in KIND_OF_LEVEL:
         raise ValueError(_("Only grid and beat layers are versioned."))
@@ -110,10 +114,12 @@ def import_layer(
             report.unchanged.append(f.code)
         else:
             report.changed.append(f.code)
+    wanted = {f.code for f in features}
     if replace:
-        wanted = {f.code for f in features}
         report.retired = sorted(code for code in live if code not in wanted)
-    if dry_run:
+    else:
+        report.retired = sorted({c for c in retire if c in live and c not in wanted})
+    if dry_run or not (report.added or report.changed or report.retired):
         return report
     with transaction.atomic():
         version = _new_version(LayerVersion.Kind(KIND_OF_LEVEL[layer.level]), actor, source, note)

@@ -213,6 +213,11 @@ def used_grid_codes(community_code: str) -> list[str]:
     )
 
 
+def grid_codes_in_use(codes) -> bool:
+    """Whether any of `codes` belongs to a grid, live or retired."""
+    return Grid.all_objects.filter(code__in=list(codes)).exists()
+
+
 def layer_versions(kind: str | None = None) -> list[LayerVersion]:
     """Every kept version of the grid and beat layers (or of one kind), newest first."""
     qs = LayerVersion.objects.order_by("-created_at", "-number")

@@ -20,18 +20,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from onegrid.core import clock
 from onegrid.core.errors import InvalidInput
-from onegrid.territory import coding, layerio, layers, proposals
+from onegrid.territory import coding, layerio, layers, proposals, selectors
 
 from ..access import page
 from .layers import CRS_CHOICES, MAX_UPLOAD_BYTES, current_outline, map_config, map_strings
-
-
-def _reason_label(reason: str) -> str:
-    return {
-        coding.NEW: _("new grid"),
-        coding.SPLIT: _("split grid"),
-        coding.RENUMBERED: _("renumbered"),
-    }.get(reason, reason)
 
 
 def _load(key: str) -> dict:
@@ -96,6 +88,8 @@ def _record(request, source: str, result: coding.CodingResult) -> dict:
         "created_at": timezone.localtime(clock.now()).isoformat(timespec="seconds"),
         "created_by": request.user.username,
         "source": source,
+        # The codes were chosen against this grid layer; once it changes they may be taken.
+        "grid_version": selectors.current_version("grids"),
         "counts": result.counts(),
         "changes": [
             {
@@ -111,16 +105,27 @@ def _record(request, source: str, result: coding.CodingResult) -> dict:
     }
 
 
-def _coded_context(record: dict, report=None) -> dict:
+def _stale(record: dict) -> bool:
+    """The grid layer moved on since the codes were given, or one of them is now in use."""
+    if record.get("grid_version", 0) != selectors.current_version("grids"):
+        return True
+    given = [c["code"] for c in record["changes"]]
+    return selectors.grid_codes_in_use(given)
+
+
+def _coded_context(record: dict, report=None, error: str | None = None) -> dict:
     key = record["key"]
     url = reverse("web:layers_coded_geojson", args=[key])
-    changes = [c | {"reason_label": _reason_label(c["reason"])} for c in record["changes"]]
+    changes = [c | {"reason_label": coding.reason_label(c["reason"])} for c in record["changes"]]
     return {
         "active_page": "console",
         "record": record,
         "changes": changes,
         "grid_count": len(record["layer"]["features"]),
         "report": report,
+        "error": error,
+        "applied": record.get("applied"),
+        "stale": not record.get("applied") and _stale(record),
         "map_config": map_config(
             [
                 {"url": f"{url}?map=1", "style": "grid", "layer": "kept"},
@@ -166,22 +171,41 @@ def _map_layer(feature: dict, given: set[str]) -> str:
 @page("layers")
 @require_POST
 def import_coded(request, key: str):
-    """Import the coded layer as a grid layer version (or report what that would do)."""
+    """Import the coded layer as a grid layer version (or report what that would do), once.
+
+    The old codes of split and renumbered grids are retired; `replace` also retires every grid
+    the file does not hold (for a whole layer). A repeat after the import answers with it.
+    """
     record = _load(key)
+    if record.get("applied"):
+        return render(request, "web/layers/coded.html", _coded_context(record), status=200)
+    if _stale(record):
+        message = _(
+            "The grid layer has changed since these codes were given, so they may be taken: "
+            "upload the file again."
+        )
+        return render(
+            request, "web/layers/coded.html", _coded_context(record, error=message), status=409
+        )
     layer = layerio.read_layer(
         json.dumps(record["layer"], ensure_ascii=False).encode(),
         level="grid",
         filename="coded.geojson",
         outline=current_outline(),
     )
+    dry_run = bool(request.POST.get("dry_run"))
     report = layers.import_layer(
         layer=layer,
-        dry_run=bool(request.POST.get("dry_run")),
+        dry_run=dry_run,
         replace=bool(request.POST.get("replace")),
+        retire=[c["old_code"] for c in record["changes"] if c["old_code"]],
         actor=request.user.username,
         source=record["source"],
         note=request.POST.get("note", "").strip() or _("codes given on the console"),
     )
     report.file_name = record["source"]
+    if report.version:
+        record["applied"] = {"version": report.version, "by": request.user.username}
+        proposals.save(record)
     status = 422 if report.refused else 200
     return render(request, "web/layers/coded.html", _coded_context(record, report), status=status)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from onegrid.core.errors import InvalidInput
 from onegrid.territory import coding, coverage, layerio, layers, proposals, selectors
@@ -33,6 +35,13 @@ class Command(BaseCommand):
         )
         load.add_argument(
             "--replace", action="store_true", help="retire the units the file does not hold"
+        )
+        load.add_argument(
+            "--retire",
+            nargs="+",
+            default=[],
+            metavar="CODE",
+            help="also retire these units (e.g. the grids a split replaced)",
         )
         load.add_argument("--note", default="")
 
@@ -78,13 +87,14 @@ class Command(BaseCommand):
 
     # --- verbs ---
 
-    def _import(self, path, level, crs, dry_run, accept_valid, replace, note, **_options):
+    def _import(self, path, level, crs, dry_run, accept_valid, replace, retire, note, **_options):
         layer = self._read(path, level, crs)
         report = layers.import_layer(
             layer=layer,
             dry_run=dry_run,
             accept_valid_part=accept_valid,
             replace=replace,
+            retire=retire,
             actor="onegrid layers",
             source=Path(path).name,
             note=note,
@@ -102,6 +112,8 @@ class Command(BaseCommand):
             )
         if dry_run:
             self.stdout.write(f"dry run: would have {summary}")
+        elif report.version is None:
+            self.stdout.write(f"nothing to change: no new {level} layer version ({summary})")
         else:
             self.stdout.write(f"{level} layer version {report.version}: {summary}")
 
@@ -144,11 +156,23 @@ class Command(BaseCommand):
         for problem in result.problems:
             self.stdout.write(f"  ! {problem.message}")
         if not result.ok:
-            raise CommandError(f"{len(result.problems)} problem(s): no file written")
+            raise CommandError(
+                ngettext(
+                    "%(n)d problem: no file written",
+                    "%(n)d problems: no file written",
+                    len(result.problems),
+                )
+                % {"n": len(result.problems)}
+            )
         for change in result.changes:
             self.stdout.write(
-                f"feature {change.index:5}  {change.old_code or '-':15} → {change.code}  "
-                f"({change.reason})"
+                _("feature %(index)5d  %(old)-15s → %(code)s  (%(why)s)")
+                % {
+                    "index": change.index,
+                    "old": change.old_code or "-",
+                    "code": change.code,
+                    "why": coding.reason_label(change.reason),
+                }
             )
         try:
             layerio.write_layer(result.features, out, level="grid")
@@ -156,8 +180,13 @@ class Command(BaseCommand):
             raise CommandError(f"--out: {error.message}") from None
         counts = result.counts()
         self.stdout.write(
-            f"{len(result.features)} grid(s): {counts['new']} new, {counts['split']} split, "
-            f"{counts['renumbered']} renumbered → {out}"
+            _("%(grids)d grids: %(new)d new, %(split)d split, %(renumbered)d renumbered → %(out)s")
+            % {"grids": len(result.features), "out": out, **counts}
+        )
+        retire = " ".join(result.retired_codes())
+        self.stdout.write(
+            _("Import it with: onegrid layers import %(out)s --level grid%(retire)s")
+            % {"out": out, "retire": f" --retire {retire}" if retire else ""}
         )
 
     def _fuse(self, beats, crs, snap, sliver, out, **_options):
