@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from onegrid.demo.people import seed_people, seed_teams
 from onegrid.org import selectors
 from onegrid.org.models import Role, RoleAssignment, User
@@ -11,9 +9,7 @@ from onegrid.territory.models import Grid
 
 
 def test_demo_teams_are_mostly_staffed_but_not_all(beichen, db):
-    started = time.perf_counter()
     seed_people("pw-teams")
-    elapsed = time.perf_counter() - started
     grids = Grid.objects.count()
     s = selectors.vacancies(None).summary
     assert s.grids == grids > 1000
@@ -37,7 +33,6 @@ def test_demo_teams_are_mostly_staffed_but_not_all(beichen, db):
     assert RoleAssignment.objects.filter(role=Role.PARTY_MEMBER).count() > grids // 2
     head = User.objects.get(username=f"gh-{Grid.objects.order_by('code').first().code}")
     assert head.phone and not head.has_usable_password()
-    assert elapsed < 15  # the whole of seed_people, on a slow machine
 
 
 def test_demo_teams_are_deterministic_and_idempotent(beichen, db):

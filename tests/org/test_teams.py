@@ -46,6 +46,23 @@ def test_defaults_apply_until_configured_and_load_is_idempotent(world):
     assert TeamSlot.objects.get(role="volunteer").minimum == 0
 
 
+def test_a_slot_without_a_label_gets_the_roles_name_in_the_districts_language(world):
+    from django.utils import translation
+
+    with translation.override("en"):  # an administrator reading the site in English
+        teams.configure_slots(
+            actor=world.people.command,
+            slots=[
+                {"role": "grid_worker", "group": "core", "minimum": 1},
+                {"role": "police_officer", "label": "  ", "group": "helper", "minimum": 1},
+            ],
+        )
+    assert dict(TeamSlot.objects.values_list("role", "label")) == {
+        "grid_worker": "网格员",
+        "police_officer": "社区民警",
+    }
+
+
 def test_command_centre_configures_slots(world):
     slots = teams.configure_slots(
         actor=world.people.command,
@@ -125,21 +142,36 @@ def test_street_staff_add_and_remove_members(world):
     a = teams.add_member(
         actor=world.people.acceptor, grid_code=g0.code, username="bh", role="building_head"
     )
-    assert (a.grid_id, a.role, a.user.username) == (g0.pk, "building_head", "bh")
-    with pytest.raises(InvalidInput) as error:
-        teams.add_member(
-            actor=world.people.acceptor, grid_code=g0.code, username="bh", role="building_head"
-        )
-    assert error.value.field == "username"
-    teams.remove_member(
+    assert (a.grid_id, a.role, a.user.username, a.replayed) == (
+        g0.pk,
+        "building_head",
+        "bh",
+        False,
+    )
+    # A retry of the same add is a replay: the assignment already there, nothing new.
+    again = teams.add_member(
+        actor=world.people.acceptor, grid_code=g0.code, username="bh", role="building_head"
+    )
+    assert (again.pk, again.replayed) == (a.pk, True)
+    assert RoleAssignment.objects.filter(user__username="bh").count() == 1
+    assert teams.remove_member(
         actor=world.people.dispatcher, grid_code=g0.code, username="bh", role="building_head"
     )
     assert not RoleAssignment.objects.filter(user__username="bh").exists()
-    with pytest.raises(InvalidInput) as error:
-        teams.remove_member(
-            actor=world.people.dispatcher, grid_code=g0.code, username="bh", role="building_head"
-        )
-    assert error.value.field == "username"
+    # A retry of the same removal finds nothing left to do: no error.
+    assert not teams.remove_member(
+        actor=world.people.dispatcher, grid_code=g0.code, username="bh", role="building_head"
+    )
+    # Truly wrong input is still refused at its field.
+    for username, role, field in [
+        ("ghost", "building_head", "username"),
+        ("bh", "acceptor", "role"),
+    ]:
+        with pytest.raises(InvalidInput) as error:
+            teams.remove_member(
+                actor=world.people.dispatcher, grid_code=g0.code, username=username, role=role
+            )
+        assert error.value.field == field
 
 
 @pytest.mark.parametrize(
@@ -218,6 +250,7 @@ def test_retired_grids_take_no_members(world):
 # --- duty roster -----------------------------------------------------------------------------
 
 T0 = dt.datetime(2025, 3, 3, 0, 0, tzinfo=dt.UTC)
+SH = dt.timezone(dt.timedelta(hours=8))
 
 
 def _duty(world, username="worker", grid=0, start=0, end=8, actor="acceptor"):
@@ -289,6 +322,41 @@ def test_naive_times_are_refused(world):
     assert error.value.field == "starts_at"
 
 
+@pytest.mark.parametrize(
+    ("starts_at", "ends_at", "field"),
+    [
+        (dt.datetime(1, 1, 1, tzinfo=SH), dt.datetime(1, 1, 1, 8, tzinfo=SH), "starts_at"),
+        (
+            dt.datetime(1999, 12, 31, 20, tzinfo=SH),
+            dt.datetime(2000, 1, 1, 4, tzinfo=SH),
+            "starts_at",
+        ),
+        (
+            dt.datetime(2100, 12, 31, 20, tzinfo=SH),
+            dt.datetime(2101, 1, 1, 4, tzinfo=SH),
+            "ends_at",
+        ),
+        (
+            dt.datetime(9999, 12, 31, 12, tzinfo=SH),
+            dt.datetime(9999, 12, 31, 20, tzinfo=SH),
+            "starts_at",
+        ),
+    ],
+)
+def test_times_outside_the_years_allowed_are_refused(world, starts_at, ends_at, field):
+    with pytest.raises(InvalidInput) as error:
+        teams.schedule_duty(
+            actor=world.people.acceptor,
+            grid_code=world.grids[0].code,
+            username="worker",
+            starts_at=starts_at,
+            ends_at=ends_at,
+        )
+    assert error.value.field == field
+    assert "2000" in str(error.value.message) and "2100" in str(error.value.message)
+    assert not DutyShift.objects.exists()
+
+
 def test_on_duty_at_a_time(world):
     _user("vol")
     teams.add_member(
@@ -358,6 +426,60 @@ def test_team_of_groups_members_by_slot_group(world):
         "helper",
         "volunteer",
     ]
+
+
+def test_extra_holders_of_one_slot_do_not_fill_another(world):
+    """Two building heads and a grid head, no police officer: 2 of the 3 helper places are
+    filled and one is empty, in the team, the list's rows and the vacancies alike."""
+    g0 = world.grids[0]
+    for name, role in [("bh1", "building_head"), ("bh2", "building_head"), ("head", "grid_head")]:
+        _user(name)
+        teams.add_member(actor=world.people.command, grid_code=g0.code, username=name, role=role)
+    _user("vol")
+    teams.add_member(
+        actor=world.people.command, grid_code=g0.code, username="vol", role="volunteer"
+    )
+    groups = {g.group: g for g in selectors.team_of(world.people.acceptor, g0)}
+    helper = groups["helper"]
+    assert (len(helper.members), helper.filled, helper.required, helper.missing) == (3, 2, 3, 1)
+    row = next(r for r in selectors.team_rows([g0]) if r.grid.pk == g0.pk)
+    counts = {g.group: g for g in row.groups}
+    assert (counts["helper"].filled, counts["helper"].required) == (2, 3)
+    assert counts["helper"].missing == 1 and counts["helper"].short
+    assert (counts["core"].filled, counts["core"].short) == (1, False)
+    assert (counts["volunteer"].members, counts["volunteer"].short) == (1, False)
+    assert row.vacancies == 1
+    vacant = [
+        r.role for r in selectors.vacancies(world.people.acceptor).rows if r.grid_code == g0.code
+    ]
+    assert vacant == ["police_officer"]
+
+
+def test_the_team_list_never_loads_boundaries(world):
+    sql = str(selectors.team_grids(world.people.command).query)
+    assert "geometry_wkb" not in sql
+    assert [g.code for g in selectors.team_grids(world.people.command)] == [
+        g.code for g in world.grids
+    ]
+
+
+def test_selectors_take_the_slots_loaded_once(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    g0 = world.grids[0]
+    teams.load_default_slots()
+    slots = teams.current_slots()
+    _duty(world, start=8, end=16)
+    at = T0 + dt.timedelta(hours=9)
+    with CaptureQueriesContext(connection) as queries:
+        groups = selectors.team_of(world.people.command, g0, slots=slots)
+        on = selectors.on_duty(world.people.command, g0, at, slots=slots)
+        rows = selectors.shifts(world.people.command, g0, T0, at, slots=slots)
+    assert not [q for q in queries.captured_queries if "org_teamslot" in q["sql"]]
+    assert (
+        groups[0].slots[0].label == on[0].role_labels[0] == rows[0].role_labels[0] == "专职网格员"
+    )
 
 
 def test_vacancies_per_grid_and_summary(world):

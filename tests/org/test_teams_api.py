@@ -4,6 +4,7 @@ translated 4xx JSON naming the field, idempotent shift scheduling."""
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import quote
 
 import pytest
 from django.test import Client
@@ -142,34 +143,37 @@ def test_add_and_remove_members_by_body_or_query(world):
     assert RoleAssignment.objects.filter(
         user__username="bh", grid=g0, role="building_head"
     ).exists()
-    # Adding again changes nothing and says so, at the username.
-    body = _error(
-        client.post(
-            f"/api/v1/teams/{g0.code}/members",
-            {"username": "bh", "role": "building_head"},
-            content_type="application/json",
-        ),
-        422,
-        "username",
-    )
-    assert "already holds" in body["message"]
-    response = client.delete(
+    assert response.json()["replayed"] is False
+    # A retry changes nothing and succeeds: 200, replayed.
+    again = client.post(
         f"/api/v1/teams/{g0.code}/members",
         {"username": "bh", "role": "building_head"},
         content_type="application/json",
     )
-    assert response.status_code == 204
-    assert not RoleAssignment.objects.filter(user__username="bh").exists()
+    assert again.status_code == 200
+    assert again.json() == {**response.json(), "replayed": True}
+    assert RoleAssignment.objects.filter(user__username="bh").count() == 1
+    for _attempt in range(2):  # the retry of a removal is a 204 too
+        response = client.delete(
+            f"/api/v1/teams/{g0.code}/members",
+            {"username": "bh", "role": "building_head"},
+            content_type="application/json",
+        )
+        assert response.status_code == 204
+        assert not RoleAssignment.objects.filter(user__username="bh").exists()
     teams.add_member(actor=world.people.command, grid_code=g0.code, username="bh", role="volunteer")
-    response = client.delete(f"/api/v1/teams/{g0.code}/members?username=bh&role=volunteer")
-    assert response.status_code == 204
+    for _attempt in range(2):
+        response = client.delete(f"/api/v1/teams/{g0.code}/members?username=bh&role=volunteer")
+        assert response.status_code == 204
     assert not RoleAssignment.objects.filter(user__username="bh").exists()
     _error(client.delete(f"/api/v1/teams/{g0.code}/members?username=bh"), 422, "role")
+    # Truly wrong input is still refused at its field.
     _error(
-        client.delete(f"/api/v1/teams/{g0.code}/members?username=bh&role=volunteer"),
+        client.delete(f"/api/v1/teams/{g0.code}/members?username=ghost&role=volunteer"),
         422,
         "username",
     )
+    _error(client.delete(f"/api/v1/teams/{g0.code}/members?username=bh&role=acceptor"), 422, "role")
 
 
 @pytest.mark.parametrize(
@@ -262,6 +266,63 @@ def test_schedule_is_idempotent_list_and_cancel(world):
     _error(client.delete(f"{url}/not-a-number"), 404, "shift_id")
 
 
+def test_a_scheduled_shift_is_answered_from_the_shift_written(world, monkeypatch):
+    """The answer is built from the shift schedule_duty returns, not read back off the roster."""
+
+    def no_roster_read(*args, **kwargs):
+        raise AssertionError("the roster is not read again")
+
+    monkeypatch.setattr(selectors, "shifts", no_roster_read)
+    url = f"/api/v1/teams/{world.grids[0].code}/shifts"
+    client = api(world.people.acceptor)
+    first = client.post(url, _shift(8, 8), content_type="application/json")
+    assert first.status_code == 201
+    shift = DutyShift.objects.get()
+    assert first.json() == {
+        "id": shift.pk,
+        "username": "worker",
+        "name": str(world.people.worker),
+        "phone": "138****5678",
+        "role_labels": ["专职网格员"],
+        "starts_at": "2026-03-11T08:00:00+08:00",
+        "ends_at": "2026-03-11T16:00:00+08:00",
+    }
+    again = client.post(url, _shift(8, 8), content_type="application/json")
+    assert (again.status_code, again.json()) == (200, first.json())
+
+
+@pytest.mark.parametrize(
+    ("starts_at", "ends_at", "field"),
+    [
+        ("0001-01-01T00:00:00+08:00", "0001-01-01T08:00:00+08:00", "starts_at"),
+        ("9999-12-31T12:00:00+08:00", "9999-12-31T20:00:00+08:00", "starts_at"),
+        ("2026-03-11T08:00:00+08:00", "2101-01-01T08:00:00+08:00", "ends_at"),
+    ],
+)
+def test_dates_out_of_range_are_refused_at_their_field(world, starts_at, ends_at, field):
+    url = f"/api/v1/teams/{world.grids[0].code}/shifts"
+    payload = {"username": "worker", "starts_at": starts_at, "ends_at": ends_at}
+    body = _error(
+        api(world.people.acceptor).post(url, payload, content_type="application/json"), 422, field
+    )
+    assert "2000" in body["message"] and "2100" in body["message"]
+    assert not DutyShift.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("start=9999-12-30T00:00:00%2B08:00", "start"),
+        ("start=0001-01-01T00:00:00%2B08:00", "start"),
+        ("end=9999-12-30T00:00:00%2B08:00", "end"),
+        ("start=2026-03-11T00:00:00%2B08:00&end=0001-01-01T00:00:00%2B08:00", "end"),
+    ],
+)
+def test_shift_windows_out_of_range_are_refused_at_their_field(world, query, field):
+    url = f"/api/v1/teams/{world.grids[0].code}/shifts?{query}"
+    _error(api(world.people.acceptor).get(url), 422, field)
+
+
 def test_a_shift_of_another_grid_or_under_way_is_not_cancelled(world):
     g0, g1, _g2 = world.grids
     started = teams.schedule_duty(
@@ -336,7 +397,9 @@ def test_slots_read_by_all_and_replaced_by_the_command_centre(world):
         ("grid_worker", 1, 10),
         ("police_officer", 2, 20),
     ]
-    assert body["slots"][1]["label"] == "Community police officer"  # the role's name, in en
+    # No label typed: the role's name in the district's language, whatever the caller's.
+    assert body["slots"][1]["label"] == "社区民警"
+    assert TeamSlot.objects.get(role="police_officer").label == "社区民警"
     _error(
         api(world.people.acceptor).put(
             "/api/v1/teams/slots", payload, content_type="application/json"
@@ -363,7 +426,18 @@ def test_slots_read_by_all_and_replaced_by_the_command_centre(world):
 
 
 @pytest.mark.parametrize(
-    "value", ["NaN", "", " ", "9" * 40, "中文", "'; DROP TABLE x;--", "\u202e"]
+    "value",
+    [
+        "NaN",
+        "",
+        " ",
+        "9" * 40,
+        "中文",
+        "'; DROP TABLE x;--",
+        "\u202e",
+        "0001-01-01T00:00:00+08:00",
+        "9999-12-30T00:00:00+08:00",
+    ],
 )
 def test_hostile_values_get_a_4xx_never_a_500(world, value):
     client = Client(
@@ -371,12 +445,17 @@ def test_hostile_values_get_a_4xx_never_a_500(world, value):
         HTTP_AUTHORIZATION=api(world.people.command).defaults["HTTP_AUTHORIZATION"],
     )
     g0 = world.grids[0].code
+    shift = _shift(8, 8)
     for method, path, data in [
         ("get", f"/api/v1/teams/{value}", None),
-        ("get", f"/api/v1/teams/{g0}/shifts?start={value}", None),
+        ("get", f"/api/v1/teams/{g0}/shifts?start={quote(value)}", None),
+        ("get", f"/api/v1/teams/{g0}/shifts?end={quote(value)}", None),
         ("get", f"/api/v1/teams/vacancies?street={value}", None),
         ("post", f"/api/v1/teams/{g0}/members", {"username": value, "role": value}),
         ("post", f"/api/v1/teams/{g0}/shifts", {"username": "worker", "starts_at": value}),
+        ("post", f"/api/v1/teams/{g0}/shifts", {**shift, "starts_at": value}),
+        ("post", f"/api/v1/teams/{g0}/shifts", {**shift, "ends_at": value}),
+        ("post", f"/api/v1/teams/{g0}/shifts", {**shift, "starts_at": value, "ends_at": value}),
         ("delete", f"/api/v1/teams/{g0}/shifts/{value}", None),
         ("put", "/api/v1/teams/slots", {"slots": [{"role": value, "group": value}]}),
     ]:

@@ -120,6 +120,39 @@ def test_list_shows_only_the_viewers_grids_with_counts(world):
     ]
 
 
+def test_extra_holders_of_one_slot_do_not_hide_a_vacancy(world):
+    """Two building heads and a grid head but no police officer: 2 of 3 helper places, short,
+    in the list and on the team page alike."""
+    g0 = world.grids[0]
+    for name, role in [("bh1", "building_head"), ("bh2", "building_head"), ("head", "grid_head")]:
+        _user(name)
+        teams.add_member(actor=world.people.command, grid_code=g0.code, username=name, role=role)
+    client = client_for(world, "acceptor")
+    page = body(client.get("/console/teams/"))
+    row = re.search(rf'<tr data-grid="{g0.code}" data-vacancies="1">.*?</tr>', page, re.S).group(0)
+    assert re.search(r'class="n short" data-group="helper">2 / 3<', row)
+    assert re.search(r'class="n" data-group="core">1 / 1<', row)
+    team = body(client.get(team_url(g0)))
+    helper = re.search(r'<section class="team-group" data-group="helper">.*?</h3>', team, re.S)
+    assert "已有 2 / 需 3" in helper.group(0)
+
+
+def test_the_team_page_reads_the_slots_once(world):
+    teams.load_default_slots()
+    teams.schedule_duty(
+        actor=world.people.command,
+        grid_code=world.grids[0].code,
+        username="worker",
+        starts_at=MONDAY_MORNING - dt.timedelta(hours=1),
+        ends_at=MONDAY_MORNING + dt.timedelta(hours=3),
+    )
+    client = client_for(world, "acceptor")
+    with CaptureQueriesContext(connection) as queries:
+        page = body(client.get(team_url(world.grids[0])))
+    assert 'id="on-duty"' in page and "专职网格员" in page
+    assert len([q for q in queries.captured_queries if "org_teamslot" in q["sql"]]) == 1
+
+
 def test_list_filters_by_street_and_text(world):
     g0, g1, g2 = world.grids
     client = client_for(world, "command")
@@ -211,12 +244,39 @@ def test_a_refused_member_shows_the_error_at_its_field_and_keeps_the_input(world
     assert re.search(r'<option value="grid_head" selected>', page)
     # Chinese by default: the service's message is translated.
     assert "没有名为 nobody-here 的有效用户" in page
-    # Adding someone who already holds the role is refused (it would change nothing).
+    # A role that is no slot is refused at the role.
+    response = client.post(f"{team_url(g0)}members/add/", {"username": "worker", "role": "admin"})
+    assert response.status_code == 400 and 'id="add-role-error"' in body(response)
+    assert RoleAssignment.objects.filter(user=world.people.worker, grid=g0).count() == 1
+
+
+def test_adding_or_removing_again_is_a_replay_not_an_error(world):
+    """A double click or a retry after a lost answer: done already, so a note, not an error."""
+    g0 = world.grids[0]
+    client = client_for(world, "acceptor")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/console/teams/"})
     response = client.post(
         f"{team_url(g0)}members/add/", {"username": "worker", "role": "grid_worker"}
     )
-    assert response.status_code == 400 and 'id="add-username-error"' in body(response)
+    assert response.status_code == 302 and response["Location"] == team_url(g0)
+    page = body(client.get(team_url(g0)))
+    assert re.search(r'class="success">[^<]*already holds', page)
     assert RoleAssignment.objects.filter(user=world.people.worker, grid=g0).count() == 1
+    _user("bh")
+    data = {"username": "bh", "role": "building_head"}
+    for _attempt in range(2):
+        assert client.post(f"{team_url(g0)}members/add/", data).status_code == 302
+    assert RoleAssignment.objects.filter(user__username="bh").count() == 1
+    for _attempt in range(2):
+        response = client.post(f"{team_url(g0)}members/remove/", data)
+        assert response.status_code == 302 and response["Location"] == team_url(g0)
+    assert not RoleAssignment.objects.filter(user__username="bh").exists()
+    assert re.search(r'class="success">[^<]*was no longer', body(client.get(team_url(g0))))
+    # An unknown person is still refused at the field.
+    response = client.post(
+        f"{team_url(g0)}members/remove/", {"username": "ghost", "role": "building_head"}
+    )
+    assert response.status_code == 400 and 'id="remove-error"' in body(response)
 
 
 def test_supervisor_sees_the_team_without_forms_and_may_not_post(world):
@@ -294,6 +354,15 @@ def test_who_is_on_duty_now_and_a_shift_under_way_cannot_be_cancelled(world):
         (
             {"username": "worker2", "starts_at": "2026-03-10T14:00", "ends_at": "2026-03-10T16:00"},
             "shift-username-error",
+        ),
+        # Out of the years allowed: refused at the field, never an overflow (500).
+        (
+            {"username": "worker", "starts_at": "0001-01-01T00:00", "ends_at": "0001-01-01T08:00"},
+            "starts-at-error",
+        ),
+        (
+            {"username": "worker", "starts_at": "9999-12-31T12:00", "ends_at": "9999-12-31T20:00"},
+            "starts-at-error",
         ),
     ],
 )
@@ -430,6 +499,22 @@ def test_street_staff_see_the_slots_read_only(world, username):
     response = client.post("/console/teams/slots/", _slot_form(**{"volunteer-minimum": "3"}))
     assert response.status_code == 403
     assert not TeamSlot.objects.exists()
+
+
+def test_a_slot_label_left_empty_is_stored_in_the_districts_language(world):
+    client = client_for(world, "command")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/console/teams/slots/"})
+    teams.configure_slots(
+        actor=world.people.command,
+        slots=[{"role": "grid_worker", "label": "专职网格员", "group": "core", "minimum": 1}],
+    )
+    page = body(client.get("/console/teams/slots/"))
+    # A role not in the shape: its label is empty, the default shown as a placeholder.
+    assert re.search(r'name="police_officer-label" value="" placeholder="社区民警"', page)
+    form = _slot_form(**{"police_officer-label": ""})
+    response = client.post("/console/teams/slots/", form)
+    assert response.status_code == 302
+    assert TeamSlot.objects.get(role="police_officer").label == "社区民警"
 
 
 def test_english_pages(world):

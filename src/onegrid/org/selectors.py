@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
@@ -79,8 +79,13 @@ class SlotView:
     members: list[SlotMember]
 
     @property
+    def filled(self) -> int:
+        """Places of the slot filled: extra members beyond the minimum fill no other slot."""
+        return min(len(self.members), self.minimum)
+
+    @property
     def missing(self) -> int:
-        return max(0, self.minimum - len(self.members))
+        return shortfall(self.minimum, len(self.members))
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,11 @@ class TeamGroup:
         return sum(s.minimum for s in self.slots)
 
     @property
+    def filled(self) -> int:
+        """Required places filled, slot by slot (never more than `required`)."""
+        return sum(s.filled for s in self.slots)
+
+    @property
     def members(self) -> list[TeamMember]:
         return [m for s in self.slots for m in s.members]
 
@@ -102,19 +112,47 @@ class TeamGroup:
         return sum(s.missing for s in self.slots)
 
 
+def shortfall(minimum: int, have: int) -> int:
+    """Empty places of one slot on one grid: what its minimum asks beyond the `have` holders."""
+    return max(0, minimum - have)
+
+
+def _filled_counts(grids, roles: Iterable[str]) -> dict[tuple[int, str], int]:
+    """How many people hold each of `roles` on each of `grids` (ids or a Grid queryset), in one
+    query: {(grid_id, role): n}; pairs nobody holds are left out."""
+    rows = (
+        RoleAssignment.objects.filter(grid_id__in=grids, role__in=list(roles))
+        .values("grid_id", "role")
+        .annotate(n=Count("user_id", distinct=True))
+    )
+    return {(row["grid_id"], row["role"]): row["n"] for row in rows}
+
+
+def _held_labels(grid_id: int, user_ids: Iterable[int], slots) -> dict[int, list[str]]:
+    """The labels of the team roles each of `user_ids` holds on the grid, sorted: {user_id:
+    labels}. A role the slots leave out shows its name."""
+    labels = {s.role: s.label for s in slots}
+    held: dict[int, list[str]] = {}
+    for user_id, role in RoleAssignment.objects.filter(
+        grid_id=grid_id, user_id__in=set(user_ids), role__in=GRID_TEAM
+    ).values_list("user_id", "role"):
+        held.setdefault(user_id, []).append(labels.get(role) or str(Role(role).label))
+    return {user_id: sorted(names) for user_id, names in held.items()}
+
+
 def _place_of(grid) -> Place:
     return Place(grid.pk, grid.community_id, grid.street_id)
 
 
-def team_of(viewer: User, grid) -> list[TeamGroup]:
+def team_of(viewer: User, grid, slots=None) -> list[TeamGroup]:
     """The grid's team by slot group (core, helper, volunteer), each slot with its members.
 
     Empty when the viewer may not see the grid. Members holding a team role that the district's
-    slots leave out are not listed.
+    slots leave out are not listed. `slots`: current_slots(), when the caller has them already.
     """
     if grid is None or not may_see_place(viewer, _place_of(grid)):
         return []
-    slots = current_slots()
+    slots = current_slots() if slots is None else slots
     by_role: dict[str, list[SlotMember]] = {s.role: [] for s in slots}
     rows = (
         RoleAssignment.objects.filter(grid_id=grid.pk, role__in=list(by_role))
@@ -151,8 +189,9 @@ class OnDuty:
     ends_at: object
 
 
-def on_duty(viewer: User, grid, at) -> list[OnDuty]:
-    """Who is on duty in the grid at the moment `at`; empty when the viewer may not see it."""
+def on_duty(viewer: User, grid, at, slots=None) -> list[OnDuty]:
+    """Who is on duty in the grid at the moment `at`; empty when the viewer may not see it.
+    `slots`: current_slots(), when the caller has them already."""
     if grid is None or not may_see_place(viewer, _place_of(grid)):
         return []
     shifts = list(
@@ -160,16 +199,12 @@ def on_duty(viewer: User, grid, at) -> list[OnDuty]:
         .select_related("user")
         .order_by("starts_at", "user__username")
     )
-    labels = {s.role: s.label for s in current_slots()}
-    held: dict[int, list[str]] = {}
-    for a in RoleAssignment.objects.filter(
-        grid_id=grid.pk, user_id__in=[s.user_id for s in shifts], role__in=GRID_TEAM
-    ):
-        held.setdefault(a.user_id, []).append(labels.get(a.role) or str(Role(a.role).label))
+    slots = current_slots() if slots is None else slots
+    held = _held_labels(grid.pk, [s.user_id for s in shifts], slots)
     return [
         OnDuty(
             name=str(s.user),
-            role_labels=sorted(held.get(s.user_id, [])),
+            role_labels=held.get(s.user_id, []),
             phone=mask_phone(s.user.phone),
             starts_at=s.starts_at,
             ends_at=s.ends_at,
@@ -262,7 +297,13 @@ def visible_streets(viewer: User):
 def team_grids(viewer: User, street_code: str | None = None, text: str | None = None):
     """The grids of the team list: those the viewer may see, optionally one street's and those
     whose code, name or community name holds `text`; ordered by code."""
-    grids = visible_grids(viewer).select_related("community", "street").order_by("code")
+    grids = (
+        visible_grids(viewer)
+        .select_related("community", "street")
+        # A list page shows names and codes: never load the boundaries.
+        .defer("geometry_wkb", "community__geometry_wkb", "street__geometry_wkb")
+        .order_by("code")
+    )
     if street_code:
         grids = grids.filter(street=street_by_code(street_code))
     text = (text or "").strip()
@@ -277,50 +318,46 @@ def team_grids(viewer: User, street_code: str | None = None, text: str | None = 
 class GroupCount:
     group: str
     label: str
-    filled: int
-    required: int
+    filled: int  # required places filled, slot by slot: Σ min(holders, minimum)
+    required: int  # the sum of the group's slot minimums
+    missing: int  # required places empty: Σ max(0, minimum - holders)
+    members: int = 0  # people in the group's roles, however many each slot asks for
 
     @property
     def short(self) -> bool:
-        return self.filled < self.required
+        return self.missing > 0
 
 
 @dataclass(frozen=True)
 class TeamRow:
     grid: Grid
-    groups: list[GroupCount]  # core, helper, volunteer: members vs the sum of slot minimums
+    groups: list[GroupCount]  # core, helper, volunteer: places filled vs slot minimums
     vacancies: int  # empty places, counted per slot as in `vacancies`
 
 
-def team_rows(grids) -> list[TeamRow]:
-    """Member counts per group and the vacancies of each of `grids` (already scoped), in one
-    query for all of them: for list pages."""
+def team_rows(grids, slots=None) -> list[TeamRow]:
+    """Places filled per group and the vacancies of each of `grids` (already scoped), in one
+    query for all of them: for list pages. A slot's extra holders fill no other slot: two
+    building heads do not stand in for a missing police officer."""
     grids = list(grids)
-    slots = current_slots()
-    filled: dict[tuple[int, str], int] = {}
-    for row in (
-        RoleAssignment.objects.filter(
-            grid_id__in=[g.pk for g in grids], role__in=[s.role for s in slots]
-        )
-        .values("grid_id", "role")
-        .annotate(n=Count("user_id", distinct=True))
-    ):
-        filled[(row["grid_id"], row["role"])] = row["n"]
+    slots = current_slots() if slots is None else slots
+    filled = _filled_counts([g.pk for g in grids], [s.role for s in slots])
     rows = []
     for grid in grids:
         groups = []
         for value, label in TeamSlot.Group.choices:
-            of_group = [s for s in slots if s.group == value]
+            have = [(s, filled.get((grid.pk, s.role), 0)) for s in slots if s.group == value]
             groups.append(
                 GroupCount(
                     group=value,
                     label=str(label),
-                    filled=sum(filled.get((grid.pk, s.role), 0) for s in of_group),
-                    required=sum(s.minimum for s in of_group),
+                    filled=sum(min(n, s.minimum) for s, n in have),
+                    required=sum(s.minimum for s, _n in have),
+                    missing=sum(shortfall(s.minimum, n) for s, n in have),
+                    members=sum(n for _s, n in have),
                 )
             )
-        missing = sum(max(0, s.minimum - filled.get((grid.pk, s.role), 0)) for s in slots)
-        rows.append(TeamRow(grid=grid, groups=groups, vacancies=missing))
+        rows.append(TeamRow(grid=grid, groups=groups, vacancies=sum(g.missing for g in groups)))
     return rows
 
 
@@ -338,9 +375,21 @@ class Shift:
         return self.starts_at <= at
 
 
-def shifts(viewer: User, grid, start: dt.datetime, end: dt.datetime) -> list[Shift]:
+def _shift(s: DutyShift, held: dict[int, list[str]]) -> Shift:
+    return Shift(
+        id=s.pk,
+        username=s.user.username,
+        name=str(s.user),
+        phone=mask_phone(s.user.phone),
+        role_labels=held.get(s.user_id, []),
+        starts_at=s.starts_at,
+        ends_at=s.ends_at,
+    )
+
+
+def shifts(viewer: User, grid, start: dt.datetime, end: dt.datetime, slots=None) -> list[Shift]:
     """The grid's shifts that overlap [start, end), by start; empty when the viewer may not see
-    the grid."""
+    the grid. `slots`: current_slots(), when the caller has them already."""
     if grid is None or not may_see_place(viewer, _place_of(grid)):
         return []
     rows = list(
@@ -348,24 +397,15 @@ def shifts(viewer: User, grid, start: dt.datetime, end: dt.datetime) -> list[Shi
         .select_related("user")
         .order_by("starts_at", "user__username", "pk")
     )
-    labels = {s.role: s.label for s in current_slots()}
-    held: dict[int, list[str]] = {}
-    for a in RoleAssignment.objects.filter(
-        grid_id=grid.pk, user_id__in={s.user_id for s in rows}, role__in=GRID_TEAM
-    ):
-        held.setdefault(a.user_id, []).append(labels.get(a.role) or str(Role(a.role).label))
-    return [
-        Shift(
-            id=s.pk,
-            username=s.user.username,
-            name=str(s.user),
-            phone=mask_phone(s.user.phone),
-            role_labels=sorted(held.get(s.user_id, [])),
-            starts_at=s.starts_at,
-            ends_at=s.ends_at,
-        )
-        for s in rows
-    ]
+    slots = current_slots() if slots is None else slots
+    held = _held_labels(grid.pk, [s.user_id for s in rows], slots)
+    return [_shift(s, held) for s in rows]
+
+
+def shift_view(shift: DutyShift, slots=None) -> Shift:
+    """One shift just written (org.teams.schedule_duty's result) as the roster shows it."""
+    slots = current_slots() if slots is None else slots
+    return _shift(shift, _held_labels(shift.grid_id, [shift.user_id], slots))
 
 
 def vacancy_table(report: VacancyReport) -> tuple[list[str], list[list]]:
@@ -400,24 +440,6 @@ def vacancy_table(report: VacancyReport) -> tuple[list[str], list[list]]:
     return header, rows
 
 
-def xlsx_bytes(header: list[str], rows: list[list], title: str = "vacancies") -> bytes:
-    """One sheet: the header (frozen) and the rows. Text that looks like a formula stays text."""
-    import openpyxl
-
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = title
-    for r, values in enumerate([header, *rows], start=1):
-        for c, value in enumerate(values, start=1):
-            cell = sheet.cell(row=r, column=c, value=value)
-            if isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"  # text, never a formula
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
 def vacancies(viewer: User | None, street_code: str | None = None) -> VacancyReport:
     """Empty team places per grid and a summary, over the grids the viewer may see.
 
@@ -428,13 +450,7 @@ def vacancies(viewer: User | None, street_code: str | None = None) -> VacancyRep
     if street_code:
         grids = grids.filter(street=street_by_code(street_code))
     slots = [s for s in current_slots() if s.minimum > 0]
-    filled: dict[tuple[int, str], int] = {}
-    for row in (
-        RoleAssignment.objects.filter(grid__in=grids, role__in=[s.role for s in slots])
-        .values("grid_id", "role")
-        .annotate(n=Count("user_id", distinct=True))
-    ):
-        filled[(row["grid_id"], row["role"])] = row["n"]
+    filled = _filled_counts(grids.values("pk"), [s.role for s in slots])
     rows: list[VacancyRow] = []
     n_grids = fully = no_core = grids_short_helpers = short_helpers = short_total = 0
     # Plain values, not Grid rows: a district has thousands of grids, each with its polygon.
@@ -445,8 +461,8 @@ def vacancies(viewer: User | None, street_code: str | None = None) -> VacancyRep
         core_short = helper_short = grid_short = 0
         for s in slots:
             have = filled.get((pk, s.role), 0)
-            missing = s.minimum - have
-            if missing <= 0:
+            missing = shortfall(s.minimum, have)
+            if not missing:
                 continue
             rows.append(
                 VacancyRow(

@@ -16,8 +16,9 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from onegrid.core import clock
@@ -52,6 +53,9 @@ DEFAULT_SLOTS: list[SlotSpec] = [
 
 MAX_MINIMUM = 50
 MAX_SHIFT = dt.timedelta(days=7)
+# Times outside these years are typing errors (0001-01-01, 9999-12-31); refusing them also keeps
+# the arithmetic and the time-zone conversions on them from overflowing.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 def current_slots() -> list[TeamSlot]:
@@ -63,6 +67,13 @@ def current_slots() -> list[TeamSlot]:
         TeamSlot(role=s.role, label=s.label, group=s.group, minimum=s.minimum, order=s.order)
         for s in DEFAULT_SLOTS
     ]
+
+
+def default_label(role: str) -> str:
+    """The role's name in the district's language (settings.LANGUAGE_CODE), whatever the
+    language of the request: what a slot shows when no label was typed for it."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(Role(role).label)
 
 
 # --- permissions -----------------------------------------------------------------------------
@@ -119,7 +130,7 @@ def clean_slot(raw: Mapping | SlotSpec, index: int = 0) -> SlotSpec:
         raise InvalidInput(
             _("%(role)s is not a grid team role.") % {"role": role or "-"}, field="role"
         )
-    label = str(get("label", "") or "").strip() or str(Role(role).label)
+    label = str(get("label", "") or "").strip() or default_label(role)
     if len(label) > 50:
         raise InvalidInput(_("A label has at most 50 characters."), field="label")
     group = str(get("group", "") or "").strip()
@@ -222,39 +233,47 @@ def _team_role(role: str) -> str:
 
 @transaction.atomic
 def add_member(*, actor: User, grid_code: str, username: str, role: str) -> RoleAssignment:
-    """Put `username` on the grid's team in `role` (a RoleAssignment bound to the grid)."""
+    """Put `username` on the grid's team in `role` (a RoleAssignment bound to the grid).
+
+    Idempotent: when the person already holds exactly this role on the grid, that assignment is
+    returned and nothing changes, so a retry is safe. The returned assignment's `replayed`
+    attribute says which happened (True: it existed already).
+    """
     grid = _live_grid(grid_code, lock=True)
     _require_team_manager(actor, grid)
     role = _team_role(role)
     user = _active_user(username)
-    if RoleAssignment.objects.filter(user=user, grid=grid, role=role).exists():
-        raise InvalidInput(
-            _("%(name)s already holds this role on this grid.") % {"name": user},
-            field="username",
-        )
+    assignment = RoleAssignment.objects.filter(user=user, grid=grid, role=role).first()
+    if assignment is not None:
+        assignment.user = user
+        assignment.replayed = True
+        return assignment
     assignment = RoleAssignment.objects.create(user=user, grid=grid, role=role)
     policies.forget(user)
+    assignment.replayed = False
     return assignment
 
 
 @transaction.atomic
-def remove_member(*, actor: User, grid_code: str, username: str, role: str) -> None:
-    """Take `username`'s `role` on the grid away.
+def remove_member(*, actor: User, grid_code: str, username: str, role: str) -> bool:
+    """Take `username`'s `role` on the grid away; True when it was taken away, False when the
+    person did not hold it (a retry, or another desk was quicker: nothing to do).
 
     When that was the person's last team role on the grid, their future shifts there are
-    cancelled and a shift under way ends now; past shifts stay as history.
+    cancelled and a shift under way ends now; past shifts stay as history. An unknown person or
+    a role that is no grid team role is refused.
     """
     grid = _live_grid(grid_code, lock=True)
     _require_team_manager(actor, grid)
     role = str(role or "").strip()
-    user = _active_user(username, active=False)  # a deactivated person can still leave
-    deleted, _rows = RoleAssignment.objects.filter(
-        user=user, grid=grid, role=role, role__in=policies.GRID_TEAM
-    ).delete()
-    if not deleted:
+    if role not in {r.value for r in policies.GRID_TEAM}:
         raise InvalidInput(
-            _("%(name)s holds no such role on this grid.") % {"name": user}, field="username"
+            _("%(role)s is not a grid team role.") % {"role": role or "-"}, field="role"
         )
+    user = _active_user(username, active=False)  # a deactivated person can still leave
+    deleted, _rows = RoleAssignment.objects.filter(user=user, grid=grid, role=role).delete()
+    if not deleted:
+        return False
     policies.forget(user)
     if not RoleAssignment.objects.filter(
         user=user, grid=grid, role__in=policies.GRID_TEAM
@@ -263,16 +282,25 @@ def remove_member(*, actor: User, grid_code: str, username: str, role: str) -> N
         shifts = DutyShift.objects.filter(user=user, grid=grid, ends_at__gt=now)
         shifts.filter(starts_at__gte=now).delete()
         shifts.filter(starts_at__lt=now).update(ends_at=now)
+    return True
 
 
 # --- duty roster -----------------------------------------------------------------------------
 
 
-def _aware(value, field: str) -> dt.datetime:
+def aware_moment(value, field: str) -> dt.datetime:
+    """`value` if it is a datetime with a time zone between FIRST_YEAR and LAST_YEAR (local
+    time); InvalidInput(field=field) otherwise. For the roster's writes and reads."""
     if not isinstance(value, dt.datetime):
         raise InvalidInput(_("A date and time is needed."), field=field)
     if timezone.is_naive(value):
         raise InvalidInput(_("The time must carry a time zone."), field=field)
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise InvalidInput(
+            _("Enter a date between the years %(first)d and %(last)d.")
+            % {"first": FIRST_YEAR, "last": LAST_YEAR},
+            field=field,
+        )
     return value
 
 
@@ -291,8 +319,8 @@ def schedule_duty(
     """
     grid = _live_grid(grid_code)
     _require_team_manager(actor, grid)
-    starts_at = _aware(starts_at, "starts_at")
-    ends_at = _aware(ends_at, "ends_at")
+    starts_at = aware_moment(starts_at, "starts_at")
+    ends_at = aware_moment(ends_at, "ends_at")
     if ends_at <= starts_at:
         raise InvalidInput(_("A shift must end after it starts."), field="ends_at")
     if ends_at - starts_at > MAX_SHIFT:
@@ -314,6 +342,7 @@ def schedule_duty(
         user=user, grid=grid, starts_at=starts_at, ends_at=ends_at
     ).first()
     if same is not None:
+        same.user = user
         same.replayed = True
         return same
     clash = (

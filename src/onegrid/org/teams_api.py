@@ -41,6 +41,12 @@ class MemberOut(Schema):
     phone: str = Field(..., description="Masked phone number (138****5678).")
 
 
+class MemberAddedOut(MemberOut):
+    replayed: bool = Field(
+        ..., description="True when the person already held this role (nothing changed)."
+    )
+
+
 class SlotOut(Schema):
     role: str = Field(..., description="Team role code.")
     label: str = Field(..., description="The district's label for the slot.")
@@ -172,6 +178,7 @@ def _local(value: dt.datetime) -> dt.datetime:
 
 
 def _shift_out(s: selectors.Shift) -> dict:
+    """A roster row (selectors.shifts, selectors.shift_view) as ShiftOut."""
     return {
         "id": s.id,
         "username": s.username,
@@ -256,7 +263,8 @@ def put_slots(request: HttpRequest, payload: SlotsIn):
 @router.get("/teams/{grid_code}", response=TeamOut, summary="A grid's team and who is on duty")
 def team(request: HttpRequest, grid_code: str):
     grid = selectors.visible_grid(request.user, grid_code)
-    groups = selectors.team_of(request.user, grid)
+    slots = teams.current_slots()
+    groups = selectors.team_of(request.user, grid, slots=slots)
     return {
         "grid_code": grid.code,
         "grid_name": grid.name,
@@ -299,30 +307,33 @@ def team(request: HttpRequest, grid_code: str):
                 "starts_at": _local(d.starts_at),
                 "ends_at": _local(d.ends_at),
             }
-            for d in selectors.on_duty(request.user, grid, clock.now())
+            for d in selectors.on_duty(request.user, grid, clock.now(), slots=slots)
         ],
     }
 
 
 @router.post(
     "/teams/{grid_code}/members",
-    response={201: MemberOut},
-    summary="Put a person on the grid's team",
+    response={201: MemberAddedOut, 200: MemberAddedOut},
+    summary="Put a person on the grid's team (idempotent)",
 )
 def add_member(request: HttpRequest, grid_code: str, payload: MemberIn):
+    """201 when the person joined; 200 with `replayed: true` when they already held exactly this
+    role on the grid, so a retry is safe."""
     grid = selectors.visible_grid(request.user, grid_code)
     a = teams.add_member(
         actor=request.user, grid_code=grid.code, username=payload.username, role=payload.role
     )
     label = {s.role: s.label for s in teams.current_slots()}.get(a.role, a.role)
     return Status(
-        201,
+        200 if a.replayed else 201,
         {
             "username": a.user.username,
             "name": str(a.user),
             "role": a.role,
             "role_label": label,
             "phone": mask_phone(a.user.phone),
+            "replayed": a.replayed,
         },
     )
 
@@ -352,7 +363,9 @@ def remove_member(
     request: HttpRequest, grid_code: str, username: str | None = None, role: str | None = None
 ):
     """`username` and `role` in the query string or a JSON body. The person's future shifts on
-    the grid are cancelled when this was their last team role there."""
+    the grid are cancelled when this was their last team role there. Idempotent: 204 also when
+    the person no longer holds the role (a retry); an unknown person or a role that is no grid
+    team role is refused."""
     grid = selectors.visible_grid(request.user, grid_code)
     username, role = _member_args(request, username, role)
     teams.remove_member(actor=request.user, grid_code=grid.code, username=username, role=role)
@@ -363,11 +376,9 @@ def remove_member(
 def list_shifts(request: HttpRequest, grid_code: str, q: Query[ShiftsQuery]):
     """Shifts overlapping [start, end): by default from now for 7 days; at most 62 days."""
     grid = selectors.visible_grid(request.user, grid_code)
-    start = q.start or clock.now()
-    end = q.end or start + dt.timedelta(days=7)
-    for field, value in (("start", start), ("end", end)):
-        if timezone.is_naive(value):
-            raise InvalidInput(_("The time must carry a time zone."), field=field)
+    # Checked before any arithmetic on them: 9999-12-31 + 7 days overflows.
+    start = teams.aware_moment(q.start or clock.now(), "start")
+    end = teams.aware_moment(q.end or start + dt.timedelta(days=7), "end")
     if end <= start:
         raise InvalidInput(_("The end must come after the start."), field="end")
     if end - start > MAX_SHIFT_WINDOW:
@@ -391,12 +402,7 @@ def add_shift(request: HttpRequest, grid_code: str, payload: ShiftIn):
         starts_at=payload.starts_at,
         ends_at=payload.ends_at,
     )
-    shown = next(
-        s
-        for s in selectors.shifts(request.user, grid, shift.starts_at, shift.ends_at)
-        if s.id == shift.pk
-    )
-    return Status(200 if shift.replayed else 201, _shift_out(shown))
+    return Status(200 if shift.replayed else 201, _shift_out(selectors.shift_view(shift)))
 
 
 @router.delete(

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from onegrid.core import clock
 from onegrid.core.errors import DomainError, InvalidInput, NotFound
+from onegrid.core.spreadsheets import xlsx_bytes
 from onegrid.org import selectors, teams
 from onegrid.org.models import TEAM_ROLES, Role, TeamSlot
 
@@ -85,9 +86,10 @@ def team_list(request):
 
 def _team_context(request, grid, failed: tuple[str, DomainError, dict] | None = None) -> dict:
     now = clock.now()
+    slots = teams.current_slots()  # once per page, for every selector below
     may_manage = teams.may_manage_team(request.user, grid)
-    groups = selectors.team_of(request.user, grid)
-    upcoming = selectors.shifts(request.user, grid, now, now + UPCOMING)
+    groups = selectors.team_of(request.user, grid, slots=slots)
+    upcoming = selectors.shifts(request.user, grid, now, now + UPCOMING, slots=slots)
     form_name, error, values = failed or (None, None, {})
     errors: dict[str, dict[str, str]] = {}
     if error is not None:
@@ -99,10 +101,10 @@ def _team_context(request, grid, failed: tuple[str, DomainError, dict] | None = 
         "active_page": "console",
         "grid": grid,
         "groups": groups,
-        "on_duty": selectors.on_duty(request.user, grid, now),
+        "on_duty": selectors.on_duty(request.user, grid, now, slots=slots),
         "upcoming": [{"shift": s, "started": s.started(now)} for s in upcoming],
         "may_manage": may_manage,
-        "slots": teams.current_slots(),
+        "slots": slots,
         "members": members,
         "errors": errors,
         "values": {form_name: values} if form_name else {},
@@ -149,8 +151,8 @@ def _team_action(request, grid_code: str, form_name: str, fields: list[str], act
     return redirect("web:team", grid_code=grid.code)
 
 
-def _role_label(role: str) -> str:
-    labels = {s.role: s.label for s in teams.current_slots()}
+def _role_label(role: str, slots=None) -> str:
+    labels = {s.role: s.label for s in (teams.current_slots() if slots is None else slots)}
     return labels.get(role) or (str(Role(role).label) if role in Role.values else role)
 
 
@@ -164,10 +166,13 @@ def add_member(request, grid_code: str):
             username=values["username"],
             role=values["role"],
         )
-        return _("%(name)s joined the team as %(role)s.") % {
-            "name": assignment.user,
-            "role": _role_label(assignment.role),
-        }
+        text = (
+            # A retry, or another desk was quicker: the person is on the team either way.
+            _("%(name)s already holds %(role)s on this team.")
+            if assignment.replayed
+            else _("%(name)s joined the team as %(role)s.")
+        )
+        return text % {"name": assignment.user, "role": _role_label(assignment.role)}
 
     return _team_action(request, grid_code, "add", ["username", "role"], act)
 
@@ -176,13 +181,19 @@ def add_member(request, grid_code: str):
 @require_POST
 def remove_member(request, grid_code: str):
     def act(grid, values):
-        teams.remove_member(
+        removed = teams.remove_member(
             actor=request.user,
             grid_code=grid.code,
             username=values["username"],
             role=values["role"],
         )
-        return _("%(name)s is no longer %(role)s of this grid.") % {
+        text = (
+            _("%(name)s is no longer %(role)s of this grid.")
+            if removed
+            # A second click, or another desk was quicker: the role is gone either way.
+            else _("%(name)s was no longer %(role)s of this grid.")
+        )
+        return text % {
             "name": values["username"],
             "role": _role_label(values["role"]),
         }
@@ -247,7 +258,7 @@ def vacancies(request):
     header, rows = selectors.vacancy_table(report)
     if request.GET.get("format") == "xlsx" and error is None:
         response = HttpResponse(
-            selectors.xlsx_bytes(header, rows),
+            xlsx_bytes(header, rows),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
         stamp = timezone.localtime(clock.now()).strftime("%Y%m%d-%H%M")
@@ -284,8 +295,11 @@ def _slot_rows(post=None) -> list[dict]:
                 {
                     "role": role.value,
                     "role_label": str(role.label),
+                    "default_label": teams.default_label(role),
                     "included": slot is not None,
-                    "label": slot.label if slot else str(role.label),
+                    # Empty for a role not in the shape yet: saved, it gets the role's name in
+                    # the district's language (teams.default_label), not the request's.
+                    "label": slot.label if slot else "",
                     "group": slot.group if slot else TeamSlot.Group.VOLUNTEER,
                     "minimum": slot.minimum if slot else 0,
                     "order": slot.order if slot else (i + 1) * 10,
@@ -296,6 +310,7 @@ def _slot_rows(post=None) -> list[dict]:
                 {
                     "role": role.value,
                     "role_label": str(role.label),
+                    "default_label": teams.default_label(role),
                     "included": bool(post.get(f"{role.value}-included")),
                     "label": post.get(f"{role.value}-label", "").strip(),
                     "group": post.get(f"{role.value}-group", "").strip(),

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from onegrid.core.errors import DomainError
+from onegrid.core.spreadsheets import xlsx_bytes
 from onegrid.org import selectors, teams
 from onegrid.org.models import TeamSlot
 
@@ -74,7 +75,7 @@ class Command(BaseCommand):
         )
         if xlsx:
             try:
-                Path(xlsx).write_bytes(selectors.xlsx_bytes(header, rows))
+                Path(xlsx).write_bytes(xlsx_bytes(header, rows))
             except OSError as exc:
                 raise CommandError(str(exc)) from None
             self.stdout.write(_("Wrote %(path)s.") % {"path": xlsx})
