@@ -4,10 +4,15 @@ picker says it needs the network while GPS and map taps still work."""
 
 from __future__ import annotations
 
+import json
+
+from django.utils import translation
+
 from onegrid.cases.models import Case, CaseEvent
 from onegrid.territory import addresses
+from onegrid.web.views import field
 
-from .conftest import screenshot
+from .conftest import screenshot, sign_in
 from .test_field_app import OUTSIDE, at, fill_report, open_report, phone, wait_until
 
 GRID_0_ADDRESSES = [
@@ -56,6 +61,85 @@ def test_a_report_at_a_chosen_address_lands_in_the_address_grid(web):
     page.click("#report-another")
     assert page.locator("#address-selected").is_hidden()
     assert page.input_value("#report-address-code") == ""
+
+
+ADDRESS_DOT = '#report-map path[fill="#0b57d0"][fill-opacity="1"]'  # the chosen address
+
+
+def test_a_map_tap_after_choosing_an_address_replaces_it(web):
+    load_addresses(web.world)
+    ctx = phone(web, "worker")
+    page = ctx.new_page()
+    open_report(page)
+    page.fill("#address-search", "佳园里 501")
+    page.click('#address-results .address-option[data-address="GY-3-2-501"]')
+    assert page.input_value("#report-address-code") == "GY-3-2-501"
+    page.wait_for_selector(ADDRESS_DOT)
+    # The map now centres on the address; the worker taps a little beside it.
+    box = page.locator("#report-map").bounding_box()
+    page.click("#report-map", position={"x": box["width"] / 2 + 30, "y": box["height"] / 2})
+    assert page.locator("#address-selected").is_hidden()
+    assert page.input_value("#report-address-code") == ""
+    assert page.locator(ADDRESS_DOT).count() == 0  # only the tapped point is drawn
+    tapped = (float(page.input_value("#report-lon")), float(page.input_value("#report-lat")))
+    fill_report(page, description="地图点选")
+    page.click("#report-submit")
+    page.wait_for_selector("#after-report", state="visible")
+    wait_until(lambda: Case.objects.count() == 1, what="the case")
+    case = Case.objects.get()
+    assert (case.lon, case.lat) == tapped != (117.1032, 39.2031)
+    assert "address_code" not in CaseEvent.objects.get(case=case, action="report").data
+
+
+def address_note(page) -> str:
+    note = page.locator("#address-results p.muted")
+    note.wait_for()
+    return note.inner_text()
+
+
+def test_address_search_errors_say_what_went_wrong(web):
+    load_addresses(web.world)
+    with translation.override("zh-hans"):
+        strings = {key: str(text) for key, text in field._strings().items()}
+    ctx = phone(web, "worker")
+    page = ctx.new_page()
+    open_report(page)
+    answers = []
+
+    def answer(route):
+        if not answers:
+            return route.continue_()
+        status, body = answers[0]
+        return route.fulfill(status=status, content_type="application/json", body=body)
+
+    page.route("**/api/v1/addresses?**", answer)
+    search = lambda text: page.fill("#address-search", text)  # noqa: E731
+    # Another 4xx: the server's own (translated) message.
+    refusal = {"code": "invalid_input", "message": "q：太长了", "field": "q"}
+    answers[:] = [(422, json.dumps(refusal, ensure_ascii=False))]
+    search("佳园里")
+    wait_until(lambda: address_note(page) == "q：太长了", what="the server's message")
+    # A 5xx (or no answer at all): the network text.
+    answers[:] = [(502, "<html>bad gateway</html>")]
+    search("华顺苑")
+    wait_until(lambda: address_note(page) == strings["addressNeedsNetwork"], what="network text")
+    assert page.locator("#auth-banner").is_hidden()
+
+    # The session ends in another tab: the search asks for a sign-in, as the queue does.
+    answers.clear()
+    other = ctx.new_page()
+    other.goto("/account/")
+    other.click("form[action='/logout/'] button")
+    other.wait_for_url("**/login/**")
+    search("佳园里 502")
+    wait_until(lambda: address_note(page) == strings["addressSignIn"], what="the sign-in note")
+    page.wait_for_selector("#auth-banner", state="visible")
+    assert "/login/?next=/field/" in page.get_attribute("#auth-banner a", "href")
+
+    sign_in(other, "worker")
+    search("佳园里 501")
+    page.locator('#address-results .address-option[data-address="GY-3-2-501"]').wait_for()
+    page.wait_for_selector("#auth-banner", state="hidden")
 
 
 def test_offline_the_picker_needs_the_network_and_a_map_tap_still_reports(web):

@@ -4,10 +4,13 @@ first, bounded limits (4xx JSON naming the field), and unknown or unseen codes a
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
+from onegrid.org.policies import scope_for
 from onegrid.org.services import issue_token
-from onegrid.territory import addresses
+from onegrid.territory import addresses, selectors
 from onegrid.territory.geometry import from_wgs84
 from onegrid.territory.models import Address
 
@@ -117,6 +120,8 @@ def test_nearest_first_with_distances(places):
         ({"near_lat": 39.2}, "near_lon", 422),
         ({"near_lon": 500, "near_lat": 39.2}, "near_lon", 422),
         ({"near_lon": 117.1, "near_lat": 39.2, "crs": "utm"}, "crs", 422),
+        ({"crs": "bogus"}, "crs", 422),  # checked even without a near_* point
+        ({"q": "佳园里", "crs": "utm"}, "crs", 422),
         ({"q": "x" * 101}, "q", 422),
         ({"grid": "12"}, "grid", 422),
         ({"grid": "999999999999999"}, "grid", 404),
@@ -127,6 +132,38 @@ def test_bad_parameters_are_4xx_json_naming_the_field(places, params, field, sta
     assert response.status_code == status, response.content
     body = response.json()
     assert body["field"] == field and body["message"]
+
+
+def test_a_grid_outside_the_scope_reads_as_one_that_does_not_exist(places):
+    worker2 = client_for(places.people.worker2)  # grid 1 only
+    unseen = worker2.get(URL, {"grid": places.grids[0].code})
+    unknown = worker2.get(URL, {"grid": "999999999999999"})
+    assert unseen.status_code == unknown.status_code == 404
+    assert unseen.json() == {
+        "code": "not_found",
+        "message": f"No grid has the code {places.grids[0].code}.",
+        "field": "grid",
+    }
+    assert unknown.json()["message"] == "No grid has the code 999999999999999."
+    assert codes(worker2.get(URL, {"grid": places.grids[1].code})) == ["G1"]
+
+
+def test_nearest_in_a_small_scope_stops_once_a_window_holds_all_of_it(places):
+    # worker2's scope holds one address: no window can ever return `limit` of them.
+    qs = selectors.search_addresses(scope_for(places.people.worker2), active=True)
+    with CaptureQueriesContext(connection) as near:
+        found = selectors.nearest_addresses(qs, 117.1151, 39.205, 20)
+    assert [a.code for a, _d in found] == ["G1"] and found[0][1] < 10
+    assert len(near) <= 2, [q["sql"] for q in near]  # the first window and one count
+    with CaptureQueriesContext(connection) as far:
+        found = selectors.nearest_addresses(qs, 117.20, 39.30, 20)
+    assert [a.code for a, _d in found] == ["G1"]
+    assert len(far) <= 3, [q["sql"] for q in far]  # a window, the count, the whole (small) set
+    # A scope larger than the limit still grows its windows and finds the nearest.
+    wide = selectors.search_addresses(scope_for(places.people.command), active=True)
+    found = selectors.nearest_addresses(wide, 117.20, 39.30, 3)
+    assert [a.code for a, _d in found] == ["G2", "G1", "E7"]
+    assert selectors.nearest_addresses(wide.none(), 117.1, 39.2, 5) == []
 
 
 def test_limit_bounds_are_kept(places):

@@ -12,9 +12,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from cases.helpers import report as report_case
+from onegrid.cases.selectors import cases_at_address
 from onegrid.org.models import Role, RoleAssignment, User
 from onegrid.territory import addresses
-from onegrid.territory.models import Address
+from onegrid.territory.models import Address, AdminUnit
 
 IN_GRID_0 = (117.103, 39.203)
 IN_GRID_1 = (117.113, 39.204)
@@ -93,16 +94,67 @@ def test_search_by_text_and_filters(places):
     assert get(street=places.other_street.code) == ["G2-1"]
     assert get(community=places.community.code) == ["G0-1", "G0-2", "G1-1"]
     assert get(grid=places.grids[1].code) == ["G1-1"]
-    response = client.get("/console/addresses/", {"grid": "999999999999999"})
-    assert codes_on(response) == [] and 'data-error-for="grid"' in response.content.decode()
     Address.objects.filter(code="G0-2").update(active=False)
     assert get(active="0") == ["G0-2"]
     assert get(active="1") == ["G0-1", "G1-1", "G2-1"]
-    # A street outside the viewer's scope is not offered and filters nothing in.
-    desk = client_for(places, "acceptor")
-    page = desk.get("/console/addresses/", {"street": places.other_street.code})
-    assert f'value="{places.other_street.code}"' not in page.content.decode()
-    assert codes_on(page) == ["G0-1", "G0-2", "G1-1"]
+    # A street with another street's community: both are fine, together they match nothing.
+    both = client.get(
+        "/console/addresses/",
+        {"street": places.other_street.code, "community": places.community.code},
+    )
+    assert both.status_code == 200 and codes_on(both) == []
+    assert f'value="{places.community.code}" selected' in both.content.decode()
+
+
+def other_community():
+    return AdminUnit.objects.get(code="120113002001")
+
+
+@pytest.mark.parametrize(
+    ("who", "field", "code"),
+    [
+        ("command", "street", "120113999000"),  # no such street
+        ("command", "community", "120113001999"),  # no such community
+        ("command", "grid", "999999999999999"),  # no such grid
+        ("acceptor", "street", "other_street"),  # outside the viewer's scope
+        ("acceptor", "community", "other_community"),
+        ("acceptor", "grid", "grid 2"),
+    ],
+)
+def test_an_unknown_or_unseen_filter_code_is_a_400_at_its_field_matching_nothing(
+    places, who, field, code
+):
+    code = {
+        "other_street": places.other_street.code,
+        "other_community": other_community().code,
+        "grid 2": places.grids[2].code,
+    }.get(code, code)
+    response = client_for(places, who).get("/console/addresses/", {field: code})
+    assert response.status_code == 400
+    assert codes_on(response) == []  # the filter never widens to everything
+    html = response.content.decode()
+    assert f'data-error-for="{field}"' in html and code in response.context["errors"][field]
+    assert f'aria-describedby="address-error-{field}"' in html
+    # Unknown and out of scope read the same.
+    if who == "acceptor":
+        unknown = {"street": "120113999000", "community": "120113001999", "grid": "9" * 15}
+        other = client_for(places, who).get("/console/addresses/", {field: unknown[field]})
+        assert other.status_code == 400
+        assert other.context["errors"][field] == response.context["errors"][field].replace(
+            code, unknown[field]
+        )
+
+
+def test_the_filters_offer_only_the_viewer_s_streets_and_communities(places):
+    html = client_for(places, "acceptor").get("/console/addresses/").content.decode()
+    assert f'value="{places.street.code}"' in html
+    assert f'value="{places.other_street.code}"' not in html
+    assert f'value="{places.community.code}"' in html
+    assert f'value="{other_community().code}"' not in html
+    command = client_for(places, "command")
+    narrowed = command.get("/console/addresses/", {"street": places.other_street.code})
+    assert f'value="{other_community().code}"' in narrowed.content.decode()
+    assert f'value="{places.community.code}"' not in narrowed.content.decode()
 
 
 def test_pages_of_fifty(places):
@@ -112,6 +164,8 @@ def test_pages_of_fifty(places):
     second = client.get("/console/addresses/", {"q": "翠溪里", "page": 2})
     assert len(codes_on(first)) == 50 and len(codes_on(second)) == 10
     assert "page=2" in first.content.decode() and "q=" in first.content.decode()
+    # The links carry the filters but never a second `page`.
+    assert second.context["query"] == "q=%E7%BF%A0%E6%BA%AA%E9%87%8C"
 
 
 def test_detail_shows_the_address_its_grid_on_a_map_and_the_cases_reported_there(places):
@@ -128,6 +182,21 @@ def test_detail_shows_the_address_its_grid_on_a_map_and_the_cases_reported_there
     assert data["grid"]["geometry"]["type"] == "Polygon"
     assert [row["case"].number for row in response.context["cases"]] == [at_address.number]
     assert f"/cases/{at_address.number}/" in html
+
+
+def test_cases_at_an_address_are_the_viewer_s_visible_ones_newest_first(places):
+    worker = places.people.worker
+    first = report_case(places, worker, address_code="G0-1")
+    second = report_case(places, worker, address_code="G0-1")
+    report_case(places, worker, address_code="G0-2")
+    address = Address.objects.get(code="G0-1")
+    found = cases_at_address(places.people.acceptor, address)
+    assert {c.number for c in found} == {first.number, second.number}
+    assert [c.reported_at for c in found] == sorted((c.reported_at for c in found), reverse=True)
+    assert len(cases_at_address(places.people.acceptor, address, limit=1)) == 1
+    # Scoped like every case read: another street's desk sees none of them.
+    assert cases_at_address(places.people.other_acceptor, address) == []
+    assert cases_at_address(places.people.acceptor, Address(code="X", lon=0, lat=0)) == []
 
 
 def test_import_is_only_for_those_who_may_manage_the_territory(places):

@@ -378,3 +378,22 @@ def field_grids(user: User) -> list:
     if not grid_ids:
         return []
     return list(Grid.objects.filter(pk__in=grid_ids).order_by("code"))
+
+
+def cases_at_address(user: User, address, *, limit: int = 20) -> list[Case]:
+    """The user's visible cases reported against a standard address (the report event names
+    its code), newest first; looked for only among the cases of the address's grid, so it stays
+    cheap. An address linked to no grid has none."""
+    if address.grid_id is None:
+        return []
+    cases = (
+        visible_cases(user)
+        .filter(
+            grid_id=address.grid_id,
+            events__action="report",
+            events__data__address_code=address.code,
+        )
+        .distinct()
+        .order_by("-reported_at")
+    )
+    return list(cases[:limit])

@@ -14,9 +14,10 @@ from ninja import Field, Query, Router, Schema
 from onegrid.core.errors import InvalidInput, NotFound
 from onegrid.territory import geometry as geo
 from onegrid.territory import selectors
-from onegrid.territory.models import Address, Grid
+from onegrid.territory.models import Address
 
 from . import policies
+from .selectors import visible_grids
 
 router = Router(tags=["addresses"])
 
@@ -79,11 +80,13 @@ def address_out(address: Address, distance_m: float | None = None) -> dict:
     }
 
 
-def _grid_id(code: str) -> int:
+def _grid_id(request: HttpRequest, code: str) -> int:
+    """The id of a grid the caller may see; a code that is unknown or outside the caller's
+    scope is the same 404 (field "grid"), so the answer does not tell whether it exists."""
     code = code.strip()
     if not code.isdigit() or len(code) != 15:
         raise InvalidInput(_("A grid code has exactly 15 digits."), field="grid")
-    grid_id = Grid.all_objects.filter(code=code).values_list("pk", flat=True).first()
+    grid_id = visible_grids(request.user).filter(code=code).values_list("pk", flat=True).first()
     if grid_id is None:
         raise NotFound(_("No grid has the code %(code)s.") % {"code": code}, field="grid")
     return grid_id
@@ -105,13 +108,14 @@ def search(request: HttpRequest, params: Query[AddressQuery]):
             _("Give near_lon and near_lat together (%(field)s is missing).") % {"field": missing},
             field=missing,
         )
-    grid_id = _grid_id(params.grid) if params.grid and params.grid.strip() else None
+    crs = geo.validate_crs(params.crs)  # checked even without near_*: a wrong crs is an error
+    grid_id = _grid_id(request, params.grid) if params.grid and params.grid.strip() else None
     qs = selectors.search_addresses(
         policies.scope_for(request.user), q=params.q, grid_id=grid_id, active=True
     )
     if params.near_lon is None:
         return {"items": [address_out(a) for a in qs[: params.limit]]}
-    lon, lat = geo.to_wgs84(params.near_lon, params.near_lat, params.crs)
+    lon, lat = geo.to_wgs84(params.near_lon, params.near_lat, crs)
     found = selectors.nearest_addresses(qs, lon, lat, params.limit)
     return {"items": [address_out(a, d) for a, d in found]}
 

@@ -8,16 +8,18 @@ services.bump_layer_version) and the next request rebuilds it.
 from __future__ import annotations
 
 import json
+import math
 import threading
 
 import shapely
-from django.db.models import Max
+from django.db.models import ExpressionWrapper, F, FloatField, Max, Q, Value
 from django.utils.translation import gettext_lazy as _
 
 from onegrid.core.errors import InvalidInput, NotFound
 from onegrid.territory.coverage import Unit
 from onegrid.territory.layerio import LayerFeature
 from onegrid.territory.models import (
+    Address,
     AdminUnit,
     Beat,
     Grid,
@@ -269,10 +271,6 @@ def visible_addresses(scope):
     """Addresses in grids within `scope` (a Scope-like object), with grid and beat, no polygons.
 
     An address linked to no grid is seen only district-wide."""
-    from django.db.models import Q
-
-    from onegrid.territory.models import Address
-
     qs = Address.objects.select_related("grid", "grid__community", "grid__street", "beat").defer(
         *ADDRESS_DEFER
     )
@@ -299,8 +297,6 @@ def search_addresses(
 ):
     """The visible addresses matching every word of `q` (in the code or the name), optionally
     only one street's, community's or grid's, ordered by code."""
-    from django.db.models import Q
-
     qs = visible_addresses(scope)
     for word in (q or "").split():
         qs = qs.filter(Q(code__icontains=word) | Q(name__icontains=word))
@@ -317,8 +313,6 @@ def search_addresses(
 
 def address_distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     """Metres between two nearby WGS-84 points (equirectangular)."""
-    import math
-
     x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
     y = math.radians(lat2 - lat1)
     return math.hypot(x, y) * 6_371_000.0
@@ -328,12 +322,9 @@ def nearest_addresses(qs, lon: float, lat: float, limit: int) -> list[tuple]:
     """[(address, metres)] of the `limit` addresses of `qs` nearest to (lon, lat), nearest first.
 
     Sorted in the database on a flat-earth distance inside growing windows around the point: a
-    window's answer stands once its farthest hit lies within the window's inscribed circle."""
-    import math
-
-    from django.db.models import F, FloatField, Value
-    from django.db.models.expressions import ExpressionWrapper
-
+    window's answer stands once its farthest hit lies within the window's inscribed circle, or
+    once it holds all of `qs` (counted once, the first time a window comes back short): when
+    `qs` holds no more than `limit`, the answer is all of it, read in one ordered query."""
     k = math.cos(math.radians(lat)) ** 2
     dx = F("lon") - Value(lon)
     dy = F("lat") - Value(lat)
@@ -341,16 +332,24 @@ def nearest_addresses(qs, lon: float, lat: float, limit: int) -> list[tuple]:
         _d2=ExpressionWrapper(dx * dx * Value(k) + dy * dy, output_field=FloatField())
     ).order_by("_d2", "code")
     found: list = []
+    total = None  # how many `qs` holds, counted when first needed
     for half in _NEAR_WINDOWS:
         dlon = half / max(math.cos(math.radians(lat)), 0.1)
         window = ordered.filter(
             lon__gte=lon - dlon, lon__lte=lon + dlon, lat__gte=lat - half, lat__lte=lat + half
         )
         found = list(window[:limit])
+        if len(found) < limit:
+            if total is None:
+                total = qs.count()
+            if total <= limit:
+                # No window can fill the answer: it is the whole set, nearest first.
+                if len(found) < total:
+                    found = list(ordered[:limit])
+                break
+            continue
         inscribed = half * _METRES_PER_DEGREE
-        if len(found) == limit and all(
-            address_distance_m(lon, lat, a.lon, a.lat) <= inscribed for a in found
-        ):
+        if all(address_distance_m(lon, lat, a.lon, a.lat) <= inscribed for a in found):
             break
     else:
         found = list(ordered[:limit])

@@ -13,70 +13,72 @@ import json
 import shapely
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from onegrid.cases import selectors as case_selectors
 from onegrid.cases import workflow
 from onegrid.core.errors import NotFound
 from onegrid.org import policies
+from onegrid.org import selectors as org_selectors
 from onegrid.territory import addresses, selectors
 from onegrid.territory.models import AdminUnit, Grid
 
 from ..access import forbidden, page
+from .layers import CRS_CHOICES, MAX_UPLOAD_BYTES
+from .paging import query_without_page
 
 PAGE_SIZE = 50
 CASES_SHOWN = 20
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-CRS_CHOICES = [("wgs84", gettext_lazy("WGS-84 (GPS)")), ("gcj02", gettext_lazy("GCJ-02"))]
+MATCHES_NOTHING = -1  # an id no row has: a filter that names a wrong code matches nothing
 
 
 def _scope(request):
     return policies.scope_for(request.user)
 
 
-def _id_of(value: str, options: list) -> int | None:
-    """The id of a chosen option by its code; None when nothing (or nothing allowed) is chosen."""
-    for unit in options:
-        if unit.code == value:
-            return unit.id
-    return None
-
-
-def _units(scope, level: str, street_id: int | None = None) -> list[AdminUnit]:
-    """The streets or communities holding grids the viewer may see, for the filters."""
-    grids = Grid.objects.all()
-    if not scope.district_wide:
-        where = Q(pk__in=scope.grid_ids)
-        if scope.street_ids:
-            where |= Q(street_id__in=scope.street_ids)
-        if scope.community_ids:
-            where |= Q(community_id__in=scope.community_ids)
-        grids = grids.filter(where)
-    if street_id is not None:
-        grids = grids.filter(street_id=street_id)
-    column = "street_id" if level == AdminUnit.Level.STREET else "community_id"
-    return list(
-        AdminUnit.objects.filter(pk__in=grids.values(column)).defer("geometry_wkb").order_by("code")
+def _communities(request, street_id: int | None) -> tuple[list[AdminUnit], list[AdminUnit]]:
+    """Every community holding a grid the viewer may see, and those of them offered in the
+    filter (only the chosen street's when one is), by code."""
+    pairs = set(
+        org_selectors.visible_grids(request.user)
+        .order_by()
+        .values_list("community_id", "street_id")
+        .distinct()
     )
+    communities = list(
+        AdminUnit.objects.filter(pk__in={community for community, _street in pairs})
+        .defer("geometry_wkb")
+        .order_by("code")
+    )
+    if street_id is None:
+        return communities, communities
+    in_street = {community for community, street in pairs if street == street_id}
+    return communities, [c for c in communities if c.pk in in_street]
 
 
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
+def _chosen_id(code: str, units: list, message: str) -> tuple[int | None, str | None]:
+    """(id, error) of a filter's code among the units the viewer may choose: no code, no filter;
+    a code that is unknown or out of scope is an error (the two are not told apart) and
+    matches nothing."""
+    if not code:
+        return None, None
+    for unit in units:
+        if unit.code == code:
+            return unit.pk, None
+    return MATCHES_NOTHING, message % {"code": code}
 
 
 @page("console")
 @require_GET
 def search(request):
-    """Addresses the viewer may see: by code or name text, street, community and grid."""
-    scope = _scope(request)
+    """Addresses the viewer may see: by code or name text, street, community and grid.
+
+    A street, community or grid code that is unknown or outside the viewer's scope is shown as
+    an error at its field (400) and the list is empty, as on the team list."""
     chosen = {
         "q": request.GET.get("q", "").strip()[:100],
         "street": request.GET.get("street", "").strip(),
@@ -84,56 +86,50 @@ def search(request):
         "grid": request.GET.get("grid", "").strip(),
         "active": request.GET.get("active", "").strip(),
     }
-    streets = _units(scope, AdminUnit.Level.STREET)
-    street_id = _id_of(chosen["street"], streets)
-    communities = _units(scope, AdminUnit.Level.COMMUNITY, street_id)
-    community_id = _id_of(chosen["community"], communities)
+    errors: dict[str, str] = {}
+    streets = list(org_selectors.visible_streets(request.user).defer("geometry_wkb"))
+    street_id, errors["street"] = _chosen_id(
+        chosen["street"], streets, _("No street has the code %(code)s.")
+    )
+    communities, offered = _communities(
+        request, None if street_id == MATCHES_NOTHING else street_id
+    )
+    community_id, errors["community"] = _chosen_id(
+        chosen["community"], communities, _("No community has the code %(code)s.")
+    )
+    if community_id not in (None, MATCHES_NOTHING) and all(c.pk != community_id for c in offered):
+        # Another street's community: still shown as chosen; with that street it matches nothing.
+        offered = [c for c in communities if c in offered or c.pk == community_id]
     grid_id = None
-    grid_error = None
     if chosen["grid"]:
-        grid_id = Grid.all_objects.filter(code=chosen["grid"]).values_list("pk", flat=True).first()
-        if grid_id is None:
-            grid_error = _("No grid has the code %(code)s.") % {"code": chosen["grid"]}
-            grid_id = -1  # matches nothing
+        grid = org_selectors.visible_grids(request.user).filter(code=chosen["grid"]).only("code")
+        grid_id, errors["grid"] = _chosen_id(
+            chosen["grid"], list(grid), _("No grid has the code %(code)s.")
+        )
+    errors = {field: message for field, message in errors.items() if message}
     active = {"1": True, "0": False}.get(chosen["active"])
     found = selectors.search_addresses(
-        scope,
+        _scope(request),
         q=chosen["q"],
         street_id=street_id,
         community_id=community_id,
         grid_id=grid_id,
         active=active,
     )
+    if errors:
+        found = found.none()
     listing = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "active_page": "console",
         "page": listing,
         "chosen": chosen,
         "streets": streets,
-        "communities": communities,
-        "grid_error": grid_error,
-        "query": _query_without_page(request),
+        "communities": offered,
+        "errors": errors,
+        "query": query_without_page(request),
         "may_import": policies.may_manage_territory(request.user),
     }
-    return render(request, "web/addresses/search.html", context)
-
-
-def _cases_at(request, address) -> list[dict]:
-    """The viewer's visible cases reported against this address (the report event names its
-    code); looked for only among the cases of the address's grid, so it stays cheap."""
-    if address.grid_id is None:
-        return []
-    cases = (
-        case_selectors.visible_cases(request.user)
-        .filter(
-            grid_id=address.grid_id,
-            events__action="report",
-            events__data__address_code=address.code,
-        )
-        .distinct()
-        .order_by("-reported_at")[:CASES_SHOWN]
-    )
-    return [{"case": c, "state_label": workflow.STATE_LABELS.get(c.state, c.state)} for c in cases]
+    return render(request, "web/addresses/search.html", context, status=400 if errors else 200)
 
 
 @page("console")
@@ -155,7 +151,10 @@ def detail(request, code: str):
     context = {
         "active_page": "console",
         "address": address,
-        "cases": _cases_at(request, address),
+        "cases": [
+            {"case": c, "state_label": workflow.STATE_LABELS.get(c.state, c.state)}
+            for c in case_selectors.cases_at_address(request.user, address, limit=CASES_SHOWN)
+        ],
         "map_data": {
             "point": [address.lon, address.lat],
             "name": address.name,

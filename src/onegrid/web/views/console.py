@@ -12,6 +12,7 @@ from onegrid.cases import selectors, workflow
 from onegrid.cases.models import Source
 
 from .. import access
+from .paging import query_without_page
 
 # The desk's work, one tab each: what waits for registration, for dispatch, for a decision
 # on a department's request, for closing; then everything still open.
@@ -67,12 +68,6 @@ def queue(request):
         "states": list(workflow.STATE_LABELS.items()),
         "classes": selectors.active_classes(),
         "sources": Source.choices,
-        "query": _query_without_page(request),
+        "query": query_without_page(request),
     }
     return render(request, "web/console.html", context)
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()

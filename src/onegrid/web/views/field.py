@@ -322,6 +322,7 @@ def _strings() -> dict:
         "addressNeedsNetwork": _(
             "Standard addresses need the network: use the GPS position or tap the map."
         ),
+        "addressSignIn": _("Your session has expired: sign in again to search standard addresses."),
         "addressNone": _("No standard address matches."),
         "addressChosen": _("Standard address: %(name)s (%(code)s)"),
         "addressDistance": _("%(m)s m away"),

@@ -29,6 +29,7 @@ from onegrid.org import selectors, teams
 from onegrid.org.models import TEAM_ROLES, Role, TeamSlot
 
 from ..access import forbidden, page
+from .paging import query_without_page
 
 PAGE_SIZE = 50
 UPCOMING = dt.timedelta(days=7)
@@ -41,13 +42,6 @@ def _grid_or_404(request, grid_code: str):
         return selectors.visible_grid(request.user, grid_code)
     except NotFound:
         raise Http404(_("No such grid.")) from None
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("format", None)
-    return query.urlencode()
 
 
 # --- list ------------------------------------------------------------------------------------
@@ -76,7 +70,7 @@ def team_list(request):
         "chosen": {"street": street, "q": text},
         "errors": errors,
         "groups": TeamSlot.Group.choices,
-        "query": _query_without_page(request),
+        "query": query_without_page(request, "format"),
     }
     return render(request, "web/teams/list.html", context, status=400 if errors else 200)
 
@@ -276,7 +270,7 @@ def vacancies(request):
         "streets": selectors.visible_streets(request.user),
         "chosen": {"street": street},
         "error": error,
-        "query": _query_without_page(request),
+        "query": query_without_page(request, "format"),
     }
     return render(request, "web/teams/vacancies.html", context, status=400 if error else 200)
 

@@ -345,11 +345,12 @@
   }
 
   // The banner shows while anything says the session is gone: a send answered 401/403, an item
-  // of mine still waiting for a sign-in, or the task list redirected to the sign-in page.
-  const authLost = { send: false, queue: false, page: false };
+  // of mine still waiting for a sign-in, the task list redirected to the sign-in page, or the
+  // address search answered 401/403.
+  const authLost = { send: false, queue: false, page: false, address: false };
   function setAuthLost(source, lost) {
     authLost[source] = lost;
-    $("#auth-banner").hidden = !(authLost.send || authLost.queue || authLost.page);
+    $("#auth-banner").hidden = !Object.values(authLost).some(Boolean);
   }
 
   function showNetwork() {
@@ -599,20 +600,43 @@
       params.set("near_lon", point.lon.toFixed(7));
       params.set("near_lat", point.lat.toFixed(7));
     }
-    let items;
+    let response;
+    let data = null;
     try {
-      const response = await fetch(`${CONF.addressesUrl}?${params}`, {
+      response = await fetch(`${CONF.addressesUrl}?${params}`, {
         credentials: "same-origin",
         cache: "no-store",
         headers: { Accept: "application/json" },
       });
-      if (!response.ok) throw new Error(String(response.status));
-      items = (await response.json()).items || [];
+      try {
+        data = await response.json();
+      } catch (error) {
+        data = null;
+      }
     } catch (error) {
       if (seq === addressSeq) addressNote(T.addressNeedsNetwork);
       return;
     }
     if (seq !== addressSeq) return; // a newer search is on its way
+    const status = response.status;
+    // As for the queue: a lost session (401, or a 403 that is not a refusal) asks for a
+    // sign-in; another 4xx shows the server's message; a 5xx is the network's fault.
+    const authLostNow =
+      status === 401 || response.redirected || (status === 403 && !(data && data.code === "forbidden"));
+    setAuthLost("address", authLostNow);
+    if (authLostNow) {
+      addressNote(T.addressSignIn);
+      return;
+    }
+    if (status >= 400 && status < 500) {
+      addressNote((data && data.message) || fmt(T.serverError, { status }));
+      return;
+    }
+    if (status < 200 || status >= 300 || !data) {
+      addressNote(T.addressNeedsNetwork);
+      return;
+    }
+    const items = data.items || [];
     const box = $("#address-results");
     box.textContent = "";
     if (!items.length) addressNote(T.addressNone);
@@ -686,6 +710,8 @@
     map.on("click", (event) => {
       manual = true;
       stopGps();
+      // The tapped point is what gets sent: it replaces a chosen standard address.
+      if (chosenAddress) chooseAddress(null);
       setPoint(event.latlng.lng, event.latlng.lat, "map");
     });
     drawPoint(point && point.source === "gps");
