@@ -430,7 +430,7 @@ def test_vacancies_match_the_selector_and_filter_by_street(world):
     assert client.get("/console/teams/vacancies/?street=1201139").status_code == 400
 
 
-def test_vacancies_xlsx_has_exactly_the_rows_shown(world):
+def test_vacancies_xlsx_has_the_rows_of_the_report(world):
     client = client_for(world, "command")
     street = world.street.code
     page = body(client.get(f"/console/teams/vacancies/?street={street}"))
@@ -446,6 +446,26 @@ def test_vacancies_xlsx_has_exactly_the_rows_shown(world):
     assert [r[0] for r in rows[1:]] == [g for g, _role in shown]
     assert rows[0][0] == "网格编码"  # the translated header
     assert rows[1][-1] == 1 and rows[1][5] == "网格长"
+
+
+def test_vacancies_come_a_page_at_a_time_and_the_xlsx_holds_them_all(world, monkeypatch):
+    from onegrid.web.views import teams as team_views
+
+    monkeypatch.setattr(team_views, "VACANCY_PAGE_SIZE", 4)
+    client = client_for(world, "command")
+    expected = [(r.grid_code, r.role) for r in selectors.vacancies(world.people.command).rows]
+    assert len(expected) > 8  # three pages
+    shown = []
+    for number in (1, 2, 3):
+        page = body(client.get(f"/console/teams/vacancies/?page={number}"))
+        rows = re.findall(r'<tr data-grid="(\d+)" data-role="(\w+)"', page)
+        assert len(rows) <= 4
+        shown += rows
+    assert shown == expected
+    assert 'id="vacancy-pages"' in page and 'rel="prev"' in page
+    workbook = client.get("/console/teams/vacancies/?page=2&format=xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook.content)).active
+    assert len(list(sheet.iter_rows(values_only=True))) == 1 + len(expected)
 
 
 # --- slots -----------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from ..access import forbidden, page
 from .paging import query_without_page
 
 PAGE_SIZE = 50
+VACANCY_PAGE_SIZE = 100
 UPCOMING = dt.timedelta(days=7)
 SLOT_FIELDS = ("role", "label", "group", "minimum", "order")
 LOCAL = ZoneInfo(settings.TIME_ZONE)  # Asia/Shanghai: datetime-local inputs are read there
@@ -241,7 +242,7 @@ def cancel_shift(request, grid_code: str, shift_id: int):
 @require_GET
 def vacancies(request):
     """The summary and the vacancies table, one street or all the viewer sees; ?format=xlsx
-    downloads exactly the table shown."""
+    downloads the whole table (every page)."""
     street = request.GET.get("street", "").strip()
     error = None
     try:
@@ -259,13 +260,17 @@ def vacancies(request):
         name = f"vacancies-{street}-{stamp}.xlsx" if street else f"vacancies-{stamp}.xlsx"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
+    # A city has thousands of vacancies: the page shows them a page at a time, the XLSX all.
+    pairs = list(zip(report.rows, rows, strict=True))
+    page_of_rows = Paginator(pairs, VACANCY_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "active_page": "console",
         "tool": "vacancies",
         "summary": report.summary,
         "header": header,
-        # The first value is the grid code, shown as a link; one URL prefix for hundreds of rows.
-        "rows": [(r, values[1:]) for r, values in zip(report.rows, rows, strict=True)],
+        "page": page_of_rows,
+        # The first value is the grid code, shown as a link; one URL prefix for all the rows.
+        "rows": [(r, values[1:]) for r, values in page_of_rows.object_list],
         "team_base": reverse("web:teams"),
         "streets": selectors.visible_streets(request.user),
         "chosen": {"street": street},
