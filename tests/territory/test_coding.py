@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections import Counter
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -206,3 +207,23 @@ def test_communities_without_boundaries_are_known_by_code(world):
     assert by_index(result) == {1: f"{COMMUNITY}001", 2: f"{COMMUNITY}003"}
     assert [(p.index, p.problem) for p in result.problems] == [(3, "no_community")]
     assert "no community boundary is loaded" in result.problems[0].message
+
+
+def test_renumbered_demo_communities_pass_the_serial_order_check(db, beichen):
+    from onegrid.territory import coverage, selectors
+
+    grids = selectors.live_units("grid")
+    # Three communities of the demo with the most grids, their codes given again from scratch.
+    counts = Counter(u.parent_code for u in grids)
+    chosen = [code for code, _n in counts.most_common(3)]
+    features = [
+        layerio.LayerFeature(i, u.code, "", u.parent_code, u.geometry, None, None, {})
+        for i, u in enumerate(grids, 1)
+        if u.parent_code in chosen
+    ]
+    layer = layerio.LayerFile(level="grid", crs="wgs84", features=features)
+    result = coding.assign_codes(layer, renumber=chosen)
+    assert result.ok and result.counts()["renumbered"] == len(features)
+    units = [coverage.Unit(f.code, f.geometry, f.parent_code) for f in result.features]
+    issues = coverage.check_layer(units, level="grid")
+    assert [i for i in issues if i.kind == "serial_order"] == []

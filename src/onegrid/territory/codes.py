@@ -16,8 +16,6 @@ import shapely
 from django.utils.translation import gettext as _
 from shapely.geometry.base import BaseGeometry
 
-from .geometry import projection_for
-
 MAX_SERIAL = 999
 
 
@@ -32,14 +30,17 @@ def reading_order(geoms: Sequence[BaseGeometry], parent_area: float, parent_maxy
 
 
 def reading_order_lonlat(geoms: Sequence[BaseGeometry]) -> list[int]:
-    """`reading_order` for WGS-84 geometries, measured in metres."""
+    """`reading_order` of sibling units in WGS-84: the rule the layer check holds serials to.
+
+    The band height is √(A ÷ n) in the plain lon/lat plane (degrees), A the siblings' total area
+    and n their number, measured down from their northern edge.
+    """
     if not geoms:
         return []
-    union = shapely.union_all(np.array(geoms, dtype=object))
-    projection = projection_for(union)
-    metric = projection.to_metric(np.array(geoms, dtype=object))
-    whole = shapely.union_all(metric)
-    return reading_order(list(metric), whole.area, whole.bounds[3])
+    arr = np.array(geoms, dtype=object)
+    area = float(shapely.area(arr).sum())
+    maxy = float(shapely.bounds(arr)[:, 3].max())
+    return reading_order(list(arr), area, maxy)
 
 
 def is_grid_code(code: str) -> bool:

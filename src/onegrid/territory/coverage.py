@@ -54,7 +54,7 @@ from django.utils.translation import gettext as _
 from shapely.geometry import MultiPolygon, Point, Polygon, mapping
 from shapely.geometry.base import BaseGeometry
 
-from .codes import reading_order
+from .codes import reading_order_lonlat
 from .geometry import LocalProjection
 
 KINDS = (
@@ -445,18 +445,13 @@ def _lis_keep(ranks: list[int]) -> set[int]:
 def expected_order(geoms_ll: Sequence[BaseGeometry]) -> list[int]:
     """Indices of sibling units (WGS-84) in the order their serials must run.
 
-    The rule (the demo coder's, territory.codes.reading_order): rows north→south, west→east
-    within a row. A row is a band of height √(A ÷ n) measured down from the parents' northern
-    edge, where A is the siblings' total area and n their number (the plain lon/lat plane, in
-    degrees); a unit falls in the band holding its point-on-surface, and within a band units
-    go by that point's longitude (then north first).
+    The rule (the demo coder's and the code tool's, territory.codes): rows north→south,
+    west→east within a row. A row is a band of height √(A ÷ n) measured down from the parents'
+    northern edge, where A is the siblings' total area and n their number (the plain lon/lat
+    plane, in degrees); a unit falls in the band holding its point-on-surface, and within a
+    band units go by that point's longitude (then north first).
     """
-    arr = _array(geoms_ll)
-    if len(arr) == 0:
-        return []
-    area = float(shapely.area(arr).sum())
-    maxy = float(shapely.bounds(arr)[:, 3].max())
-    return list(reading_order(list(arr), area, maxy))
+    return reading_order_lonlat(list(_array(geoms_ll)))
 
 
 def _serial_issues(codes: list[str], level: str, geoms_ll: np.ndarray) -> list[Issue]:
