@@ -28,8 +28,8 @@ from onegrid.territory import addresses, selectors
 from onegrid.territory.models import AdminUnit, Grid
 
 from ..access import forbidden, page
-from .layers import CRS_CHOICES, MAX_UPLOAD_BYTES
 from .paging import query_without_page
+from .uploads import CRS_CHOICES, upload_errors
 
 PAGE_SIZE = 50
 CASES_SHOWN = 20
@@ -184,12 +184,7 @@ def import_file(request):
             "accept_valid": bool(request.POST.get("accept_valid")),
         }
         upload = request.FILES.get("file")
-        if form["crs"] not in dict(CRS_CHOICES):
-            error = _("Choose the coordinate system of the file.")
-        elif upload is None:
-            error = _("Choose a file to upload.")
-        elif upload.size > MAX_UPLOAD_BYTES:
-            error = _("The file is larger than %(mb)s MB.") % {"mb": MAX_UPLOAD_BYTES // 2**20}
+        error = next(iter(upload_errors(upload, form["crs"]).values()), None)
         if error:
             status = 400
         else:

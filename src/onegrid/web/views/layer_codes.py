@@ -23,7 +23,8 @@ from onegrid.core.errors import InvalidInput
 from onegrid.territory import coding, layerio, layers, proposals, selectors
 
 from ..access import page
-from .layers import CRS_CHOICES, MAX_UPLOAD_BYTES, current_outline, map_config, map_strings
+from .layers import current_outline, map_config, map_strings
+from .uploads import CRS_CHOICES, upload_errors
 
 
 def _load(key: str) -> dict:
@@ -44,14 +45,7 @@ def codes(request):
     if request.method == "POST":
         form = {"crs": request.POST.get("crs", ""), "renumber": request.POST.get("renumber", "")}
         upload = request.FILES.get("file")
-        if form["crs"] not in dict(CRS_CHOICES):
-            errors["crs"] = _("Choose the coordinate system of the file.")
-        if upload is None:
-            errors["file"] = _("Choose a file to upload.")
-        elif upload.size > MAX_UPLOAD_BYTES:
-            errors["file"] = _("The file is larger than %(mb)s MB.") % {
-                "mb": MAX_UPLOAD_BYTES // 2**20
-            }
+        errors = upload_errors(upload, form["crs"])
         if not errors:
             layer = layerio.read_layer(
                 upload.read(),

@@ -29,9 +29,9 @@ from onegrid.territory import coverage, layerio, layers, proposals, selectors
 from onegrid.territory.outline import district_outline
 
 from ..access import page
+from .uploads import CRS_CHOICES, upload_errors
 
 LEVEL_CHOICES = [("grid", gettext_lazy("Grids")), ("beat", gettext_lazy("Police beats"))]
-CRS_CHOICES = [("wgs84", gettext_lazy("WGS-84 (GPS)")), ("gcj02", gettext_lazy("GCJ-02"))]
 SUMMARY_LABELS = {
     "added": gettext_lazy("added"),
     "changed": gettext_lazy("changed"),
@@ -42,8 +42,6 @@ SUMMARY_LABELS = {
     "beats": gettext_lazy("beats"),
     "beats_retired": gettext_lazy("beats retired"),
 }
-# A larger file is refused before it is read (the demo district's grids are ~2 MB of GeoJSON).
-MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 DEFAULT_SNAP_M = 5.0
 DEFAULT_SLIVER_M2 = 100.0
 # Export formats: suffix → (label, media type); "zip" is a zipped Shapefile.
@@ -112,12 +110,8 @@ def overview(request):
         upload = request.FILES.get("file")
         if form["level"] not in dict(LEVEL_CHOICES):
             error = _("Choose grids or police beats.")
-        elif form["crs"] not in dict(CRS_CHOICES):
-            error = _("Choose the coordinate system of the file.")
-        elif upload is None:
-            error = _("Choose a file to upload.")
-        elif upload.size > MAX_UPLOAD_BYTES:
-            error = _("The file is larger than %(mb)s MB.") % {"mb": MAX_UPLOAD_BYTES // 2**20}
+        else:
+            error = next(iter(upload_errors(upload, form["crs"]).values()), None)
         if error:
             status = 400
         else:
