@@ -16,6 +16,7 @@ from onegrid.core.errors import DomainError, NotFound
 from onegrid.org import policies
 from onegrid.org.models import User
 from onegrid.territory.models import Grid
+from onegrid.territory.selectors import places_in_scope
 
 from . import calendar, rules, workflow
 from .access import ACTIVE_TASK_STATES, REPORTER, callers_tasks, place_of, roles_for
@@ -41,13 +42,7 @@ def visible_cases(user: User) -> QuerySet[Case]:
     cases = cases.defer("grid__geometry_wkb", "street__geometry_wkb", "community__geometry_wkb")
     if scope.district_wide:
         return cases
-    where = Q(reporter=user)
-    if scope.street_ids:
-        where |= Q(street_id__in=scope.street_ids)
-    if scope.community_ids:
-        where |= Q(community_id__in=scope.community_ids)
-    if scope.grid_ids:
-        where |= Q(grid_id__in=scope.grid_ids)
+    where = Q(reporter=user) | places_in_scope(scope)
     if scope.department_ids:
         where |= Q(
             pk__in=Task.objects.filter(department_id__in=scope.department_ids).values("case_id")

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onegrid.core.errors import InvalidInput, NotFound
 from onegrid.territory.models import AdminUnit, Grid
+from onegrid.territory.selectors import places_in_scope
 
 from .models import Department, DutyShift, Role, RoleAssignment, TeamSlot, User
 from .policies import GRID_TEAM, Place, mask_phone, may_see_place, scope_for
@@ -254,11 +255,8 @@ def visible_grids(viewer: User | None):
     scope = scope_for(viewer)
     if scope.district_wide:
         return grids
-    return grids.filter(
-        Q(street_id__in=scope.street_ids)
-        | Q(community_id__in=scope.community_ids)
-        | Q(pk__in=scope.grid_ids)
-    )
+    where = places_in_scope(scope, grid="pk")
+    return grids.filter(where) if where else grids.none()
 
 
 def street_by_code(street_code: str) -> AdminUnit:

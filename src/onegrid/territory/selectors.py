@@ -276,14 +276,24 @@ def visible_addresses(scope):
     )
     if scope.district_wide:
         return qs
+    where = places_in_scope(scope, street="grid__street_id", community="grid__community_id")
+    return qs.filter(where) if where else qs.none()
+
+
+def places_in_scope(
+    scope, *, street: str = "street_id", community: str = "community_id", grid: str = "grid_id"
+) -> Q:
+    """Rows whose place lies in a reader's territorial scope (its street_ids, community_ids and
+    grid_ids), through the row's lookups to its street, community and grid; an empty Q when the
+    scope names no place."""
     where = Q()
     if scope.street_ids:
-        where |= Q(grid__street_id__in=scope.street_ids)
+        where |= Q(**{f"{street}__in": scope.street_ids})
     if scope.community_ids:
-        where |= Q(grid__community_id__in=scope.community_ids)
+        where |= Q(**{f"{community}__in": scope.community_ids})
     if scope.grid_ids:
-        where |= Q(grid_id__in=scope.grid_ids)
-    return qs.filter(where) if where else qs.none()
+        where |= Q(**{f"{grid}__in": scope.grid_ids})
+    return where
 
 
 def search_addresses(
