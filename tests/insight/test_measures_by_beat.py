@@ -8,6 +8,7 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from shapely import union_all
 
 from cases.helpers import report
@@ -57,6 +58,7 @@ def _reports(measures: dict) -> int:
 
 
 def test_the_command_measures_a_beat_on_a_chosen_grid_version(world):
+    translation.activate("en")  # the refusals are read in English below; reset after each test
     report(world)  # grid 0
     report(world, who=world.people.worker2, point=(117.115, 39.205))  # grid 1
     layers.apply_fusion(fusion=fusion(world, {0: "B1", 1: "B2", 2: "B2"}))  # version 1
@@ -75,7 +77,7 @@ def test_the_command_measures_a_beat_on_a_chosen_grid_version(world):
     for args, message in (
         (("--beat", "B1", "--grid-version", "9"), "--grid-version"),
         (("--grid-version", "1"), "only with --beat"),
-        (("--grid", "120113009009001"), "--grid: no grid"),
+        (("--grid", "120113009009001"), "--grid: nothing has the code"),
         (("--street", "x", "--grid", "y"), "at most one"),
     ):
         with pytest.raises(CommandError, match=message):

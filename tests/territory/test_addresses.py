@@ -209,7 +209,7 @@ def test_retiring_a_grid_unlinks_its_addresses_and_the_command_relinks(world, be
     # A manual damage is repaired by relink.
     Address.objects.update(grid=world.grids[0])
     call_command("addresses", "relink", stdout=out)
-    assert "1 address(es)" in out.getvalue() and Address.objects.get().grid is None
+    assert "1 address changed" in out.getvalue() and Address.objects.get().grid is None
     bad = tmp_path / "bad.csv"
     bad.write_bytes(csv_bytes([row("X1", OUTSIDE)]))
     with pytest.raises(CommandError, match="nothing imported"):

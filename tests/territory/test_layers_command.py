@@ -59,7 +59,7 @@ def test_import_fuse_apply_check_export(world, tmp_path):
     assert LayerVersion.objects.filter(kind="beats").count() == 2
 
     exported = tmp_path / "beats-v1.gpkg"
-    assert "2 beat unit(s)" in run("export", str(exported), "--level", "beat", "--version", "1")
+    assert "2 units (beat)" in run("export", str(exported), "--level", "beat", "--version", "1")
 
 
 def test_a_bad_file_is_refused_whole_with_every_problem_named(world, tmp_path):

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from onegrid.insight.measures import compute_measures, format_report
 from onegrid.territory.selectors import version_exists
@@ -45,14 +46,19 @@ class Command(BaseCommand):
         first = _day(start, "--from")
         last = _day(end, "--to")
         if last < first:
-            raise CommandError("--to: the last day comes before the first")
+            raise CommandError(_("--to: the last day comes before the first."))
         scope = {k: options[k] for k in SCOPES if options.get(k)}
         if len(scope) > 1:
-            raise CommandError("give at most one of --" + ", --".join(SCOPES))
+            raise CommandError(
+                _("Give at most one of %(options)s.")
+                % {"options": ", ".join(f"--{k}" for k in SCOPES)}
+            )
         if grid_version is not None and "beat" not in scope:
-            raise CommandError("--grid-version: only with --beat")
+            raise CommandError(_("--grid-version: only with --beat."))
         if grid_version is not None and not version_exists("grids", grid_version):
-            raise CommandError(f"--grid-version: the grid layer has no version {grid_version}")
+            raise CommandError(
+                _("--grid-version: the grid layer has no version %(n)d.") % {"n": grid_version}
+            )
         try:
             measures = compute_measures(
                 first,
@@ -63,7 +69,9 @@ class Command(BaseCommand):
             )
         except ObjectDoesNotExist:
             kind, code = next(iter(scope.items()))
-            raise CommandError(f"--{kind}: no {kind} has the code {code}") from None
+            raise CommandError(
+                _("--%(option)s: nothing has the code %(code)s.") % {"option": kind, "code": code}
+            ) from None
         except ValueError as error:
             raise CommandError(str(error)) from None
         if as_json:
@@ -77,7 +85,9 @@ def _day(text: str, option: str) -> dt.datetime:
     try:
         day = dt.date.fromisoformat(text)
     except ValueError:
-        raise CommandError(f"{option}: {text!r} is not a date (YYYY-MM-DD)") from None
+        raise CommandError(
+            _("%(option)s: %(text)s is not a date (YYYY-MM-DD).") % {"option": option, "text": text}
+        ) from None
     return dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 

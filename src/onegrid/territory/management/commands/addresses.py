@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from onegrid.territory import addresses
 
@@ -31,7 +33,7 @@ class Command(BaseCommand):
 
     def _import(self, path, crs, dry_run, accept_valid, **_options):
         if not Path(path).is_file():
-            raise CommandError(f"{path}: no such file")
+            raise CommandError(_("%(path)s: no such file") % {"path": path})
         rows, problems = addresses.read_addresses(Path(path), crs=crs)
         report = addresses.import_addresses(
             rows=rows, problems=problems, dry_run=dry_run, accept_valid_part=accept_valid
@@ -40,15 +42,35 @@ class Command(BaseCommand):
             self.stdout.write(f"  ! {problem.message}")
         if report.refused:
             raise CommandError(
-                f"{len(report.problems)} problem(s): nothing imported "
-                "(fix the file, or --accept-valid to import the valid rows)"
+                ngettext(
+                    "%(n)d problem: nothing imported (fix the file, or --accept-valid to import "
+                    "the valid rows)",
+                    "%(n)d problems: nothing imported (fix the file, or --accept-valid to import "
+                    "the valid rows)",
+                    len(report.problems),
+                )
+                % {"n": len(report.problems)}
             )
-        summary = (
-            f"added {len(report.added)}, changed {len(report.changed)}, unchanged "
-            f"{len(report.unchanged)} in {len(report.by_grid)} grid(s)"
-        )
-        self.stdout.write(f"dry run: would have {summary}" if dry_run else f"addresses: {summary}")
+        summary = _(
+            "added %(added)d, changed %(changed)d, unchanged %(unchanged)d in %(grids)d grids"
+        ) % {
+            "added": len(report.added),
+            "changed": len(report.changed),
+            "unchanged": len(report.unchanged),
+            "grids": len(report.by_grid),
+        }
+        if dry_run:
+            self.stdout.write(_("dry run: would have %(summary)s") % {"summary": summary})
+        else:
+            self.stdout.write(_("addresses: %(summary)s") % {"summary": summary})
 
     def _relink(self, **_options):
         changed = addresses.relink_addresses()
-        self.stdout.write(f"{changed} address(es) changed grid or beat")
+        self.stdout.write(
+            ngettext(
+                "%(n)d address changed grid or beat",
+                "%(n)d addresses changed grid or beat",
+                changed,
+            )
+            % {"n": changed}
+        )

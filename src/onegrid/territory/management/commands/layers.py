@@ -101,21 +101,38 @@ class Command(BaseCommand):
         )
         for problem in report.problems:
             self.stdout.write(f"  ! {problem.message}")
-        summary = (
-            f"added {len(report.added)}, changed {len(report.changed)}, unchanged "
-            f"{len(report.unchanged)}, retired {len(report.retired)}"
-        )
+        summary = _(
+            "added %(added)d, changed %(changed)d, unchanged %(unchanged)d, retired %(retired)d"
+        ) % {
+            "added": len(report.added),
+            "changed": len(report.changed),
+            "unchanged": len(report.unchanged),
+            "retired": len(report.retired),
+        }
         if report.refused:
             raise CommandError(
-                f"{len(report.problems)} problem(s): nothing imported "
-                "(fix the file, or --accept-valid to import the valid part)"
+                ngettext(
+                    "%(n)d problem: nothing imported (fix the file, or --accept-valid to import "
+                    "the valid part)",
+                    "%(n)d problems: nothing imported (fix the file, or --accept-valid to import "
+                    "the valid part)",
+                    len(report.problems),
+                )
+                % {"n": len(report.problems)}
             )
+        layer_name = _("grid layer") if level == "grid" else _("beat layer")
         if dry_run:
-            self.stdout.write(f"dry run: would have {summary}")
+            self.stdout.write(_("dry run: would have %(summary)s") % {"summary": summary})
         elif report.version is None:
-            self.stdout.write(f"nothing to change: no new {level} layer version ({summary})")
+            self.stdout.write(
+                _("nothing to change: no new %(layer)s version (%(summary)s)")
+                % {"layer": layer_name, "summary": summary}
+            )
         else:
-            self.stdout.write(f"{level} layer version {report.version}: {summary}")
+            self.stdout.write(
+                _("%(layer)s version %(n)d: %(summary)s")
+                % {"layer": layer_name, "n": report.version, "summary": summary}
+            )
 
     def _check(self, level, file, crs, sliver, report, **_options):
         outline = self._outline()
@@ -141,7 +158,9 @@ class Command(BaseCommand):
             Path(report).write_text(
                 json.dumps(coverage.to_geojson(issues), ensure_ascii=False), encoding="utf-8"
             )
-        self.stdout.write(f"{len(units)} {level} unit(s), {len(issues)} problem(s)")
+        self.stdout.write(
+            _("%(units)d units, %(issues)d problems") % {"units": len(units), "issues": len(issues)}
+        )
 
     def _codes(self, path, out, crs, renumber, **_options):
         try:
@@ -196,12 +215,12 @@ class Command(BaseCommand):
             if layer.problems:
                 for problem in layer.problems:
                     self.stdout.write(f"  ! {problem.message}")
-                raise CommandError("the beat layer has problems: fix it first")
+                raise CommandError(_("The beat layer has problems: fix it first."))
             beat_units = [coverage.Unit(f.code, f.geometry, f.parent_code) for f in layer.features]
         else:
             beat_units = selectors.live_units("beat")
         if not grids or not beat_units:
-            raise CommandError("fusing needs a grid layer and a beat layer")
+            raise CommandError(_("Fusing needs a grid layer and a beat layer."))
         fusion = coverage.fuse(
             grids, beat_units, snap_m=snap, sliver_m2=sliver, outline=self._outline()
         )
@@ -211,14 +230,32 @@ class Command(BaseCommand):
         moved = [c for c in fusion.changes if c["grids_gained"] or c["grids_lost"]]
         for change in moved:
             self.stdout.write(
-                f"{change['code']:20} area {change['area_before_m2']:12.0f} → "
-                f"{change['area_after_m2']:12.0f} m²  moved {change['area_moved_m2']:10.0f} m²  "
-                f"+{len(change['grids_gained'])} −{len(change['grids_lost'])} grids  "
-                f"population affected {change.get('population_affected') or 0}"
+                _(
+                    "%(code)-20s area %(before)12.0f → %(after)12.0f m²  moved %(moved)10.0f m²  "
+                    "+%(gained)d −%(lost)d grids  population affected %(people)d"
+                )
+                % {
+                    "code": change["code"],
+                    "before": change["area_before_m2"],
+                    "after": change["area_after_m2"],
+                    "moved": change["area_moved_m2"],
+                    "gained": len(change["grids_gained"]),
+                    "lost": len(change["grids_lost"]),
+                    "people": change.get("population_affected") or 0,
+                }
             )
         self.stdout.write(
-            f"{len(fusion.grids)} grids in {len(fusion.beats)} beats; {len(moved)} beat(s) "
-            f"change; {fusion.snapped_vertices} vertices snapped → {out}"
+            _(
+                "%(grids)d grids in %(beats)d beats; %(moved)d beats change; %(snapped)d "
+                "vertices snapped → %(out)s"
+            )
+            % {
+                "grids": len(fusion.grids),
+                "beats": len(fusion.beats),
+                "moved": len(moved),
+                "snapped": fusion.snapped_vertices,
+                "out": out,
+            }
         )
 
     def _apply(self, proposal, note, **_options):
@@ -234,14 +271,20 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(
-            f"grid layer version {result['grid_version']}, beat layer version "
-            f"{result['beat_version']}: {result['grids']} grids in {result['beats']} beats"
+            _(
+                "grid layer version %(grid_version)d, beat layer version %(beat_version)d: "
+                "%(grids)d grids in %(beats)d beats"
+            )
+            % result
         )
 
     def _export(self, path, level, version, **_options):
         features = selectors.layer_features(level, version)
         layerio.write_layer(features, path, level=level)
-        self.stdout.write(f"{len(features)} {level} unit(s) → {path}")
+        self.stdout.write(
+            _("%(n)d units (%(level)s) → %(path)s")
+            % {"n": len(features), "level": level, "path": path}
+        )
 
     # --- helpers ---
 
