@@ -11,7 +11,7 @@ from django.core.management import call_command
 from cases.helpers import report
 from onegrid.core.errors import InvalidInput, PermissionDenied
 from onegrid.org import selectors, teams
-from onegrid.org.models import DutyShift, Role, RoleAssignment, TeamSlot, User
+from onegrid.org.models import TEAM_ROLES, DutyShift, RoleAssignment, TeamSlot, User
 
 
 def _user(username: str) -> User:
@@ -549,17 +549,7 @@ def test_retired_grids_leave_the_report(world):
 # --- every member reports --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "role",
-    [
-        Role.GRID_WORKER,
-        Role.GRID_HEAD,
-        Role.POLICE_OFFICER,
-        Role.BUILDING_HEAD,
-        Role.PARTY_MEMBER,
-        Role.VOLUNTEER,
-    ],
-)
+@pytest.mark.parametrize("role", TEAM_ROLES)
 def test_every_team_role_can_report(world, role):
     username = f"m_{role}"
     _user(username)

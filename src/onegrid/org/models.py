@@ -92,8 +92,8 @@ class ApiToken(models.Model):
         return hashlib.sha256(raw.encode()).hexdigest()
 
 
-# The roles a grid team slot may hold (org.policies.GRID_TEAM, listed here to avoid an import
-# cycle: policies imports this module).
+# The grid-team roles (1+3+N), in the order a team is listed: the accountable worker first.
+# The one list of them: org.policies.GRID_TEAM is its set (policies imports this module).
 TEAM_ROLES = [
     Role.GRID_WORKER,
     Role.GRID_HEAD,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from onegrid.territory.models import AdminUnit
 
-from .models import Role, RoleAssignment, User
+from .models import TEAM_ROLES, Role, RoleAssignment, User
 
 DISTRICT_WIDE_READERS = {
     Role.COMMAND_CENTRE,
@@ -21,14 +21,7 @@ DISTRICT_WIDE_READERS = {
     Role.ADMIN,
 }
 STREET_STAFF = {Role.ACCEPTOR, Role.DISPATCHER, Role.SHIFT_LEAD, Role.CALLBACK}
-GRID_TEAM = {
-    Role.GRID_WORKER,
-    Role.GRID_HEAD,
-    Role.POLICE_OFFICER,
-    Role.BUILDING_HEAD,
-    Role.PARTY_MEMBER,
-    Role.VOLUNTEER,
-}
+GRID_TEAM = set(TEAM_ROLES)
 # Roles that see only what they reported themselves, wherever they are bound.
 OWN_REPORTS_ONLY = {Role.RESIDENT, Role.VOLUNTEER, Role.PARTY_MEMBER}
 # Roles that may report a problem wherever they stand: residents report anywhere in the district.

@@ -14,19 +14,9 @@ from onegrid.core.errors import InvalidInput, NotFound
 from onegrid.territory.models import AdminUnit, Grid
 from onegrid.territory.selectors import places_in_scope
 
-from .models import Department, DutyShift, Role, RoleAssignment, TeamSlot, User
+from .models import TEAM_ROLES, Department, DutyShift, Role, RoleAssignment, TeamSlot, User
 from .policies import GRID_TEAM, Place, mask_phone, may_see_place, scope_for
 from .teams import current_slots
-
-# The order a grid's team is listed in: the accountable worker first (1+3+N).
-TEAM_ORDER = [
-    Role.GRID_WORKER,
-    Role.GRID_HEAD,
-    Role.POLICE_OFFICER,
-    Role.BUILDING_HEAD,
-    Role.PARTY_MEMBER,
-    Role.VOLUNTEER,
-]
 
 
 @dataclass(frozen=True)
@@ -55,7 +45,7 @@ def grid_team(viewer: User, place) -> list[TeamMember]:
         )
         for a in rows
     ]
-    members.sort(key=lambda m: TEAM_ORDER.index(m.role))
+    members.sort(key=lambda m: TEAM_ROLES.index(m.role))
     return members
 
 
