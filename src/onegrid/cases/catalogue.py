@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from onegrid.core.errors import InvalidInput
+from onegrid.core.textfiles import decode_text
 from onegrid.org.departments import ensure_default_departments
 from onegrid.org.models import Department
 
@@ -152,20 +153,6 @@ def _read_bytes(fileobj) -> bytes | str:
     return fileobj.read()
 
 
-def _decode(data: bytes | str) -> str:
-    if isinstance(data, str):
-        return data.removeprefix("\ufeff")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    # Excel on Chinese Windows saves "CSV (comma delimited)" in the ANSI code page (GBK).
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise InvalidInput(_("The file is neither UTF-8 nor GB18030 text."), field="file") from None
-
-
 def _cell_text(value) -> str:
     if value is None:
         return ""
@@ -179,7 +166,9 @@ def _cell_text(value) -> str:
 
 
 def _table_from_csv(data: bytes | str) -> list[list[str]]:
-    text = _decode(data)
+    text = decode_text(data)
+    if text is None:
+        raise InvalidInput(_("The file is neither UTF-8 nor GB18030 text."), field="file")
     try:
         return [list(r) for r in csv.reader(io.StringIO(text, newline=""))]
     except csv.Error as exc:

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from onegrid.core.errors import InvalidInput
+from onegrid.core.textfiles import decode_text
 
 from . import geometry as geo
 from . import locator
@@ -215,7 +216,9 @@ def _records(data: bytes, filename: str | None) -> tuple[list[tuple[int, dict]],
     if ext in (".xlsx", ".xlsm") or (ext != ".csv" and data[:2] == b"PK"):
         src = _read_xlsx(data)
         return [(r.index, r.props) for r in src.records], list(src.fields)
-    text = _decode(data)
+    text = decode_text(data)
+    if text is None:
+        raise _Unreadable(_("The file is neither UTF-8 nor GB18030 text."))
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
@@ -231,17 +234,6 @@ def _records(data: bytes, filename: str | None) -> tuple[list[tuple[int, dict]],
             continue
         records.append((number, {name: row[j] for j, name in enumerate(fields) if j < len(row)}))
     return records, fields
-
-
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise _Unreadable(_("The file is neither UTF-8 nor GB18030 text.")) from None
 
 
 # --- services -------------------------------------------------------------------------------
