@@ -173,10 +173,6 @@ class SlotsOut(Schema):
     slots: list[SlotConfigOut]
 
 
-def _local(value: dt.datetime) -> dt.datetime:
-    return timezone.localtime(value)
-
-
 def _shift_out(s: selectors.Shift) -> dict:
     """A roster row (selectors.shifts, selectors.shift_view) as ShiftOut."""
     return {
@@ -185,8 +181,8 @@ def _shift_out(s: selectors.Shift) -> dict:
         "name": s.name,
         "phone": s.phone,
         "role_labels": s.role_labels,
-        "starts_at": _local(s.starts_at),
-        "ends_at": _local(s.ends_at),
+        "starts_at": timezone.localtime(s.starts_at),
+        "ends_at": timezone.localtime(s.ends_at),
     }
 
 
@@ -304,8 +300,8 @@ def team(request: HttpRequest, grid_code: str):
                 "name": d.name,
                 "role_labels": d.role_labels,
                 "phone": d.phone,
-                "starts_at": _local(d.starts_at),
-                "ends_at": _local(d.ends_at),
+                "starts_at": timezone.localtime(d.starts_at),
+                "ends_at": timezone.localtime(d.ends_at),
             }
             for d in selectors.on_duty(request.user, grid, clock.now(), slots=slots)
         ],
