@@ -22,7 +22,7 @@ from onegrid.core import clock
 from onegrid.org.models import Department, Role, RoleAssignment, User
 from onegrid.territory import locator
 from onegrid.territory.models import AdminUnit, Grid, LayerState
-from small_world import MONDAY_MORNING
+from support.world import MONDAY_MORNING
 
 
 @pytest.fixture(scope="session")

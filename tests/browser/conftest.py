@@ -7,7 +7,6 @@ under $ONEGRID_VAR_DIR/test-output/screenshots for reviewers.
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 from pathlib import Path
@@ -15,10 +14,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connections
-from PIL import Image
 
 from onegrid.core import clock
 from onegrid.territory import locator, selectors
+from support.browser import sign_in
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM would otherwise refuse
 # to run beside it. The ORM calls here are the test's own, not made from async code.
@@ -36,7 +35,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
-SCREENSHOTS = Path(settings.VAR_DIR) / "test-output" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 DESK = {"width": 1366, "height": 900}
 
@@ -92,30 +90,3 @@ def web(world, live_server, browser):
         ctx.close()
     locator.invalidate()
     selectors.clear_cache()
-
-
-def sign_in(page, username: str, password: str | None = None) -> None:
-    """Sign in through the login page, as a person would; leaves the page on their landing."""
-    page.goto("/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password or f"pw-{username}")
-    page.click("button[type=submit].primary")
-    page.wait_for_url(lambda url: "/login/" not in url)
-
-
-def screenshot(page, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
-
-
-def jpeg_bytes(colour=(200, 40, 40), size=(64, 48)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, colour).save(buffer, "JPEG")
-    return buffer.getvalue()
-
-
-def photo_payload(name="photo.jpg", colour=(200, 40, 40)) -> dict:
-    """A file for Playwright's set_input_files."""
-    return {"name": name, "mimeType": "image/jpeg", "buffer": jpeg_bytes(colour)}

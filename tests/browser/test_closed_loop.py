@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from onegrid.cases.models import Case, CaseEvent
-
-from .conftest import photo_payload, screenshot
+from support.browser import photo_payload, screenshot
 
 
 def open_action(page, action: str):

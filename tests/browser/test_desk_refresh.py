@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cases.helpers import report
+from support.cases import report
 
 
 def test_a_new_case_appears_in_the_console_without_reload(web, settings):

@@ -11,8 +11,8 @@ from django.utils import translation
 from onegrid.cases.models import Case, CaseEvent
 from onegrid.territory import addresses
 from onegrid.web.views import field
+from support.browser import screenshot, sign_in
 
-from .conftest import screenshot, sign_in
 from .test_field_app import OUTSIDE, at, fill_report, open_report, phone, wait_until
 
 GRID_0_ADDRESSES = [

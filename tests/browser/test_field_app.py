@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 import time
 
-from cases.helpers import act, drive, report
 from onegrid.cases.models import Case, CaseEvent, IdempotencyRecord, Photo
-
-from .conftest import photo_payload, screenshot, sign_in
+from support.browser import photo_payload, screenshot, sign_in
+from support.cases import act, drive, report
 
 OUTSIDE = {"longitude": 116.0, "latitude": 39.0}  # Beijing's west, far outside the district
 

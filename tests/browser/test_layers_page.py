@@ -8,8 +8,7 @@ from shapely import box
 from shapely.geometry import mapping
 
 from onegrid.territory import layerio, layers
-
-from .conftest import screenshot
+from support.browser import screenshot
 
 
 def test_fuse_page_draws_two_synced_maps(web, settings, tmp_path):

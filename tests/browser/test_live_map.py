@@ -10,8 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from onegrid.cases import services
-
-from .conftest import jpeg_bytes, screenshot
+from support.browser import jpeg_bytes, screenshot
 
 _keys = itertools.count()
 BACKGROUND = (0xE6, 0xEA, 0xEE)  # the plain background of the map when no tiles are set

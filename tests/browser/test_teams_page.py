@@ -6,8 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from onegrid.org.models import DutyShift, RoleAssignment, User
-
-from .conftest import screenshot
+from support.browser import screenshot
 
 
 def test_acceptor_adds_a_member_and_schedules_a_shift(web):

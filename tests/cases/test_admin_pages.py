@@ -1,8 +1,7 @@
 from django.test import Client
 
 from onegrid.org.models import User
-
-from .helpers import drive
+from support.cases import drive
 
 
 def test_admin_lists_cases_read_only(world):

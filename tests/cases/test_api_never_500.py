@@ -6,9 +6,8 @@ import pytest
 from django.test import Client
 
 from onegrid.cases.models import Case
+from support.cases import drive, photo
 
-from .conftest import photo
-from .helpers import drive
 from .test_case_api import client_for
 
 WEIRD = [

@@ -14,9 +14,7 @@ from onegrid.cases.models import Case, IdempotencyRecord
 from onegrid.org.models import ApiToken
 from onegrid.org.services import issue_token
 from onegrid.territory.geometry import to_wgs84
-
-from .conftest import photo
-from .helpers import drive
+from support.cases import drive, photo
 
 
 def client_for(user) -> Client:

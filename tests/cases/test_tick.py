@@ -15,8 +15,7 @@ from django.db import connection
 from onegrid.cases import services
 from onegrid.cases.models import Escalation, Task
 from onegrid.core import clock
-
-from .helpers import act, advance, drive, run_concurrently
+from support.cases import act, advance, drive, run_concurrently
 
 
 def test_tick_before_the_deadline_does_nothing(world):

@@ -9,9 +9,7 @@ from onegrid.cases.history import replay_states
 from onegrid.cases.models import Case, CaseReporter, Photo
 from onegrid.core import clock
 from onegrid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-
-from .conftest import new_key, photo
-from .helpers import act, advance, drive, report, run_concurrently
+from support.cases import act, advance, drive, new_key, photo, report, run_concurrently
 
 
 def states(case):

@@ -20,8 +20,8 @@ from onegrid.cases.history import replay_states
 from onegrid.cases.models import Case, CaseEvent, Escalation, Task
 from onegrid.core import clock
 from onegrid.core.errors import DomainError
-
-from .conftest import MONDAY_MORNING, new_key, photo
+from support.cases import new_key, photo
+from support.world import MONDAY_MORNING
 
 PEOPLE = [
     "worker",

@@ -8,9 +8,7 @@ import pytest
 from onegrid.cases import workflow
 from onegrid.cases.models import Case
 from onegrid.core.errors import Conflict, NotFound, PermissionDenied
-
-from .conftest import photo
-from .helpers import act, drive, report
+from support.cases import act, drive, photo, report
 
 EVERYONE = [
     "worker",

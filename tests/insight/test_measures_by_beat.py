@@ -11,10 +11,10 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 from shapely import union_all
 
-from cases.helpers import report
 from onegrid.insight.measures import compute_measures
 from onegrid.territory import layers
 from onegrid.territory.coverage import Fusion, Unit
+from support.cases import report
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 

@@ -8,10 +8,10 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 
-from cases.helpers import report
 from onegrid.core.errors import InvalidInput, PermissionDenied
 from onegrid.org import selectors, teams
 from onegrid.org.models import TEAM_ROLES, DutyShift, RoleAssignment, TeamSlot, User
+from support.cases import report
 
 
 def _user(username: str) -> User:

@@ -12,7 +12,7 @@ from django.test import Client
 from onegrid.org import selectors, teams
 from onegrid.org.models import DutyShift, Role, RoleAssignment, TeamSlot, User
 from onegrid.org.services import issue_token
-from small_world import MONDAY_MORNING
+from support.world import MONDAY_MORNING
 
 SH = MONDAY_MORNING.tzinfo
 

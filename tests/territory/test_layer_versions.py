@@ -63,7 +63,7 @@ def test_a_grid_of_an_unknown_community_is_a_problem_named_by_feature(world):
 
 
 def test_replace_retires_grids_that_cases_keep_and_codes_are_never_reused(world):
-    from cases.helpers import report as report_case
+    from support.cases import report as report_case
 
     case = report_case(world, who=world.people.far_worker, point=world.far_point)
     gone = world.grids[2]

@@ -11,11 +11,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from cases.helpers import report as report_case
 from onegrid.cases.selectors import cases_at_address
 from onegrid.org.models import Role, RoleAssignment, User
 from onegrid.territory import addresses
 from onegrid.territory.models import Address, AdminUnit
+from support.cases import report as report_case
 
 IN_GRID_0 = (117.103, 39.203)
 IN_GRID_1 = (117.113, 39.204)

@@ -9,8 +9,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from cases.conftest import photo
-from cases.helpers import act, drive, report
+from support.cases import act, drive, photo, report
 
 FIELD_URLS = ["/field/", "/field/manifest.webmanifest", "/field/sw.js", "/field/tasks/"]
 

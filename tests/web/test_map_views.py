@@ -11,12 +11,12 @@ from urllib.parse import urlencode
 import pytest
 from django.test import Client
 
-from cases.helpers import act, advance, drive, report
 from onegrid.cases.models import Case
 from onegrid.core import clock
 from onegrid.org import policies
 from onegrid.org.models import Role, RoleAssignment
 from onegrid.web.views import live_map
+from support.cases import act, advance, drive, report
 
 MAP_URLS = ["/map/", "/map/grids.json", "/map/live.json", "/map/grid/120113001001001.json"]
 MAP_ROLES = [

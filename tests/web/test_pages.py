@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from cases.conftest import photo
-from cases.helpers import act, drive, report
 from onegrid.cases.models import Case, CaseEvent
 from onegrid.org.models import User
+from support.cases import act, drive, photo, report
 
 PAGES = ["/field/", "/console/", "/inbox/", "/map/"]
 # Who may open which page (web/access.PAGE_ROLES), person by person in the small world.

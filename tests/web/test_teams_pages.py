@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from onegrid.org import selectors, teams
 from onegrid.org.models import DutyShift, Role, RoleAssignment, TeamSlot, User
 from onegrid.territory.models import Grid
-from small_world import MONDAY_MORNING
+from support.world import MONDAY_MORNING
 
 PAGES = ["/console/teams/", "/console/teams/vacancies/", "/console/teams/slots/"]
 

@@ -1,17 +1,31 @@
-"""Drive cases through the real services, for workflow tests."""
+"""Photos, idempotency keys, and cases driven through the real services."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
+import itertools
 import threading
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from PIL import Image
 
 from onegrid.cases import services
 from onegrid.cases.models import Case
 from onegrid.core import clock
 
-from .conftest import new_key, photo
+_keys = itertools.count()
+
+
+def photo(name="p.jpg", fmt="JPEG", colour=(200, 40, 40)) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 24), colour).save(buffer, fmt)
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+def new_key() -> str:
+    return f"k-{next(_keys)}"
 
 
 def advance(**delta) -> None:

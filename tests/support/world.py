@@ -1,7 +1,4 @@
-"""Constants shared by the `world` fixture (tests/conftest.py) and the tests that use it.
-
-A plain module, not a conftest, so any test folder can import it by name.
-"""
+"""Constants shared by the `world` fixture (tests/conftest.py) and the tests that use it."""
 
 import datetime as dt
 

@@ -1,0 +1,6 @@
+"""Helpers shared by the test folders: import them from here, never from a conftest.
+
+- `support.world`: constants of the small `world` fixture (tests/conftest.py builds it).
+- `support.cases`: photos, idempotency keys, and driving cases through the real services.
+- `support.browser`: signing in, screenshots and photo payloads for the Playwright tests.
+"""
