@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from onegrid.territory.models import AdminUnit
 
+from . import phone_masking
 from .models import TEAM_ROLES, Role, RoleAssignment, User
 
 DISTRICT_WIDE_READERS = {
@@ -145,7 +146,6 @@ def may_manage_territory(user: User) -> bool:
 
 
 def mask_phone(phone: str) -> str:
-    """138****5678: enough to recognise, not enough to call."""
-    if len(phone) < 7:
-        return "*" * len(phone)
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+    """A phone as others see it: 138****5678, 022-****1234转****, ******34 (the rule for every
+    length and format is in org.phone_masking)."""
+    return phone_masking.mask_phone(phone)
