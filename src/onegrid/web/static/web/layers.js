@@ -1,135 +1,116 @@
 /* OneGrid layer pages: grid, beat and problem layers on Leaflet's canvas renderer.
- *
- * Each `.layer-map` names the JSON script holding its config (data-config): a list of layers,
- * each fetched from `url` (optionally only the features whose `layer` property matches) or read
- * from an inline JSON script (`inline`), drawn in a style (grid, beat, issue). Maps sharing a
- * `data-sync` value keep one view: moving one moves the others. Nothing comes from the internet
- * unless a tile URL is configured.
- */
-(function () {
-  "use strict";
 
-  var T = JSON.parse(document.getElementById("layers-strings").textContent);
-  var PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-    "#17becf", "#bcbd22", "#7f7f7f"];
-  var maps = {}; // element id -> Leaflet map, for the page's tests and the sync
-  window.onegridLayerMaps = maps;
+   Each `.layer-map` names the JSON script holding its config (data-config): a list of layers,
+   each fetched from `url` (optionally only the features whose `layer` property matches) or read
+   from an inline JSON script (`inline`), drawn in a style (grid, beat, issue). Maps sharing a
+   `data-sync` value keep one view: moving one moves the others. Codes, names and problem texts
+   come from files people upload: popups show them as text. */
+import { el, readJson } from "./lib/dom.js";
+import { DISTRICT_VIEW, MARKERS, STYLES, bindText, createMap } from "./lib/leaflet-map.js";
 
-  function colourOf(code) {
-    var h = 0;
-    for (var i = 0; i < code.length; i++) h = (h * 31 + code.charCodeAt(i)) >>> 0;
-    return PALETTE[h % PALETTE.length];
+const T = readJson("layers-strings");
+const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+  "#17becf", "#bcbd22", "#7f7f7f"];
+const maps = {}; // element id -> Leaflet map, for the page's tests and the sync
+window.onegridLayerMaps = maps;
+
+function colourOf(code) {
+  let h = 0;
+  for (let i = 0; i < code.length; i++) h = (h * 31 + code.charCodeAt(i)) >>> 0;
+  return PALETTE[h % PALETTE.length];
+}
+
+function styleFor(kind) {
+  if (kind === "grid") return () => STYLES.grid;
+  if (kind === "beat") {
+    return (feature) => {
+      const c = colourOf(String(feature.properties.code || ""));
+      return { color: c, weight: 3, fillColor: c, fillOpacity: 0.3 };
+    };
   }
+  return () => STYLES.issue;
+}
 
-  function styleFor(kind) {
-    if (kind === "grid") {
-      return function () { return { color: "#555", weight: 1, fillColor: "#fff", fillOpacity: 0.15 }; };
-    }
-    if (kind === "beat") {
-      return function (feature) {
-        var c = colourOf(String(feature.properties.code || ""));
-        return { color: c, weight: 3, fillColor: c, fillOpacity: 0.3 };
-      };
-    }
-    return function () { return { color: "#c62828", weight: 2, fillColor: "#c62828", fillOpacity: 0.6 }; };
-  }
+function popupFor(kind, props) {
+  const lines =
+    kind === "issue"
+      ? [props.kind, (props.codes || []).join(", "), props.message]
+      : [T.code + ": " + props.code, props.name || "", props.beat ? T.beat + ": " + props.beat : ""];
+  return el("div", {}, lines.filter(Boolean).map((text) => el("div", { text })));
+}
 
-  function popupFor(kind, props) {
-    var box = document.createElement("div");
-    var lines = [];
-    if (kind === "issue") lines = [props.kind, (props.codes || []).join(", "), props.message];
-    else lines = [T.code + ": " + props.code, props.name || "", props.beat ? T.beat + ": " + props.beat : ""];
-    lines.forEach(function (text) {
-      if (!text) return;
-      var p = document.createElement("div");
-      p.textContent = text;
-      box.appendChild(p);
+function load(spec) {
+  if (spec.inline) return Promise.resolve(readJson(spec.inline));
+  return fetch(spec.url, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
+    .then((response) => {
+      if (!response.ok) throw new Error(String(response.status));
+      return response.json();
     });
-    return box;
-  }
+}
 
-  function load(spec) {
-    if (spec.inline) {
-      return Promise.resolve(JSON.parse(document.getElementById(spec.inline).textContent));
+const cache = {};
+function fetchOnce(spec) {
+  const key = spec.inline ? "#" + spec.inline : spec.url;
+  if (!cache[key]) cache[key] = load(spec);
+  return cache[key];
+}
+
+let syncing = false;
+function sync(map, group) {
+  map.on("move", () => {
+    if (syncing) return;
+    syncing = true;
+    for (const other of group) {
+      if (other !== map) other.setView(map.getCenter(), map.getZoom(), { animate: false });
     }
-    return fetch(spec.url, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
-      .then(function (response) {
-        if (!response.ok) throw new Error(String(response.status));
-        return response.json();
-      });
-  }
-
-  var cache = {};
-  function fetchOnce(spec) {
-    var key = spec.inline ? "#" + spec.inline : spec.url;
-    if (!cache[key]) cache[key] = load(spec);
-    return cache[key];
-  }
-
-  var syncing = false;
-  function sync(map, group) {
-    map.on("move", function () {
-      if (syncing) return;
-      syncing = true;
-      group.forEach(function (other) {
-        if (other !== map) other.setView(map.getCenter(), map.getZoom(), { animate: false });
-      });
-      syncing = false;
-    });
-  }
-
-  var groups = {};
-  var nodes = document.querySelectorAll(".layer-map");
-  Array.prototype.forEach.call(nodes, function (node) {
-    var config = JSON.parse(document.getElementById(node.dataset.config).textContent);
-    var status = document.querySelector('[data-status-for="' + node.id + '"]');
-    var map = L.map(node, { preferCanvas: true, renderer: L.canvas(), zoomSnap: 0.25 });
-    map.attributionControl.setPrefix("Leaflet");
-    map.setView([39.2, 117.1], 12);
-    maps[node.id] = map;
-    if (config.tileUrl) {
-      L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
-    }
-    var groupName = node.dataset.sync;
-    if (groupName) {
-      groups[groupName] = groups[groupName] || [];
-      groups[groupName].push(map);
-    }
-    var first = groupName ? groups[groupName].length === 1 : true;
-    Promise.all(config.layers.map(fetchOnce)).then(function (docs) {
-      var bounds = L.latLngBounds([]);
-      var count = 0;
-      docs.forEach(function (doc, i) {
-        var spec = config.layers[i];
-        var features = (doc.features || []).filter(function (f) {
-          return f.geometry && (!spec.layer || f.properties.layer === spec.layer);
-        });
-        count += features.length;
-        var layer = L.geoJSON({ type: "FeatureCollection", features: features }, {
-          style: styleFor(spec.style),
-          pointToLayer: function (feature, latlng) {
-            return L.circleMarker(latlng, { radius: 7, color: "#c62828", fillOpacity: 0.8 });
-          },
-          onEachFeature: function (feature, item) {
-            item.bindPopup(function () { return popupFor(spec.style, feature.properties || {}); });
-          },
-        }).addTo(map);
-        if (features.length && spec.style !== "issue") bounds.extend(layer.getBounds());
-        else if (features.length && !bounds.isValid()) bounds.extend(layer.getBounds());
-      });
-      // In a synced group the first map frames the view; the others follow it.
-      if (bounds.isValid() && first) map.fitBounds(bounds, { padding: [10, 10], animate: false });
-      node.dataset.features = String(count);
-      node.dataset.state = "ready";
-    }).catch(function () {
-      node.dataset.state = "failed";
-      if (status) {
-        status.textContent = T.loadFailed;
-        status.classList.add("problem");
-      }
-    });
+    syncing = false;
   });
-  Object.keys(groups).forEach(function (name) {
-    groups[name].forEach(function (map) { sync(map, groups[name]); });
+}
+
+function draw(node, groups) {
+  const config = readJson(node.dataset.config);
+  const status = document.querySelector(`[data-status-for="${CSS.escape(node.id)}"]`);
+  const map = createMap(node, config, { canvas: true, zoomSnap: 0.25 });
+  map.setView(DISTRICT_VIEW.center, DISTRICT_VIEW.zoom);
+  maps[node.id] = map;
+  const groupName = node.dataset.sync;
+  if (groupName) {
+    groups[groupName] = groups[groupName] || [];
+    groups[groupName].push(map);
+  }
+  const first = groupName ? groups[groupName].length === 1 : true;
+  Promise.all(config.layers.map(fetchOnce)).then((docs) => {
+    const bounds = L.latLngBounds([]);
+    let count = 0;
+    docs.forEach((doc, i) => {
+      const spec = config.layers[i];
+      const features = (doc.features || []).filter(
+        (f) => f.geometry && (!spec.layer || f.properties.layer === spec.layer),
+      );
+      count += features.length;
+      const layer = L.geoJSON({ type: "FeatureCollection", features }, {
+        style: styleFor(spec.style),
+        pointToLayer: (feature, latlng) => L.circleMarker(latlng, MARKERS.issue),
+        onEachFeature: (feature, item) => {
+          bindText(item, "popup", () => popupFor(spec.style, feature.properties || {}));
+        },
+      }).addTo(map);
+      if (features.length && spec.style !== "issue") bounds.extend(layer.getBounds());
+      else if (features.length && !bounds.isValid()) bounds.extend(layer.getBounds());
+    });
+    // In a synced group the first map frames the view; the others follow it.
+    if (bounds.isValid() && first) map.fitBounds(bounds, { padding: [10, 10], animate: false });
+    node.dataset.features = String(count);
+    node.dataset.state = "ready";
+  }).catch(() => {
+    node.dataset.state = "failed";
+    if (status) {
+      status.textContent = T.loadFailed;
+      status.classList.add("problem");
+    }
   });
-})();
+}
+
+const groups = {};
+for (const node of document.querySelectorAll(".layer-map")) draw(node, groups);
+for (const group of Object.values(groups)) for (const map of group) sync(map, group);

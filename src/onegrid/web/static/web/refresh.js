@@ -1,33 +1,38 @@
-// Keeps a desk's queue fresh without a reload: every few seconds, while the person is not
-// typing in a form, fetch the same page again and swap in the parts marked data-refresh.
-(function () {
-  "use strict";
-  var marked = document.querySelectorAll("[data-refresh]");
-  if (!marked.length || !window.fetch || !window.DOMParser) return;
-  var seconds = Number(document.body.dataset.refreshSeconds) || 30;
+/* Keeps a desk's queue fresh without a reload: every few seconds, while the person is not typing
+   in a form, fetch the same page again and swap in the parts marked data-refresh.
 
-  function busy() {
-    var active = document.activeElement;
-    return active && /^(INPUT|SELECT|TEXTAREA)$/.test(active.tagName);
+   The fresh parts are the server's own escaped HTML: they are parsed into an inert document and
+   their nodes moved into the page (lib/dom.js: moveChildren), never re-serialised. */
+import { moveChildren, parseServerHtml } from "./lib/dom.js";
+
+const marked = Array.from(document.querySelectorAll("[data-refresh]"));
+const seconds = Number(document.body.dataset.refreshSeconds) || 30;
+
+function busy() {
+  const active = document.activeElement;
+  return active && /^(INPUT|SELECT|TEXTAREA)$/.test(active.tagName);
+}
+
+async function refresh() {
+  if (document.hidden || busy()) return;
+  let html;
+  try {
+    const response = await fetch(window.location.href, {
+      credentials: "same-origin",
+      headers: { Accept: "text/html" },
+    });
+    // A redirect to the login page means the session ended: leave the page as it is.
+    if (!response.ok || response.redirected) return;
+    html = await response.text();
+  } catch (error) {
+    return; // offline for a moment: the next round tries again
   }
-
-  function refresh() {
-    if (document.hidden || busy()) return;
-    fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
-      .then(function (response) {
-        // A redirect to the login page means the session ended: leave the page as it is.
-        if (!response.ok || response.redirected) throw new Error("stale");
-        return response.text();
-      })
-      .then(function (html) {
-        var fresh = new DOMParser().parseFromString(html, "text/html");
-        marked.forEach(function (old) {
-          var replacement = fresh.getElementById(old.id);
-          if (replacement && replacement.innerHTML !== old.innerHTML) old.innerHTML = replacement.innerHTML;
-        });
-      })
-      .catch(function () {});
+  if (busy()) return; // the person started typing while the page was on its way
+  const fresh = parseServerHtml(html);
+  for (const old of marked) {
+    const replacement = fresh.getElementById(old.id);
+    if (replacement && !replacement.isEqualNode(old)) moveChildren(old, replacement);
   }
+}
 
-  window.setInterval(refresh, seconds * 1000);
-})();
+if (marked.length) window.setInterval(refresh, seconds * 1000);
