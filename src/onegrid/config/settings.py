@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 import xstatic.pkg.leaflet as xstatic_leaflet
@@ -17,6 +19,11 @@ VAR_DIR = Path(os.environ.get("ONEGRID_VAR_DIR", Path.cwd() / "var")).resolve()
 def _env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     return default if raw is None else raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw else default
 
 
 DEBUG = _env_bool("ONEGRID_DEBUG", False)
@@ -54,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.admin",
+    "axes",
     "ninja",
     "onegrid.core",
     "onegrid.territory",
@@ -66,6 +74,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "onegrid.config.http_errors.JsonErrorsUnderApi",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -74,6 +85,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a throttled sign-in into config/lockout.py's answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "onegrid.config.urls"
@@ -117,6 +130,12 @@ AUTH_USER_MODEL = "org.User"
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 
+# Sign-in throttling (org/throttling.py): django-axes checks every sign-in first.
+AUTHENTICATION_BACKENDS = [
+    "onegrid.org.throttling.ThrottledBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
@@ -153,6 +172,69 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# HTTPS (on by default in production, each switchable): redirect plain HTTP, and HSTS — browsers
+# then refuse plain HTTP to this host (and its subdomains) for a year.
+SECURE_SSL_REDIRECT = _env_bool("ONEGRID_SSL_REDIRECT", PRODUCTION)
+SECURE_HSTS_SECONDS = _env_int("ONEGRID_HSTS_SECONDS", 365 * 24 * 3600 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("ONEGRID_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = _env_bool("ONEGRID_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = []
+if not SECURE_HSTS_PRELOAD:
+    # Preloading is a promise to browser vendors that takes months to undo and that a district
+    # may not make for its government domain: off unless asked for, so not a deploy warning.
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
+# Behind nginx (ONEGRID_PROXY_COUNT trusted proxies): the request was HTTPS when the proxy
+# says so. nginx must set `X-Forwarded-Proto $scheme` (and X-Forwarded-For, for throttling).
+if _env_int("ONEGRID_PROXY_COUNT", 0):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+
+def _tile_origin(url: str) -> str | None:
+    """The CSP source of the map tile server: its scheme and host, a `{s}` subdomain as `*`."""
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return None  # no tiles, or tiles served by OneGrid itself ('self')
+    return f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"
+
+
+# Content-Security-Policy on every response (django-csp). Scripts only from the app's own
+# files (the pages keep their data in json_script tags, never inline code), styles only from
+# its style sheets (no style attributes or <style> blocks in the templates; Leaflet and the
+# scripts set styles through the DOM, which CSP allows), images also as data:/blob: URLs
+# (Leaflet's icons, photos chosen in the field app) and from the map tile server.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": [
+            "'self'",
+            "data:",
+            "blob:",
+            *filter(None, [_tile_origin(os.environ.get("ONEGRID_MAP_TILE_URL", ""))]),
+        ],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "worker-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Only the field app's features, only for the app itself: nothing else may use the rest.
+PERMISSIONS_POLICY = {
+    "geolocation": ["self"],
+    "camera": ["self"],
+    "microphone": [],
+    "payment": [],
+    "usb": [],
+    "interest-cohort": [],
+}
+
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if os.environ.get("REDIS_URL"):
     CACHES = {
@@ -161,6 +243,23 @@ if os.environ.get("REDIS_URL"):
             "LOCATION": os.environ["REDIS_URL"],
         }
     }
+
+# django-axes, as org/throttling.py uses it: failures in the database (shared by every process
+# and host, whatever the cache), limits and back-off decided by its handler.
+AXES_HANDLER = "onegrid.org.throttling.BackoffHandler"
+AXES_FAILURE_LIMIT = 1  # the handler reports 1 while locked out: its limits decide
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = dt.timedelta(seconds=_env_int("ONEGRID_SIGNIN_FORGET_SECONDS", 24 * 3600))
+AXES_RESET_ON_SUCCESS = True
+# A try while locked out is refused unchecked and neither counts nor extends the lockout.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# Successful sign-ins are not logged by axes (the token endpoint has no session to tie them to).
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False  # org/admin.py shows the attempts and failures
+AXES_LOCKOUT_CALLABLE = "onegrid.config.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "onegrid.org.throttling.client_address"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
 
 LOGGING = {
     "version": 1,
@@ -171,6 +270,19 @@ LOGGING = {
 
 # --- OneGrid's own knobs (all configurable per district) ---
 ONEGRID = {
+    # Sign-in throttling (org/throttling.py): failures that lock an account or an address, the
+    # first lockout (doubled by each further failure, up to the maximum), and how long after
+    # the last failure they are forgotten.
+    "SIGN_IN_THROTTLE": {
+        "ACCOUNT_FAILURES": _env_int("ONEGRID_SIGNIN_ACCOUNT_FAILURES", 5),
+        "ADDRESS_FAILURES": _env_int("ONEGRID_SIGNIN_ADDRESS_FAILURES", 30),
+        "LOCKOUT_SECONDS": _env_int("ONEGRID_SIGNIN_LOCKOUT_SECONDS", 60),
+        "MAX_LOCKOUT_SECONDS": _env_int("ONEGRID_SIGNIN_MAX_LOCKOUT_SECONDS", 3600),
+        "FORGET_SECONDS": int(AXES_COOLOFF_TIME.total_seconds()),
+    },
+    # Trusted reverse proxies (nginx) in front of the app: the caller's address is then taken
+    # from X-Forwarded-For, as the nearest of them wrote it. 0: REMOTE_ADDR.
+    "PROXY_COUNT": _env_int("ONEGRID_PROXY_COUNT", 0),
     "DISTRICT_CODE": os.environ.get("ONEGRID_DISTRICT_CODE", "120113000000"),
     # Largest photo accepted, in bytes.
     "PHOTO_MAX_BYTES": int(os.environ.get("ONEGRID_PHOTO_MAX_BYTES", 8 * 1024 * 1024)),

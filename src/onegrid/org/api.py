@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from onegrid.org import policies
 
@@ -15,8 +15,8 @@ router = Router(tags=["auth"])
 
 
 class Credentials(Schema):
-    username: str
-    password: str
+    username: str = Field(..., min_length=1, max_length=150, pattern=r"^[^\x00]*$")
+    password: str = Field(..., min_length=1, max_length=4096, pattern=r"^[^\x00]*$")
 
 
 class TokenOut(Schema):
@@ -26,7 +26,9 @@ class TokenOut(Schema):
 
 @router.post("/token", response=TokenOut, auth=None, summary="Get an API token")
 def token(request: HttpRequest, body: Credentials):
-    raw, expires = services.issue_token(username=body.username, password=body.password)
+    raw, expires = services.issue_token(
+        username=body.username, password=body.password, request=request
+    )
     return {"token": raw, "expires_at": expires}
 
 

@@ -145,6 +145,14 @@ def may_manage_territory(user: User) -> bool:
     return user.is_superuser or bool(role_names(user) & {Role.ADMIN, Role.COMMAND_CENTRE})
 
 
+def may_review_sign_ins(user: User) -> bool:
+    """The record of failed sign-ins and throttled callers (/admin/, org/throttling.py): the
+    administrators and the data-protection auditors."""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or bool(role_names(user) & {Role.ADMIN, Role.AUDITOR})
+
+
 def mask_phone(phone: str) -> str:
     """A phone as others see it: 138****5678, 022-****1234转****, ******34 (the rule for every
     length and format is in org.phone_masking)."""

@@ -7,6 +7,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in
 from django.utils.translation import gettext_lazy as _
 
 from onegrid.core import clock
@@ -20,10 +21,16 @@ class BadCredentials(DomainError):
     code = "bad_credentials"
 
 
-def issue_token(*, username: str, password: str) -> tuple[str, dt.datetime]:
-    user = authenticate(username=username, password=password)
+def issue_token(*, username: str, password: str, request=None) -> tuple[str, dt.datetime]:
+    """A new API token for a username and password. `request` is the HTTP request of an API
+    sign-in: with it the sign-in is throttled (org/throttling.py) and counts as a login;
+    in-process callers (tests, scripts) pass none."""
+    user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
         raise BadCredentials(_("Wrong username or password."), field="password")
+    if request is not None:
+        # As a page sign-in does: last_login, and the account's failures are forgotten.
+        user_logged_in.send(sender=user.__class__, request=request, user=user)
     raw = secrets.token_urlsafe(32)
     expires = clock.now() + dt.timedelta(hours=settings.ONEGRID["TOKEN_HOURS"])
     ApiToken.objects.create(user=user, digest=ApiToken.digest_of(raw), expires_at=expires)

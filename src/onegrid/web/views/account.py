@@ -37,6 +37,17 @@ def sign_in(request):
     return render(request, "web/login.html", context, status=400 if form.is_bound else 200)
 
 
+def sign_in_refused(request, message: str):
+    """The login page again, with why the sign-in was refused unchecked (too many failures:
+    config/lockout.py); also answers /admin/login/, whose form posts the same fields."""
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+        next_url = ""
+    form = AuthenticationForm(request, initial={"username": request.POST.get("username", "")})
+    context = {"form": form, "next": next_url, "refused": message}
+    return render(request, "web/login.html", context, status=429)
+
+
 @require_POST
 def sign_out(request):
     logout(request)

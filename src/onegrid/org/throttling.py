@@ -1,0 +1,149 @@
+"""Sign-in throttling: per account and per address, with back-off, on django-axes.
+
+Every sign-in (the login page, /admin/login/, `POST /api/v1/auth/token`) goes through
+`django.contrib.auth.authenticate` with the request. django-axes records each failure in the
+database (`AccessAttempt`, one row per username, address and user agent, and the
+`AccessFailureLog` that auditors read in /admin/) and refuses a locked-out caller before the
+password is checked. This module decides when a caller is locked out:
+
+- an account is locked after `ACCOUNT_FAILURES` failures, an address after
+  `ADDRESS_FAILURES` (larger: a street office signs in many people from one address);
+- the first lockout lasts `LOCKOUT_SECONDS`; each further failure after it doubles the wait,
+  up to `MAX_LOCKOUT_SECONDS` (back-off); tries while locked out are refused unchecked and do
+  not count;
+- failures are forgotten `FORGET_SECONDS` after the last one; a successful sign-in forgets
+  the account's own failures (never the address's: signing in to one's own account must not
+  wipe the failures one made against others).
+
+State lives in the database, not the cache: it is shared by every gunicorn process and host
+with no Redis needed, survives restarts, is the same table auditors read, and each test's
+transaction rolls it back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import math
+from dataclasses import dataclass
+
+from axes.backends import AxesStandaloneBackend
+from axes.handlers.database import AxesDatabaseHandler
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_client_username
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.db.models import Max, Sum
+from django.utils import timezone
+
+
+@dataclass(frozen=True)
+class Limits:
+    account_failures: int
+    address_failures: int
+    lockout_seconds: int
+    max_lockout_seconds: int
+    forget_seconds: int
+
+
+def limits() -> Limits:
+    knobs = settings.ONEGRID["SIGN_IN_THROTTLE"]
+    return Limits(
+        account_failures=knobs["ACCOUNT_FAILURES"],
+        address_failures=knobs["ADDRESS_FAILURES"],
+        lockout_seconds=knobs["LOCKOUT_SECONDS"],
+        max_lockout_seconds=knobs["MAX_LOCKOUT_SECONDS"],
+        forget_seconds=knobs["FORGET_SECONDS"],
+    )
+
+
+def backoff_seconds(failures: int, limit: int, rules: Limits) -> int:
+    """How long `failures` failures lock out, counted from the last one (0: not locked)."""
+    if failures < limit:
+        return 0
+    doublings = min(failures - limit, 32)  # 2**32 × any lockout is past every maximum
+    return min(rules.lockout_seconds * 2**doublings, rules.max_lockout_seconds)
+
+
+def _failures(field: str, value, since: dt.datetime) -> tuple[int, dt.datetime | None]:
+    found = AccessAttempt.objects.filter(**{field: value}, attempt_time__gte=since).aggregate(
+        failures=Sum("failures_since_start"), last=Max("attempt_time")
+    )
+    return found["failures"] or 0, found["last"]
+
+
+class BackoffHandler(AxesDatabaseHandler):
+    """Axes' database handler with separate account and address limits and back-off."""
+
+    def seconds_locked(self, request, credentials: dict | None = None) -> int:
+        """Seconds until this account and address may try again; 0 when they may now."""
+        rules = limits()
+        now = getattr(request, "axes_attempt_time", None) or timezone.now()
+        since = now - dt.timedelta(seconds=rules.forget_seconds)
+        waits = [0.0]
+        for field, value, limit in (
+            ("username", get_client_username(request, credentials), rules.account_failures),
+            ("ip_address", getattr(request, "axes_ip_address", None), rules.address_failures),
+        ):
+            if value is None:
+                continue
+            failures, last = _failures(field, value, since)
+            wait = backoff_seconds(failures, limit, rules)
+            if wait and last is not None:
+                waits.append((last + dt.timedelta(seconds=wait) - now).total_seconds())
+        return max(0, math.ceil(max(waits)))
+
+    def get_failures(self, request, credentials: dict | None = None) -> int:
+        # Axes locks out when this reaches AXES_FAILURE_LIMIT, which the settings fix at 1:
+        # the limits and back-off above decide, so this is 1 while locked out and 0 otherwise.
+        return 1 if self.seconds_locked(request, credentials) else 0
+
+    def reset_user_attempts(self, request, credentials: dict | None = None) -> int:
+        # On a successful sign-in (AXES_RESET_ON_SUCCESS): the account's failures only.
+        username = get_client_username(request, credentials)
+        count, _ = AccessAttempt.objects.filter(username=username).delete()
+        return count
+
+
+def seconds_locked(request, credentials: dict | None = None) -> int:
+    """For a response to a locked-out sign-in: how long until it may try again."""
+    AxesProxyHandler.update_request(request)
+    handler = AxesProxyHandler.get_implementation()
+    if isinstance(handler, BackoffHandler):
+        return handler.seconds_locked(request, credentials)
+    return limits().lockout_seconds
+
+
+class ThrottledBackend(AxesStandaloneBackend):
+    """Axes' check, first in AUTHENTICATION_BACKENDS, for every sign-in made with a request.
+
+    A sign-in without a request comes from inside the process (tests' `Client.login`, a
+    management command, a service called from a script): there is no caller to throttle,
+    so it is passed on to the next backend instead of failing as axes would."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def client_address(request) -> str | None:
+    """The caller's address: REMOTE_ADDR, or behind `PROXY_COUNT` trusted proxies (nginx),
+    the address the nearest of them saw, taken from the right of X-Forwarded-For (a client
+    can put anything at its left)."""
+    proxies = settings.ONEGRID["PROXY_COUNT"]
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if len(hops) >= proxies and _is_address(hops[-proxies]):
+            return hops[-proxies]
+    remote = request.META.get("REMOTE_ADDR")
+    return remote if _is_address(remote) else None
+
+
+def _is_address(text: str | None) -> bool:
+    try:
+        ipaddress.ip_address(text or "")
+    except ValueError:
+        return False
+    return True
