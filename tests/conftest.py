@@ -63,6 +63,16 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_working_calendar():
+    # The holiday schedule is cached per process (core.workdays) and re-read only when its
+    # version changes; a test's rolled-back import would otherwise linger for the next test.
+    yield
+    from onegrid.core import workdays
+
+    workdays.forget()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Real PBKDF2 costs ~0.3 s per user; tests create dozens. Production keeps PBKDF2.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,4 +1,5 @@
-"""Working time on the Chinese working calendar, checked against chinese_calendar's own data."""
+"""Working time on the Chinese working calendar, checked against chinese_calendar's own data,
+and against a made-up 2027 holiday schedule for the year the package does not know."""
 
 from __future__ import annotations
 
@@ -23,9 +24,16 @@ from onegrid.cases.calendar import (
     timer_colour,
     working_hours_between,
 )
+from onegrid.core import clock, holiday_schedule, workdays
 from onegrid.core.errors import InvalidInput
+from onegrid.core.models import CalendarState, HolidayDay, HolidayYear
+from support.cases import drive
+from support.holidays import MAKE_UP_DAYS_2027, REST_WEEKDAYS_2027, import_2027
 
 D = dt.date
+# The calendar reads the holiday schedule (a database table) before the package.
+pytestmark = pytest.mark.django_db
+WORKDAYS_LOGGER = "onegrid.core.workdays"
 
 
 def at(y, m, d, hh=0, mm=0, ss=0) -> dt.datetime:
@@ -257,7 +265,7 @@ def test_timer_with_no_working_time_allowed():
 
 def test_uncovered_year_falls_back_to_monday_to_friday(fresh_caches, caplog):
     # chinese_calendar starts in 2004, so 2003 stays uncovered whatever release is installed.
-    with caplog.at_level(logging.WARNING, logger="onegrid.cases.calendar"):
+    with caplog.at_level(logging.WARNING, logger=WORKDAYS_LOGGER):
         assert is_working_day(D(2003, 1, 1))  # a Wednesday (New Year is not known)
         assert not is_working_day(D(2003, 1, 4))  # a Saturday
         assert add_working_time(at(2003, 1, 3, 16), 2, "hours") == at(2003, 1, 6, 10)
@@ -275,7 +283,7 @@ def test_year_after_the_package_data_falls_back(fresh_caches, caplog, monkeypatc
         return real(day)
 
     monkeypatch.setattr(chinese_calendar, "is_workday", only_to_2025)
-    with caplog.at_level(logging.WARNING, logger="onegrid.cases.calendar"):
+    with caplog.at_level(logging.WARNING, logger=WORKDAYS_LOGGER):
         assert is_working_day(D(2026, 2, 16))  # a holiday in truth, a Monday here
         assert not is_working_day(D(2026, 2, 14))  # a make-up Saturday in truth
         assert add_working_time(at(2025, 12, 31, 16), 2, "hours") == at(2026, 1, 1, 10)
@@ -318,3 +326,158 @@ def test_days_added_keep_the_clock_position(start, n):
 def test_hours_between_adds_up(a, b, c):
     total = working_hours_between(a, b) + working_hours_between(b, c)
     assert total == pytest.approx(working_hours_between(a, c), abs=1e-9)
+
+
+# --- the holiday schedule: a made-up 2027 across the Spring Festival ---------------------------
+# 2027 is past the package (1.11 stops at 2026). Schedule: 休 Fri 5 – Thu 11 February, 班 Sun 31
+# January and Sun 14 February (tests/support/holidays.py).
+
+
+def test_2027_is_counted_monday_to_friday_with_a_warning_until_imported(caplog):
+    assert workdays.source_of(2027) == workdays.WEEKDAYS
+    with caplog.at_level(logging.WARNING, logger=WORKDAYS_LOGGER):
+        assert is_working_day(D(2027, 2, 8))  # a Monday of the (future) holiday
+        assert not is_working_day(D(2027, 1, 31))  # a Sunday that will be a make-up day
+        add_working_time(at(2027, 2, 4, 16), 4, "hours")
+    warnings = [r for r in caplog.records if "2027" in r.getMessage()]
+    assert len(warnings) == 1  # once per year, not once per day
+    assert "onegrid calendar import" in warnings[0].getMessage()
+
+
+@pytest.mark.parametrize(
+    ("start", "amount", "unit", "monday_to_friday", "with_schedule"),
+    [
+        # Thu 4 Feb 16:00 + 4 h: one hour that day, then Fri 5 (a weekday) / Fri 12 (after 休).
+        (at(2027, 2, 4, 16), 4, "hours", at(2027, 2, 5, 12), at(2027, 2, 12, 12)),
+        # + 12 h: Thu 1 h, then 8 h of Fri 12 and 3 h of the make-up Sunday 14 February.
+        (at(2027, 2, 4, 16), 12, "hours", at(2027, 2, 8, 12), at(2027, 2, 14, 12)),
+        # Sat 30 Jan 16:00 + 1 h: Monday 1 February, or the make-up Sunday 31 January.
+        (at(2027, 1, 30, 16), 1, "hours", at(2027, 2, 1, 10), at(2027, 1, 31, 10)),
+        # Thu 4 Feb 10:00 + 1 and 2 working days.
+        (at(2027, 2, 4, 10), 1, "days", at(2027, 2, 5, 10), at(2027, 2, 12, 10)),
+        (at(2027, 2, 4, 10), 2, "days", at(2027, 2, 8, 10), at(2027, 2, 14, 10)),
+        # A start inside the holiday waits for its end (Fri 12, 09:00); then the make-up Sunday.
+        (at(2027, 2, 9, 11), 1, "days", at(2027, 2, 10, 11), at(2027, 2, 14, 9)),
+        # From the last working day of 2026 (package) into 2027 (New Year 休 on Fri 1 January).
+        (at(2026, 12, 31, 16), 2, "hours", at(2027, 1, 1, 10), at(2027, 1, 4, 10)),
+    ],
+)
+def test_2027_deadlines_before_and_after_the_schedule_is_imported(
+    start, amount, unit, monday_to_friday, with_schedule
+):
+    assert add_working_time(start, amount, unit) == monday_to_friday
+    import_2027()
+    assert workdays.source_of(2027) == workdays.SCHEDULE
+    assert add_working_time(start, amount, unit) == with_schedule
+
+
+def test_2027_working_hours_and_timer_over_the_spring_festival():
+    first, stop = at(2027, 2, 1, 9), at(2027, 2, 15, 9)
+    assert working_hours_between(first, stop) == 8 * 10  # two Monday-to-Friday weeks
+    import_2027()
+    # Mon 1 – Thu 4, Fri 12 and the make-up Sunday 14: six working days.
+    assert working_hours_between(first, stop) == 8 * 6
+    due = add_working_time(at(2027, 2, 4, 13), 8, "hours")
+    assert due == at(2027, 2, 12, 13)
+    # Half of the allowance was used on the 4th; the holiday week adds nothing.
+    assert timer_colour(at(2027, 2, 4, 13), due, at(2027, 2, 10, 12)) == "yellow"
+    assert elapsed_share(at(2027, 2, 4, 13), due, at(2027, 2, 10, 12)) == 0.5
+
+
+def test_every_day_of_2027_follows_the_schedule_else_monday_to_friday():
+    import_2027()
+    rest = set(REST_WEEKDAYS_2027)
+    work = set(MAKE_UP_DAYS_2027)
+    for day in days(D(2027, 1, 1), D(2027, 12, 31)):
+        expected = day in work or (day.weekday() < 5 and day not in rest)
+        assert is_working_day(day) == expected, day
+
+
+def test_the_schedule_is_preferred_over_the_package_for_a_year_it_has():
+    # The package's 2026: Spring Festival 休 15–23 February, 班 Sat 14 and Sat 28 February.
+    assert not is_working_day(D(2026, 2, 16)) and is_working_day(D(2026, 2, 14))
+    assert workdays.source_of(2026) == workdays.PACKAGE
+    report = holiday_schedule.import_schedule(
+        data=b"date,kind\n2026-02-20,rest\n", filename="2026.csv", imported_by="t"
+    )
+    assert not report.problems
+    assert workdays.source_of(2026) == workdays.SCHEDULE
+    assert is_working_day(D(2026, 2, 16))  # only the schedule's days count now
+    assert not is_working_day(D(2026, 2, 14))  # a plain Saturday again
+    assert not is_working_day(D(2026, 2, 20))
+    assert is_working_day(D(2026, 10, 1))  # no National Day in this (odd) schedule
+    # The package still counts the years the schedule does not have.
+    assert not is_working_day(D(2025, 10, 1))
+    holiday_schedule.remove_year(year=2026)
+    assert not is_working_day(D(2026, 2, 16))
+
+
+def test_deadlines_do_not_query_the_database_per_day(django_assert_num_queries):
+    import_2027()
+    workdays.forget()
+    # The first look-up loads the whole schedule: the version, its years, its days.
+    with django_assert_num_queries(3):
+        add_working_time(at(2026, 12, 1, 10), 300, "days")
+    with django_assert_num_queries(0):
+        for _ in range(50):
+            add_working_time(at(2027, 2, 4, 16), 120, "hours")
+            working_hours_between(at(2026, 6, 1, 9), at(2027, 6, 1, 9))
+            assert is_working_day(D(2027, 2, 14))
+
+
+def test_another_process_import_is_seen_at_the_next_version_check():
+    """An import elsewhere bumps the version row; this process re-reads only that row (at most
+    every CALENDAR_RECHECK_SECONDS) and reloads the schedule when it changed."""
+    assert add_working_time(at(2027, 2, 4, 10), 1, "days") == at(2027, 2, 5, 10)
+    # Another process imports: rows and version change, this process's cache is not told.
+    year = HolidayYear.objects.create(year=2027, imported_by="other", imported_at=clock.now())
+    HolidayDay.objects.create(day=D(2027, 2, 5), year=year, kind=HolidayDay.Kind.REST)
+    state, _created = CalendarState.objects.get_or_create(pk=1)
+    state.version += 1
+    state.save()
+    slow = {**settings.ONEGRID, "CALENDAR_RECHECK_SECONDS": 3600}
+    with override_settings(ONEGRID=slow):
+        # Still within the recheck interval: the old calendar.
+        assert add_working_time(at(2027, 2, 4, 10), 1, "days") == at(2027, 2, 5, 10)
+    workdays._cache.next_check = 0.0  # the interval has passed
+    assert add_working_time(at(2027, 2, 4, 10), 1, "days") == at(2027, 2, 8, 10)
+
+
+# --- which years to warn about ----------------------------------------------------------------
+
+
+def shanghai(y, m, d, hh=12) -> dt.datetime:
+    return at(y, m, d, hh)
+
+
+def test_next_year_is_warned_about_from_the_first_of_december():
+    assert workdays.years_without_calendar(shanghai(2026, 11, 30, 23)) == []
+    assert workdays.years_without_calendar(shanghai(2026, 12, 1, 0)) == [2027]
+    # 1 December in Shanghai is still 30 November in UTC.
+    assert workdays.years_without_calendar(dt.datetime(2026, 11, 30, 16, 30, tzinfo=dt.UTC)) == [
+        2027
+    ]
+    # A year the package covers needs no schedule.
+    assert workdays.years_without_calendar(shanghai(2025, 12, 1)) == []
+    import_2027()
+    assert workdays.years_without_calendar(shanghai(2026, 12, 1)) == []
+    # Into a year neither has: warned all year, and in December about the next one too.
+    assert workdays.years_without_calendar(shanghai(2028, 3, 1)) == [2028]
+    assert workdays.years_without_calendar(shanghai(2028, 12, 1)) == [2028, 2029]
+
+
+def test_a_case_dispatched_before_the_2027_spring_festival_waits_for_it(world):
+    """Through the real services: exposed rubbish (4 working hours) dispatched on Thursday
+    4 February 2027 at 16:00 is due Friday 5 February without a schedule, and Friday 12 February
+    with it; the building class (15 working days) runs on past the make-up Sunday."""
+    clock.set_now(at(2027, 2, 4, 16))
+    before = drive(world, "dispatched").tasks.get()
+    long_before = drive(world, "dispatched", case_class=world.building).tasks.get()
+    assert before.due_at == at(2027, 2, 5, 12)
+    assert long_before.due_at == at(2027, 2, 25, 16)  # 15 weekdays
+    import_2027()
+    after = drive(world, "dispatched").tasks.get()
+    long_after = drive(world, "dispatched", case_class=world.building).tasks.get()
+    assert after.due_at == at(2027, 2, 12, 12)
+    # Fri 12, Sun 14 (班), Mon 15 – Fri 26 (10), Mon 1 – Wed 3 March (3): 15 working days.
+    assert long_after.due_at == at(2027, 3, 3, 16)

@@ -2,9 +2,11 @@
 
 Time limits on cases are counted in working hours or working days, never in wall-clock time, so a
 4-hour limit set on Friday afternoon runs on into Monday and one set before the Spring Festival
-waits for the holiday to end. Which days are working days comes from the `chinesecalendar`
-package (``chinese_calendar``), which knows the State Council's holiday arrangements, including
-weekend days made into working days, for the years it covers.
+waits for the holiday to end. Which days are working days comes from core.workdays: the holiday
+schedule administrators import each December (``onegrid calendar import``) where it has the
+year, else the `chinesecalendar` package for the years it covers, else Monday–Friday with a
+logged warning. core.workdays keeps the whole calendar in memory per process, so no deadline
+queries the database per day.
 
 The rules, in Asia/Shanghai local time (China has no daylight saving, so local arithmetic is
 exact):
@@ -27,23 +29,18 @@ Every function takes and returns timezone-aware datetimes; results are in Asia/S
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import functools
-import logging
 import math
-from zoneinfo import ZoneInfo
 
-import chinese_calendar
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 
+from onegrid.core import workdays
 from onegrid.core.errors import InvalidInput
 
-logger = logging.getLogger(__name__)
-
-TZ = ZoneInfo("Asia/Shanghai")
+TZ = workdays.TZ
 UNITS = ("hours", "days")
 _HOUR = dt.timedelta(hours=1)
 # Below 1 by the smallest step, so a timer shows "not yet late" right up to the deadline.
@@ -58,75 +55,17 @@ def is_working_day(day: dt.date) -> bool:
 
     Statutory holidays are days off even on weekdays, and make-up working days (调休) are working
     days even on a Saturday or Sunday. A datetime is first converted to its Asia/Shanghai date.
-
-    For a year that ``chinese_calendar`` does not cover (it raises NotImplementedError: years
-    before 2004 and after the last year of the installed release, 2026 for 1.11) there is no
-    official arrangement to follow, so the rule falls back to Monday–Friday and logs a warning
-    once per year per process; upgrading the package picks up the new year's arrangement.
+    Where the answer comes from (the schedule, the package, or Monday–Friday for a year that
+    neither has) is core.workdays' business.
     """
     if isinstance(day, dt.datetime):
         day = _local(day).date()
-    return _is_working_day(day)
-
-
-@functools.lru_cache(maxsize=16384)
-def _is_working_day(day: dt.date) -> bool:
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:
-        _warn_uncovered(day.year)
-        return day.weekday() < 5
-
-
-@functools.cache
-def _warn_uncovered(year: int) -> None:
-    # Cached so the warning appears once per year instead of once per date looked up.
-    logger.warning(
-        "The installed chinese_calendar has no holiday data for %s; counting Monday to Friday "
-        "as working days for that year. Upgrade chinesecalendar to get the official calendar.",
-        year,
-    )
-
-
-@functools.lru_cache(maxsize=256)
-def _working_ordinals(year: int) -> tuple[int, ...]:
-    """Ordinals of the working days of one year, ascending (for bisect instead of day loops)."""
-    first = dt.date(year, 1, 1).toordinal()
-    last = dt.date(year, 12, 31).toordinal()
-    return tuple(o for o in range(first, last + 1) if _is_working_day(dt.date.fromordinal(o)))
-
-
-def _shift_working_days(day: dt.date, n: int) -> dt.date:
-    """The n-th working day after ``day`` (n >= 1), or ``day`` itself for n == 0."""
-    if n == 0:
-        return day
-    year = day.year
-    days = _working_ordinals(year)
-    i = bisect.bisect_right(days, day.toordinal())
-    while i + n > len(days):
-        n -= len(days) - i
-        year += 1
-        days = _working_ordinals(year)
-        i = 0
-    return dt.date.fromordinal(days[i + n - 1])
-
-
-def _count_working_days(first: dt.date, stop: dt.date) -> int:
-    """Number of working days in [first, stop); first <= stop."""
-    count = 0
-    for year in range(first.year, stop.year + 1):
-        days = _working_ordinals(year)
-        lo = bisect.bisect_left(days, first.toordinal())
-        hi = bisect.bisect_left(days, stop.toordinal())
-        count += hi - lo
-    return count
+    return workdays.is_working_day(day)
 
 
 def clear_caches() -> None:
     """Forget cached calendar look-ups (after upgrading the package in place, or in tests)."""
-    _is_working_day.cache_clear()
-    _working_ordinals.cache_clear()
-    _warn_uncovered.cache_clear()
+    workdays.clear_caches()
 
 
 # --- the working window -----------------------------------------------------------------------
@@ -166,7 +105,7 @@ def _local(moment: dt.datetime) -> dt.datetime:
 
 def _offset_in_day(local: dt.datetime, t0: dt.time, length: dt.timedelta) -> dt.timedelta:
     """Working time already spent on ``local``'s date by that moment (0 on a day off)."""
-    if not _is_working_day(local.date()):
+    if not workdays.is_working_day(local.date()):
         return dt.timedelta(0)
     since_start = local - dt.datetime.combine(local.date(), t0, tzinfo=TZ)
     return min(max(since_start, dt.timedelta(0)), length)
@@ -177,11 +116,11 @@ def _normalise(moment: dt.datetime) -> tuple[dt.date, dt.timedelta]:
     t0, _t1, length = _window()
     local = _local(moment)
     day = local.date()
-    if _is_working_day(day):
+    if workdays.is_working_day(day):
         offset = local - dt.datetime.combine(day, t0, tzinfo=TZ)
         if offset < length:
             return day, max(offset, dt.timedelta(0))
-    return _shift_working_days(day, 1), dt.timedelta(0)
+    return workdays.shift_working_days(day, 1), dt.timedelta(0)
 
 
 def _at(day: dt.date, offset: dt.timedelta) -> dt.datetime:
@@ -206,12 +145,12 @@ def add_working_time(start: dt.datetime, amount: int, unit: str) -> dt.datetime:
     _t0, _t1, length = _window()
     day, offset = _normalise(start)
     if unit == "days":
-        return _at(_shift_working_days(day, amount), offset)
+        return _at(workdays.shift_working_days(day, amount), offset)
     full_days, rest = divmod(offset + amount * _HOUR, length)
     if rest == dt.timedelta(0) and full_days > 0:
         # Ends exactly at a window's end: show that day's close rather than the next opening.
-        return _at(_shift_working_days(day, full_days - 1), length)
-    return _at(_shift_working_days(day, full_days), rest)
+        return _at(workdays.shift_working_days(day, full_days - 1), length)
+    return _at(workdays.shift_working_days(day, full_days), rest)
 
 
 def working_hours_between(a: dt.datetime, b: dt.datetime) -> float:
@@ -220,7 +159,7 @@ def working_hours_between(a: dt.datetime, b: dt.datetime) -> float:
         return -working_hours_between(b, a)
     t0, _t1, length = _window()
     la, lb = _local(a), _local(b)
-    whole_days = _count_working_days(la.date(), lb.date())
+    whole_days = workdays.count_working_days(la.date(), lb.date())
     spent = whole_days * length + _offset_in_day(lb, t0, length) - _offset_in_day(la, t0, length)
     return spent / _HOUR
 

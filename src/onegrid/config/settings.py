@@ -296,6 +296,8 @@ ONEGRID = {
     "ESCALATION_AFTER_HOURS": [0, 8, 24],
     # How often a process re-reads the grid layer version (seconds).
     "LOCATOR_RECHECK_SECONDS": float(os.environ.get("ONEGRID_LOCATOR_RECHECK_SECONDS", 2)),
+    # How often a process re-reads the holiday schedule's version (seconds).
+    "CALENDAR_RECHECK_SECONDS": float(os.environ.get("ONEGRID_CALENDAR_RECHECK_SECONDS", 2)),
     # Dispatch time limits by urgency, in working hours (red / yellow / blue bands).
     "URGENCY_DISPATCH_HOURS": {"red": 2, "yellow": 24, "blue": 72},
     # Limit for the on-site check after feedback, in working hours.

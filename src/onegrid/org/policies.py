@@ -153,6 +153,20 @@ def may_review_sign_ins(user: User) -> bool:
     return user.is_superuser or bool(role_names(user) & {Role.ADMIN, Role.AUDITOR})
 
 
+def may_keep_calendar(user: User) -> bool:
+    """The holiday schedule every deadline is counted on: administrators and the command
+    centre import it (core.holiday_schedule), as they keep the catalogue."""
+    return user.is_superuser or bool(role_names(user) & {Role.ADMIN, Role.COMMAND_CENTRE})
+
+
+def told_of_missing_calendar(user: User) -> bool:
+    """Who is warned that next year has no holiday schedule: those who keep it, and the street
+    desks whose deadlines it moves (they ask the administrators)."""
+    return user.is_superuser or bool(
+        role_names(user) & (STREET_STAFF | {Role.ADMIN, Role.COMMAND_CENTRE})
+    )
+
+
 def mask_phone(phone: str) -> str:
     """A phone as others see it: 138****5678, 022-****1234转****, ******34 (the rule for every
     length and format is in org.phone_masking)."""
