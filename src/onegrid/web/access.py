@@ -22,6 +22,7 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "inbox": frozenset({Role.DEPT_HANDLER}),
     "map": frozenset(DISTRICT_WIDE_READERS | STREET_STAFF),
     "layers": frozenset({Role.ADMIN, Role.COMMAND_CENTRE}),
+    "calendar": frozenset({Role.ADMIN, Role.COMMAND_CENTRE}),
 }
 # First match wins: a person with several roles lands on the page of their main work.
 LANDING_ORDER = ["inbox", "console", "map", "field"]

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from onegrid.core import clock, workdays
+from onegrid.org import policies
 
 from .access import may_use, pages_for
 
@@ -22,6 +26,18 @@ def page_links(user) -> list[dict]:
     ]
 
 
+def calendar_warnings(user) -> list[dict]:
+    """Years deadlines will be counted Monday to Friday for want of a holiday schedule (this
+    year, and next year from 1 December), for those told of it (org.policies)."""
+    if not policies.told_of_missing_calendar(user):
+        return []
+    this_year = timezone.localtime(clock.now(), workdays.TZ).year
+    return [
+        {"year": year, "started": year <= this_year}
+        for year in workdays.years_without_calendar(clock.now())
+    ]
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -30,6 +46,8 @@ def navigation(request):
         "nav_pages": page_links(user),
         # The console links the GIS officer's layer tools for those who may open them.
         "may_open_layers": may_use(user, "layers"),
+        "may_open_calendar": may_use(user, "calendar"),
+        "calendar_warnings": calendar_warnings(user),
         # Desk queues refresh a little slower than the live map polls.
         "refresh_seconds": 3 * settings.ONEGRID["LIVE_POLL_SECONDS"],
     }

@@ -11,6 +11,7 @@ from .views import (
     layers,
     live_map,
     teams,
+    work_calendar,
 )
 
 app_name = "web"
@@ -59,4 +60,4 @@ urlpatterns = [
     path("field/tasks/", field.tasks, name="field_tasks"),
 ]
 # Team and address pages keep their route lists beside their views.
-urlpatterns += teams.routes + addresses.routes
+urlpatterns += teams.routes + addresses.routes + work_calendar.routes
