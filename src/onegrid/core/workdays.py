@@ -114,6 +114,7 @@ def clear_caches() -> None:
     """Forget the schedule and the package look-ups (after upgrading the package, in tests)."""
     forget()
     _package_is_workday.cache_clear()
+    package_years.cache_clear()
 
 
 # --- the package ------------------------------------------------------------------------------
@@ -128,6 +129,7 @@ def _package_is_workday(day: dt.date) -> bool | None:
         return None
 
 
+@functools.cache
 def package_years() -> range:
     """The years the installed chinesecalendar release covers (2004–2026 for 1.11)."""
     first, last = min(chinese_calendar.holidays), max(chinese_calendar.holidays)
