@@ -13,13 +13,15 @@ Checking (`check_layer`, `check_beats`)
       validator flags are intersected, so a clean layer costs one validator pass).
     - gap: each connected piece of the outline not covered by any unit (or, without an outline,
       each hole enclosed by the layer), with the codes of the units around it.
-    - sliver: a unit smaller than `sliver_m2`, or a gap/overlap piece smaller than `sliver_m2`
-      (reported as a sliver instead of a gap/overlap; the message says which).
+    - sliver: a unit, or a gap/overlap piece (reported as a sliver instead of a gap/overlap; the
+      message says which), that `SliverRule` calls one: small for this layer (under a share of
+      its median unit area, never under an absolute floor) or thin whatever its area.
     - outside: the part of a unit outside the outline.
     - crosses_parent: the part of a unit outside its parent (parent_code when given and known,
       else the parent it overlaps most).
     - bad_code / serial_order: see `_code_issues` and `_serial_issues`.
-    - splits_grid (check_beats): a grid whose area is not (almost) wholly inside one beat.
+    - splits_grid (check_beats): a grid whose area is not (almost) wholly inside one beat, or
+      that more than one beat covers (overlapping beats).
     Noise: a problem piece is reported only if something is left of it after a morphological
     opening of width `tolerance_m` (so float slivers along shared edges or a ~1 cm rounded
     district outline never show up, while a real 10 m gap attached to such a strip still does;
@@ -58,6 +60,7 @@ from .codes import reading_order_lonlat
 from .geometry import LocalProjection
 
 KINDS = (
+    "unreadable",  # a layer file that could not be read at all (territory.checks)
     "invalid_geometry",
     "gap",
     "overlap",
@@ -66,6 +69,7 @@ KINDS = (
     "crosses_parent",
     "splits_grid",
     "bad_code",
+    "bad_attribute",  # a file's population or household figure (territory.checks)
     "serial_order",
 )
 _KIND_RANK = {k: i for i, k in enumerate(KINDS)}
@@ -110,8 +114,59 @@ def _fmt_area(area: float) -> str:
     return f"{area:,.1f}" if area < 100 else f"{area:,.0f}"
 
 
-def _codes_text(codes: Sequence[str]) -> str:
-    return ", ".join(codes)
+# Messages name at most this many codes (the issue's `codes` keeps them all): a community of
+# forty grids out of order must not print one line of a thousand characters.
+CODES_IN_MESSAGE = 10
+
+
+def _codes_text(codes: Sequence[str], limit: int = CODES_IN_MESSAGE) -> str:
+    codes = list(codes)
+    if len(codes) <= limit:
+        return ", ".join(codes)
+    return _("%(codes)s … (%(more)d more)") % {
+        "codes": ", ".join(codes[:limit]),
+        "more": len(codes) - limit,
+    }
+
+
+@dataclass(frozen=True)
+class SliverRule:
+    """When a unit, a gap piece or an overlap piece is a sliver rather than a real one.
+
+    Small for its layer: under `share` of the layer's median unit area, but never under
+    `floor_m2` (so a layer of tiny units still has a sensible limit); a 550 m² fragment among
+    grids of 0.4 km² is a sliver, a 550 m² grid among grids of 2,000 m² is not. Or thin,
+    whatever its area: its mean width, 2 × area ÷ perimeter (a long strip's width), under
+    `width_m`.
+    """
+
+    share: float = 0.01
+    floor_m2: float = 100.0
+    width_m: float = 5.0
+
+    def limit_m2(self, unit_areas_m2) -> float:
+        areas = np.asarray(unit_areas_m2, dtype=float)
+        areas = areas[areas > 0]
+        median = float(np.median(areas)) if len(areas) else 0.0
+        return max(self.floor_m2, self.share * median)
+
+    def thin(self, areas_m2, perimeters_m):
+        """Mean width under `width_m` (element-wise for arrays)."""
+        return 2 * np.asarray(areas_m2) / np.maximum(perimeters_m, 1e-12) < self.width_m
+
+    def describe(self, limit_m2: float) -> str:
+        return _(
+            "under %(limit)s m² (%(share)s%% of the median unit, at least %(floor)s m²) or under "
+            "%(width)s m wide"
+        ) % {
+            "limit": _fmt_area(limit_m2),
+            "share": f"{100 * self.share:g}",
+            "floor": _fmt_area(self.floor_m2),
+            "width": f"{self.width_m:g}",
+        }
+
+
+DEFAULT_SLIVERS = SliverRule()
 
 
 def _array(geoms) -> np.ndarray:
@@ -321,15 +376,24 @@ def _pair_overlaps(geoms_m: np.ndarray, candidates: np.ndarray):
 def _overlay_areas(grids_m: np.ndarray, beats_m: np.ndarray, grid_areas: np.ndarray):
     """Sparse grid × beat overlap: (grid idx, beat idx, area, intersection or None).
 
-    A grid covered by one beat costs one prepared predicate; only the others are intersected.
+    A grid covered by one beat that no other beat overlaps costs one prepared predicate; only
+    the others are intersected. Which beats overlap another is asked of the GEOS coverage
+    validator (one pass over the beats): a beat it flags, and every beat touching a flagged
+    one (a beat drawn wholly inside another flags only itself), may share its grids with
+    another beat, so their grids take the general path.
     """
     tree = shapely.STRtree(beats_m)
     cg, cb = tree.query(grids_m, predicate="covered_by")
-    covered = np.zeros(len(grids_m), dtype=bool)
-    covered[cg] = True
+    flagged = np.flatnonzero(_invalid_coverage(beats_m))
+    overlapped = np.zeros(len(beats_m), dtype=bool)
+    if len(flagged):
+        _src, near = tree.query(beats_m[flagged], predicate="intersects")
+        overlapped[near] = True
+    keep = ~overlapped[cb]
+    cg, cb = cg[keep], cb[keep]
     # a grid covered by two beats (duplicate beats) is handled by the general path
     counts = np.bincount(cg, minlength=len(grids_m))
-    single = covered & (counts == 1)
+    single = counts == 1
     keep = single[cg]
     gi1, bi1 = cg[keep], cb[keep]
     rest = np.flatnonzero(~single & ~shapely.is_empty(grids_m))
@@ -345,7 +409,8 @@ def _overlay_areas(grids_m: np.ndarray, beats_m: np.ndarray, grid_areas: np.ndar
     return gi, bi, area, geoms
 
 
-def _sort(issues: list[Issue]) -> list[Issue]:
+def sort_issues(issues: list[Issue]) -> list[Issue]:
+    """By kind (in KINDS order), then codes, then larger areas first."""
     return sorted(issues, key=lambda s: (_KIND_RANK.get(s.kind, 99), s.codes, -s.area_m2))
 
 
@@ -491,6 +556,14 @@ def _serial_issues(codes: list[str], level: str, geoms_ll: np.ndarray) -> list[I
             continue
         wrong.sort(key=lambda i: codes[i])
         expected = [codes[members[k]] for k in order]
+        if len(expected) > CODES_IN_MESSAGE:
+            # The order around the first unit out of place says enough; the rest is one click
+            # away on the map (the issue's `codes` still names every unit out of place).
+            at = expected.index(codes[wrong[0]])
+            start = max(0, min(at - CODES_IN_MESSAGE // 2, len(expected) - CODES_IN_MESSAGE))
+            expected = expected[start : start + CODES_IN_MESSAGE]
+            expected = (["…"] if start else []) + expected
+            expected += ["…"] if start + CODES_IN_MESSAGE < len(order) else []
         out.append(
             _code_issue(
                 "serial_order",
@@ -503,7 +576,7 @@ def _serial_issues(codes: list[str], level: str, geoms_ll: np.ndarray) -> list[I
                 % {
                     "parent": parent,
                     "codes": _codes_text([codes[i] for i in wrong]),
-                    "expected": _codes_text(expected),
+                    "expected": _codes_text(expected, limit=len(expected)),
                 },
             )
         )
@@ -519,7 +592,7 @@ def check_layer(
     outline: BaseGeometry | None = None,
     parents: Sequence[Unit] = (),
     level: str = "grid",
-    sliver_m2: float = 100.0,
+    slivers: SliverRule = DEFAULT_SLIVERS,
     tolerance_m: float = 0.5,
 ) -> list[Issue]:
     """Every problem of one layer (see the module docstring), sorted by kind then codes."""
@@ -544,16 +617,29 @@ def check_layer(
     areas = shapely.area(geoms_m) if len(geoms_m) else np.empty(0)
     empty = shapely.is_empty(geoms_m) if len(geoms_m) else np.empty(0, bool)
 
-    # slivers: whole units
-    for i in np.flatnonzero((areas < sliver_m2) & ~empty):
+    # slivers: whole units, small for this layer or thin
+    sliver_m2 = slivers.limit_m2(areas)
+    rule = slivers.describe(sliver_m2)
+
+    def is_sliver(geom) -> bool:
+        return geom.area < sliver_m2 or bool(slivers.thin(geom.area, geom.length))
+
+    perimeters = shapely.length(geoms_m) if len(geoms_m) else np.empty(0)
+    small_or_thin = (areas < sliver_m2) | slivers.thin(areas, perimeters)
+    for i in np.flatnonzero(small_or_thin & ~empty):
         issues.append(
             _issue(
                 "sliver",
                 (codes[i],),
                 geoms_m[i],
                 proj,
-                _("Unit %(code)s is a sliver: %(area)s m² (below %(limit)s m²).")
-                % {"code": codes[i], "area": _fmt_area(areas[i]), "limit": _fmt_area(sliver_m2)},
+                _("Unit %(code)s is a sliver: %(area)s m², %(width)s m wide on average (%(rule)s).")
+                % {
+                    "code": codes[i],
+                    "area": _fmt_area(areas[i]),
+                    "width": f"{2 * areas[i] / max(perimeters[i], 1e-12):,.1f}",
+                    "rule": rule,
+                },
             )
         )
 
@@ -567,7 +653,7 @@ def check_layer(
         geom = pieces[0] if len(pieces) == 1 else MultiPolygon(pieces)
         pair = tuple(sorted((codes[i], codes[j])))
         args = {"codes": _codes_text(pair), "area": _fmt_area(geom.area)}
-        if geom.area < sliver_m2:
+        if is_sliver(geom):
             issues.append(
                 _issue(
                     "sliver",
@@ -606,7 +692,7 @@ def check_layer(
         for k, piece in enumerate(pieces):
             near = tuple(sorted(around.get(k, ())))
             args = {"codes": _codes_text(near) or "—", "area": _fmt_area(piece.area)}
-            if piece.area < sliver_m2:
+            if is_sliver(piece):
                 msg = _("Sliver gap of %(area)s m² next to %(codes)s.") % args
                 issues.append(_issue("sliver", near, piece, proj, msg))
             else:
@@ -636,7 +722,7 @@ def check_layer(
 
     issues += _code_issues(codes, effective_parent, level, geoms_ll)
     issues += _serial_issues(codes, level, geoms_ll)
-    return _sort(issues)
+    return sort_issues(issues)
 
 
 def _parent_issues(codes, effective_parent, geoms_m, empty, parents, proj, tolerance_m):
@@ -747,16 +833,31 @@ def check_beats(
         else:
             geom = shapely.union_all(_array([_polygonal(x) for x in inter[s + 1 : e]]))
         involved = (g_codes[g], *[b_codes[b] for b in bi[s:e].tolist()])
-        msg = _(
-            "Grid %(grid)s is split: %(area)s m² (%(share).1f%%) lie outside beat %(beat)s, in "
-            "%(others)s."
-        ) % {
+        args = {
             "grid": g_codes[g],
             "area": _fmt_area(minor),
             "share": 100 * minor / g_area[g],
             "beat": b_codes[bi[s]],
             "others": _codes_text(involved[2:]),
         }
+        # Overlapping beats: the other beats hold more of the grid than the main beat leaves.
+        twice = minor - (g_area[g] - float(area[s]))
+        if twice > min_share * g_area[g]:
+            msg = (
+                _(
+                    "Grid %(grid)s is covered by more than one beat: %(area)s m² "
+                    "(%(share).1f%%) of it lie in %(others)s besides beat %(beat)s."
+                )
+                % args
+            )
+        else:
+            msg = (
+                _(
+                    "Grid %(grid)s is split: %(area)s m² (%(share).1f%%) lie outside beat "
+                    "%(beat)s, in %(others)s."
+                )
+                % args
+            )
         split_codes.append(involved)
         split_geoms.append(geom)
         split_msgs.append(msg)
@@ -784,7 +885,44 @@ def check_beats(
                 "grid": g_codes[g],
             }
             issues.append(_issue("gap", (g_codes[g],), geom, proj, msg))
-    return _sort(issues)
+    return sort_issues(issues)
+
+
+def overlaps_between(
+    units: Sequence[Unit],
+    others: Sequence[Unit],
+    *,
+    slivers: SliverRule = DEFAULT_SLIVERS,
+    tolerance_m: float = 0.5,
+) -> list[tuple[int, int, float]]:
+    """(i, j, area m²) for each unit i of `units` whose interior overlaps unit j of `others`.
+
+    Pieces are opened like every problem piece (`tolerance_m`), and those that `slivers` calls
+    slivers (limit relative to `others`) are left to the layer check: what is named is one unit
+    stacked over another, not digitising noise along a shared edge.
+    """
+    units, others = list(units), list(others)
+    if not units or not others:
+        return []
+    a_ll, _bad = _repair(_array([u.geometry for u in units]))
+    b_ll, _bad = _repair(_array([u.geometry for u in others]))
+    proj = _projection(a_ll, b_ll)
+    a_m, b_m = _metric(proj, a_ll), _metric(proj, b_ll)
+    limit = slivers.limit_m2(shapely.area(b_m))
+    ai, bi = shapely.STRtree(b_m).query(a_m, predicate="intersects")
+    if len(ai) == 0:
+        return []
+    inter = _intersection(a_m[ai], b_m[bi])
+    found = []
+    for i, j, piece in zip(ai.tolist(), bi.tolist(), inter, strict=True):
+        if shapely.area(piece) <= 0:
+            continue
+        opened = _opened(_array([_polygonal(piece)]), tolerance_m)
+        area = float(sum(g.area for g in opened))
+        length = float(sum(g.length for g in opened))
+        if opened and area >= limit and not slivers.thin(area, length):
+            found.append((i, j, area))
+    return found
 
 
 # --------------------------------------------------------------------------- fuse
