@@ -89,12 +89,12 @@ def test_replace_retires_grids_that_cases_keep_and_codes_are_never_reused(world)
 def test_every_version_keeps_its_snapshot(world):
     layers.import_layer(layer=grid_file(feature(1, world.grids[0].code, cell(0))))
     layers.import_layer(
-        layer=grid_file(feature(1, world.grids[0].code, cell(0).buffer(0.001, join_style="mitre")))
+        layer=grid_file(feature(1, world.grids[0].code, cell(0).buffer(-0.001, join_style="mitre")))
     )
     first, second = selectors.version_units("grids", 1), selectors.version_units("grids", 2)
     assert len(first) == len(second) == 3
     area = {u.code: u.area_m2 for u in first}, {u.code: u.area_m2 for u in second}
-    assert area[1][world.grids[0].code] > area[0][world.grids[0].code]
+    assert area[1][world.grids[0].code] < area[0][world.grids[0].code]
     exported = selectors.layer_features("grid", version=1)
     assert {f.code for f in exported} == {g.code for g in world.grids}
 
@@ -167,3 +167,27 @@ def test_retire_names_the_units_to_retire_besides_the_file(world):
         world.grids[2].code,
         "120113001001009",
     }
+
+
+def test_a_grid_stacked_over_one_that_stays_is_named_before_anything_is_written(world):
+    # A new grid drawn over half of grid 1, without --replace: grid 1 would stay under it.
+    over = box(117.115, 39.20, 117.12, 39.21)
+    layer = grid_file(feature(1, "120113001001009", over))
+    dry = layers.import_layer(layer=layer, dry_run=True)
+    assert dry.refused and dry.added == []
+    (problem,) = dry.problems
+    assert (problem.index, problem.code, problem.problem) == (1, "120113001001009", "overlaps_live")
+    assert world.grids[1].code in problem.message and "m²" in problem.message
+    assert not layers.import_layer(layer=layer).version
+    assert not Grid.objects.filter(code="120113001001009").exists()
+    # Retiring the grid it replaces, or replacing the whole layer, is no stacking.
+    report = layers.import_layer(layer=layer, dry_run=True, retire=[world.grids[1].code])
+    assert not report.refused and report.added == ["120113001001009"]
+    assert not layers.import_layer(layer=layer, dry_run=True, replace=True).refused
+
+
+def test_digitising_noise_along_a_shared_edge_is_no_stacking(world):
+    # Grid 1 redrawn 0.3 m into grid 0 along their whole shared edge: a sliver, not a stack.
+    nudged = box(117.11 - 0.000004, 39.20, 117.12, 39.21)
+    report = layers.import_layer(layer=grid_file(feature(1, world.grids[1].code, nudged)))
+    assert not report.refused and report.changed == [world.grids[1].code]

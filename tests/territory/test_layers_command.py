@@ -19,6 +19,15 @@ def run(*args) -> str:
     return out.getvalue()
 
 
+def check_finding_problems(*args) -> str:
+    """`layers check` that finds problems: it prints them, then exits with status 1."""
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="problem") as refusal:
+        call_command("layers", "check", *args, stdout=out)
+    assert refusal.value.returncode == 1
+    return out.getvalue()
+
+
 def write_beats(path, beats) -> None:
     features = [
         {"type": "Feature", "properties": {"code": code}, "geometry": mapping(geom)}
@@ -41,7 +50,7 @@ def test_import_fuse_apply_check_export(world, tmp_path):
     assert not Beat.objects.exists()
     assert "beat layer version 1" in run("import", str(beats), "--level", "beat")
 
-    split = run("check", "--level", "beat")
+    split = check_finding_problems("--level", "beat")
     assert "splits_grid" in split and world.grids[1].code in split
 
     proposal = tmp_path / "proposal.geojson"
@@ -54,8 +63,10 @@ def test_import_fuse_apply_check_export(world, tmp_path):
         world.grids[1].code: "B-EAST",  # by largest overlap; its west edge snapped to the beat
         world.grids[2].code: "B-EAST",
     }
-    after = run("check", "--level", "beat")
+    # The small world's three grids cover a corner of the real district: only that gap remains.
+    after = check_finding_problems("--level", "beat")
     assert "splits_grid" not in after and "overlap" not in after
+    assert "1 problems" in after and "Gap of" in after
     assert LayerVersion.objects.filter(kind="beats").count() == 2
 
     exported = tmp_path / "beats-v1.gpkg"
@@ -91,3 +102,90 @@ def test_a_bad_file_is_refused_whole_with_every_problem_named(world, tmp_path):
     assert "B1" in out.getvalue()
     assert not Beat.objects.exists()
     assert "added 1" in run("import", str(beats), "--level", "beat", "--accept-valid")
+
+
+def write_grids(path, grids) -> None:
+    features = [
+        {"type": "Feature", "properties": {"code": code}, "geometry": mapping(geom)}
+        for code, geom in grids
+    ]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+
+
+@pytest.fixture
+def outlined(world):
+    """The small world's district with its own outline: its three grids cover it exactly."""
+    world.district.geometry_wkb = box(117.10, 39.20, 117.13, 39.21).wkb
+    world.district.save()
+    return world
+
+
+def test_check_exits_0_on_a_clean_layer_and_1_when_it_finds_problems(outlined, tmp_path):
+    assert "3 units, 0 problems" in run("check")
+    grids = tmp_path / "grids.geojson"
+    write_grids(grids, [(g.code, g.geometry) for g in outlined.grids[:2]])
+    assert "Gap of" in check_finding_problems("--file", str(grids))
+
+
+def test_a_feature_with_a_bad_code_still_covers_its_ground(outlined, tmp_path):
+    grids = tmp_path / "grids.geojson"
+    g = outlined.grids
+    # Grid 3 carries grid 1's code (a duplicate), grid 2 a code of 14 digits: an import
+    # refuses both, but they still cover their ground, so there is no gap where they lie.
+    write_grids(
+        grids,
+        [
+            (g[0].code, g[0].geometry),
+            ("12011300100100", g[1].geometry),
+            (g[0].code, g[2].geometry),
+        ],
+    )
+    report = tmp_path / "problems.geojson"
+    out = check_finding_problems("--file", str(grids), "--report", str(report))
+    assert "gap" not in out.lower()
+    problems = json.loads(report.read_text())["features"]
+    kinds = [(p["properties"]["kind"], p["properties"]["codes"]) for p in problems]
+    assert ("bad_code", ["12011300100100"]) in kinds
+    assert ("bad_code", [g[0].code]) in kinds  # the duplicate, at its features
+    assert all(k == "bad_code" for k, _codes in kinds), kinds
+    assert all(p["geometry"]["type"] == "Point" for p in problems)  # located at the feature
+
+
+def test_beats_are_checked_against_a_grid_file(world, tmp_path):
+    grids = tmp_path / "grids.geojson"
+    # The file's grids are two 0.015° halves; the current layer has three 0.01° grids.
+    write_grids(
+        grids,
+        [
+            ("120113001001001", box(117.10, 39.20, 117.115, 39.21)),
+            ("120113001001002", box(117.115, 39.20, 117.13, 39.21)),
+        ],
+    )
+    beats = tmp_path / "beats.geojson"
+    write_beats(
+        beats,
+        [
+            ("B-WEST", box(117.10, 39.20, 117.115, 39.21)),
+            ("B-EAST", box(117.115, 39.20, 117.13, 39.21)),
+        ],
+    )
+    against_file = check_finding_problems(
+        "--level", "beat", "--file", str(beats), "--grids", str(grids)
+    )
+    assert "splits_grid" not in against_file
+    against_layer = check_finding_problems("--level", "beat", "--file", str(beats))
+    assert "splits_grid" in against_layer and world.grids[1].code in against_layer
+    with pytest.raises(CommandError, match="--grids"):
+        run("check", "--grids", str(grids))
+
+
+def test_help_shows_every_default():
+    from onegrid.territory.management.commands.layers import Command
+
+    parser = Command().create_parser("onegrid", "layers")
+    verbs = next(a for a in parser._actions if a.dest == "verb").choices
+    check_help = " ".join(verbs["check"].format_help().split())
+    for default in ("0.01", "100.0", "5.0", "(default: grid)", "(default: wgs84)"):
+        assert default in check_help, default
+    fuse_help = " ".join(verbs["fuse"].format_help().split())
+    assert "(default: 5.0)" in fuse_help and "(default: 100.0)" in fuse_help

@@ -101,8 +101,10 @@ def test_the_coded_layer_imports_after_a_dry_run_and_retires_only_the_split_grid
 
 
 def test_codes_given_before_the_layer_changed_are_not_imported(command, world):
-    first = upload(command, [({"parent_code": COMMUNITY}, box(117.10, 39.20, 117.105, 39.21))])
-    second = upload(command, [({"parent_code": COMMUNITY}, box(117.105, 39.20, 117.11, 39.21))])
+    # Two new grids drawn north of the community's grids (over them, they would be refused as
+    # stacked over grids that stay).
+    first = upload(command, [({"parent_code": COMMUNITY}, box(117.10, 39.21, 117.105, 39.22))])
+    second = upload(command, [({"parent_code": COMMUNITY}, box(117.105, 39.21, 117.11, 39.22))])
     # Both were given the community's next serial, 003.
     for response in (first, second):
         assert f"{COMMUNITY}003" in command.get(response["Location"]).content.decode()

@@ -11,7 +11,7 @@ from django.test import Client
 from shapely import box
 from shapely.geometry import mapping
 
-from onegrid.territory.models import Beat, Grid, LayerVersion
+from onegrid.territory.models import AdminUnit, Beat, Grid, LayerVersion
 
 PAGES = [
     "/console/layers/",
@@ -212,3 +212,48 @@ def test_every_kept_version_downloads_in_every_format(world, tmp_path):
     assert len(current["features"]) == 3
     for bad in ("beat.geojson?version=7", "beat.geojson?version=x", "beat.shp", "town.geojson"):
         assert client.get(f"/console/layers/export/{bad}").status_code == 404, bad
+
+
+def test_the_check_page_judges_slivers_by_the_rule_in_its_form(world):
+    client = client_for(world, "command")
+    # A 0.0001° × 0.01° beat (about 9 m × 1.1 km), under 1% of the median beat: a sliver.
+    thin = box(117.10, 39.20, 117.1001, 39.21)
+    rest = box(117.1001, 39.20, 117.13, 39.21)
+    upload(client, [("B-THIN", mapping(thin)), ("B-REST", mapping(rest))], dry_run="")
+    default = client.get("/console/layers/check/?level=beat").content.decode()
+    assert 'data-kind="sliver"' in default
+    assert 'name="sliver_width" type="number" min="0" step="any" value="5"' in default
+    # Over 0.1% of the median it is a beat, unless the width rule is raised above its 8.6 m.
+    share = "/console/layers/check/?level=beat&sliver_share=0.1"
+    assert 'data-kind="sliver"' not in client.get(share).content.decode()
+    assert 'data-kind="sliver"' in client.get(share + "&sliver_width=10").content.decode()
+    report = client.get("/console/layers/check.geojson?level=beat&sliver_share=0.1")
+    assert "sliver" not in {f["properties"]["kind"] for f in json.loads(report.content)["features"]}
+    bad = client.get("/console/layers/check/?level=beat&sliver_share=x&sliver_width=-3")
+    assert bad.status_code == 200 and 'data-kind="sliver"' in bad.content.decode()  # defaults
+
+
+def test_streets_and_communities_upload_on_the_same_page(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = client_for(world, "command")
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"code": "120113001002", "name": "第2社区"},
+                "geometry": mapping(box(117.10, 39.21, 117.12, 39.22)),
+            }
+        ],
+    }
+    file = SimpleUploadedFile("communities.geojson", json.dumps(doc).encode())
+    response = client.post("/console/layers/", {"level": "community", "crs": "wgs84", "file": file})
+    assert response.status_code == 200, response.content.decode()[:2000]
+    community = AdminUnit.objects.get(code="120113001002")
+    assert (community.level, community.parent.code) == ("community", "120113001000")
+    refused = client.post(
+        "/console/layers/",
+        {"level": "community", "crs": "wgs84", "replace": "1", "file": file},
+    )
+    assert refused.status_code == 400

@@ -139,6 +139,10 @@ class LayerFile:
     crs: str  # as declared: "wgs84" | "gcj02"
     features: list[LayerFeature] = field(default_factory=list)
     problems: list[FeatureProblem] = field(default_factory=list)
+    # Every feature whose geometry was read as a valid polygon in China, refused or not (a bad
+    # code, parent or number, a part outside the district): it still covers its ground, so the
+    # coverage check judges its geometry while the problems name what else is wrong with it.
+    covering: list[LayerFeature] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -240,6 +244,47 @@ def read_layer(
     overrides = (code_field, name_field, parent_field)
     _check(src, result, outline=outline, overrides=overrides, codeless=codeless)
     return result
+
+
+def read_outline(
+    source: str | Path | bytes, *, crs: str = geo.WGS84, filename: str | None = None
+) -> tuple[BaseGeometry | None, list[FeatureProblem]]:
+    """A district outline: the union of every polygon of a file (no codes needed), in WGS-84.
+
+    Returns (outline, []) or (None, the problems, each naming its feature), read and checked
+    like a layer's features (format, the file's own CRS, the declared GCJ-02 shift, validity,
+    lon/lat in China).
+    """
+    crs = geo.validate_crs(crs)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data, path = bytes(source), None
+    else:
+        path = Path(source)
+        data, filename = None, filename or path.name
+    problems: list[FeatureProblem] = []
+    try:
+        data = path.read_bytes() if data is None else data
+        src = _READERS[_detect_format(data, filename)](data)
+    except (_Unreadable, OSError) as exc:
+        return None, [FeatureProblem(None, "", "file", UNREADABLE, str(exc))]
+    to_lonlat, crs_problem = _file_transform(src.file_crs)
+    if crs_problem:
+        return None, [FeatureProblem(None, "", "crs", CRS_MISMATCH, crs_problem)]
+    parts = []
+    for raw in src.records:
+        geom, problem, text = _clean_geometry(raw, to_lonlat, crs)
+        if problem is None and not _in_china(geom):
+            problem, text = CRS_MISMATCH, _crs_guess_message(geom, feature=True)
+        if problem:
+            label = feature_label(raw.index, "")
+            problems.append(FeatureProblem(raw.index, "", "geometry", problem, f"{label}: {text}"))
+        else:
+            parts.append(geom)
+    if not parts and not problems:
+        problems.append(FeatureProblem(None, "", "file", EMPTY, _("The file holds no features.")))
+    if problems:
+        return None, problems
+    return orient_ccw(shapely.union_all(parts)), []
 
 
 def _detect_format(data: bytes, filename: str | None) -> str:
@@ -734,24 +779,25 @@ def _check(src: _Source, result: LayerFile, *, outline, overrides, codeless: boo
                 )
                 bad.add(index)
             numbers[key] = number
-        if index in bad:
+        if index not in geoms:
             continue
         name = _text(raw.props.get(columns["name"])) if columns["name"] else ""
         properties = {
             str(k): _json_safe(v) for k, v in raw.props.items() if k not in used and str(k)
         }
-        result.features.append(
-            LayerFeature(
-                index=index,
-                code=code,
-                name=name,
-                parent_code=parent,
-                geometry=geoms[index],
-                population=numbers["population"],
-                households=numbers["households"],
-                properties=properties,
-            )
+        feature = LayerFeature(
+            index=index,
+            code=code,
+            name=name,
+            parent_code=parent,
+            geometry=geoms[index],
+            population=numbers["population"],
+            households=numbers["households"],
+            properties=properties,
         )
+        result.covering.append(feature)
+        if index not in bad:
+            result.features.append(feature)
     result.problems.sort(key=lambda p: (p.index is not None, p.index or 0))
 
 

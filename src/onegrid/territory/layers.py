@@ -1,32 +1,51 @@
-"""Layer versions: import a grid or beat layer, apply a fusion, keep every version.
+"""Layer versions: import a layer, apply a fusion, keep every version — the one write path.
 
-One use case per function, one transaction each. A unit that leaves the layer is retired (its
-row and code stay: cases keep the grid they were located in, and no code is given out twice);
-each version stores a snapshot of every unit it holds, so any version can be exported, checked
-or used for measures later. Applying a grid version bumps the layer state, so every process's
-locator reloads.
+One use case per function, one transaction each. Grid and beat layers are versioned: a unit
+that leaves the layer is retired (its row and code stay: cases keep the grid they were located
+in, and no code is given out twice); each version stores a snapshot of every unit it holds, so
+any version can be exported, checked or used for measures later. Applying a grid version bumps
+the layer state, so every process's locator reloads. Street and community layers (the admin
+units grids hang from) come in through the same `import_layer`: checked the same way, created
+or updated by code, never retired (a street or community that leaves stays, as cases and roles
+refer to it), and not versioned.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import shapely
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from onegrid.core import clock
-from onegrid.core.errors import Conflict
+from onegrid.core.errors import Conflict, InvalidInput
 
 from . import geometry as geo
+from . import layerio
 from .addresses import relink_addresses
+from .coverage import Unit, overlaps_between
+from .district import current_district, current_outline
 from .layerio import FeatureProblem, LayerFeature, LayerFile
 from .models import AdminUnit, Beat, Grid, LayerState, LayerVersion, UnitSnapshot
 from .selectors import current_version
 from .services import GRID_LAYER, bump_layer_version
 
 KIND_OF_LEVEL = {"grid": LayerVersion.Kind.GRIDS, "beat": LayerVersion.Kind.BEATS}
+ADMIN_LEVELS = {"street": AdminUnit.Level.STREET, "community": AdminUnit.Level.COMMUNITY}
+# The level each level's parent code names (a beat's street is optional).
+PARENT_LEVEL = {
+    "grid": AdminUnit.Level.COMMUNITY,
+    "beat": AdminUnit.Level.STREET,
+    "community": AdminUnit.Level.STREET,
+    "street": AdminUnit.Level.DISTRICT,
+}
+# Problem words added here to layerio's.
+RETIRED_CODE = "retired_code"
+UNKNOWN_PARENT = "unknown_parent"
+OVERLAPS_LIVE = "overlaps_live"
 
 
 @dataclass
@@ -39,7 +58,8 @@ class ImportReport:
     retired: list[str] = field(default_factory=list)
     problems: list[FeatureProblem] = field(default_factory=list)
     refused: bool = False
-    version: int | None = None
+    version: int | None = None  # the new grid or beat version
+    written: bool = False  # something was written (streets and communities make no version)
 
     def as_dict(self) -> dict:
         return {
@@ -57,8 +77,21 @@ class ImportReport:
 
 def _same(old_wkb, geom, tolerance=1e-7) -> bool:
     """The same boundary, whatever the ring's start vertex or direction."""
+    if not old_wkb:
+        return False
     old = shapely.normalize(shapely.from_wkb(bytes(old_wkb)))
     return bool(shapely.equals_exact(old, shapely.normalize(geom), tolerance))
+
+
+def import_layer_file(
+    *, file: str | Path | bytes, level: str, crs: str = geo.WGS84, filename=None, **options
+) -> ImportReport:
+    """Read a layer file (a path, or its bytes named by `filename`) against the district's
+    outline, and `import_layer` it with `options`."""
+    layer = layerio.read_layer(
+        file, level=level, crs=crs, filename=filename, outline=current_outline()
+    )
+    return import_layer(layer=layer, **options)
 
 
 def import_layer(
@@ -72,39 +105,36 @@ def import_layer(
     source: str = "",
     note: str = "",
 ) -> ImportReport:
-    """Import a grid or beat layer as a new version (or report what would change).
+    """Import a grid, beat, street or community layer (or report what would change).
 
     A file with any problem changes nothing unless `accept_valid_part`; then its valid features
     are imported and the problems listed. `replace` retires the units the file does not hold;
-    `retire` names live units to retire besides (e.g. the grids a split replaced). A file that
-    would change nothing makes no version (a repeated import is a no-op).
+    `retire` names live units to retire besides (e.g. the grids a split replaced); streets and
+    communities are never retired. Without `replace`, a new or changed unit that overlaps a
+    live unit which stays (neither in the file nor retired) is a problem: the layer would hold
+    both. A file that would change nothing makes no version (a repeated import is a no-op).
     """
-    if layer.level not in KIND_OF_LEVEL:
-        raise ValueError(_("Only grid and beat layers are versioned."))
-    report = ImportReport(level=layer.level, dry_run=dry_run, problems=list(layer.problems))
-    model = Grid if layer.level == "grid" else Beat
+    level = layer.level
+    if level not in KIND_OF_LEVEL and level not in ADMIN_LEVELS:
+        raise InvalidInput(
+            _("level must be one of: %(levels)s.")
+            % {"levels": ", ".join([*KIND_OF_LEVEL, *ADMIN_LEVELS])},
+            field="level",
+        )
+    admin = level in ADMIN_LEVELS
+    retire = list(retire)
+    if admin and (replace or retire):
+        raise InvalidInput(
+            _("Streets and communities are never retired: import them without replacing."),
+            field="replace",
+        )
+    report = ImportReport(level=level, dry_run=dry_run, problems=list(layer.problems))
     features = _with_known_parents(layer, report)
-    retired_codes = set(
-        model.all_objects.filter(retired_in__isnull=False).values_list("code", flat=True)
-    )
-    for f in features:
-        if f.code in retired_codes:
-            report.problems.append(
-                FeatureProblem(
-                    f.index,
-                    f.code,
-                    "code",
-                    "retired_code",
-                    _("Feature %(index)s (%(code)s): this code was retired and is never reused.")
-                    % {"index": f.index, "code": f.code},
-                )
-            )
+    if not admin:
+        _refuse_retired_codes(features, level, report)
     bad = {p.index for p in report.problems if p.index is not None}
     features = [f for f in features if f.index not in bad]
-    if report.problems and not accept_valid_part:
-        report.refused = True
-        return report
-    live = {u.code: u for u in model.objects.all()}
+    live = {u.code: u for u in _live_rows(level)}
     for f in features:
         if f.code not in live:
             report.added.append(f.code)
@@ -119,49 +149,166 @@ def import_layer(
         report.retired = sorted(code for code in live if code not in wanted)
     else:
         report.retired = sorted({c for c in retire if c in live and c not in wanted})
+        stacked = _stacked_over_live(features, live, report, wanted)
+        if stacked:
+            features = [f for f in features if f.code not in stacked]
+            report.added = [c for c in report.added if c not in stacked]
+            report.changed = [c for c in report.changed if c not in stacked]
+    report.problems.sort(key=lambda p: (p.index is not None, p.index or 0))
+    if report.problems and not accept_valid_part:
+        report.refused = True
+        return report
     if dry_run or not (report.added or report.changed or report.retired):
         return report
     with transaction.atomic():
-        version = _new_version(LayerVersion.Kind(KIND_OF_LEVEL[layer.level]), actor, source, note)
-        if layer.level == "grid":
-            _write_grids(features, live, report, version)
+        if admin:
+            _write_admin_units(features, live, level)
         else:
-            _write_beats(features, live, report, version)
-        relink_addresses()  # addresses follow the new grids (and beats a retired beat left)
-        version.summary = report.as_dict() | {"problems": len(report.problems)}
-        version.save(update_fields=["summary"])
-        report.version = version.number
+            version = _new_version(KIND_OF_LEVEL[level], actor, source, note)
+            if level == "grid":
+                _write_grids(features, live, report, version)
+            else:
+                _write_beats(features, live, report, version)
+            relink_addresses()  # addresses follow the new grids (and beats a retired beat left)
+            version.summary = report.as_dict() | {"problems": len(report.problems)}
+            version.save(update_fields=["summary"])
+            report.version = version.number
+        report.written = True
     return report
 
 
-def _with_known_parents(layer: LayerFile, report: ImportReport) -> list[LayerFeature]:
-    """Grids need an existing community; a beat's street, when given, must exist."""
-    wanted = {f.parent_code for f in layer.features if f.parent_code}
-    level = AdminUnit.Level.COMMUNITY if layer.level == "grid" else AdminUnit.Level.STREET
-    known = set(
-        AdminUnit.objects.filter(code__in=wanted, level=level).values_list("code", flat=True)
+def _live_rows(level: str):
+    if level == "grid":
+        return Grid.objects.all()
+    if level == "beat":
+        return Beat.objects.all()
+    return AdminUnit.objects.filter(level=ADMIN_LEVELS[level])
+
+
+def _refuse_retired_codes(features, level: str, report: ImportReport) -> None:
+    model = Grid if level == "grid" else Beat
+    retired = set(
+        model.all_objects.filter(
+            retired_in__isnull=False, code__in=[f.code for f in features]
+        ).values_list("code", flat=True)
     )
-    kept = []
-    for f in layer.features:
-        missing = (layer.level == "grid" and not f.parent_code) or (
-            f.parent_code and f.parent_code not in known
-        )
-        if missing:
+    for f in features:
+        if f.code in retired:
             report.problems.append(
                 FeatureProblem(
                     f.index,
                     f.code,
-                    "parent_code",
-                    "unknown_parent",
-                    _("Feature %(index)s (%(code)s): no %(level)s has the code %(parent)s.")
-                    % {
-                        "index": f.index,
-                        "code": f.code,
-                        "level": AdminUnit.Level(level).label,
-                        "parent": f.parent_code or "—",
-                    },
+                    "code",
+                    RETIRED_CODE,
+                    _("Feature %(index)s (%(code)s): this code was retired and is never reused.")
+                    % {"index": f.index, "code": f.code},
                 )
             )
+
+
+def _stacked_over_live(features, live: dict, report: ImportReport, wanted: set) -> set[str]:
+    """Codes of new or changed features that would overlap a live unit that stays; each named
+    as a problem (the dry run says so before anything is written)."""
+    moving = set(report.added) | set(report.changed)
+    staying = [
+        unit
+        for code, unit in live.items()
+        if code not in wanted and code not in report.retired and unit.geometry_wkb
+    ]
+    candidates = [f for f in features if f.code in moving]
+    if not staying or not candidates:
+        return set()
+    found = overlaps_between(
+        [Unit(f.code, f.geometry) for f in candidates],
+        [Unit(u.code, shapely.from_wkb(bytes(u.geometry_wkb))) for u in staying],
+    )
+    stacked = set()
+    for i, j, area in found:
+        f, unit = candidates[i], staying[j]
+        stacked.add(f.code)
+        report.problems.append(
+            FeatureProblem(
+                f.index,
+                f.code,
+                "geometry",
+                OVERLAPS_LIVE,
+                _(
+                    "Feature %(index)s (%(code)s): overlaps %(other)s of the current layer by "
+                    "%(area)s m², and %(other)s is not in the file, so both would stay. Put "
+                    "%(other)s in the file, retire it, or replace the whole layer."
+                )
+                % {
+                    "index": f.index,
+                    "code": f.code,
+                    "other": unit.code,
+                    "area": f"{area:,.0f}",
+                },
+            )
+        )
+    return stacked
+
+
+def _with_known_parents(layer: LayerFile, report: ImportReport) -> list[LayerFeature]:
+    """Each unit's parent must exist: a grid's community (required), a beat's street (when
+    given), a community's street, a street's district (this installation's). Street and
+    community codes follow DOMAIN.md §2 besides: a street's begins with its district's 6 digits
+    and its street/town part is not 000; a community's community part is not 000."""
+    level = layer.level
+    parent_level = PARENT_LEVEL[level]
+    district = current_district() if level == "street" else None
+    if level == "street" and district is None:
+        report.problems.append(
+            FeatureProblem(
+                None,
+                "",
+                "file",
+                UNKNOWN_PARENT,
+                _("There is no district yet: run onegrid district init first."),
+            )
+        )
+        return []
+    wanted = {f.parent_code for f in layer.features if f.parent_code}
+    if level == "street":
+        wanted.add(district.code)
+    known = set(
+        AdminUnit.objects.filter(code__in=wanted, level=parent_level).values_list("code", flat=True)
+    )
+    kept = []
+    for f in layer.features:
+        parent = district.code if level == "street" and not f.parent_code else f.parent_code
+        values = {"index": f.index, "code": f.code}
+        problem = None
+        if level == "street" and (f.code[:6] != district.code[:6] or f.code[6:9] == "000"):
+            problem = (
+                "code",
+                layerio.BAD_CODE,
+                _(
+                    "Feature %(index)s (%(code)s): a street or town code is the district's 6 "
+                    "digits (%(district)s), then a street/town part from 001, then 000."
+                )
+                % (values | {"district": district.code[:6]}),
+            )
+        elif level == "community" and f.code[9:] == "000":
+            problem = (
+                "code",
+                layerio.BAD_CODE,
+                _(
+                    "Feature %(index)s (%(code)s): a community code does not end in 000 (that is a "
+                    "street's code)."
+                )
+                % values,
+            )
+        elif (level != "beat" and not parent) or (parent and parent not in known):
+            problem = (
+                "parent_code",
+                UNKNOWN_PARENT,
+                _("Feature %(index)s (%(code)s): no %(level)s has the code %(parent)s.")
+                % (
+                    values | {"level": AdminUnit.Level(parent_level).label, "parent": parent or "—"}
+                ),
+            )
+        if problem:
+            report.problems.append(FeatureProblem(f.index, f.code, *problem))
             continue
         kept.append(f)
     return kept
@@ -249,6 +396,29 @@ def _write_beats(features, live, report: ImportReport, version: LayerVersion) ->
     snapshot(version)
 
 
+def _write_admin_units(features, live, level: str) -> None:
+    """Create or update streets or communities by code; their parents exist (checked)."""
+    parents = {
+        u.code: u
+        for u in AdminUnit.objects.filter(
+            code__in={f.parent_code for f in features if f.parent_code},
+            level=PARENT_LEVEL[level],
+        )
+    }
+    district = current_district()  # a street's parent when the file names none
+    rows = {
+        f.code: {
+            "name": (f.name or getattr(live.get(f.code), "name", "") or f.code)[:100],
+            "level": ADMIN_LEVELS[level],
+            "parent": parents.get(f.parent_code) or district,
+            "geometry_wkb": shapely.to_wkb(f.geometry),
+        }
+        for f in features
+    }
+    _upsert(AdminUnit, live, rows)
+    bump_layer_version()  # the grid GeoJSON carries street and community names
+
+
 def snapshot(version: LayerVersion) -> int:
     """Store every live unit of the version's kind as it stands now."""
     if version.kind == LayerVersion.Kind.GRIDS:
@@ -304,9 +474,10 @@ def apply_fusion(
         grids = {g.code: g for g in Grid.objects.all()}
         unknown = [u.code for u in fusion.grids if u.code not in grids]
         if unknown:
-            raise ValueError(
+            raise InvalidInput(
                 _("The proposal holds grids that are not in the layer: %(codes)s")
-                % {"codes": ", ".join(unknown[:10])}
+                % {"codes": ", ".join(unknown[:10])},
+                field="proposal",
             )
         beat_version = _new_version(LayerVersion.Kind.BEATS, actor, source, note)
         live_beats = {

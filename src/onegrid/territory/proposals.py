@@ -20,7 +20,8 @@ from shapely.geometry import mapping, shape
 from .coverage import Fusion, Unit
 
 
-def to_geojson(fusion: Fusion) -> dict:
+def to_geojson(fusion: Fusion, made_on: tuple[int, int] | None = None) -> dict:
+    """The proposal file; `made_on` (grid version, beat version) makes it apply only there."""
     changes = {c["code"]: c for c in fusion.changes}
     features = [
         {
@@ -42,11 +43,18 @@ def to_geojson(fusion: Fusion) -> dict:
         }
         for u in fusion.beats
     ]
-    return {
-        "type": "FeatureCollection",
-        "onegrid": {"kind": "fusion", "snapped_vertices": fusion.snapped_vertices},
-        "features": features,
-    }
+    meta = {"kind": "fusion", "snapped_vertices": fusion.snapped_vertices}
+    if made_on is not None:
+        meta["made_on"] = {"grid_version": made_on[0], "beat_version": made_on[1]}
+    return {"type": "FeatureCollection", "onegrid": meta, "features": features}
+
+
+def made_on(data: dict) -> tuple[int, int] | None:
+    """The (grid, beat) versions a proposal file was made on, when it says."""
+    on = (data.get("onegrid") or {}).get("made_on")
+    if not isinstance(on, dict):
+        return None
+    return int(on["grid_version"]), int(on["beat_version"])
 
 
 def from_geojson(data: dict) -> Fusion:

@@ -1,37 +1,32 @@
 """The GIS officer's code tool: give codes to new and split grids in an uploaded layer file.
 
-The same use case as `onegrid layers codes` (territory.coding). The coded layer is kept
-server-side under a random key (territory.proposals, kind "codes") so that it can be looked at
-on a map, downloaded, and imported as a new grid version (dry run first) without uploading it
-again.
+Thin over territory.coded_layers (the same rules as `onegrid layers codes`, territory.coding).
+The coded layer is kept server-side under a random key so that it can be looked at on a map,
+downloaded, and imported as a new grid version (dry run first) without uploading it again.
 """
 
 from __future__ import annotations
 
-import json
 import re
 
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from onegrid.core import clock
-from onegrid.core.errors import InvalidInput
-from onegrid.territory import coding, layerio, layers, proposals, selectors
+from onegrid.core.errors import Conflict, InvalidInput, NotFound
+from onegrid.territory import coded_layers, coding
 
 from ..access import page
-from .layers import current_outline, map_config, map_strings
+from .layers import map_config, map_strings
 from .uploads import CRS_CHOICES, upload_errors
 
 
 def _load(key: str) -> dict:
-    record = proposals.load(key, kind=proposals.CODES)
-    if record is None:
-        raise Http404(key)
-    return record
+    try:
+        return coded_layers.load(key)
+    except NotFound:
+        raise Http404(key) from None
 
 
 @page("layers")
@@ -47,23 +42,19 @@ def codes(request):
         upload = request.FILES.get("file")
         errors = upload_errors(upload, form["crs"])
         if not errors:
-            layer = layerio.read_layer(
-                upload.read(),
-                level="grid",
-                crs=form["crs"],
-                filename=upload.name,
-                outline=current_outline(),
-                codeless=True,
-            )
             try:
-                renumber = re.split(r"[\s,，;；]+", form["renumber"])
-                result = coding.assign_codes(layer, renumber=renumber)
+                result, record = coded_layers.code_layer_file(
+                    file=upload.read(),
+                    filename=upload.name,
+                    crs=form["crs"],
+                    renumber=re.split(r"[\s,，;；]+", form["renumber"]),
+                    actor=request.user.username,
+                )
             except InvalidInput as error:
                 errors[error.field] = str(error.message)
             else:
-                if result.ok:
-                    key = proposals.save(_record(request, upload.name, result))
-                    return redirect("web:layers_coded", key=key)
+                if record is not None:
+                    return redirect("web:layers_coded", key=record["key"])
                 problems = result.problems
         status = 400 if errors else 422 if problems else 200
     context = {
@@ -74,37 +65,6 @@ def codes(request):
         "crs_choices": CRS_CHOICES,
     }
     return render(request, "web/layers/codes.html", context, status=status)
-
-
-def _record(request, source: str, result: coding.CodingResult) -> dict:
-    return {
-        "kind": proposals.CODES,
-        "created_at": timezone.localtime(clock.now()).isoformat(timespec="seconds"),
-        "created_by": request.user.username,
-        "source": source,
-        # The codes were chosen against this grid layer; once it changes they may be taken.
-        "grid_version": selectors.current_version("grids"),
-        "counts": result.counts(),
-        "changes": [
-            {
-                "index": c.index,
-                "old_code": c.old_code,
-                "code": c.code,
-                "community_code": c.community_code,
-                "reason": c.reason,
-            }
-            for c in result.changes
-        ],
-        "layer": layerio.geojson_document(result.features, level="grid"),
-    }
-
-
-def _stale(record: dict) -> bool:
-    """The grid layer moved on since the codes were given, or one of them is now in use."""
-    if record.get("grid_version", 0) != selectors.current_version("grids"):
-        return True
-    given = [c["code"] for c in record["changes"]]
-    return selectors.grid_codes_in_use(given)
 
 
 def _coded_context(record: dict, report=None, error: str | None = None) -> dict:
@@ -119,7 +79,7 @@ def _coded_context(record: dict, report=None, error: str | None = None) -> dict:
         "report": report,
         "error": error,
         "applied": record.get("applied"),
-        "stale": not record.get("applied") and _stale(record),
+        "stale": not record.get("applied") and coded_layers.is_stale(record),
         "map_config": map_config(
             [
                 {"url": f"{url}?map=1", "style": "grid", "layer": "kept"},
@@ -170,36 +130,21 @@ def import_coded(request, key: str):
     The old codes of split and renumbered grids are retired; `replace` also retires every grid
     the file does not hold (for a whole layer). A repeat after the import answers with it.
     """
-    record = _load(key)
-    if record.get("applied"):
+    try:
+        record, report = coded_layers.import_coded_layer(
+            key=key,
+            dry_run=bool(request.POST.get("dry_run")),
+            replace=bool(request.POST.get("replace")),
+            actor=request.user.username,
+            note=request.POST.get("note", "").strip(),
+        )
+    except NotFound:
+        raise Http404(key) from None
+    except Conflict as error:
+        context = _coded_context(_load(key), error=str(error.message))
+        return render(request, "web/layers/coded.html", context, status=409)
+    if report is None:  # imported already: the answer names the version it made
         return render(request, "web/layers/coded.html", _coded_context(record), status=200)
-    if _stale(record):
-        message = _(
-            "The grid layer has changed since these codes were given, so they may be taken: "
-            "upload the file again."
-        )
-        return render(
-            request, "web/layers/coded.html", _coded_context(record, error=message), status=409
-        )
-    layer = layerio.read_layer(
-        json.dumps(record["layer"], ensure_ascii=False).encode(),
-        level="grid",
-        filename="coded.geojson",
-        outline=current_outline(),
-    )
-    dry_run = bool(request.POST.get("dry_run"))
-    report = layers.import_layer(
-        layer=layer,
-        dry_run=dry_run,
-        replace=bool(request.POST.get("replace")),
-        retire=[c["old_code"] for c in record["changes"] if c["old_code"]],
-        actor=request.user.username,
-        source=record["source"],
-        note=request.POST.get("note", "").strip() or _("codes given on the console"),
-    )
     report.file_name = record["source"]
-    if report.version:
-        record["applied"] = {"version": report.version, "by": request.user.username}
-        proposals.save(record)
     status = 422 if report.refused else 200
     return render(request, "web/layers/coded.html", _coded_context(record, report), status=status)

@@ -1,9 +1,10 @@
 """The GIS officer's pages: layer versions, upload, check and fuse of the grid and beat layers.
 
-The same use cases as `onegrid layers` (territory/management/commands/layers.py), for
-administrators and the command centre. A fusion proposal is stored server-side under a random
-key (territory.proposals, readable by every worker process) so that "apply" applies exactly the
-proposal that was shown; it applies only to the layer versions it was made on, hence once.
+Thin over the territory services that `onegrid layers` uses too: territory.layers (import),
+territory.checks (check), territory.fusion (propose, apply). A fusion proposal is kept
+server-side under a random key (territory.proposals, readable by every worker process) so that
+"apply" applies exactly the proposal that was shown; it applies only to the layer versions it
+was made on, hence once.
 """
 
 from __future__ import annotations
@@ -24,14 +25,20 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onegrid.core import clock
-from onegrid.core.errors import Conflict
-from onegrid.territory import coverage, layerio, layers, proposals, selectors
-from onegrid.territory.outline import district_outline
+from onegrid.core.errors import DomainError, NotFound
+from onegrid.territory import checks, fusion, layerio, layers, proposals, selectors
+from onegrid.territory.coverage import DEFAULT_SLIVERS, SliverRule
 
 from ..access import page
 from .uploads import CRS_CHOICES, upload_errors
 
 LEVEL_CHOICES = [("grid", gettext_lazy("Grids")), ("beat", gettext_lazy("Police beats"))]
+# Streets and communities are uploaded and checked too (they are not versioned).
+ALL_LEVEL_CHOICES = [
+    *LEVEL_CHOICES,
+    ("community", gettext_lazy("Communities/villages")),
+    ("street", gettext_lazy("Streets/towns")),
+]
 SUMMARY_LABELS = {
     "added": gettext_lazy("added"),
     "changed": gettext_lazy("changed"),
@@ -42,8 +49,8 @@ SUMMARY_LABELS = {
     "beats": gettext_lazy("beats"),
     "beats_retired": gettext_lazy("beats retired"),
 }
-DEFAULT_SNAP_M = 5.0
-DEFAULT_SLIVER_M2 = 100.0
+DEFAULT_SNAP_M = fusion.DEFAULT_SNAP_M
+DEFAULT_SLIVER_M2 = fusion.DEFAULT_SLIVER_M2
 # Export formats: suffix → (label, media type); "zip" is a zipped Shapefile.
 EXPORT_FORMATS = {
     "geojson": ("GeoJSON", "application/geo+json"),
@@ -51,13 +58,6 @@ EXPORT_FORMATS = {
     "zip": ("Shapefile", "application/zip"),
     "xlsx": ("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 }
-
-
-def current_outline():
-    try:
-        return district_outline(settings.ONEGRID["DISTRICT_CODE"])
-    except (KeyError, ValueError):
-        return None
 
 
 def _number(value, default: float, low: float, high: float) -> float | None:
@@ -108,22 +108,20 @@ def overview(request):
             "note": request.POST.get("note", "").strip(),
         }
         upload = request.FILES.get("file")
-        if form["level"] not in dict(LEVEL_CHOICES):
-            error = _("Choose grids or police beats.")
+        if form["level"] not in dict(ALL_LEVEL_CHOICES):
+            error = _("Choose grids, police beats, communities or streets.")
+        elif form["replace"] and form["level"] not in dict(LEVEL_CHOICES):
+            error = _("Streets and communities are never retired: import them without replacing.")
         else:
             error = next(iter(upload_errors(upload, form["crs"]).values()), None)
         if error:
             status = 400
         else:
-            layer = layerio.read_layer(
-                upload.read(),
+            report = layers.import_layer_file(
+                file=upload.read(),
+                filename=upload.name,
                 level=form["level"],
                 crs=form["crs"],
-                filename=upload.name,
-                outline=current_outline(),
-            )
-            report = layers.import_layer(
-                layer=layer,
                 dry_run=form["dry_run"],
                 accept_valid_part=form["accept_valid"],
                 replace=form["replace"],
@@ -145,6 +143,7 @@ def overview(request):
         "history": _version_rows(selectors.layer_versions()),
         "form": form,
         "levels": LEVEL_CHOICES,
+        "upload_levels": ALL_LEVEL_CHOICES,
         "crs_choices": CRS_CHOICES,
         "export_formats": [(fmt, label) for fmt, (label, _type) in EXPORT_FORMATS.items()],
         "report": report,
@@ -156,32 +155,39 @@ def overview(request):
 # --- check -----------------------------------------------------------------------------------
 
 
-def _check(level: str, sliver: float) -> list[coverage.Issue]:
-    units = selectors.live_units(level)
-    if not units:
-        return []
-    parents = selectors.live_units("community") if level == "grid" else ()
-    issues = coverage.check_layer(
-        units, outline=current_outline(), parents=parents, level=level, sliver_m2=sliver
-    )
-    if level == "beat":
-        issues += coverage.check_beats(selectors.live_units("grid"), units)
-    return issues
+# The check form's fields: name → (SliverRule attribute, low, high). The share is shown in %.
+SLIVER_FIELDS = {
+    "sliver_share": ("share", 0.0, 100.0),
+    "sliver_floor": ("floor_m2", 0.0, 1e7),
+    "sliver_width": ("width_m", 0.0, 1e4),
+}
 
 
-def _check_params(request) -> tuple[str, float]:
+def _check_params(request) -> tuple[str, SliverRule]:
     level = request.GET.get("level", "grid")
-    if level not in dict(LEVEL_CHOICES):
+    if level not in dict(ALL_LEVEL_CHOICES):
         raise Http404("level")
-    sliver = _number(request.GET.get("sliver"), DEFAULT_SLIVER_M2, 0, 1e7)
-    return level, DEFAULT_SLIVER_M2 if sliver is None else sliver
+    values = {}
+    for name, (attribute, low, high) in SLIVER_FIELDS.items():
+        default = getattr(DEFAULT_SLIVERS, attribute) * (100 if attribute == "share" else 1)
+        number = _number(request.GET.get(name), default, low, high)
+        number = default if number is None else number
+        values[attribute] = number / 100 if attribute == "share" else number
+    return level, SliverRule(**values)
+
+
+def _query(level: str, slivers: SliverRule) -> str:
+    return (
+        f"?level={level}&sliver_share={100 * slivers.share:g}"
+        f"&sliver_floor={slivers.floor_m2:g}&sliver_width={slivers.width_m:g}"
+    )
 
 
 @page("layers")
 @require_GET
 def check(request):
-    level, sliver = _check_params(request)
-    issues = _check(level, sliver)
+    level, slivers = _check_params(request)
+    result = checks.check_layer(level=level, slivers=slivers)
     layers_on_map = [{"url": reverse("web:layers_layer", args=["grid"]), "style": "grid"}]
     if level == "beat":
         layers_on_map.append({"url": reverse("web:layers_layer", args=["beat"]), "style": "beat"})
@@ -189,14 +195,18 @@ def check(request):
     context = {
         "active_page": "console",
         "level": level,
-        "levels": LEVEL_CHOICES,
-        "sliver": sliver,
-        "issues": issues,
-        "unit_count": selectors.layer_counts()["grids" if level == "grid" else "beats"],
-        "issues_geojson": coverage.to_geojson(issues),
+        "levels": ALL_LEVEL_CHOICES,
+        "slivers": {
+            "share": f"{100 * slivers.share:g}",
+            "floor": f"{slivers.floor_m2:g}",
+            "width": f"{slivers.width_m:g}",
+        },
+        "issues": result.issues,
+        "unit_count": result.units,
+        "issues_geojson": result.geojson(),
         "map_config": map_config(layers_on_map),
         "map_strings": map_strings(),
-        "report_url": reverse("web:layers_check_report") + f"?level={level}&sliver={sliver:g}",
+        "report_url": reverse("web:layers_check_report") + _query(level, slivers),
     }
     return render(request, "web/layers/check.html", context)
 
@@ -204,8 +214,9 @@ def check(request):
 @page("layers")
 @require_GET
 def check_report(request):
-    level, sliver = _check_params(request)
-    body = json.dumps(coverage.to_geojson(_check(level, sliver)), ensure_ascii=False)
+    level, slivers = _check_params(request)
+    result = checks.check_layer(level=level, slivers=slivers)
+    body = json.dumps(result.geojson(), ensure_ascii=False)
     response = HttpResponse(body, content_type="application/geo+json")
     stamp = timezone.localtime(clock.now()).strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="check-{level}-{stamp}.geojson"'
@@ -317,26 +328,10 @@ def fuse(request):
         if not counts["grids"] or not counts["beats"]:
             errors["layers"] = _("Fusing needs a grid layer and a beat layer.")
         if not errors:
-            fusion = coverage.fuse(
-                selectors.live_units("grid"),
-                selectors.live_units("beat"),
-                snap_m=snap,
-                sliver_m2=sliver,
-                outline=current_outline(),
+            record = fusion.propose(
+                snap_m=snap, sliver_m2=sliver, actor=request.user.username, keep=True
             )
-            record = {
-                "created_at": timezone.localtime(clock.now()).isoformat(timespec="seconds"),
-                "created_by": request.user.username,
-                "snap_m": snap,
-                "sliver_m2": sliver,
-                "grid_version": selectors.current_version("grids"),
-                "beat_version": selectors.current_version("beats"),
-                "changes": [proposals.jsonable_change(c) for c in fusion.changes],
-                "unassigned_beats": fusion.unassigned_beats,
-                "proposal": proposals.to_geojson(fusion),
-            }
-            key = proposals.save(record)
-            return redirect("web:layers_proposal", key=key)
+            return redirect("web:layers_proposal", key=record["key"])
     context = {
         "active_page": "console",
         "form": form,
@@ -405,36 +400,16 @@ def proposal_geojson(request, key: str):
 @page("layers")
 @require_POST
 def apply(request, key: str):
-    """Apply the stored proposal as new grid and beat versions, once."""
-    record = _load(key)
-    if record.get("applied"):
-        context = _proposal_context(
-            request, record, error=_("This proposal has already been applied.")
-        )
-        return render(request, "web/layers/proposal.html", context, status=409)
+    """Apply the kept proposal as new grid and beat versions, once."""
     try:
-        result = layers.apply_fusion(
-            fusion=proposals.from_geojson(record["proposal"]),
-            actor=request.user.username,
-            source=f"proposal {key[:8]}",
-            note=request.POST.get("note", "").strip(),
-            made_on=(record["grid_version"], record["beat_version"]),
+        result = fusion.apply_kept_proposal(
+            key=key, actor=request.user.username, note=request.POST.get("note", "").strip()
         )
-    except Conflict as error:
-        # The layers moved on: this proposal was applied already, or another change came first.
-        fresh = _load(key)
-        message = (
-            _("This proposal has already been applied.")
-            if fresh.get("applied")
-            else str(error.message)
-        )
-        context = _proposal_context(request, fresh, error=message)
+    except NotFound:
+        raise Http404(key) from None
+    except DomainError as error:  # applied already, the layers moved on, or a bad proposal
+        context = _proposal_context(request, _load(key), error=str(error.message))
         return render(request, "web/layers/proposal.html", context, status=409)
-    except (ValueError, KeyError) as error:
-        context = _proposal_context(request, record, error=str(error))
-        return render(request, "web/layers/proposal.html", context, status=409)
-    record["applied"] = result | {"by": request.user.username}
-    proposals.save(record)
     messages.success(
         request,
         _(

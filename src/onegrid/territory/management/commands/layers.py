@@ -1,20 +1,30 @@
-"""`onegrid layers import|check|codes|fuse|apply|export`: one-network tools for GIS officers."""
+"""`onegrid layers import|check|codes|fuse|apply|export`: one-network tools for GIS officers.
+
+Thin over the territory services: reading and importing (territory.layers), checking
+(territory.checks), codes (territory.coding), fusing and applying (territory.fusion).
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from onegrid.core.errors import InvalidInput
-from onegrid.territory import coding, coverage, layerio, layers, proposals, selectors
-from onegrid.territory.outline import district_outline
+from onegrid.core.errors import DomainError, InvalidInput
+from onegrid.territory import checks, coding, fusion, layerio, layers, selectors
+from onegrid.territory.coverage import DEFAULT_SLIVERS, SliverRule, Unit
+from onegrid.territory.district import current_outline
 
 LEVELS = ("grid", "beat", "community", "street")
+_DEFAULT = "(default: %(default)s)"
+_DEFAULTS = " (default: %(default)s)"
+CRS_CHOICES = ("wgs84", "gcj02")
+# `layers check` exits with this when it finds problems (argparse's usage errors exit with 2).
+PROBLEMS_FOUND = 1
+_DEFAULT_SLIVERS = DEFAULT_SLIVERS
 
 
 class Command(BaseCommand):
@@ -25,16 +35,23 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="verb", required=True)
-        load = sub.add_parser("import", help="import a grid or beat layer as a new version")
+        load = sub.add_parser(
+            "import",
+            help="import a layer: grids and beats as a new kept version, streets and "
+            "communities by code",
+        )
         load.add_argument("path")
-        load.add_argument("--level", choices=("grid", "beat"), required=True)
-        load.add_argument("--crs", choices=("wgs84", "gcj02"), default="wgs84")
+        load.add_argument("--level", choices=LEVELS, required=True)
+        load.add_argument("--crs", choices=CRS_CHOICES, default="wgs84", help=_DEFAULT)
         load.add_argument("--dry-run", action="store_true", help="report, change nothing")
         load.add_argument(
             "--accept-valid", action="store_true", help="import the valid part of a bad file"
         )
         load.add_argument(
-            "--replace", action="store_true", help="retire the units the file does not hold"
+            "--replace",
+            action="store_true",
+            help="retire the grids or beats the file does not hold (without it, a new unit "
+            "overlapping a unit that stays is a problem)",
         )
         load.add_argument(
             "--retire",
@@ -45,19 +62,44 @@ class Command(BaseCommand):
         )
         load.add_argument("--note", default="")
 
-        check = sub.add_parser("check", help="check a layer (the current one, or a file)")
-        check.add_argument("--level", choices=LEVELS, default="grid")
+        check = sub.add_parser(
+            "check",
+            help="check a layer (the current one, or a file); exits 1 when it finds problems",
+        )
+        check.add_argument("--level", choices=LEVELS, default="grid", help=_DEFAULT)
         check.add_argument("--file", help="check this file instead of the current layer")
-        check.add_argument("--crs", choices=("wgs84", "gcj02"), default="wgs84")
-        check.add_argument("--sliver", type=float, default=100.0, help="sliver area in m²")
-        check.add_argument("--report", help="write every problem as GeoJSON here")
+        check.add_argument(
+            "--grids", help="with --level beat: check the beats against this grid file"
+        )
+        check.add_argument("--crs", choices=CRS_CHOICES, default="wgs84", help=_DEFAULT)
+        check.add_argument(
+            "--sliver-share",
+            type=float,
+            default=_DEFAULT_SLIVERS.share,
+            help="a unit, gap or overlap under this share of the layer's median unit area is "
+            "a sliver" + _DEFAULTS,
+        )
+        check.add_argument(
+            "--sliver-floor",
+            type=float,
+            default=_DEFAULT_SLIVERS.floor_m2,
+            help="… and always under this many m²" + _DEFAULTS,
+        )
+        check.add_argument(
+            "--sliver-width",
+            type=float,
+            default=_DEFAULT_SLIVERS.width_m,
+            help="… or, whatever its area, when its mean width (2 × area ÷ perimeter) is under "
+            "this many metres" + _DEFAULTS,
+        )
+        check.add_argument("--report", help="write every problem (codes too) as GeoJSON here")
 
         codes = sub.add_parser(
             "codes", help="give codes to new and split grids in a file (writes a new file)"
         )
         codes.add_argument("path", help="a grid layer whose new grids have no code (or share one)")
         codes.add_argument("--out", required=True, help=".geojson, .gpkg, .zip or .xlsx to write")
-        codes.add_argument("--crs", choices=("wgs84", "gcj02"), default="wgs84")
+        codes.add_argument("--crs", choices=CRS_CHOICES, default="wgs84", help=_DEFAULT)
         codes.add_argument(
             "--renumber",
             nargs="+",
@@ -68,9 +110,20 @@ class Command(BaseCommand):
 
         fuse = sub.add_parser("fuse", help="propose one network from the grids and a beat layer")
         fuse.add_argument("--beats", help="a beat layer file (default: the current beats)")
-        fuse.add_argument("--crs", choices=("wgs84", "gcj02"), default="wgs84")
-        fuse.add_argument("--snap", type=float, default=5.0, help="snapping tolerance in metres")
-        fuse.add_argument("--sliver", type=float, default=100.0, help="sliver area in m²")
+        fuse.add_argument("--crs", choices=CRS_CHOICES, default="wgs84", help=_DEFAULT)
+        fuse.add_argument(
+            "--snap",
+            type=float,
+            default=fusion.DEFAULT_SNAP_M,
+            help="snapping tolerance in metres" + _DEFAULTS,
+        )
+        fuse.add_argument(
+            "--sliver",
+            type=float,
+            default=fusion.DEFAULT_SLIVER_M2,
+            help="a grid overlapping its best beat by less than this many m² (and less than "
+            "half) goes with its neighbours; moves under it are not listed" + _DEFAULTS,
+        )
         fuse.add_argument("--out", required=True, help="where to write the proposal (GeoJSON)")
 
         apply = sub.add_parser("apply", help="apply a proposal written by `fuse`")
@@ -79,18 +132,23 @@ class Command(BaseCommand):
 
         export = sub.add_parser("export", help="write a layer (or one of its versions)")
         export.add_argument("path", help=".geojson, .gpkg, .zip (Shapefile) or .xlsx")
-        export.add_argument("--level", choices=("grid", "beat"), default="grid")
+        export.add_argument("--level", choices=("grid", "beat"), default="grid", help=_DEFAULT)
         export.add_argument("--version", type=int, help="a kept version (default: current)")
 
     def handle(self, *args, verb: str, **options):
-        getattr(self, f"_{verb}")(**options)
+        try:
+            getattr(self, f"_{verb}")(**options)
+        except DomainError as error:
+            field = f"--{error.field}: " if error.field else ""
+            raise CommandError(f"{field}{error.message}") from None
 
     # --- verbs ---
 
     def _import(self, path, level, crs, dry_run, accept_valid, replace, retire, note, **_options):
-        layer = self._read(path, level, crs)
-        report = layers.import_layer(
-            layer=layer,
+        report = layers.import_layer_file(
+            file=self._existing(path),
+            level=level,
+            crs=crs,
             dry_run=dry_run,
             accept_valid_part=accept_valid,
             replace=replace,
@@ -120,52 +178,65 @@ class Command(BaseCommand):
                 )
                 % {"n": len(report.problems)}
             )
-        layer_name = _("grid layer") if level == "grid" else _("beat layer")
+        layer_name = LAYER_NAMES[level]()
         if dry_run:
             self.stdout.write(_("dry run: would have %(summary)s") % {"summary": summary})
-        elif report.version is None:
-            self.stdout.write(
-                _("nothing to change: no new %(layer)s version (%(summary)s)")
-                % {"layer": layer_name, "summary": summary}
-            )
-        else:
+        elif report.version is not None:
             self.stdout.write(
                 _("%(layer)s version %(n)d: %(summary)s")
                 % {"layer": layer_name, "n": report.version, "summary": summary}
             )
-
-    def _check(self, level, file, crs, sliver, report, **_options):
-        outline = self._outline()
-        if file:
-            layer = self._read(file, level, crs, outline=outline)
-            for problem in layer.problems:
-                self.stdout.write(f"  ! {problem.message}")
-            units = [coverage.Unit(f.code, f.geometry, f.parent_code) for f in layer.features]
-        else:
-            units = selectors.live_units(level)
-        parents = selectors.live_units("community") if level == "grid" else ()
-        issues = coverage.check_layer(
-            units, outline=outline, parents=parents, level=level, sliver_m2=sliver
-        )
-        if level == "beat":
-            issues += coverage.check_beats(selectors.live_units("grid"), units)
-        for issue in issues:
+        elif report.written:
             self.stdout.write(
-                f"{issue.kind:16} {','.join(issue.codes)[:60]:60} {issue.area_m2:12.1f} m²  "
-                f"{issue.lon:.6f},{issue.lat:.6f}  {issue.message}"
+                _("%(layer)s: %(summary)s") % {"layer": layer_name, "summary": summary}
+            )
+        else:
+            self.stdout.write(
+                _("nothing to change in the %(layer)s (%(summary)s)")
+                % {"layer": layer_name, "summary": summary}
+            )
+
+    def _check(
+        self, level, file, grids, crs, sliver_share, sliver_floor, sliver_width, report, **_o
+    ):
+        if grids and level != "beat":
+            raise CommandError(_("--grids: only with --level beat."))
+        slivers = SliverRule(share=sliver_share, floor_m2=sliver_floor, width_m=sliver_width)
+        result = checks.check_layer(
+            level=level,
+            layer=self._read(file, level, crs) if file else None,
+            grids=self._read(grids, "grid", crs) if grids else None,
+            slivers=slivers,
+        )
+        for issue in result.issues:
+            codes = ",".join(issue.codes)
+            codes = codes if len(codes) <= 60 else codes[:59] + "…"
+            place = f"{issue.lon:.6f},{issue.lat:.6f}" if issue.lon == issue.lon else "-"
+            self.stdout.write(
+                f"{issue.kind:16} {codes:60} {issue.area_m2:12.1f} m²  {place:21}  {issue.message}"
             )
         if report:
-            Path(report).write_text(
-                json.dumps(coverage.to_geojson(issues), ensure_ascii=False), encoding="utf-8"
+            Path(report).write_text(json.dumps(result.geojson(), ensure_ascii=False), "utf-8")
+        summary = _("%(units)d units, %(issues)d problems") % {
+            "units": result.units,
+            "issues": len(result.issues),
+        }
+        if result.left_out:
+            summary += _(" (%(n)d features with an unreadable geometry left out)") % {
+                "n": result.left_out
+            }
+        self.stdout.write(summary)
+        if not result.ok:
+            raise CommandError(
+                ngettext("%(n)d problem found.", "%(n)d problems found.", len(result.issues))
+                % {"n": len(result.issues)},
+                returncode=PROBLEMS_FOUND,
             )
-        self.stdout.write(
-            _("%(units)d units, %(issues)d problems") % {"units": len(units), "issues": len(issues)}
-        )
 
     def _codes(self, path, out, crs, renumber, **_options):
         try:
             layer = layerio.read_layer(
-                Path(path), level="grid", crs=crs, outline=self._outline(), codeless=True
+                Path(path), level="grid", crs=crs, outline=current_outline(), codeless=True
             )
             result = coding.assign_codes(layer, renumber=renumber)
         except OSError as error:
@@ -209,25 +280,17 @@ class Command(BaseCommand):
         )
 
     def _fuse(self, beats, crs, snap, sliver, out, **_options):
-        grids = selectors.live_units("grid")
+        beat_units = None
         if beats:
             layer = self._read(beats, "beat", crs)
             if layer.problems:
                 for problem in layer.problems:
                     self.stdout.write(f"  ! {problem.message}")
                 raise CommandError(_("The beat layer has problems: fix it first."))
-            beat_units = [coverage.Unit(f.code, f.geometry, f.parent_code) for f in layer.features]
-        else:
-            beat_units = selectors.live_units("beat")
-        if not grids or not beat_units:
-            raise CommandError(_("Fusing needs a grid layer and a beat layer."))
-        fusion = coverage.fuse(
-            grids, beat_units, snap_m=snap, sliver_m2=sliver, outline=self._outline()
-        )
-        Path(out).write_text(
-            json.dumps(proposals.to_geojson(fusion), ensure_ascii=False), encoding="utf-8"
-        )
-        moved = [c for c in fusion.changes if c["grids_gained"] or c["grids_lost"]]
+            beat_units = [Unit(f.code, f.geometry, f.parent_code) for f in layer.features]
+        record = fusion.propose(beats=beat_units, snap_m=snap, sliver_m2=sliver)
+        Path(out).write_text(json.dumps(record["proposal"], ensure_ascii=False), "utf-8")
+        moved = [c for c in record["changes"] if c["grids_gained"] or c["grids_lost"]]
         for change in moved:
             self.stdout.write(
                 _(
@@ -250,10 +313,10 @@ class Command(BaseCommand):
                 "vertices snapped → %(out)s"
             )
             % {
-                "grids": len(fusion.grids),
-                "beats": len(fusion.beats),
+                "grids": record["grids"],
+                "beats": record["beats"],
                 "moved": len(moved),
-                "snapped": fusion.snapped_vertices,
+                "snapped": record["snapped_vertices"],
                 "out": out,
             }
         )
@@ -261,15 +324,11 @@ class Command(BaseCommand):
     def _apply(self, proposal, note, **_options):
         try:
             data = json.loads(Path(proposal).read_text(encoding="utf-8"))
-            fusion = proposals.from_geojson(data)
-        except (OSError, ValueError, KeyError) as error:
+        except (OSError, ValueError) as error:
             raise CommandError(f"{proposal}: {error}") from None
-        try:
-            result = layers.apply_fusion(
-                fusion=fusion, actor="onegrid layers", source=Path(proposal).name, note=note
-            )
-        except ValueError as error:
-            raise CommandError(str(error)) from None
+        result = fusion.apply_proposal_file(
+            data=data, actor="onegrid layers", source=Path(proposal).name, note=note
+        )
         self.stdout.write(
             _(
                 "grid layer version %(grid_version)d, beat layer version %(beat_version)d: "
@@ -288,16 +347,20 @@ class Command(BaseCommand):
 
     # --- helpers ---
 
-    def _outline(self):
-        try:
-            return district_outline(settings.ONEGRID["DISTRICT_CODE"])
-        except (KeyError, ValueError):
-            return None
+    def _existing(self, path) -> Path:
+        if not Path(path).is_file():
+            raise CommandError(_("%(path)s: no such file") % {"path": path})
+        return Path(path)
 
-    def _read(self, path, level, crs, outline=None):
-        try:
-            return layerio.read_layer(
-                Path(path), level=level, crs=crs, outline=outline or self._outline()
-            )
-        except OSError as error:
-            raise CommandError(f"{path}: {error}") from None
+    def _read(self, path, level, crs):
+        return layerio.read_layer(
+            self._existing(path), level=level, crs=crs, outline=current_outline()
+        )
+
+
+LAYER_NAMES = {
+    "grid": lambda: _("grid layer"),
+    "beat": lambda: _("beat layer"),
+    "community": lambda: _("communities"),
+    "street": lambda: _("streets and towns"),
+}
