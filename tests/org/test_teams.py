@@ -140,27 +140,22 @@ def test_street_staff_add_and_remove_members(world):
     g0 = world.grids[0]
     _user("bh")
     a = teams.add_member(
-        actor=world.people.acceptor, grid_code=g0.code, username="bh", role="building_head"
+        actor=world.people.acceptor, grid_code=g0.code, username="bh", role="volunteer"
     )
-    assert (a.grid_id, a.role, a.user.username, a.replayed) == (
-        g0.pk,
-        "building_head",
-        "bh",
-        False,
-    )
+    assert (a.grid_id, a.role, a.user.username, a.replayed) == (g0.pk, "volunteer", "bh", False)
     # A retry of the same add is a replay: the assignment already there, nothing new.
     again = teams.add_member(
-        actor=world.people.acceptor, grid_code=g0.code, username="bh", role="building_head"
+        actor=world.people.acceptor, grid_code=g0.code, username="bh", role="volunteer"
     )
     assert (again.pk, again.replayed) == (a.pk, True)
     assert RoleAssignment.objects.filter(user__username="bh").count() == 1
     assert teams.remove_member(
-        actor=world.people.dispatcher, grid_code=g0.code, username="bh", role="building_head"
+        actor=world.people.dispatcher, grid_code=g0.code, username="bh", role="volunteer"
     )
     assert not RoleAssignment.objects.filter(user__username="bh").exists()
     # A retry of the same removal finds nothing left to do: no error.
     assert not teams.remove_member(
-        actor=world.people.dispatcher, grid_code=g0.code, username="bh", role="building_head"
+        actor=world.people.dispatcher, grid_code=g0.code, username="bh", role="volunteer"
     )
     # Truly wrong input is still refused at its field.
     for username, role, field in [
@@ -554,7 +549,7 @@ def test_every_team_role_can_report(world, role):
     username = f"m_{role}"
     _user(username)
     teams.add_member(
-        actor=world.people.acceptor, grid_code=world.grids[0].code, username=username, role=role
+        actor=world.people.command, grid_code=world.grids[0].code, username=username, role=role
     )
     member = User.objects.get(username=username)
     case = report(world, who=member)

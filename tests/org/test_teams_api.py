@@ -135,19 +135,17 @@ def test_add_and_remove_members_by_body_or_query(world):
     client = api(world.people.dispatcher)
     response = client.post(
         f"/api/v1/teams/{g0.code}/members",
-        {"username": "bh", "role": "building_head"},
+        {"username": "bh", "role": "party_member"},
         content_type="application/json",
     )
     assert response.status_code == 201
     assert response.json()["phone"] == "137****1111"
-    assert RoleAssignment.objects.filter(
-        user__username="bh", grid=g0, role="building_head"
-    ).exists()
+    assert RoleAssignment.objects.filter(user__username="bh", grid=g0, role="party_member").exists()
     assert response.json()["replayed"] is False
     # A retry changes nothing and succeeds: 200, replayed.
     again = client.post(
         f"/api/v1/teams/{g0.code}/members",
-        {"username": "bh", "role": "building_head"},
+        {"username": "bh", "role": "party_member"},
         content_type="application/json",
     )
     assert again.status_code == 200
@@ -156,7 +154,7 @@ def test_add_and_remove_members_by_body_or_query(world):
     for _attempt in range(2):  # the retry of a removal is a 204 too
         response = client.delete(
             f"/api/v1/teams/{g0.code}/members",
-            {"username": "bh", "role": "building_head"},
+            {"username": "bh", "role": "party_member"},
             content_type="application/json",
         )
         assert response.status_code == 204

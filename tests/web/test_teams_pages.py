@@ -214,18 +214,14 @@ def test_add_and_remove_a_member(world):
     client = client_for(world, "acceptor")
     page = body(client.get(team_url(g0)))
     assert 'id="add-member"' in page and "138****5678" in page and "13812345678" not in page
-    response = client.post(
-        f"{team_url(g0)}members/add/", {"username": "bh", "role": "building_head"}
-    )
+    response = client.post(f"{team_url(g0)}members/add/", {"username": "bh", "role": "volunteer"})
     assert response.status_code == 302 and response["Location"] == team_url(g0)
-    assert RoleAssignment.objects.filter(
-        user__username="bh", grid=g0, role="building_head"
-    ).exists()
+    assert RoleAssignment.objects.filter(user__username="bh", grid=g0, role="volunteer").exists()
     page = body(client.get(team_url(g0)))
     assert "139****5678" in page and "13912345678" not in page
     assert 'class="success"' in page  # the success note after the redirect
     response = client.post(
-        f"{team_url(g0)}members/remove/", {"username": "bh", "role": "building_head"}
+        f"{team_url(g0)}members/remove/", {"username": "bh", "role": "volunteer"}
     )
     assert response.status_code == 302
     assert not RoleAssignment.objects.filter(user__username="bh").exists()
@@ -253,17 +249,20 @@ def test_a_refused_member_shows_the_error_at_its_field_and_keeps_the_input(world
 def test_adding_or_removing_again_is_a_replay_not_an_error(world):
     """A double click or a retry after a lost answer: done already, so a note, not an error."""
     g0 = world.grids[0]
+    teams.add_member(
+        actor=world.people.command, grid_code=g0.code, username="worker", role="volunteer"
+    )
     client = client_for(world, "acceptor")
     client.post("/i18n/setlang/", {"language": "en", "next": "/console/teams/"})
     response = client.post(
-        f"{team_url(g0)}members/add/", {"username": "worker", "role": "grid_worker"}
+        f"{team_url(g0)}members/add/", {"username": "worker", "role": "volunteer"}
     )
     assert response.status_code == 302 and response["Location"] == team_url(g0)
     page = body(client.get(team_url(g0)))
     assert re.search(r'class="success">[^<]*already holds', page)
-    assert RoleAssignment.objects.filter(user=world.people.worker, grid=g0).count() == 1
+    assert RoleAssignment.objects.filter(user=world.people.worker, grid=g0).count() == 2
     _user("bh")
-    data = {"username": "bh", "role": "building_head"}
+    data = {"username": "bh", "role": "volunteer"}
     for _attempt in range(2):
         assert client.post(f"{team_url(g0)}members/add/", data).status_code == 302
     assert RoleAssignment.objects.filter(user__username="bh").count() == 1
@@ -274,7 +273,7 @@ def test_adding_or_removing_again_is_a_replay_not_an_error(world):
     assert re.search(r'class="success">[^<]*was no longer', body(client.get(team_url(g0))))
     # An unknown person is still refused at the field.
     response = client.post(
-        f"{team_url(g0)}members/remove/", {"username": "ghost", "role": "building_head"}
+        f"{team_url(g0)}members/remove/", {"username": "ghost", "role": "volunteer"}
     )
     assert response.status_code == 400 and 'id="remove-error"' in body(response)
 

@@ -2,14 +2,18 @@
 
 A person holds roles, each bound to a grid, an admin unit (district, street or community) or a
 department. From those bindings come the person's scope (what they may see) and, for any place,
-the roles they hold over it (what they may do there).
+the roles they hold over it (what they may do there). It also decides who may give whom which
+place on a grid team, and which duties on one case exclude each other.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from onegrid.territory.models import AdminUnit
+from django.utils.translation import gettext_lazy as _
+
+from onegrid.core.errors import PermissionDenied
+from onegrid.territory.models import AdminUnit, Grid
 
 from . import phone_masking
 from .models import TEAM_ROLES, Role, RoleAssignment, User
@@ -27,6 +31,40 @@ GRID_TEAM = set(TEAM_ROLES)
 OWN_REPORTS_ONLY = {Role.RESIDENT, Role.VOLUNTEER, Role.PARTY_MEMBER}
 # Roles that may report a problem wherever they stand: residents report anywhere in the district.
 REPORTING_ROLES = GRID_TEAM | {Role.RESIDENT} | STREET_STAFF | {Role.COMMAND_CENTRE}
+# The two axes of DOMAIN.md §3, which stay apart: supervision (the grid team's checkers find and
+# check) and disposal (departments fix).
+CHECKERS = frozenset({Role.GRID_WORKER, Role.GRID_HEAD})
+DISPOSERS = frozenset({Role.DEPT_HANDLER})
+
+# Who appoints staff: the administrators and the district command centre, over the grids in
+# their scope. Street desks run the cases of their street; if they also appointed the people who
+# check those cases, a desk could make itself (or a friend) the checker of what it dispatched.
+STAFF_APPOINTERS = frozenset({Role.ADMIN, Role.COMMAND_CENTRE})
+# Staff places on a grid team are the ones that reach other people's cases. Every team role
+# outside OWN_REPORTS_ONLY is bound to its grid's scope (the grid's cases and their reporters,
+# masked), and grid workers and heads also self-close, verify and check: so the grid worker,
+# the grid head, the community police officer (a post of the public-security bureau, DOMAIN.md
+# §1 "the 3") and the building head are staff places. Volunteers and Party members see only
+# their own reports: the N, which street desks may fill. Deriving the split from
+# OWN_REPORTS_ONLY keeps it true if a role's reach ever changes.
+STAFF_TEAM_ROLES = frozenset(GRID_TEAM - OWN_REPORTS_ONLY)
+VOLUNTEER_TEAM_ROLES = frozenset(GRID_TEAM & OWN_REPORTS_ONLY)
+
+# Separation of duties on one case: an action a person may not take on a case once they took
+# one of the listed actions on it (its history says who did what). Who handled a case for a
+# department (signed for it, returned it, asked for more time, fed back) neither checks nor
+# closes it; who passed its check does not also close it; no one approves or refuses their own
+# extension request. Reporting a case does not exclude checking it: the grid worker who found a
+# problem is the one who checks the repair on site (DOMAIN.md §1, the APP), and a reporter has
+# no share in the disposal being judged.
+DISPOSAL_ACTIONS = frozenset({"sign", "return", "request_extension", "feed_back"})
+EXCLUDED_AFTER: dict[str, frozenset[str]] = {
+    "pass_check": DISPOSAL_ACTIONS,
+    "fail_check": DISPOSAL_ACTIONS,
+    "close": DISPOSAL_ACTIONS | {"pass_check"},
+    "approve_extension": frozenset({"request_extension"}),
+    "reject_extension": frozenset({"request_extension"}),
+}
 
 
 @dataclass(frozen=True)
@@ -92,7 +130,13 @@ def scope_for(user: User) -> Scope:
 
 
 def roles_over(user: User, place: Place, department_ids=()) -> set[str]:
-    """The roles `user` holds over `place` (and over any of `department_ids`' tasks there)."""
+    """The roles `user` holds over `place` (and over any of `department_ids`' tasks there).
+
+    A superuser holds the administrator role over every place: it reads everything and manages
+    teams, the catalogue and the territory, but no row of the workflow table names the
+    administrator, so a superuser without a desk role of its own takes (and is offered) no case
+    action: every case event names the desk that acted.
+    """
     held: set[str] = set()
     if user.is_superuser:
         held.add(Role.ADMIN)
@@ -151,6 +195,145 @@ def may_review_sign_ins(user: User) -> bool:
     if not user.is_authenticated:
         return False
     return user.is_superuser or bool(role_names(user) & {Role.ADMIN, Role.AUDITOR})
+
+
+def may_enter_staff_reports(user: User) -> bool:
+    """Hotline, sensor and import reports are entered by street or command-centre staff."""
+    return user.is_superuser or bool(role_names(user) & (STREET_STAFF | {Role.COMMAND_CENTRE}))
+
+
+def duty_conflict(action: str, own_actions) -> str | None:
+    """The earlier action of the same person on a case that bars them from `action` on it now,
+    or None (EXCLUDED_AFTER). `own_actions`: the actions they took on the case."""
+    excluded = EXCLUDED_AFTER.get(action)
+    if not excluded:
+        return None
+    return next((a for a in sorted(own_actions) if a in excluded), None)
+
+
+def has_duty_conflicts(action: str) -> bool:
+    """Whether `action` can be barred by the person's own history on the case (so whether that
+    history needs reading at all)."""
+    return action in EXCLUDED_AFTER
+
+
+# --- grid team places ------------------------------------------------------------------------
+
+
+def grid_place(grid: Grid) -> Place:
+    return Place(grid.pk, grid.community_id, grid.street_id)
+
+
+def may_configure_team_slots(user: User) -> bool:
+    """The district's 1+3+N shape is set by those who appoint staff."""
+    return user.is_superuser or bool(role_names(user) & STAFF_APPOINTERS)
+
+
+def grantable_team_roles(user: User, place: Place) -> frozenset[str]:
+    """The team places `user` may give or take away on the grid at `place`: every place for the
+    administrators and the command centre over it, the volunteer places for the staff of its
+    street, none for anyone else."""
+    held = roles_over(user, place)
+    if held & STAFF_APPOINTERS:
+        return frozenset(GRID_TEAM)
+    if held & STREET_STAFF:
+        return VOLUNTEER_TEAM_ROLES
+    return frozenset()
+
+
+def may_manage_team(user: User, place: Place) -> bool:
+    """Whether `user` may change anything on the team of the grid at `place` (members, roster)."""
+    return bool(grantable_team_roles(user, place))
+
+
+def _is_resident_account(person: User) -> bool:
+    """An account whose every role is a resident's (resident, volunteer, Party member)."""
+    names = role_names(person)
+    return bool(names) and names <= OWN_REPORTS_ONLY
+
+
+def _belongs_to_street(person: User, street_id: int | None) -> bool:
+    """Whether every binding of `person` other than a resident's lies inside the street: its
+    grids, its communities, the street itself (district-wide and department roles do not). An
+    ordinary resident, or a person with no role yet, belongs anywhere."""
+    grid_ids = set()
+    for a in assignments(person):
+        if a.role in OWN_REPORTS_ONLY:
+            continue
+        if a.grid_id:
+            grid_ids.add(a.grid_id)
+        elif a.unit_id:
+            unit = a.unit
+            inside = (unit.level == AdminUnit.Level.STREET and unit.pk == street_id) or (
+                unit.level == AdminUnit.Level.COMMUNITY and unit.parent_id == street_id
+            )
+            if not inside:
+                return False
+        else:
+            return False
+    streets = set(Grid.all_objects.filter(pk__in=grid_ids).values_list("street_id", flat=True))
+    return streets <= {street_id}
+
+
+def check_team_change(
+    actor: User, *, person: User, role: str, place: Place, adding: bool = True
+) -> None:
+    """Raise PermissionDenied, naming the field at fault (`username` for the person, `role`),
+    unless `actor` may give (`adding`) or take away `person`'s `role` on the grid at `place`.
+
+    - No one gives or takes away their own team places: a second person always acts, so no one
+      widens their own reach or steps out of their own duty.
+    - Staff places (STAFF_TEAM_ROLES) are given and taken away only by STAFF_APPOINTERS over
+      the grid; street staff of the grid's street handle the volunteer places.
+    - A staff place goes to a staff account only: never to an account whose every role is a
+      resident's, so no resident gains staff reach through a team place (a staff account is
+      made for the job), and never a checking place to a department handler (who fixes a case
+      does not check it).
+    - Street staff add only people of their street (every non-resident binding inside it) or
+      ordinary residents.
+    Taking a place away grants nothing, so only the first two rules apply to it.
+    """
+    grantable = grantable_team_roles(actor, place)
+    if not grantable:
+        raise PermissionDenied(_("You may not change this grid's team."), field="actor")
+    if person.pk == actor.pk:
+        raise PermissionDenied(
+            _("No one changes their own place on a team: another person must do it."),
+            field="username",
+        )
+    if role not in grantable:
+        raise PermissionDenied(
+            _("Only administrators and the command centre appoint or remove a %(role)s.")
+            % {"role": Role(role).label},
+            field="role",
+        )
+    if not adding:
+        return
+    if role in STAFF_TEAM_ROLES and _is_resident_account(person):
+        raise PermissionDenied(
+            _("%(name)s has a resident's account: a staff place on a team needs a staff account.")
+            % {"name": person},
+            field="username",
+        )
+    if role in CHECKERS and role_names(person) & DISPOSERS:
+        raise PermissionDenied(
+            _(
+                "%(name)s handles cases for a department: whoever fixes cases may not also "
+                "check them."
+            )
+            % {"name": person},
+            field="username",
+        )
+    may_appoint = bool(roles_over(actor, place) & STAFF_APPOINTERS)
+    if not may_appoint and not _belongs_to_street(person, place.street_id):
+        raise PermissionDenied(
+            _(
+                "%(name)s works outside this street: street staff add only people of their "
+                "street or residents."
+            )
+            % {"name": person},
+            field="username",
+        )
 
 
 def may_keep_calendar(user: User) -> bool:

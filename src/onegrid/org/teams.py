@@ -6,8 +6,11 @@ Party members (the "N"). The shape is configurable per district (`TeamSlot`, one
 until a district configures it, `DEFAULT_SLOTS` applies.
 
 Only administrators and the district command centre may change the slot configuration; they and
-the street staff of a grid's street may change that grid's team and roster. Each function is one
-transaction and raises a DomainError naming the field at fault.
+the street staff of a grid's street may change that grid's team and roster. Who may give whom
+which place is org.policies.check_team_change: staff places (grid worker, grid head, police
+officer, building head) only from administrators and the command centre, volunteer places also
+from the street's staff, nobody their own. Each function is one transaction and raises a
+DomainError naming the field at fault.
 """
 
 from __future__ import annotations
@@ -27,8 +30,6 @@ from onegrid.territory.models import Grid
 
 from . import policies
 from .models import DutyShift, Role, RoleAssignment, TeamSlot, User
-
-TEAM_MANAGERS_DISTRICT = {Role.ADMIN, Role.COMMAND_CENTRE}
 
 
 @dataclass(frozen=True)
@@ -80,15 +81,17 @@ def default_label(role: str) -> str:
 
 
 def may_configure_slots(user: User) -> bool:
-    return user.is_superuser or bool(policies.role_names(user) & TEAM_MANAGERS_DISTRICT)
+    return policies.may_configure_team_slots(user)
 
 
 def may_manage_team(user: User, grid: Grid) -> bool:
     """Admins, the command centre, and the street staff of the grid's street."""
-    if may_configure_slots(user):
-        return True
-    place = policies.Place(grid.pk, grid.community_id, grid.street_id)
-    return bool(policies.roles_over(user, place) & policies.STREET_STAFF)
+    return policies.may_manage_team(user, policies.grid_place(grid))
+
+
+def grantable_roles(user: User, grid: Grid) -> frozenset[str]:
+    """The team places `user` may give or take away on `grid` (for the page's role list)."""
+    return policies.grantable_team_roles(user, policies.grid_place(grid))
 
 
 def _require_team_manager(actor: User, grid: Grid) -> None:
@@ -243,6 +246,10 @@ def add_member(*, actor: User, grid_code: str, username: str, role: str) -> Role
     _require_team_manager(actor, grid)
     role = _team_role(role)
     user = _active_user(username)
+    # Before the replay below: a refused grant stays refused, whoever made the place before.
+    policies.check_team_change(
+        actor, person=user, role=role, place=policies.grid_place(grid), adding=True
+    )
     assignment = RoleAssignment.objects.filter(user=user, grid=grid, role=role).first()
     if assignment is not None:
         assignment.user = user
@@ -271,6 +278,9 @@ def remove_member(*, actor: User, grid_code: str, username: str, role: str) -> b
             _("%(role)s is not a grid team role.") % {"role": role or "-"}, field="role"
         )
     user = _active_user(username, active=False)  # a deactivated person can still leave
+    policies.check_team_change(
+        actor, person=user, role=role, place=policies.grid_place(grid), adding=False
+    )
     deleted, _rows = RoleAssignment.objects.filter(user=user, grid=grid, role=role).delete()
     if not deleted:
         return False
