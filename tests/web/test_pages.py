@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from onegrid.cases.models import Case, CaseEvent
-from onegrid.org.models import User
+from onegrid.org.models import Role, RoleAssignment, User
 from support.cases import act, drive, photo, report
 
 PAGES = ["/field/", "/console/", "/inbox/", "/map/"]
@@ -276,8 +276,12 @@ def test_no_duplicate_is_offered_across_a_street_boundary(world):
     # Two grids of different streets touch at lon 117.12: points 20 m apart, either side.
     report(world, who=world.people.worker2, point=(117.1198, 39.205))
     newer = report(world, who=world.people.far_worker, point=(117.1201, 39.205))
+    # A desk of both streets sees both cases and may merge in either.
+    both = User.objects.create_user("both", password="pw-both")
+    for street in (world.street, world.other_street):
+        RoleAssignment.objects.create(user=both, role=Role.ACCEPTOR, unit=street)
     admin = Client()
-    admin.force_login(User.objects.create_superuser("root", password="pw-root"))
+    admin.force_login(both)
     body = admin.get("/console/?tab=all").content.decode()
     assert newer.number in body and "可能重复" not in body
     # Within one street the same pair of points is offered.

@@ -1,11 +1,12 @@
-"""org.policies applied to one case: who may see it and which roles a person holds over it."""
+"""org.policies applied to one case: who may see it, which roles a person holds over it, their
+tasks on it and what they did on it (for separation of duties)."""
 
 from __future__ import annotations
 
 from onegrid.org import policies
 from onegrid.org.models import User
 
-from .models import Case, Task
+from .models import Case, CaseEvent, Task
 
 # Pseudo-roles a person or process holds over one case: who reported it, and the timer.
 REPORTER = "reporter"
@@ -35,12 +36,12 @@ def roles_for(actor: User | None, case: Case, *, as_reporter: bool = True) -> se
         return {SYSTEM}
     department_ids = {t.department_id for t in case.tasks.all()}
     held = policies.roles_over(actor, place_of(case), department_ids)
-    if as_reporter and _reported_by(case, actor):
+    if as_reporter and reported_by(case, actor):
         held.add(REPORTER)
     return held
 
 
-def _reported_by(case: Case, actor: User) -> bool:
+def reported_by(case: Case, actor: User) -> bool:
     # Lists prefetch the reporters of all their cases at once; a single case asks the database.
     prefetched = getattr(case, "_prefetched_objects_cache", {}).get("reporters")
     if prefetched is not None:
@@ -63,3 +64,28 @@ def callers_tasks(actor: User | None, case: Case, task_states) -> list:
         for t in live_tasks(case)
         if t.state in task_states and (scope is None or t.department_id in scope.department_ids)
     ]
+
+
+# Set on a case by prefetch_own_actions: (actor id, {action, ...}).
+OWN_ACTIONS_ATTR = "_onegrid_own_actions"
+
+
+def own_actions(actor: User, case: Case) -> set[str]:
+    """The actions `actor` took on `case`, from its history (separation of duties)."""
+    cached = getattr(case, OWN_ACTIONS_ATTR, None)
+    if cached is not None and cached[0] == actor.pk:
+        return cached[1]
+    return set(CaseEvent.objects.filter(case=case, actor=actor).values_list("action", flat=True))
+
+
+def prefetch_own_actions(actor: User, cases) -> None:
+    """Read what `actor` did on each of `cases` in one query (lists that offer actions)."""
+    cases = list(cases)
+    done: dict = {c.pk: set() for c in cases}
+    rows = CaseEvent.objects.filter(case__in=list(done), actor=actor).values_list(
+        "case_id", "action"
+    )
+    for case_id, action in rows.distinct():
+        done[case_id].add(action)
+    for case in cases:
+        setattr(case, OWN_ACTIONS_ATTR, (actor.pk, done[case.pk]))

@@ -5,13 +5,26 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import FileResponse, HttpRequest
-from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
+from django.utils.translation import gettext_lazy as _
+from ninja import Field, File, Form, Header, Query, Router, Schema, Status, UploadedFile
 
-from . import selectors, services, workflow
-from .models import Case, CaseClass
+from onegrid.core.api_errors import BINARY, answered_as, errors
+from onegrid.core.errors import NotFound
+
+from . import photo_maintenance, photos, selectors, services, workflow
+from .models import Case, CaseClass, Photo
 from .schemas import ActionResultOut, CaseDetailOut, CaseOut, CasePage, local
 
 router = Router(tags=["cases"])
+
+IDEMPOTENCY_KEY = Header(
+    None,
+    alias="Idempotency-Key",
+    max_length=64,
+    description="A key the client makes for this request (at most 64 printable characters): "
+    "sent again with the same request, it returns the first result instead of doing it twice.",
+)
+PHOTO = answered_as("The image.", {"image/jpeg": BINARY, "image/png": BINARY, "image/webp": BINARY})
 
 
 class ReportForm(Schema):
@@ -38,10 +51,19 @@ class ReportForm(Schema):
 
 @router.post(
     "/cases",
-    response={201: ActionResultOut, 200: ActionResultOut},
+    response={
+        201: ActionResultOut,
+        200: ActionResultOut,
+        **errors(400, 401, 403, 404, 409, 413, 422),
+    },
     summary="Report a problem (idempotent by key)",
 )
-def report(request: HttpRequest, form: Form[ReportForm], photos: File[list[UploadedFile]] = None):
+def report(
+    request: HttpRequest,
+    form: Form[ReportForm],
+    photos: File[list[UploadedFile]] = None,
+    idempotency_key: str | None = IDEMPOTENCY_KEY,
+):
     """The place is a point (`lon`, `lat`) or a standard address (`address_code`).
     Coordinates are WGS-84 unless `crs` is `gcj02` (Chinese phone maps). Send the same
     `Idempotency-Key` header (or `idempotency_key` field) on a retry: the first result comes back
@@ -58,7 +80,7 @@ def report(request: HttpRequest, form: Form[ReportForm], photos: File[list[Uploa
         source=form.source,
         reporter_name=form.reporter_name,
         reporter_phone=form.reporter_phone,
-        idempotency_key=request.headers.get("Idempotency-Key") or form.idempotency_key,
+        idempotency_key=idempotency_key or form.idempotency_key,
         address_code=form.address_code,
     )
     status = 200 if outcome.replayed else 201
@@ -82,7 +104,11 @@ class ListQuery(Schema):
     offset: int = Field(0, ge=0, le=10**9)
 
 
-@router.get("/cases", response=CasePage, summary="List the cases you may see")
+@router.get(
+    "/cases",
+    response={200: CasePage, **errors(400, 401, 422)},
+    summary="List the cases you may see",
+)
 def list_cases(request: HttpRequest, query: Query[ListQuery]):
     filters = selectors.CaseFilters(**query.dict(exclude={"limit", "offset"}))
     cases = selectors.list_cases(request.user, filters)
@@ -93,7 +119,11 @@ def list_cases(request: HttpRequest, query: Query[ListQuery]):
     }
 
 
-@router.get("/cases/{case_id}", response=CaseDetailOut, summary="A case with its history")
+@router.get(
+    "/cases/{case_id}",
+    response={200: CaseDetailOut, **errors(401, 404, 422)},
+    summary="A case with its history",
+)
 def detail(request: HttpRequest, case_id: str):
     case = selectors.get_case(request.user, case_id)
     return _detail(request, case)
@@ -120,7 +150,10 @@ def _detail(request: HttpRequest, case: Case) -> dict:
                     "id": p.id,
                     "kind": p.kind,
                     "url": f"/api/v1/photos/{p.id}",
+                    "view_url": f"/api/v1/photos/{p.id}/view",
+                    "thumb_url": f"/api/v1/photos/{p.id}/thumb",
                     "content_type": p.content_type,
+                    "size": p.size,
                 }
                 for p in e.photos.all()
             ],
@@ -162,7 +195,7 @@ class ActionForm(Schema):
 
 @router.post(
     "/cases/{case_id}/actions/{action}",
-    response=ActionResultOut,
+    response={200: ActionResultOut, **errors(400, 401, 403, 404, 409, 413, 422)},
     summary="Take a workflow action (see the workflow table)",
 )
 def act(
@@ -171,6 +204,7 @@ def act(
     action: str,
     form: Form[ActionForm],
     photos: File[list[UploadedFile]] = None,
+    idempotency_key: str | None = IDEMPOTENCY_KEY,
 ):
     params = form.dict(exclude={"reason", "idempotency_key"})
     if params.get("co_departments"):
@@ -184,7 +218,7 @@ def act(
         reason=form.reason,
         params=params,
         photo_files=photos or [],
-        idempotency_key=request.headers.get("Idempotency-Key") or form.idempotency_key,
+        idempotency_key=idempotency_key or form.idempotency_key,
     )
     return {"case": _case_out(request, outcome.case), "replayed": outcome.replayed}
 
@@ -195,10 +229,52 @@ def _case_out(request: HttpRequest, case: Case) -> dict:
     return CaseOut.of(fresh or case)
 
 
-@router.get("/photos/{photo_id}", summary="A case photo (only for those who may see the case)")
+@router.get(
+    "/photos/{photo_id}",
+    response=errors(401, 404, 422),
+    openapi_extra=PHOTO,
+    summary="A case photo as sent, EXIF included (only for those who may see the case)",
+)
 def photo(request: HttpRequest, photo_id: str):
     found = selectors.get_photo(request.user, photo_id)
-    response = FileResponse(found.file.open("rb"), content_type=found.content_type)
+    return _photo_file(found.file, found.content_type)
+
+
+@router.get(
+    "/photos/{photo_id}/view",
+    response=errors(401, 404, 422),
+    openapi_extra=PHOTO,
+    summary="A case photo's viewing copy: upright JPEG, long side ≤ 1600 px, no EXIF",
+)
+def photo_view(request: HttpRequest, photo_id: str):
+    return _photo_file(_with_copies(request, photo_id).view, "image/jpeg")
+
+
+@router.get(
+    "/photos/{photo_id}/thumb",
+    response=errors(401, 404, 422),
+    openapi_extra=PHOTO,
+    summary="A case photo's thumbnail: upright JPEG, long side ≤ 320 px, no EXIF",
+)
+def photo_thumb(request: HttpRequest, photo_id: str):
+    return _photo_file(_with_copies(request, photo_id).thumb, "image/jpeg")
+
+
+def _with_copies(request: HttpRequest, photo_id: str) -> Photo:
+    """The photo, its copies made first if it was stored before copies existed."""
+    found = selectors.get_photo(request.user, photo_id)
+    try:
+        return photo_maintenance.make_missing_copies(found)
+    except (FileNotFoundError, *photos.DECODE_ERRORS):
+        raise NotFound(_("The photo's file is missing."), field="photo_id") from None
+
+
+def _photo_file(file, content_type: str) -> FileResponse:
+    try:
+        opened = file.open("rb")
+    except FileNotFoundError:
+        raise NotFound(_("The photo's file is missing."), field="photo_id") from None
+    response = FileResponse(opened, content_type=content_type)
     response["Cache-Control"] = "private, max-age=86400"
     return response
 
@@ -216,7 +292,11 @@ class CatalogueClassOut(Schema):
     minor_self_closable: bool
 
 
-@router.get("/catalogue", response=list[CatalogueClassOut], summary="The active class catalogue")
+@router.get(
+    "/catalogue",
+    response={200: list[CatalogueClassOut], **errors(401)},
+    summary="The active class catalogue",
+)
 def catalogue(request: HttpRequest):
     classes = CaseClass.objects.filter(active=True).select_related("major", "default_department")
     return [
@@ -236,7 +316,34 @@ def catalogue(request: HttpRequest):
     ]
 
 
-@router.get("/workflow", summary="The workflow table: states, actions and who may take them")
+class WorkflowRowOut(Schema):
+    number: int
+    action: str
+    label: str
+    from_: list[str] = Field(..., alias="from", description="States it may be taken from.")
+    to: str | None = Field(..., description="The state it leads to (none: the state stays).")
+    targets: list[str] = Field(
+        ..., description="Every state the action may lead to ('=': the state stays)."
+    )
+    roles: list[str]
+    reason_required: bool
+    photo_kind: str | None
+    photo_required: bool
+    photo_required_for_tasks: list[str] = Field(
+        ..., description="Task roles (lead, co) whose action needs a photo."
+    )
+    params: list[str]
+    follow_ups: list[str] = Field(
+        ..., description="System actions that may follow at once (when their condition holds)."
+    )
+
+
+@router.get(
+    "/workflow",
+    response={200: list[WorkflowRowOut], **errors(401)},
+    by_alias=True,
+    summary="The workflow table: states, actions and who may take them",
+)
 def workflow_table(request: HttpRequest):
     return [
         {
@@ -245,11 +352,14 @@ def workflow_table(request: HttpRequest):
             "label": str(t.label),
             "from": sorted(s for s in t.sources if s),
             "to": t.target,
+            "targets": list(t.targets),
             "roles": sorted(t.roles),
             "reason_required": t.reason_required,
             "photo_kind": t.photo_kind,
             "photo_required": t.photo_required,
+            "photo_required_for_tasks": sorted(t.photo_required_for_tasks),
             "params": list(t.params),
+            "follow_ups": [f.action for f in t.follow_ups],
         }
         for t in workflow.TABLE
     ]

@@ -1,8 +1,11 @@
 """Guards and effects named by the workflow table.
 
 A guard raises a translated error when an action may not happen to this case now; an effect
-changes the case's and its tasks' fields (never the state, which the engine sets from the table)
-and may ask for follow-up system actions.
+changes the case's and its tasks' fields. Neither sets the state: the engine moves the case to
+the row's first target, or to another of the row's declared targets the effect chose
+(`ActionContext.choose`). A follow-up's condition says whether the row's declared follow-up
+system action runs after it. Who may act at all is decided before any of these, in
+`cases.evaluator`.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from onegrid.org.models import Department, User
 from . import calendar
 from .access import live_tasks, may_see
 from .models import PROACTIVE_SOURCES, Case, CaseReporter, Source, Task
-from .states import OPEN_STATES
+from .states import OPEN_STATES, State
 
 SATISFACTION = ("satisfied", "basically_satisfied", "unsatisfied")
 VERIFICATION_RESULTS = ("confirmed", "not_found")
@@ -38,9 +41,15 @@ class ActionContext:
     task: Task | None = None
     photos: list = field(default_factory=list)  # validated uploads, not yet stored
     event_data: dict = field(default_factory=dict)
-    follow_ups: list[tuple[str, dict]] = field(default_factory=list)
-    target: str | None = None  # set by an effect when the table leaves the next state open
+    targets: tuple[str, ...] = ()  # the row's declared targets
+    target: str | None = None  # one of them, chosen by the effect; None: the row's first
     side_events: list[tuple[Case, str, dict]] = field(default_factory=list)
+
+    def choose(self, state: str) -> None:
+        """Send the case to `state`, which must be one of the row's declared targets."""
+        if state not in self.targets:
+            raise ValueError(f"{self.action} declares no target {state!r}: {self.targets}")
+        self.target = state
 
 
 # --- guards ---
@@ -134,13 +143,6 @@ def extension_pending(ctx: ActionContext) -> None:
     ctx.task = pending[0]
 
 
-def after_photo_for_lead(ctx: ActionContext) -> None:
-    if ctx.task.role == Task.Role.LEAD and not ctx.photos:
-        raise InvalidInput(
-            _("The lead department's feedback needs an after-photo."), field="photos"
-        )
-
-
 def valid_satisfaction(ctx: ActionContext) -> None:
     value = ctx.params.get("satisfaction")
     if value not in SATISFACTION:
@@ -163,13 +165,6 @@ def close_now(ctx: ActionContext) -> None:
         task.state = Task.State.DONE
         task.save(update_fields=["state"])
     ctx.event_data["on_time"] = case.closed_on_time
-
-
-def start_dispatch_clock(ctx: ActionContext) -> None:
-    case = ctx.case
-    restart_dispatch_clock(ctx)
-    if case.urgency == "red" and default_department(case) is not None:
-        ctx.follow_ups.append(("dispatch", {}))
 
 
 def restart_dispatch_clock(ctx: ActionContext) -> None:
@@ -261,7 +256,7 @@ def return_task(ctx: ActionContext) -> None:
         other.save(update_fields=["state"])
     ctx.case.due_at = None
     ctx.case.overdue = False
-    ctx.target = "registered"
+    ctx.choose(State.REGISTERED)
     # Re-dispatch (or arbitration) is a new dispatch and gets a fresh dispatch clock.
     restart_dispatch_clock(ctx)
 
@@ -303,12 +298,11 @@ def feed_back_task(ctx: ActionContext) -> None:
     ctx.task.state = Task.State.FED_BACK
     ctx.task.fed_back_at = ctx.now
     ctx.task.save(update_fields=["state", "fed_back_at"])
-    if all(t.state == Task.State.FED_BACK for t in live_tasks(ctx.case)):
-        ctx.case.fed_back_at = ctx.now
-        ctx.follow_ups.append(("start_check", {}))
 
 
 def start_check_clock(ctx: ActionContext) -> None:
+    # The case counts as fed back from the moment its last live task did: now.
+    ctx.case.fed_back_at = ctx.now
     hours = settings.ONEGRID["CHECK_HOURS"]
     ctx.case.check_due_at = calendar.add_working_time(ctx.now, hours, "hours")
 
@@ -375,3 +369,15 @@ def escalate_task(ctx: ActionContext) -> None:
     ctx.case.overdue = True
     ctx.case.escalation_level = max(ctx.case.escalation_level, level)
     ctx.event_data.update({"level": level, "department": task.department.code})
+
+
+# --- follow-up conditions ---
+
+
+def dispatches_at_once(ctx: ActionContext) -> bool:
+    """The dispatch rule: an urgent (red) class with a known department goes out at once."""
+    return ctx.case.urgency == "red" and default_department(ctx.case) is not None
+
+
+def every_live_task_fed_back(ctx: ActionContext) -> bool:
+    return all(t.state == Task.State.FED_BACK for t in live_tasks(ctx.case))

@@ -12,16 +12,21 @@ from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_obje
 from django.utils.translation import gettext_lazy as _
 
 from onegrid.core import clock
-from onegrid.core.errors import DomainError, NotFound
+from onegrid.core.errors import NotFound
 from onegrid.org import policies
 from onegrid.org.models import User
 from onegrid.territory.models import Grid
 from onegrid.territory.selectors import places_in_scope
 
-from . import calendar, rules, workflow
-from .access import ACTIVE_TASK_STATES, REPORTER, callers_tasks, place_of, roles_for
+from . import calendar, evaluator, rules, workflow
+from .access import (
+    ACTIVE_TASK_STATES,
+    REPORTER,
+    callers_tasks,
+    place_of,
+    prefetch_own_actions,
+)
 from .models import Case, CaseClass, Photo, Task
-from .rules import ActionContext
 
 METRES_PER_DEGREE = 111_320.0
 # States from which a case may still be merged into another (the workflow table's merge row).
@@ -119,38 +124,31 @@ def get_case(user: User, case_id) -> Case:
 
 
 def allowed_actions(user: User, case: Case) -> list[str]:
-    """The actions `user` may take on `case` now, read from the workflow table.
-
-    Guards that depend on what the user will type (a reason, hours, a result) cannot be judged
-    yet, so an action is offered when its guard fails only for want of such input.
-    """
+    """The actions `user` may take on `case` now: the rows `cases.evaluator` admits, as the
+    engine would once the form is filled in (a guard failing only for want of what the user will
+    type — a reason, hours, a result — does not withdraw the offer)."""
     # Read the tasks once: the role check and every task action look at them.
     prefetch_related_objects([case], "tasks")
-    held = roles_for(user, case)
-    available = []
-    for transition in workflow.TABLE:
-        if workflow.SYSTEM in transition.roles and len(transition.roles) == 1:
-            continue
-        if transition.action == "report" or case.state not in transition.sources:
-            continue
-        if not (held & transition.roles or user.is_superuser):
-            continue
-        ctx = ActionContext(
-            case=case, action=transition.action, actor=user, actor_roles=held, now=clock.now()
-        )
-        if transition.task_states is not None:
-            mine = callers_tasks(user, case, transition.task_states)
-            if not mine:
-                continue
-            ctx.task = mine[0]
-        if transition.guard:
-            try:
-                transition.guard(ctx)
-            except DomainError as error:
-                if error.field not in (*transition.params, "photos", "reason"):
-                    continue
-        available.append(transition.action)
-    return available
+    standing = evaluator.standing(user, case)
+    now = clock.now()
+    return [t.action for t in workflow.TABLE if evaluator.offered(standing, t, now=now)]
+
+
+def prepare_for_actions(user: User, cases) -> None:
+    """Read, in a fixed number of queries for the whole list, what allowed_actions needs of
+    each case: its tasks, its reporters and what `user` did on it."""
+    cases = list(cases)
+    prefetch_related_objects(cases, "tasks", "reporters")
+    prefetch_own_actions(user, cases)
+
+
+def photo_required(user: User, case: Case, action: str) -> bool:
+    """Whether `action` on `case` needs a photo from `user` (the lead department's feedback)."""
+    transition = workflow.BY_ACTION[action]
+    task = None
+    if transition.task_states is not None:
+        task = next(iter(callers_tasks(user, case, transition.task_states)), None)
+    return evaluator.photo_required(transition, task)
 
 
 def suggested_department(case: Case):
@@ -318,7 +316,7 @@ def case_reporters(user: User, case: Case) -> list[dict] | None:
 def may_merge(user: User, case: Case) -> bool:
     """Whether `user` holds a role over the case's place that the table lets merge."""
     roles = policies.roles_over(user, place_of(case))
-    return user.is_superuser or bool(roles & workflow.BY_ACTION["merge"].roles)
+    return bool(roles & workflow.BY_ACTION["merge"].roles)
 
 
 def get_photo(user: User, photo_id) -> Photo:

@@ -1,7 +1,8 @@
 """Every write to a case, one function per use case, each in one transaction.
 
-All state changes go through `_apply`, which reads the workflow table: state check, roles
-(through org.policies), guard, effect, history event, photos, follow-up system actions.
+All state changes go through `_apply`, which reads the workflow table: `cases.evaluator` admits
+the action (state, roles through org.policies, task, separation of duties, input, guard), then
+the effect, the history event, photos, and the row's follow-up system actions.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from onegrid.org import policies
 from onegrid.org.models import Role, User
 from onegrid.territory import addresses, geometry, locator
 
-from . import access, calendar, history, photos, workflow
+from . import access, calendar, evaluator, history, photos, workflow
 from .models import (
     Case,
     CaseClass,
@@ -34,7 +35,6 @@ from .models import (
     Source,
     Task,
 )
-from .rules import ActionContext
 from .workflow import REPORTER, SYSTEM, State
 
 logger = logging.getLogger(__name__)
@@ -174,7 +174,7 @@ def report_case(
         }
     )
 
-    def create() -> Case:
+    def create(staging: photos.Staging) -> Case:
         now = clock.now()
         case = Case.objects.create(
             number=_next_number(now),
@@ -214,12 +214,10 @@ def report_case(
             data={"class": case_class.code, "source": source, "crs": crs}
             | ({"address_code": standard.code} if standard is not None else {}),
         )
-        photos.store_photos(
-            case=case, event=event, uploads=uploads, kind="before", actor=actor, now=now
-        )
+        photos.attach(case=case, event=event, staging=staging, kind="before", actor=actor, now=now)
         return case
 
-    return _idempotent(actor, key, request_hash, create)
+    return _idempotent(actor, key, request_hash, create, uploads)
 
 
 def _bounded(value: str | None, limit: int, field: str) -> str:
@@ -241,7 +239,7 @@ def _source_for(actor: User, place: policies.Place, requested: str | None) -> st
             raise InvalidInput(
                 _("Unknown source %(source)s.") % {"source": requested}, field="source"
             )
-        if not (actor.is_superuser or names & (policies.STREET_STAFF | {Role.COMMAND_CENTRE})):
+        if not policies.may_enter_staff_reports(actor):
             raise PermissionDenied(
                 _("Only street or command-centre staff enter such reports."), field="source"
             )
@@ -300,23 +298,31 @@ def _replay(record: IdempotencyRecord, request_hash: str) -> Outcome:
     return Outcome(Case.objects.get(pk=record.case_id), replayed=True)
 
 
-def _idempotent(actor: User, key: str, request_hash: str, run) -> Outcome:
+def _idempotent(actor: User, key: str, request_hash: str, run, uploads=()) -> Outcome:
+    """Run `run(staging)` once per key; `uploads` are written before its transaction and
+    removed after it unless a committed row keeps them (cases.photos)."""
     record = IdempotencyRecord.objects.filter(user=actor, key=key).first()
     if record:
         return _replay(record, request_hash)
-    try:
-        with transaction.atomic():
-            case = run()
-            IdempotencyRecord.objects.create(
-                user=actor, key=key, request_hash=request_hash, case=case, created_at=clock.now()
-            )
-    except (IntegrityError, DomainError):
-        # A concurrent retry won the race: either the unique key refused this copy, or the case
-        # lock made it wait and then find the case already moved on. Answer with its result.
-        record = IdempotencyRecord.objects.filter(user=actor, key=key).first()
-        if record is None:
-            raise
-        return _replay(record, request_hash)
+    with photos.staged(uploads) as staging:
+        try:
+            with transaction.atomic():
+                case = run(staging)
+                IdempotencyRecord.objects.create(
+                    user=actor,
+                    key=key,
+                    request_hash=request_hash,
+                    case=case,
+                    created_at=clock.now(),
+                )
+        except (IntegrityError, DomainError):
+            # A concurrent retry won the race: either the unique key refused this copy, or the
+            # case lock made it wait and then find the case already moved on. Answer with its
+            # result.
+            record = IdempotencyRecord.objects.filter(user=actor, key=key).first()
+            if record is None:
+                raise
+            return _replay(record, request_hash)
     return Outcome(case)
 
 
@@ -344,9 +350,9 @@ def perform_action(
     uploads = photos.validate_photos(photo_files)
     reason = (reason or "").strip()
 
-    def run() -> Case:
+    def run(staging: photos.Staging) -> Case:
         case = _lock_case(case_id, actor)
-        _apply(case, transition, actor, reason=reason, params=params, uploads=uploads)
+        _apply(case, transition, actor, reason=reason, params=params, uploads=staging)
         return case
 
     if idempotency_key:
@@ -360,9 +366,9 @@ def perform_action(
                 "photos": [u.sha256 for u in uploads],
             }
         )
-        return _idempotent(actor, key, request_hash, run)
-    with transaction.atomic():
-        return Outcome(run())
+        return _idempotent(actor, key, request_hash, run, uploads)
+    with photos.staged(uploads) as staging, transaction.atomic():
+        return Outcome(run(staging))
 
 
 def _lock_case(case_id, actor: User | None) -> Case:
@@ -389,49 +395,26 @@ def _apply(
     params: dict | None = None,
     uploads=(),
     task: Task | None = None,
+    now=None,
 ) -> None:
-    now = clock.now()
-    if case.state not in transition.sources:
-        raise Conflict(
-            _("“%(action)s” is not allowed while the case is “%(state)s”.")
-            % {"action": transition.label, "state": workflow.STATE_LABELS.get(case.state)},
-            field="action",
-            code="not_allowed_now",
-        )
-    held = access.roles_for(actor, case, as_reporter=REPORTER in transition.roles)
-    held &= set(transition.roles)
-    if not held and not (
-        actor is not None and actor.is_superuser and SYSTEM not in transition.roles
-    ):
-        raise PermissionDenied(
-            _("Your role may not “%(action)s” this case.") % {"action": transition.label},
-            field="action",
-        )
-    ctx = ActionContext(
-        case=case,
-        action=transition.action,
-        actor=actor,
-        actor_roles=held,
+    # Follow-ups happen at the moment of the action that asked for them.
+    now = now or clock.now()
+    ctx = evaluator.admit(
+        evaluator.standing(actor, case),
+        transition,
         now=now,
         reason=reason,
-        params=dict(params or {}),
+        params=params,
+        photos=uploads,
         task=task,
-        photos=list(uploads),
     )
-    if transition.task_states is not None and ctx.task is None:
-        ctx.task = _callers_task(case, actor, transition, ctx.params.get("task"))
-    if transition.reason_required and not reason:
-        raise InvalidInput(_("Give a reason."), field="reason")
-    if uploads and transition.photo_kind is None:
-        raise InvalidInput(_("This action takes no photos."), field="photos")
-    if transition.photo_required and not uploads:
-        raise InvalidInput(_("This action needs a photo."), field="photos")
-    if transition.guard:
-        transition.guard(ctx)
+    held = ctx.actor_roles
     from_state = case.state
     if transition.effect:
         transition.effect(ctx)
-    to_state = ctx.target or transition.target or from_state
+    to_state = ctx.target or transition.targets[0]
+    if to_state == workflow.STAY:
+        to_state = from_state
     actor_role = next((r for r in ROLE_PRIORITY if r in held), sorted(held)[0] if held else "")
     event = history.append_event(
         case=case,
@@ -446,10 +429,10 @@ def _apply(
         data=ctx.event_data,
     )
     if uploads:
-        photos.store_photos(
+        photos.attach(
             case=case,
             event=event,
-            uploads=list(uploads),
+            staging=uploads,
             kind=transition.photo_kind,
             actor=actor,
             now=now,
@@ -467,22 +450,9 @@ def _apply(
             at=now,
             data=data,
         )
-    for action, follow_params in ctx.follow_ups:
-        _apply(case, workflow.BY_ACTION[action], None, params=follow_params)
-
-
-def _callers_task(case: Case, actor: User | None, transition, wanted) -> Task:
-    tasks = access.callers_tasks(actor, case, transition.task_states)
-    if wanted:
-        tasks = [t for t in tasks if str(t.id) == str(wanted)]
-    if not tasks:
-        raise Conflict(
-            _("Your department has no task on this case that allows “%(action)s”.")
-            % {"action": transition.label},
-            field="action",
-            code="not_allowed_now",
-        )
-    return tasks[0]
+    for follow_up in transition.follow_ups:
+        if follow_up.when(ctx):
+            _apply(case, workflow.BY_ACTION[follow_up.action], None, now=now)
 
 
 # --- the timer (transition 14) ---

@@ -43,5 +43,8 @@ OPEN_STATES = frozenset(
         State.CHECKED,
     }
 )
+# A row's target meaning "the case keeps the state it is in" (urge, escalate, a co-department's
+# return): never a state itself.
+STAY = "="
 FINAL_STATES = frozenset({State.REJECTED, State.CLOSED, State.SELF_CLOSED, State.MERGED})
 WITH_DEPARTMENT = frozenset({State.DISPATCHED, State.IN_PROGRESS})

@@ -1,8 +1,9 @@
-"""The one workflow table: every (state, action) → (next state, roles, guard, effect).
+"""The one workflow table: every (state, action) → (next states, roles, guard, effect, follow-ups).
 
 The API, the pages, the docs and the property-based tests all read this table; no other code
-changes a case's state. Task actions (a department's own share of a joint case) name the task
-states they apply to as well as the case states.
+changes a case's state. Whether a person may take a row now is decided in one place,
+`cases.evaluator`, for the engine and the offered actions alike. Task actions (a department's
+own share of a joint case) name the task states they apply to as well as the case states.
 """
 
 from __future__ import annotations
@@ -13,279 +14,310 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from onegrid.org.models import Role
-from onegrid.org.policies import REPORTING_ROLES
+from onegrid.org.policies import CHECKERS, REPORTING_ROLES
 
 from . import rules
 from .access import REPORTER, SYSTEM
+from .models import Task
 from .states import (  # noqa: F401 - re-exported: the table is where callers look
     FINAL_STATES,
     OPEN_STATES,
     STATE_LABELS,
+    STAY,
     WITH_DEPARTMENT,
     State,
 )
 
 STREET_DESK = frozenset({Role.ACCEPTOR, Role.SHIFT_LEAD})
 DISPATCH_DESK = frozenset({Role.DISPATCHER, Role.SHIFT_LEAD, Role.COMMAND_CENTRE})
-GRID_CHECKERS = frozenset({Role.GRID_WORKER, Role.GRID_HEAD})
+GRID_CHECKERS = CHECKERS
 DEPARTMENT = frozenset({Role.DEPT_HANDLER})
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """A system action the engine takes right after a row when `when(ctx)` holds."""
+
+    action: str
+    when: Callable
+
+
+@dataclass(frozen=True, kw_only=True)
 class Transition:
     number: int  # the row of DOMAIN.md §3 it implements
     action: str
     label: str
     sources: frozenset[str]
-    target: str | None  # None: the effect decides (or the state stays)
+    # The states the row may lead to; the first is where it goes unless its effect chooses
+    # another of them (ActionContext.choose). STAY: the case keeps the state it is in.
+    targets: tuple[str, ...]
     roles: frozenset[str]
     task_states: frozenset[str] | None = None  # set for a department's task action
     reason_required: bool = False
     photo_kind: str | None = None  # kind of photo the action accepts
     photo_required: bool = False
+    # Task roles (lead, co) whose action needs a photo even when photo_required is False.
+    photo_required_for_tasks: frozenset[str] = frozenset()
     guard: Callable | None = None
     effect: Callable | None = None
     params: tuple[str, ...] = ()
+    follow_ups: tuple[FollowUp, ...] = ()
+
+    @property
+    def target(self) -> str | None:
+        """The state the row leads to unless its effect chooses; None when the state stays."""
+        return None if self.targets[0] == STAY else self.targets[0]
 
 
 T = Transition
 TABLE: tuple[Transition, ...] = (
-    T(1, "report", _("Report"), frozenset({""}), State.REPORTED, frozenset(REPORTING_ROLES)),
     T(
-        2,
-        "self_close",
-        _("Self-close (fixed on the spot)"),
-        frozenset({State.REPORTED}),
-        State.SELF_CLOSED,
-        GRID_CHECKERS,
+        number=1,
+        action="report",
+        label=_("Report"),
+        sources=frozenset({""}),
+        targets=(State.REPORTED,),
+        roles=frozenset(REPORTING_ROLES),
+    ),
+    T(
+        number=2,
+        action="self_close",
+        label=_("Self-close (fixed on the spot)"),
+        sources=frozenset({State.REPORTED}),
+        targets=(State.SELF_CLOSED,),
+        roles=GRID_CHECKERS,
         photo_kind="after",
         photo_required=True,
         guard=rules.may_self_close,
         effect=rules.close_now,
     ),
     T(
-        3,
-        "request_verification",
-        _("Send for on-site verification"),
-        frozenset({State.REPORTED}),
-        State.VERIFYING,
-        STREET_DESK,
+        number=3,
+        action="request_verification",
+        label=_("Send for on-site verification"),
+        sources=frozenset({State.REPORTED}),
+        targets=(State.VERIFYING,),
+        roles=STREET_DESK,
         guard=rules.needs_verification,
     ),
     T(
-        3,
-        "verify",
-        _("Verify on site"),
-        frozenset({State.VERIFYING}),
-        State.REPORTED,
-        GRID_CHECKERS,
+        number=3,
+        action="verify",
+        label=_("Verify on site"),
+        sources=frozenset({State.VERIFYING}),
+        targets=(State.REPORTED,),
+        roles=GRID_CHECKERS,
         photo_kind="check",
         params=("result",),
         guard=rules.valid_verification,
     ),
     T(
-        4,
-        "register",
-        _("Register"),
-        frozenset({State.REPORTED}),
-        State.REGISTERED,
-        STREET_DESK,
+        number=4,
+        action="register",
+        label=_("Register"),
+        sources=frozenset({State.REPORTED}),
+        targets=(State.REGISTERED,),
+        roles=STREET_DESK,
         guard=rules.verified_if_needed,
-        effect=rules.start_dispatch_clock,
+        effect=rules.restart_dispatch_clock,
+        # The dispatch rule: an urgent class with a known department is dispatched at once.
+        follow_ups=(FollowUp("dispatch", rules.dispatches_at_once),),
     ),
     T(
-        4,
-        "reject",
-        _("Reject"),
-        frozenset({State.REPORTED}),
-        State.REJECTED,
-        STREET_DESK,
+        number=4,
+        action="reject",
+        label=_("Reject"),
+        sources=frozenset({State.REPORTED}),
+        targets=(State.REJECTED,),
+        roles=STREET_DESK,
         reason_required=True,
     ),
     T(
-        1,
-        "merge",
-        _("Merge into an open case"),
-        frozenset({State.REPORTED, State.VERIFYING, State.REGISTERED}),
-        State.MERGED,
-        STREET_DESK | {Role.DISPATCHER},
+        number=1,
+        action="merge",
+        label=_("Merge into an open case"),
+        sources=frozenset({State.REPORTED, State.VERIFYING, State.REGISTERED}),
+        targets=(State.MERGED,),
+        roles=STREET_DESK | {Role.DISPATCHER},
         params=("target",),
         effect=rules.merge_into_target,
     ),
     T(
-        5,
-        "dispatch",
-        _("Dispatch"),
-        frozenset({State.REGISTERED}),
-        State.DISPATCHED,
-        DISPATCH_DESK | {SYSTEM},
+        number=5,
+        action="dispatch",
+        label=_("Dispatch"),
+        sources=frozenset({State.REGISTERED}),
+        targets=(State.DISPATCHED,),
+        roles=DISPATCH_DESK | {SYSTEM},
         params=("department", "co_departments"),
         effect=rules.create_tasks,
     ),
     T(
-        6,
-        "arbitrate",
-        _("Arbitrate and dispatch"),
-        frozenset({State.REGISTERED}),
-        State.DISPATCHED,
-        frozenset({Role.COMMAND_CENTRE, Role.SHIFT_LEAD}),
+        number=6,
+        action="arbitrate",
+        label=_("Arbitrate and dispatch"),
+        sources=frozenset({State.REGISTERED}),
+        targets=(State.DISPATCHED,),
+        roles=frozenset({Role.COMMAND_CENTRE, Role.SHIFT_LEAD}),
         reason_required=True,
         params=("department", "co_departments"),
         guard=rules.was_returned,
         effect=rules.create_arbitrated_tasks,
     ),
     T(
-        7,
-        "sign",
-        _("Sign for"),
-        WITH_DEPARTMENT,
-        State.IN_PROGRESS,
-        DEPARTMENT,
-        task_states=frozenset({"dispatched"}),
+        number=7,
+        action="sign",
+        label=_("Sign for"),
+        sources=WITH_DEPARTMENT,
+        targets=(State.IN_PROGRESS,),
+        roles=DEPARTMENT,
+        task_states=frozenset({Task.State.DISPATCHED}),
         effect=rules.sign_task,
     ),
     T(
-        6,
-        "return",
-        _("Return (not ours)"),
-        WITH_DEPARTMENT,
-        None,
-        DEPARTMENT,
-        task_states=frozenset({"dispatched", "in_progress"}),
+        number=6,
+        action="return",
+        label=_("Return (not ours)"),
+        sources=WITH_DEPARTMENT,
+        # A co-department's return drops its task; the lead's sends the case back to
+        # registration (rules.return_task chooses).
+        targets=(STAY, State.REGISTERED),
+        roles=DEPARTMENT,
+        task_states=frozenset({Task.State.DISPATCHED, Task.State.IN_PROGRESS}),
         reason_required=True,
         guard=rules.not_arbitrated,
         effect=rules.return_task,
     ),
     T(
-        8,
-        "request_extension",
-        _("Ask for an extension"),
-        frozenset({State.IN_PROGRESS}),
-        None,
-        DEPARTMENT,
-        task_states=frozenset({"in_progress"}),
+        number=8,
+        action="request_extension",
+        label=_("Ask for an extension"),
+        sources=frozenset({State.IN_PROGRESS}),
+        targets=(State.IN_PROGRESS,),
+        roles=DEPARTMENT,
+        task_states=frozenset({Task.State.IN_PROGRESS}),
         reason_required=True,
         params=("hours",),
         guard=rules.valid_extension,
         effect=rules.request_extension,
     ),
     T(
-        8,
-        "approve_extension",
-        _("Approve extension"),
-        frozenset({State.IN_PROGRESS}),
-        None,
-        DISPATCH_DESK,
+        number=8,
+        action="approve_extension",
+        label=_("Approve extension"),
+        sources=frozenset({State.IN_PROGRESS}),
+        targets=(State.IN_PROGRESS,),
+        roles=DISPATCH_DESK,
         guard=rules.extension_pending,
         params=("task",),
         effect=rules.approve_extension,
     ),
     T(
-        8,
-        "reject_extension",
-        _("Refuse extension"),
-        frozenset({State.IN_PROGRESS}),
-        None,
-        DISPATCH_DESK,
+        number=8,
+        action="reject_extension",
+        label=_("Refuse extension"),
+        sources=frozenset({State.IN_PROGRESS}),
+        targets=(State.IN_PROGRESS,),
+        roles=DISPATCH_DESK,
         reason_required=True,
         guard=rules.extension_pending,
         params=("task",),
         effect=rules.refuse_extension,
     ),
     T(
-        9,
-        "feed_back",
-        _("Feed back"),
-        frozenset({State.IN_PROGRESS}),
-        None,
-        DEPARTMENT,
-        task_states=frozenset({"in_progress"}),
+        number=9,
+        action="feed_back",
+        label=_("Feed back"),
+        sources=frozenset({State.IN_PROGRESS}),
+        targets=(State.IN_PROGRESS,),
+        roles=DEPARTMENT,
+        task_states=frozenset({Task.State.IN_PROGRESS}),
         reason_required=True,
         photo_kind="after",
-        guard=rules.after_photo_for_lead,
+        photo_required_for_tasks=frozenset({Task.Role.LEAD}),
         effect=rules.feed_back_task,
+        # Transition 10: once every live task has fed back, the on-site check starts.
+        follow_ups=(FollowUp("start_check", rules.every_live_task_fed_back),),
     ),
     T(
-        10,
-        "start_check",
-        _("Start on-site check"),
-        frozenset({State.IN_PROGRESS}),
-        State.CHECKING,
-        frozenset({SYSTEM}),
+        number=10,
+        action="start_check",
+        label=_("Start on-site check"),
+        sources=frozenset({State.IN_PROGRESS}),
+        targets=(State.CHECKING,),
+        roles=frozenset({SYSTEM}),
         effect=rules.start_check_clock,
     ),
     T(
-        11,
-        "fail_check",
-        _("Check failed: rework"),
-        frozenset({State.CHECKING}),
-        State.IN_PROGRESS,
-        GRID_CHECKERS,
+        number=11,
+        action="fail_check",
+        label=_("Check failed: rework"),
+        sources=frozenset({State.CHECKING}),
+        targets=(State.IN_PROGRESS,),
+        roles=GRID_CHECKERS,
         reason_required=True,
         photo_kind="check",
         effect=rules.rework,
     ),
     T(
-        12,
-        "pass_check",
-        _("Check passed"),
-        frozenset({State.CHECKING}),
-        State.CHECKED,
-        GRID_CHECKERS,
+        number=12,
+        action="pass_check",
+        label=_("Check passed"),
+        sources=frozenset({State.CHECKING}),
+        targets=(State.CHECKED,),
+        roles=GRID_CHECKERS,
         photo_kind="check",
     ),
     T(
-        12,
-        "close",
-        _("Close"),
-        frozenset({State.CHECKED}),
-        State.CLOSED,
-        STREET_DESK,
+        number=12,
+        action="close",
+        label=_("Close"),
+        sources=frozenset({State.CHECKED}),
+        targets=(State.CLOSED,),
+        roles=STREET_DESK,
         effect=rules.close_now,
     ),
     T(
-        13,
-        "revisit",
-        _("Record call-back"),
-        frozenset({State.CLOSED}),
-        State.CLOSED,
-        frozenset({Role.CALLBACK}) | STREET_DESK,
+        number=13,
+        action="revisit",
+        label=_("Record call-back"),
+        sources=frozenset({State.CLOSED}),
+        targets=(State.CLOSED,),
+        roles=frozenset({Role.CALLBACK}) | STREET_DESK,
         params=("satisfaction",),
         guard=rules.valid_satisfaction,
         effect=rules.record_satisfaction,
     ),
     T(
-        13,
-        "reopen",
-        _("Reopen (unsatisfied)"),
-        frozenset({State.CLOSED}),
-        State.REGISTERED,
-        frozenset({Role.CALLBACK, Role.SHIFT_LEAD, REPORTER}),
+        number=13,
+        action="reopen",
+        label=_("Reopen (unsatisfied)"),
+        sources=frozenset({State.CLOSED}),
+        targets=(State.REGISTERED,),
+        roles=frozenset({Role.CALLBACK, Role.SHIFT_LEAD, REPORTER}),
         reason_required=True,
         effect=rules.reopen,
     ),
     T(
-        14,
-        "urge",
-        _("Urge (督办)"),
-        WITH_DEPARTMENT,
-        None,
-        frozenset({Role.SHIFT_LEAD, Role.DISPATCHER, Role.COMMAND_CENTRE, Role.SUPERVISOR}),
+        number=14,
+        action="urge",
+        label=_("Urge (督办)"),
+        sources=WITH_DEPARTMENT,
+        targets=(STAY,),
+        roles=frozenset({Role.SHIFT_LEAD, Role.DISPATCHER, Role.COMMAND_CENTRE, Role.SUPERVISOR}),
         reason_required=True,
     ),
     T(
-        14,
-        "escalate",
-        _("Escalate (overdue)"),
-        WITH_DEPARTMENT,
-        None,
-        frozenset({SYSTEM}),
+        number=14,
+        action="escalate",
+        label=_("Escalate (overdue)"),
+        sources=WITH_DEPARTMENT,
+        targets=(STAY,),
+        roles=frozenset({SYSTEM}),
         params=("level", "task"),
         effect=rules.escalate_task,
     ),
 )
-# Effects may ask for follow-up system actions: feed_back asks for start_check once every live
-# task has fed back (transition 10); register asks for dispatch for urgent classes (dispatch rule).
 
 BY_ACTION: dict[str, Transition] = {t.action: t for t in TABLE}
 ACTIONS = tuple(BY_ACTION)

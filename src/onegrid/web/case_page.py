@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from onegrid.cases import calendar, selectors, workflow
-from onegrid.cases.access import ACTIVE_TASK_STATES, callers_tasks
+from onegrid.cases.access import ACTIVE_TASK_STATES
 from onegrid.cases.models import Photo, Source, Task
 from onegrid.cases.rules import SATISFACTION, VERIFICATION_RESULTS
 from onegrid.core import clock
@@ -67,8 +67,7 @@ def _action_forms(request, case, failed) -> list[ActionForm]:
             label=str(t.label),
             reason_required=t.reason_required,
             photo_kind=t.photo_kind,
-            photo_required=t.photo_required
-            or (action == "feed_back" and _lead_of_caller(request.user, case)),
+            photo_required=selectors.photo_required(request.user, case, action),
             params=t.params,
             key=uuid.uuid4().hex,
         )
@@ -80,10 +79,6 @@ def _action_forms(request, case, failed) -> list[ActionForm]:
             form.errors = {error.field or "action": str(error.message)}
         forms.append(form)
     return forms
-
-
-def _lead_of_caller(user, case) -> bool:
-    return any(t.role == Task.Role.LEAD for t in callers_tasks(user, case, {"in_progress"}))
 
 
 def _remaining(case) -> dict | None:

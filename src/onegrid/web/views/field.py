@@ -3,10 +3,11 @@
 Three tabs on one server-rendered page: Tasks (cases to verify or check in my grids, and my own
 recent reports, each with the on-site actions the workflow table offers me now), Report (photo,
 location, class, optional text) and Queue (what is still on the phone). The script
-(static/web/field.js) writes every report and action to IndexedDB before it sends it to the
-JSON API with its idempotency key, so a lost network loses nothing and a retry creates nothing
-twice. A service worker (static/web/field-sw.js, served from /field/sw.js so that its scope is
-/field/) keeps the page and its static files for offline use; it never touches /api/ or POSTs.
+(static/web/field.js and its ES modules under static/web/field/ and lib/) writes every report
+and action to IndexedDB before it sends it to the JSON API with its idempotency key, so a lost
+network loses nothing and a retry creates nothing twice. A service worker
+(static/web/field-sw.js, served from /field/sw.js so that its scope is /field/) keeps the page
+and its static files, every module included, for offline use; it never touches /api/ or POSTs.
 
 Everything here reads through the scoped selectors, so the page never shows more than the API.
 """
@@ -16,11 +17,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import posixpath
+import re
 
 import shapely
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -42,16 +44,19 @@ FIELD_ACTIONS = ("verify", "pass_check", "fail_check", "self_close")  # in the o
 TASK_LIMIT = 50
 REPORT_LIMIT = 20
 FREQUENT_CLASSES = 6
-# Files the service worker keeps for offline use (static paths), besides the page itself.
+# Files the service worker keeps for offline use (static paths), besides the page itself and
+# the script's modules (FIELD_SCRIPT and every module it imports: see _shell_static).
 SHELL_STATIC = (
     "web/app.css",
     "web/field.css",
-    "web/field.js",
     "web/icon.svg",
     "leaflet/leaflet.js",
     "leaflet/leaflet.css",
 )
+FIELD_SCRIPT = "web/field.js"
 SW_SOURCE = "web/field-sw.js"
+# A static import of one of our ES modules: `import … from "./x.js"` or `import "../x.js"`.
+_MODULE_IMPORT = re.compile(rb"""\b(?:from|import)\s*["'](\.{1,2}/[^"']+)["']""")
 
 
 @page("field")
@@ -122,7 +127,7 @@ def service_worker(request):
     """The service worker, with the shell's file list and a version that changes whenever one
     of the shell's files (or the worker itself) does, so phones drop stale copies."""
     source, version = _worker_source()
-    shell = [static(path) for path in SHELL_STATIC]
+    shell = [static(path) for path in _shell_static()]
     config = {
         "version": version,
         "page": reverse("web:field"),
@@ -146,8 +151,9 @@ def _tasks_context(user) -> dict:
     tasks = list(selectors.field_tasks(user)[:TASK_LIMIT])
     task_ids = {c.pk for c in tasks}
     reports = [c for c in selectors.own_reports(user)[:REPORT_LIMIT] if c.pk not in task_ids]
-    # allowed_actions reads each case's tasks and reporters: one query each for all the cards.
-    prefetch_related_objects(tasks + reports, "tasks", "reporters")
+    # allowed_actions reads each case's tasks, reporters and the user's own actions on it: one
+    # query each for all the cards.
+    selectors.prepare_for_actions(user, tasks + reports)
     return {
         "tasks": [_card(user, c) for c in tasks],
         "reports": [_card(user, c) for c in reports],
@@ -335,9 +341,27 @@ def _worker_source() -> tuple[bytes, str]:
     with a new release, so each process reads them once."""
     source = _read_static(SW_SOURCE)
     digest = hashlib.sha256(source)
-    for path in SHELL_STATIC:
-        digest.update(_read_static(path))
+    for path in _shell_static():
+        digest.update(path.encode() + b"\0" + _read_static(path))
     return source, digest.hexdigest()[:16]
+
+
+@functools.cache
+def _shell_static() -> tuple[str, ...]:
+    """The shell's static files: SHELL_STATIC, the field script and every module it imports,
+    directly or through another module, so that a module added to the script is kept offline
+    without being listed here."""
+    modules: list[str] = []
+    pending = [FIELD_SCRIPT]
+    while pending:
+        path = pending.pop(0)
+        if path in modules:
+            continue
+        modules.append(path)
+        folder = posixpath.dirname(path)
+        for target in _MODULE_IMPORT.findall(_read_static(path)):
+            pending.append(posixpath.normpath(posixpath.join(folder, target.decode())))
+    return SHELL_STATIC + tuple(modules)
 
 
 def _read_static(path: str) -> bytes:
