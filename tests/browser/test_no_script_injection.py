@@ -4,8 +4,9 @@ One world is planted with script payloads through the real services and imports 
 class, user display names, a team slot label, grid names (a grid layer import), police beat
 codes and names (a beat layer import), standard address codes, names, buildings and units (an
 address import), cases with payload descriptions, addresses, reporter names and photo file names,
-and workflow actions with payload reasons. Then chromium opens every page that shows them, as
-the role that sees them, and opens the tooltips and popups that show them. On every page:
+workflow actions with payload reasons, and holiday names and file names (a holiday schedule).
+Then chromium opens every page that shows them, as the role that sees them, and opens the
+tooltips and popups that show them. On every page:
 
 - no dialog opened, `window.__xss` (which every payload sets) is undefined;
 - no element carries an inline event handler (`onerror`, `onload`…) or a `javascript:` URL, and
@@ -765,6 +766,34 @@ def test_layer_pages_show_every_planted_text_as_text(web, planted):
         watch, page, "coded-map", "coded layer", [GRID_NAMES[0], "新北" + SVG, "新南" + BREAKOUT]
     )
     screenshot(page, "xss-coded-layer")
+    report(watch)
+
+
+def test_calendar_page_shows_imported_holiday_names_as_text(web):
+    holiday, make_up = "元旦" + IMG_SHORT, "春节" + SVG  # names hold at most 40 characters
+    quoted = ['"' + text.replace('"', '""') + '"' for text in (holiday, make_up)]
+    schedule = f"日期,类型,名称\n2027-01-01,休,{quoted[0]}\n2027-01-31,班,{quoted[1]}\n"
+    name = FILE_IMG + ".csv"
+    ctx, watch, page = watched(web, "command")
+    page.goto("/console/calendar/?year=2027")
+    bad = schedule + f'"{IMG_SHORT}",休,x\n'  # a date that is none: the report names the row
+    page.set_input_files("#id_file", {"name": name, "mimeType": "text/csv", "buffer": bad.encode()})
+    page.click("#calendar-upload button[type=submit]")
+    page.wait_for_selector("#calendar-problems")
+    watch.check(page, "calendar, refused file", {"#calendar-report h2": [name]})
+    page.set_input_files(
+        "#id_file", {"name": name, "mimeType": "text/csv", "buffer": schedule.encode()}
+    )
+    page.click("#calendar-upload button[type=submit]")
+    with page.expect_navigation():
+        page.click("#calendar-import button[type=submit]")
+    page.goto("/console/calendar/?year=2027")
+    page.wait_for_selector('#calendar-days tr[data-day="2027-01-31"]')
+    watch.check(
+        page,
+        "calendar",
+        {"#calendar-days": [holiday, make_up], 'tr[data-year="2027"]': [name]},
+    )
     report(watch)
 
 
