@@ -6,7 +6,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
 # Browser tests drive Debian's chromium (no browser download) with a CJK font so screenshots
-# show Chinese; `make test` installs both with apt.
+# show Chinese; `make test` installs both with apt. The scripts' unit tests (tests/js) run on
+# node's own test runner: Node.js 20 or newer, no npm packages.
 CHROMIUM ?= /usr/bin/chromium
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 BROWSER_PACKAGES := chromium fonts-wqy-microhei
@@ -47,6 +48,9 @@ $(CHROMIUM) $(CJK_FONT):
 		    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(BROWSER_PACKAGES))
 
 test: $(VENV)/.installed-test $(CHROMIUM) $(CJK_FONT)
+	@node -e 'process.exit(parseInt(process.versions.node) < 20 ? 1 : 0)' 2>/dev/null || \
+		{ echo "The script tests (tests/js) need Node.js 20 or newer (Debian 13: apt-get install nodejs; or nodejs.org)"; exit 1; }
+	node --test tests/js/*.test.mjs
 	ONEGRID_CHROMIUM=$(CHROMIUM) $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test

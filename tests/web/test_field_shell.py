@@ -1,0 +1,59 @@
+"""The field app's offline shell: the service worker keeps every ES module the app's script
+imports, and a change to any of them installs a new worker (so phones drop stale copies)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from onegrid.web.views import field
+
+from .test_field_views import client_for
+
+STATIC = Path(field.__file__).resolve().parents[1] / "static"
+
+
+@pytest.fixture
+def fresh_shell():
+    """The shell's file list and version are worked out once per process: start afresh."""
+    field._shell_static.cache_clear()
+    field._worker_source.cache_clear()
+    yield
+    field._shell_static.cache_clear()
+    field._worker_source.cache_clear()
+
+
+def worker_config(world) -> dict:
+    body = client_for(world, "worker").get("/field/sw.js").content.decode()
+    return json.loads(body.split("const FIELD_SW = ", 1)[1].split(";\n", 1)[0])
+
+
+def test_the_worker_keeps_every_module_of_the_field_app(world, fresh_shell):
+    assets = worker_config(world)["assets"]
+    modules = sorted(
+        path.relative_to(STATIC).as_posix()
+        for folder in ("web/field", "web/lib")
+        for path in (STATIC / folder).glob("*.js")
+    )
+    assert modules, "the field app's modules are found"
+    for module in ["web/field.js", *modules]:
+        assert any(asset.endswith("/" + module) for asset in assets), module
+    assert len(assets) == len(set(assets))
+    # Reached through imports only: the service worker itself and other pages' scripts are not.
+    assert not any(asset.endswith(("web/map.js", "web/field-sw.js")) for asset in assets)
+
+
+def test_a_changed_module_changes_the_workers_version(world, fresh_shell, monkeypatch):
+    before = worker_config(world)["version"]
+    real = field._read_static
+
+    def edited(path):
+        content = real(path)
+        return content + b"\n// edited" if path == "web/field/outbox.js" else content
+
+    monkeypatch.setattr(field, "_read_static", edited)
+    field._shell_static.cache_clear()
+    field._worker_source.cache_clear()
+    assert worker_config(world)["version"] != before
