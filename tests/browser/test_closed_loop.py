@@ -109,7 +109,7 @@ def test_the_whole_loop_by_four_people(web, settings):
 def report_from_field_app(page, *, class_code: str, text: str) -> None:
     """Photo, class chip, send: the location comes from the phone's GPS."""
     page.goto("/field/#report")
-    page.wait_for_function("document.querySelector('#report-lon').value !== ''")
+    page.wait_for_function("() => document.querySelector('#report-lon').value !== ''")
     page.set_input_files("#report-photo", photo_payload("before.jpg"))
     page.click(f'#class-chips .chip[data-code="{class_code}"]')
     page.fill("#report-description", text)

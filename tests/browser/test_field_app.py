@@ -23,6 +23,10 @@ READ_OUTBOX = """() => new Promise((resolve, reject) => {
   };
 })"""
 
+# Page predicates are functions, not expressions: the page's CSP (no 'unsafe-eval') refuses
+# the eval Playwright would poll an expression with.
+QUEUE_SHOWS_NOTHING = "() => !document.querySelector('#queue-list .queue-item')"
+
 
 def at(point) -> dict:
     return {"longitude": point[0], "latitude": point[1]}
@@ -39,7 +43,7 @@ def phone(web, username, point=None, **options):
 
 def open_report(page):
     page.goto("/field/#report")
-    page.wait_for_function("document.querySelector('#report-lon').value !== ''")
+    page.wait_for_function("() => document.querySelector('#report-lon').value !== ''")
 
 
 def fill_report(page, code="A0102", description="", colour=(200, 40, 40), photo_file=None):
@@ -100,7 +104,7 @@ def test_reports_made_offline_are_sent_once_when_the_network_returns(web):
 
     ctx.set_offline(False)
     wait_until(lambda: Case.objects.count() == 2, what="two cases")
-    page.wait_for_function("document.querySelectorAll('#queue-list .queue-item').length === 0")
+    page.wait_for_function(QUEUE_SHOWS_NOTHING)
     assert page.locator("#queue-count").is_hidden()
     assert page.locator("#sent-list li").count() == 2
 
@@ -228,14 +232,14 @@ def test_a_report_refused_in_the_background_waits_in_the_queue_to_be_fixed(web):
     # A refused item can also simply be discarded.
     page.click("#report-another")
     ctx.set_offline(True)
-    page.wait_for_function("document.querySelector('#report-lon').value.startsWith('116')")
+    page.wait_for_function("() => document.querySelector('#report-lon').value.startsWith('116')")
     fill_report(page)
     page.click("#report-submit")
     page.wait_for_selector("#after-report", state="visible")
     ctx.set_offline(False)
     page.click("#tab-button-queue")
     page.locator('#queue-list .queue-item[data-status="refused"] [data-discard]').click()
-    page.wait_for_function("document.querySelectorAll('#queue-list .queue-item').length === 0")
+    page.wait_for_function(QUEUE_SHOWS_NOTHING)
     assert queue_size(page) == 0
     assert Case.objects.count() == 1
 
@@ -245,7 +249,7 @@ def test_a_resident_reports_without_a_photo_and_lands_on_the_report_tab(web):
     page = ctx.new_page()
     page.goto("/field/")
     page.wait_for_selector("#report-form", state="visible")  # residents have no tasks
-    page.wait_for_function("document.querySelector('#report-lon').value !== ''")
+    page.wait_for_function("() => document.querySelector('#report-lon').value !== ''")
     page.fill("#class-search", "垃圾")
     page.click('#class-results .chip[data-code="A0102"]')
     page.fill("#report-description", "楼下垃圾没人清")
@@ -394,7 +398,7 @@ def test_report_and_self_close_on_the_spot_while_offline(web):
     assert case.description == "随手清理"
     assert Photo.objects.filter(case=case, kind="before").count() == 1
     assert Photo.objects.filter(case=case, kind="after").count() == 1
-    page.wait_for_function("document.querySelectorAll('#queue-list .queue-item').length === 0")
+    page.wait_for_function(QUEUE_SHOWS_NOTHING)
 
 
 def test_two_open_tabs_send_each_queued_item_once(web, monkeypatch):
@@ -481,7 +485,7 @@ def test_the_app_is_installable_and_opens_offline(web):
     assert manifest["start_url"] == "/field/" and manifest["display"] == "standalone"
 
     page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     # Chromium's own installability check finds nothing wrong but the test's incognito profile.
     cdp = ctx.new_cdp_session(page)
     errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]

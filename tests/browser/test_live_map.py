@@ -108,8 +108,8 @@ def test_a_new_case_appears_without_reload(web, settings):
     notice.wait_for(state="visible")
     assert notice.get_attribute("data-count") == "1"
     assert "1" in notice.inner_text()
-    page.wait_for_function("onegridMap.markerCount() === 1")
-    page.wait_for_function(f"onegridMap.fillOf('{far_code}') !== '{EMPTY_FILL}'")
+    page.wait_for_function("() => onegridMap.markerCount() === 1")
+    page.wait_for_function(f"() => onegridMap.fillOf('{far_code}') !== '{EMPTY_FILL}'")
     assert page.evaluate(f"onegridMap.fillOf('{world.grids[0].code}')") == EMPTY_FILL
     # The open grid panel refreshes with the new case.
     page.wait_for_selector(f'#grid-panel .grid-case[data-number="{case.number}"]')
