@@ -3,8 +3,10 @@
    in front of this file.
 
    - The page: network first (fresh tasks when online), the last good copy when offline.
-   - Static files: cache first; the cache's name carries a hash of the files, so a new release
-     installs a new worker and drops the old cache.
+   - Static files: cache first; the cache's name carries a hash of the files (the page's ES
+     modules included: the view follows field.js's imports), so a new release installs a new
+     worker and drops the old cache. The new files are fetched past the HTTP cache, so one
+     release's modules never mix with another's.
    - Never touches /api/ or any request that is not a GET: reports and actions are queued by the
      page itself (IndexedDB, with idempotency keys) and must never be replayed from here. */
 /* global FIELD_SW */
@@ -27,7 +29,7 @@ self.addEventListener("install", (event) => {
   event.waitUntil(
     (async () => {
       const cache = await caches.open(CACHE);
-      await cache.addAll(FIELD_SW.assets);
+      await cache.addAll(FIELD_SW.assets.map((url) => new Request(url, { cache: "reload" })));
       await keepPage(cache);
       await self.skipWaiting();
     })(),
