@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.http import FileResponse, HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, File, Form, Header, Query, Router, Schema, Status, UploadedFile
 
 from onegrid.core.api_errors import BINARY, answered_as, errors
+from onegrid.core.api_types import Moment
 from onegrid.core.errors import NotFound
 
 from . import photo_maintenance, photos, selectors, services, workflow
@@ -96,8 +95,8 @@ class ListQuery(Schema):
     overdue: bool | None = None
     open: bool | None = None
     department: str | None = None
-    reported_from: dt.datetime | None = None
-    reported_to: dt.datetime | None = None
+    reported_from: Moment | None = None
+    reported_to: Moment | None = None
     q: str | None = None
     waiting: str | None = Field(None, description="extension or returned")
     limit: int = Field(50, ge=1, le=500)

@@ -181,7 +181,8 @@ def seed_people(password: str) -> dict[str, str]:
                     username=p.username,
                     display_name=p.display_name,
                     password=hashed,
-                    is_staff=p.superuser,
+                    # The auditor signs in to /admin/ too, where the failed sign-ins are.
+                    is_staff=p.superuser or p.role == Role.AUDITOR,
                     is_superuser=p.superuser,
                 )
                 for p in new

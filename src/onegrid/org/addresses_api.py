@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
+from onegrid.core.api_errors import errors
 from onegrid.core.errors import InvalidInput, NotFound
 from onegrid.territory import geometry as geo
 from onegrid.territory import selectors
@@ -94,7 +95,7 @@ def _grid_id(request: HttpRequest, code: str) -> int:
 
 @router.get(
     "/addresses",
-    response=AddressList,
+    response={200: AddressList, **errors(401, 422)},
     url_name="addresses",
     summary="Search standard addresses (scoped; nearest first with near_lon/near_lat)",
 )
@@ -122,7 +123,7 @@ def search(request: HttpRequest, params: Query[AddressQuery]):
 
 @router.get(
     "/addresses/{code}",
-    response=AddressOut,
+    response={200: AddressOut, **errors(401, 404, 422)},
     url_name="address",
     summary="One standard address by its code (scoped)",
 )

@@ -7,6 +7,7 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
+from onegrid.core.api_errors import errors
 from onegrid.org import policies
 
 from . import services
@@ -24,7 +25,12 @@ class TokenOut(Schema):
     expires_at: dt.datetime
 
 
-@router.post("/token", response=TokenOut, auth=None, summary="Get an API token")
+@router.post(
+    "/token",
+    response={200: TokenOut, **errors(400, 401, 413, 422, 429)},
+    auth=None,
+    summary="Get an API token",
+)
 def token(request: HttpRequest, body: Credentials):
     raw, expires = services.issue_token(
         username=body.username, password=body.password, request=request
@@ -32,7 +38,11 @@ def token(request: HttpRequest, body: Credentials):
     return {"token": raw, "expires_at": expires}
 
 
-@router.delete("/token", response={204: None}, summary="Revoke the token you call with")
+@router.delete(
+    "/token",
+    response={204: None, **errors(401, 403)},
+    summary="Revoke the token you call with",
+)
 def revoke(request: HttpRequest):
     raw = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     services.revoke_token(raw)
@@ -45,7 +55,11 @@ class MeOut(Schema):
     roles: list[dict]
 
 
-@router.get("/me", response=MeOut, summary="Who you are and the roles you hold")
+@router.get(
+    "/me",
+    response={200: MeOut, **errors(401)},
+    summary="Who you are and the roles you hold",
+)
 def me(request: HttpRequest):
     user = request.user
     return {

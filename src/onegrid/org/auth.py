@@ -15,4 +15,15 @@ class TokenAuth(HttpBearer):
         return user
 
 
-API_AUTH = [TokenAuth(), SessionAuth()]
+class PageSessionAuth(SessionAuth):
+    """The pages' session, CSRF-checked — only when there is a session cookie at all: a
+    caller with neither a valid token nor a session is unauthenticated (401), not a page
+    that lost its CSRF token (403)."""
+
+    def _get_key(self, request):
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
+
+
+API_AUTH = [TokenAuth(), PageSessionAuth()]

@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from onegrid.core import clock
+from onegrid.core.api_errors import errors
+from onegrid.core.api_types import Moment
 from onegrid.core.errors import InvalidInput
 
 from . import selectors, teams
@@ -88,8 +90,8 @@ class MemberIn(Schema):
 
 class ShiftIn(Schema):
     username: str = Field(..., description="A member of this grid's team.")
-    starts_at: dt.datetime = Field(..., description="Start, ISO 8601 with time zone.")
-    ends_at: dt.datetime = Field(
+    starts_at: Moment = Field(..., description="Start, ISO 8601 with time zone.")
+    ends_at: Moment = Field(
         ..., description="End, ISO 8601 with time zone; after the start, at most 7 days later."
     )
 
@@ -105,10 +107,10 @@ class ShiftOut(Schema):
 
 
 class ShiftsQuery(Schema):
-    start: dt.datetime | None = Field(
+    start: Moment | None = Field(
         None, description="Shifts that end after this moment (default: now)."
     )
-    end: dt.datetime | None = Field(
+    end: Moment | None = Field(
         None, description="Shifts that start before this moment (default: start + 7 days)."
     )
 
@@ -208,7 +210,11 @@ def _slots_out(request) -> dict:
 # --- district-wide reads (declared before /teams/{grid_code}) --------------------------------
 
 
-@router.get("/teams/vacancies", response=VacanciesOut, summary="Empty team places per grid")
+@router.get(
+    "/teams/vacancies",
+    response={200: VacanciesOut, **errors(401, 403, 422)},
+    summary="Empty team places per grid",
+)
 def vacancies(request: HttpRequest, q: Query[VacanciesQuery]):
     """Over the grids the caller may see, optionally one street's."""
     report = selectors.vacancies(request.user, street_code=q.street or None)
@@ -240,12 +246,20 @@ def vacancies(request: HttpRequest, q: Query[VacanciesQuery]):
     }
 
 
-@router.get("/teams/slots", response=SlotsOut, summary="The district's team slots")
+@router.get(
+    "/teams/slots",
+    response={200: SlotsOut, **errors(401, 403)},
+    summary="The district's team slots",
+)
 def get_slots(request: HttpRequest):
     return _slots_out(request)
 
 
-@router.put("/teams/slots", response=SlotsOut, summary="Replace the district's team slots")
+@router.put(
+    "/teams/slots",
+    response={200: SlotsOut, **errors(400, 401, 403, 413, 422)},
+    summary="Replace the district's team slots",
+)
 def put_slots(request: HttpRequest, payload: SlotsIn):
     """Administrators and the command centre only. The core group must hold the full-time grid
     worker with a minimum of at least 1."""
@@ -256,7 +270,11 @@ def put_slots(request: HttpRequest, payload: SlotsIn):
 # --- one grid's team -------------------------------------------------------------------------
 
 
-@router.get("/teams/{grid_code}", response=TeamOut, summary="A grid's team and who is on duty")
+@router.get(
+    "/teams/{grid_code}",
+    response={200: TeamOut, **errors(401, 404, 422)},
+    summary="A grid's team and who is on duty",
+)
 def team(request: HttpRequest, grid_code: str):
     grid = selectors.visible_grid(request.user, grid_code)
     slots = teams.current_slots()
@@ -310,7 +328,11 @@ def team(request: HttpRequest, grid_code: str):
 
 @router.post(
     "/teams/{grid_code}/members",
-    response={201: MemberAddedOut, 200: MemberAddedOut},
+    response={
+        201: MemberAddedOut,
+        200: MemberAddedOut,
+        **errors(400, 401, 403, 404, 409, 413, 422),
+    },
     summary="Put a person on the grid's team (idempotent)",
 )
 def add_member(request: HttpRequest, grid_code: str, payload: MemberIn):
@@ -352,7 +374,7 @@ def _member_args(request: HttpRequest, username: str | None, role: str | None) -
 
 @router.delete(
     "/teams/{grid_code}/members",
-    response={204: None},
+    response={204: None, **errors(400, 401, 403, 404, 413, 422)},
     summary="Take a person's role on the grid's team away",
 )
 def remove_member(
@@ -368,7 +390,11 @@ def remove_member(
     return Status(204, None)
 
 
-@router.get("/teams/{grid_code}/shifts", response=list[ShiftOut], summary="The grid's roster")
+@router.get(
+    "/teams/{grid_code}/shifts",
+    response={200: list[ShiftOut], **errors(401, 404, 422)},
+    summary="The grid's roster",
+)
 def list_shifts(request: HttpRequest, grid_code: str, q: Query[ShiftsQuery]):
     """Shifts overlapping [start, end): by default from now for 7 days; at most 62 days."""
     grid = selectors.visible_grid(request.user, grid_code)
@@ -384,7 +410,7 @@ def list_shifts(request: HttpRequest, grid_code: str, q: Query[ShiftsQuery]):
 
 @router.post(
     "/teams/{grid_code}/shifts",
-    response={201: ShiftOut, 200: ShiftOut},
+    response={201: ShiftOut, 200: ShiftOut, **errors(400, 401, 403, 404, 409, 413, 422)},
     summary="Schedule a shift (idempotent)",
 )
 def add_shift(request: HttpRequest, grid_code: str, payload: ShiftIn):
@@ -403,7 +429,7 @@ def add_shift(request: HttpRequest, grid_code: str, payload: ShiftIn):
 
 @router.delete(
     "/teams/{grid_code}/shifts/{shift_id}",
-    response={204: None},
+    response={204: None, **errors(400, 401, 403, 404, 409, 422)},
     summary="Cancel a shift that has not started",
 )
 def cancel_shift(request: HttpRequest, grid_code: str, shift_id: str):

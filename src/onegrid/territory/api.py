@@ -10,11 +10,21 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 
+from onegrid.core.api_errors import answered_as, errors
 from onegrid.territory import geometry as geo
 from onegrid.territory import locator, selectors
 from onegrid.territory.models import AdminUnit, Grid
 
 router = Router(tags=["territory"])
+
+GEOJSON_COLLECTION = {
+    "type": "object",
+    "required": ["type", "features"],
+    "properties": {
+        "type": {"const": "FeatureCollection"},
+        "features": {"type": "array", "items": {"type": "object"}},
+    },
+}
 
 
 class GridsQuery(Schema):
@@ -49,7 +59,11 @@ class LocateOut(Schema):
     summary="Grid layer as GeoJSON (WGS-84)",
     description="A GeoJSON FeatureCollection of the grids (media type application/geo+json), "
     "optionally only one street's or one community's.",
-    response={200: dict},
+    response=errors(401, 422),
+    openapi_extra=answered_as(
+        "A GeoJSON FeatureCollection (RFC 7946, WGS-84) of the grids.",
+        {"application/geo+json": GEOJSON_COLLECTION},
+    ),
 )
 def grids(request: HttpRequest, filters: Query[GridsQuery]):
     street_id = community_id = None
@@ -66,7 +80,11 @@ def grids(request: HttpRequest, filters: Query[GridsQuery]):
     return HttpResponse(body, content_type="application/geo+json; charset=utf-8")
 
 
-@router.get("/locate", response=LocateOut, summary="Which grid a point lies in")
+@router.get(
+    "/locate",
+    response={200: LocateOut, **errors(400, 401, 404, 422)},
+    summary="Which grid a point lies in",
+)
 def locate(request: HttpRequest, q: Query[LocateQuery]):
     lon, lat = geo.to_wgs84(q.lon, q.lat, q.crs)
     found = locator.locate_or_error(lon, lat)
