@@ -21,6 +21,8 @@ user still has to fill in (the row's params, the reason, the photos) does not wi
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
@@ -62,7 +64,9 @@ class Standing:
 
     def own_actions(self) -> set[str]:
         if self._own_actions is None:
-            self._own_actions = access.own_actions(self.actor, self.case)
+            self._own_actions = (
+                set() if self.actor is None else access.own_actions(self.actor, self.case)
+            )
         return self._own_actions
 
 
@@ -74,10 +78,10 @@ def admit(
     standing: Standing,
     transition: Transition,
     *,
-    now,
+    now: dt.datetime,
     reason: str = "",
     params: dict | None = None,
-    photos=(),
+    photos: Iterable = (),
     task: Task | None = None,
     offering: bool = False,
 ) -> ActionContext:
@@ -122,7 +126,7 @@ def admit(
     return ctx
 
 
-def offered(standing: Standing, transition: Transition, *, now) -> bool:
+def offered(standing: Standing, transition: Transition, *, now: dt.datetime) -> bool:
     """Whether the row is offered to the actor now (the engine would accept it once the form
     is filled in)."""
     try:
@@ -139,7 +143,7 @@ def photo_required(transition: Transition, task: Task | None) -> bool:
     )
 
 
-def _callers_task(standing: Standing, transition: Transition, wanted) -> Task:
+def _callers_task(standing: Standing, transition: Transition, wanted: object) -> Task:
     tasks = access.callers_tasks(standing.actor, standing.case, transition.task_states)
     if wanted:
         tasks = [t for t in tasks if str(t.id) == str(wanted)]
@@ -175,7 +179,7 @@ def _check_input(transition: Transition, ctx: ActionContext) -> None:
     if ctx.photos and transition.photo_kind is None:
         raise InvalidInput(_("This action takes no photos."), field="photos")
     if not ctx.photos and photo_required(transition, ctx.task):
-        if transition.photo_required:
+        if transition.photo_required or ctx.task is None:
             raise InvalidInput(_("This action needs a photo."), field="photos")
         raise InvalidInput(
             _("The %(task_role)s's “%(action)s” needs a photo.")

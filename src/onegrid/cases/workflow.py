@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +20,7 @@ from onegrid.org.policies import CHECKERS, REPORTING_ROLES
 from . import rules
 from .access import REPORTER, SYSTEM
 from .models import Task
+from .rules import ActionContext
 from .states import (  # noqa: F401 - re-exported: the table is where callers look
     FINAL_STATES,
     OPEN_STATES,
@@ -27,6 +29,9 @@ from .states import (  # noqa: F401 - re-exported: the table is where callers lo
     WITH_DEPARTMENT,
     State,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 STREET_DESK = frozenset({Role.ACCEPTOR, Role.SHIFT_LEAD})
 DISPATCH_DESK = frozenset({Role.DISPATCHER, Role.SHIFT_LEAD, Role.COMMAND_CENTRE})
@@ -39,14 +44,14 @@ class FollowUp:
     """A system action the engine takes right after a row when `when(ctx)` holds."""
 
     action: str
-    when: Callable
+    when: Callable[[ActionContext], bool]
 
 
 @dataclass(frozen=True, kw_only=True)
 class Transition:
     number: int  # the row of DOMAIN.md §3 it implements
     action: str
-    label: str
+    label: StrOrPromise
     sources: frozenset[str]
     # The states the row may lead to; the first is where it goes unless its effect chooses
     # another of them (ActionContext.choose). STAY: the case keeps the state it is in.
@@ -58,8 +63,8 @@ class Transition:
     photo_required: bool = False
     # Task roles (lead, co) whose action needs a photo even when photo_required is False.
     photo_required_for_tasks: frozenset[str] = frozenset()
-    guard: Callable | None = None
-    effect: Callable | None = None
+    guard: Callable[[ActionContext], None] | None = None
+    effect: Callable[[ActionContext], None] | None = None
     params: tuple[str, ...] = ()
     follow_ups: tuple[FollowUp, ...] = ()
 
