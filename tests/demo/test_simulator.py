@@ -69,6 +69,7 @@ def test_plan_is_deterministic_and_points_lie_in_their_grids(district):
         assert locator.locate(case.lon, case.lat).grid_code == case.grid_code
 
 
+@pytest.mark.django_db  # the working calendar reads the holiday schedule
 def test_working_after_stays_in_working_hours():
     friday_afternoon = dt.datetime(2026, 3, 6, 16, 30, tzinfo=SH)
     assert working_after(friday_afternoon, 0.25) == friday_afternoon + dt.timedelta(minutes=15)
