@@ -66,6 +66,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_intake.py
 	$(BIN)/python benchmarks/bench_pages.py
 	$(BIN)/python benchmarks/bench_layers.py
+	$(BIN)/python benchmarks/bench_photos.py
 
 # Needs GNU gettext (apt-get install gettext); the compiled .mo files are committed.
 messages: $(VENV)/.installed-test

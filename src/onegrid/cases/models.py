@@ -193,10 +193,16 @@ class Photo(models.Model):
         "CaseEvent", null=True, on_delete=models.CASCADE, related_name="photos"
     )
     kind = models.CharField(max_length=6, choices=Kind.choices)
+    # The original as sent, kept as evidence (EXIF included), named by its SHA-256.
     file = models.FileField(upload_to="photos/%Y/%m/")
+    # What pages show (cases.photo_copies): upright JPEGs without EXIF, named after the
+    # original's hash. Empty on rows older than the copies until `onegrid photos rebuild-copies`
+    # (or the first request for a copy) makes them.
+    view = models.FileField(upload_to="photos/", max_length=200, blank=True)
+    thumb = models.FileField(upload_to="photos/", max_length=200, blank=True)
     content_type = models.CharField(max_length=40)
     size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
+    sha256 = models.CharField(max_length=64, db_index=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -204,6 +210,18 @@ class Photo(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} photo {self.sha256[:12]}"
+
+
+class PhotoContent(models.Model):
+    """One stored photo content (original and copies, one set of files per SHA-256), shared by
+    every Photo row with that hash. Its row lock orders the two things that race on those files:
+    a transaction attaching the content to a new Photo and the clean-up deleting files that no
+    committed Photo uses (cases.photos)."""
+
+    sha256 = models.CharField(max_length=64, primary_key=True)
+
+    def __str__(self) -> str:
+        return self.sha256[:12]
 
 
 class CaseEvent(models.Model):

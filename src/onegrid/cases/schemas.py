@@ -87,8 +87,15 @@ class TaskOut(Schema):
 class PhotoOut(Schema):
     id: UUID
     kind: str
-    url: str
-    content_type: str
+    url: str = Field(description="the original as sent (EXIF included): link to it, not shown")
+    view_url: str = Field(
+        description="to show: upright JPEG, long side ≤ ONEGRID_PHOTO_VIEW_PX (1600), no EXIF"
+    )
+    thumb_url: str = Field(
+        description="for lists: upright JPEG, long side ≤ ONEGRID_PHOTO_THUMB_PX (320), no EXIF"
+    )
+    content_type: str = Field(description="of the original")
+    size: int = Field(description="of the original, in bytes")
 
 
 class EventOut(Schema):

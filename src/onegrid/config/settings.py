@@ -286,6 +286,13 @@ ONEGRID = {
     "DISTRICT_CODE": os.environ.get("ONEGRID_DISTRICT_CODE", "120113000000"),
     # Largest photo accepted, in bytes.
     "PHOTO_MAX_BYTES": int(os.environ.get("ONEGRID_PHOTO_MAX_BYTES", 8 * 1024 * 1024)),
+    # Most pixels a photo may have (width × height, read from the header before decoding).
+    # Phones shoot 12–24 MP by default (their 48–200 MP sensors bin pixels); 40 MP leaves room
+    # for those and refuses decompression bombs: a 50 KB PNG of 56 MP decodes to ~220 MB.
+    "PHOTO_MAX_PIXELS": int(os.environ.get("ONEGRID_PHOTO_MAX_PIXELS", 40_000_000)),
+    # Long side, in pixels, of the copy pages show and of the thumbnail lists show.
+    "PHOTO_VIEW_PX": int(os.environ.get("ONEGRID_PHOTO_VIEW_PX", 1600)),
+    "PHOTO_THUMB_PX": int(os.environ.get("ONEGRID_PHOTO_THUMB_PX", 320)),
     # Working hours used to count "working hours" time limits, Asia/Shanghai local time.
     "WORKDAY_START": os.environ.get("ONEGRID_WORKDAY_START", "09:00"),
     "WORKDAY_END": os.environ.get("ONEGRID_WORKDAY_END", "17:00"),
@@ -310,4 +317,20 @@ ONEGRID = {
     "DUPLICATE_RADIUS_M": float(os.environ.get("ONEGRID_DUPLICATE_RADIUS_M", 150)),
     # How often the live map and the field app ask for news (seconds).
     "LIVE_POLL_SECONDS": int(os.environ.get("ONEGRID_LIVE_POLL_SECONDS", 10)),
+    # Bounds on what an upload or a JSON body may make a worker do (core/limits.py,
+    # core/jsonlimits.py; README "Configuration"), each checked before the work it bounds:
+    # a file as uploaded (and a GeoJSON or CSV inside a zip); all that a zip or XLSX unpacks
+    # to, declared or real; data rows of a sheet or CSV; a layer file's features, points of one
+    # feature's boundary and points of all its features; nesting of JSON and WKT; values in a
+    # JSON request body.
+    "UPLOAD_MAX_BYTES": int(os.environ.get("ONEGRID_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)),
+    "UPLOAD_MAX_INFLATED_BYTES": int(
+        os.environ.get("ONEGRID_UPLOAD_MAX_INFLATED_BYTES", 100 * 1024 * 1024)
+    ),
+    "UPLOAD_MAX_ROWS": int(os.environ.get("ONEGRID_UPLOAD_MAX_ROWS", 500_000)),
+    "LAYER_MAX_FEATURES": int(os.environ.get("ONEGRID_LAYER_MAX_FEATURES", 50_000)),
+    "LAYER_MAX_VERTICES": int(os.environ.get("ONEGRID_LAYER_MAX_VERTICES", 100_000)),
+    "LAYER_MAX_POINTS": int(os.environ.get("ONEGRID_LAYER_MAX_POINTS", 2_000_000)),
+    "MAX_NESTING": int(os.environ.get("ONEGRID_MAX_NESTING", 32)),
+    "JSON_MAX_VALUES": int(os.environ.get("ONEGRID_JSON_MAX_VALUES", 100_000)),
 }
