@@ -231,19 +231,89 @@ def test_a_refused_member_shows_the_error_at_its_field_and_keeps_the_input(world
     g0 = world.grids[0]
     client = client_for(world, "acceptor")
     response = client.post(
-        f"{team_url(g0)}members/add/", {"username": "nobody-here", "role": "grid_head"}
+        f"{team_url(g0)}members/add/", {"username": "nobody-here", "role": "party_member"}
     )
     assert response.status_code == 400
     page = body(response)
     assert 'id="add-username-error"' in page and "nobody-here" in page
     assert re.search(r'name="username" value="nobody-here"[^>]*aria-invalid="true"', page)
-    assert re.search(r'<option value="grid_head" selected>', page)
+    assert re.search(r'<option value="party_member" selected>', page)
     # Chinese by default: the service's message is translated.
     assert "没有名为 nobody-here 的有效用户" in page
     # A role that is no slot is refused at the role.
     response = client.post(f"{team_url(g0)}members/add/", {"username": "worker", "role": "admin"})
     assert response.status_code == 400 and 'id="add-role-error"' in body(response)
     assert RoleAssignment.objects.filter(user=world.people.worker, grid=g0).count() == 1
+
+
+def _offered_roles(page: str) -> list[str]:
+    form = re.search(r'<form[^>]*id="add-member".*?</form>', page, re.S)
+    return re.findall(r'<option value="([^"]+)"', form.group(0)) if form else []
+
+
+def _remove_buttons(page: str) -> set[tuple[str, str]]:
+    """(role, username) of every team row that carries a Remove form."""
+    rows = re.findall(r'<tr data-role="([^"]+)" data-username="([^"]+)">(.*?)</tr>', page, re.S)
+    return {(role, username) for role, username, row in rows if "members/remove/" in row}
+
+
+def test_street_staff_are_offered_only_the_places_they_may_give(world):
+    """Street staff give and take away the volunteer places only (org.policies): the page offers
+    nothing the service would refuse at the role, and no one is offered to remove themselves."""
+    g0 = world.grids[0]
+    for username in ["bh", "vol"]:
+        _user(username)
+    teams.add_member(
+        actor=world.people.command, grid_code=g0.code, username="bh", role="building_head"
+    )
+    teams.add_member(
+        actor=world.people.command, grid_code=g0.code, username="vol", role="volunteer"
+    )
+    teams.add_member(
+        actor=world.people.command, grid_code=g0.code, username="acceptor", role="volunteer"
+    )
+    adm = _staff(world, "adm", Role.ADMIN)
+    teams.add_member(
+        actor=User.objects.get(username="adm"),
+        grid_code=g0.code,
+        username="command",
+        role="party_member",
+    )
+    everyone = {
+        ("grid_worker", "worker"),
+        ("building_head", "bh"),
+        ("volunteer", "vol"),
+        ("volunteer", "acceptor"),
+        ("party_member", "command"),
+    }
+    street = body(client_for(world, "acceptor").get(team_url(g0)))
+    assert _offered_roles(street) == ["party_member", "volunteer"]
+    # Staff places stay listed, without a Remove button; their own place neither.
+    assert ("grid_worker", "worker") in {
+        (r, u) for r, u in re.findall(r'<tr data-role="([^"]+)" data-username="([^"]+)"', street)
+    }
+    assert _remove_buttons(street) == {("volunteer", "vol"), ("party_member", "command")}
+    every_slot = [s.role for s in teams.current_slots()]
+    command = body(client_for(world, "command").get(team_url(g0)))
+    assert _offered_roles(command) == every_slot
+    assert _remove_buttons(command) == everyone - {("party_member", "command")}
+    assert _remove_buttons(body(adm.get(team_url(g0)))) == everyone
+
+
+def test_a_forged_post_for_a_place_not_offered_is_still_refused(world):
+    g0 = world.grids[0]
+    client = client_for(world, "acceptor")
+    before = set(RoleAssignment.objects.values_list("user_id", "role", "grid_id", "unit_id"))
+    response = client.post(
+        f"{team_url(g0)}members/add/", {"username": "worker2", "role": "grid_head"}
+    )
+    assert response.status_code == 400 and 'id="add-role-error"' in body(response)
+    response = client.post(
+        f"{team_url(g0)}members/remove/", {"username": "worker", "role": "grid_worker"}
+    )
+    assert response.status_code == 400 and 'id="remove-error"' in body(response)
+    after = set(RoleAssignment.objects.values_list("user_id", "role", "grid_id", "unit_id"))
+    assert after == before
 
 
 def test_adding_or_removing_again_is_a_replay_not_an_error(world):

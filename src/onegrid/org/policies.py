@@ -246,6 +246,17 @@ def may_manage_team(user: User, place: Place) -> bool:
     return bool(grantable_team_roles(user, place))
 
 
+def may_take_away_team_place(
+    actor: User, *, person_id: int, role: str, place: Place, grantable: frozenset[str] | None = None
+) -> bool:
+    """Whether `actor` may take `role` on the grid at `place` away from the person `person_id`:
+    what check_team_change(adding=False) lets through, for offering a Remove button only where
+    it would work. `grantable`: grantable_team_roles(actor, place), when the caller has it."""
+    if grantable is None:
+        grantable = grantable_team_roles(actor, place)
+    return person_id != actor.pk and role in grantable
+
+
 def _is_resident_account(person: User) -> bool:
     """An account whose every role is a resident's (resident, volunteer, Party member)."""
     names = role_names(person)

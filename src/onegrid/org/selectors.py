@@ -15,7 +15,15 @@ from onegrid.territory.models import AdminUnit, Grid
 from onegrid.territory.selectors import places_in_scope
 
 from .models import TEAM_ROLES, Department, DutyShift, Role, RoleAssignment, TeamSlot, User
-from .policies import GRID_TEAM, Place, mask_phone, may_see_place, scope_for
+from .policies import (
+    GRID_TEAM,
+    Place,
+    grantable_team_roles,
+    mask_phone,
+    may_see_place,
+    may_take_away_team_place,
+    scope_for,
+)
 from .teams import current_slots
 
 
@@ -60,6 +68,7 @@ def departments():
 @dataclass(frozen=True)
 class SlotMember(TeamMember):
     username: str = ""  # for the forms that take a member off the team
+    removable: bool = False  # the viewer may take this place away (org.policies)
 
 
 @dataclass(frozen=True)
@@ -141,9 +150,11 @@ def team_of(viewer: User, grid, slots=None) -> list[TeamGroup]:
     Empty when the viewer may not see the grid. Members holding a team role that the district's
     slots leave out are not listed. `slots`: current_slots(), when the caller has them already.
     """
-    if grid is None or not may_see_place(viewer, _place_of(grid)):
+    place = None if grid is None else _place_of(grid)
+    if place is None or not may_see_place(viewer, place):
         return []
     slots = current_slots() if slots is None else slots
+    grantable = grantable_team_roles(viewer, place)
     by_role: dict[str, list[SlotMember]] = {s.role: [] for s in slots}
     rows = (
         RoleAssignment.objects.filter(grid_id=grid.pk, role__in=list(by_role))
@@ -159,6 +170,9 @@ def team_of(viewer: User, grid, slots=None) -> list[TeamGroup]:
                 role_label=labels[a.role],
                 phone=mask_phone(a.user.phone),
                 username=a.user.username,
+                removable=may_take_away_team_place(
+                    viewer, person_id=a.user_id, role=a.role, place=place, grantable=grantable
+                ),
             )
         )
     groups = []

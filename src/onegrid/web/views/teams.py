@@ -82,7 +82,10 @@ def team_list(request):
 def _team_context(request, grid, failed: tuple[str, DomainError, dict] | None = None) -> dict:
     now = clock.now()
     slots = teams.current_slots()  # once per page, for every selector below
-    may_manage = teams.may_manage_team(request.user, grid)
+    # The places the viewer may give: street staff are offered the volunteer places only, as
+    # org.policies.check_team_change would refuse the others at the role.
+    grantable = teams.grantable_roles(request.user, grid)
+    may_manage = bool(grantable)
     groups = selectors.team_of(request.user, grid, slots=slots)
     upcoming = selectors.shifts(request.user, grid, now, now + UPCOMING, slots=slots)
     form_name, error, values = failed or (None, None, {})
@@ -99,7 +102,7 @@ def _team_context(request, grid, failed: tuple[str, DomainError, dict] | None = 
         "on_duty": selectors.on_duty(request.user, grid, now, slots=slots),
         "upcoming": [{"shift": s, "started": s.started(now)} for s in upcoming],
         "may_manage": may_manage,
-        "slots": slots,
+        "grantable_slots": [s for s in slots if s.role in grantable],
         "members": members,
         "errors": errors,
         "values": {form_name: values} if form_name else {},
