@@ -179,3 +179,8 @@ def test_auditors_and_administrators_read_the_failed_sign_ins(limits, alice):
     client.force_login(auditor)
     attempt = AccessAttempt.objects.get(username="alice")
     assert client.post(f"/admin/axes/accessattempt/{attempt.pk}/delete/").status_code == 403
+    # A superuser lifts the lockout by deleting the count (org.policies.may_lift_sign_in_lockout).
+    client.force_login(root)
+    deleted = client.post(f"/admin/axes/accessattempt/{attempt.pk}/delete/", {"post": "yes"})
+    assert deleted.status_code == 302
+    assert not AccessAttempt.objects.filter(username="alice").exists()

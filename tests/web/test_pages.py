@@ -11,7 +11,7 @@ from onegrid.org.models import Role, RoleAssignment, User
 from support.cases import act, drive, photo, report
 
 PAGES = ["/field/", "/console/", "/inbox/", "/map/"]
-# Who may open which page (web/access.PAGE_ROLES), person by person in the small world.
+# Who may open which page (org.policies.PAGE_ROLES), person by person in the small world.
 ALLOWED = {
     "worker": {"/field/"},
     "resident": {"/field/"},

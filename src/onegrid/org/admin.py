@@ -102,7 +102,7 @@ class FailedSignInCountAdmin(SignInRecordAdmin):
 
     def has_delete_permission(self, request, obj=None):
         # Deleting an account's or an address's rows lifts its lockout at once.
-        return request.user.is_superuser
+        return policies.may_lift_sign_in_lockout(request.user)
 
 
 @admin.register(AccessFailureLog)

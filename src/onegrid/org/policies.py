@@ -347,6 +347,37 @@ def check_team_change(
         )
 
 
+# --- pages and the admin site ----------------------------------------------------------------
+
+# Which roles open which page of the web app (web.access gates the doors with it). A page only
+# gates the door: what it then shows comes from the same scoped selectors as the API.
+PAGE_ROLES: dict[str, frozenset[str]] = {
+    "field": frozenset(GRID_TEAM | {Role.RESIDENT}),
+    "console": frozenset(STREET_STAFF | {Role.COMMAND_CENTRE, Role.SUPERVISOR, Role.ADMIN}),
+    "inbox": frozenset({Role.DEPT_HANDLER}),
+    "map": frozenset(DISTRICT_WIDE_READERS | STREET_STAFF),
+    "layers": frozenset({Role.ADMIN, Role.COMMAND_CENTRE}),
+    "calendar": frozenset({Role.ADMIN, Role.COMMAND_CENTRE}),
+}
+
+
+def may_open_page(user: User, page: str) -> bool:
+    """Whether `user` may open the web app's `page` (a key of PAGE_ROLES): holding one of its
+    roles anywhere. A superuser opens every page; what a page then shows is still decided by
+    scope_for and roles_over, where a superuser counts as an administrator (no case action
+    without a desk role of its own)."""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or bool(role_names(user) & PAGE_ROLES[page])
+
+
+def may_lift_sign_in_lockout(user: User) -> bool:
+    """Deleting a failed sign-in count in /admin/ lifts that account's or address's lockout at
+    once: superusers only. Administrators and auditors read the counts
+    (may_review_sign_ins) but do not lift them."""
+    return user.is_authenticated and user.is_superuser
+
+
 def may_keep_calendar(user: User) -> bool:
     """The holiday schedule every deadline is counted on: administrators and the command
     centre import it (core.holiday_schedule), as they keep the catalogue."""

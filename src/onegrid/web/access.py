@@ -1,4 +1,5 @@
-"""Which roles may open which page, and where each person lands after signing in.
+"""The doors of the pages (who may open which is org.policies.may_open_page), and where each
+person lands after signing in.
 
 Pages only gate the door: what a page then shows comes from the same scoped selectors and
 org.policies as the API, so a page never shows more than the API would.
@@ -13,25 +14,16 @@ from django.conf import settings
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from onegrid.org.models import Role, User
-from onegrid.org.policies import DISTRICT_WIDE_READERS, GRID_TEAM, STREET_STAFF, role_names
+from onegrid.org import policies
+from onegrid.org.models import User
 
-PAGE_ROLES: dict[str, frozenset[str]] = {
-    "field": frozenset(GRID_TEAM | {Role.RESIDENT}),
-    "console": frozenset(STREET_STAFF | {Role.COMMAND_CENTRE, Role.SUPERVISOR, Role.ADMIN}),
-    "inbox": frozenset({Role.DEPT_HANDLER}),
-    "map": frozenset(DISTRICT_WIDE_READERS | STREET_STAFF),
-    "layers": frozenset({Role.ADMIN, Role.COMMAND_CENTRE}),
-    "calendar": frozenset({Role.ADMIN, Role.COMMAND_CENTRE}),
-}
 # First match wins: a person with several roles lands on the page of their main work.
 LANDING_ORDER = ["inbox", "console", "map", "field"]
 
 
 def may_use(user: User, page: str) -> bool:
-    if not user.is_authenticated:
-        return False
-    return user.is_superuser or bool(role_names(user) & PAGE_ROLES[page])
+    """Which roles open which page is org.policies.PAGE_ROLES, decided there."""
+    return policies.may_open_page(user, page)
 
 
 def pages_for(user: User) -> list[str]:
