@@ -15,6 +15,11 @@ write lock, and a file no committed row uses does not stay behind:
 
 The lock makes "attach, then commit" and "check unused, then delete" exclusive for one content,
 so neither a lost race nor two cases with one photo can leave a row without its file.
+
+A caller that wraps services in its own transaction (the simulator plays an hour in one) gets
+the check after every call, since "committed" is only known at the outermost commit; the rows
+it can see keep their files. If that outer transaction then rolls back, its files stay until
+`onegrid photos orphans --delete`.
 """
 
 from __future__ import annotations
