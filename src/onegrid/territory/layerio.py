@@ -267,6 +267,8 @@ def read_outline(
         src = _READERS[_detect_format(data, filename)](data)
     except (_Unreadable, OSError) as exc:
         return None, [FeatureProblem(None, "", "file", UNREADABLE, str(exc))]
+    except InvalidInput as exc:  # an upload limit, or an archive or workbook that cannot open
+        return None, [FeatureProblem(None, "", "file", UNREADABLE, str(exc.message))]
     to_lonlat, crs_problem = _file_transform(src.file_crs)
     if crs_problem:
         return None, [FeatureProblem(None, "", "crs", CRS_MISMATCH, crs_problem)]
