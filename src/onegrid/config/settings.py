@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import secrets
 from pathlib import Path
+from typing import TypedDict
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -269,7 +270,49 @@ LOGGING = {
 }
 
 # --- OneGrid's own knobs (all configurable per district) ---
-ONEGRID = {
+
+
+class SignInThrottle(TypedDict):
+    ACCOUNT_FAILURES: int
+    ADDRESS_FAILURES: int
+    LOCKOUT_SECONDS: int
+    MAX_LOCKOUT_SECONDS: int
+    FORGET_SECONDS: int
+
+
+class OneGridSettings(TypedDict):
+    """ONEGRID's keys and their types, so that mypy checks the code that reads them."""
+
+    SIGN_IN_THROTTLE: SignInThrottle
+    PROXY_COUNT: int
+    DISTRICT_CODE: str
+    PHOTO_MAX_BYTES: int
+    PHOTO_MAX_PIXELS: int
+    PHOTO_VIEW_PX: int
+    PHOTO_THUMB_PX: int
+    WORKDAY_START: str
+    WORKDAY_END: str
+    TOKEN_HOURS: int
+    ESCALATION_AFTER_HOURS: list[int]
+    LOCATOR_RECHECK_SECONDS: float
+    CALENDAR_RECHECK_SECONDS: float
+    URGENCY_DISPATCH_HOURS: dict[str, int]
+    CHECK_HOURS: int
+    MAP_TILE_URL: str
+    MAP_TILE_ATTRIBUTION: str
+    DUPLICATE_RADIUS_M: float
+    LIVE_POLL_SECONDS: int
+    UPLOAD_MAX_BYTES: int
+    UPLOAD_MAX_INFLATED_BYTES: int
+    UPLOAD_MAX_ROWS: int
+    LAYER_MAX_FEATURES: int
+    LAYER_MAX_VERTICES: int
+    LAYER_MAX_POINTS: int
+    MAX_NESTING: int
+    JSON_MAX_VALUES: int
+
+
+ONEGRID: OneGridSettings = {
     # Sign-in throttling (org/throttling.py): failures that lock an account or an address, the
     # first lockout (doubled by each further failure, up to the maximum), and how long after
     # the last failure they are forgotten.

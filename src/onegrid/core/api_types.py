@@ -14,12 +14,13 @@ def _in_utc(value: dt.datetime) -> dt.datetime:
     # in UTC is what is stored and compared anyway. Naive times stay naive for the service to
     # judge, and so do instants at the ends of the calendar that have no UTC date (year 1 at
     # +08:00) — unless their offset is one the database refuses.
-    if value.tzinfo is None:
+    offset = value.utcoffset()  # None for naive times (Python's definition of naive)
+    if offset is None:
         return value
     try:
         return value.astimezone(dt.UTC)
     except OverflowError:
-        if abs(value.utcoffset()) < DATABASE_MAX_OFFSET:
+        if abs(offset) < DATABASE_MAX_OFFSET:
             return value
         raise ValueError("out of range") from None
 

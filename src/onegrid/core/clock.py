@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import threading
+from collections.abc import Iterator
 
 from django.utils import timezone
 
@@ -17,7 +18,7 @@ def now() -> dt.datetime:
 
 
 @contextlib.contextmanager
-def frozen_at(moment: dt.datetime):
+def frozen_at(moment: dt.datetime) -> Iterator[None]:
     """Make now() return `moment` inside the block (used by the simulator and tests)."""
     if timezone.is_naive(moment):
         raise ValueError("frozen_at needs an aware datetime")

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class DomainError(Exception):
     """A request that cannot be carried out; `field` names the input at fault, if one is."""
@@ -9,14 +14,16 @@ class DomainError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message, *, field: str | None = None, code: str | None = None):
+    def __init__(
+        self, message: StrOrPromise, *, field: str | None = None, code: str | None = None
+    ) -> None:
         super().__init__(str(message))
         self.message = message
         self.field = field
         if code:
             self.code = code
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, str]:
         body = {"code": self.code, "message": str(self.message)}
         if self.field:
             body["field"] = self.field

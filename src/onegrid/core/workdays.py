@@ -44,7 +44,7 @@ DEFAULT_RECHECK_SECONDS = 2.0
 
 @dataclass
 class _Snapshot:
-    token: tuple
+    token: tuple[int, str]
     # date → True for a 班 (make-up working) day, False for a 休 (rest) day.
     exceptions: dict[dt.date, bool]
     years: frozenset[int]
@@ -64,7 +64,7 @@ class _Cache:
 _cache = _Cache()
 
 
-def _token() -> tuple:
+def _token() -> tuple[int, str]:
     """(version, updated_at) of the schedule; the timestamp makes a version number that a
     rolled-back import had used count as new when another import takes it."""
     from .models import CalendarState
@@ -73,7 +73,7 @@ def _token() -> tuple:
     return (row[0], row[1].isoformat()) if row else (0, "")
 
 
-def _load(token: tuple) -> _Snapshot:
+def _load(token: tuple[int, str]) -> _Snapshot:
     from .models import HolidayDay, HolidayYear
 
     years = frozenset(HolidayYear.objects.values_list("year", flat=True))
