@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
 from . import services
+from .models import User
 
 
 class TokenAuth(HttpBearer):
-    def authenticate(self, request, token):
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
         user = services.user_for_token(token)
         if user is not None:
             request.user = user
@@ -20,7 +22,7 @@ class PageSessionAuth(SessionAuth):
     caller with neither a valid token nor a session is unauthenticated (401), not a page
     that lost its CSRF token (403)."""
 
-    def _get_key(self, request):
+    def _get_key(self, request: HttpRequest) -> str | None:
         if self.param_name not in request.COOKIES:
             return None
         return super()._get_key(request)

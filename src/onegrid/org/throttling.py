@@ -26,6 +26,7 @@ import datetime as dt
 import ipaddress
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from axes.backends import AxesStandaloneBackend
 from axes.handlers.database import AxesDatabaseHandler
@@ -34,7 +35,11 @@ from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import Max, Sum
+from django.http import HttpRequest
 from django.utils import timezone
+
+# Axes passes the credentials of a sign-in as a dict (username, password…), or none.
+Credentials = dict[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -62,10 +67,10 @@ def backoff_seconds(failures: int, limit: int, rules: Limits) -> int:
     if failures < limit:
         return 0
     doublings = min(failures - limit, 32)  # 2**32 × any lockout is past every maximum
-    return min(rules.lockout_seconds * 2**doublings, rules.max_lockout_seconds)
+    return int(min(rules.lockout_seconds * 2**doublings, rules.max_lockout_seconds))
 
 
-def _failures(field: str, value, since: dt.datetime) -> tuple[int, dt.datetime | None]:
+def _failures(field: str, value: str, since: dt.datetime) -> tuple[int, dt.datetime | None]:
     found = AccessAttempt.objects.filter(**{field: value}, attempt_time__gte=since).aggregate(
         failures=Sum("failures_since_start"), last=Max("attempt_time")
     )
@@ -75,7 +80,7 @@ def _failures(field: str, value, since: dt.datetime) -> tuple[int, dt.datetime |
 class BackoffHandler(AxesDatabaseHandler):
     """Axes' database handler with separate account and address limits and back-off."""
 
-    def seconds_locked(self, request, credentials: dict | None = None) -> int:
+    def seconds_locked(self, request: Any, credentials: Credentials = None) -> int:
         """Seconds until this account and address may try again; 0 when they may now."""
         rules = limits()
         now = getattr(request, "axes_attempt_time", None) or timezone.now()
@@ -93,21 +98,21 @@ class BackoffHandler(AxesDatabaseHandler):
                 waits.append((last + dt.timedelta(seconds=wait) - now).total_seconds())
         return max(0, math.ceil(max(waits)))
 
-    def get_failures(self, request, credentials: dict | None = None) -> int:
+    def get_failures(self, request: Any, credentials: Credentials = None) -> int:
         # Axes locks out when this reaches AXES_FAILURE_LIMIT, which the settings fix at 1:
         # the limits and back-off above decide, so this is 1 while locked out and 0 otherwise.
         return 1 if self.seconds_locked(request, credentials) else 0
 
-    def reset_user_attempts(self, request, credentials: dict | None = None) -> int:
+    def reset_user_attempts(self, request: Any, credentials: Credentials = None) -> int:
         # On a successful sign-in (AXES_RESET_ON_SUCCESS): the account's failures only.
         username = get_client_username(request, credentials)
         count, _ = AccessAttempt.objects.filter(username=username).delete()
         return count
 
 
-def seconds_locked(request, credentials: dict | None = None) -> int:
+def seconds_locked(request: Any, credentials: Credentials = None) -> int:
     """For a response to a locked-out sign-in: how long until it may try again."""
-    AxesProxyHandler.update_request(request)
+    AxesProxyHandler.update_request(request)  # type: ignore[no-untyped-call]
     handler = AxesProxyHandler.get_implementation()
     if isinstance(handler, BackoffHandler):
         return handler.seconds_locked(request, credentials)
@@ -121,13 +126,19 @@ class ThrottledBackend(AxesStandaloneBackend):
     management command, a service called from a script): there is no caller to throttle,
     so it is passed on to the next backend instead of failing as axes would."""
 
-    def authenticate(self, request, username=None, password=None, **kwargs):
-        if request is None:
-            return None
-        return super().authenticate(request, username=username, password=password, **kwargs)
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if request is not None:
+            # Returns nothing, or raises when the caller is locked out.
+            super().authenticate(request, username=username, password=password, **kwargs)
 
 
-def client_address(request) -> str | None:
+def client_address(request: HttpRequest) -> str | None:
     """The caller's address: REMOTE_ADDR, or behind `PROXY_COUNT` trusted proxies (nginx),
     the address the nearest of them saw, taken from the right of X-Forwarded-For (a client
     can put anything at its left)."""
@@ -136,9 +147,9 @@ def client_address(request) -> str | None:
     if proxies and forwarded:
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
         if len(hops) >= proxies and _is_address(hops[-proxies]):
-            return hops[-proxies]
+            return str(hops[-proxies])
     remote = request.META.get("REMOTE_ADDR")
-    return remote if _is_address(remote) else None
+    return str(remote) if _is_address(remote) else None
 
 
 def _is_address(text: str | None) -> bool:
