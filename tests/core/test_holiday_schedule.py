@@ -3,6 +3,7 @@ nothing while any row is bad, replacing, repeating, exporting, and `onegrid cale
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 
@@ -10,10 +11,11 @@ import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 
-from onegrid.core import clock, holiday_schedule, workdays
+from onegrid.core import clock, holiday_schedule, spreadsheets, workdays
 from onegrid.core.errors import InvalidInput
 from onegrid.core.models import CalendarState, HolidayDay, HolidayYear
 from support.holidays import SCHEDULE_2027_CSV, import_2027
+from support.spreadsheets import first_sheet, quote_prefixed, runs_anything
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -229,6 +231,31 @@ def test_export_reads_back_as_the_same_schedule():
     assert ["2026-02-16", "休", "春节"] in rows and ["2026-02-14", "班", "春节"] in rows
     book = openpyxl.load_workbook(io.BytesIO(holiday_schedule.export_xlsx([2027])))
     assert [c.value for c in book.active[2]] == ["2027-01-01", "休", "元旦"]
+
+
+def test_holiday_names_are_exported_as_text_and_read_back_the_same():
+    """A name that starts like a formula never runs in the spreadsheet that opens an export,
+    and the export imports back to the same schedule (core.formula_text)."""
+    names = ['=HYPERLINK("http://evil.example","点此")', "+1+cmd|' /C calc'!A0", "@SUM(1)", "'-1"]
+    rows = [[f"2027-01-0{day}", "休", name] for day, name in enumerate(names, start=1)]
+    # Typed into a workbook: "'-1" keeps its apostrophe (in a CSV, an apostrophe before a
+    # formula start is read as the spreadsheets' mark for text and taken off).
+    typed = spreadsheets.xlsx_bytes(["日期", "类型", "名称"], rows)
+    report = run(typed, filename="typed.xlsx")
+    assert not report.problems, report.problems
+    before = stored()
+    assert [name for _day, _kind, name in before] == names
+    exported = holiday_schedule.export_csv([2027])
+    fields = [f for r in csv.reader(io.StringIO(exported.decode("utf-8-sig"))) for f in r]
+    assert not [f for f in fields if f[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert '\'=HYPERLINK("http://evil.example","点此")' in fields and "''-1" in fields
+    as_xlsx = holiday_schedule.export_xlsx([2027])
+    assert not runs_anything(first_sheet(as_xlsx)[0])
+    assert quote_prefixed(as_xlsx, "C") == {"C2", "C3", "C4", "C5"}
+    for data, filename in ((exported, "back.csv"), (as_xlsx, "back.xlsx")):
+        HolidayYear.objects.all().delete()
+        report = run(data, filename=filename)
+        assert not report.problems and stored() == before, filename
 
 
 def test_removing_a_year_gives_it_back_to_the_package_or_weekdays():

@@ -33,6 +33,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from onegrid.core.errors import InvalidInput
+from onegrid.core.formula_text import csv_row, from_csv
+from onegrid.core.spreadsheets import xlsx_bytes
 from onegrid.core.textfiles import decode_text
 from onegrid.org.departments import ensure_default_departments
 from onegrid.org.models import Department
@@ -170,7 +172,8 @@ def _table_from_csv(data: bytes | str) -> list[list[str]]:
     if text is None:
         raise InvalidInput(_("The file is neither UTF-8 nor GB18030 text."), field="file")
     try:
-        return [list(r) for r in csv.reader(io.StringIO(text, newline=""))]
+        # As export_catalogue had it: an apostrophe it put before a formula start comes off.
+        return [[from_csv(c) for c in r] for r in csv.reader(io.StringIO(text, newline=""))]
     except csv.Error as exc:
         raise InvalidInput(
             _("The file is not valid CSV: %(error)s") % {"error": exc}, field="file"
@@ -490,7 +493,8 @@ def export_catalogue(fmt: str) -> bytes:
     """The whole catalogue as a file that import_catalogue reads back to the same catalogue.
 
     CSV is UTF-8 with a byte-order mark, because Excel only recognises UTF-8 (and so shows
-    Chinese correctly) when the mark is there.
+    Chinese correctly) when the mark is there. Text that starts like a formula is written so
+    that no spreadsheet runs it, and read back as it was (core.formula_text).
     """
     if fmt not in FORMATS:
         raise InvalidInput(_('The format must be "csv" or "xlsx".'), field="fmt")
@@ -499,24 +503,6 @@ def export_catalogue(fmt: str) -> bytes:
         out = io.StringIO(newline="")
         writer = csv.writer(out)
         writer.writerow(COLUMNS)
-        writer.writerows(rows)
+        writer.writerows(csv_row(row) for row in rows)
         return out.getvalue().encode("utf-8-sig")
-    return _xlsx_bytes(rows)
-
-
-def _xlsx_bytes(rows: list[list]) -> bytes:
-    import openpyxl
-
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "catalogue"
-    for r, values in enumerate([list(COLUMNS), *rows], start=1):
-        for c, value in enumerate(values, start=1):
-            cell = sheet.cell(row=r, column=c, value=value)
-            if isinstance(value, str) and value.startswith("="):
-                # openpyxl would store this as a formula; the catalogue holds text only.
-                cell.data_type = "s"
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return xlsx_bytes(list(COLUMNS), rows, title="catalogue")

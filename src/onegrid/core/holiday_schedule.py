@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 
 from . import clock, limits, spreadsheets, workdays
 from .errors import InvalidInput
+from .formula_text import csv_row, from_csv
 from .models import CalendarState, HolidayDay, HolidayYear
 from .textfiles import decode_text
 
@@ -130,7 +131,8 @@ def _table(data: bytes, filename: str) -> list[list]:
     if text is None:
         raise InvalidInput(_("The file is neither UTF-8 nor GB18030 text."), field="file")
     try:
-        rows = [list(r) for r in csv.reader(io.StringIO(text, newline=""))]
+        # As export_csv wrote them: an apostrophe it put before a formula start comes off.
+        rows = [[from_csv(c) for c in r] for r in csv.reader(io.StringIO(text, newline=""))]
     except csv.Error as exc:
         raise InvalidInput(
             _("The file is not valid CSV: %(error)s") % {"error": exc}, field="file"
@@ -526,12 +528,13 @@ def export_table(years: list[int]) -> tuple[list[str], list[list[str]]]:
 
 
 def export_csv(years: list[int]) -> bytes:
-    """UTF-8 with a BOM, so Excel on Chinese Windows opens it as UTF-8."""
+    """UTF-8 with a BOM, so Excel on Chinese Windows opens it as UTF-8. A holiday name that
+    starts like a formula is written so that no spreadsheet runs it (core.formula_text)."""
     header, rows = export_table(years)
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows(csv_row(row) for row in rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 
+from .formula_text import keep_text
+
 
 def xlsx_bytes(header: list[str], rows: list[list], title: str = "vacancies") -> bytes:
-    """One sheet: the header (frozen) and the rows. Text that looks like a formula stays text."""
+    """One sheet: the header (frozen) and the rows. Text stays text, however it starts
+    (core.formula_text)."""
     import openpyxl
 
     workbook = openpyxl.Workbook()
@@ -14,9 +17,7 @@ def xlsx_bytes(header: list[str], rows: list[list], title: str = "vacancies") ->
     sheet.title = title
     for r, values in enumerate([header, *rows], start=1):
         for c, value in enumerate(values, start=1):
-            cell = sheet.cell(row=r, column=c, value=value)
-            if isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"  # text, never a formula
+            keep_text(sheet.cell(row=r, column=c, value=value))  # text, never a formula
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
     workbook.save(out)

@@ -36,6 +36,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
 from onegrid.core.errors import InvalidInput
+from onegrid.core.formula_text import keep_text
 from onegrid.territory import geometry as geo
 
 LEVELS = ("grid", "beat", "community", "street")
@@ -1163,6 +1164,9 @@ def _write_xlsx(features, path: Path, level: str) -> None:
                 field="format",
             )
         ws.append([f.code, f.name, f.parent_code, f.population, f.households, wkt])
-        for cell in ws[ws.max_row][:3]:
+        row = ws[ws.max_row]
+        for cell in row[:3]:
             cell.number_format = "@"  # codes are text, not numbers
+        for cell in row:
+            keep_text(cell)  # a name like "=HYPERLINK(…)" or "@x" stays text, never a formula
     wb.save(path)
