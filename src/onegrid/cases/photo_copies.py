@@ -52,7 +52,7 @@ def _upright(image: Image.Image, exif: Image.Exif) -> Image.Image:
         6: Image.Transpose.ROTATE_270,
         7: Image.Transpose.TRANSVERSE,
         8: Image.Transpose.ROTATE_90,
-    }.get(exif.get(ImageOps.ExifTags.Base.Orientation))
+    }.get(int(exif.get(ImageOps.ExifTags.Base.Orientation) or 1))
     return image.transpose(method) if method is not None else image.copy()
 
 

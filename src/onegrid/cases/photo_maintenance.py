@@ -6,6 +6,7 @@ Both follow the locking of cases.photos, so they are safe while reports are bein
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 
@@ -64,14 +65,18 @@ class RebuildResult:
     broken: list[str] = field(default_factory=list)  # originals that do not decode
 
 
-def rebuild_copies(*, again: bool = False, progress=None) -> RebuildResult:
+def rebuild_copies(
+    *, again: bool = False, progress: Callable[[int], None] | None = None
+) -> RebuildResult:
     """Copies for every content that lacks them (with `again`, for every content)."""
     rows = Photo.objects.all() if again else Photo.objects.filter(Q(view="") | Q(thumb=""))
     result = RebuildResult()
     for sha in rows.order_by("sha256").values_list("sha256", flat=True).distinct():
-        photo = Photo.objects.filter(sha256=sha).order_by("created_at").first()
+        photo = rows.filter(sha256=sha).order_by("created_at").first()
+        if photo is None:  # its rows got copies from a first view meanwhile
+            continue
         try:
-            make_missing_copies(photo, again=True)
+            make_missing_copies(photo, again=again)
         except FileNotFoundError:
             result.missing.append(photo.file.name)
             continue
@@ -113,7 +118,7 @@ def _all_names_in_use() -> set[str]:
     return set(chain.from_iterable(rows)) - {""}
 
 
-def _stored(folder: str):
+def _stored(folder: str) -> Iterator[str]:
     try:
         folders, files = default_storage.listdir(folder)
     except FileNotFoundError:

@@ -24,23 +24,25 @@ it can see keep their files. If that outer transaction then rolls back, its file
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
 from onegrid.core.errors import InvalidInput
+from onegrid.org.models import User
 
-from .models import Photo, PhotoContent
+from .models import Case, CaseEvent, Photo, PhotoContent
 from .photo_copies import make_copies
 
 logger = logging.getLogger(__name__)
@@ -106,19 +108,19 @@ class Staging:
 # --- checking ---
 
 
-def validate_photos(files, field: str = "photos") -> list[Upload]:
+def validate_photos(files: Iterable[File[bytes]] | None, field: str = "photos") -> list[Upload]:
     files = list(files or [])
     if len(files) > MAX_PHOTOS:
         raise InvalidInput(_("At most %(n)d photos per action.") % {"n": MAX_PHOTOS}, field=field)
     return [validate_photo(f, field=field) for f in files]
 
 
-def validate_photo(file, field: str = "photos") -> Upload:
+def validate_photo(file: File[bytes], field: str = "photos") -> Upload:
     limit = settings.ONEGRID["PHOTO_MAX_BYTES"]
     size = getattr(file, "size", None)
     if size is not None and size > limit:
         raise _too_large(file, limit, field)
-    content = file.read() if hasattr(file, "read") else bytes(file)
+    content = bytes(file.read())
     if len(content) > limit:
         raise _too_large(file, limit, field)
     name = getattr(file, "name", "") or ""
@@ -148,7 +150,7 @@ def _not_an_image(name: str, field: str) -> InvalidInput:
     )
 
 
-def _too_large(file, limit: int, field: str) -> InvalidInput:
+def _too_large(file: File[bytes], limit: int, field: str) -> InvalidInput:
     return InvalidInput(
         _("%(name)s is larger than %(mb).0f MB.")
         % {"name": getattr(file, "name", "") or "?", "mb": limit / 1024 / 1024},
@@ -156,7 +158,7 @@ def _too_large(file, limit: int, field: str) -> InvalidInput:
     )
 
 
-def _too_many_pixels(name: str, image, limit: int, field: str) -> InvalidInput:
+def _too_many_pixels(name: str, image: Image.Image, limit: int, field: str) -> InvalidInput:
     return InvalidInput(
         _("%(name)s has %(width)d × %(height)d pixels; at most %(mp)d megapixels are accepted.")
         % {
@@ -203,7 +205,15 @@ def staged(uploads: list[Upload]) -> Iterator[Staging]:
             _release(staging)
 
 
-def attach(*, case, event, staging: Staging, kind: str, actor, now) -> list[Photo]:
+def attach(
+    *,
+    case: Case,
+    event: CaseEvent,
+    staging: Staging,
+    kind: str,
+    actor: User | None,
+    now: dt.datetime,
+) -> list[Photo]:
     """The Photo rows of `staging`, inside the transaction that records them."""
     if not staging:
         return []
@@ -284,7 +294,7 @@ def write_file(name: str, content: bytes, *, locked: bool = False, replace: bool
         default_storage.delete(saved)
 
 
-def lock_contents(hashes) -> None:
+def lock_contents(hashes: Iterable[str]) -> None:
     """Lock the PhotoContent rows of `hashes` (made if missing) in hash order, until the end of
     the current transaction. On PostgreSQL a row another transaction is inserting or deleting
     waits for that transaction; SQLite serialises every writing transaction anyway."""

@@ -428,7 +428,7 @@ def _apply(
         reason=reason,
         data=ctx.event_data,
     )
-    if uploads:
+    if uploads and transition.photo_kind:  # (photos for an action without a kind were refused)
         photos.attach(
             case=case,
             event=event,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
 from onegrid.cases import photo_maintenance
@@ -11,7 +13,7 @@ from onegrid.cases import photo_maintenance
 class Command(BaseCommand):
     help = "Stored case photos: viewing copies and thumbnails, files no case uses."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True)
         rebuild = actions.add_parser(
             "rebuild-copies",
@@ -28,7 +30,7 @@ class Command(BaseCommand):
         )
         orphans.add_argument("--delete", action="store_true", help="Delete them.")
 
-    def handle(self, *args, action: str, **options):
+    def handle(self, *args: str, action: str, **options: Any) -> None:
         if action == "rebuild-copies":
             self._rebuild(again=options["again"])
         else:
