@@ -10,8 +10,13 @@ from typing import TypedDict
 from urllib.parse import urlsplit
 
 import dj_database_url
+import django_stubs_ext
 import xstatic.pkg.leaflet as xstatic_leaflet
 from django.utils.translation import gettext_lazy as _
+
+# Django's generic classes subscriptable at run time (ModelAdmin[User]), as the type hints
+# write them for mypy.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent  # src/onegrid
 VAR_DIR = Path(os.environ.get("ONEGRID_VAR_DIR", Path.cwd() / "var")).resolve()

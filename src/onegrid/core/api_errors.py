@@ -8,6 +8,9 @@ so clients and schemathesis see each of them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from ninja import Field, Schema
 
 
@@ -43,7 +46,7 @@ _DESCRIPTIONS = {
     429: "Too many failed sign-ins: wait `retry_after` seconds (also the Retry-After header).",
 }
 
-_SCHEMAS = {422: InvalidInputOut, 429: ThrottledOut}
+_SCHEMAS: dict[int, type[Schema]] = {422: InvalidInputOut, 429: ThrottledOut}
 
 
 def errors(*statuses: int) -> dict[int, type[Schema]]:
@@ -52,7 +55,7 @@ def errors(*statuses: int) -> dict[int, type[Schema]]:
     return {status: _SCHEMAS.get(status, ErrorOut) for status in statuses}
 
 
-def describe(schema: dict) -> dict:
+def describe(schema: dict[str, Any]) -> dict[str, Any]:
     """Give each declared error status of an OpenAPI document its description."""
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
@@ -62,7 +65,9 @@ def describe(schema: dict) -> dict:
     return schema
 
 
-def answered_as(description: str, content: dict[str, dict]) -> dict:
+def answered_as(
+    description: str, content: Mapping[str, Mapping[str, object]]
+) -> dict[str, dict[int, object]]:
     """`openapi_extra` for an operation whose 200 is not JSON: its media types, each with
     the JSON schema of its body."""
     media = {media_type: {"schema": schema} for media_type, schema in content.items()}

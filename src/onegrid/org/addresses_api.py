@@ -7,7 +7,6 @@ territory may not import org (tests/test_layers.py). Coordinates returned are WG
 
 from __future__ import annotations
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
@@ -18,6 +17,7 @@ from onegrid.territory import selectors
 from onegrid.territory.models import Address
 
 from . import policies
+from .requests import SignedInRequest
 from .selectors import visible_grids
 
 router = Router(tags=["addresses"])
@@ -61,7 +61,7 @@ class AddressList(Schema):
     items: list[AddressOut]
 
 
-def address_out(address: Address, distance_m: float | None = None) -> dict:
+def address_out(address: Address, distance_m: float | None = None) -> dict[str, object]:
     grid = address.grid
     return {
         "code": address.code,
@@ -76,12 +76,12 @@ def address_out(address: Address, distance_m: float | None = None) -> dict:
         "grid_name": grid.name if grid else None,
         "community_name": grid.community.name if grid else None,
         "street_name": grid.street.name if grid else None,
-        "beat_code": address.beat.code if address.beat_id else None,
+        "beat_code": address.beat.code if address.beat is not None else None,
         "distance_m": None if distance_m is None else round(distance_m, 1),
     }
 
 
-def _grid_id(request: HttpRequest, code: str) -> int:
+def _grid_id(request: SignedInRequest, code: str) -> int:
     """The id of a grid the caller may see; a code that is unknown or outside the caller's
     scope is the same 404 (field "grid"), so the answer does not tell whether it exists."""
     code = code.strip()
@@ -99,7 +99,7 @@ def _grid_id(request: HttpRequest, code: str) -> int:
     url_name="addresses",
     summary="Search standard addresses (scoped; nearest first with near_lon/near_lat)",
 )
-def search(request: HttpRequest, params: Query[AddressQuery]):
+def search(request: SignedInRequest, params: Query[AddressQuery]) -> dict[str, object]:
     """Active addresses in the caller's grids, streets or communities (district-wide readers:
     all), matching `q`; nearest first when both `near_lon` and `near_lat` are given, else by
     code."""
@@ -127,5 +127,5 @@ def search(request: HttpRequest, params: Query[AddressQuery]):
     url_name="address",
     summary="One standard address by its code (scoped)",
 )
-def detail(request: HttpRequest, code: str):
+def detail(request: SignedInRequest, code: str) -> dict[str, object]:
     return address_out(selectors.address_by_code(policies.scope_for(request.user), code))

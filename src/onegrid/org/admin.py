@@ -1,34 +1,37 @@
-from axes.models import AccessAttempt, AccessFailureLog
+from typing import Any, TypeVar
+
+from axes.models import AccessAttempt, AccessBase, AccessFailureLog
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
 from django.utils.translation import gettext_noop
 
 from . import policies
 from .models import Department, DutyShift, RoleAssignment, TeamSlot, User
 
 
-class RoleInline(admin.TabularInline):
+class RoleInline(admin.TabularInline[RoleAssignment, User]):
     model = RoleAssignment
     extra = 0
     autocomplete_fields = ["unit", "grid", "department"]
 
 
 @admin.register(User)
-class OneGridUserAdmin(UserAdmin):
-    fieldsets = [*UserAdmin.fieldsets, ("OneGrid", {"fields": ["display_name", "phone"]})]
+class OneGridUserAdmin(UserAdmin[User]):
+    fieldsets = [*(UserAdmin.fieldsets or ()), ("OneGrid", {"fields": ["display_name", "phone"]})]
     list_display = ["username", "display_name", "is_active", "is_staff"]
     search_fields = ["username", "display_name"]
     inlines = [RoleInline]
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(admin.ModelAdmin[Department]):
     list_display = ["code", "name", "name_en", "street"]
     search_fields = ["code", "name"]
 
 
 @admin.register(TeamSlot)
-class TeamSlotAdmin(admin.ModelAdmin):
+class TeamSlotAdmin(admin.ModelAdmin[TeamSlot]):
     list_display = ["order", "role", "label", "group", "minimum"]
     list_display_links = ["role"]
     list_editable = ["order", "label", "minimum"]
@@ -36,7 +39,7 @@ class TeamSlotAdmin(admin.ModelAdmin):
 
 
 @admin.register(DutyShift)
-class DutyShiftAdmin(admin.ModelAdmin):
+class DutyShiftAdmin(admin.ModelAdmin[DutyShift]):
     # DutyShift.clean applies the roster's time rules here; membership of the grid's team is
     # checked only by org.teams.schedule_duty.
     list_display = ["grid", "user", "starts_at", "ends_at", "created_by"]
@@ -46,8 +49,8 @@ class DutyShiftAdmin(admin.ModelAdmin):
     autocomplete_fields = ["grid", "user"]
     readonly_fields = ["created_by", "created_at"]
 
-    def save_model(self, request, obj, form, change):
-        if not change:
+    def save_model(self, request: HttpRequest, obj: DutyShift, form: Any, change: bool) -> None:
+        if not change and isinstance(request.user, User):  # the admin site is signed in
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
@@ -70,45 +73,51 @@ AXES_NAMES = [
 ]
 
 
-class SignInRecordAdmin(admin.ModelAdmin):
+_Record = TypeVar("_Record", bound=AccessBase)
+SIGN_IN_COLUMNS = ("attempt_time", "username", "ip_address", "path_info", "user_agent")
+
+
+class SignInRecordAdmin(admin.ModelAdmin[_Record]):
     """Read-only: django-axes writes these rows (org/throttling.py); administrators and
     auditors read them (policies.may_review_sign_ins), nobody edits them here."""
 
-    list_display = ["attempt_time", "username", "ip_address", "path_info", "user_agent"]
+    list_display: tuple[str, ...] = SIGN_IN_COLUMNS
     search_fields = ["username", "ip_address", "path_info"]
     date_hierarchy = "attempt_time"
     list_filter = ["path_info"]
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: _Record | None = None) -> list[str]:
         return [f.name for f in self.model._meta.fields]
 
-    def has_module_permission(self, request):
+    def has_module_permission(self, request: HttpRequest) -> bool:
         return policies.may_review_sign_ins(request.user)
 
-    def has_view_permission(self, request, obj=None):
+    def has_view_permission(self, request: HttpRequest, obj: _Record | None = None) -> bool:
         return policies.may_review_sign_ins(request.user)
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: _Record | None = None) -> bool:
         return False
 
 
 @admin.register(AccessAttempt)
-class FailedSignInCountAdmin(SignInRecordAdmin):
-    list_display = [*SignInRecordAdmin.list_display, "failures_since_start"]
+class FailedSignInCountAdmin(SignInRecordAdmin[AccessAttempt]):
+    list_display = (*SIGN_IN_COLUMNS, "failures_since_start")
     exclude = ["get_data", "post_data"]
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: AccessAttempt | None = None) -> bool:
         # Deleting an account's or an address's rows lifts its lockout at once.
         return policies.may_lift_sign_in_lockout(request.user)
 
 
 @admin.register(AccessFailureLog)
-class FailedSignInAdmin(SignInRecordAdmin):
-    list_display = [*SignInRecordAdmin.list_display, "locked_out"]
+class FailedSignInAdmin(SignInRecordAdmin[AccessFailureLog]):
+    list_display = (*SIGN_IN_COLUMNS, "locked_out")
     list_filter = ["locked_out", "path_info"]
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(
+        self, request: HttpRequest, obj: AccessFailureLog | None = None
+    ) -> bool:
         return False

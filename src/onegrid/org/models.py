@@ -15,6 +15,10 @@ class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
 
+    # org.policies.assignments keeps the person's role assignments here for the request (an
+    # attribute only while cached; not a field).
+    _onegrid_roles: list[RoleAssignment]
+
     def __str__(self) -> str:
         return self.display_name or self.username
 
@@ -66,6 +70,10 @@ class RoleAssignment(models.Model):
     unit = models.ForeignKey(AdminUnit, null=True, blank=True, on_delete=models.PROTECT)
     grid = models.ForeignKey(Grid, null=True, blank=True, on_delete=models.PROTECT)
     department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT)
+
+    # Set by org.teams.add_member on the assignment it returns: True when it existed already
+    # (the request was a retry). Not a field.
+    replayed = False
 
     class Meta:
         verbose_name = _("role assignment")
@@ -151,6 +159,10 @@ class DutyShift(models.Model):
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Set by org.teams.schedule_duty on the shift it returns: True when it existed already
+    # (the request was a retry). Not a field.
+    replayed = False
 
     class Meta:
         ordering = ["starts_at", "grid_id"]

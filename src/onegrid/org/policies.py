@@ -8,8 +8,10 @@ place on a grid team, and which duties on one case exclude each other.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext_lazy as _
 
 from onegrid.core.errors import PermissionDenied
@@ -118,18 +120,18 @@ def scope_for(user: User) -> Scope:
             scope.department_ids.add(a.department_id)
         if a.grid_id:
             scope.grid_ids.add(a.grid_id)
-        if a.unit_id:
+        if a.unit is not None:  # assignments() selected it: no query
             level = a.unit.level
             if level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY):
                 scope.district_wide = True
             elif level == AdminUnit.Level.STREET:
-                scope.street_ids.add(a.unit_id)
+                scope.street_ids.add(a.unit.pk)
             elif level == AdminUnit.Level.COMMUNITY:
-                scope.community_ids.add(a.unit_id)
+                scope.community_ids.add(a.unit.pk)
     return scope
 
 
-def roles_over(user: User, place: Place, department_ids=()) -> set[str]:
+def roles_over(user: User, place: Place, department_ids: Collection[int] = ()) -> set[str]:
     """The roles `user` holds over `place` (and over any of `department_ids`' tasks there).
 
     A superuser holds the administrator role over every place: it reads everything and manages
@@ -149,7 +151,7 @@ def roles_over(user: User, place: Place, department_ids=()) -> set[str]:
             if a.grid_id == place.grid_id:
                 held.add(a.role)
             continue
-        if a.unit_id:
+        if a.unit is not None:
             level = a.unit.level
             if (
                 level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY)
@@ -189,7 +191,7 @@ def may_manage_territory(user: User) -> bool:
     return user.is_superuser or bool(role_names(user) & {Role.ADMIN, Role.COMMAND_CENTRE})
 
 
-def may_review_sign_ins(user: User) -> bool:
+def may_review_sign_ins(user: User | AnonymousUser) -> bool:
     """The record of failed sign-ins and throttled callers (/admin/, org/throttling.py): the
     administrators and the data-protection auditors."""
     if not user.is_authenticated:
@@ -202,7 +204,7 @@ def may_enter_staff_reports(user: User) -> bool:
     return user.is_superuser or bool(role_names(user) & (STREET_STAFF | {Role.COMMAND_CENTRE}))
 
 
-def duty_conflict(action: str, own_actions) -> str | None:
+def duty_conflict(action: str, own_actions: Iterable[str]) -> str | None:
     """The earlier action of the same person on a case that bars them from `action` on it now,
     or None (EXCLUDED_AFTER). `own_actions`: the actions they took on the case."""
     excluded = EXCLUDED_AFTER.get(action)
@@ -267,13 +269,13 @@ def _belongs_to_street(person: User, street_id: int | None) -> bool:
     """Whether every binding of `person` other than a resident's lies inside the street: its
     grids, its communities, the street itself (district-wide and department roles do not). An
     ordinary resident, or a person with no role yet, belongs anywhere."""
-    grid_ids = set()
+    grid_ids: set[int] = set()
     for a in assignments(person):
         if a.role in OWN_REPORTS_ONLY:
             continue
         if a.grid_id:
             grid_ids.add(a.grid_id)
-        elif a.unit_id:
+        elif a.unit is not None:
             unit = a.unit
             inside = (unit.level == AdminUnit.Level.STREET and unit.pk == street_id) or (
                 unit.level == AdminUnit.Level.COMMUNITY and unit.parent_id == street_id
@@ -361,7 +363,7 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
 }
 
 
-def may_open_page(user: User, page: str) -> bool:
+def may_open_page(user: User | AnonymousUser, page: str) -> bool:
     """Whether `user` may open the web app's `page` (a key of PAGE_ROLES): holding one of its
     roles anywhere. A superuser opens every page; what a page then shows is still decided by
     scope_for and roles_over, where a superuser counts as an administrator (no case action
@@ -371,7 +373,7 @@ def may_open_page(user: User, page: str) -> bool:
     return user.is_superuser or bool(role_names(user) & PAGE_ROLES[page])
 
 
-def may_lift_sign_in_lockout(user: User) -> bool:
+def may_lift_sign_in_lockout(user: User | AnonymousUser) -> bool:
     """Deleting a failed sign-in count in /admin/ lifts that account's or address's lockout at
     once: superusers only. Administrators and auditors read the counts
     (may_review_sign_ins) but do not lift them."""

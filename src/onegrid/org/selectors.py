@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -35,7 +36,7 @@ class TeamMember:
     phone: str  # masked
 
 
-def grid_team(viewer: User, place) -> list[TeamMember]:
+def grid_team(viewer: User, place: Place) -> list[TeamMember]:
     """The 1+3+N team bound to the grid at `place`, for a viewer who may see that place."""
     if place.grid_id is None or not may_see_place(viewer, place):
         return []
@@ -53,11 +54,11 @@ def grid_team(viewer: User, place) -> list[TeamMember]:
         )
         for a in rows
     ]
-    members.sort(key=lambda m: TEAM_ROLES.index(m.role))
+    members.sort(key=lambda m: TEAM_ROLES.index(Role(m.role)))
     return members
 
 
-def departments():
+def departments() -> QuerySet[Department]:
     """Every department a case may be dispatched to, street police stations last."""
     return Department.objects.order_by("street__code", "code")
 
@@ -117,7 +118,9 @@ def shortfall(minimum: int, have: int) -> int:
     return max(0, minimum - have)
 
 
-def _filled_counts(grids, roles: Iterable[str]) -> dict[tuple[int, str], int]:
+def _filled_counts(
+    grids: Iterable[int] | QuerySet[Grid, Any], roles: Iterable[str]
+) -> dict[tuple[int, str], int]:
     """How many people hold each of `roles` on each of `grids` (ids or a Grid queryset), in one
     query: {(grid_id, role): n}; pairs nobody holds are left out."""
     rows = (
@@ -128,7 +131,9 @@ def _filled_counts(grids, roles: Iterable[str]) -> dict[tuple[int, str], int]:
     return {(row["grid_id"], row["role"]): row["n"] for row in rows}
 
 
-def _held_labels(grid_id: int, user_ids: Iterable[int], slots) -> dict[int, list[str]]:
+def _held_labels(
+    grid_id: int, user_ids: Iterable[int], slots: Iterable[TeamSlot]
+) -> dict[int, list[str]]:
     """The labels of the team roles each of `user_ids` holds on the grid, sorted: {user_id:
     labels}. A role the slots leave out shows its name."""
     labels = {s.role: s.label for s in slots}
@@ -140,18 +145,22 @@ def _held_labels(grid_id: int, user_ids: Iterable[int], slots) -> dict[int, list
     return {user_id: sorted(names) for user_id, names in held.items()}
 
 
-def _place_of(grid) -> Place:
+def _place_of(grid: Grid) -> Place:
     return Place(grid.pk, grid.community_id, grid.street_id)
 
 
-def team_of(viewer: User, grid, slots=None) -> list[TeamGroup]:
+def team_of(
+    viewer: User, grid: Grid | None, slots: list[TeamSlot] | None = None
+) -> list[TeamGroup]:
     """The grid's team by slot group (core, helper, volunteer), each slot with its members.
 
     Empty when the viewer may not see the grid. Members holding a team role that the district's
     slots leave out are not listed. `slots`: current_slots(), when the caller has them already.
     """
-    place = None if grid is None else _place_of(grid)
-    if place is None or not may_see_place(viewer, place):
+    if grid is None:
+        return []
+    place = _place_of(grid)
+    if not may_see_place(viewer, place):
         return []
     slots = current_slots() if slots is None else slots
     grantable = grantable_team_roles(viewer, place)
@@ -190,11 +199,13 @@ class OnDuty:
     name: str
     role_labels: list[str]
     phone: str  # masked
-    starts_at: object
-    ends_at: object
+    starts_at: dt.datetime
+    ends_at: dt.datetime
 
 
-def on_duty(viewer: User, grid, at, slots=None) -> list[OnDuty]:
+def on_duty(
+    viewer: User, grid: Grid | None, at: dt.datetime, slots: list[TeamSlot] | None = None
+) -> list[OnDuty]:
     """Who is on duty in the grid at the moment `at`; empty when the viewer may not see it.
     `slots`: current_slots(), when the caller has them already."""
     if grid is None or not may_see_place(viewer, _place_of(grid)):
@@ -251,7 +262,7 @@ class VacancyReport:
     summary: VacancySummary
 
 
-def visible_grids(viewer: User | None):
+def visible_grids(viewer: User | None) -> QuerySet[Grid]:
     """Live grids the viewer may see (None: the whole district, for the command line)."""
     grids = Grid.objects.all()
     if viewer is None:
@@ -289,14 +300,16 @@ def visible_grid(viewer: User, grid_code: str) -> Grid:
     return grid
 
 
-def visible_streets(viewer: User):
+def visible_streets(viewer: User) -> QuerySet[AdminUnit]:
     """The streets holding at least one grid the viewer may see, by code."""
     return AdminUnit.objects.filter(
         level=AdminUnit.Level.STREET, pk__in=visible_grids(viewer).values("street_id")
     ).order_by("code")
 
 
-def team_grids(viewer: User, street_code: str | None = None, text: str | None = None):
+def team_grids(
+    viewer: User, street_code: str | None = None, text: str | None = None
+) -> QuerySet[Grid]:
     """The grids of the team list: those the viewer may see, optionally one street's and those
     whose code, name or community name holds `text`; ordered by code."""
     grids = (
@@ -337,7 +350,7 @@ class TeamRow:
     vacancies: int  # empty places, counted per slot as in `vacancies`
 
 
-def team_rows(grids, slots=None) -> list[TeamRow]:
+def team_rows(grids: Iterable[Grid], slots: list[TeamSlot] | None = None) -> list[TeamRow]:
     """Places filled per group and the vacancies of each of `grids` (already scoped), in one
     query for all of them: for list pages. A slot's extra holders fill no other slot: two
     building heads do not stand in for a missing police officer."""
@@ -389,7 +402,13 @@ def _shift(s: DutyShift, held: dict[int, list[str]]) -> Shift:
     )
 
 
-def shifts(viewer: User, grid, start: dt.datetime, end: dt.datetime, slots=None) -> list[Shift]:
+def shifts(
+    viewer: User,
+    grid: Grid | None,
+    start: dt.datetime,
+    end: dt.datetime,
+    slots: list[TeamSlot] | None = None,
+) -> list[Shift]:
     """The grid's shifts that overlap [start, end), by start; empty when the viewer may not see
     the grid. `slots`: current_slots(), when the caller has them already."""
     if grid is None or not may_see_place(viewer, _place_of(grid)):
@@ -404,13 +423,13 @@ def shifts(viewer: User, grid, start: dt.datetime, end: dt.datetime, slots=None)
     return [_shift(s, held) for s in rows]
 
 
-def shift_view(shift: DutyShift, slots=None) -> Shift:
+def shift_view(shift: DutyShift, slots: list[TeamSlot] | None = None) -> Shift:
     """One shift just written (org.teams.schedule_duty's result) as the roster shows it."""
     slots = current_slots() if slots is None else slots
     return _shift(shift, _held_labels(shift.grid_id, [shift.user_id], slots))
 
 
-def vacancy_table(report: VacancyReport) -> tuple[list[str], list[list]]:
+def vacancy_table(report: VacancyReport) -> tuple[list[str], list[list[str | int]]]:
     """The vacancy rows as a header and plain values, in the order they are shown: for the
     console's table, its XLSX download and the command line."""
     groups = dict(TeamSlot.Group.choices)
@@ -425,7 +444,7 @@ def vacancy_table(report: VacancyReport) -> tuple[list[str], list[list]]:
         gettext("filled"),
         gettext("missing"),
     ]
-    rows = [
+    rows: list[list[str | int]] = [
         [
             r.grid_code,
             r.grid_name,

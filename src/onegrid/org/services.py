@@ -8,6 +8,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from onegrid.core import clock
@@ -21,7 +22,9 @@ class BadCredentials(DomainError):
     code = "bad_credentials"
 
 
-def issue_token(*, username: str, password: str, request=None) -> tuple[str, dt.datetime]:
+def issue_token(
+    *, username: str, password: str, request: HttpRequest | None = None
+) -> tuple[str, dt.datetime]:
     """A new API token for a username and password. `request` is the HTTP request of an API
     sign-in: with it the sign-in is throttled (org/throttling.py) and counts as a login;
     in-process callers (tests, scripts) pass none."""

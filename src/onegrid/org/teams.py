@@ -124,10 +124,15 @@ def _active_user(username: str, *, active: bool = True) -> User:
 # --- slot configuration ----------------------------------------------------------------------
 
 
-def clean_slot(raw: Mapping | SlotSpec, index: int = 0) -> SlotSpec:
+def clean_slot(raw: Mapping[str, object] | SlotSpec, index: int = 0) -> SlotSpec:
     """One slot checked on its own (role, label, group, minimum, order); raises InvalidInput
     naming the field at fault. `index` gives the default order ((index + 1) * 10)."""
-    get = raw.get if isinstance(raw, Mapping) else lambda k, d=None, r=raw: getattr(r, k, d)
+
+    def get(key: str, default: object = None) -> object:
+        if isinstance(raw, Mapping):
+            return raw.get(key, default)
+        return getattr(raw, key, default)
+
     role = str(get("role", "") or "").strip()
     if role not in {r.value for r in policies.GRID_TEAM}:
         raise InvalidInput(
@@ -155,10 +160,14 @@ def clean_slot(raw: Mapping | SlotSpec, index: int = 0) -> SlotSpec:
             _("The minimum must lie between 0 and %(max)d.") % {"max": MAX_MINIMUM},
             field="minimum",
         )
-    order = get("order", None)
-    order = (index + 1) * 10 if order in (None, "") else order
+    given = get("order", None)
     try:
-        order = int(order)
+        if given in (None, ""):
+            order = (index + 1) * 10
+        elif isinstance(given, int | str | float):
+            order = int(given)
+        else:
+            raise TypeError
     except (TypeError, ValueError):
         raise InvalidInput(_("The order must be a whole number."), field="order") from None
     if not 0 <= order <= 32767:
@@ -166,7 +175,7 @@ def clean_slot(raw: Mapping | SlotSpec, index: int = 0) -> SlotSpec:
     return SlotSpec(role, label, group, minimum, order)
 
 
-def _clean_slots(slots: Iterable[Mapping | SlotSpec]) -> list[SlotSpec]:
+def _clean_slots(slots: Iterable[Mapping[str, object] | SlotSpec]) -> list[SlotSpec]:
     cleaned: list[SlotSpec] = []
     seen: set[str] = set()
     for i, raw in enumerate(slots):
@@ -199,7 +208,9 @@ def _replace_slots(specs: list[SlotSpec]) -> list[TeamSlot]:
 
 
 @transaction.atomic
-def configure_slots(*, actor: User, slots: Iterable[Mapping | SlotSpec]) -> list[TeamSlot]:
+def configure_slots(
+    *, actor: User, slots: Iterable[Mapping[str, object] | SlotSpec]
+) -> list[TeamSlot]:
     """Replace the district's team shape with `slots` (dicts or SlotSpec: role, label, group,
     minimum, order). Members already holding a role dropped from the shape keep it."""
     if not may_configure_slots(actor):
@@ -298,7 +309,7 @@ def remove_member(*, actor: User, grid_code: str, username: str, role: str) -> b
 # --- duty roster -----------------------------------------------------------------------------
 
 
-def aware_moment(value, field: str) -> dt.datetime:
+def aware_moment(value: object, field: str) -> dt.datetime:
     """`value` if it is a datetime with a time zone between FIRST_YEAR and LAST_YEAR (local
     time); InvalidInput(field=field) otherwise. For the roster's writes and reads."""
     if not isinstance(value, dt.datetime):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -43,10 +45,13 @@ class AdminUnit(models.Model):
         return wkb.loads(bytes(self.geometry_wkb)) if self.geometry_wkb else None
 
 
-class LiveManager(models.Manager):
+_Unit = TypeVar("_Unit", bound=models.Model)
+
+
+class LiveManager(models.Manager[_Unit]):
     """Only the units of the current layer version; retired ones stay for history."""
 
-    def get_queryset(self):
+    def get_queryset(self) -> models.QuerySet[_Unit]:
         return super().get_queryset().filter(retired_in__isnull=True)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         "package for the years it has."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="verb", required=True)
         load = sub.add_parser(
             "import",
@@ -57,12 +58,20 @@ class Command(BaseCommand):
         )
         remove.add_argument("--year", type=int, required=True)
 
-    def handle(self, *args, verb: str, **options):
+    def handle(self, *args: str, verb: str, **options: Any) -> None:
         getattr(self, f"_{verb}")(**options)
 
     # --- import ------------------------------------------------------------------------------
 
-    def _import(self, path, year, replace, dry_run, by, **_options):
+    def _import(
+        self,
+        path: str,
+        year: int | None,
+        replace: bool,
+        dry_run: bool,
+        by: str,
+        **_options: object,
+    ) -> None:
         file = Path(path)
         if not file.is_file():
             raise CommandError(_("%(path)s: no such file") % {"path": path})
@@ -121,7 +130,7 @@ class Command(BaseCommand):
 
     # --- show --------------------------------------------------------------------------------
 
-    def _show(self, year, **_options):
+    def _show(self, year: int | None, **_options: object) -> None:
         if year is not None:
             source, days = holiday_schedule.year_days(year)
             self.stdout.write(f"{year}: {source_label(source)}")
@@ -154,7 +163,7 @@ class Command(BaseCommand):
 
     # --- export ------------------------------------------------------------------------------
 
-    def _export(self, year, out, **_options):
+    def _export(self, year: list[int] | None, out: str | None, **_options: object) -> None:
         years = year or [timezone.localtime(clock.now(), workdays.TZ).year]
         if out and out.lower().endswith(".xlsx"):
             Path(out).write_bytes(holiday_schedule.export_xlsx(years))
@@ -167,7 +176,7 @@ class Command(BaseCommand):
 
     # --- remove ------------------------------------------------------------------------------
 
-    def _remove(self, year, **_options):
+    def _remove(self, year: int, **_options: object) -> None:
         if not holiday_schedule.remove_year(year=year):
             raise CommandError(_("%(year)s has no schedule.") % {"year": year})
         self.stdout.write(

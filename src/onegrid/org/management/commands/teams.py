@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from onegrid.core.errors import DomainError
@@ -16,7 +17,7 @@ from onegrid.org.models import TeamSlot
 class Command(BaseCommand):
     help = "Grid teams (1+3+N): the slot configuration and the vacancies report."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True)
         actions.add_parser("slots", help="Print the district's team slots.")
         vac = actions.add_parser("vacancies", help="Print the empty team places per grid.")
@@ -29,7 +30,7 @@ class Command(BaseCommand):
             "--replace", action="store_true", help="Replace an existing configuration."
         )
 
-    def handle(self, *args, action: str, **options):
+    def handle(self, *args: str, action: str, **options: Any) -> None:
         if action == "slots":
             self._print_slots(configured=TeamSlot.objects.exists())
         elif action == "load-default-slots":
