@@ -378,7 +378,7 @@ ONEGRID: OneGridSettings = {
     "UPLOAD_MAX_ROWS": int(os.environ.get("ONEGRID_UPLOAD_MAX_ROWS", 500_000)),
     "LAYER_MAX_FEATURES": int(os.environ.get("ONEGRID_LAYER_MAX_FEATURES", 50_000)),
     "LAYER_MAX_VERTICES": int(os.environ.get("ONEGRID_LAYER_MAX_VERTICES", 100_000)),
-    "LAYER_MAX_POINTS": int(os.environ.get("ONEGRID_LAYER_MAX_POINTS", 2_000_000)),
+    "LAYER_MAX_POINTS": int(os.environ.get("ONEGRID_LAYER_MAX_POINTS", 1_500_000)),
     "MAX_NESTING": int(os.environ.get("ONEGRID_MAX_NESTING", 32)),
     "JSON_MAX_VALUES": int(os.environ.get("ONEGRID_JSON_MAX_VALUES", 100_000)),
 }

@@ -1,10 +1,20 @@
-"""Spreadsheet output for downloads and the command line (openpyxl)."""
+"""Spreadsheets (openpyxl): one sheet written for downloads; a workbook's rows read in bounds."""
 
 from __future__ import annotations
 
+import csv
 import io
+import re
+import warnings
+import zipfile
+from collections.abc import Iterator
 
+from django.utils.translation import gettext as _
+
+from .archives import NotAZip, open_zip
+from .errors import InvalidInput
 from .formula_text import keep_text
+from .limits import LimitExceeded, inflates_too_far, too_many_rows, upload_limits
 
 
 def xlsx_bytes(header: list[str], rows: list[list], title: str = "vacancies") -> bytes:
@@ -22,3 +32,184 @@ def xlsx_bytes(header: list[str], rows: list[list], title: str = "vacancies") ->
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def csv_lines(text: str) -> Iterator[str]:
+    """The lines of CSV text, line ends kept, for `csv.reader`: unlike io.StringIO, which
+    copies the text at four bytes a character, this holds one line at a time. Lines end in
+    "\n" (or "\r\n"), or in "\r" alone in a file that has no "\n" (old Mac Excel)."""
+    end_of_line = "\n" if "\n" in text or "\r" not in text else "\r"
+    start = 0
+    while (end := text.find(end_of_line, start)) >= 0:
+        yield text[start : end + 1]
+        start = end + 1
+    if start < len(text):
+        yield text[start:]
+
+
+def check_csv_rows(text: str, *, max_rows: int, dialect: type[csv.Dialect] | csv.Dialect) -> None:
+    """Refuse CSV text of more than `max_rows` rows after the header before its rows are
+    kept: a file of millions of short lines costs little text but a dict or list per row.
+    Lines are counted first (C speed); only when there are too many, rows (a quoted field may
+    hold line breaks) are counted without keeping them."""
+    if text.count("\n") <= max_rows + 1:
+        return
+    for rows, _row in enumerate(csv.reader(csv_lines(text), dialect), start=1):
+        if rows > max_rows + 1:
+            raise too_many_rows(max_rows)
+
+
+# Columns read from a row; cells further right are ignored (a layer's WKT continuation columns
+# need a few dozen at most).
+MAX_COLUMNS = 1024
+# openpyxl streams a sheet row by row but builds every cell of a row at once, and reads every
+# other part (shared texts, styles) whole, at some microseconds and a hundred bytes per XML
+# element. These bound that work, per row and per file, in proportion to the rows allowed.
+CELLS_PER_ROW_ON_AVERAGE = 20
+ELEMENTS_PER_ROW_ELSEWHERE = 8
+_CHUNK = 1024 * 1024
+# A row or cell start tag, with an optional namespace prefix (at most 16 characters).
+_TOKEN = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,15}:)?(row|c)[\s>/]")
+_LONGEST_TOKEN = 32
+
+
+class UnreadableWorkbook(InvalidInput):
+    code = "bad_workbook"
+
+
+def _unreadable(reason: object = None) -> UnreadableWorkbook:
+    if reason is None:
+        return UnreadableWorkbook(_("The file is not a readable XLSX workbook."), field="file")
+    return UnreadableWorkbook(
+        _("The file is not a readable XLSX workbook (%(reason)s).") % {"reason": reason},
+        field="file",
+    )
+
+
+def _census(archive: zipfile.ZipFile, *, max_rows: int, max_inflated: int) -> None:
+    """Unpack every part once, counting (never keeping), and refuse a workbook whose reading
+    would exceed the bounds: its real unpacked size, rows, cells in a row, cells in a sheet,
+    XML elements of the parts read whole."""
+    budget = max_inflated
+    max_cells = CELLS_PER_ROW_ON_AVERAGE * (max_rows + 1)
+    max_elements = ELEMENTS_PER_ROW_ELSEWHERE * (max_rows + 1) + 100_000
+    elements = 0
+    for info in archive.infolist():
+        if info.is_dir():
+            continue
+        streamed = "worksheets/" in info.filename
+        rows = cells = row_cells = 0
+        tail = b""
+        try:
+            member = archive.open(info)
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError):
+            raise _unreadable() from None
+        with member:
+            while True:
+                try:
+                    chunk = member.read(_CHUNK)
+                except (zipfile.BadZipFile, EOFError, OSError, ValueError):
+                    raise _unreadable() from None
+                budget -= len(chunk)
+                if budget < 0:
+                    raise inflates_too_far(max_inflated)
+                if not streamed:
+                    elements += chunk.count(b"<")
+                    if elements > max_elements:
+                        raise LimitExceeded(
+                            _(
+                                "The workbook's shared texts and styles hold more than "
+                                "%(limit)s XML elements, far more than its rows could need."
+                            )
+                            % {"limit": f"{max_elements:,}"},
+                            field="file",
+                            code="too_many_elements",
+                        )
+                    if not chunk:
+                        break
+                    continue
+                text = tail + chunk
+                # A token starting in the last few bytes may be cut: it is counted next time.
+                settled = len(text) - _LONGEST_TOKEN if chunk else len(text)
+                for match in _TOKEN.finditer(text):
+                    if match.start() >= settled:
+                        break
+                    if match.group(1) == b"row":
+                        rows += 1
+                        row_cells = 0
+                        if rows > max_rows + 1:
+                            raise too_many_rows(max_rows)
+                        continue
+                    row_cells += 1
+                    cells += 1
+                    if row_cells > MAX_COLUMNS:
+                        raise LimitExceeded(
+                            _("A row of the sheet has more than %(limit)s cells, the most read.")
+                            % {"limit": f"{MAX_COLUMNS:,}"},
+                            field="file",
+                            code="too_many_columns",
+                        )
+                    if cells > max_cells:
+                        raise LimitExceeded(
+                            _("The sheet has more than %(limit)s cells, the most one import reads.")
+                            % {"limit": f"{max_cells:,}"},
+                            field="file",
+                            code="too_many_cells",
+                        )
+                if not chunk:
+                    break
+                tail = text[max(settled, 0) :]
+
+
+def _header_width(sheet, width: int, max_rows: int) -> int:
+    """Columns up to the last filled cell of the first row that has one (the header): the
+    rows are read no wider, so a sheet without a declared width costs no more than one with."""
+    for row in sheet.iter_rows(values_only=True, max_col=width, max_row=max_rows + 2):
+        filled = [i for i, value in enumerate(row) if value not in (None, "")]
+        if filled:
+            return filled[-1] + 1
+    return 1
+
+
+def iter_sheet_rows(data: bytes, *, max_rows: int) -> Iterator[tuple[int, tuple]]:
+    """(row number, cell values) of a workbook's active sheet, streamed, blank rows included,
+    each as wide as the header (the first row with a value).
+
+    Bounded before openpyxl parses anything (the archive's declared and real unpacked size,
+    see core.archives, and `_census`) and while the rows stream: past `max_rows` rows after the
+    first the file is refused (limits.LimitExceeded) without reading on. Raises
+    UnreadableWorkbook for a file that is not a workbook."""
+    import openpyxl
+
+    limits = upload_limits()
+    try:
+        archive = open_zip(data, max_inflated=limits.max_inflated_bytes)
+    except NotAZip:
+        raise _unreadable() from None
+    with archive:
+        _census(archive, max_rows=max_rows, max_inflated=limits.max_inflated_bytes)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises zip, XML and key errors alike for a broken file
+        raise _unreadable(exc) from None
+    try:
+        sheet = workbook.active if workbook.active is not None else workbook.worksheets[0]
+        # Rows are counted as they come, since a declared dimension can be wrong either way.
+        declared = min(sheet.max_column or MAX_COLUMNS, MAX_COLUMNS)
+        sheet.reset_dimensions()
+        width = _header_width(sheet, declared, max_rows)
+        rows = sheet.iter_rows(values_only=True, max_col=width, max_row=max_rows + 2)
+        for number, values in enumerate(rows, start=1):
+            if number > max_rows + 1:
+                raise too_many_rows(max_rows)
+            yield number, values
+    except (IndexError, KeyError, ValueError, TypeError, SyntaxError) as exc:
+        # A sheet that parses badly half-way (openpyxl's XML and value errors).
+        raise _unreadable(exc) from None
+    finally:
+        workbook.close()
