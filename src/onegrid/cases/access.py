@@ -3,6 +3,9 @@ tasks on it and what they did on it (for separation of duties)."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Collection, Iterable
+
 from onegrid.org import policies
 from onegrid.org.models import User
 
@@ -56,7 +59,7 @@ def may_see(actor: User, case: Case) -> bool:
     return any(t.department_id in scope.department_ids for t in case.tasks.all())
 
 
-def callers_tasks(actor: User | None, case: Case, task_states) -> list:
+def callers_tasks(actor: User | None, case: Case, task_states: Collection[str]) -> list[Task]:
     """The case's live tasks, in `task_states`, that belong to a department `actor` works for."""
     scope = policies.scope_for(actor) if actor else None
     return [
@@ -72,20 +75,20 @@ OWN_ACTIONS_ATTR = "_onegrid_own_actions"
 
 def own_actions(actor: User, case: Case) -> set[str]:
     """The actions `actor` took on `case`, from its history (separation of duties)."""
-    cached = getattr(case, OWN_ACTIONS_ATTR, None)
+    cached: tuple[int, set[str]] | None = getattr(case, OWN_ACTIONS_ATTR, None)
     if cached is not None and cached[0] == actor.pk:
         return cached[1]
     return set(CaseEvent.objects.filter(case=case, actor=actor).values_list("action", flat=True))
 
 
-def prefetch_own_actions(actor: User, cases) -> None:
+def prefetch_own_actions(actor: User, cases: Iterable[Case]) -> None:
     """Read what `actor` did on each of `cases` in one query (lists that offer actions)."""
-    cases = list(cases)
-    done: dict = {c.pk: set() for c in cases}
+    listed = list(cases)
+    done: dict[uuid.UUID, set[str]] = {c.pk: set() for c in listed}
     rows = CaseEvent.objects.filter(case__in=list(done), actor=actor).values_list(
         "case_id", "action"
     )
     for case_id, action in rows.distinct():
         done[case_id].add(action)
-    for case in cases:
+    for case in listed:
         setattr(case, OWN_ACTIONS_ATTR, (actor.pk, done[case.pk]))

@@ -1,15 +1,17 @@
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from .models import Case, CaseClass, MajorClass
 
 
 @admin.register(MajorClass)
-class MajorClassAdmin(admin.ModelAdmin):
+class MajorClassAdmin(admin.ModelAdmin[MajorClass]):
     list_display = ["code", "name", "name_en"]
 
 
 @admin.register(CaseClass)
-class CaseClassAdmin(admin.ModelAdmin):
+class CaseClassAdmin(admin.ModelAdmin[CaseClass]):
     list_display = [
         "code",
         "name",
@@ -26,7 +28,7 @@ class CaseClassAdmin(admin.ModelAdmin):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(admin.ModelAdmin[Case]):
     """Read-only: a case changes state only through the workflow table (cases.services)."""
 
     list_display = ["number", "state", "case_class", "street", "reported_at", "due_at", "overdue"]
@@ -34,14 +36,14 @@ class CaseAdmin(admin.ModelAdmin):
     search_fields = ["number", "description"]
     list_select_related = ["case_class", "street"]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
         return super().get_queryset(request).defer("street__geometry_wkb")
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Case | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Case | None = None) -> bool:
         return False

@@ -77,12 +77,8 @@ def _parse_window(start: str, end: str) -> tuple[dt.time, dt.time, dt.timedelta]
         t0 = dt.time.fromisoformat(start)
         t1 = dt.time.fromisoformat(end)
     except ValueError:
-        t0 = t1 = None
-    length = (
-        dt.datetime.combine(dt.date.min, t1) - dt.datetime.combine(dt.date.min, t0)
-        if t0 and t1
-        else dt.timedelta(0)
-    )
+        t0 = t1 = dt.time.min  # an empty window: refused below
+    length = dt.datetime.combine(dt.date.min, t1) - dt.datetime.combine(dt.date.min, t0)
     if length <= dt.timedelta(0):
         raise ImproperlyConfigured(
             f"ONEGRID WORKDAY_START/WORKDAY_END must be HH:MM with start before end, "

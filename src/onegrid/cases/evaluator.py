@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +36,9 @@ from . import access
 from .models import Case, Task
 from .rules import ActionContext
 from .workflow import ACTION_LABELS, REPORTER, STATE_LABELS, Transition
+
+if TYPE_CHECKING:
+    from .photos import Upload
 
 # Fields of what the user types into an action's form (besides the row's own params).
 TYPED_FIELDS = ("reason", "photos")
@@ -80,8 +84,8 @@ def admit(
     *,
     now: dt.datetime,
     reason: str = "",
-    params: dict | None = None,
-    photos: Iterable = (),
+    params: dict[str, Any] | None = None,
+    photos: Iterable[Upload] = (),
     task: Task | None = None,
     offering: bool = False,
 ) -> ActionContext:
@@ -113,7 +117,9 @@ def admit(
         targets=transition.targets,
     )
     if transition.task_states is not None and ctx.task is None:
-        ctx.task = _callers_task(standing, transition, ctx.params.get("task"))
+        ctx.task = _callers_task(
+            standing, transition, transition.task_states, ctx.params.get("task")
+        )
     _check_duties(standing, transition)
     if not offering:
         _check_input(transition, ctx)
@@ -143,8 +149,10 @@ def photo_required(transition: Transition, task: Task | None) -> bool:
     )
 
 
-def _callers_task(standing: Standing, transition: Transition, wanted: object) -> Task:
-    tasks = access.callers_tasks(standing.actor, standing.case, transition.task_states)
+def _callers_task(
+    standing: Standing, transition: Transition, task_states: frozenset[str], wanted: object
+) -> Task:
+    tasks = access.callers_tasks(standing.actor, standing.case, task_states)
     if wanted:
         tasks = [t for t in tasks if str(t.id) == str(wanted)]
     if not tasks:

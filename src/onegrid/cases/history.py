@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
+
 from django.db.models import Max
 
-from .models import Case, CaseEvent
+from onegrid.org.models import User
+
+from .models import Case, CaseEvent, Task
 
 
 def append_event(
@@ -13,12 +18,12 @@ def append_event(
     action: str,
     from_state: str,
     to_state: str,
-    actor,
+    actor: User | None,
     actor_role: str,
-    at,
-    task=None,
+    at: dt.datetime,
+    task: Task | None = None,
     reason: str = "",
-    data: dict | None = None,
+    data: dict[str, object] | None = None,
 ) -> CaseEvent:
     # The caller holds the case's row lock, so the next number cannot be taken concurrently.
     last = CaseEvent.objects.filter(case=case).aggregate(m=Max("seq"))["m"] or 0
@@ -37,7 +42,7 @@ def append_event(
     )
 
 
-def replay_states(events) -> list[str]:
+def replay_states(events: Iterable[CaseEvent]) -> list[str]:
     """The states a case passed through, as its history tells it; raises if the chain breaks."""
     states: list[str] = []
     current = ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import models
@@ -77,8 +78,8 @@ class Source(models.TextChoices):
 PROACTIVE_SOURCES = {Source.GRID_WORKER, Source.TEAM, Source.SENSOR}
 
 
-class CaseQuerySet(models.QuerySet):
-    def by_ref(self, ref) -> Case | None:
+class CaseQuerySet(models.QuerySet["Case"]):
+    def by_ref(self, ref: object) -> Case | None:
         """The case an API path or a form names: by its id (UUID) or by its case number."""
         try:
             return self.filter(pk=uuid.UUID(str(ref))).first()
@@ -251,12 +252,12 @@ class CaseEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id} #{self.seq} {self.action}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise ValueError("case history is append-only: an event cannot be changed")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise ValueError("case history is append-only: an event cannot be deleted")
 
 

@@ -10,8 +10,9 @@ system action runs after it. Who may act at all is decided before any of these, 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +25,9 @@ from .access import live_tasks, may_see
 from .models import PROACTIVE_SOURCES, Case, CaseReporter, Source, Task
 from .states import OPEN_STATES, State
 
+if TYPE_CHECKING:
+    from .photos import Upload
+
 SATISFACTION = ("satisfied", "basically_satisfied", "unsatisfied")
 VERIFICATION_RESULTS = ("confirmed", "not_found")
 MAX_EXTENSION_HOURS = 30 * 8
@@ -35,15 +39,25 @@ class ActionContext:
     action: str
     actor: User | None
     actor_roles: set[str]
-    now: Any
+    now: dt.datetime
     reason: str = ""
-    params: dict = field(default_factory=dict)
+    # The row's params as the caller sent them (JSON values, checked by the guards) and the
+    # JSON the history event records.
+    params: dict[str, Any] = field(default_factory=dict)
     task: Task | None = None
-    photos: list = field(default_factory=list)  # validated uploads, not yet stored
-    event_data: dict = field(default_factory=dict)
+    photos: list[Upload] = field(default_factory=list)  # validated uploads, not yet stored
+    event_data: dict[str, Any] = field(default_factory=dict)
     targets: tuple[str, ...] = ()  # the row's declared targets
     target: str | None = None  # one of them, chosen by the effect; None: the row's first
-    side_events: list[tuple[Case, str, dict]] = field(default_factory=list)
+    side_events: list[tuple[Case, str, dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def acting_task(self) -> Task:
+        """The task a department's task row acts on: the evaluator (or extension_pending) sets
+        it before the row's guards and effects run."""
+        if self.task is None:
+            raise ValueError(f"{self.action} acts on no task")
+        return self.task
 
     def choose(self, state: str) -> None:
         """Send the case to `state`, which must be one of the row's declared targets."""
@@ -111,7 +125,7 @@ def was_returned(ctx: ActionContext) -> None:
 
 
 def not_arbitrated(ctx: ActionContext) -> None:
-    if ctx.task.arbitrated:
+    if ctx.acting_task.arbitrated:
         raise InvalidInput(
             _("The command centre has arbitrated this case: it cannot be returned."), field="action"
         )
@@ -119,8 +133,8 @@ def not_arbitrated(ctx: ActionContext) -> None:
 
 def valid_extension(ctx: ActionContext) -> None:
     try:
-        hours = int(ctx.params.get("hours"))
-    except (TypeError, ValueError):
+        hours = int(ctx.params["hours"])
+    except (KeyError, TypeError, ValueError):
         raise InvalidInput(_("Give the extension in whole working hours."), field="hours") from None
     if not 1 <= hours <= MAX_EXTENSION_HOURS:
         raise InvalidInput(
@@ -238,13 +252,14 @@ def create_arbitrated_tasks(ctx: ActionContext) -> None:
 
 
 def sign_task(ctx: ActionContext) -> None:
-    ctx.task.state = Task.State.IN_PROGRESS
-    ctx.task.signed_at = ctx.now
-    ctx.task.save(update_fields=["state", "signed_at"])
+    task = ctx.acting_task
+    task.state = Task.State.IN_PROGRESS
+    task.signed_at = ctx.now
+    task.save(update_fields=["state", "signed_at"])
 
 
 def return_task(ctx: ActionContext) -> None:
-    task = ctx.task
+    task = ctx.acting_task
     is_lead = task.role == Task.Role.LEAD
     ctx.event_data["lead"] = is_lead
     if not is_lead:
@@ -262,15 +277,18 @@ def return_task(ctx: ActionContext) -> None:
 
 
 def request_extension(ctx: ActionContext) -> None:
-    ctx.task.state = Task.State.EXTENSION_REQUESTED
-    ctx.task.extension_hours = ctx.params["hours"]
-    ctx.task.extension_reason = ctx.reason
-    ctx.task.save(update_fields=["state", "extension_hours", "extension_reason"])
+    task = ctx.acting_task
+    task.state = Task.State.EXTENSION_REQUESTED
+    task.extension_hours = ctx.params["hours"]
+    task.extension_reason = ctx.reason
+    task.save(update_fields=["state", "extension_hours", "extension_reason"])
     ctx.event_data["hours"] = ctx.params["hours"]
 
 
 def approve_extension(ctx: ActionContext) -> None:
-    task = ctx.task
+    task = ctx.acting_task
+    if task.extension_hours is None:  # extension_pending chose a task that asked for hours
+        raise InvalidInput(_("No extension request is waiting on this case."), field="action")
     old_due = task.due_at
     task.due_at = calendar.add_working_time(old_due, task.extension_hours, "hours")
     task.state = Task.State.IN_PROGRESS
@@ -289,15 +307,17 @@ def approve_extension(ctx: ActionContext) -> None:
 
 
 def refuse_extension(ctx: ActionContext) -> None:
-    ctx.task.state = Task.State.IN_PROGRESS
-    ctx.task.extension_hours = None
-    ctx.task.save(update_fields=["state", "extension_hours"])
+    task = ctx.acting_task
+    task.state = Task.State.IN_PROGRESS
+    task.extension_hours = None
+    task.save(update_fields=["state", "extension_hours"])
 
 
 def feed_back_task(ctx: ActionContext) -> None:
-    ctx.task.state = Task.State.FED_BACK
-    ctx.task.fed_back_at = ctx.now
-    ctx.task.save(update_fields=["state", "fed_back_at"])
+    task = ctx.acting_task
+    task.state = Task.State.FED_BACK
+    task.fed_back_at = ctx.now
+    task.save(update_fields=["state", "fed_back_at"])
 
 
 def start_check_clock(ctx: ActionContext) -> None:
@@ -340,7 +360,8 @@ def merge_into_target(ctx: ActionContext) -> None:
         raise InvalidInput(_("Name the open case to merge into."), field="target")
     # Locked: the target's history gets an event too.
     target = Case.objects.select_for_update().by_ref(ref)
-    if target is None or not may_see(ctx.actor, target):
+    # The timer (no actor) sees every case; a person only the cases in their scope.
+    if target is None or (ctx.actor is not None and not may_see(ctx.actor, target)):
         raise NotFound(_("No case %(ref)s.") % {"ref": ref}, field="target")
     if target.pk == case.pk or target.state not in OPEN_STATES or target.merged_into_id:
         raise Conflict(_("A case can only be merged into another open case."), field="target")
@@ -362,7 +383,7 @@ def merge_into_target(ctx: ActionContext) -> None:
 
 def escalate_task(ctx: ActionContext) -> None:
     level = ctx.params["level"]
-    task = ctx.task
+    task = ctx.acting_task
     task.escalation_level = max(task.escalation_level, level)
     task.overdue = True
     task.save(update_fields=["escalation_level", "overdue"])

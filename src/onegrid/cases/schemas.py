@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from uuid import UUID
 
 from django.utils import timezone
@@ -42,7 +43,7 @@ class CaseOut(Schema):
     merged_into: str | None
 
     @staticmethod
-    def of(case: Case) -> dict:
+    def of(case: Case) -> dict[str, object]:
         return {
             "id": case.id,
             "number": case.number,
@@ -66,7 +67,7 @@ class CaseOut(Schema):
             "escalation_level": case.escalation_level,
             "rework_count": case.rework_count,
             "timer": selectors.timer_colour(case),
-            "merged_into": case.merged_into.number if case.merged_into_id else None,
+            "merged_into": case.merged_into.number if case.merged_into is not None else None,
         }
 
 
@@ -108,7 +109,7 @@ class EventOut(Schema):
     actor_role: str
     at: dt.datetime
     reason: str
-    data: dict
+    data: dict[str, Any]
     photos: list[PhotoOut]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -14,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from onegrid.core import clock
 from onegrid.core.errors import NotFound
 from onegrid.org import policies
-from onegrid.org.models import User
-from onegrid.territory.models import Grid
+from onegrid.org.models import Department, User
+from onegrid.territory.models import Address, Grid
 from onegrid.territory.selectors import places_in_scope
 
 from . import calendar, evaluator, rules, workflow
@@ -26,7 +27,7 @@ from .access import (
     place_of,
     prefetch_own_actions,
 )
-from .models import Case, CaseClass, Photo, Task
+from .models import Case, CaseClass, CaseEvent, CaseQuerySet, Photo, Task
 
 METRES_PER_DEGREE = 111_320.0
 # States from which a case may still be merged into another (the workflow table's merge row).
@@ -40,7 +41,7 @@ def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return math.hypot(x, y) * 6_371_000.0
 
 
-def visible_cases(user: User) -> QuerySet[Case]:
+def visible_cases(user: User) -> CaseQuerySet:
     scope = policies.scope_for(user)
     cases = Case.objects.select_related("case_class", "grid", "street", "community", "merged_into")
     # Polygons are large and lists never draw them.
@@ -116,7 +117,7 @@ def list_cases(user: User, filters: CaseFilters) -> QuerySet[Case]:
     return cases
 
 
-def get_case(user: User, case_id) -> Case:
+def get_case(user: User, case_id: object) -> Case:
     case = visible_cases(user).by_ref(case_id)
     if case is None:
         raise NotFound(_("No such case."), field="case_id")
@@ -134,12 +135,12 @@ def allowed_actions(user: User, case: Case) -> list[str]:
     return [t.action for t in workflow.TABLE if evaluator.offered(standing, t, now=now)]
 
 
-def prepare_for_actions(user: User, cases) -> None:
+def prepare_for_actions(user: User, cases: Iterable[Case]) -> None:
     """Read, in a fixed number of queries for the whole list, what allowed_actions needs of
     each case: its tasks, its reporters and what `user` did on it."""
-    cases = list(cases)
-    prefetch_related_objects(cases, "tasks", "reporters")
-    prefetch_own_actions(user, cases)
+    listed = list(cases)
+    prefetch_related_objects(listed, "tasks", "reporters")
+    prefetch_own_actions(user, listed)
 
 
 def photo_required(user: User, case: Case, action: str) -> bool:
@@ -151,7 +152,7 @@ def photo_required(user: User, case: Case, action: str) -> bool:
     return evaluator.photo_required(transition, task)
 
 
-def suggested_department(case: Case):
+def suggested_department(case: Case) -> Department | None:
     """The department a dispatch goes to unless the dispatcher picks another."""
     return rules.default_department(case)
 
@@ -218,8 +219,8 @@ def duplicate_candidates(user: User, case: Case, *, limit: int = 5) -> list[tupl
 
 
 def duplicates_for_many(
-    user: User, cases, *, limit: int = 5
-) -> dict[object, list[tuple[Case, float]]]:
+    user: User, cases: Iterable[Case], *, limit: int = 5
+) -> dict[uuid.UUID, list[tuple[Case, float]]]:
     """For each new case, the older open cases of its class within DUPLICATE_RADIUS_M metres.
 
     One query for the whole list: the box around every case, then exact distances here. Only
@@ -228,7 +229,7 @@ def duplicates_for_many(
     fresh = [c for c in cases if c.state in MERGEABLE_STATES]
     if not fresh:
         return {}
-    radius = float(settings.ONEGRID["DUPLICATE_RADIUS_M"])
+    radius = settings.ONEGRID["DUPLICATE_RADIUS_M"]
     dlat = radius / METRES_PER_DEGREE
     near_any = Q()
     for case in fresh:
@@ -242,7 +243,7 @@ def duplicates_for_many(
             reported_at__lte=case.reported_at,
         )
     nearby = list(visible_cases(user).filter(near_any, state__in=workflow.OPEN_STATES))
-    found: dict[object, list[tuple[Case, float]]] = {}
+    found: dict[uuid.UUID, list[tuple[Case, float]]] = {}
     for case in fresh:
         pairs = []
         for other in nearby:
@@ -278,7 +279,7 @@ def reporter_visible(user: User, case: Case) -> bool:
     return policies.may_see_reporter(user, place_of(case))
 
 
-def hidden_actor_ids(user: User, case: Case) -> set | None:
+def hidden_actor_ids(user: User, case: Case) -> set[int] | None:
     """Who must not be named to `user` in the case's history: its reporters, for viewers who
     may not see reporters (PIPL: departments never learn who reported). None: hide no one."""
     if reporter_visible(user, case):
@@ -286,7 +287,7 @@ def hidden_actor_ids(user: User, case: Case) -> set | None:
     return set(case.reporters.exclude(reporter=None).values_list("reporter_id", flat=True))
 
 
-def actor_visible(event, hidden: set | None) -> bool:
+def actor_visible(event: CaseEvent, hidden: set[int] | None) -> bool:
     """Whether the event's actor may be named, given `hidden_actor_ids` for the viewer.
 
     A reporter stays hidden in every event they caused (the report, a reopen, a call-back), not
@@ -298,7 +299,7 @@ def actor_visible(event, hidden: set | None) -> bool:
     )
 
 
-def case_reporters(user: User, case: Case) -> list[dict] | None:
+def case_reporters(user: User, case: Case) -> list[dict[str, str]] | None:
     """The case's reporters with masked phones, or None for viewers who may not see them."""
     if not reporter_visible(user, case):
         return None
@@ -319,7 +320,7 @@ def may_merge(user: User, case: Case) -> bool:
     return bool(roles & workflow.BY_ACTION["merge"].roles)
 
 
-def get_photo(user: User, photo_id) -> Photo:
+def get_photo(user: User, photo_id: object) -> Photo:
     try:
         photo = Photo.objects.filter(pk=uuid.UUID(str(photo_id))).first()
     except ValueError:
@@ -333,7 +334,7 @@ def action_label(action: str) -> str:
     return str(workflow.ACTION_LABELS.get(action, action))
 
 
-def case_events(case: Case):
+def case_events(case: Case) -> QuerySet[CaseEvent]:
     return case.events.select_related("actor", "task__department").prefetch_related("photos")
 
 
@@ -365,7 +366,7 @@ def frequent_classes(user: User, *, limit: int = 6, days: int = 90) -> list[str]
     return [r["case_class__code"] for r in rows]
 
 
-def field_grids(user: User) -> list:
+def field_grids(user: User) -> list[Grid]:
     """The grids the user is bound to (grid workers, grid heads, team members), by code."""
     grid_ids = {a.grid_id for a in policies.assignments(user) if a.grid_id}
     if not grid_ids:
@@ -373,7 +374,7 @@ def field_grids(user: User) -> list:
     return list(Grid.objects.filter(pk__in=grid_ids).order_by("code"))
 
 
-def cases_at_address(user: User, address, *, limit: int = 20) -> list[Case]:
+def cases_at_address(user: User, address: Address, *, limit: int = 20) -> list[Case]:
     """The user's visible cases reported against a standard address (the report event names
     its code), newest first; looked for only among the cases of the address's grid, so it stays
     cheap. An address linked to no grid has none."""

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from onegrid.cases.catalogue import export_catalogue, import_catalogue, load_default_catalogue
@@ -20,7 +21,7 @@ def _format_of(path: str, given: str | None) -> str:
 class Command(BaseCommand):
     help = "Import, export or load the default case class catalogue (CSV or XLSX)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True)
         imp = actions.add_parser("import", help="Check a catalogue file, then upsert its classes.")
         imp.add_argument("path")
@@ -50,7 +51,7 @@ class Command(BaseCommand):
             help="Also reset existing default classes to the shipped values.",
         )
 
-    def handle(self, *args, action: str, **options):
+    def handle(self, *args: str, action: str, **options: Any) -> None:
         try:
             if action == "import":
                 path = options["path"]

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand
 
 from onegrid.cases import services
@@ -10,7 +12,7 @@ class Command(BaseCommand):
         "From 1 December it warns on standard error while next year has no holiday schedule."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: str, **options: Any) -> None:
         result = services.tick()
         self.stdout.write(
             f"checked {result.checked_tasks} late tasks, escalated {result.escalated} steps"
