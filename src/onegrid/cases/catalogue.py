@@ -14,6 +14,10 @@ error names the spreadsheet row (the header is row 1) and the column. Rows are u
 class code; classes that are missing from the file are left as they are (deactivate them with
 active=false rather than by omission, so cases that use them keep their class).
 
+Class and major class codes follow core.codes' rule (ASCII letters and digits, then also
+- _ .). A file is read within the upload limits (core.limits: its size, what an XLSX unpacks
+to, its rows), refused before it is read on when it is beyond them.
+
 The default catalogue (data/default_catalogue.csv) merges city management with comprehensive
 governance (DOMAIN.md §4). In major class A, events keep the national standard's event codes
 (A0101 私搭乱建, A0102 暴露垃圾, …) and components (部件) take an "AC" prefix (AC0101 井盖缺失破损),
@@ -32,9 +36,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from onegrid.core.codes import code_problem
 from onegrid.core.errors import InvalidInput
 from onegrid.core.formula_text import csv_row, from_csv
-from onegrid.core.spreadsheets import xlsx_bytes
+from onegrid.core.limits import file_too_large, too_many_rows, upload_limits
+from onegrid.core.spreadsheets import check_csv_rows, csv_lines, iter_sheet_rows, xlsx_bytes
 from onegrid.core.textfiles import decode_text
 from onegrid.org.departments import ensure_default_departments
 from onegrid.org.models import Department
@@ -97,6 +103,7 @@ _MAX_LENGTH = {
     "name": CaseClass._meta.get_field("name").max_length,
     "name_en": CaseClass._meta.get_field("name_en").max_length,
 }
+_CODE_COLUMNS = ("major_code", "code")
 # The fields of CaseClass an import sets, in the order they are compared.
 _CLASS_FIELDS = (
     "name",
@@ -150,9 +157,12 @@ class _Problem:
 
 
 def _read_bytes(fileobj) -> bytes | str:
-    if isinstance(fileobj, bytes | str):
-        return fileobj
-    return fileobj.read()
+    """The file's content, refused (LimitExceeded) past the upload size limit."""
+    limit = upload_limits().max_bytes
+    data = fileobj if isinstance(fileobj, bytes | str) else fileobj.read(limit + 1)
+    if len(data) > limit:
+        raise file_too_large(limit)
+    return data
 
 
 def _cell_text(value) -> str:
@@ -171,9 +181,15 @@ def _table_from_csv(data: bytes | str) -> list[list[str]]:
     text = decode_text(data)
     if text is None:
         raise InvalidInput(_("The file is neither UTF-8 nor GB18030 text."), field="file")
+    max_rows = upload_limits().max_rows
+    table = []
     try:
-        # As export_catalogue had it: an apostrophe it put before a formula start comes off.
-        return [[from_csv(c) for c in r] for r in csv.reader(io.StringIO(text, newline=""))]
+        check_csv_rows(text, max_rows=max_rows, dialect=csv.excel)
+        for row in csv.reader(csv_lines(text)):
+            if len(table) > max_rows:  # the header and max_rows rows read: one more is too many
+                raise too_many_rows(max_rows)
+            table.append([from_csv(cell) for cell in row])  # as export_catalogue had it
+        return table
     except csv.Error as exc:
         raise InvalidInput(
             _("The file is not valid CSV: %(error)s") % {"error": exc}, field="file"
@@ -181,19 +197,10 @@ def _table_from_csv(data: bytes | str) -> list[list[str]]:
 
 
 def _table_from_xlsx(data: bytes | str) -> list[list[str]]:
-    import openpyxl
-
     if isinstance(data, str):
         raise InvalidInput(_("The file is not a readable XLSX workbook."), field="file")
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises zip, XML and key errors alike for a broken file
-        raise InvalidInput(_("The file is not a readable XLSX workbook."), field="file") from None
-    try:
-        sheet = workbook.worksheets[0]
-        return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
+    rows = iter_sheet_rows(data, max_rows=upload_limits().max_rows)
+    return [[_cell_text(v) for v in row] for _number, row in rows]
 
 
 def _records(table: list[list[str]]) -> list[tuple[int, dict[str, str]]]:
@@ -250,6 +257,10 @@ def _check(records, departments: dict[str, Department]) -> tuple[list[dict], lis
         for column, limit in _MAX_LENGTH.items():
             if len(v.get(column, "")) > limit:
                 problem(column, _("at most %(limit)d characters") % {"limit": limit})
+            elif column in _CODE_COLUMNS and v.get(column):
+                bad = code_problem(v[column], max_length=limit)
+                if bad:
+                    problem(column, bad)
 
         code = v.get("code", "")
         if code:

@@ -11,14 +11,13 @@ carry a time zone (+08:00 for Beijing time).
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from onegrid.core import clock
+from onegrid.core import clock, jsonlimits
 from onegrid.core.api_errors import errors
 from onegrid.core.api_types import Moment
 from onegrid.core.errors import InvalidInput
@@ -359,10 +358,8 @@ def add_member(request: HttpRequest, grid_code: str, payload: MemberIn):
 def _member_args(request: HttpRequest, username: str | None, role: str | None) -> tuple[str, str]:
     """username and role from the query string or, failing that, a JSON body."""
     if not (username and role) and request.body:
-        try:
-            body = json.loads(request.body)
-        except (ValueError, UnicodeDecodeError):
-            raise InvalidInput(_("The request body is not valid JSON."), field="body") from None
+        # Nesting bounded: `json.loads` raises RecursionError on deep bodies (a 500).
+        body = jsonlimits.loads(request.body, field="body")
         if isinstance(body, dict):
             username = username or body.get("username")
             role = role or body.get("role")

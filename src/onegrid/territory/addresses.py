@@ -7,13 +7,17 @@ change (territory.layers) inside its transaction.
 
 Reading never raises for the file's content: every problem names its row (the spreadsheet row
 number, the header being row 1) and code, as a `layerio.FeatureProblem`. Coordinates are
-stored in WGS-84; a GCJ-02 file is converted on reading.
+stored in WGS-84; a GCJ-02 file is converted on reading. A file beyond the upload limits
+(core.limits: size, unpacked size, rows) is one file problem, found before it is read on.
+
+An address code follows core.codes' rule (ASCII letters and digits, then also - _ .): it is
+part of URLs, spreadsheets and other systems' records, so a code with a slash, a line break,
+a NUL, a bidirectional or zero-width mark is refused at import, naming the character.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +26,15 @@ import shapely
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from onegrid.core.codes import code_problem, shown
 from onegrid.core.errors import InvalidInput
+from onegrid.core.limits import LimitExceeded, file_too_large, too_many_rows, upload_limits
+from onegrid.core.spreadsheets import (
+    UnreadableWorkbook,
+    check_csv_rows,
+    csv_lines,
+    iter_sheet_rows,
+)
 from onegrid.core.textfiles import decode_text
 
 from . import geometry as geo
@@ -36,7 +48,6 @@ from .layerio import (
     UNREADABLE,
     FeatureProblem,
     _find_column,
-    _read_xlsx,
     _text,
     _Unreadable,
 )
@@ -107,20 +118,27 @@ def read_addresses(
     """
     crs = geo.validate_crs(crs)
     problems: list[FeatureProblem] = []
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source)
-    else:
-        path = Path(source)
-        filename = filename or path.name
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            reason = _("The file could not be read: %(reason)s") % {"reason": exc}
-            return [], [FeatureProblem(None, "", "file", UNREADABLE, reason)]
+    limit = upload_limits().max_bytes
     try:
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            data = bytes(source)
+        else:
+            path = Path(source)
+            filename = filename or path.name
+            try:
+                if path.stat().st_size > limit:
+                    raise file_too_large(limit)
+                data = path.read_bytes()
+            except OSError as exc:
+                reason = _("The file could not be read: %(reason)s") % {"reason": exc}
+                return [], [FeatureProblem(None, "", "file", UNREADABLE, reason)]
+        if len(data) > limit:
+            raise file_too_large(limit)
         records, fields = _records(data, filename)
     except _Unreadable as exc:
         return [], [FeatureProblem(None, "", "file", UNREADABLE, str(exc))]
+    except LimitExceeded as exc:
+        return [], [FeatureProblem(None, "", "file", exc.code, str(exc.message))]
     columns = {key: _find_column(fields, names) for key, names in COLUMNS.items()}
     missing = [key for key in ("code", "name", "lon", "lat") if columns[key] is None]
     if missing:
@@ -132,7 +150,7 @@ def read_addresses(
 
     def add(index, code, field_name, problem, text):
         who = (
-            _("Row %(index)s (%(code)s)") % {"index": index, "code": code}
+            _("Row %(index)s (%(code)s)") % {"index": index, "code": shown(code)}
             if code
             else _("Row %(index)s (no code)") % {"index": index}
         )
@@ -146,8 +164,8 @@ def read_addresses(
         if not code:
             add(index, code, "code", MISSING_CODE, _("the address code is missing."))
             continue
-        if len(code) > CODE_MAX:
-            add(index, code, "code", BAD_CODE, _("an address code has at most 40 characters."))
+        if bad := code_problem(code, max_length=CODE_MAX):
+            add(index, code, "code", BAD_CODE, bad)
             continue
         if code in seen:
             add(
@@ -212,10 +230,15 @@ def read_addresses(
 
 
 def _records(data: bytes, filename: str | None) -> tuple[list[tuple[int, dict]], list[str]]:
+    """(row number, {header: value}) of each non-blank row, and the headers; at most the
+    UPLOAD_MAX_ROWS setting's rows, counted as they are read."""
+    max_rows = upload_limits().max_rows
     ext = Path(filename).suffix.lower() if filename else ""
     if ext in (".xlsx", ".xlsm") or (ext != ".csv" and data[:2] == b"PK"):
-        src = _read_xlsx(data)
-        return [(r.index, r.props) for r in src.records], list(src.fields)
+        try:
+            return _sheet_records(iter_sheet_rows(data, max_rows=max_rows))
+        except UnreadableWorkbook as exc:
+            raise _Unreadable(str(exc.message)) from None
     text = decode_text(data)
     if text is None:
         raise _Unreadable(_("The file is neither UTF-8 nor GB18030 text."))
@@ -223,17 +246,41 @@ def _records(data: bytes, filename: str | None) -> tuple[list[tuple[int, dict]],
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    header = next(reader, None)
+    reader = csv.reader(csv_lines(text), dialect)
+    try:
+        check_csv_rows(text, max_rows=max_rows, dialect=dialect)
+        header = next(reader, None)
+        if header is None:
+            return [], []
+        fields = [h.strip() for h in header]
+        records = []
+        for number, row in enumerate(reader, start=2):
+            if number > max_rows + 1:
+                raise too_many_rows(max_rows)
+            if not any(v.strip() for v in row):
+                continue
+            values = {name: row[j] for j, name in enumerate(fields) if j < len(row)}
+            records.append((number, values))
+    except csv.Error as exc:  # e.g. a field longer than csv's limit (131,072 characters)
+        raise _Unreadable(_("The file is not valid CSV: %(reason)s") % {"reason": exc}) from None
+    return records, fields
+
+
+def _sheet_records(rows) -> tuple[list[tuple[int, dict]], list[str]]:
+    header = None
+    for _number, values in rows:
+        if any(v not in (None, "") for v in values):
+            header = values
+            break
     if header is None:
         return [], []
-    fields = [h.strip() for h in header]
+    fields = [str(v).strip() if v is not None else "" for v in header]
     records = []
-    for number, row in enumerate(reader, start=2):
-        if not any(v.strip() for v in row):
-            continue
-        records.append((number, {name: row[j] for j, name in enumerate(fields) if j < len(row)}))
-    return records, fields
+    for number, values in rows:
+        if any(v not in (None, "") for v in values):
+            props = {name: values[j] for j, name in enumerate(fields) if name and j < len(values)}
+            records.append((number, props))
+    return records, [f for f in fields if f]
 
 
 # --- services -------------------------------------------------------------------------------

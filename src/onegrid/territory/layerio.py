@@ -10,15 +10,23 @@ member) in a projected or non-WGS-84 system is reprojected to WGS-84 with pyproj
 declared GCJ-02 shift, if any, is applied after that. Coordinates that still do not fall in China
 (lon 73–136, lat 3–54), or a layer that misses the district entirely, are reported as
 "crs_mismatch" rather than imported as nonsense.
+
+Limits (core.limits, configured in settings.ONEGRID): a file larger than the upload limit, an
+archive that unpacks to more than its limit (declared or real), more features than a layer may
+have, or JSON or WKT nested deeper than allowed is refused as a whole before it is read on (one
+file problem); a boundary with more points than allowed is refused as that feature's problem
+before any geometry check. A code shared by several features is one problem, naming how many
+and the first few, so a report grows with the file, not with its square.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import io
 import json
 import math
 import re
+import sqlite3
 import tempfile
 import warnings
 import zipfile
@@ -35,8 +43,19 @@ from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
+from onegrid.core import archives, jsonlimits
+from onegrid.core.codes import shown
 from onegrid.core.errors import InvalidInput
 from onegrid.core.formula_text import keep_text
+from onegrid.core.limits import (
+    LimitExceeded,
+    file_too_large,
+    nested_too_deep,
+    too_many_features,
+    too_many_points,
+    upload_limits,
+)
+from onegrid.core.spreadsheets import UnreadableWorkbook, iter_sheet_rows
 from onegrid.territory import geometry as geo
 
 LEVELS = ("grid", "beat", "community", "street")
@@ -54,19 +73,26 @@ NOT_POLYGON = "not_polygon"
 OUTSIDE_DISTRICT = "outside_district"
 CRS_MISMATCH = "crs_mismatch"
 EMPTY = "empty"
+TOO_MANY_VERTICES = "too_many_vertices"
+# A file refused as a whole for a limit takes the limit's own word (core.limits), e.g.
+# "inflated_too_large", "too_many_features", "nested_too_deep".
 
 # China, generously: anything outside is not lon/lat of a Chinese district.
 CHINA_BOUNDS = (73.0, 3.0, 136.0, 54.0)
 # A feature may stick out of the district by this share of its area (and this many m²).
 OUTSIDE_SHARE = 0.01
 OUTSIDE_MIN_M2 = 10.0
-# Excel's limit on the characters in one cell.
+# Excel's limit on the characters in one cell: a longer WKT goes on in the columns after it,
+# named wkt_2, wkt_3, … (written so, and read back joined).
 XLSX_CELL_LIMIT = 32767
+# How many feature numbers a repeated code's problem lists.
+LISTED_FEATURES = 5
 
+# ASCII digits only, the whole text (\d takes any script's digits; $ lets a newline end it).
 _CODE_RE = {
-    "grid": re.compile(r"^\d{15}$"),
-    "community": re.compile(r"^\d{12}$"),
-    "street": re.compile(r"^\d{9}000$"),
+    "grid": re.compile(r"[0-9]{15}\Z"),
+    "community": re.compile(r"[0-9]{12}\Z"),
+    "street": re.compile(r"[0-9]{9}000\Z"),
 }
 _STREET_RE = _CODE_RE["street"]
 _COMMUNITY_RE = _CODE_RE["community"]
@@ -167,6 +193,7 @@ class _Raw:
     props: dict
     geometry: BaseGeometry | None = None
     geometry_error: str | None = None  # translated, when the geometry could not be parsed
+    geometry_problem: str = "invalid_geometry"  # the problem word for geometry_error
 
 
 @dataclass
@@ -223,13 +250,25 @@ def read_layer(
         path = Path(source)
         filename = filename or path.name
         data = None
+    limits = upload_limits()
     try:
         if data is None:
+            if path.stat().st_size > limits.max_bytes:
+                raise file_too_large(limits.max_bytes)
             data = path.read_bytes()
+        if len(data) > limits.max_bytes:
+            raise file_too_large(limits.max_bytes)
         fmt = _detect_format(data, filename)
         src = _READERS[fmt](data)
+        _check_points(src, limits.max_points)
     except _Unreadable as exc:
         result.problems.append(FeatureProblem(None, "", "file", UNREADABLE, str(exc)))
+        return result
+    except LimitExceeded as exc:
+        result.problems.append(FeatureProblem(None, "", "file", exc.code, str(exc.message)))
+        return result
+    except InvalidInput as exc:  # an archive or workbook that cannot be opened
+        result.problems.append(FeatureProblem(None, "", "file", UNREADABLE, str(exc.message)))
         return result
     except OSError as exc:
         result.problems.append(
@@ -290,6 +329,14 @@ def read_outline(
     return orient_ccw(shapely.union_all(parts)), []
 
 
+def _check_points(src: _Source, limit: int) -> None:
+    """Refuse a file whose boundaries have more points together than a layer may have (the
+    checks that follow, coverage and fusion, grow faster than the points)."""
+    geoms = [r.geometry for r in src.records if r.geometry is not None]
+    if geoms and int(shapely.get_num_coordinates(geoms).sum()) > limit:
+        raise too_many_points(limit)
+
+
 def _detect_format(data: bytes, filename: str | None) -> str:
     ext = Path(filename).suffix.lower() if filename else ""
     if ext in (".geojson", ".json"):
@@ -318,20 +365,29 @@ def _detect_format(data: bytes, filename: str | None) -> str:
 
 def _is_xlsx(data: bytes) -> bool:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            return "xl/workbook.xml" in zf.namelist()
-    except zipfile.BadZipFile:
+        archive = archives.open_zip(data, max_inflated=upload_limits().max_inflated_bytes)
+    except archives.NotAZip:
         return False
+    with archive:
+        return "xl/workbook.xml" in archive.namelist()
 
 
 # GeoJSON ------------------------------------------------------------------------------------
 
 
 def _read_geojson(data: bytes) -> _Source:
+    # Parsed JSON takes 10 to 25 times its text in memory: the points are counted before.
+    limits = upload_limits()
+    data = jsonlimits.text_bytes(data)
+    # A position is 3 values (its array and 2 numbers); a feature's other values are few.
+    max_values = 3 * limits.max_points + 100 * limits.max_features
+    shape_ = jsonlimits.check(data, field="file", max_values=max_values)
+    if shape_.flat_arrays > limits.max_points:
+        raise too_many_points(limits.max_points)
     try:
-        doc = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise _Unreadable(_("The file is not valid JSON: %(reason)s") % {"reason": exc}) from None
+        doc = jsonlimits.parse(data, field="file")
+    except jsonlimits.MalformedJSON as exc:
+        raise _Unreadable(str(exc.message)) from None
     if isinstance(doc, dict) and doc.get("type") == "Feature":
         features = [doc]
     elif isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
@@ -340,6 +396,9 @@ def _read_geojson(data: bytes) -> _Source:
             raise _Unreadable(_("The FeatureCollection has no list of features."))
     else:
         raise _Unreadable(_("The file must be a GeoJSON FeatureCollection."))
+    limit = upload_limits().max_features
+    if len(features) > limit:
+        raise too_many_features(limit)
     records, fields = [], {}
     for i, feature in enumerate(features, start=1):
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
@@ -350,8 +409,12 @@ def _read_geojson(data: bytes) -> _Source:
         for key in props:
             fields.setdefault(key, None)
         raw = _Raw(i, props)
-        geometry = feature.get("geometry")
-        if geometry is not None:
+        geometry = feature.pop("geometry", None)  # its lists are freed once shaped
+        points = _positions(geometry)
+        if points > limits.max_vertices:
+            raw.geometry_error = _too_many_vertices(points)
+            raw.geometry_problem = TOO_MANY_VERTICES
+        elif geometry is not None:
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", RuntimeWarning)
@@ -362,6 +425,27 @@ def _read_geojson(data: bytes) -> _Source:
                 }
         records.append(raw)
     return _Source(records, list(fields), file_crs=_geojson_crs(doc))
+
+
+def _positions(geometry) -> int:
+    """How many positions a GeoJSON geometry's coordinates hold (0 when it is malformed)."""
+    if not isinstance(geometry, dict):
+        return 0
+    if isinstance(geometry.get("geometries"), list):
+        return sum(_positions(g) for g in geometry["geometries"])
+    coordinates = geometry.get("coordinates")
+    count, stack = 0, [coordinates]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, list) or not item:
+            continue
+        if not isinstance(item[0], list):
+            count += 1  # a position
+        elif item[0] and not isinstance(item[0][0], list):
+            count += len(item)  # a ring of positions
+        else:
+            stack.extend(item)
+    return count
 
 
 def _geojson_crs(doc) -> str | None:
@@ -376,77 +460,114 @@ def _geojson_crs(doc) -> str | None:
 
 
 def _read_zip(data: bytes) -> _Source:
+    """A zipped Shapefile (or a GeoPackage or GeoJSON in a zip), unpacked within the limits:
+    the members read are copied out with the real unpacked bytes counted."""
+    limits = upload_limits()
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
+        archive = archives.open_zip(data, max_inflated=limits.max_inflated_bytes)
+    except archives.NotAZip:
         raise _Unreadable(_("The file is not a valid .zip archive.")) from None
-    with zf:
+    with archive:
         names = [
             n
-            for n in zf.namelist()
+            for n in archive.namelist()
             if not n.startswith("__MACOSX/") and not Path(n).name.startswith("._")
         ]
-    lower = {n.lower(): n for n in names}
-    shps = sorted(n for n in names if n.lower().endswith(".shp"))
-    if shps:
-        inner = shps[0]
-        cpg = lower.get(inner[:-4].lower() + ".cpg")
-        return _read_ogr(data, ".zip", inner=inner, shapefile=True, has_cpg=cpg is not None)
-    for ext in (".gpkg", ".geojson", ".json"):
-        inside = sorted(n for n in names if n.lower().endswith(ext))
-        if inside:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                content = zf.read(inside[0])
-            return _READERS["gpkg" if ext == ".gpkg" else "geojson"](content)
+        lower = {n.lower(): n for n in names}
+        shps = sorted(n for n in names if n.lower().endswith(".shp"))
+        if shps:
+            inner = shps[0]
+            stem = inner[:-4].lower()
+            parts = [lower[stem + ext] for ext in _SHAPEFILE_PARTS if stem + ext in lower]
+            with tempfile.TemporaryDirectory(prefix="onegrid-layer-") as tmp:
+                paths = archives.extract_members(
+                    archive, parts, Path(tmp), limit=limits.max_inflated_bytes
+                )
+                has_cpg = stem + ".cpg" in lower
+                return _read_ogr(paths[inner], shapefile=True, has_cpg=has_cpg)
+        for ext in (".gpkg", ".geojson", ".json"):
+            inside = sorted(n for n in names if n.lower().endswith(ext))
+            if inside:
+                # A GeoJSON is parsed in memory: no larger unpacked than it may be uploaded.
+                limit = limits.max_inflated_bytes if ext == ".gpkg" else limits.max_bytes
+                content = archives.read_member(archive, inside[0], limit=limit)
+                return _READERS["gpkg" if ext == ".gpkg" else "geojson"](content)
     raise _Unreadable(_("The .zip holds no Shapefile (.shp), GeoPackage or GeoJSON."))
 
 
+# The parts of a Shapefile that GDAL reads; anything else in the zip stays packed.
+_SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qpj")
+
+
 def _read_gpkg(data: bytes) -> _Source:
-    return _read_ogr(data, ".gpkg")
+    with tempfile.TemporaryDirectory(prefix="onegrid-layer-") as tmp:
+        file = Path(tmp) / "upload.gpkg"
+        file.write_bytes(data)
+        return _read_ogr(file)
 
 
-def _read_ogr(
-    data: bytes, suffix: str, *, inner: str | None = None, shapefile=False, has_cpg=True
-) -> _Source:
+def _table_kind(file: Path, layer: str) -> str | None:
+    """ "table" or "view" for a GeoPackage layer, read with SQLite itself (read-only)."""
+    try:
+        uri = f"{file.as_uri()}?mode=ro&immutable=1"
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
+            row = db.execute("SELECT type FROM sqlite_master WHERE name = ?", (layer,)).fetchone()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None
+
+
+def _read_ogr(file: Path, *, shapefile=False, has_cpg=True) -> _Source:
     import pyogrio
     import pyogrio.raw
 
-    with tempfile.TemporaryDirectory(prefix="onegrid-layer-") as tmp:
-        file = Path(tmp) / f"upload{suffix}"
-        file.write_bytes(data)
-        path = f"/vsizip/{file}/{inner}" if inner else str(file)
-        try:
-            layer = None
-            if not shapefile:
-                layers = pyogrio.list_layers(path)
-                if len(layers) == 0:
-                    raise _Unreadable(_("The GeoPackage has no layers."))
-                polygonal = [n for n, t in layers if t and "polygon" in str(t).lower()]
-                layer = polygonal[0] if polygonal else layers[0][0]
-            kwargs = {}
-            if shapefile and not has_cpg:
-                # No .cpg: Chinese Shapefiles are UTF-8 or GBK; decode ourselves below.
-                kwargs["encoding"] = "latin1"
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                meta, _fids, wkbs, field_data = pyogrio.raw.read(path, layer=layer, **kwargs)
-        except _Unreadable:
-            raise
-        except Exception as exc:  # GDAL errors come in several types
-            raise _Unreadable(
-                _("The file could not be read: %(reason)s") % {"reason": exc}
-            ) from None
+    limit = upload_limits().max_features
+    path = str(file)
+    try:
+        layer = None
+        if not shapefile:
+            layers = pyogrio.list_layers(path)
+            if len(layers) == 0:
+                raise _Unreadable(_("The GeoPackage has no layers."))
+            polygonal = [n for n, t in layers if t and "polygon" in str(t).lower()]
+            layer = polygonal[0] if polygonal else layers[0][0]
+            # A view is a query, and a query can be made to run for ever: only tables are read.
+            if _table_kind(file, layer) == "view":
+                raise _Unreadable(
+                    _("The GeoPackage layer %(layer)s is a view; save it as a table.")
+                    % {"layer": layer}
+                )
+        kwargs = {}
+        if shapefile and not has_cpg:
+            # No .cpg: Chinese Shapefiles are UTF-8 or GBK; decode ourselves below.
+            kwargs["encoding"] = "latin1"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            meta, _fids, wkbs, field_data = pyogrio.raw.read(
+                path, layer=layer, max_features=limit + 1, **kwargs
+            )
+    except _Unreadable:
+        raise
+    except Exception as exc:  # GDAL errors come in several types
+        raise _Unreadable(_("The file could not be read: %(reason)s") % {"reason": exc}) from None
     fields = [str(f) for f in meta["fields"]]
     columns = [_redecode(list(col)) if "encoding" in kwargs else list(col) for col in field_data]
     if "encoding" in kwargs:
         fields = _redecode(fields)
     records = []
     n = len(wkbs) if wkbs is not None else (len(columns[0]) if columns else 0)
+    if n > limit:
+        raise too_many_features(limit)
+    max_vertices = upload_limits().max_vertices
     for i in range(n):
         props = {name: columns[j][i] for j, name in enumerate(fields)}
         raw = _Raw(i + 1, props)
         wkb = wkbs[i] if wkbs is not None else None
-        if wkb is not None:
+        if wkb is not None and len(wkb) > _MAX_WKB_BYTES_PER_POINT * max_vertices + 1024:
+            # Surely over the limit (a point takes at most 32 bytes): not even decoded.
+            raw.geometry_error = _too_many_vertices(len(wkb) // _MAX_WKB_BYTES_PER_POINT)
+            raw.geometry_problem = TOO_MANY_VERTICES
+        elif wkb is not None:
             try:
                 raw.geometry = shapely.from_wkb(wkb)
             except Exception as exc:  # GEOS errors
@@ -455,6 +576,16 @@ def _read_ogr(
                 }
         records.append(raw)
     return _Source(records, fields, file_crs=meta.get("crs"))
+
+
+_MAX_WKB_BYTES_PER_POINT = 32  # x, y, z, m as doubles
+
+
+def _too_many_vertices(count: int) -> str:
+    return _("the boundary has %(count)s points; at most %(limit)s are accepted.") % {
+        "count": f"{count:,}",
+        "limit": f"{upload_limits().max_vertices:,}",
+    }
 
 
 def _redecode(values: list) -> list:
@@ -479,58 +610,85 @@ def _redecode(values: list) -> list:
 
 
 def _read_xlsx(data: bytes) -> _Source:
-    import openpyxl
-
+    limit = upload_limits().max_features
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a broken workbook
-        raise _Unreadable(
-            _("The workbook could not be read: %(reason)s") % {"reason": exc}
-        ) from None
-    try:
-        ws = wb.active if wb.active is not None else wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
-        header, header_row = None, 0
-        for row_number, row in enumerate(rows, start=1):
+        rows = iter_sheet_rows(data, max_rows=limit)
+        header = None
+        for _number, row in rows:
             if any(v not in (None, "") for v in row):
-                header, header_row = row, row_number
+                header = row
                 break
         if header is None:
             return _Source([], [])
         fields = [str(v).strip() if v is not None else "" for v in header]
         geom_col = _find_column(fields, _GEOMETRY_COLUMNS)
+        more = _continuation_columns(fields, geom_col)
         records = []
-        for row_number, row in enumerate(rows, start=header_row + 1):
+        for row_number, row in rows:
             if not any(v not in (None, "") for v in row):
                 continue
+            if len(records) >= limit:
+                raise too_many_features(limit)
             props = {name: row[j] for j, name in enumerate(fields) if name and j < len(row)}
             raw = _Raw(row_number, props)
             if geom_col is not None:
                 text = props.pop(geom_col, None)
-                raw.geometry, raw.geometry_error = _parse_text_geometry(text)
+                if more:
+                    pieces = [props.pop(name, None) for name in more]
+                    text = "".join(str(t) for t in (text, *pieces) if t is not None)
+                _parse_text_geometry(raw, text)
             records.append(raw)
-    finally:
-        wb.close()
-    fields = [f for f in fields if f and f != geom_col]
+    except UnreadableWorkbook as exc:
+        raise _Unreadable(str(exc.message)) from None
+    except LimitExceeded as exc:
+        if exc.code == "too_many_rows":  # a row is a feature here
+            raise too_many_features(limit) from None
+        raise
+    fields = [f for f in fields if f and f != geom_col and f not in more]
     return _Source(records, fields, geometry_column_missing=geom_col is None)
 
 
-def _parse_text_geometry(text) -> tuple[BaseGeometry | None, str | None]:
+def _continuation_columns(fields: list[str], geom_col: str | None) -> list[str]:
+    """The columns a long WKT goes on in: "<geometry column>_2", "_3", … as far as they run."""
+    if geom_col is None:
+        return []
+    by_lower = {f.strip().lower(): f for f in fields if f}
+    more = []
+    while (name := f"{geom_col.strip().lower()}_{len(more) + 2}") in by_lower:
+        more.append(by_lower[name])
+    return more
+
+
+def _wkt_depth(text: str) -> int:
+    """How deeply a WKT's parentheses nest (GEOS recurses once per level, and crashes the
+    process somewhere past ten thousand)."""
+    marks = np.frombuffer(text.encode("ascii", "replace"), dtype=np.uint8)
+    steps = (marks == ord("(")).astype(np.int8) - (marks == ord(")")).astype(np.int8)
+    return int(np.cumsum(steps, dtype=np.int64).max(initial=0))
+
+
+def _parse_text_geometry(raw: _Raw, text) -> None:
+    """Parse a sheet's WKT (or GeoJSON) text into `raw`, within the nesting and point limits."""
     if text is None or (isinstance(text, str) and not text.strip()):
-        return None, None
+        return
     text = str(text).strip()
+    limits = upload_limits()
     try:
         if text.startswith("{"):
-            return shape(json.loads(text)), None
+            raw.geometry = shape(jsonlimits.loads(text, field="geometry"))
+            return
         if text.upper().startswith("SRID="):
             text = text.split(";", 1)[1]
+        if _wkt_depth(text) > limits.max_nesting:
+            raw.geometry_error = str(nested_too_deep(limits.max_nesting, "WKT").message)
+            return
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return shapely.from_wkt(text), None
+            raw.geometry = shapely.from_wkt(text)
+    except LimitExceeded as exc:
+        raw.geometry_error = str(exc.message)
     except Exception as exc:  # shapely and json raise several types
-        return None, _("the WKT cannot be parsed (%(reason)s).") % {"reason": exc}
+        raw.geometry_error = _("the WKT cannot be parsed (%(reason)s).") % {"reason": exc}
 
 
 _READERS = {
@@ -596,7 +754,7 @@ def feature_label(index: int | None, code: str) -> str:
     if index is None:
         return _("The file")
     if code:
-        return _("Feature %(index)s (%(code)s)") % {"index": index, "code": code}
+        return _("Feature %(index)s (%(code)s)") % {"index": index, "code": shown(code)}
     return _("Feature %(index)s (no code)") % {"index": index}
 
 
@@ -689,14 +847,10 @@ def _check(src: _Source, result: LayerFile, *, outline, overrides, codeless: boo
             add(index, code, "code", BAD_CODE, _code_rule(level))
             bad.add(index)
         elif len(by_code[code]) > 1 and not codeless:
-            others = ", ".join(str(i) for i in by_code[code] if i != index)
-            add(
-                index,
-                code,
-                "code",
-                DUPLICATE_CODE,
-                _("the code is also used by feature %(others)s.") % {"others": others},
-            )
+            # Named once, at its first feature: listing every other feature at each of them
+            # grows with the square of the features (ten codes over 100,000 rows: 10^9 numbers).
+            if index == by_code[code][0]:
+                add(index, code, "code", DUPLICATE_CODE, _shared_code_text(by_code[code]))
             bad.add(index)
 
         geom, problem, text = _clean_geometry(raw, to_lonlat, result.crs)
@@ -804,8 +958,21 @@ def _check(src: _Source, result: LayerFile, *, outline, overrides, codeless: boo
     result.problems.sort(key=lambda p: (p.index is not None, p.index or 0))
 
 
+def _shared_code_text(indexes: list[int]) -> str:
+    listed = ", ".join(str(i) for i in indexes[:LISTED_FEATURES])
+    rest = len(indexes) - LISTED_FEATURES
+    if rest > 0:
+        listed = _("%(listed)s and %(rest)s more") % {"listed": listed, "rest": f"{rest:,}"}
+    return _("the code is used by %(count)s features: %(listed)s.") % {
+        "count": f"{len(indexes):,}",
+        "listed": listed,
+    }
+
+
 def _code_ok(level: str, code: str) -> bool:
     if level == "beat":
+        # Printable: no line breaks, control, bidirectional or zero-width characters. Beats
+        # may be named in Chinese ("北辰-警格 01"); they are never part of a URL.
         return 1 <= len(code) <= 40 and code.isprintable()
     return bool(_CODE_RE[level].match(code))
 
@@ -935,10 +1102,14 @@ _REASON_AT = re.compile(r"^(?P<what>[^\[]*)\[(?P<x>[-\d.eE+]+) (?P<y>[-\d.eE+]+)
 def _clean_geometry(raw: _Raw, to_lonlat, crs: str):
     """Return (geometry, None, None) in WGS-84, or (None, problem word, translated text)."""
     if raw.geometry_error:
-        return None, INVALID_GEOMETRY, raw.geometry_error
+        return None, raw.geometry_problem, raw.geometry_error
     geom = raw.geometry
     if geom is None:
         return None, EMPTY, _("the geometry is missing.")
+    # Before any other check: validity and overlay cost more than linear time in the points.
+    points = int(shapely.get_num_coordinates(geom))
+    if points > upload_limits().max_vertices:
+        return None, TOO_MANY_VERTICES, _too_many_vertices(points)
     if geom.is_empty:
         return None, EMPTY, _("the geometry is empty.")
     if geom.has_z:
@@ -1144,26 +1315,19 @@ def _write_shapefile_zip(features, path: Path, level: str) -> None:
 
 
 def _write_xlsx(features, path: Path, level: str) -> None:
+    """Codes and WKT at full precision; a WKT longer than a cell holds goes on in wkt_2, wkt_3,
+    … (as many as the longest needs), which `read_layer` joins again."""
     import openpyxl
 
+    wkts = [shapely.to_wkt(f.geometry, rounding_precision=-1) for f in features]
+    pieces = max((-(-len(w) // XLSX_CELL_LIMIT) for w in wkts), default=1)
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = level
-    ws.append([*_COLUMNS, "wkt"])
-    for f in features:
-        wkt = shapely.to_wkt(f.geometry, rounding_precision=-1)
-        if len(wkt) > XLSX_CELL_LIMIT:
-            wkt = shapely.to_wkt(f.geometry, rounding_precision=7)  # about 1 cm
-        if len(wkt) > XLSX_CELL_LIMIT:
-            raise InvalidInput(
-                _(
-                    "%(who)s: the boundary has too many points for one Excel cell; "
-                    "export this layer as GeoJSON, GeoPackage or Shapefile."
-                )
-                % {"who": feature_label(f.index, f.code)},
-                field="format",
-            )
-        ws.append([f.code, f.name, f.parent_code, f.population, f.households, wkt])
+    ws.append([*_COLUMNS, "wkt", *(f"wkt_{k}" for k in range(2, pieces + 1))])
+    for f, wkt in zip(features, wkts, strict=True):
+        parts = [wkt[i : i + XLSX_CELL_LIMIT] for i in range(0, len(wkt), XLSX_CELL_LIMIT)]
+        ws.append([f.code, f.name, f.parent_code, f.population, f.households, *parts])
         row = ws[ws.max_row]
         for cell in row[:3]:
             cell.number_format = "@"  # codes are text, not numbers

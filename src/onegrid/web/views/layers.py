@@ -10,6 +10,7 @@ was made on, hence once.
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from pathlib import Path
 
@@ -286,7 +287,11 @@ def export(request, level: str, fmt: str):
     version = request.GET.get("version") or None
     if version is not None:
         kind = "grids" if level == "grid" else "beats"
-        if not version.isdigit() or not selectors.version_exists(kind, int(version)):
+        # ASCII digits only: str.isdigit() also takes "²" (which int() refuses: a 500) and
+        # "١٢" (which int() reads as 12), and a long number overflows the database's integer.
+        if not re.fullmatch(r"[1-9][0-9]{0,8}", version) or not selectors.version_exists(
+            kind, int(version)
+        ):
             raise Http404(version)
         version = int(version)
     features = selectors.layer_features(level, version)

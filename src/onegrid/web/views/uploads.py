@@ -1,23 +1,29 @@
-"""The console's file uploads (layers, coded grids, standard addresses): one set of checks."""
+"""The console's file uploads (layers, coded grids, standard addresses): one set of checks.
+
+Only the size is known before a file is read; what it unpacks to, its rows, features, points
+and nesting are bounded by the readers themselves (core.limits), which answer with a file
+problem that the page shows like any other.
+"""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from onegrid.core.limits import file_too_large, upload_limits
+
 CRS_CHOICES = [("wgs84", gettext_lazy("WGS-84 (GPS)")), ("gcj02", gettext_lazy("GCJ-02"))]
-# A larger file is refused before it is read (the demo district's grids are ~2 MB of GeoJSON).
-MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 
 
 def upload_errors(upload, crs: str) -> dict[str, str]:
     """Translated errors by form field ("crs", "file") for an uploaded file and its declared
-    coordinate system; empty when both will do."""
+    coordinate system; empty when both will do. A file over the upload limit
+    (ONEGRID_UPLOAD_MAX_BYTES) is refused before it is read."""
     errors = {}
     if crs not in dict(CRS_CHOICES):
         errors["crs"] = _("Choose the coordinate system of the file.")
     if upload is None:
         errors["file"] = _("Choose a file to upload.")
-    elif upload.size > MAX_UPLOAD_BYTES:
-        errors["file"] = _("The file is larger than %(mb)s MB.") % {"mb": MAX_UPLOAD_BYTES // 2**20}
+    elif upload.size > upload_limits().max_bytes:
+        errors["file"] = str(file_too_large(upload_limits().max_bytes).message)
     return errors
