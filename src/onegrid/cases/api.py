@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, File, Form, Header, Query, Router, Schema, Status, UploadedFile
+from ninja import Field, Form, Query, Router, Schema, Status, UploadedFile
+from ninja.params import functions as param
 
 from onegrid.core.api_errors import BINARY, answered_as, errors
 from onegrid.core.api_types import Moment
 from onegrid.core.errors import NotFound
+from onegrid.org.requests import SignedInRequest
 
 from . import photo_maintenance, photos, selectors, services, workflow
 from .models import Case, CaseClass, Photo
@@ -16,13 +19,17 @@ from .schemas import ActionResultOut, CaseDetailOut, CaseOut, CasePage, local
 
 router = Router(tags=["cases"])
 
-IDEMPOTENCY_KEY = Header(
+IDEMPOTENCY_KEY = param.Header(
     None,
     alias="Idempotency-Key",
     max_length=64,
     description="A key the client makes for this request (at most 64 printable characters): "
     "sent again with the same request, it returns the first result instead of doing it twice.",
 )
+# Photos are optional multipart parts. The annotation says what ninja validates (a list; with
+# `| None` the OpenAPI would offer null); this default of None only makes them optional, so
+# handlers read `photos or []`.
+NO_PHOTOS = param.File(None)
 PHOTO = answered_as("The image.", {"image/jpeg": BINARY, "image/png": BINARY, "image/webp": BINARY})
 
 
@@ -58,11 +65,11 @@ class ReportForm(Schema):
     summary="Report a problem (idempotent by key)",
 )
 def report(
-    request: HttpRequest,
+    request: SignedInRequest,
     form: Form[ReportForm],
-    photos: File[list[UploadedFile]] = None,
+    photos: list[UploadedFile] = NO_PHOTOS,
     idempotency_key: str | None = IDEMPOTENCY_KEY,
-):
+) -> Status[dict[str, object]]:
     """The place is a point (`lon`, `lat`) or a standard address (`address_code`).
     Coordinates are WGS-84 unless `crs` is `gcj02` (Chinese phone maps). Send the same
     `Idempotency-Key` header (or `idempotency_key` field) on a retry: the first result comes back
@@ -108,7 +115,7 @@ class ListQuery(Schema):
     response={200: CasePage, **errors(400, 401, 422)},
     summary="List the cases you may see",
 )
-def list_cases(request: HttpRequest, query: Query[ListQuery]):
+def list_cases(request: SignedInRequest, query: Query[ListQuery]) -> dict[str, object]:
     filters = selectors.CaseFilters(**query.dict(exclude={"limit", "offset"}))
     cases = selectors.list_cases(request.user, filters)
     limit, offset = query.limit, query.offset
@@ -123,12 +130,12 @@ def list_cases(request: HttpRequest, query: Query[ListQuery]):
     response={200: CaseDetailOut, **errors(401, 404, 422)},
     summary="A case with its history",
 )
-def detail(request: HttpRequest, case_id: str):
+def detail(request: SignedInRequest, case_id: str) -> dict[str, object]:
     case = selectors.get_case(request.user, case_id)
     return _detail(request, case)
 
 
-def _detail(request: HttpRequest, case: Case) -> dict:
+def _detail(request: SignedInRequest, case: Case) -> dict[str, object]:
     body = CaseOut.of(case)
     events = case.events.select_related("actor").prefetch_related("photos").order_by("seq")
     hidden = selectors.hidden_actor_ids(request.user, case)
@@ -198,13 +205,13 @@ class ActionForm(Schema):
     summary="Take a workflow action (see the workflow table)",
 )
 def act(
-    request: HttpRequest,
+    request: SignedInRequest,
     case_id: str,
     action: str,
     form: Form[ActionForm],
-    photos: File[list[UploadedFile]] = None,
+    photos: list[UploadedFile] = NO_PHOTOS,
     idempotency_key: str | None = IDEMPOTENCY_KEY,
-):
+) -> dict[str, object]:
     params = form.dict(exclude={"reason", "idempotency_key"})
     if params.get("co_departments"):
         params["co_departments"] = [
@@ -222,7 +229,7 @@ def act(
     return {"case": _case_out(request, outcome.case), "replayed": outcome.replayed}
 
 
-def _case_out(request: HttpRequest, case: Case) -> dict:
+def _case_out(request: SignedInRequest, case: Case) -> dict[str, object]:
     """The case as the caller now sees it, read in one query without the grid polygons."""
     fresh = selectors.visible_cases(request.user).filter(pk=case.pk).first()
     return CaseOut.of(fresh or case)
@@ -234,7 +241,7 @@ def _case_out(request: HttpRequest, case: Case) -> dict:
     openapi_extra=PHOTO,
     summary="A case photo as sent, EXIF included (only for those who may see the case)",
 )
-def photo(request: HttpRequest, photo_id: str):
+def photo(request: SignedInRequest, photo_id: str) -> FileResponse:
     found = selectors.get_photo(request.user, photo_id)
     return _photo_file(found.file, found.content_type)
 
@@ -245,7 +252,7 @@ def photo(request: HttpRequest, photo_id: str):
     openapi_extra=PHOTO,
     summary="A case photo's viewing copy: upright JPEG, long side ≤ 1600 px, no EXIF",
 )
-def photo_view(request: HttpRequest, photo_id: str):
+def photo_view(request: SignedInRequest, photo_id: str) -> FileResponse:
     return _photo_file(_with_copies(request, photo_id).view, "image/jpeg")
 
 
@@ -255,11 +262,11 @@ def photo_view(request: HttpRequest, photo_id: str):
     openapi_extra=PHOTO,
     summary="A case photo's thumbnail: upright JPEG, long side ≤ 320 px, no EXIF",
 )
-def photo_thumb(request: HttpRequest, photo_id: str):
+def photo_thumb(request: SignedInRequest, photo_id: str) -> FileResponse:
     return _photo_file(_with_copies(request, photo_id).thumb, "image/jpeg")
 
 
-def _with_copies(request: HttpRequest, photo_id: str) -> Photo:
+def _with_copies(request: SignedInRequest, photo_id: str) -> Photo:
     """The photo, its copies made first if it was stored before copies existed."""
     found = selectors.get_photo(request.user, photo_id)
     try:
@@ -268,7 +275,7 @@ def _with_copies(request: HttpRequest, photo_id: str) -> Photo:
         raise NotFound(_("The photo's file is missing."), field="photo_id") from None
 
 
-def _photo_file(file, content_type: str) -> FileResponse:
+def _photo_file(file: FieldFile, content_type: str) -> FileResponse:
     try:
         opened = file.open("rb")
     except FileNotFoundError:
@@ -296,7 +303,7 @@ class CatalogueClassOut(Schema):
     response={200: list[CatalogueClassOut], **errors(401)},
     summary="The active class catalogue",
 )
-def catalogue(request: HttpRequest):
+def catalogue(request: HttpRequest) -> list[dict[str, object]]:
     classes = CaseClass.objects.filter(active=True).select_related("major", "default_department")
     return [
         {
@@ -343,7 +350,7 @@ class WorkflowRowOut(Schema):
     by_alias=True,
     summary="The workflow table: states, actions and who may take them",
 )
-def workflow_table(request: HttpRequest):
+def workflow_table(request: HttpRequest) -> list[dict[str, object]]:
     return [
         {
             "number": t.number,
