@@ -26,7 +26,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import clock, limits, spreadsheets, workdays
+from . import clock, columns, limits, spreadsheets, workdays
 from .errors import InvalidInput
 from .formula_text import csv_row, from_csv
 from .models import CalendarState, HolidayDay, HolidayYear
@@ -51,12 +51,12 @@ KIND_WORDS = {
     "上班": WORK,
     "补班": WORK,
 }
-KIND_MARKS = {REST: "休", WORK: "班"}
+KIND_MARKS: dict[str, str] = {REST: "休", WORK: "班"}
 KIND_LABELS = dict(HolidayDay.Kind.choices)
 MAX_FILE_BYTES = 1024 * 1024
 MAX_ROWS = 5000  # a year has ~30 rows; a file of every year since 2000 stays far below
 FIRST_YEAR, LAST_YEAR = 2000, 2100
-NAME_MAX = HolidayDay._meta.get_field("name").max_length
+NAME_MAX = columns.max_length(HolidayDay, "name")
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 WEEKDAY_NAMES = [
     gettext_lazy("Monday"),
@@ -121,7 +121,7 @@ class ScheduleReport:
 # --- reading ----------------------------------------------------------------------------------
 
 
-def _table(data: bytes, filename: str) -> list[list]:
+def _table(data: bytes, filename: str) -> list[list[object]]:
     if len(data) > MAX_FILE_BYTES:
         raise limits.file_too_large(MAX_FILE_BYTES)
     is_xlsx = filename.lower().endswith((".xlsx", ".xlsm")) or data[:2] == b"PK"
@@ -132,7 +132,9 @@ def _table(data: bytes, filename: str) -> list[list]:
         raise InvalidInput(_("The file is neither UTF-8 nor GB18030 text."), field="file")
     try:
         # As export_csv wrote them: an apostrophe it put before a formula start comes off.
-        rows = [[from_csv(c) for c in r] for r in csv.reader(io.StringIO(text, newline=""))]
+        rows: list[list[object]] = [
+            [from_csv(c) for c in r] for r in csv.reader(io.StringIO(text, newline=""))
+        ]
     except csv.Error as exc:
         raise InvalidInput(
             _("The file is not valid CSV: %(error)s") % {"error": exc}, field="file"
@@ -142,7 +144,7 @@ def _table(data: bytes, filename: str) -> list[list]:
     return rows
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -150,7 +152,7 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def _parse_day(value) -> dt.date | None:
+def _parse_day(value: object) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date() if value.time() == dt.time(0) else None
     if isinstance(value, dt.date):
@@ -248,8 +250,9 @@ def read_schedule(data: bytes, filename: str = "") -> tuple[list[ScheduleRow], l
             )
         elif day is not None:
             first_row_of[day] = number
-        if ok and kind == WORK and day.weekday() < 5:
-            ok = False
+        if not ok or day is None or kind is None:
+            continue
+        if kind == WORK and day.weekday() < 5:
             bad(
                 number,
                 "kind",
@@ -259,8 +262,8 @@ def read_schedule(data: bytes, filename: str = "") -> tuple[list[ScheduleRow], l
                 )
                 % {"day": day.isoformat(), "weekday": WEEKDAY_NAMES[day.weekday()]},
             )
-        if ok:
-            rows.append(ScheduleRow(number, day, kind, name))
+            continue
+        rows.append(ScheduleRow(number, day, kind, name))
     return rows, problems
 
 
