@@ -262,7 +262,7 @@ def _records(data: bytes, filename: str | None) -> tuple[list[tuple[int, dict]],
             values = {name: row[j] for j, name in enumerate(fields) if j < len(row)}
             records.append((number, values))
     except csv.Error as exc:  # e.g. a field longer than csv's limit (131,072 characters)
-        raise _Unreadable(_("The file is not valid CSV: %(reason)s") % {"reason": exc}) from None
+        raise _Unreadable(_("The file is not valid CSV: %(error)s") % {"error": exc}) from None
     return records, fields
 
 
