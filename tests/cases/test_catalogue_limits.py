@@ -7,12 +7,20 @@ import csv
 import io
 
 import pytest
+from django.utils import translation
 
 from onegrid.cases.catalogue import COLUMNS, import_catalogue
 from onegrid.cases.models import CaseClass
 from onegrid.core.errors import InvalidInput
 from onegrid.org.departments import ensure_default_departments
 from support import bombs
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    # These tests read the English wording; the default language is zh-hans.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -8,11 +8,19 @@ import zipfile
 
 import openpyxl
 import pytest
+from django.utils import translation
 
 from onegrid.core import archives, spreadsheets
 from onegrid.core.codes import code_problem, shown
 from onegrid.core.limits import LimitExceeded
 from support import bombs
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    # These tests read the English wording; the default language is zh-hans.
+    with translation.override("en"):
+        yield
 
 
 def small_zip(members: dict[str, bytes]) -> bytes:
@@ -140,6 +148,12 @@ def test_an_entity_bomb_in_a_workbook_is_an_unreadable_workbook():
 def test_a_code_holds_ascii_letters_digits_and_dash_underscore_dot(code, fault):
     problem = code_problem(code, max_length=40)
     assert problem and fault in problem and "A–Z" in problem
+
+
+def test_the_rule_is_said_in_chinese_first():
+    with translation.override("zh-hans"):
+        problem = code_problem("A/1", max_length=40)
+    assert problem.startswith("编码由 1 至 40 个字符组成") and '"/" (U+002F)' in problem
 
 
 def test_good_codes_and_how_odd_codes_are_shown():

@@ -86,3 +86,19 @@ def test_files_beyond_their_size_are_refused_and_a_huge_field_is_no_500(world, s
     settings.ONEGRID = settings.ONEGRID | {"UPLOAD_MAX_BYTES": 100}
     _rows, problems = addresses.read_addresses(csv_bytes(["A1", "A2"]), filename="a.csv")
     assert [p.problem for p in problems] == ["file_too_large"]
+
+
+def test_the_import_page_shows_the_refusal(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = Client(raise_request_exception=False, HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(world.people.command)
+    for name, data, reason in [
+        ("a.xlsx", bombs.xlsx_bomb(), "unpacks to more than 100 MB"),
+        ("a.csv", csv_bytes(["A\n1"]), "U+000A"),
+    ]:
+        form = {"crs": "wgs84", "file": SimpleUploadedFile(name, data)}
+        response = client.post("/console/addresses/import/", form)
+        assert response.status_code == 422, response.content[:300]
+        assert reason in response.content.decode()
+    assert not Address.objects.exists()
