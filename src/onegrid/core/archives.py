@@ -13,6 +13,7 @@ import io
 import struct
 import zipfile
 from pathlib import Path
+from typing import BinaryIO
 
 from django.utils.translation import gettext as _
 
@@ -65,7 +66,7 @@ def open_zip(data: bytes, *, max_inflated: int) -> zipfile.ZipFile:
     return archive
 
 
-def _copy(archive: zipfile.ZipFile, name: str, out, budget: int) -> int:
+def _copy(archive: zipfile.ZipFile, name: str, out: BinaryIO, budget: int) -> int:
     """Unpack one member into `out`, at most `budget` bytes; the bytes written."""
     written = 0
     try:

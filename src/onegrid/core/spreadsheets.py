@@ -7,7 +7,8 @@ import io
 import re
 import warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
@@ -16,14 +17,22 @@ from .errors import InvalidInput
 from .formula_text import keep_text
 from .limits import LimitExceeded, inflates_too_far, too_many_rows, upload_limits
 
+if TYPE_CHECKING:
+    from openpyxl.cell import _CellSetValue
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
-def xlsx_bytes(header: list[str], rows: list[list], title: str = "vacancies") -> bytes:
+
+def xlsx_bytes(
+    header: Sequence[str], rows: Sequence[Sequence[_CellSetValue]], title: str = "vacancies"
+) -> bytes:
     """One sheet: the header (frozen) and the rows. Text stays text, however it starts
     (core.formula_text)."""
     import openpyxl
+    from openpyxl.worksheet.worksheet import Worksheet
 
     workbook = openpyxl.Workbook()
     sheet = workbook.active
+    assert isinstance(sheet, Worksheet)  # a new workbook opens on its one empty worksheet
     sheet.title = title
     for r, values in enumerate([header, *rows], start=1):
         for c, value in enumerate(values, start=1):
@@ -164,17 +173,19 @@ def _census(archive: zipfile.ZipFile, *, max_rows: int, max_inflated: int) -> No
                 tail = text[max(settled, 0) :]
 
 
-def _header_width(sheet, width: int, max_rows: int) -> int:
+def _header_width(sheet: ReadOnlyWorksheet, width: int, max_rows: int) -> int:
     """Columns up to the last filled cell of the first row that has one (the header): the
     rows are read no wider, so a sheet without a declared width costs no more than one with."""
-    for row in sheet.iter_rows(values_only=True, max_col=width, max_row=max_rows + 2):
+    # types-openpyxl binds ReadOnlyWorksheet.iter_rows to Worksheet, whose method it is.
+    rows = sheet.iter_rows(values_only=True, max_col=width, max_row=max_rows + 2)  # type: ignore[misc]
+    for row in rows:
         filled = [i for i, value in enumerate(row) if value not in (None, "")]
         if filled:
             return filled[-1] + 1
     return 1
 
 
-def iter_sheet_rows(data: bytes, *, max_rows: int) -> Iterator[tuple[int, tuple]]:
+def iter_sheet_rows(data: bytes, *, max_rows: int) -> Iterator[tuple[int, tuple[object, ...]]]:
     """(row number, cell values) of a workbook's active sheet, streamed, blank rows included,
     each as wide as the header (the first row with a value).
 
