@@ -390,7 +390,7 @@ def schedule_duty(
 
 
 @transaction.atomic
-def cancel_shift(*, actor: User, grid_code: str, shift_id: int) -> None:
+def cancel_shift(*, actor: User, grid_code: str, shift_id: str | int) -> None:
     """Cancel (delete) a shift of the grid that has not started yet.
 
     The same people who schedule shifts may cancel them. A shift under way or over is history:

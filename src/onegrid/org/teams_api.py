@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
@@ -25,6 +24,7 @@ from onegrid.core.errors import InvalidInput
 from . import selectors, teams
 from .models import TeamSlot
 from .policies import mask_phone
+from .requests import SignedInRequest
 
 router = Router(tags=["teams"])
 
@@ -174,7 +174,7 @@ class SlotsOut(Schema):
     slots: list[SlotConfigOut]
 
 
-def _shift_out(s: selectors.Shift) -> dict:
+def _shift_out(s: selectors.Shift) -> dict[str, object]:
     """A roster row (selectors.shifts, selectors.shift_view) as ShiftOut."""
     return {
         "id": s.id,
@@ -187,7 +187,7 @@ def _shift_out(s: selectors.Shift) -> dict:
     }
 
 
-def _slots_out(request) -> dict:
+def _slots_out(request: SignedInRequest) -> dict[str, object]:
     groups = dict(TeamSlot.Group.choices)
     return {
         "configured": TeamSlot.objects.exists(),
@@ -214,7 +214,7 @@ def _slots_out(request) -> dict:
     response={200: VacanciesOut, **errors(401, 403, 422)},
     summary="Empty team places per grid",
 )
-def vacancies(request: HttpRequest, q: Query[VacanciesQuery]):
+def vacancies(request: SignedInRequest, q: Query[VacanciesQuery]) -> dict[str, object]:
     """Over the grids the caller may see, optionally one street's."""
     report = selectors.vacancies(request.user, street_code=q.street or None)
     s = report.summary
@@ -250,7 +250,7 @@ def vacancies(request: HttpRequest, q: Query[VacanciesQuery]):
     response={200: SlotsOut, **errors(401, 403)},
     summary="The district's team slots",
 )
-def get_slots(request: HttpRequest):
+def get_slots(request: SignedInRequest) -> dict[str, object]:
     return _slots_out(request)
 
 
@@ -259,7 +259,7 @@ def get_slots(request: HttpRequest):
     response={200: SlotsOut, **errors(400, 401, 403, 413, 422)},
     summary="Replace the district's team slots",
 )
-def put_slots(request: HttpRequest, payload: SlotsIn):
+def put_slots(request: SignedInRequest, payload: SlotsIn) -> dict[str, object]:
     """Administrators and the command centre only. The core group must hold the full-time grid
     worker with a minimum of at least 1."""
     teams.configure_slots(actor=request.user, slots=[s.model_dump() for s in payload.slots])
@@ -274,7 +274,7 @@ def put_slots(request: HttpRequest, payload: SlotsIn):
     response={200: TeamOut, **errors(401, 404, 422)},
     summary="A grid's team and who is on duty",
 )
-def team(request: HttpRequest, grid_code: str):
+def team(request: SignedInRequest, grid_code: str) -> dict[str, object]:
     grid = selectors.visible_grid(request.user, grid_code)
     slots = teams.current_slots()
     groups = selectors.team_of(request.user, grid, slots=slots)
@@ -334,7 +334,9 @@ def team(request: HttpRequest, grid_code: str):
     },
     summary="Put a person on the grid's team (idempotent)",
 )
-def add_member(request: HttpRequest, grid_code: str, payload: MemberIn):
+def add_member(
+    request: SignedInRequest, grid_code: str, payload: MemberIn
+) -> Status[dict[str, object]]:
     """201 when the person joined; 200 with `replayed: true` when they already held exactly this
     role on the grid, so a retry is safe."""
     grid = selectors.visible_grid(request.user, grid_code)
@@ -355,7 +357,9 @@ def add_member(request: HttpRequest, grid_code: str, payload: MemberIn):
     )
 
 
-def _member_args(request: HttpRequest, username: str | None, role: str | None) -> tuple[str, str]:
+def _member_args(
+    request: SignedInRequest, username: str | None, role: str | None
+) -> tuple[str, str]:
     """username and role from the query string or, failing that, a JSON body."""
     if not (username and role) and request.body:
         # Nesting bounded: `json.loads` raises RecursionError on deep bodies (a 500).
@@ -363,10 +367,13 @@ def _member_args(request: HttpRequest, username: str | None, role: str | None) -
         if isinstance(body, dict):
             username = username or body.get("username")
             role = role or body.get("role")
-    for field, value in (("username", username), ("role", role)):
-        if not isinstance(value, str) or not value.strip():
-            raise InvalidInput(_("%(field)s is required.") % {"field": field}, field=field)
-    return username, role
+    return _required("username", username), _required("role", role)
+
+
+def _required(field: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(_("%(field)s is required.") % {"field": field}, field=field)
+    return value
 
 
 @router.delete(
@@ -375,8 +382,8 @@ def _member_args(request: HttpRequest, username: str | None, role: str | None) -
     summary="Take a person's role on the grid's team away",
 )
 def remove_member(
-    request: HttpRequest, grid_code: str, username: str | None = None, role: str | None = None
-):
+    request: SignedInRequest, grid_code: str, username: str | None = None, role: str | None = None
+) -> Status[None]:
     """`username` and `role` in the query string or a JSON body. The person's future shifts on
     the grid are cancelled when this was their last team role there. Idempotent: 204 also when
     the person no longer holds the role (a retry); an unknown person or a role that is no grid
@@ -392,7 +399,9 @@ def remove_member(
     response={200: list[ShiftOut], **errors(401, 404, 422)},
     summary="The grid's roster",
 )
-def list_shifts(request: HttpRequest, grid_code: str, q: Query[ShiftsQuery]):
+def list_shifts(
+    request: SignedInRequest, grid_code: str, q: Query[ShiftsQuery]
+) -> list[dict[str, object]]:
     """Shifts overlapping [start, end): by default from now for 7 days; at most 62 days."""
     grid = selectors.visible_grid(request.user, grid_code)
     # Checked before any arithmetic on them: 9999-12-31 + 7 days overflows.
@@ -410,7 +419,9 @@ def list_shifts(request: HttpRequest, grid_code: str, q: Query[ShiftsQuery]):
     response={201: ShiftOut, 200: ShiftOut, **errors(400, 401, 403, 404, 409, 413, 422)},
     summary="Schedule a shift (idempotent)",
 )
-def add_shift(request: HttpRequest, grid_code: str, payload: ShiftIn):
+def add_shift(
+    request: SignedInRequest, grid_code: str, payload: ShiftIn
+) -> Status[dict[str, object]]:
     """201 with the new shift; 200 with the existing one when exactly this shift (person, grid,
     start, end) is already on the roster, so a retry never makes a second one."""
     grid = selectors.visible_grid(request.user, grid_code)
@@ -429,7 +440,7 @@ def add_shift(request: HttpRequest, grid_code: str, payload: ShiftIn):
     response={204: None, **errors(400, 401, 403, 404, 409, 422)},
     summary="Cancel a shift that has not started",
 )
-def cancel_shift(request: HttpRequest, grid_code: str, shift_id: str):
+def cancel_shift(request: SignedInRequest, grid_code: str, shift_id: str) -> Status[None]:
     grid = selectors.visible_grid(request.user, grid_code)
     teams.cancel_shift(actor=request.user, grid_code=grid.code, shift_id=shift_id)
     return Status(204, None)
