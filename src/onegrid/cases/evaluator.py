@@ -38,7 +38,7 @@ from .rules import ActionContext
 from .workflow import ACTION_LABELS, REPORTER, STATE_LABELS, Transition
 
 if TYPE_CHECKING:
-    from .photos import Upload
+    from .photos import StagedPhoto
 
 # Fields of what the user types into an action's form (besides the row's own params).
 TYPED_FIELDS = ("reason", "photos")
@@ -85,7 +85,7 @@ def admit(
     now: dt.datetime,
     reason: str = "",
     params: dict[str, Any] | None = None,
-    photos: Iterable[Upload] = (),
+    photos: Iterable[StagedPhoto] = (),
     task: Task | None = None,
     offering: bool = False,
 ) -> ActionContext:

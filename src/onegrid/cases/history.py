@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.db.models import Max
 
@@ -23,7 +23,7 @@ def append_event(
     at: dt.datetime,
     task: Task | None = None,
     reason: str = "",
-    data: dict[str, object] | None = None,
+    data: Mapping[str, object] | None = None,
 ) -> CaseEvent:
     # The caller holds the case's row lock, so the next number cannot be taken concurrently.
     last = CaseEvent.objects.filter(case=case).aggregate(m=Max("seq"))["m"] or 0
@@ -38,7 +38,7 @@ def append_event(
         task=task,
         at=at,
         reason=reason,
-        data=data or {},
+        data=dict(data or {}),
     )
 
 

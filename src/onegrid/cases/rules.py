@@ -26,7 +26,7 @@ from .models import PROACTIVE_SOURCES, Case, CaseReporter, Source, Task
 from .states import OPEN_STATES, State
 
 if TYPE_CHECKING:
-    from .photos import Upload
+    from .photos import StagedPhoto
 
 SATISFACTION = ("satisfied", "basically_satisfied", "unsatisfied")
 VERIFICATION_RESULTS = ("confirmed", "not_found")
@@ -45,7 +45,7 @@ class ActionContext:
     # JSON the history event records.
     params: dict[str, Any] = field(default_factory=dict)
     task: Task | None = None
-    photos: list[Upload] = field(default_factory=list)  # validated uploads, not yet stored
+    photos: list[StagedPhoto] = field(default_factory=list)  # written, not yet recorded
     event_data: dict[str, Any] = field(default_factory=dict)
     targets: tuple[str, ...] = ()  # the row's declared targets
     target: str | None = None  # one of them, chosen by the effect; None: the row's first

@@ -7,13 +7,18 @@ the effect, the history event, photos, and the row's follow-up system actions.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
+import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +28,7 @@ from onegrid.core.errors import Conflict, DomainError, InvalidInput, NotFound, P
 from onegrid.org import policies
 from onegrid.org.models import Role, User
 from onegrid.territory import addresses, geometry, locator
+from onegrid.territory.models import Address
 
 from . import access, calendar, evaluator, history, photos, workflow
 from .models import (
@@ -69,11 +75,13 @@ class Outcome:
 # --- report (transition 1) ---
 
 
-def _given(value) -> bool:
+def _given(value: object) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
 
 
-def _report_place(lon, lat, crs, address_code):
+def _report_place(
+    lon: object, lat: object, crs: str, address_code: str | None
+) -> tuple[float, float, locator.LocatedGrid, Address | None]:
     """(lon, lat in WGS-84, located grid, standard address or None) of a report."""
     point_given = _given(lon) or _given(lat)
     if not _given(address_code):
@@ -109,7 +117,7 @@ def _report_place(lon, lat, crs, address_code):
     return standard.lon, standard.lat, located, standard
 
 
-def _with_standard_address(name: str, text) -> str:
+def _with_standard_address(name: str, text: object) -> str:
     """The address's name, followed by what the reporter wrote if that adds anything."""
     text = str(text or "").strip()
     if not text or text == name or text.startswith(name):
@@ -120,13 +128,13 @@ def _with_standard_address(name: str, text) -> str:
 def report_case(
     *,
     actor: User,
-    lon=None,
-    lat=None,
+    lon: float | None = None,
+    lat: float | None = None,
     class_code: str,
     crs: str = "wgs84",
     description: str = "",
     address: str = "",
-    photo_files=(),
+    photo_files: Iterable[File[bytes]] = (),
     source: str | None = None,
     reporter_name: str = "",
     reporter_phone: str = "",
@@ -256,7 +264,7 @@ def _source_for(actor: User, place: policies.Place, requested: str | None) -> st
     return Source.HOTLINE
 
 
-def _next_number(now) -> str:
+def _next_number(now: dt.datetime) -> str:
     day = now.astimezone(LOCAL_TZ).strftime("%Y%m%d")
     if not CaseCounter.objects.filter(day=day).update(last=F("last") + 1):
         try:
@@ -285,7 +293,7 @@ def _check_key(key: str | None) -> str:
     return key
 
 
-def _hash(payload: dict) -> str:
+def _hash(payload: dict[str, object]) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -295,10 +303,19 @@ def _replay(record: IdempotencyRecord, request_hash: str) -> Outcome:
             _("This idempotency key was already used for a different request."),
             field="idempotency_key",
         )
-    return Outcome(Case.objects.get(pk=record.case_id), replayed=True)
+    case = Case.objects.filter(pk=record.case_id).first() if record.case_id else None
+    if case is None:  # every record is written with its case; the column alone allows none
+        raise NotFound(_("No such case."), field="case_id")
+    return Outcome(case, replayed=True)
 
 
-def _idempotent(actor: User, key: str, request_hash: str, run, uploads=()) -> Outcome:
+def _idempotent(
+    actor: User,
+    key: str,
+    request_hash: str,
+    run: Callable[[photos.Staging], Case],
+    uploads: list[photos.Upload],
+) -> Outcome:
     """Run `run(staging)` once per key; `uploads` are written before its transaction and
     removed after it unless a committed row keeps them (cases.photos)."""
     record = IdempotencyRecord.objects.filter(user=actor, key=key).first()
@@ -332,11 +349,11 @@ def _idempotent(actor: User, key: str, request_hash: str, run, uploads=()) -> Ou
 def perform_action(
     *,
     actor: User,
-    case_id,
+    case_id: object,
     action: str,
     reason: str = "",
-    params: dict | None = None,
-    photo_files=(),
+    params: dict[str, Any] | None = None,
+    photo_files: Iterable[File[bytes]] = (),
     idempotency_key: str | None = None,
 ) -> Outcome:
     transition = workflow.transition_for(action)
@@ -371,7 +388,7 @@ def perform_action(
         return Outcome(run(staging))
 
 
-def _lock_case(case_id, actor: User | None) -> Case:
+def _lock_case(case_id: object, actor: User | None) -> Case:
     # Tasks are read once here; effects change these same objects, so the cache stays true.
     cases = (
         Case.objects.select_for_update()
@@ -392,10 +409,10 @@ def _apply(
     actor: User | None,
     *,
     reason: str = "",
-    params: dict | None = None,
-    uploads=(),
+    params: dict[str, Any] | None = None,
+    uploads: photos.Staging | None = None,
     task: Task | None = None,
-    now=None,
+    now: dt.datetime | None = None,
 ) -> None:
     # Follow-ups happen at the moment of the action that asked for them.
     now = now or clock.now()
@@ -405,7 +422,7 @@ def _apply(
         now=now,
         reason=reason,
         params=params,
-        photos=uploads,
+        photos=uploads or (),
         task=task,
     )
     held = ctx.actor_roles
@@ -464,7 +481,7 @@ class TickResult:
     checked_tasks: int = 0
 
 
-def tick(*, now=None) -> TickResult:
+def tick(*, now: dt.datetime | None = None) -> TickResult:
     """Mark overdue tasks and escalate each overdue step exactly once.
 
     Safe to run any number of times from any number of processes: the case row lock orders
@@ -488,7 +505,7 @@ def tick(*, now=None) -> TickResult:
     return result
 
 
-def _escalate_once(case_id, task_id, level: int, now) -> bool:
+def _escalate_once(case_id: uuid.UUID, task_id: uuid.UUID, level: int, now: dt.datetime) -> bool:
     try:
         with transaction.atomic(), clock.frozen_at(now):
             case = _lock_case(case_id, None)
