@@ -31,11 +31,13 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from onegrid.core import columns
 from onegrid.core.codes import code_problem
 from onegrid.core.errors import InvalidInput
 from onegrid.core.formula_text import csv_row, from_csv
@@ -46,6 +48,9 @@ from onegrid.org.departments import ensure_default_departments
 from onegrid.org.models import Department
 
 from .models import CaseClass, MajorClass
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsRead
 
 DEFAULT_CATALOGUE_PATH = Path(__file__).resolve().parent / "data" / "default_catalogue.csv"
 
@@ -96,12 +101,12 @@ _URGENCIES = {
 _TRUE = {"true", "1", "yes", "y", "是"}
 _FALSE = {"false", "0", "no", "n", "否"}
 _MAX_LENGTH = {
-    "major_code": MajorClass._meta.get_field("code").max_length,
-    "major_name": MajorClass._meta.get_field("name").max_length,
-    "major_name_en": MajorClass._meta.get_field("name_en").max_length,
-    "code": CaseClass._meta.get_field("code").max_length,
-    "name": CaseClass._meta.get_field("name").max_length,
-    "name_en": CaseClass._meta.get_field("name_en").max_length,
+    "major_code": columns.max_length(MajorClass, "code"),
+    "major_name": columns.max_length(MajorClass, "name"),
+    "major_name_en": columns.max_length(MajorClass, "name_en"),
+    "code": columns.max_length(CaseClass, "code"),
+    "name": columns.max_length(CaseClass, "name"),
+    "name_en": columns.max_length(CaseClass, "name_en"),
 }
 _CODE_COLUMNS = ("major_code", "code")
 # The fields of CaseClass an import sets, in the order they are compared.
@@ -153,10 +158,24 @@ class _Problem:
         }
 
 
+class CatalogueProblems(InvalidInput):
+    """The rows of a catalogue file at fault. The message lists the first few; `problems` keeps
+    every one, (row, column, problem), so an upload page can mark each bad cell."""
+
+    def __init__(self, message: str, *, field: str, problems: list[tuple[int, str, str]]) -> None:
+        super().__init__(message, field=field)
+        self.problems = problems
+        self.row = problems[0][0]
+
+
+# One checked row: CaseClass's fields by name (as `**` passes them on) and its major's.
+_Cleaned = dict[str, Any]
+
+
 # --- reading ----------------------------------------------------------------------------------
 
 
-def _read_bytes(fileobj) -> bytes | str:
+def _read_bytes(fileobj: bytes | str | SupportsRead[bytes | str]) -> bytes | str:
     """The file's content, refused (LimitExceeded) past the upload size limit."""
     limit = upload_limits().max_bytes
     data = fileobj if isinstance(fileobj, bytes | str) else fileobj.read(limit + 1)
@@ -165,7 +184,7 @@ def _read_bytes(fileobj) -> bytes | str:
     return data
 
 
-def _cell_text(value) -> str:
+def _cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -182,7 +201,7 @@ def _table_from_csv(data: bytes | str) -> list[list[str]]:
     if text is None:
         raise InvalidInput(_("The file is neither UTF-8 nor GB18030 text."), field="file")
     max_rows = upload_limits().max_rows
-    table = []
+    table: list[list[str]] = []
     try:
         check_csv_rows(text, max_rows=max_rows, dialect=csv.excel)
         for row in csv.reader(csv_lines(text)):
@@ -241,9 +260,11 @@ def _flag(value: str, default: bool, row: int, column: str, problems: list[_Prob
     return default
 
 
-def _check(records, departments: dict[str, Department]) -> tuple[list[dict], list[_Problem]]:
+def _check(
+    records: list[tuple[int, dict[str, str]]], departments: dict[str, Department]
+) -> tuple[list[_Cleaned], list[_Problem]]:
     problems: list[_Problem] = []
-    cleaned: list[dict] = []
+    cleaned: list[_Cleaned] = []
     first_row_of_code: dict[str, int] = {}
     majors: dict[str, tuple[int, str, str]] = {}
     for row, v in records:
@@ -364,17 +385,17 @@ def _raise_problems(problems: list[_Problem]) -> None:
             ngettext("and %(count)d more problem", "and %(count)d more problems", rest)
             % {"count": rest}
         )
-    error = InvalidInput("\n".join(lines), field=problems[0].column)
-    # Kept on the exception so an upload page can mark every bad cell, not just the first.
-    error.problems = [(p.row, p.column, p.message) for p in problems]
-    error.row = problems[0].row
-    raise error
+    raise CatalogueProblems(
+        "\n".join(lines),
+        field=problems[0].column,
+        problems=[(p.row, p.column, p.message) for p in problems],
+    )
 
 
 # --- writing ----------------------------------------------------------------------------------
 
 
-def _apply(cleaned: list[dict], *, dry_run: bool, update_existing: bool = True) -> ImportReport:
+def _apply(cleaned: list[_Cleaned], *, dry_run: bool, update_existing: bool = True) -> ImportReport:
     report = ImportReport(rows=len(cleaned), dry_run=dry_run)
     existing_majors = MajorClass.objects.in_bulk(field_name="code")
     existing = CaseClass.objects.in_bulk(field_name="code")
@@ -433,7 +454,11 @@ def _apply(cleaned: list[dict], *, dry_run: bool, update_existing: bool = True) 
 
 
 def import_catalogue(
-    fileobj, fmt: str, *, dry_run: bool = False, update_existing: bool = True
+    fileobj: bytes | str | SupportsRead[bytes | str],
+    fmt: str,
+    *,
+    dry_run: bool = False,
+    update_existing: bool = True,
 ) -> ImportReport:
     """Check every row of a catalogue file, then upsert its classes by code in one transaction.
 
@@ -469,10 +494,10 @@ def load_default_catalogue(*, update_existing: bool = False) -> ImportReport:
         return import_catalogue(f, "csv", update_existing=update_existing)
 
 
-def catalogue_rows() -> list[list]:
+def catalogue_rows() -> list[list[str | int]]:
     """The catalogue as rows of COLUMNS values (time_limit as int, flags as "true"/"false")."""
     classes = CaseClass.objects.select_related("major", "default_department").order_by("code")
-    rows = []
+    rows: list[list[str | int]] = []
     for c in classes:
         rows.append(
             [
