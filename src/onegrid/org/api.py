@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
@@ -11,6 +12,7 @@ from onegrid.core.api_errors import errors
 from onegrid.org import policies
 
 from . import services
+from .requests import SignedInRequest
 
 router = Router(tags=["auth"])
 
@@ -31,7 +33,7 @@ class TokenOut(Schema):
     auth=None,
     summary="Get an API token",
 )
-def token(request: HttpRequest, body: Credentials):
+def token(request: HttpRequest, body: Credentials) -> dict[str, object]:
     raw, expires = services.issue_token(
         username=body.username, password=body.password, request=request
     )
@@ -43,7 +45,7 @@ def token(request: HttpRequest, body: Credentials):
     response={204: None, **errors(401, 403)},
     summary="Revoke the token you call with",
 )
-def revoke(request: HttpRequest):
+def revoke(request: SignedInRequest) -> Status[None]:
     raw = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     services.revoke_token(raw)
     return Status(204, None)
@@ -52,7 +54,7 @@ def revoke(request: HttpRequest):
 class MeOut(Schema):
     username: str
     display_name: str
-    roles: list[dict]
+    roles: list[dict[str, Any]]
 
 
 @router.get(
@@ -60,7 +62,7 @@ class MeOut(Schema):
     response={200: MeOut, **errors(401)},
     summary="Who you are and the roles you hold",
 )
-def me(request: HttpRequest):
+def me(request: SignedInRequest) -> dict[str, object]:
     user = request.user
     return {
         "username": user.username,
@@ -69,8 +71,8 @@ def me(request: HttpRequest):
             {
                 "role": a.role,
                 "unit": a.unit.code if a.unit else None,
-                "grid": a.grid.code if a.grid_id else None,
-                "department": a.department.code if a.department_id else None,
+                "grid": a.grid.code if a.grid is not None else None,
+                "department": a.department.code if a.department is not None else None,
             }
             for a in policies.assignments(user)
         ],
