@@ -6,6 +6,14 @@ class Holiday(Enum):
     # Each member's value is its English name; `chinese` and `days` are set beside it.
     chinese: str
     days: int
+    new_years_day = "New Year's Day"
+    spring_festival = "Spring Festival"
+    tomb_sweeping_day = "Tomb-sweeping Day"
+    labour_day = "Labour Day"
+    dragon_boat_festival = "Dragon Boat Festival"
+    national_day = "National Day"
+    mid_autumn_festival = "Mid-autumn Festival"
+    anti_fascist_70th_day = "Anti-Fascist 70th Day"
 
 # day → English name of the holiday it belongs to (rest days and make-up working days).
 holidays: dict[dt.date, str]

@@ -105,7 +105,7 @@ class TeamGroup:
         return sum(s.filled for s in self.slots)
 
     @property
-    def members(self) -> list[TeamMember]:
+    def members(self) -> list[SlotMember]:
         return [m for s in self.slots for m in s.members]
 
     @property
