@@ -36,6 +36,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.db.models import Case as DbCase
@@ -50,6 +51,9 @@ from onegrid.core import clock
 from onegrid.org.models import Department
 from onegrid.territory.models import AdminUnit, Beat, Grid
 from onegrid.territory.selectors import beat_grid_ids
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 TZ = ZoneInfo("Asia/Shanghai")
 _HUNDREDTH = Decimal("0.01")
@@ -146,8 +150,8 @@ def rate(numerator: int, denominator: int) -> Decimal | None:
 @dataclass(frozen=True)
 class Measure:
     key: str
-    label: str
-    definition: str
+    label: StrOrPromise
+    definition: StrOrPromise
     numerator: int
     denominator: int
     value: Decimal | None  # percent, 2 decimals; None when the denominator is 0
@@ -241,13 +245,17 @@ def _resolve_scope(street, community, grid, department, beat, layer_version) -> 
         if beat_row is None:
             raise ValueError(f"no beat has the code {code}")
         return Scope("beat", code, beat_row.name or code, beat_row.pk, tuple(grid_ids))
-    model = {"street": AdminUnit, "community": AdminUnit, "grid": Grid, "department": Department}[
-        kind
-    ]
+    models: dict[str, type[AdminUnit] | type[Grid] | type[Department]] = {
+        "street": AdminUnit,
+        "community": AdminUnit,
+        "grid": Grid,
+        "department": Department,
+    }
+    model = models[kind]
     # Retired grids are measured too: their cases keep them.
     manager = Grid.all_objects if model is Grid else model.objects
     obj = value if isinstance(value, model) else manager.get(code=str(value))
-    if model is AdminUnit and obj.level != kind:
+    if isinstance(obj, AdminUnit) and obj.level != kind:
         raise ValueError(f"{obj.code} is a {obj.level}, not a {kind}")
     return Scope(kind, obj.code, obj.name, obj.pk)
 
@@ -288,13 +296,13 @@ class _CaseState:
         self.source = ""
         self.registered = False
         self.self_closed = False
-        self.deadline = None
-        self.deadline_lead = None
-        self.lead = None
+        self.deadline: dt.datetime | None = None
+        self.deadline_lead: str | None = None
+        self.lead: str | None = None
         self.closed = False
-        self.on_time = None
-        self.first_check_in_period = None
-        self.first_check_lead = None
+        self.on_time: bool | None = None
+        self.first_check_in_period: bool | None = None
+        self.first_check_lead: str | None = None
         self.failed = False
 
 

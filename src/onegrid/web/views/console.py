@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.core.paginator import Paginator
 from django.shortcuts import render
@@ -14,9 +15,12 @@ from onegrid.cases.models import Source
 from .. import access
 from .paging import query_without_page
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
 # The desk's work, one tab each: what waits for registration, for dispatch, for a decision
 # on a department's request, for closing; then everything still open.
-TABS = {
+TABS: dict[str, tuple[StrPromise, dict[str, object]]] = {
     "incoming": (_("Incoming"), {"state": "reported,verifying"}),
     "dispatch": (_("To dispatch"), {"state": "registered"}),
     "returned": (_("Returned"), {"waiting": "returned"}),
@@ -59,7 +63,7 @@ def queue(request):
                 "source_label": Source(c.source).label,
                 "colour": selectors.timer_colour(c),
                 "due": (selectors.running_clock(c) or (None, None))[1],
-                "duplicate": (duplicates.get(c.pk) or [(None, None)])[0][0],
+                "duplicate": duplicates[c.pk][0][0] if c.pk in duplicates else None,
                 "merge_key": uuid.uuid4().hex,
             }
             for c in rows

@@ -207,7 +207,7 @@ def live(request):
     except InvalidInput as error:
         return _error(error)
     grids = cases.grid_case_counts(request.user)
-    body = {
+    body: dict[str, object] = {
         "now": _local(now),
         "since": _local(since),
         "grids": grids,
