@@ -78,7 +78,7 @@ def _points_in(polygon, n: int, rng: np.random.Generator, fallback) -> list[tupl
 
 
 def _floor_rooms(rng: np.random.Generator, floors: int, count: int) -> list[str]:
-    picks = set()
+    picks: set[str] = set()
     while len(picks) < count:
         picks.add(f"{int(rng.integers(1, floors + 1))}{int(rng.integers(1, 3)):02d}")
     return sorted(picks, key=lambda r: (len(r), r))

@@ -33,6 +33,7 @@ import math
 import random
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -244,7 +245,7 @@ def _weighted(rng: random.Random, pairs):
     return rng.choices(items, weights=weights)[0]
 
 
-def _mix(classes: dict[str, _ClassInfo], wanted: dict[str, float]) -> list[tuple[str, float]]:
+def _mix(classes: dict[str, _ClassInfo], wanted: Mapping[str, float]) -> list[tuple[str, float]]:
     return [(code, wanted.get(code, WEIGHT_REST)) for code in sorted(classes)]
 
 
