@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
 from onegrid.cases.api import router as cases_router
+from onegrid.core import api_errors, jsonlimits
 from onegrid.core.errors import DomainError
 from onegrid.org.addresses_api import router as addresses_router
 from onegrid.org.api import router as auth_router
@@ -16,13 +23,30 @@ from onegrid.org.auth import API_AUTH
 from onegrid.org.teams_api import router as teams_router
 from onegrid.territory.api import router as territory_router
 
+from . import http_errors
+
 
 class ReadableJSON(JSONRenderer):
     # Chinese text stays readable in responses instead of \uXXXX escapes.
     json_dumps_params = {"ensure_ascii": False}
 
 
-api = NinjaAPI(
+class CheckedJSONParser(Parser):
+    """JSON bodies with their nesting bounded (core.jsonlimits): a body nested thousands of
+    levels deep is a 400, not a RecursionError."""
+
+    def parse_body(self, request):
+        return jsonlimits.loads(request.body, field="body")
+
+
+class OneGridAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        # Each declared error status says when it is answered.
+        return api_errors.describe(super().get_openapi_schema(*args, **kwargs))
+
+
+api = OneGridAPI(
+    parser=CheckedJSONParser(),
     renderer=ReadableJSON(),
     title="OneGrid API",
     version="1",
@@ -54,6 +78,8 @@ PROBLEMS = {
     "less_than_equal": lambda: _("is too large"),
     "less_than": lambda: _("is too large"),
     "string_too_long": lambda: _("is too long"),
+    "string_too_short": lambda: _("is too short"),
+    "string_pattern_mismatch": lambda: _("contains characters that are not allowed"),
 }
 
 
@@ -105,6 +131,33 @@ def auth_error(request, exc):
 
 @api.exception_handler(HttpError)
 def http_error(request, exc: HttpError):
-    return api.create_response(
-        request, {"code": "http_error", "message": str(exc)}, status=exc.status_code
-    )
+    # Ninja raises HttpError for a body its parser refused (400, the parser's error as cause)
+    # and for a failed CSRF check of a session caller (403); its own messages are English only.
+    if isinstance(exc.__cause__, DomainError):
+        return domain_error(request, exc.__cause__)
+    if exc.status_code == 403:
+        body = {
+            "code": "csrf_failed",
+            "message": _("The page's security token is missing or old: reload the page."),
+            "field": None,
+        }
+    else:
+        code, message = http_errors.for_status(exc.status_code)
+        body = {"code": code, "message": message, "field": None}
+    return api.create_response(request, body, status=exc.status_code)
+
+
+def reading_error(request: HttpRequest, exc: Any) -> HttpResponse:
+    """A body Django refused while reading it (too large, too many parts, broken multipart)."""
+    status, body = http_errors.for_exception(exc) or (400, {"code": "bad_request"})
+    return api.create_response(request, body, status=status)
+
+
+for _refused in (
+    SuspiciousOperation,
+    BadRequest,
+    MultiPartParserError,
+    PermissionDenied,
+    Http404,
+):
+    api.add_exception_handler(_refused, reading_error)
