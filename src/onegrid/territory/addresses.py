@@ -93,6 +93,7 @@ class AddressImportReport:
     problems: list[FeatureProblem] = field(default_factory=list)
     refused: bool = False
     by_grid: dict[str, int] = field(default_factory=dict)  # grid code → addresses in the file
+    file_name: str = ""  # the file as uploaded, for the report's heading
 
     def as_dict(self) -> dict:
         return {

@@ -60,6 +60,7 @@ class ImportReport:
     refused: bool = False
     version: int | None = None  # the new grid or beat version
     written: bool = False  # something was written (streets and communities make no version)
+    file_name: str = ""  # the file as uploaded, for the report's heading
 
     def as_dict(self) -> dict:
         return {
