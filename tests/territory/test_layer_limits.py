@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 import zipfile
 
 import numpy as np
@@ -213,3 +214,19 @@ def test_a_polygon_too_large_for_one_excel_cell_goes_on_in_the_next_columns(tmp_
     back = {f.code: f for f in layer.features}
     assert back[code(1)].geometry.equals_exact(big, 0)
     assert back[code(2)].name == "=HYPERLINK(1)" and back[code(2)].population == 10
+
+
+def test_a_geopackage_layer_that_is_a_view_is_not_run(tmp_path):
+    # A view is a query, and a query can run for ever: this one never yields a row.
+    path = tmp_path / "grids.gpkg"
+    feature = LayerFeature(1, code(1), "", code(1)[:12], cell(0), None, None, {})
+    write_layer([feature], path, level="grid")
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE VIEW endless AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+            "FROM n) SELECT g.* FROM grid g, n WHERE n.i < 0"
+        )
+        for table in ("gpkg_contents", "gpkg_geometry_columns"):
+            db.execute(f"UPDATE {table} SET table_name = 'endless' WHERE table_name = 'grid'")
+    problem = file_problem(read_layer(path, level="grid"))
+    assert problem.problem == "unreadable" and "is a view" in problem.message

@@ -506,15 +506,19 @@ def _read_gpkg(data: bytes) -> _Source:
         return _read_ogr(file)
 
 
-def _table_kind(file: Path, layer: str) -> str | None:
-    """ "table" or "view" for a GeoPackage layer, read with SQLite itself (read-only)."""
+def _views(file: Path) -> list[str]:
+    """The GeoPackage's layers that are views, read with SQLite itself (read-only), before
+    GDAL opens the file: GDAL runs a query on each layer as it opens it."""
     try:
         uri = f"{file.as_uri()}?mode=ro&immutable=1"
         with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
-            row = db.execute("SELECT type FROM sqlite_master WHERE name = ?", (layer,)).fetchone()
-    except sqlite3.Error:
-        return None
-    return row[0] if row else None
+            rows = db.execute(
+                "SELECT c.table_name FROM gpkg_contents c JOIN sqlite_master m "
+                "ON m.name = c.table_name WHERE m.type = 'view' ORDER BY c.table_name"
+            ).fetchall()
+    except sqlite3.Error:  # not a GeoPackage: GDAL says so below
+        return []
+    return [name for (name,) in rows]
 
 
 def _read_ogr(file: Path, *, shapefile=False, has_cpg=True) -> _Source:
@@ -526,17 +530,17 @@ def _read_ogr(file: Path, *, shapefile=False, has_cpg=True) -> _Source:
     try:
         layer = None
         if not shapefile:
+            # A view is a query, and a query can be made to run for ever: only tables are read.
+            if views := _views(file):
+                raise _Unreadable(
+                    _("The GeoPackage layer %(layer)s is a view; save it as a table.")
+                    % {"layer": views[0]}
+                )
             layers = pyogrio.list_layers(path)
             if len(layers) == 0:
                 raise _Unreadable(_("The GeoPackage has no layers."))
             polygonal = [n for n, t in layers if t and "polygon" in str(t).lower()]
             layer = polygonal[0] if polygonal else layers[0][0]
-            # A view is a query, and a query can be made to run for ever: only tables are read.
-            if _table_kind(file, layer) == "view":
-                raise _Unreadable(
-                    _("The GeoPackage layer %(layer)s is a view; save it as a table.")
-                    % {"layer": layer}
-                )
         kwargs = {}
         if shapefile and not has_cpg:
             # No .cpg: Chinese Shapefiles are UTF-8 or GBK; decode ourselves below.
