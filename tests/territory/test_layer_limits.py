@@ -12,6 +12,7 @@ import zipfile
 import numpy as np
 import openpyxl
 import pyogrio.raw
+import pytest
 import shapely
 from shapely.geometry import Polygon, box, mapping
 
@@ -230,3 +231,20 @@ def test_a_geopackage_layer_that_is_a_view_is_not_run(tmp_path):
             db.execute(f"UPDATE {table} SET table_name = 'endless' WHERE table_name = 'grid'")
     problem = file_problem(read_layer(path, level="grid"))
     assert problem.problem == "unreadable" and "is a view" in problem.message
+
+
+def test_the_command_line_refuses_a_bomb_with_the_reason(world, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "grids.zip"
+    path.write_bytes(bombs.zip_bomb())
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("layers", "import", str(path), "--level", "grid", "--dry-run", stdout=out)
+    assert "unpacks to more than 100 MB" in out.getvalue()
+    path = tmp_path / "addresses.xlsx"
+    path.write_bytes(bombs.xlsx_bomb())
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("addresses", "import", str(path), stdout=out)
+    assert "unpacks to more than 100 MB" in out.getvalue()
