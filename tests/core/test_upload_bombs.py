@@ -2,13 +2,14 @@
 
 Each upload below is small (at most a few MiB) and, read naively, costs gigabytes: a zip or
 workbook that unpacks to 1 GiB (declared, or declared small and lying), a workbook of one-letter
-shared texts or of one row with a hundred thousand cells, a layer whose rows share ten codes
-(the old duplicate report listed every other feature at each: quadratic), GeoJSON nested
-100,000 levels deep or holding millions of points. They run through the real readers (layer,
+shared texts or of one row with millions of cells, a layer whose rows share ten codes (the old
+duplicate report listed every other feature at each: quadratic), GeoJSON nested 100,000 levels
+deep or holding millions of points or values. They run through the real readers (layer,
 standard address and catalogue imports) in a child process, with the default limits, and each
-must be refused (or, for shared codes under the feature limit, reported in a few lines) while
-the child's peak resident memory stays below MEMORY_BOUND_MB above its level before the upload
-(README "Configuration" states the same bound).
+must be refused (or, for shared codes under the feature limit and the largest GeoJSON the
+limits admit, reported in a few lines) while the child's peak resident memory stays below
+MEMORY_BOUND_MB above its level before the upload (README "Configuration" states the same
+bound).
 """
 
 from __future__ import annotations
@@ -41,6 +42,19 @@ def _points_zip(points: int) -> bytes:
     )
     features = ", ".join(feature % (i + 1) for i in range(30))
     text = '{"type": "FeatureCollection", "features": [' + features + "]}"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("layer.geojson", text)
+    return out.getvalue()
+
+
+def _values_zip(values: int) -> bytes:
+    """A zipped GeoJSON of one feature whose properties hold `values` numbers."""
+    numbers = ", ".join(["1.5"] * values)
+    text = (
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": null, '
+        '"properties": {"code": "120113001001001", "many": [' + numbers + "]}}]}"
+    )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("layer.geojson", text)
@@ -100,6 +114,15 @@ BOMBS = [
         "g.zip",
         lambda: _points_zip(1_450_000),
         "30 problems (self_intersection)",
+    ),
+    ("GeoJSON of 6M values", "layer", "g.zip", lambda: _values_zip(6_000_000), "too_many_values"),
+    # The most values the limits let through (3 × 1.5M points + 20 × 50,000 features).
+    (
+        "GeoJSON of 5.4M values",
+        "layer",
+        "g.zip",
+        lambda: _values_zip(5_400_000),
+        "1 problems (empty)",
     ),
     ("addresses: workbook of 1 GiB", "addresses", "a.xlsx", bombs.xlsx_bomb, "inflated_too_large"),
     (

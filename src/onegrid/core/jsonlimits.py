@@ -72,27 +72,38 @@ def measure(data: bytes) -> JSONShape:
     return JSONShape(depth=depth, values=1 + commas + containers, flat_arrays=flat)
 
 
+def refuse_deep(shape: JSONShape, *, field: str, max_depth: int | None = None) -> None:
+    """LimitExceeded when the document nests deeper than `max_depth` (default MAX_NESTING)."""
+    limit = upload_limits().max_nesting if max_depth is None else max_depth
+    if shape.depth > limit:
+        raise LimitExceeded(
+            _("The JSON is nested more than %(limit)s levels deep, the most accepted.")
+            % {"limit": limit},
+            field=field,
+            code="nested_too_deep",
+        )
+
+
+def refuse_large(shape: JSONShape, *, field: str, max_values: int | None = None) -> None:
+    """LimitExceeded when the document holds more than `max_values` values (default
+    JSON_MAX_VALUES, a request body's bound)."""
+    limit = settings.ONEGRID["JSON_MAX_VALUES"] if max_values is None else max_values
+    if shape.values > limit:
+        raise LimitExceeded(
+            _("The JSON holds more than %(limit)s values, the most accepted.")
+            % {"limit": f"{limit:,}"},
+            field=field,
+            code="too_many_values",
+        )
+
+
 def check(
     data: bytes, *, field: str, max_depth: int | None = None, max_values: int | None = None
 ) -> JSONShape:
     """Measure JSON text and refuse it (LimitExceeded) when it is too deep or too large."""
-    depth_limit = upload_limits().max_nesting if max_depth is None else max_depth
-    values_limit = settings.ONEGRID["JSON_MAX_VALUES"] if max_values is None else max_values
     shape = measure(data)
-    if shape.depth > depth_limit:
-        raise LimitExceeded(
-            _("The JSON is nested more than %(limit)s levels deep, the most accepted.")
-            % {"limit": depth_limit},
-            field=field,
-            code="nested_too_deep",
-        )
-    if shape.values > values_limit:
-        raise LimitExceeded(
-            _("The JSON holds more than %(limit)s values, the most accepted.")
-            % {"limit": f"{values_limit:,}"},
-            field=field,
-            code="too_many_values",
-        )
+    refuse_deep(shape, field=field, max_depth=max_depth)
+    refuse_large(shape, field=field, max_values=max_values)
     return shape
 
 

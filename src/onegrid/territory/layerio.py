@@ -379,11 +379,14 @@ def _read_geojson(data: bytes) -> _Source:
     # Parsed JSON takes 10 to 25 times its text in memory: the points are counted before.
     limits = upload_limits()
     data = jsonlimits.text_bytes(data)
-    # A position is 3 values (its array and 2 numbers); a feature's other values are few.
-    max_values = 3 * limits.max_points + 100 * limits.max_features
-    shape_ = jsonlimits.check(data, field="file", max_values=max_values)
-    if shape_.flat_arrays > limits.max_points:
+    # A position is 3 values (its array and 2 numbers); a feature's other values are few
+    # (its object, geometry, rings, properties: 20 is generous).
+    max_values = 3 * limits.max_points + 20 * limits.max_features
+    measured = jsonlimits.measure(data)
+    jsonlimits.refuse_deep(measured, field="file")
+    if measured.flat_arrays > limits.max_points:
         raise too_many_points(limits.max_points)
+    jsonlimits.refuse_large(measured, field="file", max_values=max_values)
     try:
         doc = jsonlimits.parse(data, field="file")
     except jsonlimits.MalformedJSON as exc:
