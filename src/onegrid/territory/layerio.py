@@ -243,24 +243,11 @@ def read_layer(
         )
     crs = geo.validate_crs(crs)
     result = LayerFile(level=level, crs=crs)
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source)
-        path = None
-    else:
-        path = Path(source)
-        filename = filename or path.name
-        data = None
-    limits = upload_limits()
     try:
-        if data is None:
-            if path.stat().st_size > limits.max_bytes:
-                raise file_too_large(limits.max_bytes)
-            data = path.read_bytes()
-        if len(data) > limits.max_bytes:
-            raise file_too_large(limits.max_bytes)
+        data, filename = file_bytes(source, filename)
         fmt = _detect_format(data, filename)
         src = _READERS[fmt](data)
-        _check_points(src, limits.max_points)
+        _check_points(src, upload_limits().max_points)
     except _Unreadable as exc:
         result.problems.append(FeatureProblem(None, "", "file", UNREADABLE, str(exc)))
         return result
@@ -296,14 +283,9 @@ def read_outline(
     lon/lat in China).
     """
     crs = geo.validate_crs(crs)
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        data, path = bytes(source), None
-    else:
-        path = Path(source)
-        data, filename = None, filename or path.name
     problems: list[FeatureProblem] = []
     try:
-        data = path.read_bytes() if data is None else data
+        data, filename = file_bytes(source, filename)
         src = _READERS[_detect_format(data, filename)](data)
     except (_Unreadable, OSError) as exc:
         return None, [FeatureProblem(None, "", "file", UNREADABLE, str(exc))]
@@ -327,6 +309,24 @@ def read_outline(
     if problems:
         return None, problems
     return orient_ccw(shapely.union_all(parts)), []
+
+
+def file_bytes(source: str | Path | bytes, filename: str | None) -> tuple[bytes, str | None]:
+    """A file's bytes and name (a path's own name unless one is given), refused as
+    LimitExceeded over the upload size limit before it is read. OSError when a path cannot be
+    read."""
+    limit = upload_limits().max_bytes
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+    else:
+        path = Path(source)
+        filename = filename or path.name
+        if path.stat().st_size > limit:
+            raise file_too_large(limit)
+        data = path.read_bytes()
+    if len(data) > limit:
+        raise file_too_large(limit)
+    return data, filename
 
 
 def _check_points(src: _Source, limit: int) -> None:
@@ -630,7 +630,7 @@ def _read_xlsx(data: bytes) -> _Source:
         fields = [str(v).strip() if v is not None else "" for v in header]
         geom_col = _find_column(fields, _GEOMETRY_COLUMNS)
         more = _continuation_columns(fields, geom_col)
-        records = []
+        records: list[_Raw] = []
         for row_number, row in rows:
             if not any(v not in (None, "") for v in row):
                 continue
@@ -660,7 +660,7 @@ def _continuation_columns(fields: list[str], geom_col: str | None) -> list[str]:
     if geom_col is None:
         return []
     by_lower = {f.strip().lower(): f for f in fields if f}
-    more = []
+    more: list[str] = []
     while (name := f"{geom_col.strip().lower()}_{len(more) + 2}") in by_lower:
         more.append(by_lower[name])
     return more
@@ -1329,7 +1329,7 @@ def _write_xlsx(features, path: Path, level: str) -> None:
     wkts = [shapely.to_wkt(f.geometry, rounding_precision=-1) for f in features]
     pieces = max((-(-len(w) // XLSX_CELL_LIMIT) for w in wkts), default=1)
     wb = openpyxl.Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]
     ws.title = level
     ws.append([*_COLUMNS, "wkt", *(f"wkt_{k}" for k in range(2, pieces + 1))])
     for f, wkt in zip(features, wkts, strict=True):
