@@ -2,11 +2,13 @@
 
 A deflate stream of N repeated bytes is made from one compressed 1 MiB piece repeated (each
 piece ends in a full flush, so pieces do not refer to each other and may be concatenated):
-a 1 GiB member costs about 1 MiB and a second to build.
+a 1 GiB member costs about 1 MiB and a second to build (once a session: the builders of the
+big ones are cached).
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 import zipfile
@@ -96,6 +98,7 @@ def stored(name: str, data: bytes) -> tuple[str, bytes, int, int]:
     return (name, _raw_deflate(data, final=True), zlib.crc32(data), len(data))
 
 
+@functools.cache  # built once a test session: bytes, never changed
 def zip_bomb(name: str = "layer.geojson", size: int = 1024 * MIB, *, lie: bool = False) -> bytes:
     """A zip of one member of `size` spaces (inside a JSON array); `lie` declares 1 KiB."""
     stream, crc, real = deflated(b"[", b" ", size, b"]")
@@ -145,12 +148,14 @@ def _parts_for(part: str) -> dict:
     return parts
 
 
+@functools.cache  # built once a test session: bytes, never changed
 def xlsx_bomb(size: int = 1024 * MIB) -> bytes:
     """A workbook whose sheet unpacks to `size` bytes of spaces."""
     prefix = b"<worksheet " + _NS + b"><sheetData>"
     return xlsx_with(SHEET, prefix, b" ", size, b"</sheetData></worksheet>")
 
 
+@functools.cache  # built once a test session: bytes, never changed
 def shared_strings_bomb(size: int) -> bytes:
     """A workbook whose shared string table is `size` bytes of one-letter strings: millions of
     string objects for a reader that keeps the table."""
@@ -178,6 +183,7 @@ def xlsx_rows(rows: list[list[str]]) -> bytes:
     return zip_archive([stored(n, d) for n, d in parts.items()])
 
 
+@functools.cache  # built once a test session: bytes, never changed
 def duplicate_code_xlsx(rows: int = 300_000, codes: int = 10) -> bytes:
     """A layer XLSX of `rows` small squares sharing `codes` grid codes (about 2 MiB)."""
     square = "POLYGON ((117.1 39.2, 117.101 39.2, 117.101 39.201, 117.1 39.201, 117.1 39.2))"
@@ -186,6 +192,7 @@ def duplicate_code_xlsx(rows: int = 300_000, codes: int = 10) -> bytes:
     return xlsx_rows(body)
 
 
+@functools.cache  # built once a test session: bytes, never changed
 def deep_json(depth: int = 100_000) -> bytes:
     """A GeoJSON FeatureCollection whose one feature's properties nest `depth` arrays deep."""
     return (
