@@ -390,8 +390,11 @@ def perform_action(
 
 def _lock_case(case_id: object, actor: User | None) -> Case:
     # Tasks are read once here; effects change these same objects, so the cache stays true.
+    # Lock the case row only: PostgreSQL would otherwise lock the joined class and street rows
+    # too, serialising every action on cases of one class and deadlocking with new reports
+    # (an insert takes a key-share lock on its class row).
     cases = (
-        Case.objects.select_for_update()
+        Case.objects.select_for_update(of=("self",))
         .select_related("case_class", "street")
         .defer("street__geometry_wkb")  # outlines are large and never needed here
         .prefetch_related("tasks")
