@@ -189,3 +189,13 @@ def test_help_shows_every_default():
         assert default in check_help, default
     fuse_help = " ".join(verbs["fuse"].format_help().split())
     assert "(default: 5.0)" in fuse_help and "(default: 100.0)" in fuse_help
+
+
+def test_a_proposal_nested_too_deep_is_refused_without_a_traceback(world, tmp_path):
+    proposal = tmp_path / "deep.geojson"
+    proposal.write_text(
+        '{"type": "FeatureCollection", "features": ' + "[" * 50_000 + "]" * 50_000 + "}"
+    )
+    with pytest.raises(CommandError, match="--file"):
+        run("apply", str(proposal))
+    assert LayerVersion.objects.count() == 0

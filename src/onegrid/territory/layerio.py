@@ -35,6 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import shapely
@@ -375,7 +376,9 @@ def _is_xlsx(data: bytes) -> bool:
 # GeoJSON ------------------------------------------------------------------------------------
 
 
-def _read_geojson(data: bytes) -> _Source:
+def bounded_geojson(data: bytes | str) -> Any:
+    """A GeoJSON document parsed within a layer file's bounds (nesting, points, values);
+    LimitExceeded or jsonlimits.MalformedJSON (both InvalidInput, field "file") otherwise."""
     # Parsed JSON takes 10 to 25 times its text in memory: the points are counted before.
     limits = upload_limits()
     data = jsonlimits.text_bytes(data)
@@ -387,8 +390,12 @@ def _read_geojson(data: bytes) -> _Source:
     if measured.flat_arrays > limits.max_points:
         raise too_many_points(limits.max_points)
     jsonlimits.refuse_large(measured, field="file", max_values=max_values)
+    return jsonlimits.parse(data, field="file")
+
+
+def _read_geojson(data: bytes) -> _Source:
     try:
-        doc = jsonlimits.parse(data, field="file")
+        doc = bounded_geojson(data)
     except jsonlimits.MalformedJSON as exc:
         raise _Unreadable(str(exc.message)) from None
     if isinstance(doc, dict) and doc.get("type") == "Feature":
@@ -399,9 +406,9 @@ def _read_geojson(data: bytes) -> _Source:
             raise _Unreadable(_("The FeatureCollection has no list of features."))
     else:
         raise _Unreadable(_("The file must be a GeoJSON FeatureCollection."))
-    limit = upload_limits().max_features
-    if len(features) > limit:
-        raise too_many_features(limit)
+    limits = upload_limits()
+    if len(features) > limits.max_features:
+        raise too_many_features(limits.max_features)
     records, fields = [], {}
     for i, feature in enumerate(features, start=1):
         if not isinstance(feature, dict) or feature.get("type") != "Feature":

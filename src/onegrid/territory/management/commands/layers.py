@@ -323,9 +323,10 @@ class Command(BaseCommand):
 
     def _apply(self, proposal, note, **_options):
         try:
-            data = json.loads(Path(proposal).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
+            text = Path(proposal).read_bytes()
+        except OSError as error:
             raise CommandError(f"{proposal}: {error}") from None
+        data = layerio.bounded_geojson(text)
         result = fusion.apply_proposal_file(
             data=data, actor="onegrid layers", source=Path(proposal).name, note=note
         )
