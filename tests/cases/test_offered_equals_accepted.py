@@ -12,24 +12,7 @@ from onegrid.cases.models import Case
 from onegrid.core.errors import DomainError
 from onegrid.org.models import Role, RoleAssignment, User
 from support.cases import act, drive, new_key, photo, report
-
-PEOPLE = [
-    "worker",
-    "worker2",
-    "far_worker",
-    "resident",
-    "acceptor",
-    "dispatcher",
-    "shift_lead",
-    "callback",
-    "other_acceptor",
-    "command",
-    "leader",
-    "city_handler",
-    "eco_handler",
-    "market_handler",
-    "police_handler",
-]
+from support.world import EVERYONE
 
 
 class _Undo(Exception):
@@ -121,7 +104,7 @@ def test_offered_actions_are_exactly_what_the_engine_accepts(world):
     RoleAssignment.objects.create(user=both, role=Role.DEPT_HANDLER, department=world.city_mgmt)
     RoleAssignment.objects.create(user=both, role=Role.GRID_WORKER, grid=world.grids[0])
     root = User.objects.create_superuser("root", password="pw-root")
-    people = {name: getattr(world.people, name) for name in PEOPLE} | {"both": both, "root": root}
+    people = {name: getattr(world.people, name) for name in EVERYONE} | {"both": both, "root": root}
     cases = _cases(world, both)
     merge_target = drive(world, "registered")
     assert {c.state for c in cases.values()} >= set(workflow.STATE_LABELS)

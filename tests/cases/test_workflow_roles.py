@@ -9,24 +9,7 @@ from onegrid.cases import workflow
 from onegrid.cases.models import Case
 from onegrid.core.errors import Conflict, NotFound, PermissionDenied
 from support.cases import act, drive, photo, report
-
-EVERYONE = [
-    "worker",
-    "worker2",
-    "far_worker",
-    "resident",
-    "acceptor",
-    "dispatcher",
-    "shift_lead",
-    "callback",
-    "other_acceptor",
-    "command",
-    "leader",
-    "city_handler",
-    "eco_handler",
-    "market_handler",
-    "police_handler",
-]
+from support.world import EVERYONE
 
 # Who may take each action on a rubbish case in grid 1 of street 1, handled by city management.
 ALLOWED = {
