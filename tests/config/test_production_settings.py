@@ -18,10 +18,21 @@ import onegrid
 TEMPLATES = Path(onegrid.__file__).parent / "web" / "templates"
 
 
+def outside_environ(tmp_path) -> dict[str, str]:
+    """The environment a deployed process starts with: none of this run's OneGrid settings,
+    secret or test switches (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE, which the deploy
+    check rightly refuses)."""
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("ONEGRID_") and k not in ("SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
+    environ["ONEGRID_VAR_DIR"] = str(tmp_path)
+    return environ
+
+
 def run_onegrid(tmp_path, *args, **env) -> subprocess.CompletedProcess:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("ONEGRID_")}
-    environ.pop("SECRET_KEY", None)
-    environ.update(ONEGRID_VAR_DIR=str(tmp_path), **env)
+    environ = outside_environ(tmp_path) | env
     return subprocess.run(
         [sys.executable, "-c", "from onegrid.config.cli import main; main()", *args],
         capture_output=True,
@@ -67,8 +78,7 @@ print(json.dumps({
 
 
 def settings_with(tmp_path, **env) -> dict:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("ONEGRID_")}
-    environ.update(ONEGRID_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="onegrid.config.settings")
+    environ = outside_environ(tmp_path) | {"DJANGO_SETTINGS_MODULE": "onegrid.config.settings"}
     environ.update(env)
     code = "import django; django.setup()\n" + SHOW_SETTINGS
     done = subprocess.run(
