@@ -56,6 +56,16 @@ def test_each_role_lands_on_its_own_page(world, username):
     assert response["Location"] == LANDING[username]
 
 
+def test_a_superuser_lands_on_the_console_not_an_empty_inbox(world):
+    """A superuser may open every page, but its work is an administrator's: the console."""
+    root = User.objects.create_superuser("root", password="pw-root")
+    client = Client()
+    client.force_login(root)
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"] == "/console/"
+    assert client.get("/inbox/").status_code == 200
+
+
 def test_signing_in_through_the_form_lands_on_the_role_page(world):
     client = Client()
     response = client.post("/login/", {"username": "acceptor", "password": "pw-acceptor"})

@@ -8,7 +8,7 @@ place on a grid team, and which duties on one case exclude each other.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
@@ -371,6 +371,17 @@ def may_open_page(user: User | AnonymousUser, page: str) -> bool:
     if not user.is_authenticated:
         return False
     return user.is_superuser or bool(role_names(user) & PAGE_ROLES[page])
+
+
+def landing_page(user: User, order: Sequence[str]) -> str | None:
+    """The first page of `order` that the person's work is on: the first whose roles they hold,
+    a superuser counting as an administrator (it may open every page, but its work is the
+    console's, not an empty department inbox)."""
+    held = role_names(user) | ({Role.ADMIN} if user.is_superuser else set())
+    for page in order:
+        if held & PAGE_ROLES[page]:
+            return page
+    return None
 
 
 def may_lift_sign_in_lockout(user: User | AnonymousUser) -> bool:

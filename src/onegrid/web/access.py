@@ -31,8 +31,8 @@ def pages_for(user: User) -> list[str]:
 
 
 def landing_url(user: User) -> str:
-    pages = pages_for(user)
-    return reverse(f"web:{pages[0]}") if pages else reverse("web:account")
+    landing = policies.landing_page(user, LANDING_ORDER)
+    return reverse(f"web:{landing}") if landing else reverse("web:account")
 
 
 def login_redirect(request):
