@@ -8,6 +8,7 @@ from django.test import Client
 
 from onegrid.cases.models import Case, CaseEvent
 from onegrid.org.models import Role, RoleAssignment, User
+from onegrid.web.views import account
 from support.cases import act, drive, photo, report
 
 PAGES = ["/field/", "/console/", "/inbox/", "/map/"]
@@ -70,6 +71,22 @@ def test_signing_in_through_the_form_lands_on_the_role_page(world):
     client = Client()
     response = client.post("/login/", {"username": "acceptor", "password": "pw-acceptor"})
     assert response.status_code == 302 and response["Location"] == "/console/"
+
+
+def test_signing_in_goes_on_to_next_only_on_this_site(world, rf):
+    client = Client()
+    form = {"username": "acceptor", "password": "pw-acceptor"}
+    response = client.post("/login/?next=https://evil.example/x", form)
+    assert response.status_code == 302 and response["Location"] == "/console/"
+    client.logout()
+    response = client.post("/login/", {**form, "next": "/map/"})
+    assert response["Location"] == "/map/"
+    # The page of a refused sign-in (too many failures) keeps the same rule.
+    for next_url, kept in [("/map/", True), ("//evil.example/x", False)]:
+        request = rf.post("/login/", {"username": "acceptor", "next": next_url})
+        page = account.sign_in_refused(request, "locked").content.decode()
+        assert (f'name="next" value="{next_url}"' in page) is kept, next_url
+        assert "evil.example" not in page
 
 
 def test_wrong_password_says_so_and_keeps_the_username(world):

@@ -23,10 +23,14 @@ def home(request):
     return redirect(access.landing_url(request.user))
 
 
-def sign_in(request):
+def _next_url(request) -> str:
+    """Where to go after signing in: the form's or the query's `next`, if it stays on this site."""
     next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
-        next_url = ""
+    return next_url if url_has_allowed_host_and_scheme(next_url, {request.get_host()}) else ""
+
+
+def sign_in(request):
+    next_url = _next_url(request)
     if request.user.is_authenticated and request.method == "GET":
         return redirect(next_url or access.landing_url(request.user))
     form = AuthenticationForm(request, data=request.POST or None)
@@ -40,11 +44,8 @@ def sign_in(request):
 def sign_in_refused(request, message: str):
     """The login page again, with why the sign-in was refused unchecked (too many failures:
     config/lockout.py); also answers /admin/login/, whose form posts the same fields."""
-    next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
-        next_url = ""
     form = AuthenticationForm(request, initial={"username": request.POST.get("username", "")})
-    context = {"form": form, "next": next_url, "refused": message}
+    context = {"form": form, "next": _next_url(request), "refused": message}
     return render(request, "web/login.html", context, status=429)
 
 
