@@ -172,7 +172,7 @@ def _card(user, case) -> dict:
         "actions": [{"name": a, "label": workflow.ACTION_LABELS[a]} for a in actions],
         "verify": "verify" in actions,
         "reason_required": any(workflow.BY_ACTION[a].reason_required for a in actions),
-        "photo_required": any(workflow.BY_ACTION[a].photo_required for a in actions),
+        "photo_required": any(selectors.photo_required(user, case, a) for a in actions),
     }
 
 
