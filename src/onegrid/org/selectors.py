@@ -20,6 +20,7 @@ from .policies import (
     GRID_TEAM,
     Place,
     grantable_team_roles,
+    grid_place,
     mask_phone,
     may_see_place,
     may_take_away_team_place,
@@ -145,10 +146,6 @@ def _held_labels(
     return {user_id: sorted(names) for user_id, names in held.items()}
 
 
-def _place_of(grid: Grid) -> Place:
-    return Place(grid.pk, grid.community_id, grid.street_id)
-
-
 def team_of(
     viewer: User, grid: Grid | None, slots: list[TeamSlot] | None = None
 ) -> list[TeamGroup]:
@@ -159,7 +156,7 @@ def team_of(
     """
     if grid is None:
         return []
-    place = _place_of(grid)
+    place = grid_place(grid)
     if not may_see_place(viewer, place):
         return []
     slots = current_slots() if slots is None else slots
@@ -208,7 +205,7 @@ def on_duty(
 ) -> list[OnDuty]:
     """Who is on duty in the grid at the moment `at`; empty when the viewer may not see it.
     `slots`: current_slots(), when the caller has them already."""
-    if grid is None or not may_see_place(viewer, _place_of(grid)):
+    if grid is None or not may_see_place(viewer, grid_place(grid)):
         return []
     shifts = list(
         DutyShift.objects.filter(grid_id=grid.pk, starts_at__lte=at, ends_at__gt=at)
@@ -411,7 +408,7 @@ def shifts(
 ) -> list[Shift]:
     """The grid's shifts that overlap [start, end), by start; empty when the viewer may not see
     the grid. `slots`: current_slots(), when the caller has them already."""
-    if grid is None or not may_see_place(viewer, _place_of(grid)):
+    if grid is None or not may_see_place(viewer, grid_place(grid)):
         return []
     rows = list(
         DutyShift.objects.filter(grid_id=grid.pk, starts_at__lt=end, ends_at__gt=start)
