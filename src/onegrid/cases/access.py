@@ -33,15 +33,13 @@ def place_of(case: Case) -> policies.Place:
     return policies.Place(case.grid_id, case.community_id, case.street_id)
 
 
-def roles_for(actor: User | None, case: Case, *, as_reporter: bool = True) -> set[str]:
-    """The roles `actor` holds over `case`; the reporter pseudo-role only when asked for."""
+def roles_for(actor: User | None, case: Case) -> set[str]:
+    """The roles `actor` holds over `case` (the timer: SYSTEM). Not the REPORTER pseudo-role:
+    whether they reported it (`reported_by`) costs a query, asked only by a row that names it."""
     if actor is None:
         return {SYSTEM}
     department_ids = {t.department_id for t in case.tasks.all()}
-    held = policies.roles_over(actor, place_of(case), department_ids)
-    if as_reporter and reported_by(case, actor):
-        held.add(REPORTER)
-    return held
+    return policies.roles_over(actor, place_of(case), department_ids)
 
 
 def reported_by(case: Case, actor: User) -> bool:

@@ -75,7 +75,7 @@ class Standing:
 
 
 def standing(actor: User | None, case: Case) -> Standing:
-    return Standing(actor, case, access.roles_for(actor, case, as_reporter=False))
+    return Standing(actor, case, access.roles_for(actor, case))
 
 
 def admit(
