@@ -38,10 +38,14 @@ REPORTING_ROLES = GRID_TEAM | {Role.RESIDENT} | STREET_STAFF | {Role.COMMAND_CEN
 CHECKERS = frozenset({Role.GRID_WORKER, Role.GRID_HEAD})
 DISPOSERS = frozenset({Role.DEPT_HANDLER})
 
-# Who appoints staff: the administrators and the district command centre, over the grids in
-# their scope. Street desks run the cases of their street; if they also appointed the people who
-# check those cases, a desk could make itself (or a friend) the checker of what it dispatched.
-STAFF_APPOINTERS = frozenset({Role.ADMIN, Role.COMMAND_CENTRE})
+# The district's keepers: the administrators and the district command centre keep what the
+# whole district shares (its territory and layers, the holiday schedule, the teams' 1+3+N
+# shape) and appoint staff. A superuser counts as an administrator (`_keeps_the_district`).
+DISTRICT_KEEPERS = frozenset({Role.ADMIN, Role.COMMAND_CENTRE})
+# Who appoints staff: the district's keepers, over the grids in their scope. Street desks run
+# the cases of their street; if they also appointed the people who check those cases, a desk
+# could make itself (or a friend) the checker of what it dispatched.
+STAFF_APPOINTERS = DISTRICT_KEEPERS
 # Staff places on a grid team are the ones that reach other people's cases. Every team role
 # outside OWN_REPORTS_ONLY is bound to its grid's scope (the grid's cases and their reporters,
 # masked), and grid workers and heads also self-close, verify and check: so the grid worker,
@@ -181,14 +185,14 @@ def may_see_reporter(user: User, place: Place) -> bool:
     return may_see_place(user, place) and bool(role_names(user) - {Role.DEPT_HANDLER})
 
 
-def may_manage_catalogue(user: User) -> bool:
-    return user.is_superuser or bool(role_names(user) & {Role.ADMIN, Role.COMMAND_CENTRE})
+def _keeps_the_district(user: User) -> bool:
+    return user.is_superuser or bool(role_names(user) & DISTRICT_KEEPERS)
 
 
 def may_manage_territory(user: User) -> bool:
     """Base data of the territory (standard addresses): the district's GIS officers, who sit
     with the administrators or the command centre, as the layer pages do."""
-    return user.is_superuser or bool(role_names(user) & {Role.ADMIN, Role.COMMAND_CENTRE})
+    return _keeps_the_district(user)
 
 
 def may_review_sign_ins(user: User | AnonymousUser) -> bool:
@@ -228,7 +232,7 @@ def grid_place(grid: Grid) -> Place:
 
 def may_configure_team_slots(user: User) -> bool:
     """The district's 1+3+N shape is set by those who appoint staff."""
-    return user.is_superuser or bool(role_names(user) & STAFF_APPOINTERS)
+    return _keeps_the_district(user)
 
 
 def grantable_team_roles(user: User, place: Place) -> frozenset[str]:
@@ -358,8 +362,8 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "console": frozenset(STREET_STAFF | {Role.COMMAND_CENTRE, Role.SUPERVISOR, Role.ADMIN}),
     "inbox": frozenset({Role.DEPT_HANDLER}),
     "map": frozenset(DISTRICT_WIDE_READERS | STREET_STAFF),
-    "layers": frozenset({Role.ADMIN, Role.COMMAND_CENTRE}),
-    "calendar": frozenset({Role.ADMIN, Role.COMMAND_CENTRE}),
+    "layers": DISTRICT_KEEPERS,
+    "calendar": DISTRICT_KEEPERS,
 }
 
 
@@ -394,15 +398,13 @@ def may_lift_sign_in_lockout(user: User | AnonymousUser) -> bool:
 def may_keep_calendar(user: User) -> bool:
     """The holiday schedule every deadline is counted on: administrators and the command
     centre import it (core.holiday_schedule), as they keep the catalogue."""
-    return user.is_superuser or bool(role_names(user) & {Role.ADMIN, Role.COMMAND_CENTRE})
+    return _keeps_the_district(user)
 
 
 def told_of_missing_calendar(user: User) -> bool:
     """Who is warned that next year has no holiday schedule: those who keep it, and the street
     desks whose deadlines it moves (they ask the administrators)."""
-    return user.is_superuser or bool(
-        role_names(user) & (STREET_STAFF | {Role.ADMIN, Role.COMMAND_CENTRE})
-    )
+    return _keeps_the_district(user) or bool(role_names(user) & STREET_STAFF)
 
 
 def mask_phone(phone: str) -> str:
