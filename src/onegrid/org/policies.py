@@ -239,7 +239,11 @@ def grantable_team_roles(user: User, place: Place) -> frozenset[str]:
     """The team places `user` may give or take away on the grid at `place`: every place for the
     administrators and the command centre over it, the volunteer places for the staff of its
     street, none for anyone else."""
-    held = roles_over(user, place)
+    return _grantable(roles_over(user, place))
+
+
+def _grantable(held: set[str]) -> frozenset[str]:
+    """grantable_team_roles for one who holds `held` over the grid."""
     if held & STAFF_APPOINTERS:
         return frozenset(GRID_TEAM)
     if held & STREET_STAFF:
@@ -310,7 +314,8 @@ def check_team_change(
       ordinary residents.
     Taking a place away grants nothing, so only the first two rules apply to it.
     """
-    grantable = grantable_team_roles(actor, place)
+    held = roles_over(actor, place)
+    grantable = _grantable(held)
     if not grantable:
         raise PermissionDenied(_("You may not change this grid's team."), field="actor")
     if person.pk == actor.pk:
@@ -341,8 +346,7 @@ def check_team_change(
             % {"name": person},
             field="username",
         )
-    may_appoint = bool(roles_over(actor, place) & STAFF_APPOINTERS)
-    if not may_appoint and not _belongs_to_street(person, place.street_id):
+    if not held & STAFF_APPOINTERS and not _belongs_to_street(person, place.street_id):
         raise PermissionDenied(
             _(
                 "%(name)s works outside this street: street staff add only people of their "
