@@ -40,10 +40,9 @@ from django.utils.translation import ngettext
 from onegrid.core import columns
 from onegrid.core.codes import code_problem
 from onegrid.core.errors import InvalidInput
-from onegrid.core.formula_text import csv_row, from_csv
-from onegrid.core.limits import file_too_large, too_many_rows, upload_limits
-from onegrid.core.spreadsheets import check_csv_rows, csv_lines, iter_sheet_rows, xlsx_bytes
-from onegrid.core.textfiles import decode_text
+from onegrid.core.formula_text import csv_row
+from onegrid.core.limits import file_too_large, upload_limits
+from onegrid.core.spreadsheets import iter_sheet_rows, read_csv_table, xlsx_bytes
 from onegrid.org.departments import ensure_default_departments
 from onegrid.org.models import Department
 
@@ -194,25 +193,6 @@ def _cell_text(value: object) -> str:
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     return str(value)
-
-
-def _table_from_csv(data: bytes | str) -> list[list[str]]:
-    text = decode_text(data)
-    if text is None:
-        raise InvalidInput(_("The file is neither UTF-8 nor GB18030 text."), field="file")
-    max_rows = upload_limits().max_rows
-    table: list[list[str]] = []
-    try:
-        check_csv_rows(text, max_rows=max_rows, dialect=csv.excel)
-        for row in csv.reader(csv_lines(text)):
-            if len(table) > max_rows:  # the header and max_rows rows read: one more is too many
-                raise too_many_rows(max_rows)
-            table.append([from_csv(cell) for cell in row])  # as export_catalogue had it
-        return table
-    except csv.Error as exc:
-        raise InvalidInput(
-            _("The file is not valid CSV: %(error)s") % {"error": exc}, field="file"
-        ) from None
 
 
 def _table_from_xlsx(data: bytes | str) -> list[list[str]]:
@@ -471,7 +451,10 @@ def import_catalogue(
     if fmt not in FORMATS:
         raise InvalidInput(_('The format must be "csv" or "xlsx".'), field="fmt")
     data = _read_bytes(fileobj)
-    table = _table_from_csv(data) if fmt == "csv" else _table_from_xlsx(data)
+    if fmt == "csv":  # as export_catalogue wrote it, or typed
+        table = read_csv_table(data, max_rows=upload_limits().max_rows)
+    else:
+        table = _table_from_xlsx(data)
     records = _records(table)
     if not records:
         raise InvalidInput(_("The file has no classes."), field="file")

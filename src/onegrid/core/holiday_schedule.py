@@ -19,6 +19,7 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -28,9 +29,8 @@ from django.utils.translation import gettext_lazy
 
 from . import clock, columns, limits, spreadsheets, workdays
 from .errors import InvalidInput
-from .formula_text import csv_row, from_csv
+from .formula_text import csv_row
 from .models import CalendarState, HolidayDay, HolidayYear
-from .textfiles import decode_text
 
 REST = HolidayDay.Kind.REST
 WORK = HolidayDay.Kind.WORK
@@ -121,27 +121,13 @@ class ScheduleReport:
 # --- reading ----------------------------------------------------------------------------------
 
 
-def _table(data: bytes, filename: str) -> list[list[object]]:
+def _table(data: bytes, filename: str) -> Sequence[Sequence[object]]:
     if len(data) > MAX_FILE_BYTES:
         raise limits.file_too_large(MAX_FILE_BYTES)
-    is_xlsx = filename.lower().endswith((".xlsx", ".xlsm")) or data[:2] == b"PK"
-    if is_xlsx:
-        return [list(row) for _n, row in spreadsheets.iter_sheet_rows(data, max_rows=MAX_ROWS)]
-    text = decode_text(data)
-    if text is None:
-        raise InvalidInput(_("The file is neither UTF-8 nor GB18030 text."), field="file")
-    try:
-        # As export_csv wrote them: an apostrophe it put before a formula start comes off.
-        rows: list[list[object]] = [
-            [from_csv(c) for c in r] for r in csv.reader(io.StringIO(text, newline=""))
-        ]
-    except csv.Error as exc:
-        raise InvalidInput(
-            _("The file is not valid CSV: %(error)s") % {"error": exc}, field="file"
-        ) from None
-    if len(rows) > MAX_ROWS + 1:
-        raise limits.too_many_rows(MAX_ROWS)
-    return rows
+    if filename.lower().endswith((".xlsx", ".xlsm")) or data[:2] == b"PK":
+        return [row for _n, row in spreadsheets.iter_sheet_rows(data, max_rows=MAX_ROWS)]
+    # As export_csv wrote it (a formula guard's apostrophe comes off) or as typed.
+    return spreadsheets.read_csv_table(data, max_rows=MAX_ROWS)
 
 
 def _text(value: object) -> str:

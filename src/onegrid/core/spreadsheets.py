@@ -1,4 +1,5 @@
-"""Spreadsheets (openpyxl): one sheet written for downloads; a workbook's rows read in bounds."""
+"""Spreadsheets: one sheet written for downloads (openpyxl); a workbook's or a CSV file's rows
+read in bounds."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from django.utils.translation import gettext as _
 
 from .archives import NotAZip, open_zip
 from .errors import InvalidInput
-from .formula_text import keep_text
+from .formula_text import from_csv, keep_text
 from .limits import LimitExceeded, inflates_too_far, too_many_rows, upload_limits
+from .textfiles import decode_text
 
 if TYPE_CHECKING:
     from openpyxl.cell import _CellSetValue
@@ -69,6 +71,29 @@ def check_csv_rows(text: str, *, max_rows: int, dialect: type[csv.Dialect] | csv
     for rows, _row in enumerate(csv.reader(csv_lines(text), dialect), start=1):
         if rows > max_rows + 1:
             raise too_many_rows(max_rows)
+
+
+def read_csv_table(data: bytes | str, *, max_rows: int) -> list[list[str]]:
+    """The rows of a CSV file that our exports wrote or an office typed (UTF-8 or GB18030,
+    core.textfiles): the header and at most `max_rows` rows after it, refused
+    (limits.too_many_rows) before more are kept. An apostrophe our export put before a formula
+    start comes off again (core.formula_text.from_csv), so an export reads back as it was.
+    Raises InvalidInput(field="file") for a file that is not text or not CSV."""
+    text = decode_text(data)
+    if text is None:
+        raise InvalidInput(_("The file is neither UTF-8 nor GB18030 text."), field="file")
+    table: list[list[str]] = []
+    try:
+        check_csv_rows(text, max_rows=max_rows, dialect=csv.excel)
+        for row in csv.reader(csv_lines(text)):
+            if len(table) > max_rows:  # the header and max_rows rows read: one more is too many
+                raise too_many_rows(max_rows)
+            table.append([from_csv(cell) for cell in row])
+        return table
+    except csv.Error as exc:
+        raise InvalidInput(
+            _("The file is not valid CSV: %(error)s") % {"error": exc}, field="file"
+        ) from None
 
 
 # Columns read from a row; cells further right are ignored (a layer's WKT continuation columns
