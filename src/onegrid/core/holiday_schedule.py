@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.dates import WEEKDAYS as WEEKDAY_NAMES  # 0 is Monday, as date.weekday()
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from . import clock, columns, limits, spreadsheets, workdays
 from .errors import InvalidInput
@@ -58,15 +58,6 @@ MAX_ROWS = 5000  # a year has ~30 rows; a file of every year since 2000 stays fa
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 NAME_MAX = columns.max_length(HolidayDay, "name")
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
-WEEKDAY_NAMES = [
-    gettext_lazy("Monday"),
-    gettext_lazy("Tuesday"),
-    gettext_lazy("Wednesday"),
-    gettext_lazy("Thursday"),
-    gettext_lazy("Friday"),
-    gettext_lazy("Saturday"),
-    gettext_lazy("Sunday"),
-]
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS as WEEKDAY_NAMES  # 0 is Monday, as date.weekday()
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -59,7 +60,7 @@ def _days(year: int) -> tuple[str, list[dict]]:
     return source, [
         {
             "day": day,
-            "weekday": holiday_schedule.WEEKDAY_NAMES[day.weekday()],
+            "weekday": WEEKDAY_NAMES[day.weekday()],
             "kind": kind,
             "mark": holiday_schedule.KIND_MARKS[kind],
             "label": holiday_schedule.KIND_LABELS[kind],

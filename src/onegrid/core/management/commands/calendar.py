@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS as WEEKDAY_NAMES  # 0 is Monday, as date.weekday()
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -135,7 +136,7 @@ class Command(BaseCommand):
             source, days = holiday_schedule.year_days(year)
             self.stdout.write(f"{year}: {source_label(source)}")
             for day, kind, name in days:
-                weekday = holiday_schedule.WEEKDAY_NAMES[day.weekday()]
+                weekday = WEEKDAY_NAMES[day.weekday()]
                 mark = holiday_schedule.KIND_MARKS[kind]
                 self.stdout.write(f"{day.isoformat()}  {weekday}  {mark}  {name}".rstrip())
             return
