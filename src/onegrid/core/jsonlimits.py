@@ -26,7 +26,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from .errors import InvalidInput
-from .limits import LimitExceeded, upload_limits
+from .limits import LimitExceeded, nested_too_deep, upload_limits
 
 # Every byte but those that matter to the document's shape.
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}",')
@@ -76,12 +76,7 @@ def refuse_deep(shape: JSONShape, *, field: str, max_depth: int | None = None) -
     """LimitExceeded when the document nests deeper than `max_depth` (default MAX_NESTING)."""
     limit = upload_limits().max_nesting if max_depth is None else max_depth
     if shape.depth > limit:
-        raise LimitExceeded(
-            _("The JSON is nested more than %(limit)s levels deep, the most accepted.")
-            % {"limit": limit},
-            field=field,
-            code="nested_too_deep",
-        )
+        raise nested_too_deep(limit, field=field)
 
 
 def refuse_large(shape: JSONShape, *, field: str, max_values: int | None = None) -> None:

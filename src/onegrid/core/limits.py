@@ -108,10 +108,10 @@ def too_many_points(limit: int) -> LimitExceeded:
     )
 
 
-def nested_too_deep(limit: int, what: str = "JSON") -> LimitExceeded:
+def nested_too_deep(limit: int, what: str = "JSON", *, field: str = "file") -> LimitExceeded:
     return LimitExceeded(
         _("The %(what)s is nested more than %(limit)s levels deep, the most accepted.")
         % {"what": what, "limit": limit},
-        field="file",
+        field=field,
         code="nested_too_deep",
     )
