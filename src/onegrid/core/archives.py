@@ -120,7 +120,3 @@ def extract_members(
                 raise inflates_too_far(limit) from None
         paths[name] = target
     return paths
-
-
-def is_zip(data: bytes) -> bool:
-    return data[:2] == b"PK"
