@@ -6,8 +6,9 @@ import datetime as dt
 import io
 
 import pytest
+from django.db import connection
 from django.test import Client
-from django.test.utils import override_settings
+from django.test.utils import CaptureQueriesContext, override_settings
 from PIL import Image
 
 from onegrid.cases.models import Case, IdempotencyRecord
@@ -240,3 +241,14 @@ def test_pages_use_the_session_with_csrf(world):
     with_token = browser.post(f"/api/v1/cases/{case.pk}/actions/register", HTTP_X_CSRFTOKEN=secret)
     assert with_token.status_code == 200
     assert with_token.json()["case"]["state"] == "registered"
+
+
+def test_a_case_detail_reads_its_tasks_once(world):
+    """The task list and the offered actions (roles over the tasks, task rows) share one read."""
+    case = drive(world, "in_progress")
+    client = client_for(world.people.city_handler)
+    with CaptureQueriesContext(connection) as queries:
+        answer = client.get(f"/api/v1/cases/{case.pk}")
+    assert answer.status_code == 200 and "feed_back" in answer.json()["actions"]
+    task_reads = [q["sql"] for q in queries if q["sql"].startswith('SELECT "cases_task"')]
+    assert len(task_reads) == 1, task_reads

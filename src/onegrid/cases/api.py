@@ -180,7 +180,8 @@ def _detail(request: SignedInRequest, case: Case) -> dict[str, object]:
             "overdue": t.overdue,
             "escalation_level": t.escalation_level,
         }
-        for t in case.tasks.select_related("department")
+        # Kept on the case: allowed_actions below reads the same tasks without a query.
+        for t in selectors.case_tasks(case)
     ]
     body["actions"] = selectors.allowed_actions(request.user, case)
     body["reporters"] = selectors.case_reporters(request.user, case)
