@@ -16,7 +16,7 @@ import pytest
 import shapely
 from shapely.geometry import Polygon, box, mapping
 
-from onegrid.territory.layerio import LayerFeature, read_layer, write_layer
+from onegrid.territory.layerio import LayerFeature, read_layer, read_outline, write_layer
 from support import bombs
 
 OUTLINE = box(117.0, 39.1, 117.3, 39.3)
@@ -148,6 +148,16 @@ def test_too_many_points_together_is_refused(settings):
     }.items():
         problem = file_problem(read_layer(data, level="grid", filename=name))
         assert problem.problem == "too_many_points", name
+
+
+def test_an_outline_is_read_within_the_same_bounds_as_a_layer(settings):
+    # The district's outline file opens as a layer file does: every bound, with its own word.
+    settings.ONEGRID = settings.ONEGRID | {"LAYER_MAX_POINTS": 100}
+    many_points = xlsx([["wkt"]] + [[ring(40, i).wkt] for i in range(3)])
+    outline, [problem] = read_outline(many_points, filename="x.xlsx")
+    assert outline is None and problem.problem == "too_many_points"
+    outline, [problem] = read_outline(bombs.zip_bomb(), filename="x.zip")
+    assert outline is None and problem.problem == "inflated_too_large"
 
 
 def test_deep_geojson_is_refused_not_a_recursion_error():

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from onegrid.core.codes import code_problem, shown
 from onegrid.core.errors import InvalidInput
-from onegrid.core.limits import LimitExceeded, file_too_large, too_many_rows, upload_limits
+from onegrid.core.limits import LimitExceeded, too_many_rows, upload_limits
 from onegrid.core.spreadsheets import (
     UnreadableWorkbook,
     check_csv_rows,
@@ -50,6 +50,7 @@ from .layerio import (
     _find_column,
     _text,
     _Unreadable,
+    file_bytes,
 )
 from .models import Address, Beat, Grid, LayerState
 from .selectors import GRID_LAYER
@@ -119,27 +120,16 @@ def read_addresses(
     """
     crs = geo.validate_crs(crs)
     problems: list[FeatureProblem] = []
-    limit = upload_limits().max_bytes
     try:
-        if isinstance(source, (bytes, bytearray, memoryview)):
-            data = bytes(source)
-        else:
-            path = Path(source)
-            filename = filename or path.name
-            try:
-                if path.stat().st_size > limit:
-                    raise file_too_large(limit)
-                data = path.read_bytes()
-            except OSError as exc:
-                reason = _("The file could not be read: %(reason)s") % {"reason": exc}
-                return [], [FeatureProblem(None, "", "file", UNREADABLE, reason)]
-        if len(data) > limit:
-            raise file_too_large(limit)
+        data, filename = file_bytes(source, filename)
         records, fields = _records(data, filename)
     except _Unreadable as exc:
         return [], [FeatureProblem(None, "", "file", UNREADABLE, str(exc))]
     except LimitExceeded as exc:
         return [], [FeatureProblem(None, "", "file", exc.code, str(exc.message))]
+    except OSError as exc:
+        reason = _("The file could not be read: %(reason)s") % {"reason": exc}
+        return [], [FeatureProblem(None, "", "file", UNREADABLE, reason)]
     columns = {key: _find_column(fields, names) for key, names in COLUMNS.items()}
     missing = [key for key in ("code", "name", "lon", "lat") if columns[key] is None]
     if missing:

@@ -244,30 +244,9 @@ def read_layer(
         )
     crs = geo.validate_crs(crs)
     result = LayerFile(level=level, crs=crs)
-    try:
-        data, filename = file_bytes(source, filename)
-        fmt = _detect_format(data, filename)
-        src = _READERS[fmt](data)
-        _check_points(src, upload_limits().max_points)
-    except _Unreadable as exc:
-        result.problems.append(FeatureProblem(None, "", "file", UNREADABLE, str(exc)))
-        return result
-    except LimitExceeded as exc:
-        result.problems.append(FeatureProblem(None, "", "file", exc.code, str(exc.message)))
-        return result
-    except InvalidInput as exc:  # an archive or workbook that cannot be opened
-        result.problems.append(FeatureProblem(None, "", "file", UNREADABLE, str(exc.message)))
-        return result
-    except OSError as exc:
-        result.problems.append(
-            FeatureProblem(
-                None,
-                "",
-                "file",
-                UNREADABLE,
-                _("The file could not be read: %(reason)s") % {"reason": exc},
-            )
-        )
+    src = _open(source, filename)
+    if isinstance(src, FeatureProblem):
+        result.problems.append(src)
         return result
     overrides = (code_field, name_field, parent_field)
     _check(src, result, outline=outline, overrides=overrides, codeless=codeless)
@@ -285,13 +264,9 @@ def read_outline(
     """
     crs = geo.validate_crs(crs)
     problems: list[FeatureProblem] = []
-    try:
-        data, filename = file_bytes(source, filename)
-        src = _READERS[_detect_format(data, filename)](data)
-    except (_Unreadable, OSError) as exc:
-        return None, [FeatureProblem(None, "", "file", UNREADABLE, str(exc))]
-    except InvalidInput as exc:  # an upload limit, or an archive or workbook that cannot open
-        return None, [FeatureProblem(None, "", "file", UNREADABLE, str(exc.message))]
+    src = _open(source, filename)
+    if isinstance(src, FeatureProblem):
+        return None, [src]
     to_lonlat, crs_problem = _file_transform(src.file_crs)
     if crs_problem:
         return None, [FeatureProblem(None, "", "crs", CRS_MISMATCH, crs_problem)]
@@ -310,6 +285,28 @@ def read_outline(
     if problems:
         return None, problems
     return orient_ccw(shapely.union_all(parts)), []
+
+
+def _open(source: str | Path | bytes, filename: str | None) -> _Source | FeatureProblem:
+    """The file's features as read, within the upload bounds (size, unpacked size, features,
+    nesting, points); or the one problem with the whole file."""
+
+    def whole_file(problem: str, message) -> FeatureProblem:
+        return FeatureProblem(None, "", "file", problem, str(message))
+
+    try:
+        data, filename = file_bytes(source, filename)
+        src = _READERS[_detect_format(data, filename)](data)
+        _check_points(src, upload_limits().max_points)
+    except _Unreadable as exc:
+        return whole_file(UNREADABLE, exc)
+    except LimitExceeded as exc:
+        return whole_file(exc.code, exc.message)
+    except InvalidInput as exc:  # an archive or workbook that cannot be opened
+        return whole_file(UNREADABLE, exc.message)
+    except OSError as exc:
+        return whole_file(UNREADABLE, _("The file could not be read: %(reason)s") % {"reason": exc})
+    return src
 
 
 def file_bytes(source: str | Path | bytes, filename: str | None) -> tuple[bytes, str | None]:
