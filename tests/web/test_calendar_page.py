@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from onegrid.cases.calendar import add_working_time
-from onegrid.core import clock, workdays
+from onegrid.core import clock, holiday_schedule, limits, workdays
 from onegrid.core.models import CalendarState, HolidayDay, HolidayYear
 from onegrid.org.models import Role, RoleAssignment, User
 from support.holidays import SCHEDULE_2027_CSV, import_2027
@@ -148,6 +148,17 @@ def test_bad_form_fields_are_a_400_that_changes_nothing(people, fields):
     response = client.post(reverse("web:calendar_check"), data)
     assert response.status_code == 400
     assert 'id="calendar-error"' in response.content.decode()
+    assert not HolidayYear.objects.exists()
+
+
+def test_a_file_over_the_schedule_limit_is_refused_before_it_is_read(people):
+    client = client_for(people.admin)
+    large = SimpleUploadedFile("2027.csv", b"x" * (holiday_schedule.MAX_FILE_BYTES + 1))
+    response = client.post(reverse("web:calendar_check"), {"file": large})
+    assert response.status_code == 400
+    assert (
+        response.context["error"] == limits.file_too_large(holiday_schedule.MAX_FILE_BYTES).message
+    )
     assert not HolidayYear.objects.exists()
 
 

@@ -22,11 +22,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from onegrid.core import clock, holiday_schedule, limits, workdays
+from onegrid.core import clock, holiday_schedule, workdays
 from onegrid.core.errors import InvalidInput
 from onegrid.org import policies
 
 from ..access import forbidden, page
+from .uploads import file_error
 
 SOURCE_LABELS = {
     workdays.SCHEDULE: gettext_lazy("holiday schedule"),
@@ -144,7 +145,8 @@ def _submitted_form(request) -> tuple[dict, int | None, str | None]:
 
 
 def _run(request, *, data: bytes, filename: str, form: dict, year: int | None, dry_run: bool):
-    """Check (dry run) or import a schedule file; the report page, or the error at its field."""
+    """Check (dry run) or import a schedule file: (the report, None), or (None, the error of a
+    file that cannot be read at all)."""
     try:
         report = holiday_schedule.import_schedule(
             data=data,
@@ -155,7 +157,7 @@ def _run(request, *, data: bytes, filename: str, form: dict, year: int | None, d
             imported_by=request.user.get_username(),
         )
     except InvalidInput as exc:
-        return None, {exc.field or "file": str(exc.message)}
+        return None, str(exc.message)
     return report, None
 
 
@@ -168,23 +170,15 @@ def check(request):
     form, year, year_error = _submitted_form(request)
     upload = request.FILES.get("file")
     shown_year = year or _default_year()
-    if year_error:
-        return _render(request, year=shown_year, form=form, error=year_error, status=400)
-    if upload is None:
-        return _render(
-            request, year=shown_year, form=form, error=_("Choose a file to upload."), status=400
-        )
-    if upload.size > holiday_schedule.MAX_FILE_BYTES:
-        message = str(limits.file_too_large(holiday_schedule.MAX_FILE_BYTES).message)
-        return _render(request, year=shown_year, form=form, error=message, status=400)
+    error = year_error or file_error(upload, holiday_schedule.MAX_FILE_BYTES)
+    if error:
+        return _render(request, year=shown_year, form=form, error=error, status=400)
     data = upload.read()
-    report, errors = _run(
+    report, error = _run(
         request, data=data, filename=upload.name, form=form, year=year, dry_run=True
     )
-    if errors:
-        return _render(
-            request, year=shown_year, form=form, error=next(iter(errors.values())), status=400
-        )
+    if error:
+        return _render(request, year=shown_year, form=form, error=error, status=400)
     checked = ""
     if not report.refused:
         checked = signing.dumps(
@@ -229,18 +223,18 @@ def import_checked(request):
             status=400,
         )
     form = {"year": str(checked["year"] or ""), "replace": bool(checked["replace"])}
-    report, errors = _run(
+    report, error = _run(
         request, data=data, filename=checked["name"], form=form, year=checked["year"], dry_run=False
     )
-    if errors or report.refused:
+    if error or report.refused:
         # Something changed since the check (another import took the year): say what.
         return _render(
             request,
             year=checked["year"] or _default_year(),
             form=form,
             report=report,
-            error=next(iter(errors.values())) if errors else None,
-            status=400 if errors else 422,
+            error=error,
+            status=400 if error else 422,
         )
     for plan in report.years:
         if plan.unchanged:  # a repeated import, e.g. the button pressed twice
