@@ -58,8 +58,6 @@ def is_working_day(day: dt.date) -> bool:
     Where the answer comes from (the schedule, the package, or Monday–Friday for a year that
     neither has) is core.workdays' business.
     """
-    if isinstance(day, dt.datetime):
-        day = _local(day).date()
     return workdays.is_working_day(day)
 
 
