@@ -12,11 +12,12 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
-from onegrid.cases import photos, services
+from onegrid.cases import photo_maintenance, photos, services
 from onegrid.cases.models import Case, IdempotencyRecord, Photo, PhotoContent
 from onegrid.core.errors import DomainError, InvalidInput
 from support.cases import drive, new_key, photo, report, run_concurrently
@@ -310,6 +311,29 @@ def test_the_orphans_command_deletes_files_no_row_uses(world, media):
     out = io.StringIO()
     call_command("photos", "orphans", stdout=out)
     assert "left-behind.jpg" in out.getvalue() and len(files_on_disk(media)) == 5
+    call_command("photos", "orphans", "--delete", stdout=io.StringIO())
+    assert files_on_disk(media) == files_of_rows()
+
+
+def test_the_upkeep_reads_rows_one_folder_or_batch_at_a_time(world, media, monkeypatch):
+    """A city keeps tens of millions of photos: neither command holds the whole table's names
+    in memory. The orphan scan asks for one folder's rows at a time; the rebuild pages
+    through the contents (here two at a time) and still reaches every one."""
+    case = report(world)
+    legacy = [
+        old_style_row(case, camera_bytes(size=(300 + n, 200), orientation=1)) for n in range(5)
+    ]
+    default_storage.save("photos/2025/01/left-behind.jpg", ContentFile(b"x"))
+    out = io.StringIO()
+    with CaptureQueriesContext(connection) as queries:
+        call_command("photos", "orphans", stdout=out)
+    reads = [q["sql"] for q in queries if 'FROM "cases_photo"' in q["sql"]]
+    assert reads and all("WHERE" in sql for sql in reads), reads
+    assert "left-behind.jpg" in out.getvalue() and legacy[0].file.name not in out.getvalue()
+
+    monkeypatch.setattr(photo_maintenance, "BATCH", 2)
+    call_command("photos", "rebuild-copies", stdout=io.StringIO())
+    assert not Photo.objects.filter(view="").exists()
     call_command("photos", "orphans", "--delete", stdout=io.StringIO())
     assert files_on_disk(media) == files_of_rows()
 
