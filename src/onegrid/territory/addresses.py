@@ -51,6 +51,7 @@ from .layerio import (
     _text,
     _Unreadable,
     file_bytes,
+    sheet_records,
 )
 from .models import Address, Beat, Grid, LayerState
 from .selectors import GRID_LAYER
@@ -227,7 +228,8 @@ def _records(data: bytes, filename: str | None) -> tuple[list[tuple[int, dict]],
     ext = Path(filename).suffix.lower() if filename else ""
     if ext in (".xlsx", ".xlsm") or (ext != ".csv" and data[:2] == b"PK"):
         try:
-            return _sheet_records(iter_sheet_rows(data, max_rows=max_rows))
+            fields, rows = sheet_records(iter_sheet_rows(data, max_rows=max_rows))
+            return list(rows), [f for f in fields if f]
         except UnreadableWorkbook as exc:
             raise _Unreadable(str(exc.message)) from None
     text = decode_text(data)
@@ -255,23 +257,6 @@ def _records(data: bytes, filename: str | None) -> tuple[list[tuple[int, dict]],
     except csv.Error as exc:  # e.g. a field longer than csv's limit (131,072 characters)
         raise _Unreadable(_("The file is not valid CSV: %(error)s") % {"error": exc}) from None
     return records, fields
-
-
-def _sheet_records(rows) -> tuple[list[tuple[int, dict]], list[str]]:
-    header = None
-    for _number, values in rows:
-        if any(v not in (None, "") for v in values):
-            header = values
-            break
-    if header is None:
-        return [], []
-    fields = [str(v).strip() if v is not None else "" for v in header]
-    records = []
-    for number, values in rows:
-        if any(v not in (None, "") for v in values):
-            props = {name: values[j] for j, name in enumerate(fields) if name and j < len(values)}
-            records.append((number, props))
-    return records, [f for f in fields if f]
 
 
 # --- services -------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ import tempfile
 import warnings
 import zipfile
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -620,27 +620,33 @@ def _redecode(values: list) -> list:
 # XLSX ---------------------------------------------------------------------------------------
 
 
+def sheet_records(
+    rows: Iterator[tuple[int, tuple[object, ...]]],
+) -> tuple[list[str], Iterator[tuple[int, dict]]]:
+    """A sheet's headers (its first row with a value; "" for a blank one) and its other
+    non-blank rows, as they stream: (row number, {header: value})."""
+    header = next((values for _n, values in rows if any(v not in (None, "") for v in values)), None)
+    if header is None:
+        return [], iter(())
+    fields = [str(v).strip() if v is not None else "" for v in header]
+
+    def records() -> Iterator[tuple[int, dict]]:
+        for number, values in rows:
+            if any(v not in (None, "") for v in values):
+                yield number, {n: values[j] for j, n in enumerate(fields) if n and j < len(values)}
+
+    return fields, records()
+
+
 def _read_xlsx(data: bytes) -> _Source:
     limit = upload_limits().max_features
     try:
-        rows = iter_sheet_rows(data, max_rows=limit)
-        header = None
-        for _number, row in rows:
-            if any(v not in (None, "") for v in row):
-                header = row
-                break
-        if header is None:
-            return _Source([], [])
-        fields = [str(v).strip() if v is not None else "" for v in header]
+        # A row is a feature: no more than `limit` rows are read (too_many_rows, below).
+        fields, rows = sheet_records(iter_sheet_rows(data, max_rows=limit))
         geom_col = _find_column(fields, _GEOMETRY_COLUMNS)
         more = _continuation_columns(fields, geom_col)
         records: list[_Raw] = []
-        for row_number, row in rows:
-            if not any(v not in (None, "") for v in row):
-                continue
-            if len(records) >= limit:
-                raise too_many_features(limit)
-            props = {name: row[j] for j, name in enumerate(fields) if name and j < len(row)}
+        for row_number, props in rows:
             raw = _Raw(row_number, props)
             if geom_col is not None:
                 text = props.pop(geom_col, None)
