@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from onegrid.cases.models import Case, CaseEvent
-from support.browser import photo_payload, screenshot
+from support.browser import fill_report, open_report, phone, photo_payload, screenshot
 
 
 def open_action(page, action: str):
@@ -18,12 +18,7 @@ def test_the_whole_loop_by_four_people(web, settings):
     settings.ONEGRID = {**settings.ONEGRID, "LIVE_POLL_SECONDS": 1}
     world = web.world
     lon, lat = world.point
-    worker = web.context(
-        "worker",
-        phone=True,
-        geolocation={"longitude": lon, "latitude": lat, "accuracy": 10},
-        permissions=["geolocation"],
-    ).pages[0]
+    worker = phone(web, "worker", {"longitude": lon, "latitude": lat, "accuracy": 10}).pages[0]
     acceptor = web.context("acceptor").pages[0]
     dispatcher = web.context("dispatcher").pages[0]
     handler = web.context("city_handler").pages[0]
@@ -108,11 +103,8 @@ def test_the_whole_loop_by_four_people(web, settings):
 
 def report_from_field_app(page, *, class_code: str, text: str) -> None:
     """Photo, class chip, send: the location comes from the phone's GPS."""
-    page.goto("/field/#report")
-    page.wait_for_function("() => document.querySelector('#report-lon').value !== ''")
-    page.set_input_files("#report-photo", photo_payload("before.jpg"))
-    page.click(f'#class-chips .chip[data-code="{class_code}"]')
-    page.fill("#report-description", text)
+    open_report(page)
+    fill_report(page, class_code, text, photo_file=photo_payload("before.jpg"))
     screenshot(page, "field-report")
     page.click("#report-submit")
     page.wait_for_selector("#after-report", state="visible")

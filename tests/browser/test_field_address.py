@@ -11,9 +11,16 @@ from django.utils import translation
 from onegrid.cases.models import Case, CaseEvent
 from onegrid.territory import addresses
 from onegrid.web.views import field
-from support.browser import screenshot, sign_in
-
-from .test_field_app import OUTSIDE, at, fill_report, open_report, phone, wait_until
+from support.browser import (
+    OUTSIDE,
+    at,
+    fill_report,
+    open_report,
+    phone,
+    screenshot,
+    sign_in,
+    wait_until,
+)
 
 GRID_0_ADDRESSES = [
     ("GY-3-2-501", "佳园里3号楼2单元501", 117.1032, 39.2031),

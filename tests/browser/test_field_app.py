@@ -7,10 +7,17 @@ import json
 import time
 
 from onegrid.cases.models import Case, CaseEvent, IdempotencyRecord, Photo
-from support.browser import photo_payload, screenshot, sign_in
+from support.browser import (
+    OUTSIDE,
+    fill_report,
+    open_report,
+    phone,
+    photo_payload,
+    screenshot,
+    sign_in,
+    wait_until,
+)
 from support.cases import act, drive, report
-
-OUTSIDE = {"longitude": 116.0, "latitude": 39.0}  # Beijing's west, far outside the district
 
 # Reads the whole outbox of the page's IndexedDB (the app's write-ahead queue).
 READ_OUTBOX = """() => new Promise((resolve, reject) => {
@@ -26,40 +33,6 @@ READ_OUTBOX = """() => new Promise((resolve, reject) => {
 # Page predicates are functions, not expressions: the page's CSP (no 'unsafe-eval') refuses
 # the eval Playwright would poll an expression with.
 QUEUE_SHOWS_NOTHING = "() => !document.querySelector('#queue-list .queue-item')"
-
-
-def at(point) -> dict:
-    return {"longitude": point[0], "latitude": point[1]}
-
-
-def phone(web, username, point=None, **options):
-    """A signed-in phone whose GPS stands at `point` (world.point: inside grid 0)."""
-    point = point or web.world.point
-    location = point if isinstance(point, dict) else at(point)
-    return web.context(
-        username, phone=True, geolocation=location, permissions=["geolocation"], **options
-    )
-
-
-def open_report(page):
-    page.goto("/field/#report")
-    page.wait_for_function("() => document.querySelector('#report-lon').value !== ''")
-
-
-def fill_report(page, code="A0102", description="", colour=(200, 40, 40), photo_file=None):
-    page.set_input_files("#report-photo", photo_file or photo_payload(colour=colour))
-    page.click(f'#class-chips .chip[data-code="{code}"]')
-    if description:
-        page.fill("#report-description", description)
-
-
-def wait_until(check, timeout=15.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def tap_map_centre(page):

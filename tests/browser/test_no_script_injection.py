@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from shapely import box
 from shapely.geometry import mapping
 
@@ -35,10 +34,8 @@ from onegrid.org import teams
 from onegrid.org.models import Role, User
 from onegrid.territory import addresses, layerio, layers, locator, selectors
 from onegrid.territory.models import AdminUnit
-from support.browser import jpeg_bytes, photo_payload, screenshot
-from support.cases import new_key
-
-from .test_field_app import phone, wait_until
+from support.browser import open_report, phone, photo_payload, screenshot
+from support.cases import act, new_key, photo
 
 # --- the payloads -------------------------------------------------------------------------------
 # Each sets window.__xss when it runs; each is also distinct, so a page that shows the wrong text
@@ -168,13 +165,6 @@ class Watch:
         self.check(page, where, shows)
 
 
-def wait_js(page, expression: str, arg=None, timeout: float = 15.0) -> None:
-    """Wait until a page function returns true. Polled from here: Playwright's own
-    wait_for_function evaluates strings in the page, which the Content Security Policy refuses
-    (no 'unsafe-eval'), and these tests run under the policy."""
-    wait_until(lambda: page.evaluate(expression, arg), timeout=timeout, what=expression)
-
-
 def report(*watches: Watch) -> None:
     findings = [f for w in watches for f in w.findings]
     assert not findings, "Script payloads reached the DOM as markup:\n" + "\n".join(findings)
@@ -277,10 +267,6 @@ def _catalogue_class(world):
     return "X9901"
 
 
-def _photo(name="p.jpg") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, jpeg_bytes(), content_type="image/jpeg")
-
-
 def plant(world) -> Planted:
     p = world.people
     planted = Planted()
@@ -324,24 +310,18 @@ def plant(world) -> Planted:
             **extra,
         ).case
 
-    def act(case, who, action, reason=""):
-        photos = [_photo()] if action == "feed_back" else []
-        return services.perform_action(
-            actor=who, case_id=case.pk, action=action, reason=reason, photo_files=photos
-        ).case
-
     # A: brought to the grid worker's on-site check, a reason on every step.
     a = reported(
         p.worker,
         world.point,
         description=DESCRIPTION,
         address=CASE_ADDRESS,
-        photo_files=[_photo(PHOTO_NAME)],
+        photo_files=[photo(PHOTO_NAME)],
     )
     a = act(a, p.acceptor, "register", REASONS["register"])
     a = act(a, p.dispatcher, "dispatch", REASONS["dispatch"])
     a = act(a, p.city_handler, "sign")
-    a = act(a, p.city_handler, "feed_back", REASONS["feed_back"])
+    a = act(a, p.city_handler, "feed_back", REASONS["feed_back"], photos=[photo()])
     assert a.state == "checking"
     # B: a hotline call at the standard address, under the caller's payload name.
     b = services.report_case(
@@ -355,7 +335,7 @@ def plant(world) -> Planted:
     ).case
     # C: with the department, signed for: its handler can feed back on the case page.
     c = reported(
-        p.worker, world.point, description=SVG, address=ADDRESS_NAME, photo_files=[_photo()]
+        p.worker, world.point, description=SVG, address=ADDRESS_NAME, photo_files=[photo()]
     )
     c = act(c, p.acceptor, "register")
     c = act(c, p.dispatcher, "dispatch")
@@ -363,7 +343,7 @@ def plant(world) -> Planted:
     # D: rejected, with a payload reason.
     grid1 = world.grids[1]
     d = reported(
-        p.worker2, (grid1.label_lon, grid1.label_lat), description=SCRIPT, photo_files=[_photo()]
+        p.worker2, (grid1.label_lon, grid1.label_lat), description=SCRIPT, photo_files=[photo()]
     )
     d = act(d, p.acceptor, "reject", REASONS["reject"])
     planted.cases = {"a": a, "b": b, "c": c, "d": d}
@@ -585,10 +565,10 @@ def test_desk_pages_show_every_planted_text_as_text(web, planted, settings):
         lat=world.point[1] + 0.002,
         class_code="X9901",
         description=IMG,
-        photo_files=[_photo()],
+        photo_files=[photo()],
         idempotency_key=new_key(),
     )
-    wait_js(cpage, "() => onegridMap.markerCount() > 0", timeout=30)
+    cpage.wait_for_function("() => onegridMap.markerCount() > 0", timeout=30_000)
     marker = cpage.evaluate(
         """() => {
           const map = onegridMap.map, box = map.getContainer().getBoundingClientRect();
@@ -638,9 +618,10 @@ def test_field_app_shows_every_planted_text_as_text(web, planted):
     )
 
     # The report form: the grid under the GPS fix, the class search, the address search.
-    page.goto("/field/#report")
-    wait_js(page, "() => document.querySelector('#report-lon').value !== ''")
-    wait_js(page, "() => document.querySelector('#loc-status').textContent.includes('一网格')")
+    open_report(page)
+    page.wait_for_function(
+        "() => document.querySelector('#loc-status').textContent.includes('一网格')"
+    )
     watch.check(page, "field report form", {"#loc-status": [GRID_NAMES[0]]})
     page.fill("#class-search", "X9901")
     page.wait_for_selector('#class-results .chip[data-code="X9901"]')
@@ -649,10 +630,9 @@ def test_field_app_shows_every_planted_text_as_text(web, planted):
     watch.check(page, "field class chosen", {"#class-selected": [CLASS_NAME]})
     page.fill("#address-search", "佳园里")
     page.wait_for_selector(f'#address-results .address-option[data-address="{PLAIN_ADDRESS_CODE}"]')
-    wait_js(
-        page,
+    page.wait_for_function(
         "n => document.querySelectorAll('#address-results .address-option').length === n",
-        1 + len(planted.address_codes),
+        arg=1 + len(planted.address_codes),
     )
     watch.check(
         page,
@@ -685,7 +665,9 @@ def test_field_app_shows_every_planted_text_as_text(web, planted):
     page.click("#report-submit")
     page.wait_for_selector("#after-report", state="visible")
     page.click("#tab-button-queue")
-    wait_js(page, "() => document.querySelectorAll('#queue-list .queue-item').length === 2")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#queue-list .queue-item').length === 2"
+    )
     watch.check(page, "field queue", {"#queue-list": [CLASS_NAME, ADDRESS_NAME]})
     screenshot(page, "xss-field-queue")
     # Online again: the first is sent, the second refused with the server's message naming it.

@@ -2,6 +2,7 @@
 
 - `support.world`: constants of the small `world` fixture (tests/conftest.py builds it).
 - `support.cases`: photos, idempotency keys, and driving cases through the real services.
-- `support.browser`: signing in, screenshots and photo payloads for the Playwright tests.
+- `support.browser`: signing in, phones with a GPS position, the field app's report form, waiting,
+  screenshots and photo payloads for the Playwright tests.
 - `support.holidays`: a made-up 2027 holiday schedule across the Spring Festival.
 """
