@@ -6,7 +6,7 @@ Both follow the locking of cases.photos, so they are safe while reports are bein
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 
@@ -146,6 +146,7 @@ def _orphans_by_folder() -> Iterator[tuple[str, list[str]]]:
 def _names_in_use(folder: str, names: list[str]) -> set[str]:
     """The names among `names` (the files of `folder`) that Photo rows give."""
     match = HASH_FOLDER.match(folder)
+    found: Iterable[str]
     if match:
         # photos/ab holds the files of the contents whose hash starts with "ab" (hex, so every
         # such hash lies below "ab" + "g"): a range of the sha256 index.
