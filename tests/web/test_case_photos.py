@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import re
 
-from django.test import Client
-
 from support.cases import act, drive, photo
+from support.web import client_for
 
 
 def test_the_case_page_shows_copies_and_links_the_originals(world, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     case = drive(world, "in_progress")
     act(case, world.people.city_handler, "feed_back", reason="done", photos=[photo()])
-    client = Client()
-    client.force_login(world.people.acceptor)
+    client = client_for(world, "acceptor")
     page = client.get(f"/cases/{case.number}/").content.decode()
     ids = {str(p.id) for p in case.photos.all()}
     sources = re.findall(r'<img src="([^"]+)"', page)

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from onegrid.web.views import field
-
-from .test_field_views import client_for
+from support.web import client_for
 
 STATIC = Path(field.__file__).resolve().parents[1] / "static"
 

@@ -6,20 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.conf import settings
 from django.test import Client
 
 from support.cases import act, drive, photo, report
+from support.web import client_for
 
 FIELD_URLS = ["/field/", "/field/manifest.webmanifest", "/field/sw.js", "/field/tasks/"]
-
-
-def client_for(world, username: str, language: str | None = None) -> Client:
-    client = Client()
-    client.force_login(getattr(world.people, username))
-    if language:
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-    return client
 
 
 @pytest.mark.parametrize("url", FIELD_URLS)

@@ -17,6 +17,7 @@ from onegrid.org import policies
 from onegrid.org.models import Role, RoleAssignment
 from onegrid.web.views import live_map
 from support.cases import act, advance, drive, report
+from support.web import client_for
 
 MAP_URLS = ["/map/", "/map/grids.json", "/map/live.json", "/map/grid/120113001001001.json"]
 MAP_ROLES = [
@@ -30,12 +31,6 @@ MAP_ROLES = [
 ]
 NOT_MAP_ROLES = ["worker", "far_worker", "city_handler", "resident"]
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
-
-
-def client_for(world, username: str, **headers) -> Client:
-    client = Client(**headers)
-    client.force_login(getattr(world.people, username))
-    return client
 
 
 def live(client, since=None) -> dict:

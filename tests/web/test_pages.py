@@ -10,6 +10,7 @@ from onegrid.cases.models import Case, CaseEvent
 from onegrid.org.models import Role, RoleAssignment, User
 from onegrid.web.views import account
 from support.cases import act, drive, photo, report
+from support.web import client_for
 
 PAGES = ["/field/", "/console/", "/inbox/", "/map/"]
 # Who may open which page (org.policies.PAGE_ROLES), person by person in the small world.
@@ -30,12 +31,6 @@ LANDING = {
     "leader": "/map/",
     "city_handler": "/inbox/",
 }
-
-
-def client_for(world, username: str) -> Client:
-    client = Client()
-    client.force_login(getattr(world.people, username))
-    return client
 
 
 @pytest.mark.parametrize("username", sorted(ALLOWED))

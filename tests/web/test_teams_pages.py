@@ -17,15 +17,10 @@ from django.test.utils import CaptureQueriesContext
 from onegrid.org import selectors, teams
 from onegrid.org.models import DutyShift, Role, RoleAssignment, TeamSlot, User
 from onegrid.territory.models import Grid
+from support.web import client_for
 from support.world import MONDAY_MORNING
 
 PAGES = ["/console/teams/", "/console/teams/vacancies/", "/console/teams/slots/"]
-
-
-def client_for(world, username: str) -> Client:
-    client = Client()
-    client.force_login(getattr(world.people, username))
-    return client
 
 
 def _user(username: str, **extra) -> User:
