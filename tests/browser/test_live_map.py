@@ -4,29 +4,14 @@ cases, and a case reported while the page is open appears without a reload."""
 from __future__ import annotations
 
 import io
-import itertools
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from onegrid.cases import services
-from support.browser import jpeg_bytes, screenshot
+from support.browser import screenshot
+from support.cases import report
 
-_keys = itertools.count()
 BACKGROUND = (0xE6, 0xEA, 0xEE)  # the plain background of the map when no tiles are set
 EMPTY_FILL = "#f5f4f1"
-
-
-def report(world, who, point, case_class=None):
-    return services.report_case(
-        actor=who,
-        lon=point[0],
-        lat=point[1],
-        class_code=(case_class or world.rubbish).code,
-        description="路边暴露垃圾",
-        photo_files=[SimpleUploadedFile("p.jpg", jpeg_bytes(), content_type="image/jpeg")],
-        idempotency_key=f"map-{next(_keys)}",
-    ).case
 
 
 def pixel(page, point) -> tuple[int, int, int]:
@@ -44,7 +29,7 @@ def open_map(web, username):
 def test_the_map_draws_every_grid_and_shows_a_grids_team_and_cases(web, settings):
     settings.ONEGRID = {**settings.ONEGRID, "LIVE_POLL_SECONDS": 1}
     world = web.world
-    first = report(world, world.people.worker, world.point)
+    first = report(world, world.people.worker, point=world.point)
     page = open_map(web, "command")
     codes = [g.code for g in world.grids]
 
@@ -102,8 +87,8 @@ def test_a_new_case_appears_without_reload(web, settings):
     page.evaluate("window.__notReloaded = true")
 
     # A case outside the viewer's street never shows; one inside appears at the next poll.
-    report(world, world.people.worker, world.point)
-    case = report(world, world.people.far_worker, world.far_point)
+    report(world, world.people.worker, point=world.point)
+    case = report(world, world.people.far_worker, point=world.far_point)
     notice = page.locator("#new-cases")
     notice.wait_for(state="visible")
     assert notice.get_attribute("data-count") == "1"
@@ -128,7 +113,7 @@ def test_a_new_case_appears_without_reload(web, settings):
 
 def test_on_a_phone_the_grid_opens_as_a_sheet_over_the_map(web):
     world = web.world
-    report(world, world.people.worker, world.point)
+    report(world, world.people.worker, point=world.point)
     page = web.context("acceptor", phone=True).pages[0]
     page.goto("/map/")
     page.wait_for_selector("#map[data-state=ready]")
