@@ -60,3 +60,16 @@ def test_a_proposal_file_carries_the_versions_it_was_made_on(beats):
     fusion.apply_proposal_file(data=data, actor="gis")
     with pytest.raises(Conflict, match="changed since this proposal was made"):
         fusion.apply_proposal_file(data=data, actor="gis")
+
+
+def test_a_mark_comes_off_when_its_transaction_does_not_commit(beats):
+    # proposals.applying, which the fusion and the coded-layer import both mark through.
+    record = {"kind": proposals.CODES}
+    key = proposals.save(record)
+    with pytest.raises(RuntimeError), proposals.applying(record):
+        Beat.objects.create(code="B-NEW", geometry_wkb=box(117.1, 39.2, 117.2, 39.3).wkb)
+        record["applied"] = {"version": 1}
+        proposals.save(record)
+        raise RuntimeError("the import failed after the mark")
+    assert not Beat.objects.filter(code="B-NEW").exists()
+    assert "applied" not in proposals.load(key, kind=proposals.CODES)

@@ -13,7 +13,6 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -103,22 +102,17 @@ def import_coded_layer(
         filename="coded.geojson",
         outline=current_outline(),
     )
-    try:
-        with transaction.atomic():
-            report = layers.import_layer(
-                layer=layer,
-                dry_run=dry_run,
-                replace=replace,
-                retire=[c["old_code"] for c in record["changes"] if c["old_code"]],
-                actor=actor,
-                source=record["source"],
-                note=note or _("codes given on the console"),
-            )
-            if report.version:
-                record["applied"] = {"version": report.version, "by": actor}
-                proposals.save(record)
-    except BaseException:
-        if record.pop("applied", None) is not None:
-            proposals.save(record)  # the import did not commit: neither does the mark
-        raise
+    with proposals.applying(record):
+        report = layers.import_layer(
+            layer=layer,
+            dry_run=dry_run,
+            replace=replace,
+            retire=[c["old_code"] for c in record["changes"] if c["old_code"]],
+            actor=actor,
+            source=record["source"],
+            note=note or _("codes given on the console"),
+        )
+        if report.version:
+            record["applied"] = {"version": report.version, "by": actor}
+            proposals.save(record)
     return record, report

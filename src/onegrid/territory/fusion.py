@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -97,7 +96,7 @@ def apply_kept_proposal(*, key: str, actor: str = "", note: str = "") -> dict:
     if record.get("applied"):
         raise Conflict(_("This proposal has already been applied."), field="proposal")
     try:
-        with transaction.atomic():
+        with proposals.applying(record):
             result = apply_proposal_file(
                 data=record["proposal"],
                 actor=actor,
@@ -108,18 +107,8 @@ def apply_kept_proposal(*, key: str, actor: str = "", note: str = "") -> dict:
             record["applied"] = result | {"by": actor}
             proposals.save(record)
     except Conflict:
-        _take_back(record)
         fresh = proposals.load(key) or {}
         if fresh.get("applied"):  # another request applied it first
             raise Conflict(_("This proposal has already been applied."), field="proposal") from None
         raise
-    except BaseException:
-        _take_back(record)
-        raise
     return result
-
-
-def _take_back(record: dict) -> None:
-    """The transaction did not commit: a mark this request wrote comes off again."""
-    if record.pop("applied", None) is not None:
-        proposals.save(record)

@@ -7,14 +7,17 @@ figures), so the file alone is enough to apply the proposal.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
 import secrets
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from django.conf import settings
+from django.db import transaction
 from shapely.geometry import mapping, shape
 
 from .coverage import Fusion, Unit
@@ -121,6 +124,20 @@ def load(key: str, kind: str = FUSION) -> dict | None:
     except FileNotFoundError:
         return None
     return record if record.get("kind", FUSION) == kind else None
+
+
+@contextlib.contextmanager
+def applying(record: dict) -> Iterator[None]:
+    """One transaction in which the caller applies `record` and marks it (record["applied"]
+    = …, then `save`): if the transaction does not commit, the mark comes off again, so the
+    record and the layers never disagree."""
+    try:
+        with transaction.atomic():
+            yield
+    except BaseException:
+        if record.pop("applied", None) is not None:
+            save(record)
+        raise
 
 
 def prune(store: Path | None = None, *, keep: Path | None = None) -> int:
