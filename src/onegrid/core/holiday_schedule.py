@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.dates import WEEKDAYS as WEEKDAY_NAMES  # 0 is Monday, as date.weekday()
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import clock, columns, limits, spreadsheets, workdays
 from .errors import InvalidInput
@@ -53,6 +54,12 @@ KIND_WORDS = {
 }
 KIND_MARKS: dict[str, str] = {REST: "休", WORK: "班"}
 KIND_LABELS = dict(HolidayDay.Kind.choices)
+# Where a year's working days come from (core.workdays), as the page and the command name it.
+SOURCE_LABELS = {
+    workdays.SCHEDULE: gettext_lazy("holiday schedule"),
+    workdays.PACKAGE: gettext_lazy("chinesecalendar package"),
+    workdays.WEEKDAYS: gettext_lazy("none: Monday to Friday"),
+}
 MAX_FILE_BYTES = 1024 * 1024
 MAX_ROWS = 5000  # a year has ~30 rows; a file of every year since 2000 stays far below
 FIRST_YEAR, LAST_YEAR = 2000, 2100

@@ -19,7 +19,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS as WEEKDAY_NAMES  # 0 is Monday, as date.weekday()
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onegrid.core import clock, holiday_schedule, workdays
@@ -29,11 +28,6 @@ from onegrid.org import policies
 from ..access import forbidden, page
 from .uploads import file_error
 
-SOURCE_LABELS = {
-    workdays.SCHEDULE: gettext_lazy("holiday schedule"),
-    workdays.PACKAGE: gettext_lazy("chinesecalendar package"),
-    workdays.WEEKDAYS: gettext_lazy("none: Monday to Friday"),
-}
 EXPORT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -78,20 +72,20 @@ def _render(request, *, year: int, form: dict, report=None, error=None, checked=
     context = {
         "active_page": "console",
         "years": [
-            {"summary": s, "source_label": SOURCE_LABELS[s.source]}
+            {"summary": s, "source_label": holiday_schedule.SOURCE_LABELS[s.source]}
             for s in holiday_schedule.year_summaries(this_year)
         ],
         "package_first": package.start,
         "package_last": package.stop - 1,
         "year": year,
         "year_source": source,
-        "year_source_label": SOURCE_LABELS[source],
+        "year_source_label": holiday_schedule.SOURCE_LABELS[source],
         "days": days,
         "may_import": policies.may_keep_calendar(request.user),
         "form": form,
         "report": report,
         "report_years": [
-            {"plan": plan, "replaces_label": SOURCE_LABELS[plan.replaces]}
+            {"plan": plan, "replaces_label": holiday_schedule.SOURCE_LABELS[plan.replaces]}
             for plan in (report.years if report else [])
         ],
         "error": error,

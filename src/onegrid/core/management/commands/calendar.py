@@ -17,11 +17,7 @@ from onegrid.core.errors import InvalidInput
 
 
 def source_label(source: str) -> str:
-    return {
-        workdays.SCHEDULE: _("holiday schedule"),
-        workdays.PACKAGE: _("chinesecalendar package"),
-        workdays.WEEKDAYS: _("none: Monday to Friday"),
-    }[source]
+    return str(holiday_schedule.SOURCE_LABELS[source])
 
 
 class Command(BaseCommand):
