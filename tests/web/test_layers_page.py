@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils.translation import gettext
 from shapely import box
 from shapely.geometry import mapping
 
@@ -191,6 +192,22 @@ def test_fuse_refuses_bad_numbers_and_unknown_proposals(world):
     assert client.get("/console/layers/proposals/not-a-key/").status_code == 404
     assert client.get("/console/layers/proposals/" + "a" * 24 + "/").status_code == 404
     assert client.post("/console/layers/proposals/" + "a" * 24 + "/apply/").status_code == 404
+
+
+def test_fuse_needs_both_layers_and_a_proposal_goes_stale_when_they_move(world):
+    client = client_for(world, "command")
+    refused = client.post("/console/layers/fuse/", {"snap": "5", "sliver": "100"})
+    assert refused.status_code == 400
+    assert gettext("Fusing needs a grid layer and a beat layer.") in refused.content.decode()
+    import_split_beats(client)
+    url = client.post("/console/layers/fuse/", {"snap": "5", "sliver": "100"})["Location"]
+    assert 'id="apply-form"' in client.get(url).content.decode()
+    west = [(c, mapping(g)) for c, g in SPLIT_BEATS[:1]]
+    assert upload(client, west, replace="1").status_code == 200  # beat layer version 2
+    page = client.get(url).content.decode()
+    assert 'id="apply-form"' not in page
+    stale = gettext("The layers have changed since this proposal was made: run the fusion again.")
+    assert stale in page
 
 
 def test_every_kept_version_downloads_in_every_format(world, tmp_path):

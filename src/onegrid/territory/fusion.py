@@ -67,6 +67,12 @@ def propose(
     return record
 
 
+def is_stale(record: dict) -> bool:
+    """The grid or beat layer moved on since the proposal was made: applying it is refused."""
+    made_on = (record["grid_version"], record["beat_version"])
+    return made_on != (selectors.current_version("grids"), selectors.current_version("beats"))
+
+
 def apply_proposal_file(
     *,
     data: dict,

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onegrid.core import clock
-from onegrid.core.errors import DomainError, NotFound
+from onegrid.core.errors import DomainError, InvalidInput, NotFound
 from onegrid.territory import checks, fusion, layerio, layers, proposals, selectors
 from onegrid.territory.coverage import DEFAULT_SLIVERS, SliverRule
 
@@ -330,13 +330,15 @@ def fuse(request):
             errors["snap"] = _("The snap tolerance is a number of metres from 0 to 100.")
         if sliver is None:
             errors["sliver"] = _("The sliver area is a number of square metres, 0 or more.")
-        if not counts["grids"] or not counts["beats"]:
-            errors["layers"] = _("Fusing needs a grid layer and a beat layer.")
         if not errors:
-            record = fusion.propose(
-                snap_m=snap, sliver_m2=sliver, actor=request.user.username, keep=True
-            )
-            return redirect("web:layers_proposal", key=record["key"])
+            try:
+                record = fusion.propose(
+                    snap_m=snap, sliver_m2=sliver, actor=request.user.username, keep=True
+                )
+            except InvalidInput as error:  # no grid layer or no beat layer yet
+                errors[error.field] = str(error.message)
+            else:
+                return redirect("web:layers_proposal", key=record["key"])
     context = {
         "active_page": "console",
         "form": form,
@@ -354,9 +356,6 @@ def _proposal_context(request, record: dict, error: str | None = None) -> dict:
     proposal_url = reverse("web:layers_proposal_geojson", args=[key])
     grids_url = reverse("web:layers_layer", args=["grid"])
     beats_url = reverse("web:layers_layer", args=["beat"])
-    stale = record["grid_version"] != selectors.current_version("grids") or record[
-        "beat_version"
-    ] != selectors.current_version("beats")
     return {
         "active_page": "console",
         "record": record,
@@ -369,7 +368,7 @@ def _proposal_context(request, record: dict, error: str | None = None) -> dict:
             1 for f in record["proposal"]["features"] if f["properties"]["layer"] == "beat"
         ),
         "applied": bool(record.get("applied")),
-        "stale": stale,
+        "stale": fusion.is_stale(record),
         "error": error,
         "before_config": map_config(
             [{"url": grids_url, "style": "grid"}, {"url": beats_url, "style": "beat"}]
