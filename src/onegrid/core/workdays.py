@@ -144,7 +144,9 @@ def package_exceptions(year: int) -> list[tuple[dt.date, bool, str]]:
     found = []
     day = dt.date(year, 1, 1)
     while day.year == year:
-        working = chinese_calendar.is_workday(day)
+        # Through the cache the working-day look-ups share: the package is asked about each
+        # day once per process (the calendar page lists several years on every view).
+        working = _package_is_workday(day) is True
         if working != (day.weekday() < 5):
             _off, english = chinese_calendar.get_holiday_detail(day)
             found.append((day, working, _chinese_name(english)))
