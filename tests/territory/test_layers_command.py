@@ -199,3 +199,16 @@ def test_a_proposal_nested_too_deep_is_refused_without_a_traceback(world, tmp_pa
     with pytest.raises(CommandError, match="--file"):
         run("apply", str(proposal))
     assert LayerVersion.objects.count() == 0
+
+
+def test_a_proposal_larger_than_an_upload_is_refused_before_it_is_read(world, settings, tmp_path):
+    settings.ONEGRID = settings.ONEGRID | {"UPLOAD_MAX_BYTES": 1000}
+    proposal = tmp_path / "large.geojson"
+    proposal.write_text('{"type": "FeatureCollection", "features": []}' + " " * 2000)
+    with pytest.raises(CommandError, match="--file"):
+        run("apply", str(proposal))
+    with pytest.raises(CommandError, match="no such file"):
+        run("apply", str(tmp_path / "missing.geojson"))
+    with pytest.raises(CommandError, match="no such file"):
+        run("codes", str(tmp_path / "missing.geojson"), "--out", str(tmp_path / "out.geojson"))
+    assert LayerVersion.objects.count() == 0

@@ -20,11 +20,9 @@ from onegrid.territory.district import current_outline
 
 LEVELS = ("grid", "beat", "community", "street")
 _DEFAULT = "(default: %(default)s)"
-_DEFAULTS = " (default: %(default)s)"
 CRS_CHOICES = ("wgs84", "gcj02")
 # `layers check` exits with this when it finds problems (argparse's usage errors exit with 2).
 PROBLEMS_FOUND = 1
-_DEFAULT_SLIVERS = DEFAULT_SLIVERS
 
 
 class Command(BaseCommand):
@@ -75,22 +73,22 @@ class Command(BaseCommand):
         check.add_argument(
             "--sliver-share",
             type=float,
-            default=_DEFAULT_SLIVERS.share,
+            default=DEFAULT_SLIVERS.share,
             help="a unit, gap or overlap under this share of the layer's median unit area is "
-            "a sliver" + _DEFAULTS,
+            "a sliver " + _DEFAULT,
         )
         check.add_argument(
             "--sliver-floor",
             type=float,
-            default=_DEFAULT_SLIVERS.floor_m2,
-            help="… and always under this many m²" + _DEFAULTS,
+            default=DEFAULT_SLIVERS.floor_m2,
+            help="… and always under this many m² " + _DEFAULT,
         )
         check.add_argument(
             "--sliver-width",
             type=float,
-            default=_DEFAULT_SLIVERS.width_m,
+            default=DEFAULT_SLIVERS.width_m,
             help="… or, whatever its area, when its mean width (2 × area ÷ perimeter) is under "
-            "this many metres" + _DEFAULTS,
+            "this many metres " + _DEFAULT,
         )
         check.add_argument("--report", help="write every problem (codes too) as GeoJSON here")
 
@@ -115,14 +113,14 @@ class Command(BaseCommand):
             "--snap",
             type=float,
             default=fusion.DEFAULT_SNAP_M,
-            help="snapping tolerance in metres" + _DEFAULTS,
+            help="snapping tolerance in metres " + _DEFAULT,
         )
         fuse.add_argument(
             "--sliver",
             type=float,
             default=fusion.DEFAULT_SLIVER_M2,
             help="a grid overlapping its best beat by less than this many m² (and less than "
-            "half) goes with its neighbours; moves under it are not listed" + _DEFAULTS,
+            "half) goes with its neighbours; moves under it are not listed " + _DEFAULT,
         )
         fuse.add_argument("--out", required=True, help="where to write the proposal (GeoJSON)")
 
@@ -234,15 +232,10 @@ class Command(BaseCommand):
             )
 
     def _codes(self, path, out, crs, renumber, **_options):
-        try:
-            layer = layerio.read_layer(
-                Path(path), level="grid", crs=crs, outline=current_outline(), codeless=True
-            )
-            result = coding.assign_codes(layer, renumber=renumber)
-        except OSError as error:
-            raise CommandError(f"{path}: {error}") from None
-        except InvalidInput as error:
-            raise CommandError(f"--{error.field}: {error.message}") from None
+        layer = layerio.read_layer(
+            self._existing(path), level="grid", crs=crs, outline=current_outline(), codeless=True
+        )
+        result = coding.assign_codes(layer, renumber=renumber)
         for problem in result.problems:
             self.stdout.write(f"  ! {problem.message}")
         if not result.ok:
@@ -323,12 +316,11 @@ class Command(BaseCommand):
 
     def _apply(self, proposal, note, **_options):
         try:
-            text = Path(proposal).read_bytes()
+            text, name = layerio.file_bytes(self._existing(proposal), None)
         except OSError as error:
             raise CommandError(f"{proposal}: {error}") from None
-        data = layerio.bounded_geojson(text)
         result = fusion.apply_proposal_file(
-            data=data, actor="onegrid layers", source=Path(proposal).name, note=note
+            data=layerio.bounded_geojson(text), actor="onegrid layers", source=name, note=note
         )
         self.stdout.write(
             _(
