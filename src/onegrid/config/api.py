@@ -96,7 +96,7 @@ def validation_error(request, exc: NinjaValidationError):
     errors = []
     for error in exc.errors:
         field = _field_of(error.get("loc", ()))
-        problem = PROBLEMS.get(error.get("type"), lambda: _("is not valid"))()
+        problem = PROBLEMS.get(error.get("type", ""), lambda: _("is not valid"))()
         errors.append({"field": field, "message": f"{field}: {problem}"})
     first = errors[0] if errors else {"field": "body", "message": _("The request is not valid.")}
     return api.create_response(
