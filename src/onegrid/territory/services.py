@@ -23,8 +23,7 @@ from shapely.geometry.base import BaseGeometry
 from onegrid.core.errors import Conflict, InvalidInput
 from onegrid.territory import geometry as geo
 from onegrid.territory.models import AdminUnit, Grid, LayerState
-
-GRID_LAYER = "grids"
+from onegrid.territory.selectors import GRID_LAYER
 
 _UNIT_CODE = re.compile(r"^\d{12}$")
 
@@ -69,11 +68,17 @@ def _wkb(geom: BaseGeometry | None) -> bytes | None:
     return None if geom is None else shapely.to_wkb(geom)
 
 
+def _label(geom: BaseGeometry) -> tuple[float, float]:
+    p = geom.representative_point()
+    return p.x, p.y
+
+
 def load_district_units(*, units: Sequence[UnitSpec], grids: Sequence[GridSpec]) -> dict:
     """Create or update admin units (parents before children) and create grids, all at once.
 
-    Used by the demo builder and bulk imports of a whole district. Units that already exist
-    (e.g. the city, shared by several districts) are updated in place.
+    Used by the demo builder (a real district comes in through territory.district and
+    territory.layers). Units that already exist (e.g. the city, shared by several districts) are
+    updated in place.
     """
     order = {lvl: i for i, lvl in enumerate(AdminUnit.Level.values)}
     units = sorted(units, key=lambda u: (order.get(u.level, 99), u.code))
@@ -176,11 +181,3 @@ def delete_district(*, district_code: str) -> dict:
             ) from None
         bump_layer_version()
     return {"grids": n_grids, "units": n_comm + n_streets + 1}
-
-
-# --------------------------------------------------------------------------- GeoJSON
-
-
-def _label(geom: BaseGeometry) -> tuple[float, float]:
-    p = geom.representative_point()
-    return p.x, p.y
