@@ -154,6 +154,10 @@ class SliverRule:
         """Mean width under `width_m` (element-wise for arrays)."""
         return 2 * np.asarray(areas_m2) / np.maximum(perimeters_m, 1e-12) < self.width_m
 
+    def is_sliver(self, geom_m: BaseGeometry, limit_m2: float) -> bool:
+        """A metric piece under `limit_m2` (the layer's `limit_m2`) or thin."""
+        return geom_m.area < limit_m2 or bool(self.thin(geom_m.area, geom_m.length))
+
     def describe(self, limit_m2: float) -> str:
         return _(
             "under %(limit)s m² (%(share)s%% of the median unit, at least %(floor)s m²) or under "
@@ -620,10 +624,6 @@ def check_layer(
     # slivers: whole units, small for this layer or thin
     sliver_m2 = slivers.limit_m2(areas)
     rule = slivers.describe(sliver_m2)
-
-    def is_sliver(geom) -> bool:
-        return geom.area < sliver_m2 or bool(slivers.thin(geom.area, geom.length))
-
     perimeters = shapely.length(geoms_m) if len(geoms_m) else np.empty(0)
     small_or_thin = (areas < sliver_m2) | slivers.thin(areas, perimeters)
     for i in np.flatnonzero(small_or_thin & ~empty):
@@ -653,7 +653,7 @@ def check_layer(
         geom = pieces[0] if len(pieces) == 1 else MultiPolygon(pieces)
         pair = tuple(sorted((codes[i], codes[j])))
         args = {"codes": _codes_text(pair), "area": _fmt_area(geom.area)}
-        if is_sliver(geom):
+        if slivers.is_sliver(geom, sliver_m2):
             issues.append(
                 _issue(
                     "sliver",
@@ -692,7 +692,7 @@ def check_layer(
         for k, piece in enumerate(pieces):
             near = tuple(sorted(around.get(k, ())))
             args = {"codes": _codes_text(near) or "—", "area": _fmt_area(piece.area)}
-            if is_sliver(piece):
+            if slivers.is_sliver(piece, sliver_m2):
                 msg = _("Sliver gap of %(area)s m² next to %(codes)s.") % args
                 issues.append(_issue("sliver", near, piece, proj, msg))
             else:
@@ -918,10 +918,9 @@ def overlaps_between(
         if shapely.area(piece) <= 0:
             continue
         opened = _opened(_array([_polygonal(piece)]), tolerance_m)
-        area = float(sum(g.area for g in opened))
-        length = float(sum(g.length for g in opened))
-        if opened and area >= limit and not slivers.thin(area, length):
-            found.append((i, j, area))
+        geom = opened[0] if len(opened) == 1 else MultiPolygon(opened)
+        if opened and not slivers.is_sliver(geom, limit):
+            found.append((i, j, float(geom.area)))
     return found
 
 
