@@ -286,7 +286,7 @@ def _difference(a, b):
         return shapely.difference(a, b, grid_size=1e-3)
 
 
-def _opened(pieces: np.ndarray, tolerance_m: float) -> list[BaseGeometry]:
+def _opened(pieces: np.ndarray, tolerance_m: float) -> list[Polygon]:
     """Metric problem pieces with anything narrower than `tolerance_m` removed, split in parts."""
     if len(pieces) == 0:
         return []

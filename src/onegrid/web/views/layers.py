@@ -336,7 +336,7 @@ def fuse(request):
                     snap_m=snap, sliver_m2=sliver, actor=request.user.username, keep=True
                 )
             except InvalidInput as error:  # no grid layer or no beat layer yet
-                errors[error.field] = str(error.message)
+                errors["layers"] = str(error.message)
             else:
                 return redirect("web:layers_proposal", key=record["key"])
     context = {

@@ -316,11 +316,14 @@ class Command(BaseCommand):
 
     def _apply(self, proposal, note, **_options):
         try:
-            text, name = layerio.file_bytes(self._existing(proposal), None)
+            text, _name = layerio.file_bytes(self._existing(proposal), None)
         except OSError as error:
             raise CommandError(f"{proposal}: {error}") from None
         result = fusion.apply_proposal_file(
-            data=layerio.bounded_geojson(text), actor="onegrid layers", source=name, note=note
+            data=layerio.bounded_geojson(text),
+            actor="onegrid layers",
+            source=Path(proposal).name,
+            note=note,
         )
         self.stdout.write(
             _(
