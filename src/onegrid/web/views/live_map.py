@@ -32,7 +32,7 @@ from onegrid.cases import selectors as cases
 from onegrid.cases.workflow import STATE_LABELS
 from onegrid.core import clock
 from onegrid.core.errors import DomainError, InvalidInput
-from onegrid.org.policies import Place, may_see_place
+from onegrid.org.policies import grid_place, may_see_place
 from onegrid.org.selectors import grid_team
 from onegrid.territory import selectors as territory
 
@@ -243,7 +243,7 @@ def grid_detail(request, code: str):
     except DomainError as error:
         return _error(error)
     user = request.user
-    place = Place(grid.pk, grid.community_id, grid.street_id)
+    place = grid_place(grid)
     open_cases = cases.list_cases(user, cases.CaseFilters(grid=grid.code, open=True))
     counts = open_cases.aggregate(total=Count("pk"), overdue=Count("pk", filter=Q(overdue=True)))
     total, overdue = counts["total"], counts["overdue"]
