@@ -23,9 +23,9 @@ def limits(settings):
             "ADDRESS_FAILURES": 8,
             "LOCKOUT_SECONDS": 60,
             "MAX_LOCKOUT_SECONDS": 3600,
-            "FORGET_SECONDS": 86400,
         },
     }
+    settings.AXES_COOLOFF_TIME = dt.timedelta(days=1)
 
 
 @pytest.fixture

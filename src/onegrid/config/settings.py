@@ -282,7 +282,6 @@ class SignInThrottle(TypedDict):
     ADDRESS_FAILURES: int
     LOCKOUT_SECONDS: int
     MAX_LOCKOUT_SECONDS: int
-    FORGET_SECONDS: int
 
 
 class OneGridSettings(TypedDict):
@@ -319,14 +318,14 @@ class OneGridSettings(TypedDict):
 
 ONEGRID: OneGridSettings = {
     # Sign-in throttling (org/throttling.py): failures that lock an account or an address, the
-    # first lockout (doubled by each further failure, up to the maximum), and how long after
-    # the last failure they are forgotten.
+    # first lockout (doubled by each further failure, up to the maximum). How long after the
+    # last failure they are forgotten is axes' own AXES_COOLOFF_TIME
+    # (ONEGRID_SIGNIN_FORGET_SECONDS): one setting for both.
     "SIGN_IN_THROTTLE": {
         "ACCOUNT_FAILURES": _env_int("ONEGRID_SIGNIN_ACCOUNT_FAILURES", 5),
         "ADDRESS_FAILURES": _env_int("ONEGRID_SIGNIN_ADDRESS_FAILURES", 30),
         "LOCKOUT_SECONDS": _env_int("ONEGRID_SIGNIN_LOCKOUT_SECONDS", 60),
         "MAX_LOCKOUT_SECONDS": _env_int("ONEGRID_SIGNIN_MAX_LOCKOUT_SECONDS", 3600),
-        "FORGET_SECONDS": int(AXES_COOLOFF_TIME.total_seconds()),
     },
     # Trusted reverse proxies (nginx) in front of the app: the caller's address is then taken
     # from X-Forwarded-For, as the nearest of them wrote it. 0: REMOTE_ADDR.

@@ -11,7 +11,7 @@ password is checked. This module decides when a caller is locked out:
 - the first lockout lasts `LOCKOUT_SECONDS`; each further failure after it doubles the wait,
   up to `MAX_LOCKOUT_SECONDS` (back-off); tries while locked out are refused unchecked and do
   not count;
-- failures are forgotten `FORGET_SECONDS` after the last one; a successful sign-in forgets
+- failures are forgotten `AXES_COOLOFF_TIME` after the last one; a successful sign-in forgets
   the account's own failures (never the address's: signing in to one's own account must not
   wipe the failures one made against others).
 
@@ -58,7 +58,7 @@ def limits() -> Limits:
         address_failures=knobs["ADDRESS_FAILURES"],
         lockout_seconds=knobs["LOCKOUT_SECONDS"],
         max_lockout_seconds=knobs["MAX_LOCKOUT_SECONDS"],
-        forget_seconds=knobs["FORGET_SECONDS"],
+        forget_seconds=int(settings.AXES_COOLOFF_TIME.total_seconds()),
     )
 
 
