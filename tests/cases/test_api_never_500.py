@@ -6,9 +6,8 @@ import pytest
 from django.test import Client
 
 from onegrid.cases.models import Case
+from support.api import token_client
 from support.cases import drive, photo
-
-from .test_case_api import client_for
 
 WEIRD = [
     "NaN",
@@ -34,7 +33,7 @@ WEIRD = [
 def test_report_fields(world, value):
     client = Client(
         raise_request_exception=False,
-        HTTP_AUTHORIZATION=client_for(world.people.worker).defaults["HTTP_AUTHORIZATION"],
+        HTTP_AUTHORIZATION=token_client(world.people.worker).defaults["HTTP_AUTHORIZATION"],
     )
     for field in ["lon", "lat", "crs", "class_code", "description", "source", "reporter_phone"]:
         data = {
@@ -54,7 +53,7 @@ def test_list_filters_and_actions(world, value):
     case = drive(world, "in_progress")
     client = Client(
         raise_request_exception=False,
-        HTTP_AUTHORIZATION=client_for(world.people.city_handler).defaults["HTTP_AUTHORIZATION"],
+        HTTP_AUTHORIZATION=token_client(world.people.city_handler).defaults["HTTP_AUTHORIZATION"],
     )
     for field in ["state", "overdue", "open", "reported_from", "limit", "offset", "q", "grid"]:
         response = client.get("/api/v1/cases", {field: value})

@@ -13,14 +13,9 @@ from PIL import Image
 
 from onegrid.cases.models import Case, IdempotencyRecord
 from onegrid.org.models import ApiToken
-from onegrid.org.services import issue_token
 from onegrid.territory.geometry import to_wgs84
+from support.api import token_client
 from support.cases import drive, photo
-
-
-def client_for(user) -> Client:
-    token, _ = issue_token(username=user.username, password="pw-" + user.username)
-    return Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE="en")
 
 
 def report(client, world, key="key-1", **fields):
@@ -57,13 +52,13 @@ def test_missing_and_expired_tokens_are_refused_in_the_users_language(world):
     assert response.status_code == 401
     assert response.json()["field"] == "Authorization"
     assert "登录" in response.json()["message"]
-    client = client_for(world.people.worker)
+    client = token_client(world.people.worker)
     ApiToken.objects.update(expires_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
     assert client.get("/api/v1/cases").status_code == 401
 
 
 def test_report_replay_and_conflicting_replay(world):
-    client = client_for(world.people.worker)
+    client = token_client(world.people.worker)
     first = report(client, world)
     assert first.status_code == 201, first.content
     body = first.json()["case"]
@@ -77,7 +72,7 @@ def test_report_replay_and_conflicting_replay(world):
 
 
 def test_gcj02_input_is_converted_to_wgs84(world):
-    client = client_for(world.people.worker)
+    client = token_client(world.people.worker)
     from fast_geocn.coord import wgs84_to_gcj02
 
     gcj = wgs84_to_gcj02(*world.point)
@@ -103,7 +98,7 @@ def test_gcj02_input_is_converted_to_wgs84(world):
     ],
 )
 def test_bad_reports_get_a_4xx_naming_the_field_and_change_nothing(world, fields, field):
-    client = client_for(world.people.worker)
+    client = token_client(world.people.worker)
     response = report(client, world, **fields)
     assert 400 <= response.status_code < 500, response.content
     assert response.json()["field"] == field, response.json()
@@ -113,7 +108,7 @@ def test_bad_reports_get_a_4xx_naming_the_field_and_change_nothing(world, fields
 
 def test_point_outside_the_district_says_which_district(world):
     client = Client(
-        HTTP_AUTHORIZATION=client_for(world.people.worker).defaults["HTTP_AUTHORIZATION"],
+        HTTP_AUTHORIZATION=token_client(world.people.worker).defaults["HTTP_AUTHORIZATION"],
         HTTP_ACCEPT_LANGUAGE="zh-hans",
     )
     response = report(client, world, lon=116.3975, lat=39.9087)
@@ -123,7 +118,7 @@ def test_point_outside_the_district_says_which_district(world):
 
 
 def test_too_large_photo_is_refused(world):
-    client = client_for(world.people.worker)
+    client = token_client(world.people.worker)
     buffer = io.BytesIO()
     Image.new("RGB", (800, 800)).save(buffer, "PNG")
     buffer.name = "big.png"
@@ -137,7 +132,7 @@ def test_too_large_photo_is_refused(world):
 
 
 def test_missing_idempotency_key_is_refused(world):
-    client = client_for(world.people.worker)
+    client = token_client(world.people.worker)
     response = client.post(
         "/api/v1/cases",
         {"lon": world.point[0], "lat": world.point[1], "class_code": "A0102", "photos": [photo()]},
@@ -149,21 +144,21 @@ def test_actions_through_the_api_with_roles_and_states(world):
     p = world.people
     case = drive(world, "reported")
     url = f"/api/v1/cases/{case.pk}/actions/"
-    worker = client_for(p.worker)
+    worker = token_client(p.worker)
     assert worker.post(url + "register").status_code == 403
     assert worker.post(url + "pass_check").status_code == 409
     assert worker.post(url + "explode").status_code == 422
-    acceptor = client_for(p.acceptor)
+    acceptor = token_client(p.acceptor)
     detail = acceptor.get(f"/api/v1/cases/{case.pk}").json()
     assert {"register", "reject", "merge"} <= set(detail["actions"])
     assert "pass_check" not in detail["actions"]
     assert acceptor.post(url + "register").json()["case"]["state"] == "registered"
-    dispatcher = client_for(p.dispatcher)
+    dispatcher = token_client(p.dispatcher)
     response = dispatcher.post(
         url + "dispatch", {"department": "city_management", "co_departments": "ecology"}
     )
     assert response.status_code == 200 and response.json()["case"]["state"] == "dispatched"
-    handler = client_for(p.city_handler)
+    handler = token_client(p.city_handler)
     detail = handler.get(f"/api/v1/cases/{case.pk}").json()
     assert detail["actions"] == ["sign", "return"]
     assert detail["reporters"] is None  # departments never see who reported
@@ -179,37 +174,37 @@ def test_lists_are_scoped_to_what_the_caller_may_see(world):
     far = drive(world, "reported")
     far.grid, far.street = world.grids[2], world.other_street
     far.save()
-    assert {c["id"] for c in client_for(p.acceptor).get("/api/v1/cases").json()["items"]} == {
+    assert {c["id"] for c in token_client(p.acceptor).get("/api/v1/cases").json()["items"]} == {
         str(mine.pk)
     }
-    assert client_for(p.other_acceptor).get("/api/v1/cases").json()["count"] == 1
-    assert client_for(p.leader).get("/api/v1/cases").json()["count"] == 2
-    assert client_for(p.resident).get("/api/v1/cases").json()["count"] == 0  # own reports only
+    assert token_client(p.other_acceptor).get("/api/v1/cases").json()["count"] == 1
+    assert token_client(p.leader).get("/api/v1/cases").json()["count"] == 2
+    assert token_client(p.resident).get("/api/v1/cases").json()["count"] == 0  # own reports only
     theirs = drive(world, "reported")
     theirs.reporter = p.resident
     theirs.save()
-    assert [c["id"] for c in client_for(p.resident).get("/api/v1/cases").json()["items"]] == [
+    assert [c["id"] for c in token_client(p.resident).get("/api/v1/cases").json()["items"]] == [
         str(theirs.pk)
     ]
-    assert client_for(p.city_handler).get("/api/v1/cases").json()["count"] == 0
-    assert client_for(p.other_acceptor).get(f"/api/v1/cases/{mine.pk}").status_code == 404
-    assert client_for(p.acceptor).get("/api/v1/cases/not-a-uuid").status_code == 404
+    assert token_client(p.city_handler).get("/api/v1/cases").json()["count"] == 0
+    assert token_client(p.other_acceptor).get(f"/api/v1/cases/{mine.pk}").status_code == 404
+    assert token_client(p.acceptor).get("/api/v1/cases/not-a-uuid").status_code == 404
 
 
 def test_detail_shows_masked_reporter_to_street_staff(world):
     case = drive(world, "reported")
-    detail = client_for(world.people.acceptor).get(f"/api/v1/cases/{case.number}").json()
+    detail = token_client(world.people.acceptor).get(f"/api/v1/cases/{case.number}").json()
     assert detail["reporters"] == [{"name": "worker", "phone": "138****5678"}]
     assert [e["action"] for e in detail["events"]] == ["report"]
     url = detail["events"][0]["photos"][0]["url"]
     assert url.startswith("/api/v1/photos/")
-    image = client_for(world.people.acceptor).get(url)
+    image = token_client(world.people.acceptor).get(url)
     assert image.status_code == 200 and image["Content-Type"] == "image/jpeg"
-    assert client_for(world.people.other_acceptor).get(url).status_code == 404
+    assert token_client(world.people.other_acceptor).get(url).status_code == 404
 
 
 def test_grids_geojson_and_locate(world):
-    client = client_for(world.people.leader)
+    client = token_client(world.people.leader)
     grids = client.get("/api/v1/grids").json()
     assert grids["type"] == "FeatureCollection" and len(grids["features"]) == 3
     located = client.get("/api/v1/locate", {"lon": world.point[0], "lat": world.point[1]})
@@ -246,7 +241,7 @@ def test_pages_use_the_session_with_csrf(world):
 def test_a_case_detail_reads_its_tasks_once(world):
     """The task list and the offered actions (roles over the tasks, task rows) share one read."""
     case = drive(world, "in_progress")
-    client = client_for(world.people.city_handler)
+    client = token_client(world.people.city_handler)
     with CaptureQueriesContext(connection) as queries:
         answer = client.get(f"/api/v1/cases/{case.pk}")
     assert answer.status_code == 200 and "feed_back" in answer.json()["actions"]

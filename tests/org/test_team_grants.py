@@ -12,7 +12,7 @@ from onegrid.cases import selectors
 from onegrid.core.errors import PermissionDenied
 from onegrid.org import policies, teams
 from onegrid.org.models import Role, RoleAssignment, User
-from onegrid.org.services import issue_token
+from support.api import token_client
 from support.cases import drive
 
 STAFF_PLACES = ["building_head", "grid_head", "grid_worker", "police_officer"]
@@ -185,11 +185,6 @@ def test_appointers_do_not_change_their_own_places(world, adding):
 # --- the API and the console page call the same service ----------------------------------------
 
 
-def _api(user) -> Client:
-    token, _ = issue_token(username=user.username, password="pw-" + user.username)
-    return Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE="en")
-
-
 @pytest.mark.parametrize(
     ("username", "role", "field"),
     [
@@ -201,7 +196,7 @@ def _api(user) -> Client:
 )
 def test_the_api_refuses_a_grant_with_403_at_its_field(world, username, role, field):
     before = _places()
-    response = _api(world.people.acceptor).post(
+    response = token_client(world.people.acceptor).post(
         f"/api/v1/teams/{world.grids[0].code}/members",
         {"username": username, "role": role},
         content_type="application/json",
@@ -214,7 +209,7 @@ def test_the_api_refuses_a_grant_with_403_at_its_field(world, username, role, fi
 
 def test_the_api_lets_the_command_centre_appoint(world):
     _user("hired")
-    response = _api(world.people.command).post(
+    response = token_client(world.people.command).post(
         f"/api/v1/teams/{world.grids[0].code}/members",
         {"username": "hired", "role": "grid_worker"},
         content_type="application/json",

@@ -10,17 +10,16 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.test import Client
 from PIL import Image
 from shapely import box
 
 from onegrid.cases import services as case_services
 from onegrid.core.errors import InvalidInput
-from onegrid.org.services import issue_token
 from onegrid.territory import addresses, layers
 from onegrid.territory.geometry import from_wgs84
 from onegrid.territory.layerio import LayerFeature, LayerFile
 from onegrid.territory.models import Address, Beat, Grid
+from support.api import token_client
 
 _keys = itertools.count()
 
@@ -269,14 +268,9 @@ def test_report_against_an_address_with_the_service(world):
     assert error.value.field == "address_code"
 
 
-def client_for(user) -> Client:
-    token, _ = issue_token(username=user.username, password="pw-" + user.username)
-    return Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE="en")
-
-
 def test_report_against_an_address_through_the_api(world):
     address = _address(world)
-    client = client_for(world.people.worker)
+    client = token_client(world.people.worker)
 
     def post(key, **fields):
         data = {"class_code": "A0102", "photos": [photo()], **fields}

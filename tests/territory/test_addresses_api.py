@@ -9,17 +9,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from onegrid.org.policies import scope_for
-from onegrid.org.services import issue_token
 from onegrid.territory import addresses, selectors
 from onegrid.territory.geometry import from_wgs84
 from onegrid.territory.models import Address
+from support.api import token_client
 
 URL = "/api/v1/addresses"
-
-
-def client_for(user) -> Client:
-    token, _ = issue_token(username=user.username, password="pw-" + user.username)
-    return Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE="en")
 
 
 @pytest.fixture
@@ -49,25 +44,25 @@ def codes(response) -> list[str]:
 def test_each_caller_sees_only_addresses_in_their_scope(places):
     p = places.people
     all_codes = [f"E{i}" for i in range(8)] + ["G1", "G2"]
-    assert codes(client_for(p.command).get(URL, {"limit": 50})) == all_codes
-    assert codes(client_for(p.acceptor).get(URL, {"limit": 50})) == all_codes[:-1]
-    assert codes(client_for(p.other_acceptor).get(URL)) == ["G2"]
-    assert codes(client_for(p.worker).get(URL, {"limit": 50})) == all_codes[:8]
-    assert codes(client_for(p.worker2).get(URL)) == ["G1"]
+    assert codes(token_client(p.command).get(URL, {"limit": 50})) == all_codes
+    assert codes(token_client(p.acceptor).get(URL, {"limit": 50})) == all_codes[:-1]
+    assert codes(token_client(p.other_acceptor).get(URL)) == ["G2"]
+    assert codes(token_client(p.worker).get(URL, {"limit": 50})) == all_codes[:8]
+    assert codes(token_client(p.worker2).get(URL)) == ["G1"]
     # Residents (they see only their own reports) and departments see no addresses.
-    assert codes(client_for(p.resident).get(URL)) == []
-    assert codes(client_for(p.city_handler).get(URL)) == []
+    assert codes(token_client(p.resident).get(URL)) == []
+    assert codes(token_client(p.city_handler).get(URL)) == []
     assert Client().get(URL).status_code == 401
 
 
 def test_detail_is_scoped_and_unknown_codes_are_404(places):
     p = places.people
-    body = client_for(p.worker2).get(f"{URL}/G1").json()
+    body = token_client(p.worker2).get(f"{URL}/G1").json()
     assert body["name"] == "华顺苑1号楼" and body["grid_code"] == places.grids[1].code
     assert (body["lon"], body["lat"]) == (117.115, 39.205)
-    unseen = client_for(p.worker).get(f"{URL}/G1")
+    unseen = token_client(p.worker).get(f"{URL}/G1")
     assert unseen.status_code == 404 and unseen.json()["field"] == "code"
-    unknown = client_for(p.command).get(f"{URL}/NOPE")
+    unknown = token_client(p.command).get(f"{URL}/NOPE")
     assert unknown.status_code == 404
     assert unknown.json() == {
         "code": "not_found",
@@ -77,7 +72,7 @@ def test_detail_is_scoped_and_unknown_codes_are_404(places):
 
 
 def test_text_search_matches_every_word_in_code_or_name(places):
-    client = client_for(places.people.command)
+    client = token_client(places.people.command)
     assert codes(client.get(URL, {"q": "佳园里"})) == [f"E{i}" for i in range(8)]
     assert codes(client.get(URL, {"q": "佳园里 3号"})) == ["E3"]
     assert codes(client.get(URL, {"q": "g2"})) == ["G2"]
@@ -87,12 +82,12 @@ def test_text_search_matches_every_word_in_code_or_name(places):
 
 def test_inactive_addresses_are_not_offered(places):
     Address.objects.filter(code="E0").update(active=False)
-    client = client_for(places.people.command)
+    client = token_client(places.people.command)
     assert "E0" not in codes(client.get(URL, {"limit": 50}))
 
 
 def test_nearest_first_with_distances(places):
-    client = client_for(places.people.command)
+    client = token_client(places.people.command)
     near = {"near_lon": 117.1005 + 5 * 0.00116 + 0.0002, "near_lat": 39.205, "limit": 4}
     response = client.get(URL, near)
     assert codes(response) == ["E5", "E6", "E4", "E7"]
@@ -106,7 +101,7 @@ def test_nearest_first_with_distances(places):
     gcj = client.get(URL, {"near_lon": lon, "near_lat": lat, "crs": "gcj02", "limit": 4})
     assert codes(gcj) == ["E5", "E6", "E4", "E7"]
     # Scoping still applies near a point.
-    other = client_for(places.people.other_acceptor)
+    other = token_client(places.people.other_acceptor)
     assert codes(other.get(URL, near)) == ["G2"]
 
 
@@ -128,14 +123,14 @@ def test_nearest_first_with_distances(places):
     ],
 )
 def test_bad_parameters_are_4xx_json_naming_the_field(places, params, field, status):
-    response = client_for(places.people.command).get(URL, params)
+    response = token_client(places.people.command).get(URL, params)
     assert response.status_code == status, response.content
     body = response.json()
     assert body["field"] == field and body["message"]
 
 
 def test_a_grid_outside_the_scope_reads_as_one_that_does_not_exist(places):
-    worker2 = client_for(places.people.worker2)  # grid 1 only
+    worker2 = token_client(places.people.worker2)  # grid 1 only
     unseen = worker2.get(URL, {"grid": places.grids[0].code})
     unknown = worker2.get(URL, {"grid": "999999999999999"})
     assert unseen.status_code == unknown.status_code == 404
@@ -167,7 +162,7 @@ def test_nearest_in_a_small_scope_stops_once_a_window_holds_all_of_it(places):
 
 
 def test_limit_bounds_are_kept(places):
-    client = client_for(places.people.command)
+    client = token_client(places.people.command)
     assert len(codes(client.get(URL, {"limit": 1}))) == 1
     assert len(codes(client.get(URL))) == 10  # default 20, ten exist
     assert len(codes(client.get(URL, {"limit": 50}))) == 10

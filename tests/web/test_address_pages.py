@@ -16,6 +16,7 @@ from onegrid.org.models import Role, RoleAssignment, User
 from onegrid.territory import addresses
 from onegrid.territory.models import Address, AdminUnit
 from support.cases import report as report_case
+from support.web import client_for
 
 IN_GRID_0 = (117.103, 39.203)
 IN_GRID_1 = (117.113, 39.204)
@@ -50,12 +51,6 @@ def places(world):
     RoleAssignment.objects.create(user=admin, role=Role.ADMIN, unit=world.district)
     world.people.admin = admin
     return world
-
-
-def client_for(world, username: str) -> Client:
-    client = Client()
-    client.force_login(getattr(world.people, username))
-    return client
 
 
 def codes_on(response) -> list[str]:

@@ -7,12 +7,12 @@ import json
 import re
 
 import pytest
-from django.test import Client
 from django.utils.translation import gettext
 from shapely import box
 from shapely.geometry import mapping
 
 from onegrid.territory.models import AdminUnit, Beat, Grid, LayerVersion
+from support.web import client_for
 
 PAGES = [
     "/console/layers/",
@@ -34,12 +34,6 @@ SPLIT_BEATS = [
 @pytest.fixture(autouse=True)
 def _proposals_in_tmp(settings, tmp_path):
     settings.VAR_DIR = tmp_path
-
-
-def client_for(world, username: str) -> Client:
-    client = Client()
-    client.force_login(getattr(world.people, username))
-    return client
 
 
 def geojson_file(features, name="beats.geojson"):
