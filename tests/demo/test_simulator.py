@@ -202,8 +202,12 @@ def test_commands_simulate_then_demo_is_idempotent(district):
     cases = Case.objects.count()
     assert cases > 0
 
-    # The demo's police beats were drawn apart from the grids: one beat version, to be fused.
-    assert LayerVersion.objects.filter(kind="beats").count() == 1
+    # The demo's police beats were drawn apart from the grids: one beat version, to be fused,
+    # on top of the one grid version the district came in as.
+    assert sorted(LayerVersion.objects.values_list("kind", "number")) == [
+        ("beats", 1),
+        ("grids", 1),
+    ]
     beats = selectors.live_units("beat")
     assert len(beats) > 200 and check_beats(selectors.live_units("grid"), beats)
 

