@@ -10,7 +10,7 @@ from collections import defaultdict
 import numpy as np
 import pytest
 import shapely
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from onegrid.demo import district as demo
 from onegrid.territory.geometry import projection_for
@@ -284,6 +284,13 @@ def test_the_city_is_renamed_in_place_and_a_district_can_be_deleted(beichen):
     assert not Grid.objects.exists()
     assert list(AdminUnit.objects.values_list("code", flat=True)) == ["120100000000"]
     assert services.delete_district(district_code="120113000000") == {"grids": 0, "units": 0}
+
+
+def test_load_district_is_refused_where_the_installation_serves_another_district(db, settings):
+    settings.ONEGRID = {**settings.ONEGRID, "DISTRICT_CODE": "120105000000"}
+    with pytest.raises(CommandError, match="ONEGRID_DISTRICT_CODE=120113000000"):
+        call_command("load_district")
+    assert not AdminUnit.objects.exists()
 
 
 def test_a_refused_layer_leaves_no_half_built_district(db, monkeypatch):

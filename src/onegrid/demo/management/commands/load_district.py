@@ -28,19 +28,21 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, seed: int, replace: bool, **options):
-        if AdminUnit.objects.filter(code=DISTRICT_CODE).exists():
-            if not replace:
-                self.stdout.write(
-                    f"District {DISTRICT_CODE} already exists; nothing to do "
-                    "(use --replace to rebuild it)."
-                )
-                return
-            try:
+        exists = AdminUnit.objects.filter(code=DISTRICT_CODE).exists()
+        if exists and not replace:
+            self.stdout.write(
+                f"District {DISTRICT_CODE} already exists; nothing to do "
+                "(use --replace to rebuild it)."
+            )
+            return
+        try:
+            if exists:
                 removed = services.delete_district(district_code=DISTRICT_CODE)
-            except DomainError as exc:
-                raise CommandError(str(exc.message)) from exc
-            self.stdout.write(f"Removed {removed['grids']} grids and {removed['units']} units.")
-        summary = build_beichen(seed)
+                self.stdout.write(f"Removed {removed['grids']} grids and {removed['units']} units.")
+            # Refused (InvalidInput) where ONEGRID_DISTRICT_CODE names another district.
+            summary = build_beichen(seed)
+        except DomainError as exc:
+            raise CommandError(str(exc.message)) from exc
         self.stdout.write(
             self.style.SUCCESS(
                 f"Built {summary.district_code} (seed {summary.seed}): "
