@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import math
 import re
 from collections import defaultdict
@@ -286,32 +287,47 @@ def test_the_city_is_renamed_in_place_and_a_district_can_be_deleted(beichen):
     assert services.delete_district(district_code="120113000000") == {"grids": 0, "units": 0}
 
 
-def test_load_district_is_refused_where_the_installation_serves_another_district(db, settings):
+def _one_grid_plan(community_of_the_grid: str) -> demo.DistrictPlan:
+    """A one-street, one-community, one-grid plan, to build without planning Beichen."""
+    square = shapely.box(117.10, 39.20, 117.11, 39.21)
+    street, community = "120113001000", "120113001001"
+    return demo.DistrictPlan(
+        seed=1,
+        units=[
+            demo.PlannedUnit(demo.CITY_CODE, demo.CITY_NAME, "city", None),
+            demo.PlannedUnit(demo.DISTRICT_CODE, demo.DISTRICT_NAME, "district", None, square),
+            demo.PlannedUnit(street, "果园新村街道", "street", demo.DISTRICT_CODE, square),
+            demo.PlannedUnit(community, "第一社区", "community", street, square),
+        ],
+        grids=[
+            demo.PlannedGrid(
+                community_of_the_grid + "001",
+                "第001网格",
+                community_of_the_grid,
+                street,
+                square,
+                1.0,
+                (117.105, 39.205),
+            )
+        ],
+        outline=square,
+    )
+
+
+@pytest.mark.parametrize("command", ["load_district", "demo"])
+def test_the_demo_is_refused_where_the_installation_serves_another_district(
+    db, settings, monkeypatch, command
+):
+    monkeypatch.setattr(demo, "plan_beichen", lambda seed: _one_grid_plan("120113001001"))
     settings.ONEGRID = {**settings.ONEGRID, "DISTRICT_CODE": "120105000000"}
     with pytest.raises(CommandError, match="ONEGRID_DISTRICT_CODE=120113000000"):
-        call_command("load_district")
+        call_command(command, stdout=io.StringIO())
     assert not AdminUnit.objects.exists()
 
 
 def test_a_refused_layer_leaves_no_half_built_district(db, monkeypatch):
     """The build is one transaction: a layer import_layer refuses undoes the district too."""
-    square = shapely.box(117.10, 39.20, 117.11, 39.21)
-    plan = demo.DistrictPlan(
-        seed=1,
-        units=[
-            demo.PlannedUnit(demo.CITY_CODE, demo.CITY_NAME, "city", None),
-            demo.PlannedUnit(demo.DISTRICT_CODE, demo.DISTRICT_NAME, "district", None, square),
-            demo.PlannedUnit("120113001000", "果园新村街道", "street", demo.DISTRICT_CODE, square),
-            demo.PlannedUnit("120113001001", "第一社区", "community", "120113001000", square),
-        ],
-        grids=[
-            demo.PlannedGrid(
-                "120113001999001", "第001网格", "120113001999", "120113001000", square, 1.0, (0, 0)
-            )
-        ],
-        outline=square,
-    )
-    monkeypatch.setattr(demo, "plan_beichen", lambda seed: plan)
+    monkeypatch.setattr(demo, "plan_beichen", lambda seed: _one_grid_plan("120113001999"))
     with pytest.raises(RuntimeError, match="grid layer was refused.*120113001999"):
         demo.build_beichen()
     assert not AdminUnit.objects.exists()

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from onegrid.cases.catalogue import load_default_catalogue
+from onegrid.core.errors import DomainError
 from onegrid.demo.addresses import load_demo_addresses
 from onegrid.demo.beats import load_demo_beats
 from onegrid.demo.district import DEFAULT_SEED, DISTRICT_CODE, build_beichen
@@ -25,7 +26,10 @@ def ensure_world(stdout, password: str = DEMO_PASSWORD) -> dict[str, str]:
     """District, catalogue and people, each built only if missing; returns example logins."""
     if not AdminUnit.objects.filter(code=DISTRICT_CODE).exists():
         stdout.write(_("Building the Beichen district…"))
-        summary = build_beichen(DEFAULT_SEED)
+        try:
+            summary = build_beichen(DEFAULT_SEED)
+        except DomainError as exc:  # ONEGRID_DISTRICT_CODE names another district
+            raise CommandError(str(exc.message)) from exc
         locator.invalidate()
         stdout.write(
             _(
