@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "onegrid.territory",
     "onegrid.org",
     "onegrid.cases",
+    "onegrid.smart",
     "onegrid.insight",
     "onegrid.demo",
     "onegrid.web",
