@@ -21,6 +21,7 @@ from onegrid.org.addresses_api import router as addresses_router
 from onegrid.org.api import router as auth_router
 from onegrid.org.auth import API_AUTH
 from onegrid.org.teams_api import router as teams_router
+from onegrid.smart.api import router as smart_router
 from onegrid.territory.api import router as territory_router
 
 from . import http_errors
@@ -60,6 +61,7 @@ api.add_router("/", cases_router)
 api.add_router("/", territory_router)
 api.add_router("/", teams_router)
 api.add_router("/", addresses_router)
+api.add_router("/smart", smart_router)
 
 PROBLEMS = {
     "missing": lambda: _("is required"),
