@@ -315,6 +315,7 @@ class OneGridSettings(TypedDict):
     LAYER_MAX_POINTS: int
     MAX_NESTING: int
     JSON_MAX_VALUES: int
+    EXPORT_MAX_ROWS: int
 
 
 ONEGRID: OneGridSettings = {
@@ -381,4 +382,7 @@ ONEGRID: OneGridSettings = {
     "LAYER_MAX_POINTS": int(os.environ.get("ONEGRID_LAYER_MAX_POINTS", 1_500_000)),
     "MAX_NESTING": int(os.environ.get("ONEGRID_MAX_NESTING", 32)),
     "JSON_MAX_VALUES": int(os.environ.get("ONEGRID_JSON_MAX_VALUES", 100_000)),
+    # Most rows one list download (CSV or XLSX, web/downloads.py) may hold; a longer list is
+    # refused with its count, to be narrowed by the filters. Excel opens 1,048,576 rows.
+    "EXPORT_MAX_ROWS": int(os.environ.get("ONEGRID_EXPORT_MAX_ROWS", 100_000)),
 }

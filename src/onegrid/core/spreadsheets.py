@@ -8,8 +8,8 @@ import io
 import re
 import warnings
 import zipfile
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Iterator, Sequence
+from typing import IO, TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
@@ -43,6 +43,46 @@ def xlsx_bytes(
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def write_xlsx(
+    out: IO[bytes],
+    header: Sequence[str],
+    rows: Iterable[Sequence[_CellSetValue]],
+    title: str = "Sheet1",
+) -> None:
+    """One sheet written to `out` row by row (openpyxl's write-only mode: rows are not kept,
+    so a long list costs a temporary file, not memory): the header (frozen, bold) and the
+    rows. Text stays text, however it starts (core.formula_text)."""
+    import openpyxl
+    from openpyxl.cell.cell import Cell
+    from openpyxl.styles import Font
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(_sheet_title(title))
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    head = []
+    for label in header:
+        cell = Cell(sheet, row=1, column=1, value=label)  # a write-only cell
+        cell.font = bold
+        keep_text(cell)
+        head.append(cell)
+    sheet.append(head)
+    for values in rows:
+        cells = []
+        for value in values:
+            cell = Cell(sheet, row=1, column=1, value=value)
+            keep_text(cell)  # text, never a formula
+            cells.append(cell)
+        sheet.append(cells)
+    workbook.save(out)
+
+
+def _sheet_title(title: str) -> str:
+    """A title Excel accepts: at most 31 characters, none of []:*?/\\."""
+    cleaned = re.sub(r"[\[\]:*?/\\]", "-", title).strip("'")[:31]
+    return cleaned or "Sheet1"
 
 
 # --- reading ---------------------------------------------------------------------------------
