@@ -13,7 +13,7 @@ CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 BROWSER_PACKAGES := chromium fonts-wqy-microhei
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo serve test lint mypy-baseline format bench messages clean
+.PHONY: demo serve test lint mypy-baseline format bench messages vendor-echarts clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -84,6 +84,20 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_pages.py
 	$(BIN)/python benchmarks/bench_layers.py
 	$(BIN)/python benchmarks/bench_photos.py
+
+# The charts' library, ECharts, is served from the package (no CDN): this fetches the version
+# package.json pins from the npm registry (npm checks the tarball's integrity) and copies its
+# ES module build, licence and notice into the static files. Change the pin, run this, run
+# `node --test tests/js/` (charts_vendor.test.mjs checks the file is the pinned version), commit.
+ECHARTS_DIR := src/onegrid/web/static/web/vendor/echarts
+vendor-echarts:
+	@version=$$(node -p 'JSON.parse(require("fs").readFileSync("package.json", "utf8")).dependencies.echarts'); \
+	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	( cd "$$tmp" && npm pack --silent "echarts@$$version" > /dev/null && tar xzf "echarts-$$version.tgz" ) && \
+	mkdir -p $(ECHARTS_DIR) && \
+	cp "$$tmp/package/dist/echarts.esm.min.js" "$$tmp/package/LICENSE" "$$tmp/package/NOTICE" \
+		"$$tmp/package/licenses/LICENSE-d3" $(ECHARTS_DIR)/ && \
+	echo "ECharts $$version in $(ECHARTS_DIR)"
 
 # Needs GNU gettext (apt-get install gettext); the compiled .mo files are committed.
 messages: $(VENV)/.installed-test
