@@ -357,6 +357,155 @@ def check_team_change(
         )
 
 
+# --- measures (insight) ------------------------------------------------------------------------
+
+# Who steers by the figures: leaders, supervision and assessment, the command centre and the
+# administrators read the measures of the unit their role is bound to (the whole district when
+# bound to it, their street or community when bound there). Street staff read their street's
+# (or community's). The data-protection auditor audits access; it does not read the figures.
+MEASURE_READERS = frozenset({Role.LEADER, Role.SUPERVISOR, Role.COMMAND_CENTRE, Role.ADMIN})
+# Whose own work is measured person by person: grid workers and grid heads (reports, checks)
+# read their own figures and their grid's; department handlers their own and their
+# department's.
+PERSON_MEASURED = frozenset({Role.GRID_WORKER, Role.GRID_HEAD, Role.DEPT_HANDLER})
+MEASURE_KINDS = ("district", "street", "community", "grid", "beat", "department", "person")
+LEAGUE_KINDS = ("street", "department", "grid_worker")
+
+
+@dataclass(frozen=True)
+class MeasuresReach:
+    """Which figures a person may read: the union over their role bindings (measures_reach)."""
+
+    district_wide: bool = False
+    street_ids: frozenset[int] = frozenset()
+    community_ids: frozenset[int] = frozenset()
+    grid_ids: frozenset[int] = frozenset()
+    department_ids: frozenset[int] = frozenset()
+    own_figures: bool = False  # their own person figures (grid worker, department handler)
+
+    @property
+    def reads_anything(self) -> bool:
+        return bool(
+            self.district_wide
+            or self.street_ids
+            or self.community_ids
+            or self.grid_ids
+            or self.department_ids
+            or self.own_figures
+        )
+
+    def covers(self, place: Place) -> bool:
+        """Whether the place's figures (a street, community or grid) are within reach."""
+        return (
+            self.district_wide
+            or (place.street_id is not None and place.street_id in self.street_ids)
+            or (place.community_id is not None and place.community_id in self.community_ids)
+            or (place.grid_id is not None and place.grid_id in self.grid_ids)
+        )
+
+
+def measures_reach(user: User) -> MeasuresReach:
+    """What of the measures `user` may read (see MEASURE_READERS and PERSON_MEASURED). A
+    superuser reads the whole district; residents, volunteers, Party members, police officers,
+    building heads and auditors read none."""
+    district_wide = user.is_superuser
+    streets: set[int] = set()
+    communities: set[int] = set()
+    grids: set[int] = set()
+    departments: set[int] = set()
+    own = False
+    for a in assignments(user):
+        if a.role in MEASURE_READERS or a.role in STREET_STAFF:
+            if a.unit is not None:
+                level = a.unit.level
+                if level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY):
+                    district_wide = True
+                elif level == AdminUnit.Level.STREET:
+                    streets.add(a.unit.pk)
+                elif level == AdminUnit.Level.COMMUNITY:
+                    communities.add(a.unit.pk)
+            elif a.grid_id:
+                grids.add(a.grid_id)
+        elif a.role in PERSON_MEASURED:
+            own = True
+            if a.grid_id:
+                grids.add(a.grid_id)
+            if a.department_id:
+                departments.add(a.department_id)
+    return MeasuresReach(
+        district_wide=district_wide,
+        street_ids=frozenset(streets),
+        community_ids=frozenset(communities),
+        grid_ids=frozenset(grids),
+        department_ids=frozenset(departments),
+        own_figures=own,
+    )
+
+
+def may_read_measures(
+    user: User,
+    *,
+    kind: str,
+    place: Place | None = None,
+    department_id: int | None = None,
+    person: User | None = None,
+) -> bool:
+    """Whether `user` may read the figures of one scope, and drill down into its cases:
+    `kind` district or beat (district-wide readers only: a beat may cross streets), street,
+    community or grid (`place`), department (`department_id`) or person (`person`).
+
+    Department figures are the department's work across the district: district-wide readers
+    and the department's own handlers read them. A person's figures: the person (a grid worker
+    or department handler), district-wide readers, and for grid workers the readers of a
+    street or community where the person holds a grid place."""
+    reach = measures_reach(user)
+    if kind in ("district", "beat"):
+        return reach.district_wide
+    if kind in ("street", "community", "grid"):
+        return place is not None and reach.covers(place)
+    if kind == "department":
+        return reach.district_wide or (
+            department_id is not None and department_id in reach.department_ids
+        )
+    if kind == "person":
+        if person is None:
+            return False
+        if reach.district_wide or (person.pk == user.pk and reach.own_figures):
+            return True
+        if not (reach.street_ids or reach.community_ids):
+            return False
+        return any(
+            a.grid is not None
+            and (a.grid.street_id in reach.street_ids or a.grid.community_id in reach.community_ids)
+            for a in RoleAssignment.objects.filter(
+                user=person, role__in=(Role.GRID_WORKER, Role.GRID_HEAD), grid__isnull=False
+            ).select_related("grid")
+        )
+    return False
+
+
+def may_read_league(user: User, kind: str) -> bool:
+    """Whether `user` may read a league table (红黑榜) of `kind` (LEAGUE_KINDS). The streets'
+    and the grid workers' tables: district-wide readers and street readers (a street's staff
+    or leaders see every street ranked, and the grid workers of their own street). The
+    departments' table: those, and department handlers (where their department stands).
+    Reading a table is not drilling into a row: that needs may_read_measures for the row."""
+    reach = measures_reach(user)
+    if reach.district_wide:
+        return kind in LEAGUE_KINDS
+    if kind in ("street", "grid_worker"):
+        return bool(reach.street_ids)
+    if kind == "department":
+        return bool(reach.street_ids or reach.department_ids)
+    return False
+
+
+def may_manage_campaigns(user: User) -> bool:
+    """Campaigns (集中整治) are declared by the command centre and the administrators, as the
+    district's other shared settings."""
+    return _keeps_the_district(user)
+
+
 # --- pages and the admin site ----------------------------------------------------------------
 
 # Which roles open which page of the web app (web.access gates the doors with it). A page only

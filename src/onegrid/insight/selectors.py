@@ -1,0 +1,925 @@
+"""Reads of the measures, scoped to what the actor may read (org.policies.measures_reach).
+
+Every function takes the actor first and refuses (PermissionDenied, 403) a scope the actor may
+not read; the figures themselves come from the history (`insight.measures`). Pages, exports,
+reports and the JSON API (`insight.api`) call these and nothing below them:
+
+* `visible_scopes(actor)` — what the actor may read: the scopes to offer, the default one,
+  the league tables, their own person figures.
+* `resolve_scope(actor, kind=, code=)` — a scope chosen by kind and code, checked.
+* `dashboard(actor, period=, scope=)` — every measure with numerator, denominator, value and
+  formula, against the period before and the same period a year earlier (changes in
+  percentage points), and the counts (reports, due, closed, overdue, open now).
+* `league_table(actor, kind=, period=, measure=)` — 红黑榜 of streets, departments or grid
+  workers, ranked by one measure with the rule stated.
+* `trend(actor, scope=, start=, end=, step=)` — counts and rates by day, week or month.
+* `drilldown(actor, key=, part=, period=, scope=)` — the cases behind a figure that the actor
+  may see.
+* `person_figures(actor, person=, period=)` — a grid worker's or department handler's own
+  figures.
+* `campaigns(actor)`, `campaign_effect(campaign)` — campaigns (集中整治) and their effect.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from onegrid.cases import workflow
+from onegrid.cases.models import Case, Task
+from onegrid.cases.selectors import visible_cases
+from onegrid.core import clock
+from onegrid.core.errors import InvalidInput, NotFound, PermissionDenied
+from onegrid.org import policies
+from onegrid.org.models import Department, Role, RoleAssignment, User
+from onegrid.territory.models import AdminUnit, Beat, Grid
+from onegrid.territory.selectors import beat_grid_ids
+
+from . import _interim, measures, periods
+from .measures import Measures, Scope, rate
+from .models import Campaign
+from .periods import Period
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+SCOPE_KINDS = ("district", "street", "community", "grid", "beat", "department")
+STEPS = ("day", "week", "month")
+PARTS = ("numerator", "denominator")
+# At most this many points in one trend (a day step over a year is 366).
+MAX_TREND_POINTS = 400
+# Rates where less is better; every other rate ranks highest first.
+LOWER_IS_BETTER = frozenset({"overdue_rate", "rework_rate", "recurrence_rate"})
+# The counts shown beside the rates, in order: key → label.
+COUNT_LABELS: dict[str, StrOrPromise] = {
+    "reports": gettext_lazy("Reports"),
+    "n_due": gettext_lazy("Due in the period"),
+    "closed": gettext_lazy("Closed"),
+    "closed_on_time": gettext_lazy("Closed on time"),
+    "overdue": gettext_lazy("Overdue"),
+    "open_now": gettext_lazy("Open now"),
+}
+# How many rows at each end of a league table are marked (red at the top, black at the bottom).
+MARKED = 3
+TIE_RULE = gettext_lazy(
+    "Ranked by value, best first; equal values share a rank and the next rank is skipped "
+    "(1, 2, 2, 4); among equals the larger denominator comes first, then the code. Rows with "
+    "nothing to measure (denominator 0) are listed last without a rank. The top %(n)d ranks "
+    "are marked red and the bottom %(n)d black (fewer when the table is short; none where "
+    "every value is equal)."
+)
+
+
+# --- what an actor may read ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Visible:
+    """What of the measures an actor may read (visible_scopes)."""
+
+    reach: policies.MeasuresReach
+    default: Scope | None
+    scopes: tuple[Scope, ...]  # the scopes to offer in a picker, broadest first
+    leagues: tuple[str, ...]  # the league tables (policies.LEAGUE_KINDS) they may read
+    person_id: int | None  # their own person figures, when they have some
+
+    @property
+    def reads_anything(self) -> bool:
+        return self.reach.reads_anything
+
+
+def visible_scopes(actor: User) -> Visible:
+    """The scopes `actor` may read. District-wide readers: the district, every street and
+    every department (communities, grids and beats by code). Street readers: their streets and
+    those streets' communities. Community readers: their communities and their grids. Grid
+    workers: their grids. Department handlers: their departments. Everyone else: nothing."""
+    reach = policies.measures_reach(actor)
+    scopes: list[Scope] = []
+    if reach.district_wide:
+        scopes.append(Scope("district"))
+        scopes += [
+            _unit_scope(u) for u in AdminUnit.objects.filter(level="street").order_by("code")
+        ]
+    else:
+        streets = AdminUnit.objects.filter(pk__in=reach.street_ids).order_by("code")
+        scopes += [_unit_scope(u) for u in streets]
+        communities = AdminUnit.objects.filter(
+            Q(pk__in=reach.community_ids) | Q(parent_id__in=reach.street_ids), level="community"
+        ).order_by("code")
+        scopes += [_unit_scope(u) for u in communities]
+        grids = Grid.objects.filter(
+            Q(pk__in=reach.grid_ids) | Q(community_id__in=reach.community_ids)
+        ).order_by("code")
+        scopes += [Scope("grid", g.code, g.name, g.pk) for g in grids]
+    departments = Department.objects.order_by("code")
+    if not reach.district_wide:
+        departments = departments.filter(pk__in=reach.department_ids)
+    scopes += [Scope("department", d.code, d.name, d.pk) for d in departments]
+    leagues = tuple(k for k in policies.LEAGUE_KINDS if policies.may_read_league(actor, k))
+    return Visible(
+        reach=reach,
+        default=scopes[0] if scopes else None,
+        scopes=tuple(scopes),
+        leagues=leagues,
+        person_id=actor.pk if reach.own_figures else None,
+    )
+
+
+def _unit_scope(unit: AdminUnit) -> Scope:
+    return Scope(unit.level, unit.code, unit.name, unit.pk)
+
+
+def _refused() -> PermissionDenied:
+    return PermissionDenied(_("You may not read these figures."), field="scope")
+
+
+def resolve_scope(actor: User, *, kind: str | None = None, code: str | None = None) -> Scope:
+    """The scope of `kind` (SCOPE_KINDS) with `code`, if `actor` may read it; with no kind,
+    the actor's default scope. Raises InvalidInput (unknown kind or code, field scope or code)
+    or PermissionDenied (403) for a scope out of reach."""
+    if not kind:
+        visible = visible_scopes(actor)
+        if visible.default is None:
+            raise _refused()
+        return visible.default
+    if kind not in SCOPE_KINDS:
+        raise InvalidInput(
+            _("scope: must be one of %(kinds)s.") % {"kinds": ", ".join(SCOPE_KINDS)},
+            field="scope",
+        )
+    code = (code or "").strip()
+    if kind == "district":
+        scope = Scope("district")
+    else:
+        if not code:
+            raise InvalidInput(
+                _("code: give the code of the %(kind)s.") % {"kind": kind}, field="code"
+            )
+        found = _find_scope(kind, code)
+        if found is None:
+            raise InvalidInput(
+                _("code: no %(kind)s has this code.") % {"kind": measures.SCOPE_KINDS[kind]},
+                field="code",
+            )
+        scope = found
+    require_readable(actor, scope)
+    return scope
+
+
+def _find_scope(kind: str, code: str) -> Scope | None:
+    if len(code) > 40:
+        return None
+    if kind in ("street", "community"):
+        unit = AdminUnit.objects.filter(level=kind, code=code).first()
+        return _unit_scope(unit) if unit else None
+    if kind == "grid":
+        # Retired grids are measured too: their cases keep them.
+        grid = Grid.all_objects.filter(code=code).first()
+        return Scope("grid", grid.code, grid.name, grid.pk) if grid else None
+    if kind == "department":
+        dept = Department.objects.filter(code=code).first()
+        return Scope("department", dept.code, dept.name, dept.pk) if dept else None
+    beat = Beat.all_objects.filter(code=code).first()
+    if beat is None:
+        return None
+    return Scope(
+        "beat", beat.code, beat.name or beat.code, beat.pk, tuple(beat_grid_ids(code, None))
+    )
+
+
+def _pk(scope: Scope) -> int:
+    if scope.pk is None:
+        raise ValueError(f"a {scope.kind} scope needs its row's key")
+    return scope.pk
+
+
+def _place(scope: Scope) -> policies.Place | None:
+    if scope.kind == "street":
+        return policies.Place(None, None, scope.pk)
+    if scope.kind == "community":
+        parent = AdminUnit.objects.filter(pk=_pk(scope)).values_list("parent_id", flat=True).first()
+        return policies.Place(None, scope.pk, parent)
+    if scope.kind == "grid":
+        grid = Grid.all_objects.filter(pk=_pk(scope)).values("community_id", "street_id").first()
+        if grid is None:
+            return None
+        return policies.Place(scope.pk, grid["community_id"], grid["street_id"])
+    return None
+
+
+def may_read(actor: User, scope: Scope) -> bool:
+    """Whether `actor` may read the figures of `scope` and drill into them."""
+    return policies.may_read_measures(
+        actor,
+        kind=scope.kind,
+        place=_place(scope),
+        department_id=scope.pk if scope.kind == "department" else None,
+    )
+
+
+def require_readable(actor: User, scope: Scope) -> None:
+    if not may_read(actor, scope):
+        raise _refused()
+
+
+# --- the figures -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ratio:
+    numerator: int
+    denominator: int
+    value: Decimal | None  # percent, 2 decimals; None when the denominator is 0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "value": _text(self.value),
+        }
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One measure of a period with its comparisons."""
+
+    key: str
+    label: str
+    formula: str  # the definition shown beside the figure
+    numerator: int
+    denominator: int
+    value: Decimal | None
+    applicable: bool
+    lower_is_better: bool
+    previous: Ratio | None = None
+    last_year: Ratio | None = None
+
+    @property
+    def change_from_previous(self) -> Decimal | None:
+        """Percentage points up (+) or down (−) from the period before."""
+        return _change(self.value, self.previous)
+
+    @property
+    def change_from_last_year(self) -> Decimal | None:
+        return _change(self.value, self.last_year)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "formula": self.formula,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "value": _text(self.value),
+            "applicable": self.applicable,
+            "lower_is_better": self.lower_is_better,
+            "previous": self.previous.as_dict() if self.previous else None,
+            "last_year": self.last_year.as_dict() if self.last_year else None,
+            "change_from_previous": _text(self.change_from_previous),
+            "change_from_last_year": _text(self.change_from_last_year),
+        }
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _change(value: Decimal | None, other: Ratio | None) -> Decimal | None:
+    if value is None or other is None or other.value is None:
+        return None
+    return value - other.value
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    period: Period
+    previous_period: Period
+    last_year_period: Period
+    scope: Scope
+    as_of: dt.datetime
+    counts: dict[str, int]
+    previous_counts: dict[str, int]
+    last_year_counts: dict[str, int]
+    figures: list[Figure]
+
+    def __getitem__(self, key: str) -> Figure:
+        for figure in self.figures:
+            if figure.key == key:
+                return figure
+        raise KeyError(key)
+
+
+def _counts(m: Measures) -> dict[str, int]:
+    return {
+        "reports": m.reports,
+        "n_due": m.n_due,
+        "closed": m.closed,
+        "closed_on_time": m.closed_on_time,
+        "overdue": m.overdue,
+    }
+
+
+def _as_of(as_of: dt.datetime | None) -> dt.datetime:
+    return as_of or clock.now()
+
+
+def _measures(period: Period, scope: Scope, as_of: dt.datetime) -> Measures:
+    return _interim.measures_of(period.start, period.end, as_of=as_of, scope=scope)
+
+
+def dashboard(
+    actor: User, *, period: Period, scope: Scope, as_of: dt.datetime | None = None
+) -> Dashboard:
+    """Every measure of `scope` in `period` as of `as_of` (default now), with the period
+    before and the same period a year earlier evaluated at the same moment."""
+    require_readable(actor, scope)
+    as_of = _as_of(as_of)
+    current = _measures(period, scope, as_of)
+    before = _measures(period.previous(), scope, as_of)
+    year_ago = _measures(period.last_year(), scope, as_of)
+    figures = []
+    for item in current.items:
+        prev, past = before[item.key], year_ago[item.key]
+        figures.append(
+            Figure(
+                key=item.key,
+                label=str(item.label),
+                formula=str(item.definition),
+                numerator=item.numerator,
+                denominator=item.denominator,
+                value=item.value,
+                applicable=item.applicable,
+                lower_is_better=item.key in LOWER_IS_BETTER,
+                previous=Ratio(prev.numerator, prev.denominator, prev.value)
+                if item.applicable
+                else None,
+                last_year=Ratio(past.numerator, past.denominator, past.value)
+                if item.applicable
+                else None,
+            )
+        )
+    counts = _counts(current) | {"open_now": open_cases(scope).count()}
+    return Dashboard(
+        period=period,
+        previous_period=period.previous(),
+        last_year_period=period.last_year(),
+        scope=scope,
+        as_of=as_of,
+        counts=counts,
+        previous_counts=_counts(before),
+        last_year_counts=_counts(year_ago),
+        figures=figures,
+    )
+
+
+def _in_scope(cases: QuerySet[Case], scope: Scope) -> QuerySet[Case]:
+    if scope.kind in ("street", "community", "grid"):
+        return cases.filter(**{f"{scope.kind}_id": scope.pk})
+    if scope.kind == "beat":
+        return cases.filter(grid_id__in=scope.grid_ids)
+    if scope.kind == "department":
+        led = Task.objects.filter(department_id=_pk(scope), role=Task.Role.LEAD)
+        return cases.filter(pk__in=led.values("case_id"))
+    return cases
+
+
+def open_cases(scope: Scope) -> QuerySet[Case]:
+    """The cases of the scope open now (a department: the cases it leads)."""
+    return _in_scope(Case.objects.filter(state__in=workflow.OPEN_STATES), scope)
+
+
+# --- league tables (红黑榜) --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeagueRow:
+    rank: int | None
+    code: str
+    name: str
+    value: Decimal | None
+    numerator: int
+    denominator: int | None  # None for a plain count
+    mark: str  # "top", "bottom" or ""
+    drillable: bool  # whether the reader may open this row's figures and cases
+    columns: dict[str, object] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "rank": self.rank,
+            "code": self.code,
+            "name": self.name,
+            "value": _text(self.value),
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "mark": self.mark,
+            "drillable": self.drillable,
+            "columns": {
+                k: (_text(v) if isinstance(v, Decimal) else v) for k, v in self.columns.items()
+            },
+        }
+
+
+@dataclass(frozen=True)
+class League:
+    kind: str
+    measure: str
+    label: str
+    formula: str
+    lower_is_better: bool
+    period: Period
+    as_of: dt.datetime
+    rule: str
+    columns: list[tuple[str, str]]  # extra columns: key → label
+    rows: list[LeagueRow]
+
+
+# The measures a league may be ranked by, per kind, and the extra columns each shows.
+DEPARTMENT_MEASURES = (
+    "on_time_closure_rate",
+    "closure_rate",
+    "overdue_rate",
+    "rework_rate",
+    "satisfaction_rate",
+    "joint_share",
+)
+GRID_WORKER_MEASURES = (
+    "reports",
+    "valid_report_rate",
+    "self_closed",
+    "checks",
+    "timely_check_rate",
+)
+DEFAULT_MEASURE = {
+    "street": "on_time_closure_rate",
+    "department": "on_time_closure_rate",
+    "grid_worker": "valid_report_rate",
+}
+
+
+def league_measures(kind: str) -> tuple[str, ...]:
+    if kind == "street":
+        return measures.ORDER
+    if kind == "department":
+        return tuple(k for k in DEPARTMENT_MEASURES if k in measures.ORDER or k == "joint_share")
+    return GRID_WORKER_MEASURES
+
+
+def league_table(
+    actor: User,
+    *,
+    kind: str,
+    period: Period,
+    measure: str | None = None,
+    as_of: dt.datetime | None = None,
+) -> League:
+    """The league table (红黑榜) of `kind` (street, department, grid_worker) for `period`,
+    ranked by `measure` (default: on-time closure; a grid worker's valid-report rate), with
+    the rule in TIE_RULE. A street reader sees every street ranked but may drill only into
+    their own (`drillable`); the grid-worker table lists the workers of the streets the actor
+    reads."""
+    if kind not in policies.LEAGUE_KINDS:
+        raise InvalidInput(
+            _("kind: must be one of %(kinds)s.") % {"kinds": ", ".join(policies.LEAGUE_KINDS)},
+            field="kind",
+        )
+    if not policies.may_read_league(actor, kind):
+        raise PermissionDenied(_("You may not read this league table."), field="kind")
+    measure = measure or DEFAULT_MEASURE[kind]
+    allowed = league_measures(kind)
+    if measure not in allowed:
+        raise InvalidInput(
+            _("measure: must be one of %(keys)s.") % {"keys": ", ".join(allowed)}, field="measure"
+        )
+    as_of = _as_of(as_of)
+    if kind == "grid_worker":
+        return _grid_worker_league(actor, period, measure, as_of)
+    reach = policies.measures_reach(actor)
+    by_code = _interim.measures_by(period.start, period.end, as_of=as_of, group_by=kind)
+    if kind == "street":
+        units = {u.code: u for u in AdminUnit.objects.filter(level="street")}
+        names = {code: u.name for code, u in units.items()}
+        drillable = {
+            code: reach.covers(policies.Place(None, None, u.pk)) for code, u in units.items()
+        }
+        extra = ["on_time_closure_rate", "overdue_rate", "satisfaction_rate"]
+    else:
+        depts = {d.code: d for d in Department.objects.all()}
+        names = {code: d.name for code, d in depts.items()}
+        drillable = {
+            code: reach.district_wide or d.pk in reach.department_ids for code, d in depts.items()
+        }
+        extra = [k for k in DEPARTMENT_MEASURES if k in measures.ORDER]
+    entries = []
+    for code, m in by_code.items():
+        item = m[measure]
+        columns: dict[str, object] = {k: m[k].value for k in extra if k != measure}
+        if kind == "department":
+            columns["overdue"] = m.overdue
+            columns["joint_dispatches"] = m["joint_share"].numerator
+        entries.append(
+            (code, names.get(code, code), item.value, item.numerator, item.denominator, columns)
+        )
+    first = by_code and next(iter(by_code.values()))[measure]
+    columns_shown = [(k, str(measures.LABELS[k])) for k in extra if k != measure]
+    if kind == "department":
+        columns_shown += [
+            ("overdue", _("Overdue cases")),
+            ("joint_dispatches", _("Joint dispatches")),
+        ]
+    return League(
+        kind=kind,
+        measure=measure,
+        label=str(measures.LABELS[measure]),
+        formula=str(first.definition) if first else str(measures.DEFINITIONS[measure]),
+        lower_is_better=measure in LOWER_IS_BETTER,
+        period=period,
+        as_of=as_of,
+        rule=str(TIE_RULE) % {"n": MARKED},
+        columns=columns_shown,
+        rows=rank(entries, lower_is_better=measure in LOWER_IS_BETTER, drillable=drillable),
+    )
+
+
+def rank(
+    entries: Iterable[tuple[str, str, Decimal | None, int, int | None, dict[str, object]]],
+    *,
+    lower_is_better: bool,
+    drillable: dict[str, bool] | Callable[[str], bool],
+) -> list[LeagueRow]:
+    """Rows ranked by TIE_RULE: (code, name, value, numerator, denominator, columns) each."""
+    listed = list(entries)
+    measured = [e for e in listed if e[2] is not None]
+    unmeasured = sorted((e for e in listed if e[2] is None), key=lambda e: e[0])
+    sign = 1 if lower_is_better else -1
+    measured.sort(key=lambda e: (sign * e[2], -(e[4] or 0), e[0]))  # type: ignore[operator]
+    ranks: list[int] = []
+    for i, e in enumerate(measured):
+        ranks.append(ranks[-1] if i and e[2] == measured[i - 1][2] else i + 1)
+    n = len(measured)
+    marked = min(MARKED, n // 2)
+    # Rank from the bottom, computed the same way on the reversed order.
+    from_bottom: list[int] = [0] * n
+    for j in range(n - 1, -1, -1):
+        k = n - 1 - j
+        from_bottom[j] = from_bottom[j + 1] if k and measured[j][2] == measured[j + 1][2] else k + 1
+    is_drillable = drillable.get if isinstance(drillable, dict) else drillable
+    rows = []
+    for i, (code, name, value, num, den, columns) in enumerate(measured):
+        top = ranks[i] <= marked
+        bottom = from_bottom[i] <= marked
+        mark = "" if top == bottom else ("top" if top else "bottom")
+        rows.append(
+            LeagueRow(
+                ranks[i], code, name, value, num, den, mark, bool(is_drillable(code)), columns
+            )
+        )
+    for code, name, _value, num, den, columns in unmeasured:
+        rows.append(
+            LeagueRow(None, code, name, None, num, den, "", bool(is_drillable(code)), columns)
+        )
+    return rows
+
+
+def _grid_worker_league(actor: User, period: Period, measure: str, as_of: dt.datetime) -> League:
+    reach = policies.measures_reach(actor)
+    workers = RoleAssignment.objects.filter(
+        role=Role.GRID_WORKER, grid__isnull=False
+    ).select_related("user", "grid")
+    if not reach.district_wide:
+        workers = workers.filter(grid__street_id__in=reach.street_ids)
+    people: dict[int, tuple[User, list[str]]] = {}
+    for a in workers.order_by("grid__code"):
+        if a.grid is not None:
+            people.setdefault(a.user_id, (a.user, []))[1].append(a.grid.code)
+    counts = _interim.person_counts(period.start, period.end, as_of=as_of, user_ids=list(people))
+    entries = []
+    for user_id, (user, grids) in people.items():
+        values = person_values(counts[user_id])
+        num, den, value = values[measure]
+        columns: dict[str, object] = {
+            "grids": ", ".join(grids),
+            **{k: values[k][2] for k in GRID_WORKER_MEASURES if k != measure},
+        }
+        entries.append((user.username, str(user), value, num, den, columns))
+    labels = dict(PERSON_LABELS)
+    return League(
+        kind="grid_worker",
+        measure=measure,
+        label=str(labels[measure]),
+        formula=str(PERSON_DEFINITIONS[measure]),
+        lower_is_better=False,
+        period=period,
+        as_of=as_of,
+        rule=str(TIE_RULE) % {"n": MARKED},
+        columns=[("grids", _("Grids"))]
+        + [(k, str(labels[k])) for k in GRID_WORKER_MEASURES if k != measure],
+        rows=rank(entries, lower_is_better=False, drillable=lambda code: True),
+    )
+
+
+# --- person figures ----------------------------------------------------------------------------
+
+PERSON_LABELS: dict[str, StrOrPromise] = {
+    "reports": gettext_lazy("Reports"),
+    "valid_report_rate": gettext_lazy("Valid-report rate"),
+    "self_closed": gettext_lazy("Fixed on the spot"),
+    "checks": gettext_lazy("On-site checks"),
+    "timely_check_rate": gettext_lazy("Timely check rate"),
+    "signed": gettext_lazy("Tasks signed for"),
+    "fed_back": gettext_lazy("Tasks fed back"),
+    "returned": gettext_lazy("Tasks returned"),
+    "extensions": gettext_lazy("Extensions requested"),
+}
+PERSON_DEFINITIONS: dict[str, StrOrPromise] = {
+    "reports": gettext_lazy("Reports the person made in the period."),
+    "valid_report_rate": gettext_lazy(
+        "Of the person's reports in the period, those registered or fixed on the spot ÷ all "
+        "of them."
+    ),
+    "self_closed": gettext_lazy("Problems the person fixed on the spot in the period."),
+    "checks": gettext_lazy("On-site checks (passed or failed) the person made in the period."),
+    "timely_check_rate": gettext_lazy(
+        "On-site checks made before the check deadline ÷ on-site checks, in the period."
+    ),
+    "signed": gettext_lazy("Tasks the person signed for in the period."),
+    "fed_back": gettext_lazy("Tasks the person fed back in the period."),
+    "returned": gettext_lazy("Tasks the person returned as not their department's."),
+    "extensions": gettext_lazy("Extensions the person asked for in the period."),
+}
+
+
+def person_values(c: Mapping[str, int]) -> dict[str, tuple[int, int | None, Decimal | None]]:
+    """(numerator, denominator, value) of each person figure from the person's counters; a
+    plain count has no denominator and is its own value."""
+    ratios = {
+        "valid_report_rate": ("valid", "reports"),
+        "timely_check_rate": ("timely_checks", "checks"),
+    }
+    out: dict[str, tuple[int, int | None, Decimal | None]] = {}
+    for key in PERSON_LABELS:
+        if key in ratios:
+            num, den = (c[part] for part in ratios[key])
+            out[key] = (num, den, rate(num, den))
+        else:
+            out[key] = (c[key], None, Decimal(c[key]))
+    return out
+
+
+@dataclass(frozen=True)
+class PersonFigures:
+    person: User
+    period: Period
+    as_of: dt.datetime
+    roles: list[str]
+    figures: list[tuple[str, str, str, int, int | None, Decimal | None]]
+    # (key, label, definition, numerator, denominator, value)
+
+
+def person_figures(
+    actor: User, *, person: User, period: Period, as_of: dt.datetime | None = None
+) -> PersonFigures:
+    """A grid worker's or department handler's own figures for `period`."""
+    if not policies.may_read_measures(actor, kind="person", person=person):
+        raise PermissionDenied(_("You may not read this person's figures."), field="person")
+    roles = sorted(policies.role_names(person) & policies.PERSON_MEASURED)
+    if not roles:
+        raise NotFound(_("This person's work is not measured person by person."), field="person")
+    as_of = _as_of(as_of)
+    counts = _interim.person_counts(period.start, period.end, as_of=as_of, user_ids=[person.pk])
+    values = person_values(counts[person.pk])
+    keys: list[str] = []
+    if set(roles) & {Role.GRID_WORKER, Role.GRID_HEAD}:
+        keys += list(GRID_WORKER_MEASURES)
+    if Role.DEPT_HANDLER in roles:
+        keys += ["signed", "fed_back", "returned", "extensions"]
+    return PersonFigures(
+        person=person,
+        period=period,
+        as_of=as_of,
+        roles=roles,
+        figures=[(k, str(PERSON_LABELS[k]), str(PERSON_DEFINITIONS[k]), *values[k]) for k in keys],
+    )
+
+
+def find_person(actor: User, person_id: int) -> User:
+    """The person `person_id`, if `actor` may read their figures (404 otherwise: whether a
+    person exists is not told to those who may not read them)."""
+    person = User.objects.filter(pk=person_id).first()
+    if person is None or not policies.may_read_measures(actor, kind="person", person=person):
+        raise NotFound(_("No such person among those whose figures you may read."), field="id")
+    return person
+
+
+# --- trends ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    first: dt.date
+    last: dt.date
+    label: str
+    counts: dict[str, int]
+    values: dict[str, Decimal | None]
+
+
+@dataclass(frozen=True)
+class Trend:
+    scope: Scope
+    step: str
+    as_of: dt.datetime
+    points: list[TrendPoint]
+    labels: dict[str, str]
+
+
+def buckets(first: dt.date, last: dt.date, step: str) -> list[tuple[dt.date, dt.date]]:
+    """[first, last] cut into days, ISO weeks (Monday to Sunday) or calendar months; the first
+    and last buckets are cut at the range's ends."""
+    if step not in STEPS:
+        raise InvalidInput(
+            _("step: must be one of %(steps)s.") % {"steps": ", ".join(STEPS)}, field="step"
+        )
+    out: list[tuple[dt.date, dt.date]] = []
+    day = first
+    while day <= last:
+        if step == "day":
+            stop = day
+        elif step == "week":
+            stop = day + dt.timedelta(days=6 - day.weekday())
+        else:
+            stop = periods.month(day.year, day.month).last
+        stop = min(stop, last)
+        out.append((day, stop))
+        if len(out) > MAX_TREND_POINTS:
+            raise InvalidInput(
+                _("step: at most %(n)d points; choose a longer step or a shorter period.")
+                % {"n": MAX_TREND_POINTS},
+                field="step",
+            )
+        day = stop + dt.timedelta(days=1)
+    return out
+
+
+def trend(
+    actor: User,
+    *,
+    scope: Scope,
+    start: dt.date,
+    end: dt.date,
+    step: str = "day",
+    as_of: dt.datetime | None = None,
+) -> Trend:
+    """Counts and rates of `scope` by `step` (day, week, month) from day `start` to day `end`
+    (both included, Beijing time)."""
+    require_readable(actor, scope)
+    if end < start:
+        raise InvalidInput(_("end: the last day comes before the first."), field="end")
+    as_of = _as_of(as_of)
+    points = []
+    for first, last in buckets(start, end, step):
+        bucket = periods.custom(first, last)
+        m = _measures(bucket, scope, as_of)
+        label = (
+            first.isoformat()
+            if step == "day"
+            else (periods.week_of(first).key if step == "week" else f"{first:%Y-%m}")
+        )
+        points.append(TrendPoint(first, last, label, _counts(m), m.values()))
+    labels = {k: str(v) for k, v in measures.LABELS.items()} | {
+        k: str(v) for k, v in COUNT_LABELS.items()
+    }
+    return Trend(scope=scope, step=step, as_of=as_of, points=points, labels=labels)
+
+
+# --- drill-down --------------------------------------------------------------------------------
+
+
+def drilldown(
+    actor: User,
+    *,
+    key: str,
+    part: str,
+    period: Period,
+    scope: Scope,
+    as_of: dt.datetime | None = None,
+) -> QuerySet[Case]:
+    """The cases behind one figure (`key`: a measure, or a count such as open_now) and `part`
+    (numerator or denominator), of those `actor` may see, newest report first."""
+    require_readable(actor, scope)
+    if part not in PARTS:
+        raise InvalidInput(_("part: must be numerator or denominator."), field="part")
+    if key == "open_now":
+        behind = open_cases(scope)
+    else:
+        raise InvalidInput(_("key: must be one of %(keys)s.") % {"keys": "open_now"}, field="key")
+    return (
+        visible_cases(actor).filter(pk__in=behind.values("pk")).order_by("-reported_at", "number")
+    )
+
+
+# --- campaigns (集中整治) -----------------------------------------------------------------------
+
+
+def campaign_scope(campaign: Campaign) -> Scope:
+    if campaign.scope_kind == "grid" and campaign.grid is not None:
+        g = campaign.grid
+        return Scope("grid", g.code, g.name, g.pk)
+    if campaign.unit is not None:
+        return _unit_scope(campaign.unit)
+    return Scope("district")
+
+
+def campaigns(actor: User) -> QuerySet[Campaign]:
+    """The campaigns in areas whose figures `actor` may read, latest first."""
+    reach = policies.measures_reach(actor)
+    found = Campaign.objects.select_related("unit", "grid", "created_by")
+    if reach.district_wide:
+        return found
+    return found.filter(
+        Q(scope_kind="street", unit_id__in=reach.street_ids)
+        | Q(scope_kind="community", unit_id__in=reach.community_ids)
+        | Q(scope_kind="community", unit__parent_id__in=reach.street_ids)
+        | Q(scope_kind="grid", grid_id__in=reach.grid_ids)
+        | Q(scope_kind="grid", grid__street_id__in=reach.street_ids)
+        | Q(scope_kind="grid", grid__community_id__in=reach.community_ids)
+    )
+
+
+def get_campaign(actor: User, campaign_id: int) -> Campaign:
+    campaign = campaigns(actor).filter(pk=campaign_id).first()
+    if campaign is None:
+        raise NotFound(_("No such campaign."), field="id")
+    return campaign
+
+
+@dataclass(frozen=True)
+class CampaignEffect:
+    campaign: Campaign
+    window_days: int  # N: the days compared before and after
+    before: Period
+    during: Period
+    after: Period
+    daily: list[tuple[dt.date, str, int]]  # (day, "before"|"during"|"after", reports)
+    reports_before: int
+    reports_during: int
+    reports_after: int
+    after_complete: bool  # the N days after have all passed
+    recurrence_after: Ratio  # reports after ÷ reports before, in percent
+    repeat_rate_after: Ratio | None
+
+
+def campaign_effect(
+    campaign: Campaign, *, days: int | None = None, as_of: dt.datetime | None = None
+) -> CampaignEffect:
+    """Reports of the campaign's classes in its area per day, during it and `days` (N, default
+    the campaign's length) before and after it; the recurrence after it: reports in the N days
+    after ÷ reports in the N days before (100 % = as before, under 100 % = fewer)."""
+    n = days or campaign.days
+    as_of = _as_of(as_of)
+    during = periods.custom(campaign.start, campaign.end)
+    before = periods.custom(
+        campaign.start - dt.timedelta(days=n), campaign.start - dt.timedelta(days=1)
+    )
+    after = periods.custom(campaign.end + dt.timedelta(days=1), campaign.end + dt.timedelta(days=n))
+    scope = campaign_scope(campaign)
+    reports = _in_scope(
+        Case.objects.filter(reported_at__gte=before.start, reported_at__lt=min(after.end, as_of)),
+        scope,
+    )
+    if campaign.class_prefix:
+        reports = reports.filter(case_class__code__startswith=campaign.class_prefix)
+    per_day: dict[dt.date, int] = {}
+    for moment in reports.values_list("reported_at", flat=True):
+        day = periods.local_day(moment)
+        per_day[day] = per_day.get(day, 0) + 1
+    daily = []
+    totals = {"before": 0, "during": 0, "after": 0}
+    day = before.first
+    while day <= after.last:
+        phase = "before" if day < during.first else ("during" if day <= during.last else "after")
+        count = per_day.get(day, 0)
+        daily.append((day, phase, count))
+        totals[phase] += count
+        day += dt.timedelta(days=1)
+    return CampaignEffect(
+        campaign=campaign,
+        window_days=n,
+        before=before,
+        during=during,
+        after=after,
+        daily=daily,
+        reports_before=totals["before"],
+        reports_during=totals["during"],
+        reports_after=totals["after"],
+        after_complete=as_of >= after.end,
+        recurrence_after=Ratio(
+            totals["after"], totals["before"], rate(totals["after"], totals["before"])
+        ),
+        repeat_rate_after=None,
+    )
