@@ -225,7 +225,7 @@ def parse_period(params: Mapping[str, str | None], *, default: Period | None = N
     last full month unless given) when none is. Raises InvalidInput naming the parameter."""
     given = [name for name in PARAMS if params.get(name) not in (None, "")]
     if params.get("end") not in (None, "") and "start" not in given:
-        raise InvalidInput(_("end: give start too (the first day of the period)."), field="start")
+        raise InvalidInput(_("start: give the first day of the period too."), field="start")
     if len(given) > 1:
         raise InvalidInput(
             _("%(field)s: choose one period: month, week, quarter, year or start and end.")

@@ -35,7 +35,7 @@ from django.utils.translation import gettext_lazy
 from onegrid.cases import workflow
 from onegrid.cases.models import Case, Task
 from onegrid.cases.selectors import visible_cases
-from onegrid.core import clock
+from onegrid.core import clock, codes
 from onegrid.core.errors import InvalidInput, NotFound, PermissionDenied
 from onegrid.org import policies
 from onegrid.org.models import Department, Role, RoleAssignment, User
@@ -136,7 +136,8 @@ def _unit_scope(unit: AdminUnit) -> Scope:
     return Scope(unit.level, unit.code, unit.name, unit.pk)
 
 
-def _refused() -> PermissionDenied:
+def refused() -> PermissionDenied:
+    """The refusal of a scope (or of any figure) out of the actor's reach."""
     return PermissionDenied(_("You may not read these figures."), field="scope")
 
 
@@ -147,7 +148,7 @@ def resolve_scope(actor: User, *, kind: str | None = None, code: str | None = No
     if not kind:
         visible = visible_scopes(actor)
         if visible.default is None:
-            raise _refused()
+            raise refused()
         return visible.default
     if kind not in SCOPE_KINDS:
         raise InvalidInput(
@@ -162,6 +163,9 @@ def resolve_scope(actor: User, *, kind: str | None = None, code: str | None = No
             raise InvalidInput(
                 _("code: give the code of the %(kind)s.") % {"kind": kind}, field="code"
             )
+        problem = codes.code_problem(code, max_length=40)
+        if problem is not None:
+            raise InvalidInput(f"code: {problem}", field="code")
         found = _find_scope(kind, code)
         if found is None:
             raise InvalidInput(
@@ -226,7 +230,7 @@ def may_read(actor: User, scope: Scope) -> bool:
 
 def require_readable(actor: User, scope: Scope) -> None:
     if not may_read(actor, scope):
-        raise _refused()
+        raise refused()
 
 
 # --- the figures -----------------------------------------------------------------------------
