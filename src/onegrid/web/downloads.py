@@ -29,6 +29,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from itertools import chain, islice
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from django.conf import settings
@@ -40,6 +41,9 @@ from django.utils.translation import gettext as _
 
 from onegrid.core.formula_text import to_csv
 from onegrid.core.spreadsheets import write_xlsx
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -219,7 +223,7 @@ def table_download(
     *,
     fmt: str,
     filename: str,
-    columns: Sequence[tuple[str, str]],
+    columns: Sequence[tuple[str, StrOrPromise]],
     rows: Iterable[Mapping[str, object]],
     total: int | None = None,
     sheet_title: str | None = None,
