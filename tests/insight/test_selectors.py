@@ -381,8 +381,9 @@ def test_a_trend_adds_up_to_the_period(history):
         "2026-W14",
     ]
     assert sum(p.counts["reports"] for p in series.points) == 5
-    assert series.points[1].counts["reports"] == 5  # all on Tuesday 10 March
-    assert series.points[1].values["proactive_share"] == Decimal("100.00")
+    assert series.points[2].counts["reports"] == 5  # all on Tuesday 10 March (W11)
+    assert series.points[2].values["proactive_share"] == Decimal("100.00")
+    assert series.points[1].values["proactive_share"] is None
     with pytest.raises(PermissionDenied):
         selectors.trend(
             history.people.acceptor, scope=Scope("district"), start=start, end=end, step="day"
