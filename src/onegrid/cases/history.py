@@ -9,6 +9,7 @@ from django.db.models import Max
 
 from onegrid.org.models import User
 
+from . import rollups
 from .models import Case, CaseEvent, Task
 
 
@@ -25,9 +26,12 @@ def append_event(
     reason: str = "",
     data: Mapping[str, object] | None = None,
 ) -> CaseEvent:
+    """Write the case's next event, and bring its rollups (cases.rollups) up to date with it
+    in the same transaction. `case` carries the changes the action made (saved or not yet)."""
     # The caller holds the case's row lock, so the next number cannot be taken concurrently.
     last = CaseEvent.objects.filter(case=case).aggregate(m=Max("seq"))["m"] or 0
-    return CaseEvent.objects.create(
+    keeper = rollups.Keeper(case)
+    event = CaseEvent.objects.create(
         case=case,
         seq=last + 1,
         action=action,
@@ -38,8 +42,10 @@ def append_event(
         task=task,
         at=at,
         reason=reason,
-        data=dict(data or {}),
+        data=keeper.note(action, dict(data or {})),
     )
+    keeper.record(event)
+    return event
 
 
 def replay_states(events: Iterable[CaseEvent]) -> list[str]:

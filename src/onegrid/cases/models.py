@@ -318,3 +318,138 @@ class CaseCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.last}"
+
+
+# --- rollups (cases.facts, cases.rollups): kept in the transaction of each history event ---
+
+
+def _counter() -> models.IntegerField[int, int]:
+    return models.IntegerField(default=0)
+
+
+class CaseFact(models.Model):
+    """One case's facts (cases.facts.CaseFacts) as its history has them now: the whole state in
+    `state`, and the columns drill-down lists filter on."""
+
+    case = models.OneToOneField(Case, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    street_id = models.IntegerField()
+    community_id = models.IntegerField()
+    grid_id = models.IntegerField()
+    case_class_id = models.IntegerField()
+    source = models.CharField(max_length=16)
+    reported_at = models.DateTimeField(null=True, db_index=True)
+    reporter_id = models.IntegerField(null=True)
+    valid = models.BooleanField(default=False)
+    self_closed = models.BooleanField(default=False)
+    repeat = models.BooleanField(default=False)
+    deadline = models.DateTimeField(null=True, db_index=True)
+    deadline_lead = models.CharField(max_length=40, blank=True)
+    lead = models.CharField(max_length=40, blank=True)
+    closed = models.BooleanField(default=False)
+    on_time = models.BooleanField(null=True)
+    closed_at = models.DateTimeField(null=True, db_index=True)
+    lowest_level = models.BooleanField(default=False)
+    first_check_at = models.DateTimeField(null=True, db_index=True)
+    first_check_lead = models.CharField(max_length=40, blank=True)
+    failed = models.BooleanField(default=False)
+    first_dispatch_at = models.DateTimeField(null=True, db_index=True)
+    joint = models.BooleanField(default=False)
+    state = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"facts of {self.case_id}"
+
+
+class CaseClose(models.Model):
+    """Every close and self-close, with the case's class then and its point: what a new report
+    is compared with to tell whether its problem recurs (cases.facts, recurrence)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField()
+    case_class_id = models.IntegerField(null=True)
+    lon = models.FloatField()
+    lat = models.FloatField()
+
+    class Meta:
+        indexes = [models.Index(fields=["case_class_id", "at"], name="case_close_class_at")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} closed {self.at:%Y-%m-%d}"
+
+
+class DailyTotal(models.Model):
+    """The additive counters of cases.facts.COUNTERS for one day (Asia/Shanghai) × street ×
+    community × grid × class × department ("" for none). Ids, not foreign keys: a row must not
+    lock or hold up the rows it counts for."""
+
+    day = models.DateField()
+    street_id = models.IntegerField()
+    community_id = models.IntegerField()
+    grid_id = models.IntegerField()
+    case_class_id = models.IntegerField()
+    department = models.CharField(max_length=40, blank=True, default="")
+    reports = _counter()
+    proactive = _counter()
+    valid = _counter()
+    self_closed = _counter()
+    repeats = _counter()
+    n_due = _counter()
+    closed = _counter()
+    closed_on_time = _counter()
+    closed_late = _counter()
+    open_due = _counter()
+    closures = _counter()
+    lowest_level_closed = _counter()
+    checks = _counter()
+    reworked = _counter()
+    checks_done = _counter()
+    timely_checks = _counter()
+    replies = _counter()
+    satisfied = _counter()
+    dispatches = _counter()
+    joint_dispatches = _counter()
+    dispatched_cases = _counter()
+    joint_cases = _counter()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "day",
+                    "street_id",
+                    "community_id",
+                    "grid_id",
+                    "case_class_id",
+                    "department",
+                ],
+                name="daily_total_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} grid {self.grid_id} class {self.case_class_id} {self.department}"
+
+
+class PersonDailyTotal(models.Model):
+    """cases.facts.PERSON_COUNTERS for one day × person (reporter, checker, department
+    handler)."""
+
+    day = models.DateField()
+    user_id = models.IntegerField()
+    reports = _counter()
+    valid = _counter()
+    self_closed = _counter()
+    checks = _counter()
+    timely_checks = _counter()
+    fed_back = _counter()
+    fed_back_on_time = _counter()
+    reworked = _counter()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "user_id"], name="person_daily_total_key")
+        ]
+        indexes = [models.Index(fields=["user_id", "day"], name="person_daily_user_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} user {self.user_id}"

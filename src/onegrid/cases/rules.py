@@ -325,6 +325,8 @@ def start_check_clock(ctx: ActionContext) -> None:
     ctx.case.fed_back_at = ctx.now
     hours = settings.ONEGRID["CHECK_HOURS"]
     ctx.case.check_due_at = calendar.add_working_time(ctx.now, hours, "hours")
+    # Recorded, so the timely-check rate (cases.facts) needs no calendar of the time.
+    ctx.event_data["check_due_at"] = ctx.case.check_due_at.isoformat()
 
 
 def rework(ctx: ActionContext) -> None:

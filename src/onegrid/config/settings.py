@@ -303,6 +303,8 @@ class OneGridSettings(TypedDict):
     CALENDAR_RECHECK_SECONDS: float
     URGENCY_DISPATCH_HOURS: dict[str, int]
     CHECK_HOURS: int
+    RECURRENCE_RADIUS_M: float
+    RECURRENCE_DAYS: int
     MAP_TILE_URL: str
     MAP_TILE_ATTRIBUTION: str
     DUPLICATE_RADIUS_M: float
@@ -358,6 +360,11 @@ ONEGRID: OneGridSettings = {
     "URGENCY_DISPATCH_HOURS": {"red": 2, "yellow": 24, "blue": 72},
     # Limit for the on-site check after feedback, in working hours.
     "CHECK_HOURS": 8,
+    # Recurrence rate (§1 常态长效): a report recurs when a case of its class was closed within
+    # this many metres of it in the days before (cases.facts). Changing either needs
+    # `onegrid rollups rebuild`.
+    "RECURRENCE_RADIUS_M": float(os.environ.get("ONEGRID_RECURRENCE_RADIUS_M", 100)),
+    "RECURRENCE_DAYS": int(os.environ.get("ONEGRID_RECURRENCE_DAYS", 30)),
     # Optional base map tiles for the live map and the field app, e.g. a city's own tile server
     # "https://tiles.example.gov.cn/{z}/{x}/{y}.png". Empty: grids are drawn as vectors only.
     "MAP_TILE_URL": os.environ.get("ONEGRID_MAP_TILE_URL", ""),

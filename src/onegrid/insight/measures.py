@@ -3,10 +3,14 @@ current fields of a case: the fields say where a case is now, the events say wha
 which is what a period's figures need (and why a figure for last month does not change when a
 case is reopened today, unless the evaluation time is moved past the reopening).
 
-All measures of one period and scope come from a single ordered pass over the relevant events:
-a case's deadline can be set, moved by an extension and replaced by a re-dispatch, and a close
-can be undone by a reopen, so the logic is a small per-case state machine rather than a query.
-One pass over `values_list` rows handles tens of thousands of cases in a few seconds.
+Every figure is a ratio of two additive counters (insight.totals.Counts), each defined once, in
+the per-case state machine of cases.facts: a case's deadline can be set, moved by an extension
+and replaced by a re-dispatch, and a close can be undone by a reopen, so the facts are folded
+from the events rather than queried. `compute_measures` reads the counters from the rollups
+(cases.rollups: daily totals kept in the transaction of each event) when it evaluates now, and
+from the full recompute (the events up to the evaluation time, folded) when it evaluates in the
+past; `recompute_measures` always recomputes (the reference the tests and benchmarks compare
+with).
 
 Definitions (the same text is attached to each figure, translated):
 
@@ -19,16 +23,24 @@ Definitions (the same text is attached to each figure, translated):
   evaluation time.
 * rework: of the cases whose first on-site check started in the period, those that failed at
   least one check.
-* self-closed, proactive, valid: of the cases reported in the period. A valid report is one that
-  was registered or fixed on the spot (self-closed); rejected, merged and undecided reports are
-  not valid.
+* self-closed, proactive, valid, recurring: of the cases reported in the period. A valid report
+  is one that was registered or fixed on the spot (self-closed); rejected, merged and undecided
+  reports are not valid. A report recurs when a case of its class was closed near it (within
+  ONEGRID["RECURRENCE_RADIUS_M"] metres) in the ONEGRID["RECURRENCE_DAYS"] days before it.
 * satisfaction: call-back replies recorded in the period.
-* joint: dispatches (including arbitrations) in the period that named co-departments.
+* joint: dispatches (including arbitrations) in the period that named co-departments; joint
+  cases: cases first dispatched in the period, any of whose dispatches named co-departments.
+* timely checks: on-site checks completed (passed or failed) in the period by their deadline,
+  ONEGRID["CHECK_HOURS"] working hours after the check started.
+* closed at the lowest level: of the cases closed in the period (last close not undone), those
+  fixed on the spot by the grid team (self-closed) or closed after dispatches that all went to
+  departments of the case's own street (its police station): none went to a district
+  department.
 
 Scopes: a street, community or grid selects the cases located there. A department selects the
-cases it led: for deadlines, the lead department of the deadline's dispatch; for checks,
-call-backs and dispatches, the lead at that moment. Report-based measures have no department,
-so they are not applicable to a department scope.
+cases it led: for deadlines and closes, the lead department of the deadline's dispatch; for
+checks, call-backs and dispatches, the lead at that moment; for joint cases, the current lead.
+Report-based measures have no department, so they are not applicable to a department scope.
 """
 
 from __future__ import annotations
@@ -39,45 +51,23 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from django.db.models import Case as DbCase
-from django.db.models import CharField, IntegerField, Value, When
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast
+from django.conf import settings
+from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from onegrid.cases.models import PROACTIVE_SOURCES, CaseEvent, Task
 from onegrid.core import clock
 from onegrid.org.models import Department
 from onegrid.territory.models import AdminUnit, Beat, Grid
 from onegrid.territory.selectors import beat_grid_ids
+
+from .totals import MEASURE_COUNTERS, Counts, recompute_totals, totals
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 TZ = ZoneInfo("Asia/Shanghai")
 _HUNDREDTH = Decimal("0.01")
-SATISFIED = frozenset({"satisfied", "basically_satisfied"})
-DISPATCHES = frozenset({"dispatch", "arbitrate"})
-CLOSES = frozenset({"close", "self_close"})
-# Only these actions bear on any measure; leaving the rest out halves the rows read.
-_ACTIONS = (
-    "report",
-    "register",
-    "self_close",
-    "dispatch",
-    "arbitrate",
-    "approve_extension",
-    "close",
-    "reopen",
-    "start_check",
-    "fail_check",
-    "revisit",
-)
-_PROACTIVE = frozenset(str(s) for s in PROACTIVE_SOURCES)
-# JSON values as text: SQLite gives booleans as 1/0, PostgreSQL as true/false.
-_TRUE = frozenset({"1", "true", 1})  # True == 1
-_NO_CO = frozenset({None, "", "[]"})
 
 LABELS = {
     "closure_rate": _("Closure rate"),
@@ -89,6 +79,10 @@ LABELS = {
     "valid_report_rate": _("Valid-report rate"),
     "satisfaction_rate": _("Satisfaction"),
     "joint_share": _("Joint-handling share"),
+    "timely_check_rate": _("Timely check rate"),
+    "lowest_level_share": _("Closed at the lowest level"),
+    "joint_case_share": _("Joint-case share"),
+    "recurrence_rate": _("Recurrence rate"),
 }
 DEFINITIONS = {
     "closure_rate": _(
@@ -126,7 +120,38 @@ DEFINITIONS = {
     "joint_share": _(
         "Dispatches that named co-departments ÷ dispatches (including arbitrations) in the period."
     ),
+    "timely_check_rate": _(
+        "On-site checks completed (passed or failed) by their deadline, the check time limit "
+        "after the check started ÷ on-site checks completed in the period."
+    ),
+    "lowest_level_share": _(
+        "Cases closed in the period that the grid team fixed on the spot (self-closed), or that "
+        "were closed after dispatches that all went to departments of the case's own street "
+        "(such as its police station), never to a district department ÷ cases closed in the "
+        "period (last close not undone by a reopen)."
+    ),
+    "joint_case_share": _(
+        "Cases first dispatched in the period of which a dispatch or arbitration named "
+        "co-departments ÷ cases first dispatched in the period."
+    ),
 }
+# Its numbers come from the settings, so it is put together when shown.
+_RECURRENCE = _(
+    "Reports in the period of a class of which a case was closed within %(radius)s metres of "
+    "the report in the %(days)s days before it ÷ reports made in the period."
+)
+
+
+def _recurrence_definition() -> str:
+    return _RECURRENCE % {
+        "radius": f"{settings.ONEGRID['RECURRENCE_RADIUS_M']:g}",
+        "days": settings.ONEGRID["RECURRENCE_DAYS"],
+    }
+
+
+DEFINITIONS["recurrence_rate"] = lazy(_recurrence_definition, str)()
+# Each measure's numerator and denominator (insight.totals.Counts).
+COUNTERS = MEASURE_COUNTERS
 SCOPE_KINDS = {
     "district": _("district"),
     "street": _("street/town"),
@@ -136,7 +161,9 @@ SCOPE_KINDS = {
     "beat": _("police beat"),
 }
 # Measures about reports: a report belongs to a place, not to a department.
-REPORT_MEASURES = frozenset({"self_closed_share", "proactive_share", "valid_report_rate"})
+REPORT_MEASURES = frozenset(
+    {"self_closed_share", "proactive_share", "valid_report_rate", "recurrence_rate"}
+)
 ORDER = tuple(LABELS)
 
 
@@ -196,6 +223,7 @@ class Measures:
     open_past_deadline: int = 0
     reports: int = 0
     items: list[Measure] = field(default_factory=list)
+    counts: Counts = field(default_factory=Counts)
 
     def __getitem__(self, key: str) -> Measure:
         for item in self.items:
@@ -260,52 +288,6 @@ def _resolve_scope(street, community, grid, department, beat, layer_version) -> 
     return Scope(kind, obj.code, obj.name, obj.pk)
 
 
-def _when(value) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(value) if value else None
-
-
-class _Tally:
-    """Counters filled by the pass over events."""
-
-    def __init__(self) -> None:
-        self.n_due = self.closed = self.on_time = self.overdue = self.open_late = 0
-        self.reports = self.proactive = self.valid = self.self_closed = 0
-        self.checked = self.reworked = 0
-        self.replies = self.satisfied = 0
-        self.dispatches = self.joint = 0
-
-
-class _CaseState:
-    __slots__ = (
-        "reported_in_period",
-        "source",
-        "registered",
-        "self_closed",
-        "deadline",
-        "deadline_lead",
-        "lead",
-        "closed",
-        "on_time",
-        "first_check_in_period",
-        "first_check_lead",
-        "failed",
-    )
-
-    def __init__(self) -> None:
-        self.reported_in_period = False
-        self.source = ""
-        self.registered = False
-        self.self_closed = False
-        self.deadline: dt.datetime | None = None
-        self.deadline_lead: str | None = None
-        self.lead: str | None = None
-        self.closed = False
-        self.on_time: bool | None = None
-        self.first_check_in_period: bool | None = None
-        self.first_check_lead: str | None = None
-        self.failed = False
-
-
 def compute_measures(
     start: dt.datetime,
     end: dt.datetime,
@@ -323,156 +305,47 @@ def compute_measures(
     At most one scope may be given, as a model instance or its code. Events after `as_of` are
     ignored, so a past evaluation can be reproduced exactly. A beat is measured over the grids
     it held in grid layer version `layer_version` (default: the current layer), so the same
-    period can be measured on the beats before and after a fusion.
+    period can be measured on the beats before and after a fusion. Evaluated now, the figures
+    come from the rollups; in the past (or for a period that does not start and end at
+    midnight), from the full recompute (insight.totals).
     """
-    if dt.datetime.utcoffset(start) is None or dt.datetime.utcoffset(end) is None:
-        raise ValueError("start and end must be timezone-aware")
+    _aware(start, end)
     as_of = as_of or clock.now()
     scope = _resolve_scope(street, community, grid, department, beat, layer_version)
-    events = CaseEvent.objects.filter(action__in=_ACTIONS, at__lte=as_of)
-    if scope.kind == "beat":
-        events = events.filter(case__grid_id__in=scope.grid_ids)
-    elif scope.kind in ("street", "community", "grid"):
-        events = events.filter(**{f"case__{scope.kind}_id": scope.pk})
-    elif scope.kind == "department":
-        events = events.filter(
-            case_id__in=Task.objects.filter(department_id=scope.pk).values("case_id")
-        )
-    # Every per-row conversion costs more than the SQL: UUIDs stay text, the JSON keys needed
-    # come out as text, and the event time is reduced to "in the period or not" in the database
-    # (the rest of the logic only compares deadlines, which are in the data).
-    in_period = DbCase(
-        When(at__gte=start, at__lt=end, then=Value(1)),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-    rows = (
-        events.order_by("case_id", "seq")
-        .annotate(
-            case_key=Cast("case_id", CharField()),
-            in_period=in_period,
-            due_at=KeyTextTransform("due_at", "data"),
-            lead=KeyTextTransform("lead", "data"),
-            co=KeyTextTransform("co", "data"),
-            on_time=KeyTextTransform("on_time", "data"),
-            satisfaction=KeyTextTransform("satisfaction", "data"),
-        )
-        .values_list(
-            "case_key",
-            "action",
-            "in_period",
-            "due_at",
-            "lead",
-            "co",
-            "on_time",
-            "satisfaction",
-            "task__role",
-            "case__source",
-        )
-        .iterator(chunk_size=5000)
-    )
-
-    dept = scope.code if scope.kind == "department" else None
-    tally = _Tally()
-    current_id = None
-    state = _CaseState()
-    for (
-        case_id,
-        action,
-        in_period,
-        due_at,
-        lead,
-        co,
-        on_time,
-        satisfaction,
-        task_role,
-        source,
-    ) in rows:
-        if case_id != current_id:
-            if current_id is not None:
-                _finish(state, tally, start, end, as_of, dept)
-            current_id = case_id
-            state = _CaseState()
-        if action == "report":
-            state.reported_in_period = in_period
-            state.source = source
-        elif action == "register":
-            state.registered = True
-        elif action in DISPATCHES:
-            state.lead = lead
-            state.deadline = _when(due_at)
-            state.deadline_lead = lead
-            if in_period and (dept is None or lead == dept):
-                tally.dispatches += 1
-                tally.joint += co not in _NO_CO
-        elif action == "approve_extension":
-            # A task deleted since reads as the lead's: only the lead's task has a case clock.
-            if task_role in (None, Task.Role.LEAD) and due_at:
-                state.deadline = _when(due_at)
-                state.deadline_lead = state.lead
-        elif action in CLOSES:
-            state.closed = True
-            state.on_time = on_time in _TRUE
-            if action == "self_close":
-                state.self_closed = True
-        elif action == "reopen":
-            state.closed = False
-            state.on_time = None
-        elif action == "start_check":
-            if state.first_check_in_period is None:
-                state.first_check_in_period = in_period
-                state.first_check_lead = state.lead
-        elif action == "fail_check":
-            state.failed = True
-        elif action == "revisit" and in_period and (dept is None or state.lead == dept):
-            tally.replies += 1
-            tally.satisfied += satisfaction in SATISFIED
-    if current_id is not None:
-        _finish(state, tally, start, end, as_of, dept)
-    return _assemble(start, end, as_of, scope, tally)
+    counts = totals(start, end, as_of=as_of, scope=scope)[None]
+    return _assemble(start, end, as_of, scope, counts)
 
 
-def _finish(s: _CaseState, tally: _Tally, start, end, as_of, dept) -> None:
-    if dept is None and s.reported_in_period:
-        tally.reports += 1
-        tally.proactive += s.source in _PROACTIVE
-        tally.self_closed += s.self_closed
-        tally.valid += s.registered or s.self_closed
-    if (
-        s.deadline is not None
-        and start <= s.deadline < end
-        and (dept is None or s.deadline_lead == dept)
-    ):
-        tally.n_due += 1
-        if s.closed:
-            tally.closed += 1
-            if s.on_time:
-                tally.on_time += 1
-            else:
-                tally.overdue += 1
-        elif s.deadline < as_of:
-            tally.overdue += 1
-            tally.open_late += 1
-    if s.first_check_in_period and (dept is None or s.first_check_lead == dept):
-        tally.checked += 1
-        tally.reworked += s.failed
+def recompute_measures(
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    as_of: dt.datetime | None = None,
+    street=None,
+    community=None,
+    grid=None,
+    department=None,
+    beat=None,
+    layer_version: int | None = None,
+) -> Measures:
+    """`compute_measures` from the history alone (every event up to `as_of` folded), never from
+    the rollups: the reference they are checked against."""
+    _aware(start, end)
+    as_of = as_of or clock.now()
+    scope = _resolve_scope(street, community, grid, department, beat, layer_version)
+    counts = recompute_totals(start, end, as_of=as_of, scope=scope).get(None) or Counts()
+    return _assemble(start, end, as_of, scope, counts)
 
 
-def _assemble(start, end, as_of, scope: Scope, t: _Tally) -> Measures:
-    counts = {
-        "closure_rate": (t.closed, t.n_due),
-        "on_time_closure_rate": (t.on_time, t.n_due),
-        "overdue_rate": (t.overdue, t.n_due),
-        "rework_rate": (t.reworked, t.checked),
-        "self_closed_share": (t.self_closed, t.reports),
-        "proactive_share": (t.proactive, t.reports),
-        "valid_report_rate": (t.valid, t.reports),
-        "satisfaction_rate": (t.satisfied, t.replies),
-        "joint_share": (t.joint, t.dispatches),
-    }
+def _aware(start: dt.datetime, end: dt.datetime) -> None:
+    if dt.datetime.utcoffset(start) is None or dt.datetime.utcoffset(end) is None:
+        raise ValueError("start and end must be timezone-aware")
+
+
+def _assemble(start, end, as_of, scope: Scope, t: Counts) -> Measures:
     items = []
     for key in ORDER:
-        numerator, denominator = counts[key]
+        numerator, denominator = (getattr(t, name) for name in COUNTERS[key])
         applicable = not (scope.kind == "department" and key in REPORT_MEASURES)
         items.append(
             Measure(
@@ -492,11 +365,12 @@ def _assemble(start, end, as_of, scope: Scope, t: _Tally) -> Measures:
         scope=scope,
         n_due=t.n_due,
         closed=t.closed,
-        closed_on_time=t.on_time,
+        closed_on_time=t.closed_on_time,
         overdue=t.overdue,
-        open_past_deadline=t.open_late,
+        open_past_deadline=t.overdue - t.closed_late,
         reports=t.reports,
         items=items,
+        counts=t,
     )
 
 

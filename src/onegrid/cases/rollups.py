@@ -1,0 +1,715 @@
+"""Rollups of the case history, kept in the transaction of every history event.
+
+Three tables (cases.models), all derived from CaseEvent and rebuilt from it by `rebuild_rollups`:
+
+* CaseFact: one row per case, its facts (cases.facts.CaseFacts) as its history has them now;
+* DailyTotal: the additive counters of cases.facts.COUNTERS per day (Asia/Shanghai) × street ×
+  community × grid × class × department; PersonDailyTotal: per day × person;
+* CaseClose: every close, for the recurrence rule.
+
+`cases.history.append_event` (the one place events are written) calls `Keeper(case)` before it
+writes an event and `.record(event)` after: the case's facts before and after the event give the
+contributions to take away and to add, and the totals get the difference through
+``INSERT … ON CONFLICT … DO UPDATE SET c = c + excluded.c`` (SQLite and PostgreSQL alike). The
+caller holds the case's row lock, so two events of one case never interleave; two cases adding
+to one total row serialise on that row for the rest of their transactions. Rows whose counters
+all come back to 0 stay (a later event refills them); `rebuild_rollups` writes none.
+
+The fold from history (`fold_histories`) is also the full recompute: `verify` compares the
+tables with it, and insight.measures uses it for evaluations in the past.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
+
+from onegrid.org.models import Department
+
+from .facts import (
+    ACTIONS,
+    CLOSES,
+    COUNTERS,
+    PERSON_COUNTERS,
+    CaseFacts,
+    Close,
+    bounding_box,
+    distance_m,
+    local_day,
+    recurrence_settings,
+    recurring_reports,
+)
+from .models import (
+    Case,
+    CaseClass,
+    CaseClose,
+    CaseEvent,
+    CaseFact,
+    DailyTotal,
+    PersonDailyTotal,
+)
+
+logger = logging.getLogger(__name__)
+
+# (day, street, community, grid, class, department)
+TotalKey = tuple[dt.date, int, int, int, int, str]
+PersonKey = tuple[dt.date, int]
+TOTAL_KEY_COLUMNS = ("day", "street_id", "community_id", "grid_id", "case_class_id", "department")
+PERSON_KEY_COLUMNS = ("day", "user_id")
+_COUNTER_AT = {name: i for i, name in enumerate(COUNTERS)}
+_PERSON_AT = {name: i for i, name in enumerate(PERSON_COUNTERS)}
+# The keys of event data the fold reads, fetched as text so no row's whole JSON is decoded.
+_DATA_KEYS = ("due_at", "lead", "co", "tasks", "on_time", "satisfaction", "check_due_at", "class")
+FLUSH_KEYS = 200_000  # aggregated total rows held in memory before they are written
+
+
+# --- contributions, keyed ---
+
+
+def total_contributions(facts: CaseFacts) -> dict[TotalKey, dict[str, int]]:
+    street, community, grid, class_id = facts.place()
+    out: dict[TotalKey, dict[str, int]] = {}
+    for at, department, counter, n in facts.contributions():
+        key = (local_day(at), street, community, grid, class_id, department)
+        row = out.setdefault(key, {})
+        row[counter] = row.get(counter, 0) + n
+    return out
+
+
+def person_contributions(facts: CaseFacts) -> dict[PersonKey, dict[str, int]]:
+    out: dict[PersonKey, dict[str, int]] = {}
+    for at, user, counter, n in facts.person_contributions():
+        row = out.setdefault((local_day(at), user), {})
+        row[counter] = row.get(counter, 0) + n
+    return out
+
+
+def _difference(
+    before: Mapping[Any, Mapping[str, int]], after: Mapping[Any, Mapping[str, int]]
+) -> dict[Any, dict[str, int]]:
+    out: dict[Any, dict[str, int]] = {}
+    for key in before.keys() | after.keys():
+        old, new = before.get(key, {}), after.get(key, {})
+        delta = {c: new.get(c, 0) - old.get(c, 0) for c in old.keys() | new.keys()}
+        delta = {c: n for c, n in delta.items() if n}
+        if delta:
+            out[key] = delta
+    return out
+
+
+# --- writing totals ---
+
+
+def _db_value(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, dt.date):
+        return connection.ops.adapt_datefield_value(value)
+    return value
+
+
+def _upsert_sql(table: str, keys: Sequence[str], counters: Sequence[str], rows: int) -> str:
+    q = connection.ops.quote_name
+    columns = [*keys, *counters]
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    updates = ", ".join(f"{q(c)} = {q(table)}.{q(c)} + excluded.{q(c)}" for c in counters)
+    return (
+        f"INSERT INTO {q(table)} ({', '.join(q(c) for c in columns)}) "
+        f"VALUES {', '.join([one] * rows)} "
+        f"ON CONFLICT ({', '.join(q(k) for k in keys)}) DO UPDATE SET {updates}"
+    )
+
+
+def _add(
+    table: str,
+    keys: Sequence[str],
+    counters: Sequence[str],
+    rows: Iterable[tuple[Sequence[object], Sequence[int]]],
+    chunk: int = 200,
+) -> None:
+    """Add counter values to rows (key, values), creating the rows that do not exist.
+
+    Rows are written in key order, so that two transactions lock shared rows in the same order.
+    """
+    ordered = sorted(rows, key=lambda r: tuple(str(v) for v in r[0]))
+    with connection.cursor() as cursor:
+        for start in range(0, len(ordered), chunk):
+            part = ordered[start : start + chunk]
+            params: list[object] = []
+            for key, values in part:
+                params.extend(_db_value(v) for v in key)
+                params.extend(values)
+            cursor.execute(_upsert_sql(table, keys, counters, len(part)), params)
+
+
+def _as_rows(
+    deltas: Mapping[Any, Mapping[str, int]], names: Sequence[str]
+) -> list[tuple[Sequence[object], Sequence[int]]]:
+    return [(key, [delta.get(c, 0) for c in names]) for key, delta in deltas.items()]
+
+
+def add_totals(deltas: Mapping[TotalKey, Mapping[str, int]]) -> None:
+    if deltas:
+        _add(DailyTotal._meta.db_table, TOTAL_KEY_COLUMNS, COUNTERS, _as_rows(deltas, COUNTERS))
+
+
+def add_person_totals(deltas: Mapping[PersonKey, Mapping[str, int]]) -> None:
+    if deltas:
+        _add(
+            PersonDailyTotal._meta.db_table,
+            PERSON_KEY_COLUMNS,
+            PERSON_COUNTERS,
+            _as_rows(deltas, PERSON_COUNTERS),
+        )
+
+
+# --- the hook ---
+
+
+def _place(case: Case) -> dict[str, Any]:
+    return {
+        "street_id": case.street_id,
+        "community_id": case.community_id,
+        "grid_id": case.grid_id,
+        "class_id": case.case_class_id,
+        "source": case.source,
+        "lon": case.lon,
+        "lat": case.lat,
+    }
+
+
+def _facts_of(row: CaseFact) -> CaseFacts:
+    facts = CaseFacts.from_json(row.state)
+    facts.set_place(
+        street_id=row.street_id,
+        community_id=row.community_id,
+        grid_id=row.grid_id,
+        class_id=row.case_class_id,
+        source=row.source,
+        lon=float(row.state.get("lon", 0.0)),
+        lat=float(row.state.get("lat", 0.0)),
+    )
+    return facts
+
+
+def department_streets(codes: Iterable[str]) -> dict[str, int | None]:
+    wanted = {c for c in codes if c}
+    if not wanted:
+        return {}
+    return dict(Department.objects.filter(code__in=wanted).values_list("code", "street_id"))
+
+
+class Keeper:
+    """Keeps one case's rollups in step with the event being appended to its history.
+
+    Made before the event is written (it reads the case's facts row, and names a class change
+    that the event does not record itself in the event's data, so that the history alone tells
+    the class at every moment); `record(event)` after."""
+
+    def __init__(self, case: Case) -> None:
+        self.case = case
+        self.row = CaseFact.objects.filter(case_id=case.pk).first()
+
+    def note(self, action: str, data: dict[str, Any]) -> dict[str, Any]:
+        row, case = self.row, self.case
+        if (
+            row is not None
+            and row.case_class_id != case.case_class_id
+            and "class" not in data
+            and action != "report"
+        ):
+            data["class"] = CaseClass.objects.values_list("code", flat=True).get(
+                pk=case.case_class_id
+            )
+        return data
+
+    def record(self, event: CaseEvent) -> None:
+        case, row = self.case, self.row
+        place = _place(case)
+        relevant = event.action in ACTIONS or "class" in event.data
+        if row is not None and not relevant and _same_place(row, place):
+            return
+        closes_known = 0
+        if row is None:
+            # A case seen for the first time (its report, or history from before the rollups):
+            # nothing of it is in the totals yet.
+            facts = CaseFacts()
+            facts.set_place(**place)
+            if event.seq > 1:
+                for _id, past in fold_histories(
+                    cases=Case.objects.filter(pk=case.pk), before=event
+                ):
+                    facts = past
+                    facts.set_place(**place)
+                    if facts.reported_at is not None:
+                        facts.repeat = recurs_now(
+                            case.pk,
+                            facts.reported_at,
+                            facts.report_class or case.case_class_id,
+                            case.lon,
+                            case.lat,
+                        )
+            before_totals: dict[TotalKey, dict[str, int]] = {}
+            before_people: dict[PersonKey, dict[str, int]] = {}
+        else:
+            facts = _facts_of(row)
+            before_totals = total_contributions(facts)
+            before_people = person_contributions(facts)
+            closes_known = len(facts.closes)
+        facts.set_place(**place)
+        if event.action == "report":
+            facts.repeat = recurs_now(case.pk, event.at, case.case_class_id, case.lon, case.lat)
+        streets = {}
+        if event.action in ("dispatch", "arbitrate"):
+            streets = department_streets(
+                [str(event.data.get("lead") or ""), *(event.data.get("co") or ())]
+            )
+        facts.apply(
+            event.action,
+            event.at,
+            actor_id=event.actor_id,
+            task_id=str(event.task_id) if event.task_id else None,
+            task_role=event.task.role if event.task_id and event.task else None,
+            data=event.data,
+            class_id=case.case_class_id,
+            department_streets=streets,
+        )
+        add_totals(_difference(before_totals, total_contributions(facts)))
+        add_person_totals(_difference(before_people, person_contributions(facts)))
+        new_closes = facts.closes[closes_known:]
+        if new_closes:
+            CaseClose.objects.bulk_create(
+                CaseClose(
+                    case_id=case.pk,
+                    at=at,
+                    case_class_id=class_id if class_id is not None else facts.class_id,
+                    lon=facts.lon,
+                    lat=facts.lat,
+                )
+                for at, class_id in new_closes
+            )
+        fact = fact_row(case.pk, facts)
+        if row is None:
+            fact.save(force_insert=True)
+        else:
+            fact.save(force_update=True)
+
+
+def _same_place(row: CaseFact, place: Mapping[str, Any]) -> bool:
+    return (
+        row.street_id == place["street_id"]
+        and row.community_id == place["community_id"]
+        and row.grid_id == place["grid_id"]
+        and row.case_class_id == place["class_id"]
+    )
+
+
+def recurs_now(case_id: object, at: dt.datetime, class_id: int, lon: float, lat: float) -> bool:
+    """Whether a report now recurs: a case of its class closed in the window, near it."""
+    radius, window = recurrence_settings()
+    west, east, south, north = bounding_box(lon, lat, radius)
+    near = (
+        CaseClose.objects.filter(
+            case_class_id=class_id,
+            at__gte=at - window,
+            at__lt=at,
+            lon__gte=west,
+            lon__lte=east,
+            lat__gte=south,
+            lat__lte=north,
+        )
+        .exclude(case_id=case_id)
+        .values_list("lon", "lat")
+    )
+    return any(distance_m(lon, lat, x, y) <= radius for x, y in near)
+
+
+def fact_row(case_id: object, facts: CaseFacts) -> CaseFact:
+    state = facts.to_json()
+    state["lon"], state["lat"] = facts.lon, facts.lat
+    return CaseFact(
+        case_id=case_id,
+        street_id=facts.street_id,
+        community_id=facts.community_id,
+        grid_id=facts.grid_id,
+        case_class_id=facts.class_id,
+        source=facts.source,
+        reported_at=facts.reported_at,
+        reporter_id=facts.reporter_id,
+        valid=facts.registered or facts.self_closed,
+        self_closed=facts.self_closed,
+        repeat=facts.repeat,
+        deadline=facts.deadline,
+        deadline_lead=facts.deadline_lead or "",
+        lead=facts.lead or "",
+        closed=facts.closed,
+        on_time=facts.on_time,
+        closed_at=facts.closed_at,
+        lowest_level=facts.lowest_level,
+        first_check_at=facts.first_check_at,
+        first_check_lead=facts.first_check_lead or "",
+        failed=facts.failed,
+        first_dispatch_at=facts.first_dispatch_at,
+        joint=facts.joint,
+        state=state,
+    )
+
+
+# --- the fold from history (rebuild, verify, the full recompute) ---
+
+
+def _event_rows(
+    events: QuerySet[CaseEvent],
+) -> Iterator[tuple[Any, ...]]:
+    annotated = events.annotate(
+        case_key=Cast("case_id", CharField()),
+        **{f"d_{k}": KeyTextTransform(k, "data") for k in _DATA_KEYS},
+    )
+    return (
+        annotated.order_by("case_id", "seq")
+        .values_list(
+            "case_key",
+            "seq",
+            "action",
+            "at",
+            "actor_id",
+            "task_id",
+            "task__role",
+            *(f"d_{k}" for k in _DATA_KEYS),
+        )
+        .iterator(chunk_size=5000)
+    )
+
+
+def _case_rows(cases: QuerySet[Case]) -> Iterator[tuple[Any, ...]]:
+    return (
+        cases.annotate(case_key=Cast("id", CharField()))
+        .order_by("id")
+        .values_list(
+            "case_key",
+            "id",
+            "street_id",
+            "community_id",
+            "grid_id",
+            "case_class_id",
+            "source",
+            "lon",
+            "lat",
+        )
+        .iterator(chunk_size=5000)
+    )
+
+
+def _relevant(events: QuerySet[CaseEvent]) -> QuerySet[CaseEvent]:
+    return events.filter(Q(action__in=ACTIONS) | Q(data__has_key="class"))
+
+
+@dataclass
+class _Lookups:
+    class_ids: dict[str, int] = field(default_factory=dict)
+    streets: dict[str, int | None] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls) -> _Lookups:
+        return cls(
+            dict(CaseClass.objects.values_list("code", "id")),
+            dict(Department.objects.values_list("code", "street_id")),
+        )
+
+
+def fold_histories(
+    *,
+    cases: QuerySet[Case] | None = None,
+    as_of: dt.datetime | None = None,
+    before: CaseEvent | None = None,
+    repeats: Callable[[str], bool] | None = None,
+) -> Iterator[tuple[Any, CaseFacts]]:
+    """(case id, facts) of every case (of `cases`) that has a history, from its events up to
+    `as_of` (or before the event `before`, of a single case). `repeats(case key)` says whether
+    the case's report recurs (the rebuild computes that for all reports at once)."""
+    events = _relevant(CaseEvent.objects.all())
+    if cases is not None:
+        events = events.filter(case__in=cases.values("pk"))
+    else:
+        cases = Case.objects.all()
+    if as_of is not None:
+        events = events.filter(at__lte=as_of)
+    if before is not None:
+        events = events.filter(case_id=before.case_id, seq__lt=before.seq)
+    lookups = _Lookups.load()
+    case_rows = _case_rows(cases)
+    current: tuple[Any, ...] | None = None
+    facts: CaseFacts | None = None
+    for row in _event_rows(events):
+        key = row[0]
+        if current is None or key != current[0]:
+            if current is not None and facts is not None:
+                yield current[1], facts
+            current = next(c for c in case_rows if c[0] == key)
+            facts = CaseFacts()
+            facts.set_place(
+                street_id=current[2],
+                community_id=current[3],
+                grid_id=current[4],
+                class_id=current[5],
+                source=current[6],
+                lon=current[7],
+                lat=current[8],
+            )
+            if repeats is not None:
+                facts.repeat = repeats(key)
+        assert facts is not None
+        _fold_row(facts, row, lookups)
+    if current is not None and facts is not None:
+        yield current[1], facts
+
+
+def _fold_row(facts: CaseFacts, row: tuple[Any, ...], lookups: _Lookups) -> None:
+    (_key, _seq, action, at, actor, task, task_role, due_at, lead, co, tasks, on_time) = row[:12]
+    satisfaction, check_due_at, class_code = row[12:15]
+    class_id = lookups.class_ids.get(class_code) if class_code else None
+    data = {
+        "due_at": due_at,
+        "lead": lead,
+        "co": co,
+        "tasks": tasks,
+        "on_time": on_time,
+        "satisfaction": satisfaction,
+        "check_due_at": check_due_at,
+    }
+    facts.apply(
+        action,
+        at,
+        actor_id=actor,
+        task_id=str(task) if task else None,
+        task_role=task_role,
+        data=data,
+        class_id=class_id,
+        department_streets=lookups.streets,
+    )
+
+
+def repeat_keys(*, as_of: dt.datetime | None = None) -> set[str]:
+    """The cases (as case keys, the id as the database gives it as text) whose report recurs,
+    judged from every close in the history (up to `as_of`)."""
+    radius, window = recurrence_settings()
+    lookups = _Lookups.load()
+    events = CaseEvent.objects.filter(Q(action__in=("report", *CLOSES)) | Q(data__has_key="class"))
+    if as_of is not None:
+        events = events.filter(at__lte=as_of)
+    rows = (
+        events.annotate(
+            case_key=Cast("case_id", CharField()), d_class=KeyTextTransform("class", "data")
+        )
+        .order_by("case_id", "seq")
+        .values_list(
+            "case_key", "action", "at", "d_class", "case__case_class_id", "case__lon", "case__lat"
+        )
+        .iterator(chunk_size=5000)
+    )
+    reports: list[tuple[object, dt.datetime, int | None, float, float]] = []
+    closes: list[Close] = []
+    for key, group in itertools.groupby(rows, key=lambda r: r[0]):
+        then: int | None = None
+        for _key, action, at, class_code, current, lon, lat in group:
+            if class_code:
+                then = lookups.class_ids.get(class_code, then)
+            klass = then if then is not None else current
+            if action == "report":
+                reports.append((key, at, klass, lon, lat))
+            elif action in CLOSES:
+                closes.append(Close(key, at, klass, lon, lat))
+    return {str(k) for k in recurring_reports(reports, closes, radius_m=radius, window=window)}
+
+
+# --- rebuild ---
+
+
+@dataclass
+class RebuildResult:
+    cases: int = 0
+    total_rows: int = 0
+    person_rows: int = 0
+    closes: int = 0
+    seconds: float = 0.0
+
+
+class _Totals:
+    """Contributions summed in memory, written in large additive batches."""
+
+    def __init__(self, write: bool = True) -> None:
+        self.write = write
+        self.totals: dict[TotalKey, list[int]] = {}
+        self.people: dict[PersonKey, list[int]] = {}
+        self.rows = 0
+        self.person_rows = 0
+
+    def add(self, facts: CaseFacts) -> None:
+        street, community, grid, class_id = facts.place()
+        size = len(COUNTERS)
+        for at, department, counter, n in facts.contributions():
+            key = (local_day(at), street, community, grid, class_id, department)
+            row = self.totals.get(key)
+            if row is None:
+                row = self.totals[key] = [0] * size
+            row[_COUNTER_AT[counter]] += n
+        for at, user, counter, n in facts.person_contributions():
+            pkey = (local_day(at), user)
+            prow = self.people.get(pkey)
+            if prow is None:
+                prow = self.people[pkey] = [0] * len(PERSON_COUNTERS)
+            prow[_PERSON_AT[counter]] += n
+        if self.write and len(self.totals) + len(self.people) > FLUSH_KEYS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.write:
+            return
+        self.rows += len(self.totals)
+        self.person_rows += len(self.people)
+        _add(
+            DailyTotal._meta.db_table,
+            TOTAL_KEY_COLUMNS,
+            COUNTERS,
+            list(self.totals.items()),
+            chunk=500,
+        )
+        _add(
+            PersonDailyTotal._meta.db_table,
+            PERSON_KEY_COLUMNS,
+            PERSON_COUNTERS,
+            list(self.people.items()),
+            chunk=500,
+        )
+        self.totals.clear()
+        self.people.clear()
+
+
+def _insert_facts(rows: list[CaseFact], closes: list[CaseClose]) -> None:
+    CaseFact.objects.bulk_create(rows, batch_size=1000)
+    CaseClose.objects.bulk_create(closes, batch_size=2000)
+
+
+def rebuild_rollups(*, progress: Callable[[int], None] | None = None) -> RebuildResult:
+    """Recompute every rollup table from the case history, in one transaction.
+
+    Two passes over the history: the reports and closes first (recurrence needs every close
+    before a report), then every case's events folded into its facts, whose contributions are
+    summed in memory and written in additive batches; facts rows go in by bulk inserts."""
+    import time
+
+    started = time.perf_counter()
+    result = RebuildResult()
+    with transaction.atomic():
+        for model in (DailyTotal, PersonDailyTotal, CaseClose, CaseFact):
+            model.objects.all().delete()
+        repeat = repeat_keys()
+        sums = _Totals()
+        facts_rows: list[CaseFact] = []
+        close_rows: list[CaseClose] = []
+        for case_id, facts in fold_histories(repeats=lambda key: key in repeat):
+            result.cases += 1
+            sums.add(facts)
+            facts_rows.append(fact_row(case_id, facts))
+            close_rows.extend(
+                CaseClose(
+                    case_id=case_id,
+                    at=at,
+                    case_class_id=class_id if class_id is not None else facts.class_id,
+                    lon=facts.lon,
+                    lat=facts.lat,
+                )
+                for at, class_id in facts.closes
+            )
+            if len(facts_rows) >= 5000:
+                result.closes += len(close_rows)
+                _insert_facts(facts_rows, close_rows)
+                facts_rows, close_rows = [], []
+                if progress is not None:
+                    progress(result.cases)
+        result.closes += len(close_rows)
+        _insert_facts(facts_rows, close_rows)
+        sums.flush()
+    result.total_rows = DailyTotal.objects.count()
+    result.person_rows = PersonDailyTotal.objects.count()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+# --- verify ---
+
+
+@dataclass
+class Difference:
+    table: str
+    key: tuple[object, ...]
+    stored: dict[str, int]
+    expected: dict[str, int]
+
+    def __str__(self) -> str:
+        changed = {
+            c: (self.stored.get(c, 0), self.expected.get(c, 0))
+            for c in self.stored.keys() | self.expected.keys()
+            if self.stored.get(c, 0) != self.expected.get(c, 0)
+        }
+        shown = ", ".join(f"{c}: {a} ≠ {b}" for c, (a, b) in sorted(changed.items()))
+        return f"{self.table} {self.key}: stored ≠ recomputed: {shown}"
+
+
+def expected_totals() -> tuple[dict[TotalKey, list[int]], dict[PersonKey, list[int]]]:
+    """The totals a rebuild would write, computed from the history without writing."""
+    repeat = repeat_keys()
+    sums = _Totals(write=False)
+    for _case_id, facts in fold_histories(repeats=lambda key: key in repeat):
+        sums.add(facts)
+    return sums.totals, sums.people
+
+
+def stored_totals() -> tuple[dict[TotalKey, list[int]], dict[PersonKey, list[int]]]:
+    totals: dict[TotalKey, list[int]] = {}
+    for row in DailyTotal.objects.values_list(*TOTAL_KEY_COLUMNS, *COUNTERS).iterator(
+        chunk_size=5000
+    ):
+        values = list(row[len(TOTAL_KEY_COLUMNS) :])
+        if any(values):
+            totals[row[: len(TOTAL_KEY_COLUMNS)]] = values
+    people: dict[PersonKey, list[int]] = {}
+    for row in PersonDailyTotal.objects.values_list(*PERSON_KEY_COLUMNS, *PERSON_COUNTERS):
+        values = list(row[2:])
+        if any(values):
+            people[(row[0], row[1])] = values
+    return totals, people
+
+
+def verify(limit: int | None = None) -> list[Difference]:
+    """The differences between the stored totals and a full recompute from the history."""
+    want_totals, want_people = expected_totals()
+    have_totals, have_people = stored_totals()
+    out: list[Difference] = []
+    for table, names, have, want in (
+        ("daily_total", COUNTERS, have_totals, want_totals),
+        ("person_daily_total", PERSON_COUNTERS, have_people, want_people),
+    ):
+        for key in sorted(have.keys() | want.keys(), key=lambda k: tuple(map(str, k))):
+            a, b = have.get(key), want.get(key)
+            if a != b:
+                out.append(
+                    Difference(
+                        table,
+                        tuple(key),
+                        dict(zip(names, a or [0] * len(names), strict=True)),
+                        dict(zip(names, b or [0] * len(names), strict=True)),
+                    )
+                )
+                if limit is not None and len(out) >= limit:
+                    return out
+    return out
