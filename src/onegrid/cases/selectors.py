@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 
@@ -29,7 +28,6 @@ from .access import (
 )
 from .models import Case, CaseClass, CaseEvent, CaseQuerySet, Photo, Task
 
-METRES_PER_DEGREE = 111_320.0
 # States from which a case may still be merged into another (the workflow table's merge row).
 MERGEABLE_STATES = workflow.BY_ACTION["merge"].sources
 
@@ -211,56 +209,6 @@ def field_tasks(user: User) -> QuerySet[Case]:
 
 def own_reports(user: User) -> QuerySet[Case]:
     return visible_cases(user).filter(reporters__reporter=user).distinct().order_by("-reported_at")
-
-
-def duplicate_candidates(user: User, case: Case, *, limit: int = 5) -> list[tuple[Case, float]]:
-    """Open cases of the same class near `case` that it may duplicate, nearest first."""
-    return duplicates_for_many(user, [case], limit=limit).get(case.pk, [])
-
-
-def duplicates_for_many(
-    user: User, cases: Iterable[Case], *, limit: int = 5
-) -> dict[uuid.UUID, list[tuple[Case, float]]]:
-    """For each new case, the older open cases of its class within DUPLICATE_RADIUS_M metres.
-
-    One query for the whole list: the box around every case, then exact distances here. Only
-    cases reported before a case are offered, so a merge always runs into the older case.
-    """
-    fresh = [c for c in cases if c.state in MERGEABLE_STATES]
-    if not fresh:
-        return {}
-    radius = settings.ONEGRID["DUPLICATE_RADIUS_M"]
-    dlat = radius / METRES_PER_DEGREE
-    near_any = Q()
-    for case in fresh:
-        # Merges stay inside one street (rules.merge_into_target), so candidates do too.
-        dlon = dlat / max(math.cos(math.radians(case.lat)), 0.01)
-        near_any |= Q(
-            case_class_id=case.case_class_id,
-            street_id=case.street_id,
-            lon__range=(case.lon - dlon, case.lon + dlon),
-            lat__range=(case.lat - dlat, case.lat + dlat),
-            reported_at__lte=case.reported_at,
-        )
-    nearby = list(visible_cases(user).filter(near_any, state__in=workflow.OPEN_STATES))
-    found: dict[uuid.UUID, list[tuple[Case, float]]] = {}
-    for case in fresh:
-        pairs = []
-        for other in nearby:
-            if (
-                other.pk == case.pk
-                or other.case_class_id != case.case_class_id
-                or other.street_id != case.street_id
-                or other.reported_at > case.reported_at
-            ):
-                continue
-            metres = distance_m(case.lon, case.lat, other.lon, other.lat)
-            if metres <= radius:
-                pairs.append((other, metres))
-        if pairs:
-            pairs.sort(key=lambda pair: pair[1])
-            found[case.pk] = pairs[:limit]
-    return found
 
 
 def grid_case_counts(user: User) -> dict[str, dict[str, int]]:

@@ -308,6 +308,9 @@ class OneGridSettings(TypedDict):
     MAP_TILE_URL: str
     MAP_TILE_ATTRIBUTION: str
     DUPLICATE_RADIUS_M: float
+    DUPLICATE_WINDOW_DAYS: int
+    DUPLICATE_THRESHOLD: float
+    DUPLICATE_HINT_CLASSES: str
     LIVE_POLL_SECONDS: int
     UPLOAD_MAX_BYTES: int
     UPLOAD_MAX_INFLATED_BYTES: int
@@ -369,8 +372,17 @@ ONEGRID: OneGridSettings = {
     # "https://tiles.example.gov.cn/{z}/{x}/{y}.png". Empty: grids are drawn as vectors only.
     "MAP_TILE_URL": os.environ.get("ONEGRID_MAP_TILE_URL", ""),
     "MAP_TILE_ATTRIBUTION": os.environ.get("ONEGRID_MAP_TILE_ATTRIBUTION", ""),
-    # A new report this close (metres) to an open case of the same class is offered as a duplicate.
+    # Likely duplicates (smart/duplicates.py): earlier cases of the same major class within
+    # DUPLICATE_RADIUS_M metres and DUPLICATE_WINDOW_DAYS days are scored; a score at or above
+    # DUPLICATE_THRESHOLD (fitted with the model, docs/performance.md) is a likely duplicate.
+    # A reporter is hinted at cases they may not see only for the classes whose codes start
+    # with one of DUPLICATE_HINT_CLASSES (problems in public space, nothing personal).
     "DUPLICATE_RADIUS_M": float(os.environ.get("ONEGRID_DUPLICATE_RADIUS_M", 150)),
+    "DUPLICATE_WINDOW_DAYS": int(os.environ.get("ONEGRID_DUPLICATE_WINDOW_DAYS", 14)),
+    "DUPLICATE_THRESHOLD": float(os.environ.get("ONEGRID_DUPLICATE_THRESHOLD", 0.4)),
+    "DUPLICATE_HINT_CLASSES": os.environ.get(
+        "ONEGRID_DUPLICATE_HINT_CLASSES", "A,B01,B02,C01,D01,H01,H02"
+    ),
     # How often the live map and the field app ask for news (seconds).
     "LIVE_POLL_SECONDS": int(os.environ.get("ONEGRID_LIVE_POLL_SECONDS", 10)),
     # Bounds on what an upload or a JSON body may make a worker do (core/limits.py,

@@ -48,11 +48,14 @@ from PIL import Image
 
 from onegrid.cases import calendar, services
 from onegrid.cases.models import Case, CaseClass
+from onegrid.cases.states import OPEN_STATES
 from onegrid.core import clock
 from onegrid.core.errors import DomainError
 from onegrid.org.models import Department, User
+from onegrid.territory import locator
 from onegrid.territory.models import AdminUnit, Grid
 
+from . import descriptions
 from .people import RESIDENTS, department_username, desk_username, grid_worker_username
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -160,6 +163,21 @@ P_REVISIT = 0.7
 SATISFACTION = (("satisfied", 0.72), ("basically_satisfied", 0.20), ("unsatisfied", 0.08))
 P_REOPEN_IF_UNSATISFIED = 0.5
 WEEKEND_SHARE = 0.35  # patrols and calls on rest days, relative to a working day
+# Descriptions: the share of reports with one, by source (grid workers often send a photo only).
+P_DESCRIBED = {"grid_worker": 0.8, "resident": 0.95, "hotline": 1.0}
+# Second reports (smart.duplicates is measured on them): a problem someone else reports again
+# later, close by, in other words (同一问题多人上报) — ground truth `duplicate_of`; and a
+# look-alike, a different problem of the same class close by (a hard negative, `lookalike_of`).
+P_DUPLICATE = 0.06  # of first reports, reported again by someone else
+P_THIRD = 0.2  # of those, by a third reporter too
+P_SAME_CLASS_AGAIN = 0.8  # the second reporter picks the same minor class (else a sibling)
+P_LOOKALIKE = 0.04
+P_LOOKALIKE_SAME_CLASS = 0.75
+DUPLICATE_DELAY_H = (1.5, 1.2)  # median hours and log-sd of the second report's delay
+LOOKALIKE_DELAY_H = (0.1, 240.0)  # log-uniform between these
+DUPLICATE_OFFSET_M = (15.0, 45.0, 0.15)  # sd of the point (m), sd for a far one, share far
+LOOKALIKE_RING_M = (20.0, 150.0)
+P_DESK_MERGES = 0.9  # the desk recognises a duplicate of an open case and merges it
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 
 
@@ -212,6 +230,10 @@ class CasePlan:
     satisfaction: str = "satisfied"
     reopen: bool = False
     second_fraction: float = 0.5
+    description: str = ""
+    duplicate_of: int = 0  # the first report of the same problem (ground truth), 0: none
+    merge: bool = False  # the desk merges it into duplicate_of while that one is open
+    lookalike_of: int = 0  # a report it resembles but does not duplicate (a hard negative)
 
 
 @dataclass
@@ -348,6 +370,9 @@ def make_plan(days: int, seed: int, start: dt.datetime, reports_per_day: int = 1
     calls = _mix(classes, RESIDENT_MIX)
     end = start + dt.timedelta(days=days)
     plans: list[CasePlan] = []
+    problems: list[descriptions.Problem] = []
+    texts = random.Random(f"{seed}:texts")
+    words = dict(CaseClass.objects.values_list("code", "name"))
     n = itertools.count(1)
     first_day = start.astimezone(TZ).date()
     for d in range(days):
@@ -375,27 +400,169 @@ def make_plan(days: int, seed: int, start: dt.datetime, reports_per_day: int = 1
                 "lead": f"police_{street_code}" if info.to_police else info.department,
                 "desk_delay": rng.uniform(0.1, 1.5),
             }
-            if source == "grid_worker":
-                if info.self_closable and rng.random() < P_SELF_CLOSE:
-                    plan["self_close"] = True
-                elif rng.random() < P_REJECT_PATROL:
-                    plan["reject"] = True
-            else:
-                plan["found"] = rng.random() >= P_NOT_FOUND
-                plan["verify_delay"] = rng.uniform(0.3, 4.0)
-                if source == "resident":
-                    plan["resident"] = rng.randrange(RESIDENTS)
-                    plan["with_photo"] = rng.random() < 0.5
-                else:
-                    plan["with_photo"] = False
-                    plan["caller"] = (
-                        rng.choice(_SURNAMES) + rng.choice(("先生", "女士")),
-                        "13" + "".join(rng.choice("0123456789") for _ in range(9)),
-                    )
-            if not plan.get("self_close") and not plan.get("reject") and plan.get("found", True):
-                _fate(rng, plan, info, departments)
+            _reporter_and_fate(rng, plan, info, departments)
+            # Words come from their own generator, so the fates above stay what they were.
+            problem = descriptions.new_problem(texts, info.code)
+            if texts.random() < P_DESCRIBED[source]:
+                plan["description"] = descriptions.describe(
+                    texts, problem, source=source, name=words[info.code]
+                )
             plans.append(CasePlan(**plan))
+            problems.append(problem)
+    world = _World(classes, departments, words, {g[0]: g[4] for g in grids}, end)
+    plans += _second_reports(random.Random(f"{seed}:again"), plans, problems, world, n)
     return Plan(seed=seed, start=start, end=end, cases=plans)
+
+
+def _reporter_and_fate(
+    rng: random.Random, plan: dict, info: _ClassInfo, departments: set[str]
+) -> None:
+    """Draw who reports (self-close or rejection on patrol, confirmation on site, the resident
+    or caller) and, for a case that goes on, its fate."""
+    if plan["source"] == "grid_worker":
+        if info.self_closable and rng.random() < P_SELF_CLOSE:
+            plan["self_close"] = True
+        elif rng.random() < P_REJECT_PATROL:
+            plan["reject"] = True
+    else:
+        plan["found"] = rng.random() >= P_NOT_FOUND
+        plan["verify_delay"] = rng.uniform(0.3, 4.0)
+        if plan["source"] == "resident":
+            plan["resident"] = rng.randrange(RESIDENTS)
+            plan["with_photo"] = rng.random() < 0.5
+        else:
+            plan["with_photo"] = False
+            plan["caller"] = (
+                rng.choice(_SURNAMES) + rng.choice(("先生", "女士")),
+                "13" + "".join(rng.choice("0123456789") for _ in range(9)),
+            )
+    if not plan.get("self_close") and not plan.get("reject") and plan.get("found", True):
+        _fate(rng, plan, info, departments)
+
+
+@dataclass(frozen=True)
+class _World:
+    classes: dict[str, _ClassInfo]
+    departments: set[str]
+    words: dict[str, str]  # class code → name
+    street_of_grid: dict[str, str]
+    end: dt.datetime
+
+
+def _second_reports(
+    rng: random.Random,
+    firsts: list[CasePlan],
+    problems: list[descriptions.Problem],
+    world: _World,
+    numbers: itertools.count,
+) -> list[CasePlan]:
+    """Reports of problems already reported (duplicates, with `duplicate_of`) and of other
+    problems of the same class close by (look-alikes, with `lookalike_of`)."""
+    siblings: dict[str, list[str]] = {}
+    for info in world.classes.values():
+        siblings.setdefault(info.major, []).append(info.code)
+    made: list[CasePlan] = []
+    for first, problem in zip(firsts, problems, strict=True):
+        copies = 0
+        if rng.random() < P_DUPLICATE:
+            copies = 2 if rng.random() < P_THIRD else 1
+        for _ in range(copies):
+            again = _again(rng, first, problem, world, siblings, numbers, duplicate=True)
+            if again is not None:
+                made.append(again)
+        if rng.random() < P_LOOKALIKE:
+            other = _again(rng, first, problem, world, siblings, numbers, duplicate=False)
+            if other is not None:
+                made.append(other)
+    return made
+
+
+def _again(
+    rng: random.Random,
+    first: CasePlan,
+    problem: descriptions.Problem,
+    world: _World,
+    siblings: dict[str, list[str]],
+    numbers: itertools.count,
+    *,
+    duplicate: bool,
+) -> CasePlan | None:
+    """A later report near `first`: of the same problem (`duplicate`) or of another one of the
+    same kind close by. None when it would fall outside the run or the district."""
+    if duplicate:
+        median, spread = DUPLICATE_DELAY_H
+        hours = median * math.exp(rng.gauss(0.0, spread))
+        sd_near, sd_far, p_far = DUPLICATE_OFFSET_M
+        sd = sd_far if rng.random() < p_far else sd_near
+        east, north = rng.gauss(0.0, sd), rng.gauss(0.0, sd)
+        same_class = rng.random() < P_SAME_CLASS_AGAIN
+    else:
+        low, high = LOOKALIKE_DELAY_H
+        hours = math.exp(rng.uniform(math.log(low), math.log(high)))
+        ring = rng.uniform(*LOOKALIKE_RING_M)
+        bearing = rng.uniform(0.0, 2 * math.pi)
+        east, north = ring * math.cos(bearing), ring * math.sin(bearing)
+        same_class = rng.random() < P_LOOKALIKE_SAME_CLASS
+    at = _reporting_hours(rng, first.at + dt.timedelta(hours=min(hours, 24 * 10)))
+    metres_per_degree = 111_320.0
+    lon = round(first.lon + east / (metres_per_degree * math.cos(math.radians(first.lat))), 7)
+    lat = round(first.lat + north / metres_per_degree, 7)
+    located = locator.locate(lon, lat)
+    if at >= world.end or located is None or located.grid_code not in world.street_of_grid:
+        return None
+    info = world.classes[first.class_code]
+    code = info.code
+    if not same_class:
+        code = rng.choice(siblings[info.major])
+        info = world.classes[code]
+    if duplicate:
+        weights = (0.0, 0.55, 0.45) if first.source == "grid_worker" else (0.4, 0.3, 0.3)
+        source = rng.choices(("grid_worker", "resident", "hotline"), weights)[0]
+    else:
+        source = _weighted(rng, SOURCES)
+    street_code = world.street_of_grid[located.grid_code]
+    plan: dict = {
+        "n": next(numbers),
+        "at": at,
+        "source": source,
+        "grid_code": located.grid_code,
+        "street_code": street_code,
+        "lon": lon,
+        "lat": lat,
+        "class_code": code,
+        "lead": f"police_{street_code}" if info.to_police else info.department,
+        "desk_delay": rng.uniform(0.1, 1.5),
+    }
+    _reporter_and_fate(rng, plan, info, world.departments)
+    if duplicate:
+        # A problem already reported is not fixed on the spot by the one who reports it again.
+        plan["self_close"] = False
+        if plan.get("found", True) and not plan.get("reject") and "dispatch_delay" not in plan:
+            _fate(rng, plan, info, world.departments)
+        plan["duplicate_of"] = first.n
+        plan["merge"] = street_code == first.street_code and rng.random() < P_DESK_MERGES
+        said = problem
+        first_words = False
+    else:
+        place = descriptions.nearby_landmark(rng, problem.place)
+        said = descriptions.new_problem(rng, code, place)
+        plan["lookalike_of"] = first.n
+        first_words = True
+    if rng.random() < P_DESCRIBED[source]:
+        plan["description"] = descriptions.describe(
+            rng, said, source=source, name=world.words[said.class_code], first=first_words
+        )
+    return CasePlan(**plan)
+
+
+def _reporting_hours(rng: random.Random, at: dt.datetime) -> dt.datetime:
+    """`at`, or the next morning when it falls outside the hours people report in (08–18)."""
+    local = at.astimezone(TZ)
+    if 8 <= local.hour < 18:
+        return at
+    day = local.date() if local.hour < 8 else local.date() + dt.timedelta(days=1)
+    morning = dt.datetime.combine(day, dt.time(8, 30), tzinfo=TZ)
+    return morning + dt.timedelta(minutes=rng.uniform(0, 120))
 
 
 # --- photos ---------------------------------------------------------------------------------
@@ -487,6 +654,7 @@ class _Live:
     limit_h: float = 0.0
     fails_left: int = 0
     dead: bool = False
+    merge_tried: bool = False
 
 
 class _Player:
@@ -549,8 +717,10 @@ class _Player:
 
     # the run
     def run(self) -> None:
+        self.lives: dict[int, _Live] = {}
         for case_plan in self.plan.cases:
-            self.at(case_plan.at, self.report, _Live(case_plan))
+            live = self.lives[case_plan.n] = _Live(case_plan)
+            self.at(case_plan.at, self.report, live)
         hour = self.plan.start
         days_done = 0
         started = time.perf_counter()
@@ -621,6 +791,7 @@ class _Player:
                 lon=p.lon,
                 lat=p.lat,
                 class_code=p.class_code,
+                description=p.description,
                 photo_files=[photo("before")] if p.with_photo else [],
                 idempotency_key=f"{self.key_prefix}-{p.n}",
                 **extra,
@@ -650,7 +821,23 @@ class _Player:
     def self_close(self, live: _Live) -> None:
         self.act(live, self.worker(live), "self_close", photos=["after"])
 
+    def merged(self, live: _Live) -> bool:
+        """The desk's first look at a duplicate: merged into the case it repeats while that is
+        still open (the reporter joins that case)."""
+        p = live.plan
+        if not p.merge or live.merge_tried:
+            return False
+        live.merge_tried = True
+        first = self.lives.get(p.duplicate_of)
+        if first is None or not first.number:
+            return False
+        if not Case.objects.filter(number=first.number, state__in=OPEN_STATES).exists():
+            return False
+        return self.act(live, self.desk(live, "acc"), "merge", target=first.number) is not None
+
     def request_verification(self, live: _Live) -> None:
+        if self.merged(live):
+            return
         if self.act(live, self.desk(live, "acc"), "request_verification"):
             self.later(live, live.plan.verify_delay, self.verify)
 
@@ -660,6 +847,8 @@ class _Player:
             self.later(live, live.plan.desk_delay, self.register)
 
     def register(self, live: _Live) -> None:
+        if self.merged(live):
+            return
         p = live.plan
         acceptor = self.desk(live, "acc")
         if p.reject or not p.found:

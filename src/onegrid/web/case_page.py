@@ -16,6 +16,7 @@ from onegrid.cases.rules import SATISFACTION, VERIFICATION_RESULTS
 from onegrid.core import clock
 from onegrid.org import selectors as org_selectors
 from onegrid.org.models import Role
+from onegrid.smart import duplicates
 
 RESULT_LABELS = {
     "confirmed": gettext_lazy("Confirmed on site"),
@@ -184,12 +185,9 @@ def case_context(request, case, *, failed=None) -> dict:
         "after": after[-1] if after else None,
         "check_photos": checks,
         "forms": forms,
-        "duplicates": [
-            {"case": other, "metres": metres, "key": uuid.uuid4().hex}
-            for other, metres in (
-                selectors.duplicate_candidates(request.user, case) if merge_offered else []
-            )
-        ],
+        # Likely duplicates among the older open cases of the street (smart.duplicates), each
+        # with a merge button: only while the desk may merge this case.
+        "duplicates": duplicates.for_case(request.user, case) if merge_offered else [],
         "departments": list(org_selectors.departments()) if _wants(forms, "department") else [],
         "suggested_department": selectors.suggested_department(case)
         if _wants(forms, "department")

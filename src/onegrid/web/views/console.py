@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from onegrid.cases import selectors, workflow
 from onegrid.cases.models import Case, Source
 from onegrid.core import clock
+from onegrid.smart import duplicates as likely
 
 from .. import access, downloads
 from .paging import query_without_page
@@ -105,7 +106,7 @@ def _page(request, tab, chosen, cases, *, errors=None):
     rows = list(page.object_list)
     # Only the desks the table lets merge are offered merges (the command centre is not).
     mergeable = [c for c in rows if selectors.may_merge(request.user, c)]
-    duplicates = selectors.duplicates_for_many(request.user, mergeable, limit=1)
+    duplicates = likely.for_many(request.user, mergeable, limit=1)
     context = {
         "tab": tab,
         "tabs": [(key, label) for key, (label, _f) in TABS.items()],
@@ -117,7 +118,7 @@ def _page(request, tab, chosen, cases, *, errors=None):
                 "source_label": Source(c.source).label,
                 "colour": selectors.timer_colour(c),
                 "due": (selectors.running_clock(c) or (None, None))[1],
-                "duplicate": duplicates[c.pk][0][0] if c.pk in duplicates else None,
+                "duplicate": duplicates[c.pk][0].case if c.pk in duplicates else None,
                 "merge_key": uuid.uuid4().hex,
             }
             for c in rows
