@@ -321,6 +321,8 @@ class OneGridSettings(TypedDict):
     MAX_NESTING: int
     JSON_MAX_VALUES: int
     EXPORT_MAX_ROWS: int
+    PDF_FONT: str
+    REPORTS_DIR: str
 
 
 ONEGRID: OneGridSettings = {
@@ -404,4 +406,13 @@ ONEGRID: OneGridSettings = {
     # Most rows one list download (CSV or XLSX, web/downloads.py) may hold; a longer list is
     # refused with its count, to be narrowed by the filters. Excel opens 1,048,576 rows.
     "EXPORT_MAX_ROWS": int(os.environ.get("ONEGRID_EXPORT_MAX_ROWS", 100_000)),
+    # The TrueType font (.ttf, or the first face of a .ttc) the monthly PDF reports are written
+    # in, embedded as a subset: it must hold Chinese characters and TrueType outlines
+    # (reportlab cannot embed OpenType/CFF fonts such as Noto CJK). Debian: fonts-wqy-microhei.
+    "PDF_FONT": os.environ.get(
+        "ONEGRID_PDF_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+    ),
+    # Where the monthly reports are written (insight/reports.py): YYYY-MM/district.pdf and
+    # YYYY-MM/street-<code>.pdf.
+    "REPORTS_DIR": os.environ.get("ONEGRID_REPORTS_DIR", str(VAR_DIR / "reports")),
 }

@@ -500,6 +500,30 @@ def may_read_league(user: User, kind: str) -> bool:
     return False
 
 
+# Who reads the monthly PDF reports (insight.reports): those who steer by the figures and the
+# street desks. A report of the district is district-wide figures; a street's, that street's.
+REPORT_READERS = frozenset(MEASURE_READERS | STREET_STAFF)
+
+
+def may_read_report(user: User, *, kind: str, street_id: int | None = None) -> bool:
+    """Whether `user` may read (download) a monthly report of `kind` "district" or "street"
+    (`street_id`): a district-wide reader any report; a reader bound to a street (its desk
+    staff, its leaders) that street's. Grid workers, department handlers, residents and
+    auditors read none (their own figures are on the measures page)."""
+    if not (user.is_superuser or role_names(user) & REPORT_READERS):
+        return False
+    reach = measures_reach(user)
+    if reach.district_wide:
+        return kind in ("district", "street")
+    return kind == "street" and street_id is not None and street_id in reach.street_ids
+
+
+def may_generate_report(user: User, *, kind: str, street_id: int | None = None) -> bool:
+    """Whether `user` may have a monthly report written now ("generate now"): whoever may read
+    it. Writing one costs a few seconds of a worker; one writer runs at a time."""
+    return may_read_report(user, kind=kind, street_id=street_id)
+
+
 def may_manage_campaigns(user: User) -> bool:
     """Campaigns (集中整治) are declared by the command centre and the administrators, as the
     district's other shared settings."""
@@ -517,6 +541,8 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "map": frozenset(DISTRICT_WIDE_READERS | STREET_STAFF),
     "layers": DISTRICT_KEEPERS,
     "calendar": DISTRICT_KEEPERS,
+    # The monthly PDF reports: REPORT_READERS, each reading the reports may_read_report allows.
+    "reports": REPORT_READERS,
 }
 
 

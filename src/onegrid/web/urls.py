@@ -10,6 +10,7 @@ from .views import (
     layer_codes,
     layers,
     live_map,
+    reports,
     teams,
     work_calendar,
 )
@@ -61,3 +62,4 @@ urlpatterns = [
 ]
 # Team and address pages keep their route lists beside their views.
 urlpatterns += teams.routes + addresses.routes + work_calendar.routes
+urlpatterns += reports.routes
