@@ -27,8 +27,9 @@ LANDING = {
     "worker": "/field/",
     "resident": "/field/",
     "acceptor": "/console/",
-    "command": "/console/",
-    "leader": "/map/",
+    # Those who steer by the figures land on the measures page (tests/web/test_measures_pages).
+    "command": "/console/measures/",
+    "leader": "/console/measures/",
     "city_handler": "/inbox/",
 }
 

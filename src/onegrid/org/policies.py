@@ -541,6 +541,11 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "map": frozenset(DISTRICT_WIDE_READERS | STREET_STAFF),
     "layers": DISTRICT_KEEPERS,
     "calendar": DISTRICT_KEEPERS,
+    # The measures dashboard, its drill-down and league tables: whoever has figures to read
+    # (measures_reach decides which: a street desk its street, a grid worker their own).
+    "measures": frozenset(MEASURE_READERS | STREET_STAFF | PERSON_MEASURED),
+    # The big screen (大屏) of the command centre's wall and the leaders' offices.
+    "bigscreen": frozenset({Role.COMMAND_CENTRE, Role.LEADER, Role.SUPERVISOR}),
     # The monthly PDF reports: REPORT_READERS, each reading the reports may_read_report allows.
     "reports": REPORT_READERS,
 }
@@ -556,13 +561,21 @@ def may_open_page(user: User | AnonymousUser, page: str) -> bool:
     return user.is_superuser or bool(role_names(user) & PAGE_ROLES[page])
 
 
+# Whose main work a page is, where that is fewer than the roles that may open it: street desks
+# and grid workers open the measures page for their own figures, but their work is the console
+# and the field app; leaders, supervision and the command centre steer by the figures.
+LANDING_ROLES: dict[str, frozenset[str]] = {
+    "measures": frozenset({Role.LEADER, Role.SUPERVISOR, Role.COMMAND_CENTRE}),
+}
+
+
 def landing_page(user: User, order: Sequence[str]) -> str | None:
-    """The first page of `order` that the person's work is on: the first whose roles they hold,
-    a superuser counting as an administrator (it may open every page, but its work is the
-    console's, not an empty department inbox)."""
+    """The first page of `order` that the person's work is on: the first whose landing roles
+    (LANDING_ROLES, else its PAGE_ROLES) they hold, a superuser counting as an administrator
+    (it may open every page, but its work is the console's, not an empty department inbox)."""
     held = role_names(user) | ({Role.ADMIN} if user.is_superuser else set())
     for page in order:
-        if held & PAGE_ROLES[page]:
+        if held & LANDING_ROLES.get(page, PAGE_ROLES[page]):
             return page
     return None
 

@@ -17,8 +17,9 @@ from django.urls import reverse
 from onegrid.org import policies
 from onegrid.org.models import User
 
-# First match wins: a person with several roles lands on the page of their main work.
-LANDING_ORDER = ["inbox", "console", "map", "field"]
+# First match wins: a person with several roles lands on the page of their main work (the
+# measures page for those who steer by the figures: org.policies.LANDING_ROLES).
+LANDING_ORDER = ["inbox", "measures", "console", "map", "field"]
 
 
 def may_use(user: User, page: str) -> bool:

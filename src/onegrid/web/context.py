@@ -17,6 +17,7 @@ PAGE_LABELS = {
     "console": _("Street console"),
     "inbox": _("Department inbox"),
     "map": _("Live map"),
+    "measures": _("Measures"),
 }
 
 

@@ -3,6 +3,7 @@ from django.urls import path
 from .views import (
     account,
     addresses,
+    bigscreen,
     case,
     console,
     field,
@@ -10,6 +11,7 @@ from .views import (
     layer_codes,
     layers,
     live_map,
+    measures,
     reports,
     teams,
     work_calendar,
@@ -62,4 +64,5 @@ urlpatterns = [
 ]
 # Team and address pages keep their route lists beside their views.
 urlpatterns += teams.routes + addresses.routes + work_calendar.routes
+urlpatterns += measures.routes + bigscreen.routes
 urlpatterns += reports.routes

@@ -82,15 +82,21 @@ export function axisTooltip(valueText) {
 }
 
 /** A tooltip formatter for a league table's bars: rank, name, value and its fraction. */
-export function leagueTooltip(strings) {
+export function leagueTooltip(strings, valueText = percentText) {
   return (params) => {
     const row = (params && params.data && params.data.row) || {};
+    const hasFraction = row.denominator !== null && row.denominator !== undefined;
     return el("div", { className: "chart-tooltip" }, [
       el("strong", { text: `${row.rank ?? ""}. ${row.name ?? ""}` }),
-      el("div", { text: `${strings.value}: ${percentText(row.value)}` }),
-      el("div", {
-        text: fmt(strings.fraction, { numerator: row.numerator ?? 0, denominator: row.denominator ?? 0 }),
-      }),
+      el("div", { text: `${strings.value ?? ""}: ${valueText(row.value)}` }),
+      hasFraction
+        ? el("div", {
+            text: fmt(strings.fraction ?? "%(numerator)s / %(denominator)s", {
+              numerator: row.numerator ?? 0,
+              denominator: row.denominator,
+            }),
+          })
+        : null,
     ]);
   };
 }
@@ -175,6 +181,8 @@ export function trendOption(data, texts = {}, { theme = "light", compact = false
       top: 0,
       textStyle: { color: t.text },
       pageTextStyle: { color: t.muted },
+      // Rates marked `shown: false` start hidden; the legend turns them on.
+      selected: Object.fromEntries(rates.map((s) => [s.name, s.shown !== false])),
     },
     tooltip: {
       trigger: "axis",
@@ -205,24 +213,34 @@ export function listMark(index, total, marked) {
   return "";
 }
 
+/** The colour of a league row: its mark from the server ("top", "bottom", ""), else its place. */
+function markOf(row, index, total, marked) {
+  if (row && typeof row.mark === "string") return row.mark === "top" ? "red" : row.mark === "bottom" ? "black" : "";
+  return listMark(index, total, marked);
+}
+
 /**
- * A league table as horizontal bars, the first rank at the top; the first and last `marked`
- * rows coloured as the red and black lists. rows: [{rank, name, value, numerator,
- * denominator, url}] in rank order (value a percent, or null when it has no denominator).
+ * A league table as horizontal bars, the first rank at the top, coloured as the red and black
+ * lists: by each row's `mark` ("top", "bottom", "") as the server ranked them (ties share a
+ * mark), else the first and last `marked` rows. rows: [{rank, name, value, numerator,
+ * denominator, mark, url}] in rank order; value a percent (or a count with `rate: false`),
+ * null when there is nothing to measure.
  */
-export function leagueOption(rows, texts = {}, { theme = "light", marked = 3 } = {}) {
+export function leagueOption(rows, texts = {}, { theme = "light", marked = 3, rate = true } = {}) {
   const { t, option } = base(theme);
   const ordered = rows.slice().reverse(); // ECharts draws a category axis from the bottom
   const total = rows.length;
+  const valueText = (value) => (rate ? percentText(value) : toNumber(value) === null ? "—" : String(toNumber(value)));
   return {
     ...option,
     grid: { left: 8, right: 48, top: 8, bottom: 8, containLabel: true },
-    tooltip: { trigger: "item", confine: true, formatter: leagueTooltip(texts) },
+    tooltip: { trigger: "item", confine: true, formatter: leagueTooltip(texts, valueText) },
     xAxis: {
       type: "value",
       min: 0,
-      max: 100,
-      axisLabel: { formatter: "{value}%", color: t.muted },
+      max: rate ? 100 : null,
+      minInterval: rate ? 0 : 1,
+      axisLabel: { formatter: rate ? "{value}%" : "{value}", color: t.muted },
       splitLine: { lineStyle: { color: t.line, type: "dashed" } },
     },
     yAxis: {
@@ -240,10 +258,10 @@ export function leagueOption(rows, texts = {}, { theme = "light", marked = 3 } =
           show: true,
           position: "right",
           color: t.text,
-          formatter: (p) => percentText(p.data.row.value),
+          formatter: (p) => valueText(p.data.row.value),
         },
         data: ordered.map((row, i) => {
-          const mark = listMark(total - 1 - i, total, marked);
+          const mark = markOf(row, total - 1 - i, total, marked);
           const colour = mark === "red" ? RED_LIST : mark === "black" ? (theme === "dark" ? "#78909c" : BLACK_LIST) : MIDDLE;
           return { value: toNumber(row.value) ?? 0, row, itemStyle: { color: colour } };
         }),
