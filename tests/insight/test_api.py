@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 
+from insight.test_measures import _published_history, place  # noqa: F401 (a fixture)
+from onegrid.cases.rollups import rebuild_rollups
+from onegrid.core import clock
 from onegrid.insight.models import Campaign
+from onegrid.insight.periods import at_midnight
 from onegrid.org.models import Role, RoleAssignment, User
 from support.api import token_client
 from support.cases import drive, report
@@ -269,3 +275,55 @@ def test_campaigns_are_read_where_their_area_is_readable(readers):
     assert get(w.people.acceptor, f"/campaigns/{theirs['id']}").status_code == 404
     assert get(w.people.resident, "/campaigns").status_code == 403
     assert get(w.people.leader, "/campaigns/１").json()["field"] == "campaign_id"
+
+
+# --- the published check (DOMAIN.md §5) through the API ------------------------------------------
+
+
+@pytest.fixture
+def published(db, request):
+    """tests/insight/test_measures.py's history: 972 due in March 2026, 911 closed, 737 on
+    time, as of 10 April; and a district leader to ask."""
+    made = request.getfixturevalue("place")
+    _published_history(made)
+    district = made.streets[0].parent
+    return person("district_leader", Role.LEADER, unit=district)
+
+
+def published_figures(leader, **params):
+    body = get(leader, "/measures", month="2026-03", **params).json()
+    return {m["key"]: m for m in body["measures"]}, body
+
+
+def test_published_check_as_of_10_april(published):
+    # Evaluated at the end of 9 April (10 April 00:00): the full recompute from the history.
+    figures, body = published_figures(published, as_of="2026-04-09")
+    closure, on_time = figures["closure_rate"], figures["on_time_closure_rate"]
+    assert (closure["numerator"], closure["denominator"], closure["value"]) == (911, 972, "93.72")
+    assert (on_time["numerator"], on_time["denominator"], on_time["value"]) == (737, 972, "75.82")
+    assert figures["overdue_rate"]["value"] == "24.18"
+    assert body["counts"]["n_due"] == 972 and body["counts"]["overdue"] == 235
+    for key, part, expected in [
+        ("closure_rate", "numerator", 911),
+        ("closure_rate", "denominator", 972),
+        ("on_time_closure_rate", "numerator", 737),
+        ("overdue", "numerator", 235),
+    ]:
+        drill = get(published, "/cases", key=key, part=part, month="2026-03", as_of="2026-04-09")
+        assert drill.json()["count"] == expected, key
+
+
+def test_published_check_from_the_rollups(published):
+    rebuild_rollups()
+    clock.set_now(at_midnight(dt.date(2026, 4, 10)))
+    try:
+        figures, _body = published_figures(published)
+        assert (figures["closure_rate"]["numerator"], figures["closure_rate"]["value"]) == (
+            911,
+            "93.72",
+        )
+        assert figures["on_time_closure_rate"]["value"] == "75.82"
+        drill = get(published, "/cases", key="closure_rate", part="denominator", month="2026-03")
+        assert drill.json()["count"] == 972
+    finally:
+        clock.set_now(None)

@@ -12,7 +12,7 @@ from onegrid.core.errors import InvalidInput, PermissionDenied
 from onegrid.insight import periods, selectors, services
 from onegrid.insight.models import Campaign
 from support.api import token_client
-from support.cases import report
+from support.cases import act, photo, report
 
 SH = periods.TZ
 D = dt.date
@@ -136,3 +136,37 @@ def test_declaring_needs_the_command_centre(world):
     assert list(selectors.campaigns(world.people.worker)) == [grid]
     assert list(selectors.campaigns(world.people.resident)) == []
     assert Campaign.objects.count() == 1
+
+
+def test_recurrence_after_the_campaign(world):
+    """The same problem back at the same place after it was fixed is a recurrence: the effect
+    gives the recurrence rate in the N days before and after."""
+    p = world.people
+
+    def fixed_then_back(day: dt.date, back_after_days: int) -> None:
+        clock.set_now(at(day))
+        act(report(world), p.worker, "self_close", photos=[photo()])
+        clock.set_now(at(day + dt.timedelta(days=back_after_days)))
+        report(world)
+
+    # Before: four reports at one place; all but the first follow a close there.
+    fixed_then_back(D(2026, 3, 2), 1)
+    fixed_then_back(D(2026, 3, 5), 2)
+    clock.set_now(at(D(2026, 3, 22)))
+    report(world, point=world.far_point, who=p.far_worker)  # another street: not counted
+    report(world)  # after: recurs (the case closed on 5 March is within 30 days, 100 m)
+    clock.set_now(at(D(2026, 4, 15)))
+    campaign = services.create_campaign(
+        actor=p.command,
+        name="整治",
+        class_prefix="A0102",
+        scope_kind="street",
+        area_code=world.street.code,
+        start=D(2026, 3, 11),
+        end=D(2026, 3, 20),
+    )
+    effect = selectors.campaign_effect(campaign)
+    assert (effect.reports_before, effect.reports_after) == (4, 1)
+    assert effect.repeat_rate_before == selectors.Ratio(3, 4, Decimal("75.00"))
+    assert effect.repeat_rate_after == selectors.Ratio(1, 1, Decimal("100.00"))
+    assert effect.recurrence_after == selectors.Ratio(1, 4, Decimal("25.00"))

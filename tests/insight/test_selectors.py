@@ -408,11 +408,13 @@ def test_open_now_drills_down_to_the_cases_counted(history):
 def test_person_figures(history):
     p = history.people
     own = selectors.person_figures(p.worker, person=p.worker, period=MARCH)
-    figures = {key: (num, den, value) for key, _l, _f, num, den, value in own.figures}
-    assert figures["reports"] == (2, None, Decimal(2))
-    assert figures["checks"][0] == 1  # passed the closed case's check
+    reports = own["reports"]
+    assert (reports.numerator, reports.denominator, reports.value) == (2, None, Decimal(2))
+    assert own["valid_report_rate"].value == Decimal("100.00")
+    assert own["checks"].numerator == 1  # passed the closed case's check
     handler = selectors.person_figures(p.leader, person=p.city_handler, period=MARCH)
-    assert {key: num for key, _l, _f, num, _d, _v in handler.figures}["signed"] == 2
+    assert handler["fed_back"].numerator == 1
+    assert [f.key for f in handler.figures] == list(selectors.HANDLER_FIGURES)
     # The street's desk reads its own workers, not the other street's, nor handlers.
     selectors.find_person(p.acceptor, p.worker2.pk)
     for reader, subject in [

@@ -54,7 +54,15 @@ class PeriodQuery(Schema):
     )
 
 
-class ScopeQuery(PeriodQuery):
+class ClassQuery(PeriodQuery):
+    class_prefix: str | None = Field(
+        None,
+        max_length=_SHORT,
+        description="Only the classes whose code starts with this (A01, A0102…).",
+    )
+
+
+class ScopeQuery(ClassQuery):
     scope: str | None = Field(
         None,
         max_length=_SHORT,
@@ -64,7 +72,7 @@ class ScopeQuery(PeriodQuery):
     code: str | None = Field(None, max_length=_SHORT, description="The scope's code.")
 
 
-class LeagueQuery(PeriodQuery):
+class LeagueQuery(ClassQuery):
     measure: str | None = Field(
         None,
         max_length=_SHORT,
@@ -81,8 +89,8 @@ class DrillQuery(ScopeQuery):
     key: str = Field(
         ...,
         max_length=_SHORT,
-        description="The figure: a measure key (closure_rate…) or a count (reports, n_due, "
-        "closed, closed_on_time, overdue, open_now).",
+        description="The figure: a measure key (closure_rate…), a count (reports, n_due, "
+        "closed, closed_on_time, overdue) or any counter of the totals, or open_now.",
     )
     part: str = Field("numerator", max_length=_SHORT, description="numerator or denominator.")
     limit: int = Field(50, ge=1, le=500)
@@ -211,6 +219,11 @@ class DrillOut(Schema):
     key: str
     part: str
     count: int = Field(..., description="Cases behind the figure that the caller may see.")
+    counts_cases: bool = Field(
+        ...,
+        description="True when the figure counts cases (so `count` is the figure); false for "
+        "checks, call-backs or dispatches, of which one case may have several.",
+    )
     items: list[CaseOut]
 
 
@@ -278,8 +291,11 @@ class EffectOut(Schema):
     recurrence_after: RatioOut = Field(
         ..., description="Reports in the N days after ÷ reports in the N days before, in %."
     )
-    repeat_rate_after: RatioOut | None = Field(
+    repeat_rate_after: RatioOut = Field(
         ..., description="Recurring reports ÷ reports in the N days after, in %."
+    )
+    repeat_rate_before: RatioOut = Field(
+        ..., description="Recurring reports ÷ reports in the N days before, in %."
     )
     daily: list[DayOut]
 
@@ -356,7 +372,11 @@ def measures(request: SignedInRequest, query: Query[ScopeQuery]) -> dict[str, ob
     period = _period(query)
     as_of = _as_of(query.as_of)
     board = selectors.dashboard(
-        request.user, period=period, scope=_scope(request, query), as_of=as_of
+        request.user,
+        period=period,
+        scope=_scope(request, query),
+        as_of=as_of,
+        class_prefix=selectors.check_class_prefix(query.class_prefix),
     )
     return {
         "scope": _scope_out(board.scope),
@@ -384,6 +404,7 @@ def league(request: SignedInRequest, kind: str, query: Query[LeagueQuery]) -> di
         period=_period(query),
         measure=query.measure or None,
         as_of=_as_of(query.as_of),
+        class_prefix=selectors.check_class_prefix(query.class_prefix),
     )
     return {
         "kind": table.kind,
@@ -413,6 +434,7 @@ def trend(request: SignedInRequest, query: Query[TrendQuery]) -> dict[str, objec
         end=period.last,
         step=query.step,
         as_of=_as_of(query.as_of),
+        class_prefix=selectors.check_class_prefix(query.class_prefix),
     )
     return {
         "scope": _scope_out(found.scope),
@@ -445,10 +467,12 @@ def cases(request: SignedInRequest, query: Query[DrillQuery]) -> dict[str, objec
         period=_period(query),
         scope=_scope(request, query),
         as_of=_as_of(query.as_of),
+        class_prefix=selectors.check_class_prefix(query.class_prefix),
     )
     return {
         "key": query.key,
         "part": query.part,
+        "counts_cases": selectors.counts_cases(query.key, query.part),
         "count": found.count(),
         "items": [CaseOut.of(c) for c in found[query.offset : query.offset + query.limit]],
     }
@@ -474,14 +498,14 @@ def person(
         "as_of": _local(figures.as_of),
         "figures": [
             {
-                "key": key,
-                "label": label,
-                "formula": formula,
-                "numerator": num,
-                "denominator": den,
-                "value": None if value is None else str(value),
+                "key": f.key,
+                "label": f.label,
+                "formula": f.formula,
+                "numerator": f.numerator,
+                "denominator": f.denominator,
+                "value": None if f.value is None else str(f.value),
             }
-            for key, label, formula, num, den, value in figures.figures
+            for f in figures.figures
         ],
     }
 
@@ -553,8 +577,7 @@ def campaign_detail(
         "reports_after": effect.reports_after,
         "after_complete": effect.after_complete,
         "recurrence_after": effect.recurrence_after.as_dict(),
-        "repeat_rate_after": effect.repeat_rate_after.as_dict()
-        if effect.repeat_rate_after
-        else None,
+        "repeat_rate_after": effect.repeat_rate_after.as_dict(),
+        "repeat_rate_before": effect.repeat_rate_before.as_dict(),
         "daily": [{"day": d, "phase": p, "reports": n} for d, p, n in effect.daily],
     }

@@ -23,8 +23,8 @@ reports and the JSON API (`insight.api`) call these and nothing below them:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from onegrid.cases import workflow
+from onegrid.cases.access import ACTIVE_TASK_STATES
 from onegrid.cases.models import Case, Task
 from onegrid.cases.selectors import visible_cases
 from onegrid.core import clock, codes
@@ -42,10 +43,11 @@ from onegrid.org.models import Department, Role, RoleAssignment, User
 from onegrid.territory.models import AdminUnit, Beat, Grid
 from onegrid.territory.selectors import beat_grid_ids
 
-from . import _interim, measures, periods
-from .measures import Measures, Scope, rate
+from . import measures, periods
+from .measures import Scope, rate
 from .models import Campaign
 from .periods import Period
+from .totals import Counts, PersonCounts, cases_behind, person_totals, totals
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -57,7 +59,8 @@ PARTS = ("numerator", "denominator")
 MAX_TREND_POINTS = 400
 # Rates where less is better; every other rate ranks highest first.
 LOWER_IS_BETTER = frozenset({"overdue_rate", "rework_rate", "recurrence_rate"})
-# The counts shown beside the rates, in order: key → label.
+# The counts of a period shown beside the rates (insight.totals.Counts fields), and open now.
+PERIOD_COUNTS = ("reports", "n_due", "closed", "closed_on_time", "overdue")
 COUNT_LABELS: dict[str, StrOrPromise] = {
     "reports": gettext_lazy("Reports"),
     "n_due": gettext_lazy("Due in the period"),
@@ -65,6 +68,7 @@ COUNT_LABELS: dict[str, StrOrPromise] = {
     "closed_on_time": gettext_lazy("Closed on time"),
     "overdue": gettext_lazy("Overdue"),
     "open_now": gettext_lazy("Open now"),
+    "joint_dispatches": gettext_lazy("Joint dispatches"),
 }
 # How many rows at each end of a league table are marked (red at the top, black at the bottom).
 MARKED = 3
@@ -320,63 +324,73 @@ class Dashboard:
         raise KeyError(key)
 
 
-def _counts(m: Measures) -> dict[str, int]:
-    return {
-        "reports": m.reports,
-        "n_due": m.n_due,
-        "closed": m.closed,
-        "closed_on_time": m.closed_on_time,
-        "overdue": m.overdue,
-    }
+def _counts(c: Counts) -> dict[str, int]:
+    return {key: getattr(c, key) for key in PERIOD_COUNTS}
 
 
 def _as_of(as_of: dt.datetime | None) -> dt.datetime:
     return as_of or clock.now()
 
 
-def _measures(period: Period, scope: Scope, as_of: dt.datetime) -> Measures:
-    return _interim.measures_of(period.start, period.end, as_of=as_of, scope=scope)
+def _totals(period: Period, scope: Scope, as_of: dt.datetime, class_prefix: str = "") -> Counts:
+    return totals(period.start, period.end, as_of=as_of, scope=scope, class_prefix=class_prefix)[
+        None
+    ]
+
+
+def ratio_of(counts: Counts, key: str) -> Ratio:
+    """The measure `key` (measures.COUNTERS) of `counts`."""
+    numerator, denominator = (getattr(counts, name) for name in measures.COUNTERS[key])
+    return Ratio(numerator, denominator, rate(numerator, denominator))
+
+
+def applies(key: str, scope_kind: str) -> bool:
+    """Report measures have no department: they do not apply to a department's figures."""
+    return not (scope_kind == "department" and key in measures.REPORT_MEASURES)
 
 
 def dashboard(
-    actor: User, *, period: Period, scope: Scope, as_of: dt.datetime | None = None
+    actor: User,
+    *,
+    period: Period,
+    scope: Scope,
+    as_of: dt.datetime | None = None,
+    class_prefix: str = "",
 ) -> Dashboard:
     """Every measure of `scope` in `period` as of `as_of` (default now), with the period
-    before and the same period a year earlier evaluated at the same moment."""
+    before and the same period a year earlier evaluated at the same moment; `class_prefix`
+    narrows every figure to the classes whose code starts with it."""
     require_readable(actor, scope)
     as_of = _as_of(as_of)
-    current = _measures(period, scope, as_of)
-    before = _measures(period.previous(), scope, as_of)
-    year_ago = _measures(period.last_year(), scope, as_of)
+    current = _totals(period, scope, as_of, class_prefix)
+    before = _totals(period.previous(), scope, as_of, class_prefix)
+    year_ago = _totals(period.last_year(), scope, as_of, class_prefix)
     figures = []
-    for item in current.items:
-        prev, past = before[item.key], year_ago[item.key]
+    for key in measures.ORDER:
+        now = ratio_of(current, key)
+        applicable = applies(key, scope.kind)
         figures.append(
             Figure(
-                key=item.key,
-                label=str(item.label),
-                formula=str(item.definition),
-                numerator=item.numerator,
-                denominator=item.denominator,
-                value=item.value,
-                applicable=item.applicable,
-                lower_is_better=item.key in LOWER_IS_BETTER,
-                previous=Ratio(prev.numerator, prev.denominator, prev.value)
-                if item.applicable
-                else None,
-                last_year=Ratio(past.numerator, past.denominator, past.value)
-                if item.applicable
-                else None,
+                key=key,
+                label=str(measures.LABELS[key]),
+                formula=str(measures.DEFINITIONS[key]),
+                numerator=now.numerator,
+                denominator=now.denominator,
+                value=now.value if applicable else None,
+                applicable=applicable,
+                lower_is_better=key in LOWER_IS_BETTER,
+                previous=ratio_of(before, key) if applicable else None,
+                last_year=ratio_of(year_ago, key) if applicable else None,
             )
         )
-    counts = _counts(current) | {"open_now": open_cases(scope).count()}
+    open_now = open_cases(scope, class_prefix).count()
     return Dashboard(
         period=period,
         previous_period=period.previous(),
         last_year_period=period.last_year(),
         scope=scope,
         as_of=as_of,
-        counts=counts,
+        counts=_counts(current) | {"open_now": open_now},
         previous_counts=_counts(before),
         last_year_counts=_counts(year_ago),
         figures=figures,
@@ -394,9 +408,17 @@ def _in_scope(cases: QuerySet[Case], scope: Scope) -> QuerySet[Case]:
     return cases
 
 
-def open_cases(scope: Scope) -> QuerySet[Case]:
-    """The cases of the scope open now (a department: the cases it leads)."""
-    return _in_scope(Case.objects.filter(state__in=workflow.OPEN_STATES), scope)
+def open_cases(scope: Scope, class_prefix: str = "") -> QuerySet[Case]:
+    """The cases of the scope open now (a department: those whose live lead task is its)."""
+    cases = Case.objects.filter(state__in=workflow.OPEN_STATES)
+    if class_prefix:
+        cases = cases.filter(case_class__code__startswith=class_prefix)
+    if scope.kind == "department":
+        led = Task.objects.filter(
+            department_id=_pk(scope), role=Task.Role.LEAD, state__in=ACTIVE_TASK_STATES
+        )
+        return cases.filter(pk__in=led.values("case_id"))
+    return _in_scope(cases, scope)
 
 
 # --- league tables (红黑榜) --------------------------------------------------------------------
@@ -444,22 +466,25 @@ class League:
     rows: list[LeagueRow]
 
 
-# The measures a league may be ranked by, per kind, and the extra columns each shows.
-DEPARTMENT_MEASURES = (
+# The measures a table may be ranked by, and the columns shown beside the ranked one.
+STREET_COLUMNS = (
     "on_time_closure_rate",
-    "closure_rate",
+    "overdue_rate",
+    "proactive_share",
+    "lowest_level_share",
+    "satisfaction_rate",
+    "recurrence_rate",
+)
+DEPARTMENT_COLUMNS = (
+    "on_time_closure_rate",
     "overdue_rate",
     "rework_rate",
     "satisfaction_rate",
-    "joint_share",
+    "joint_case_share",
 )
-GRID_WORKER_MEASURES = (
-    "reports",
-    "valid_report_rate",
-    "self_closed",
-    "checks",
-    "timely_check_rate",
-)
+# Plain counts beside a department's rates: cases overdue and joint dispatches (co-departments
+# named: the joint tasks it led).
+DEPARTMENT_COUNTS = ("overdue", "joint_dispatches")
 DEFAULT_MEASURE = {
     "street": "on_time_closure_rate",
     "department": "on_time_closure_rate",
@@ -468,11 +493,21 @@ DEFAULT_MEASURE = {
 
 
 def league_measures(kind: str) -> tuple[str, ...]:
-    if kind == "street":
-        return measures.ORDER
-    if kind == "department":
-        return tuple(k for k in DEPARTMENT_MEASURES if k in measures.ORDER or k == "joint_share")
-    return GRID_WORKER_MEASURES
+    """The measures a league table of `kind` may be ranked by."""
+    if kind == "grid_worker":
+        return GRID_WORKER_FIGURES
+    return tuple(k for k in measures.ORDER if applies(k, kind))
+
+
+def check_class_prefix(prefix: str | None) -> str:
+    """A class code prefix from a caller ("" for every class); InvalidInput naming
+    `class_prefix` when it breaks the code rule."""
+    prefix = (prefix or "").strip()
+    if prefix:
+        problem = codes.code_problem(prefix, max_length=20)
+        if problem is not None:
+            raise InvalidInput(f"class_prefix: {problem}", field="class_prefix")
+    return prefix
 
 
 def league_table(
@@ -482,12 +517,12 @@ def league_table(
     period: Period,
     measure: str | None = None,
     as_of: dt.datetime | None = None,
+    class_prefix: str = "",
 ) -> League:
     """The league table (红黑榜) of `kind` (street, department, grid_worker) for `period`,
-    ranked by `measure` (default: on-time closure; a grid worker's valid-report rate), with
-    the rule in TIE_RULE. A street reader sees every street ranked but may drill only into
-    their own (`drillable`); the grid-worker table lists the workers of the streets the actor
-    reads."""
+    ranked by `measure` (default: on-time closure; grid workers: valid-report rate) under
+    TIE_RULE. A street reader sees every street ranked but may drill only into their own
+    (`drillable`); the grid-worker table lists the workers of the streets the actor reads."""
     if kind not in policies.LEAGUE_KINDS:
         raise InvalidInput(
             _("kind: must be one of %(kinds)s.") % {"kinds": ", ".join(policies.LEAGUE_KINDS)},
@@ -505,49 +540,42 @@ def league_table(
     if kind == "grid_worker":
         return _grid_worker_league(actor, period, measure, as_of)
     reach = policies.measures_reach(actor)
-    by_code = _interim.measures_by(period.start, period.end, as_of=as_of, group_by=kind)
+    grouped = totals(
+        period.start, period.end, as_of=as_of, class_prefix=class_prefix, group_by=kind
+    )
+    names: dict[str, str] = {}
+    drillable: dict[str, bool] = {}
     if kind == "street":
-        units = {u.code: u for u in AdminUnit.objects.filter(level="street")}
-        names = {code: u.name for code, u in units.items()}
-        drillable = {
-            code: reach.covers(policies.Place(None, None, u.pk)) for code, u in units.items()
-        }
-        extra = ["on_time_closure_rate", "overdue_rate", "satisfaction_rate"]
+        for unit in AdminUnit.objects.filter(level="street"):
+            names[unit.code] = unit.name
+            drillable[unit.code] = reach.covers(policies.Place(None, None, unit.pk))
+        shown: tuple[str, ...] = STREET_COLUMNS
+        counted: tuple[str, ...] = ()
     else:
-        depts = {d.code: d for d in Department.objects.all()}
-        names = {code: d.name for code, d in depts.items()}
-        drillable = {
-            code: reach.district_wide or d.pk in reach.department_ids for code, d in depts.items()
-        }
-        extra = [k for k in DEPARTMENT_MEASURES if k in measures.ORDER]
+        for dept in Department.objects.all():
+            names[dept.code] = dept.name
+            drillable[dept.code] = reach.district_wide or dept.pk in reach.department_ids
+        shown, counted = DEPARTMENT_COLUMNS, DEPARTMENT_COUNTS
     entries = []
-    for code, m in by_code.items():
-        item = m[measure]
-        columns: dict[str, object] = {k: m[k].value for k in extra if k != measure}
-        if kind == "department":
-            columns["overdue"] = m.overdue
-            columns["joint_dispatches"] = m["joint_share"].numerator
-        entries.append(
-            (code, names.get(code, code), item.value, item.numerator, item.denominator, columns)
-        )
-    first = by_code and next(iter(by_code.values()))[measure]
-    columns_shown = [(k, str(measures.LABELS[k])) for k in extra if k != measure]
-    if kind == "department":
-        columns_shown += [
-            ("overdue", _("Overdue cases")),
-            ("joint_dispatches", _("Joint dispatches")),
-        ]
+    for code, name in names.items():
+        counts = grouped.get(code) or Counts()
+        ranked = ratio_of(counts, measure)
+        columns: dict[str, object] = {k: ratio_of(counts, k).value for k in shown if k != measure}
+        columns |= {k: getattr(counts, k) for k in counted}
+        entries.append((code, name, ranked.value, ranked.numerator, ranked.denominator, columns))
+    lower = measure in LOWER_IS_BETTER
     return League(
         kind=kind,
         measure=measure,
         label=str(measures.LABELS[measure]),
-        formula=str(first.definition) if first else str(measures.DEFINITIONS[measure]),
-        lower_is_better=measure in LOWER_IS_BETTER,
+        formula=str(measures.DEFINITIONS[measure]),
+        lower_is_better=lower,
         period=period,
         as_of=as_of,
         rule=str(TIE_RULE) % {"n": MARKED},
-        columns=columns_shown,
-        rows=rank(entries, lower_is_better=measure in LOWER_IS_BETTER, drillable=drillable),
+        columns=[(k, str(measures.LABELS[k])) for k in shown if k != measure]
+        + [(k, str(COUNT_LABELS[k])) for k in counted],
+        rows=rank(entries, lower_is_better=lower, drillable=drillable),
     )
 
 
@@ -597,49 +625,62 @@ def _grid_worker_league(actor: User, period: Period, measure: str, as_of: dt.dat
         role=Role.GRID_WORKER, grid__isnull=False
     ).select_related("user", "grid")
     if not reach.district_wide:
-        workers = workers.filter(grid__street_id__in=reach.street_ids)
+        workers = workers.filter(
+            Q(grid__street_id__in=reach.street_ids) | Q(grid__community_id__in=reach.community_ids)
+        )
     people: dict[int, tuple[User, list[str]]] = {}
     for a in workers.order_by("grid__code"):
         if a.grid is not None:
             people.setdefault(a.user_id, (a.user, []))[1].append(a.grid.code)
-    counts = _interim.person_counts(period.start, period.end, as_of=as_of, user_ids=list(people))
+    counts = person_totals(period.start, period.end, user_ids=list(people), as_of=as_of)
     entries = []
     for user_id, (user, grids) in people.items():
-        values = person_values(counts[user_id])
+        values = person_values(counts.get(user_id) or PersonCounts())
         num, den, value = values[measure]
         columns: dict[str, object] = {
             "grids": ", ".join(grids),
-            **{k: values[k][2] for k in GRID_WORKER_MEASURES if k != measure},
+            **{k: values[k][2] for k in GRID_WORKER_FIGURES if k != measure},
         }
         entries.append((user.username, str(user), value, num, den, columns))
-    labels = dict(PERSON_LABELS)
     return League(
         kind="grid_worker",
         measure=measure,
-        label=str(labels[measure]),
+        label=str(PERSON_LABELS[measure]),
         formula=str(PERSON_DEFINITIONS[measure]),
-        lower_is_better=False,
+        lower_is_better=measure in LOWER_IS_BETTER,
         period=period,
         as_of=as_of,
         rule=str(TIE_RULE) % {"n": MARKED},
         columns=[("grids", _("Grids"))]
-        + [(k, str(labels[k])) for k in GRID_WORKER_MEASURES if k != measure],
-        rows=rank(entries, lower_is_better=False, drillable=lambda code: True),
+        + [(k, str(PERSON_LABELS[k])) for k in GRID_WORKER_FIGURES if k != measure],
+        rows=rank(
+            entries,
+            lower_is_better=measure in LOWER_IS_BETTER,
+            drillable=lambda _code: True,
+        ),
     )
 
 
 # --- person figures ----------------------------------------------------------------------------
 
+# A grid worker's figures and a department handler's (insight.totals.PersonCounts).
+GRID_WORKER_FIGURES = ("reports", "valid_report_rate", "self_closed", "checks", "timely_check_rate")
+HANDLER_FIGURES = ("fed_back", "on_time_feedback_rate", "feedback_rework_rate")
+PERSON_RATIOS = {
+    "valid_report_rate": ("valid", "reports"),
+    "timely_check_rate": ("timely_checks", "checks"),
+    "on_time_feedback_rate": ("fed_back_on_time", "fed_back"),
+    "feedback_rework_rate": ("reworked", "fed_back"),
+}
 PERSON_LABELS: dict[str, StrOrPromise] = {
     "reports": gettext_lazy("Reports"),
     "valid_report_rate": gettext_lazy("Valid-report rate"),
     "self_closed": gettext_lazy("Fixed on the spot"),
     "checks": gettext_lazy("On-site checks"),
     "timely_check_rate": gettext_lazy("Timely check rate"),
-    "signed": gettext_lazy("Tasks signed for"),
     "fed_back": gettext_lazy("Tasks fed back"),
-    "returned": gettext_lazy("Tasks returned"),
-    "extensions": gettext_lazy("Extensions requested"),
+    "on_time_feedback_rate": gettext_lazy("On-time feedback rate"),
+    "feedback_rework_rate": gettext_lazy("Rework rate of feedbacks"),
 }
 PERSON_DEFINITIONS: dict[str, StrOrPromise] = {
     "reports": gettext_lazy("Reports the person made in the period."),
@@ -647,33 +688,47 @@ PERSON_DEFINITIONS: dict[str, StrOrPromise] = {
         "Of the person's reports in the period, those registered or fixed on the spot ÷ all "
         "of them."
     ),
-    "self_closed": gettext_lazy("Problems the person fixed on the spot in the period."),
-    "checks": gettext_lazy("On-site checks (passed or failed) the person made in the period."),
-    "timely_check_rate": gettext_lazy(
-        "On-site checks made before the check deadline ÷ on-site checks, in the period."
+    "self_closed": gettext_lazy(
+        "Problems the person reported and fixed on the spot, of their reports in the period."
     ),
-    "signed": gettext_lazy("Tasks the person signed for in the period."),
-    "fed_back": gettext_lazy("Tasks the person fed back in the period."),
-    "returned": gettext_lazy("Tasks the person returned as not their department's."),
-    "extensions": gettext_lazy("Extensions the person asked for in the period."),
+    "checks": gettext_lazy("On-site checks (passed or failed) the person completed in the period."),
+    "timely_check_rate": gettext_lazy(
+        "On-site checks the person completed by their deadline (the check time limit after the "
+        "check started) ÷ on-site checks the person completed in the period."
+    ),
+    "fed_back": gettext_lazy("Tasks the person fed back for their department in the period."),
+    "on_time_feedback_rate": gettext_lazy(
+        "Feedbacks given before the task's deadline ÷ feedbacks the person gave in the period."
+    ),
+    "feedback_rework_rate": gettext_lazy(
+        "Feedbacks whose on-site check failed (the work was sent back) ÷ feedbacks the person "
+        "gave in the period."
+    ),
 }
 
 
-def person_values(c: Mapping[str, int]) -> dict[str, tuple[int, int | None, Decimal | None]]:
-    """(numerator, denominator, value) of each person figure from the person's counters; a
-    plain count has no denominator and is its own value."""
-    ratios = {
-        "valid_report_rate": ("valid", "reports"),
-        "timely_check_rate": ("timely_checks", "checks"),
-    }
+def person_values(c: PersonCounts) -> dict[str, tuple[int, int | None, Decimal | None]]:
+    """(numerator, denominator, value) of each person figure; a plain count has no
+    denominator and is its own value."""
     out: dict[str, tuple[int, int | None, Decimal | None]] = {}
     for key in PERSON_LABELS:
-        if key in ratios:
-            num, den = (c[part] for part in ratios[key])
+        if key in PERSON_RATIOS:
+            num, den = (getattr(c, part) for part in PERSON_RATIOS[key])
             out[key] = (num, den, rate(num, den))
         else:
-            out[key] = (c[key], None, Decimal(c[key]))
+            count = getattr(c, key)
+            out[key] = (count, None, Decimal(count))
     return out
+
+
+@dataclass(frozen=True)
+class PersonFigure:
+    key: str
+    label: str
+    formula: str
+    numerator: int
+    denominator: int | None  # None for a plain count
+    value: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -682,33 +737,42 @@ class PersonFigures:
     period: Period
     as_of: dt.datetime
     roles: list[str]
-    figures: list[tuple[str, str, str, int, int | None, Decimal | None]]
-    # (key, label, definition, numerator, denominator, value)
+    figures: list[PersonFigure]
+
+    def __getitem__(self, key: str) -> PersonFigure:
+        for figure in self.figures:
+            if figure.key == key:
+                return figure
+        raise KeyError(key)
 
 
 def person_figures(
     actor: User, *, person: User, period: Period, as_of: dt.datetime | None = None
 ) -> PersonFigures:
-    """A grid worker's or department handler's own figures for `period`."""
+    """A grid worker's (reports, valid-report rate, self-closed, checks, timely checks) or a
+    department handler's (feedbacks, on time, reworked) own figures for `period`."""
     if not policies.may_read_measures(actor, kind="person", person=person):
         raise PermissionDenied(_("You may not read this person's figures."), field="person")
     roles = sorted(policies.role_names(person) & policies.PERSON_MEASURED)
     if not roles:
         raise NotFound(_("This person's work is not measured person by person."), field="person")
     as_of = _as_of(as_of)
-    counts = _interim.person_counts(period.start, period.end, as_of=as_of, user_ids=[person.pk])
-    values = person_values(counts[person.pk])
+    counts = person_totals(period.start, period.end, user_ids=[person.pk], as_of=as_of)
+    values = person_values(counts.get(person.pk) or PersonCounts())
     keys: list[str] = []
     if set(roles) & {Role.GRID_WORKER, Role.GRID_HEAD}:
-        keys += list(GRID_WORKER_MEASURES)
+        keys += GRID_WORKER_FIGURES
     if Role.DEPT_HANDLER in roles:
-        keys += ["signed", "fed_back", "returned", "extensions"]
+        keys += HANDLER_FIGURES
     return PersonFigures(
         person=person,
         period=period,
         as_of=as_of,
         roles=roles,
-        figures=[(k, str(PERSON_LABELS[k]), str(PERSON_DEFINITIONS[k]), *values[k]) for k in keys],
+        figures=[
+            PersonFigure(k, str(PERSON_LABELS[k]), str(PERSON_DEFINITIONS[k]), *values[k])
+            for k in keys
+        ],
     )
 
 
@@ -770,6 +834,15 @@ def buckets(first: dt.date, last: dt.date, step: str) -> list[tuple[dt.date, dt.
     return out
 
 
+def _bucket_key(first: dt.date, step: str) -> dt.date:
+    """The key insight.totals groups a bucket's days under (day, Monday, first of the month)."""
+    if step == "week":
+        return first - dt.timedelta(days=first.weekday())
+    if step == "month":
+        return first.replace(day=1)
+    return first
+
+
 def trend(
     actor: User,
     *,
@@ -778,23 +851,36 @@ def trend(
     end: dt.date,
     step: str = "day",
     as_of: dt.datetime | None = None,
+    class_prefix: str = "",
 ) -> Trend:
     """Counts and rates of `scope` by `step` (day, week, month) from day `start` to day `end`
-    (both included, Beijing time)."""
+    (both included, Beijing time); the first and last buckets are cut at the range's ends."""
     require_readable(actor, scope)
     if end < start:
         raise InvalidInput(_("end: the last day comes before the first."), field="end")
     as_of = _as_of(as_of)
+    spans = buckets(start, end, step)
+    grouped = totals(
+        periods.at_midnight(start),
+        periods.at_midnight(end + dt.timedelta(days=1)),
+        as_of=as_of,
+        scope=scope,
+        class_prefix=class_prefix,
+        group_by=step,
+    )
     points = []
-    for first, last in buckets(start, end, step):
-        bucket = periods.custom(first, last)
-        m = _measures(bucket, scope, as_of)
-        label = (
-            first.isoformat()
-            if step == "day"
-            else (periods.week_of(first).key if step == "week" else f"{first:%Y-%m}")
-        )
-        points.append(TrendPoint(first, last, label, _counts(m), m.values()))
+    for first, last in spans:
+        counts = grouped.get(_bucket_key(first, step)) or Counts()
+        if step == "day":
+            label = first.isoformat()
+        elif step == "week":
+            label = periods.week_of(first).key
+        else:
+            label = f"{first:%Y-%m}"
+        values = {
+            k: ratio_of(counts, k).value if applies(k, scope.kind) else None for k in measures.ORDER
+        }
+        points.append(TrendPoint(first, last, label, _counts(counts), values))
     labels = {k: str(v) for k, v in measures.LABELS.items()} | {
         k: str(v) for k, v in COUNT_LABELS.items()
     }
@@ -802,6 +888,27 @@ def trend(
 
 
 # --- drill-down --------------------------------------------------------------------------------
+
+# Counters a case may add to more than once (one per check, call-back or dispatch): behind them
+# lie fewer cases than the figure counts. Every other figure counts each case once, so its
+# drill-down lists exactly as many cases as it shows (insight.totals keeps the same list).
+PER_EVENT_COUNTERS = frozenset(
+    {"checks_done", "timely_checks", "replies", "satisfied", "dispatches", "joint_dispatches"}
+)
+COUNTER_KEYS = tuple(f.name for f in fields(Counts))
+
+
+def counter_of(key: str, part: str) -> str:
+    """The counter behind a figure: a measure's numerator or denominator, or a counter."""
+    if key in measures.COUNTERS:
+        return measures.COUNTERS[key][0 if part == "numerator" else 1]
+    return key
+
+
+def counts_cases(key: str, part: str) -> bool:
+    """Whether the figure counts cases (so its drill-down lists as many cases as it shows),
+    rather than checks, call-backs or dispatches of which one case may have several."""
+    return key == "open_now" or counter_of(key, part) not in PER_EVENT_COUNTERS
 
 
 def drilldown(
@@ -812,16 +919,37 @@ def drilldown(
     period: Period,
     scope: Scope,
     as_of: dt.datetime | None = None,
+    class_prefix: str = "",
 ) -> QuerySet[Case]:
-    """The cases behind one figure (`key`: a measure, or a count such as open_now) and `part`
-    (numerator or denominator), of those `actor` may see, newest report first."""
+    """The cases behind one figure of `scope` in `period`: `key` a measure
+    (measures.COUNTERS), a counter (insight.totals.Counts) or open_now, `part` its numerator
+    or denominator (a counter or open_now: either). Only cases `actor` may see
+    (cases.selectors.visible_cases), newest report first. For a scope the actor may read,
+    that is every case behind the figure: counts_cases(key, part) says whether their number
+    is the figure itself."""
     require_readable(actor, scope)
     if part not in PARTS:
         raise InvalidInput(_("part: must be numerator or denominator."), field="part")
     if key == "open_now":
-        behind = open_cases(scope)
+        behind = open_cases(scope, class_prefix)
+    elif key in measures.COUNTERS or key in COUNTER_KEYS:
+        if key in measures.COUNTERS and not applies(key, scope.kind):
+            raise InvalidInput(_("key: this measure does not apply to a department."), field="key")
+        behind = cases_behind(
+            key,
+            part,
+            period.start,
+            period.end,
+            as_of=_as_of(as_of),
+            scope=scope,
+            class_prefix=class_prefix,
+        )
     else:
-        raise InvalidInput(_("key: must be one of %(keys)s.") % {"keys": "open_now"}, field="key")
+        raise InvalidInput(
+            _("key: must be a measure (%(measures)s), a count (%(counts)s) or open_now.")
+            % {"measures": ", ".join(measures.ORDER), "counts": ", ".join(PERIOD_COUNTS)},
+            field="key",
+        )
     return (
         visible_cases(actor).filter(pk__in=behind.values("pk")).order_by("-reported_at", "number")
     )
@@ -874,16 +1002,19 @@ class CampaignEffect:
     reports_during: int
     reports_after: int
     after_complete: bool  # the N days after have all passed
-    recurrence_after: Ratio  # reports after ÷ reports before, in percent
-    repeat_rate_after: Ratio | None
+    recurrence_after: Ratio  # reports in the N days after ÷ in the N days before, in percent
+    repeat_rate_after: Ratio  # reports that recur ÷ reports, in the N days after
+    repeat_rate_before: Ratio  # the same in the N days before, to compare with
 
 
 def campaign_effect(
     campaign: Campaign, *, days: int | None = None, as_of: dt.datetime | None = None
 ) -> CampaignEffect:
-    """Reports of the campaign's classes in its area per day, during it and `days` (N, default
-    the campaign's length) before and after it; the recurrence after it: reports in the N days
-    after ÷ reports in the N days before (100 % = as before, under 100 % = fewer)."""
+    """Reports of the campaign's classes in its area, per day, during it and `days` (N,
+    default the campaign's length) before and after it; the recurrence after it: reports in
+    the N days after ÷ reports in the N days before (100 % = as many as before), and the
+    recurrence rate (measures' recurrence_rate: a report near a closed case of its class)
+    in the N days after, beside the N days before."""
     n = days or campaign.days
     as_of = _as_of(as_of)
     during = periods.custom(campaign.start, campaign.end)
@@ -892,25 +1023,25 @@ def campaign_effect(
     )
     after = periods.custom(campaign.end + dt.timedelta(days=1), campaign.end + dt.timedelta(days=n))
     scope = campaign_scope(campaign)
-    reports = _in_scope(
-        Case.objects.filter(reported_at__gte=before.start, reported_at__lt=min(after.end, as_of)),
-        scope,
+    prefix = campaign.class_prefix
+    per_day = totals(
+        before.start, after.end, as_of=as_of, scope=scope, class_prefix=prefix, group_by="day"
     )
-    if campaign.class_prefix:
-        reports = reports.filter(case_class__code__startswith=campaign.class_prefix)
-    per_day: dict[dt.date, int] = {}
-    for moment in reports.values_list("reported_at", flat=True):
-        day = periods.local_day(moment)
-        per_day[day] = per_day.get(day, 0) + 1
     daily = []
-    totals = {"before": 0, "during": 0, "after": 0}
+    sums = {"before": 0, "during": 0, "after": 0}
     day = before.first
     while day <= after.last:
         phase = "before" if day < during.first else ("during" if day <= during.last else "after")
-        count = per_day.get(day, 0)
+        found = per_day.get(day)
+        count = found.reports if found else 0
         daily.append((day, phase, count))
-        totals[phase] += count
+        sums[phase] += count
         day += dt.timedelta(days=1)
+
+    def repeats(window: Period) -> Ratio:
+        c = totals(window.start, window.end, as_of=as_of, scope=scope, class_prefix=prefix)[None]
+        return Ratio(c.repeats, c.reports, rate(c.repeats, c.reports))
+
     return CampaignEffect(
         campaign=campaign,
         window_days=n,
@@ -918,12 +1049,11 @@ def campaign_effect(
         during=during,
         after=after,
         daily=daily,
-        reports_before=totals["before"],
-        reports_during=totals["during"],
-        reports_after=totals["after"],
+        reports_before=sums["before"],
+        reports_during=sums["during"],
+        reports_after=sums["after"],
         after_complete=as_of >= after.end,
-        recurrence_after=Ratio(
-            totals["after"], totals["before"], rate(totals["after"], totals["before"])
-        ),
-        repeat_rate_after=None,
+        recurrence_after=Ratio(sums["after"], sums["before"], rate(sums["after"], sums["before"])),
+        repeat_rate_after=repeats(after),
+        repeat_rate_before=repeats(before),
     )
