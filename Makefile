@@ -6,8 +6,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
 # Browser tests drive Debian's chromium (no browser download) with a CJK font so screenshots
-# show Chinese; `make test` installs both with apt. The scripts' unit tests (tests/js) run on
-# node's own test runner: Node.js 20 or newer, no npm packages.
+# show Chinese; the same font (WenQuanYi Micro Hei, TrueType) is embedded in the monthly PDF
+# reports (ONEGRID_PDF_FONT). `make test` installs both with apt. The scripts' unit tests
+# (tests/js) run on node's own test runner: Node.js 20 or newer, no npm packages.
 CHROMIUM ?= /usr/bin/chromium
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 BROWSER_PACKAGES := chromium fonts-wqy-microhei
@@ -33,10 +34,14 @@ demo: $(VENV)/.installed
 	$(BIN)/onegrid demo
 	$(MAKE) --no-print-directory serve
 
-# Serves the app and runs the escalation timer (`onegrid tick`) every minute beside it.
+# Serves the app and runs the escalation timer (`onegrid tick`) every minute beside it, and
+# writes last month's PDF reports once they are due (`onegrid reports monthly --if-missing`:
+# a few file checks when they exist; in the background, one writer at a time, so a long
+# first-of-the-month run never holds up the timer).
 serve: $(VENV)/.installed
 	@echo "OneGrid on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/v1/docs)"
-	@( while sleep 60; do $(BIN)/onegrid tick > /dev/null 2>&1 || true; done ) & ticker=$$!; \
+	@( while sleep 60; do $(BIN)/onegrid tick > /dev/null 2>&1 || true; \
+		( $(BIN)/onegrid reports monthly --if-missing > /dev/null 2>&1 & ); done ) & ticker=$$!; \
 	trap 'kill $$ticker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn onegrid.config.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
 		--threads 4 --access-logfile - --log-level warning

@@ -162,3 +162,22 @@ def test_a_busy_writer_is_told_not_failed(written):
         )
     assert response.status_code == 200
     assert "另一份报告正在生成" in response.content.decode()
+
+
+def test_the_page_is_in_the_navigation_of_those_who_may_open_it(written):
+    link = 'href="/console/reports/"'
+    assert link in client_for(written, "leader").get("/console/measures/").content.decode()
+    assert link in client_for(written, "acceptor").get("/console/").content.decode()
+    assert link not in client_for(written, "city_handler").get("/inbox/").content.decode()
+    # Nobody lands on it: leaders still land on the measures page.
+    landing = client_for(written, "leader").get("/")
+    assert landing.status_code == 302 and landing["Location"] == "/console/measures/"
+
+
+def test_the_serve_loop_writes_last_months_reports_if_missing():
+    from pathlib import Path
+
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    recipe = makefile.split("\nserve:", 1)[1].split("\n\n", 1)[0]
+    assert "while sleep 60" in recipe
+    assert "onegrid reports monthly --if-missing" in recipe

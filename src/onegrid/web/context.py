@@ -18,6 +18,7 @@ PAGE_LABELS = {
     "inbox": _("Department inbox"),
     "map": _("Live map"),
     "measures": _("Measures"),
+    "reports": _("Monthly reports"),
 }
 
 
