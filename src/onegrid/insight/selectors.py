@@ -165,7 +165,8 @@ def resolve_scope(actor: User, *, kind: str | None = None, code: str | None = No
     else:
         if not code:
             raise InvalidInput(
-                _("code: give the code of the %(kind)s.") % {"kind": kind}, field="code"
+                _("code: give the code of the %(kind)s.") % {"kind": measures.SCOPE_KINDS[kind]},
+                field="code",
             )
         problem = codes.code_problem(code, max_length=40)
         if problem is not None:
