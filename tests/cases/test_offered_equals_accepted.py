@@ -80,6 +80,8 @@ def _accepted(person: User, case: Case, transition, merge_target: Case | None = 
         "result": "confirmed",
         "satisfaction": "satisfied",
         "target": merge_target.number if merge_target else None,
+        # A class none of the cases has (they are rubbish, manhole or fight cases).
+        "class_code": "A0101",
     }
     try:
         with transaction.atomic():

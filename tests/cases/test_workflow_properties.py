@@ -103,6 +103,7 @@ def test_no_sequence_of_actions_breaks_the_invariants(world):
             hours=st.sampled_from([None, 0, 8, 40]),
             result=st.sampled_from(["confirmed", "not_found", None]),
             satisfaction=st.sampled_from(["satisfied", "unsatisfied", None]),
+            class_code=st.sampled_from([c.code for c in classes] + [None]),
         )
         def act(
             self,
@@ -116,6 +117,7 @@ def test_no_sequence_of_actions_breaks_the_invariants(world):
             hours,
             result,
             satisfaction,
+            class_code,
         ):
             before = self._deadlines()
             params = {
@@ -124,6 +126,7 @@ def test_no_sequence_of_actions_breaks_the_invariants(world):
                 "hours": hours,
                 "result": result,
                 "satisfaction": satisfaction,
+                "class_code": class_code,
             }
             try:
                 services.perform_action(
@@ -170,7 +173,12 @@ def test_no_sequence_of_actions_breaks_the_invariants(world):
                     case_id=case_id,
                     action=action,
                     reason="on the spot",
-                    params={"hours": 8, "result": "confirmed", "satisfaction": "satisfied"},
+                    params={
+                        "hours": 8,
+                        "result": "confirmed",
+                        "satisfaction": "satisfied",
+                        "class_code": classes[pick % len(classes)].code,
+                    },
                     photo_files=[photo()] if transition.photo_kind else [],
                 )
             except DomainError as error:

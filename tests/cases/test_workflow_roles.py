@@ -19,6 +19,7 @@ ALLOWED = {
     "register": {"acceptor", "shift_lead"},
     "reject": {"acceptor", "shift_lead"},
     "merge": {"acceptor", "shift_lead", "dispatcher"},
+    "reclassify": {"acceptor", "shift_lead", "dispatcher"},
     "dispatch": {"dispatcher", "shift_lead", "command"},
     "arbitrate": {"command", "shift_lead"},
     "sign": {"city_handler"},
@@ -71,6 +72,7 @@ def test_only_the_roles_in_the_table_may_act(world, action):
             "hours": 8,
             "result": "confirmed",
             "satisfaction": "satisfied",
+            "class_code": world.building.code,
         }
         if action == "merge":
             params["target"] = drive(world, "registered").number

@@ -22,7 +22,7 @@ from onegrid.org.models import Department, User
 
 from . import calendar
 from .access import live_tasks, may_see
-from .models import PROACTIVE_SOURCES, Case, CaseReporter, Source, Task
+from .models import PROACTIVE_SOURCES, Case, CaseClass, CaseReporter, Source, Task
 from .states import OPEN_STATES, State
 
 if TYPE_CHECKING:
@@ -164,6 +164,23 @@ def valid_satisfaction(ctx: ActionContext) -> None:
             _("Satisfaction is satisfied, basically_satisfied or unsatisfied."),
             field="satisfaction",
         )
+
+
+def valid_new_class(ctx: ActionContext) -> None:
+    """Reclassify: an active class of the catalogue, other than the case's own."""
+    code = str(ctx.params.get("class_code") or "").strip()
+    if not code:
+        raise InvalidInput(_("Choose the class the case belongs to."), field="class_code")
+    new_class = CaseClass.objects.filter(code=code, active=True).first()
+    if new_class is None:
+        raise InvalidInput(
+            _("Unknown problem class %(code)s.") % {"code": code}, field="class_code"
+        )
+    if new_class.pk == ctx.case.case_class_id:
+        raise InvalidInput(
+            _("The case is already in class %(code)s.") % {"code": code}, field="class_code"
+        )
+    ctx.params["class_code"] = new_class.code
 
 
 # --- effects ---
@@ -394,12 +411,41 @@ def escalate_task(ctx: ActionContext) -> None:
     ctx.event_data.update({"level": level, "department": task.department.code})
 
 
+def reclassify(ctx: ActionContext) -> None:
+    """A desk's correction of the class: the case takes the class and its urgency. A registered
+    case's dispatch clock follows the new urgency from its registration; the history records the
+    class before and after (`class`: the class from now on, as the report event names it)."""
+    case = ctx.case
+    old_class, old_urgency = case.case_class, case.urgency
+    new_class = CaseClass.objects.get(code=ctx.params["class_code"], active=True)
+    case.case_class = new_class
+    case.urgency = new_class.urgency
+    if case.state == State.REGISTERED and case.registered_at is not None:
+        hours = settings.ONEGRID["URGENCY_DISPATCH_HOURS"].get(case.urgency, 24)
+        case.dispatch_due_at = calendar.add_working_time(case.registered_at, hours, "hours")
+    ctx.event_data.update(
+        {
+            "from_class": old_class.code,
+            "to_class": new_class.code,
+            "class": new_class.code,
+            "from_urgency": old_urgency,
+            "urgency": case.urgency,
+        }
+    )
+
+
 # --- follow-up conditions ---
 
 
 def dispatches_at_once(ctx: ActionContext) -> bool:
     """The dispatch rule: an urgent (red) class with a known department goes out at once."""
     return ctx.case.urgency == "red" and default_department(ctx.case) is not None
+
+
+def registered_and_dispatches_at_once(ctx: ActionContext) -> bool:
+    """The dispatch rule after a reclassify: a registered case now of an urgent class with a
+    known department goes out at once, as it would have at registration."""
+    return ctx.case.state == State.REGISTERED and dispatches_at_once(ctx)
 
 
 def every_live_task_fed_back(ctx: ActionContext) -> bool:

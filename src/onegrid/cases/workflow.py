@@ -139,6 +139,19 @@ TABLE: tuple[Transition, ...] = (
         reason_required=True,
     ),
     T(
+        number=4,
+        action="reclassify",
+        label=_("Change the class"),
+        sources=frozenset({State.REPORTED, State.VERIFYING, State.REGISTERED}),
+        targets=(STAY,),
+        roles=STREET_DESK | {Role.DISPATCHER},
+        params=("class_code",),
+        guard=rules.valid_new_class,
+        effect=rules.reclassify,
+        # The dispatch rule, as at registration: now urgent with a known department, it goes.
+        follow_ups=(FollowUp("dispatch", rules.registered_and_dispatches_at_once),),
+    ),
+    T(
         number=1,
         action="merge",
         label=_("Merge into an open case"),
