@@ -312,6 +312,7 @@ class OneGridSettings(TypedDict):
     DUPLICATE_THRESHOLD: float
     DUPLICATE_HINT_CLASSES: str
     LIVE_POLL_SECONDS: int
+    CLASSIFIER_MODEL: str
     UPLOAD_MAX_BYTES: int
     UPLOAD_MAX_INFLATED_BYTES: int
     UPLOAD_MAX_ROWS: int
@@ -387,6 +388,11 @@ ONEGRID: OneGridSettings = {
     ),
     # How often the live map and the field app ask for news (seconds).
     "LIVE_POLL_SECONDS": int(os.environ.get("ONEGRID_LIVE_POLL_SECONDS", 10)),
+    # The report classifier's model (smart.classifier): where `onegrid classifier train` saves it
+    # and suggestions read it. One file for every process; replaced atomically by a training run.
+    "CLASSIFIER_MODEL": os.environ.get(
+        "ONEGRID_CLASSIFIER_MODEL", str(VAR_DIR / "models" / "classifier.npz")
+    ),
     # Bounds on what an upload or a JSON body may make a worker do (core/limits.py,
     # core/jsonlimits.py; README "Configuration"), each checked before the work it bounds:
     # a file as uploaded (and a GeoJSON or CSV inside a zip); all that a zip or XLSX unpacks

@@ -7,12 +7,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
+from onegrid.cases import selectors as case_selectors
+from onegrid.cases.models import CaseClass
+from onegrid.cases.schemas import local
 from onegrid.core.api_errors import errors
+from onegrid.core.errors import PermissionDenied
+from onegrid.org import policies
 from onegrid.org.requests import SignedInRequest
 
-from . import duplicates
+from . import duplicates, features, suggestions
 
 router = Router(tags=["smart"])
 
@@ -91,3 +97,174 @@ def check_duplicates(request: SignedInRequest, payload: DuplicateCheckIn) -> dic
         text=payload.text,
     )
     return {"threshold": duplicates.threshold(), "candidates": duplicates.describe(found)}
+
+
+# --- suggested class, department and urgency (smart/suggestions.py) ----------------------------
+
+
+class SuggestIn(Schema):
+    text: str = Field(
+        ...,
+        max_length=features.MAX_TEXT_CHARS,
+        description="what the reporter has written so far (description, and title if any)",
+    )
+
+
+class DepartmentOut(Schema):
+    code: str
+    name: str
+
+
+class ClassOptionOut(Schema):
+    label: str = Field(description="the class as the model names it")
+    class_code: str | None = Field(
+        description="the catalogue class it stands for; null when the catalogue has none"
+    )
+    class_name: str
+    major: str | None = Field(description="the major class's name")
+    confidence: float = Field(description="calibrated probability, 0–1")
+    department: DepartmentOut | None = Field(
+        description="the department the dispatch rule gives the class (its default)"
+    )
+    police: bool = Field(
+        description="a police class: it goes to the police station of the case's street"
+    )
+    urgency: str | None = Field(description="the class's urgency: red, yellow or blue")
+    urgency_label: str | None
+
+
+class LearnedOut(Schema):
+    value: str = Field(description="a department code, or an urgency")
+    label: str
+    confidence: float
+
+
+class SuggestionOut(Schema):
+    model_version: str | None = Field(description="null: no model has been trained yet")
+    suggestions: list[ClassOptionOut] = Field(description="up to three, most likely first")
+    learned_department: LearnedOut | None = Field(
+        description="the department the model learned from the cases' own, when it did"
+    )
+    learned_urgency: LearnedOut | None
+
+
+class CaseSuggestionOut(SuggestionOut):
+    suggested_at: dt.datetime | None
+    case_class: str = Field(description="the case's class now")
+    corrected: bool = Field(description="a desk changed the case's class after the suggestion")
+
+
+def _urgency_label(value: str) -> str | None:
+    return str(CaseClass.Urgency(value).label) if value in CaseClass.Urgency.values else None
+
+
+def _option(option: suggestions.ClassOption) -> dict[str, object]:
+    c = option.case_class
+    return {
+        "label": option.label,
+        "class_code": c.code if c else None,
+        "class_name": option.name,
+        "major": c.major.name if c else None,
+        "confidence": round(option.confidence, 4),
+        "department": {"code": option.department.code, "name": option.department.name}
+        if option.department
+        else None,
+        "police": option.police,
+        "urgency": option.urgency or None,
+        "urgency_label": _urgency_label(option.urgency),
+    }
+
+
+def _learned(suggestion: suggestions.TextSuggestion) -> dict[str, object]:
+    department, urgency = suggestion.learned_department, suggestion.learned_urgency
+    return {
+        "learned_department": {
+            "value": department.code,
+            "label": department.name,
+            "confidence": round(suggestion.learned_department_confidence or 0, 4),
+        }
+        if department
+        else None,
+        "learned_urgency": {
+            "value": urgency,
+            "label": _urgency_label(urgency) or urgency,
+            "confidence": round(suggestion.learned_urgency_confidence or 0, 4),
+        }
+        if urgency
+        else None,
+    }
+
+
+@router.post(
+    "/suggest",
+    response={200: SuggestionOut, **errors(400, 401, 403, 422)},
+    summary="Suggested class, department and urgency for a report's text",
+)
+def suggest(request: SignedInRequest, payload: SuggestIn) -> dict[str, object]:
+    """The top three classes for the text with their calibrated confidence, and for each the
+    department and urgency of the catalogue's rules; for the field app while the reporter types
+    (nothing is stored). Without a trained model the list is empty and `model_version` null."""
+    if not policies.may_report(request.user):
+        raise PermissionDenied(_("Your role may not report problems."), field="actor")
+    suggestion = suggestions.suggest_text(payload.text)
+    if suggestion is None:
+        return {
+            "model_version": None,
+            "suggestions": [],
+            "learned_department": None,
+            "learned_urgency": None,
+        }
+    return {
+        "model_version": suggestion.model_version,
+        "suggestions": [_option(o) for o in suggestion.options],
+        **_learned(suggestion),
+    }
+
+
+@router.get(
+    "/cases/{case_id}/suggestion",
+    response={200: CaseSuggestionOut, **errors(401, 404, 422)},
+    summary="The suggestion for a stored case",
+)
+def case_suggestion(request: SignedInRequest, case_id: str) -> dict[str, object]:
+    """The suggestion stored for the case (made now when it has none yet and a model and a
+    description exist), with whether a desk changed the class since."""
+    case = case_selectors.get_case(request.user, case_id)
+    row = suggestions.suggestion_for(case)
+    out: dict[str, object] = {
+        "model_version": None,
+        "suggestions": [],
+        "learned_department": None,
+        "learned_urgency": None,
+        "suggested_at": None,
+        "case_class": case.case_class.code,
+        "corrected": False,
+    }
+    if row is None:
+        return out
+    classes = suggestions.catalogue_classes(c["code"] for c in row.top_classes if c["code"])
+    options = []
+    for entry in row.top_classes:
+        c = classes.get(entry["code"])
+        option = suggestions.ClassOption(
+            label=entry["label"], confidence=entry["confidence"], case_class=c
+        )
+        if c is not None:
+            option.department, option.police = suggestions.department_by_rule(c, case)
+            option.urgency = c.urgency
+        options.append(_option(option))
+    stored = suggestions.TextSuggestion(
+        model_version=row.model_version,
+        learned_department=row.learned_department,
+        learned_department_confidence=row.learned_department_confidence,
+        learned_urgency=row.learned_urgency,
+        learned_urgency_confidence=row.learned_urgency_confidence,
+    )
+    out.update(
+        model_version=row.model_version,
+        suggestions=options,
+        suggested_at=local(row.created_at),
+        corrected=row.corrected_class_id is not None,
+        **_learned(stored),
+    )
+    return out
