@@ -146,3 +146,31 @@ test("bars of counts", () => {
   assert.deepEqual(option.xAxis.data, ["上报", "结案"]);
   assert.deepEqual(option.series[0].data, [3, 2]);
 });
+
+test("league colours follow the server's marks (ties share one), counts are not percents", () => {
+  const rows = [
+    { rank: 1, name: "a", value: "5", numerator: 5, denominator: null, mark: "top" },
+    { rank: 1, name: "b", value: "5", numerator: 5, denominator: null, mark: "top" },
+    { rank: 3, name: "c", value: "2", numerator: 2, denominator: null, mark: "" },
+    { rank: 4, name: "d", value: "0", numerator: 0, denominator: null, mark: "bottom" },
+  ];
+  const option = leagueOption(rows, { value: "上报量" }, { rate: false });
+  assert.deepEqual(option.series[0].data.map((d) => d.itemStyle.color).reverse(), [RED_LIST, RED_LIST, MIDDLE, BLACK_LIST]);
+  assert.equal(option.xAxis.max, null);
+  assert.equal(option.series[0].label.formatter({ data: option.series[0].data[3] }), "5");
+  const tip = option.tooltip.formatter({ data: option.series[0].data[3] });
+  assert.equal(tip.textContent, "1. a上报量: 5"); // no fraction for a plain count
+});
+
+test("the trend's legend starts with the rates marked shown", () => {
+  const option = trendOption({
+    labels: ["x"],
+    rates: [
+      { key: "a", name: "甲", shown: true, values: ["1"] },
+      { key: "b", name: "乙", shown: false, values: ["2"] },
+    ],
+  });
+  assert.deepEqual(option.legend.selected, { 甲: true, 乙: false });
+  const compact = trendOption({ labels: ["x"], rates: [], counts: [{ key: "n", name: "n", values: [1] }] }, { percent: "%" }, { compact: true });
+  assert.equal(compact.yAxis[0].name, "");
+});

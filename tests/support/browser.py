@@ -79,3 +79,35 @@ def wait_until(check, timeout=15.0, what="condition") -> None:
             return
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+# Records Content-Security-Policy violations and uncaught errors from the first script of every
+# document on (a function's text: the pages' CSP forbids eval, not Playwright's init scripts).
+_WATCH_PROBLEMS = """
+window.__problems = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__problems.push(`csp ${e.violatedDirective} ${e.blockedURI} ${e.sample || ""}`);
+});
+window.addEventListener("error", (e) => window.__problems.push(`error ${e.message}`));
+"""
+
+
+def watch_problems(ctx) -> list[str]:
+    """Watch a browser context for CSP violations, script errors and console errors; returns
+    the list the console errors go to (see `problems`)."""
+    ctx.add_init_script(_WATCH_PROBLEMS)
+    errors: list[str] = []
+
+    def attach(page):
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+
+    for page in ctx.pages:
+        attach(page)
+    ctx.on("page", attach)
+    return errors
+
+
+def problems(page, errors: list[str]) -> list[str]:
+    """What went wrong on `page` so far: CSP violations, uncaught errors, console errors."""
+    return [*page.evaluate("() => window.__problems || []"), *errors]

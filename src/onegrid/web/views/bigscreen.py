@@ -231,6 +231,7 @@ def _strings() -> dict[str, str]:
         "offline": _("Cannot reach the server; trying again."),
         "signedOut": _("Your session has ended: reload the page to sign in again."),
         "noAlerts": _("No surge alerts."),
+        "nothingRanked": _("Nothing to rank yet this month."),
         "alertLine": _("%(area)s · %(class)s: %(observed)s cases, about %(expected)s expected"),
         "openCount": _("Open"),
         "overdueCount": _("Overdue"),

@@ -132,7 +132,7 @@ export function trendOption(data, texts = {}, { theme = "light", compact = false
   const yAxis = [
     {
       type: "value",
-      name: texts.percent || "%",
+      name: compact ? "" : texts.percent || "%",
       min: 0,
       max: 100,
       axisLabel: { formatter: "{value}%", color: t.muted },
@@ -143,7 +143,7 @@ export function trendOption(data, texts = {}, { theme = "light", compact = false
   if (counts.length) {
     yAxis.push({
       type: "value",
-      name: texts.count || "",
+      name: compact ? "" : texts.count || "",
       minInterval: 1,
       axisLabel: { color: t.muted },
       axisLine,

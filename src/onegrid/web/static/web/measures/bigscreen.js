@@ -69,7 +69,10 @@ function drawFigures(data) {
 // --- charts ---------------------------------------------------------------------------------
 
 function drawCharts(data) {
-  mount(document.getElementById("bs-trend-chart"), trendOption(data.trend, T, { theme: "dark", compact: true }), {
+  // The screen draws the rates the dashboard shows first, and the counts: a legend to read
+  // from across the room, not to click.
+  const trend = { ...data.trend, rates: data.trend.rates.filter((r) => r.shown) };
+  mount(document.getElementById("bs-trend-chart"), trendOption(trend, T, { theme: "dark", compact: true }), {
     locale,
     theme: "dark",
   });
@@ -91,8 +94,11 @@ function drawLeague(league) {
   }
   section.hidden = false;
   document.getElementById("bs-league-title").textContent = `${league.title} · ${league.label}`;
-  fill(document.getElementById("bs-league-top"), league.top.map((r) => leagueItem(r, "red")));
-  fill(document.getElementById("bs-league-bottom"), league.bottom.map((r) => leagueItem(r, "black")));
+  const none = () => [el("li", { className: "bs-empty", text: T.nothingRanked })];
+  const top = league.top.map((r) => leagueItem(r, "red"));
+  const bottom = league.bottom.map((r) => leagueItem(r, "black"));
+  fill(document.getElementById("bs-league-top"), top.length ? top : none());
+  fill(document.getElementById("bs-league-bottom"), bottom.length ? bottom : none());
 }
 
 // --- map ------------------------------------------------------------------------------------
@@ -239,6 +245,13 @@ if (fullButton && document.fullscreenEnabled) {
     else document.documentElement.requestFullscreen();
   });
 }
+
+// For tests and the curious, as the live map does (onegridMap): what the screen holds now.
+window.onegridScreen = {
+  fillOf: (code) => (layers.has(code) ? layers.get(code).options.fillColor : null),
+  gridCount: () => layers.size,
+  polls: () => polls,
+};
 
 render(readJson("bigscreen-data"));
 body.dataset.polls = "0";
