@@ -122,6 +122,11 @@ def local_day(moment: dt.datetime) -> dt.date:
     return moment.astimezone(TZ).date()
 
 
+def _utc(moment: dt.datetime) -> str:
+    """A moment as stored in CaseFact.state: ISO 8601 in UTC, the same however it was given."""
+    return moment.astimezone(dt.UTC).isoformat()
+
+
 def _when(value: object) -> dt.datetime | None:
     if not value:
         return None
@@ -388,7 +393,7 @@ class CaseFacts:
 
     def to_json(self) -> dict[str, Any]:
         def t(value: dt.datetime | None) -> str | None:
-            return None if value is None else value.isoformat()
+            return None if value is None else _utc(value)
 
         return {
             "class_then": self.class_then,
@@ -402,7 +407,7 @@ class CaseFacts:
             "deadline": t(self.deadline),
             "deadline_lead": self.deadline_lead,
             "dispatch_due": t(self.dispatch_due),
-            "task_due": {k: v.isoformat() for k, v in self.task_due.items()},
+            "task_due": {k: _utc(v) for k, v in self.task_due.items()},
             "closed": self.closed,
             "on_time": self.on_time,
             "closed_at": t(self.closed_at),
@@ -414,12 +419,12 @@ class CaseFacts:
             "check_due": t(self.check_due),
             "first_dispatch_at": t(self.first_dispatch_at),
             "joint": self.joint,
-            "checks": [[a.isoformat(), b, c, d] for a, b, c, d in self.checks],
-            "replies": [[a.isoformat(), b, c] for a, b, c in self.replies],
-            "dispatches": [[a.isoformat(), b, c] for a, b, c in self.dispatches],
-            "feedbacks": [[a.isoformat(), b, c, d] for a, b, c, d in self.feedbacks],
+            "checks": [[_utc(a), b, c, d] for a, b, c, d in self.checks],
+            "replies": [[_utc(a), b, c] for a, b, c in self.replies],
+            "dispatches": [[_utc(a), b, c] for a, b, c in self.dispatches],
+            "feedbacks": [[_utc(a), b, c, d] for a, b, c, d in self.feedbacks],
             "round_start": self.round_start,
-            "closes": [[a.isoformat(), b] for a, b in self.closes],
+            "closes": [[_utc(a), b] for a, b in self.closes],
         }
 
     @classmethod

@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, transaction
 from django.db.models import CharField, Q, QuerySet
@@ -144,7 +145,7 @@ def _add(
     with connection.cursor() as cursor:
         for start in range(0, len(ordered), chunk):
             part = ordered[start : start + chunk]
-            params: list[object] = []
+            params: list[Any] = []
             for key, values in part:
                 params.extend(_db_value(v) for v in key)
                 params.extend(values)
@@ -305,15 +306,15 @@ class Keeper:
 
 
 def _same_place(row: CaseFact, place: Mapping[str, Any]) -> bool:
-    return (
-        row.street_id == place["street_id"]
-        and row.community_id == place["community_id"]
-        and row.grid_id == place["grid_id"]
-        and row.case_class_id == place["class_id"]
+    return (row.street_id, row.community_id, row.grid_id, row.case_class_id) == (
+        place["street_id"],
+        place["community_id"],
+        place["grid_id"],
+        place["class_id"],
     )
 
 
-def recurs_now(case_id: object, at: dt.datetime, class_id: int, lon: float, lat: float) -> bool:
+def recurs_now(case_id: Any, at: dt.datetime, class_id: int, lon: float, lat: float) -> bool:
     """Whether a report now recurs: a case of its class closed in the window, near it."""
     radius, window = recurrence_settings()
     west, east, south, north = bounding_box(lon, lat, radius)
@@ -330,10 +331,10 @@ def recurs_now(case_id: object, at: dt.datetime, class_id: int, lon: float, lat:
         .exclude(case_id=case_id)
         .values_list("lon", "lat")
     )
-    return any(distance_m(lon, lat, x, y) <= radius for x, y in near)
+    return any(distance_m(lon, lat, float(x), float(y)) <= radius for x, y in near)
 
 
-def fact_row(case_id: object, facts: CaseFacts) -> CaseFact:
+def fact_row(case_id: Any, facts: CaseFacts) -> CaseFact:
     state = facts.to_json()
     state["lon"], state["lat"] = facts.lon, facts.lat
     return CaseFact(
@@ -552,8 +553,10 @@ class _Totals:
         self.people: dict[PersonKey, list[int]] = {}
         self.rows = 0
         self.person_rows = 0
+        self.cases = 0
 
     def add(self, facts: CaseFacts) -> None:
+        self.cases += 1
         street, community, grid, class_id = facts.place()
         size = len(COUNTERS)
         for at, department, counter, n in facts.contributions():
@@ -652,8 +655,8 @@ def rebuild_rollups(*, progress: Callable[[int], None] | None = None) -> Rebuild
 class Difference:
     table: str
     key: tuple[object, ...]
-    stored: dict[str, int]
-    expected: dict[str, int]
+    stored: dict[str, object]
+    expected: dict[str, object]
 
     def __str__(self) -> str:
         changed = {
@@ -675,13 +678,14 @@ def expected_totals() -> tuple[dict[TotalKey, list[int]], dict[PersonKey, list[i
 
 
 def stored_totals() -> tuple[dict[TotalKey, list[int]], dict[PersonKey, list[int]]]:
+    """The stored totals, leaving out rows whose counters are all 0."""
     totals: dict[TotalKey, list[int]] = {}
     for row in DailyTotal.objects.values_list(*TOTAL_KEY_COLUMNS, *COUNTERS).iterator(
         chunk_size=5000
     ):
         values = list(row[len(TOTAL_KEY_COLUMNS) :])
         if any(values):
-            totals[row[: len(TOTAL_KEY_COLUMNS)]] = values
+            totals[cast(TotalKey, tuple(row[: len(TOTAL_KEY_COLUMNS)]))] = values
     people: dict[PersonKey, list[int]] = {}
     for row in PersonDailyTotal.objects.values_list(*PERSON_KEY_COLUMNS, *PERSON_COUNTERS):
         values = list(row[2:])
@@ -690,26 +694,106 @@ def stored_totals() -> tuple[dict[TotalKey, list[int]], dict[PersonKey, list[int
     return totals, people
 
 
-def verify(limit: int | None = None) -> list[Difference]:
-    """The differences between the stored totals and a full recompute from the history."""
-    want_totals, want_people = expected_totals()
-    have_totals, have_people = stored_totals()
+# CaseFact columns compared by `verify` (the state holds the rest).
+_FACT_FIELDS = (
+    "street_id",
+    "community_id",
+    "grid_id",
+    "case_class_id",
+    "source",
+    "reported_at",
+    "reporter_id",
+    "valid",
+    "self_closed",
+    "repeat",
+    "deadline",
+    "deadline_lead",
+    "lead",
+    "closed",
+    "on_time",
+    "closed_at",
+    "lowest_level",
+    "first_check_at",
+    "first_check_lead",
+    "failed",
+    "first_dispatch_at",
+    "joint",
+    "state",
+)
+
+
+def verify(limit: int | None = 100) -> list[Difference]:
+    """The differences between the stored rollups and a full recompute from the history: the
+    totals, the people's totals, every case's facts and the closes (at most `limit`)."""
+    repeat = repeat_keys()
+    sums = _Totals(write=False)
     out: list[Difference] = []
-    for table, names, have, want in (
-        ("daily_total", COUNTERS, have_totals, want_totals),
-        ("person_daily_total", PERSON_COUNTERS, have_people, want_people),
-    ):
-        for key in sorted(have.keys() | want.keys(), key=lambda k: tuple(map(str, k))):
-            a, b = have.get(key), want.get(key)
+    batch: dict[Any, CaseFact] = {}
+    closes = 0
+
+    def compare_facts() -> None:
+        stored = CaseFact.objects.in_bulk(list(batch))
+        for case_id, want in batch.items():
+            have = stored.get(case_id)
+            a = {f: getattr(have, f) for f in _FACT_FIELDS} if have else {}
+            b = {f: getattr(want, f) for f in _FACT_FIELDS}
             if a != b:
                 out.append(
                     Difference(
-                        table,
-                        tuple(key),
-                        dict(zip(names, a or [0] * len(names), strict=True)),
-                        dict(zip(names, b or [0] * len(names), strict=True)),
+                        "case_fact",
+                        (str(case_id),),
+                        {k: v for k, v in a.items() if b.get(k) != v},
+                        {k: v for k, v in b.items() if a.get(k) != v},
                     )
                 )
-                if limit is not None and len(out) >= limit:
-                    return out
+        batch.clear()
+
+    for case_id, facts in fold_histories(repeats=lambda key: key in repeat):
+        sums.add(facts)
+        closes += len(facts.closes)
+        batch[case_id] = _normalised(fact_row(case_id, facts))
+        if len(batch) >= 2000:
+            compare_facts()
+    compare_facts()
+    stored_facts = CaseFact.objects.count()
+    if stored_facts != sums.cases:
+        out.append(Difference("case_fact", ("count",), {"n": stored_facts}, {"n": sums.cases}))
+    have_totals, have_people = stored_totals()
+    out += _differences("daily_total", COUNTERS, have_totals, sums.totals, limit)
+    out += _differences("person_daily_total", PERSON_COUNTERS, have_people, sums.people, limit)
+    stored_closes = CaseClose.objects.count()
+    if stored_closes != closes:
+        out.append(Difference("case_close", ("count",), {"n": stored_closes}, {"n": closes}))
+    return out if limit is None else out[:limit]
+
+
+def _normalised(row: CaseFact) -> CaseFact:
+    """A facts row as the database gives it back (JSON state through a round trip)."""
+    row.state = json.loads(json.dumps(row.state))
+    return row
+
+
+def _differences(
+    table: str,
+    names: Sequence[str],
+    have: Mapping[Any, list[int]],
+    want: Mapping[Any, list[int]],
+    limit: int | None,
+) -> list[Difference]:
+    out: list[Difference] = []
+    for key in sorted(have.keys() | want.keys(), key=lambda k: tuple(map(str, k))):
+        a, b = have.get(key), want.get(key)
+        if a != b:
+            zero = [0] * len(names)
+            out.append(
+                Difference(
+                    table,
+                    tuple(key),
+                    dict(zip(names, a or zero, strict=True)),
+                    dict(zip(names, b or zero, strict=True)),
+                )
+            )
+            if limit is not None and len(out) >= limit:
+                break
+    return out
     return out

@@ -84,7 +84,7 @@ LABELS = {
     "joint_case_share": _("Joint-case share"),
     "recurrence_rate": _("Recurrence rate"),
 }
-DEFINITIONS = {
+DEFINITIONS: dict[str, StrOrPromise] = {
     "closure_rate": _(
         "Cases closed ÷ cases due in the period (N_due). A case is due in the period when its "
         "final deadline (the lead department's, after approved extensions) falls in it; it is "

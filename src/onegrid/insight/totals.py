@@ -57,10 +57,14 @@ _GROUP_COLUMN = {
 class ScopeLike(Protocol):
     """insight.measures.Scope, as far as totals read it."""
 
-    kind: str
-    code: str
-    pk: int | None
-    grid_ids: tuple[int, ...]
+    @property
+    def kind(self) -> str: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def pk(self) -> int | None: ...
+    @property
+    def grid_ids(self) -> tuple[int, ...]: ...
 
 
 @dataclass
@@ -338,14 +342,15 @@ def _from_rollups(
         }.get(group_by, _GROUP_COLUMN.get(group_by or "", "deadline"))
         for value in facts.values_list(column, flat=True):
             bucket(value if group_by else None).overdue += 1
-    return out
+    # Rows whose counters came back to 0 (an event undid them) count nothing.
+    return {key: counts for key, counts in out.items() if any(counts.as_dict().values())}
 
 
 # --- the full recompute ---
 
 
 def _cases_in(scope: ScopeLike | None, class_prefix: str) -> QuerySet[Case]:
-    cases = Case.objects.all()
+    cases: QuerySet[Case] = Case.objects.all()
     if scope is not None and scope.kind == "department":
         cases = cases.filter(
             pk__in=Task.objects.filter(department__code=scope.code).values("case_id")
