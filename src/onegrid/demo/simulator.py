@@ -170,7 +170,7 @@ P_DESCRIBED = {"grid_worker": 0.8, "resident": 0.95, "hotline": 1.0}
 # look-alike, a different problem of the same class close by (a hard negative, `lookalike_of`).
 P_DUPLICATE = 0.06  # of first reports, reported again by someone else
 P_THIRD = 0.2  # of those, by a third reporter too
-P_SAME_CLASS_AGAIN = 0.8  # the second reporter picks the same minor class (else a sibling)
+P_SAME_CLASS_AGAIN = 0.8  # the second reporter picks the same minor class (else a neighbour)
 P_LOOKALIKE = 0.04
 P_LOOKALIKE_SAME_CLASS = 0.75
 DUPLICATE_DELAY_H = (1.5, 1.2)  # median hours and log-sd of the second report's delay
@@ -458,8 +458,11 @@ def _second_reports(
 ) -> list[CasePlan]:
     """Reports of problems already reported (duplicates, with `duplicate_of`) and of other
     problems of the same class close by (look-alikes, with `lookalike_of`)."""
+    # A reporter who picks another class picks a neighbour of the same group (暴露垃圾 and
+    # 散落垃圾, A01), or of the major class when the group has no other.
     siblings: dict[str, list[str]] = {}
-    for info in world.classes.values():
+    for info in sorted(world.classes.values(), key=lambda i: i.code):
+        siblings.setdefault(info.code[:-2], []).append(info.code)
         siblings.setdefault(info.major, []).append(info.code)
     made: list[CasePlan] = []
     for first, problem in zip(firsts, problems, strict=True):
@@ -513,7 +516,8 @@ def _again(
     info = world.classes[first.class_code]
     code = info.code
     if not same_class:
-        code = rng.choice(siblings[info.major])
+        near = [c for c in siblings[info.code[:-2]] if c != info.code]
+        code = rng.choice(near or [c for c in siblings[info.major] if c != info.code] or [code])
         info = world.classes[code]
     if duplicate:
         weights = (0.0, 0.55, 0.45) if first.source == "grid_worker" else (0.4, 0.3, 0.3)

@@ -46,7 +46,7 @@ class DuplicateCheckIn(Schema):
 
 
 class ReasonOut(Schema):
-    code: str = Field(description="same_class, same_major, distance, time or text")
+    code: str = Field(description="same_class, same_group, same_major, distance, time or text")
     text: str
 
 

@@ -3,17 +3,20 @@
 The score of a (new report, earlier case) pair is the probability, under a logistic model, that
 both are the same problem on the ground (docs/architecture.md "Likely duplicates"):
 
-    z = b0 + b_dist · metres/100 + b_class · [same minor class] + b_time · ln(1 + hours)
+    z = b0 + b_dist · metres/100 + b_group · [same class group] + b_class · [same minor class]
+          + b_time · ln(1 + hours)
           + (b_text · similarity   when both have text,  b_notext  otherwise)
     score = 1 / (1 + e^(−z))
 
 over earlier cases of the same major class within DUPLICATE_RADIUS_M metres and
 DUPLICATE_WINDOW_DAYS days; `similarity` is text_similarity.similarity of the two texts
-(description and address). The coefficients (MODEL) were fitted on labelled pairs the simulator
-makes (demo.simulator: second reporters of the same problem, and look-alikes close by), the
-threshold chosen by cross-validation; `onegrid duplicates evaluate` measures them again on
-another seed and `--fit` refits them. A pair at or above ONEGRID["DUPLICATE_THRESHOLD"] is a
-likely duplicate.
+(description and address). A class group is the classes whose codes differ only in their last
+two characters (A0102 暴露垃圾 and A0104 散落垃圾 in A01 市容环境): the same minor class counts
+most, then the same group, then the same major class only. The coefficients (MODEL) were
+fitted on labelled pairs the simulator makes (demo.simulator: second reporters of the same
+problem, and look-alikes close by), the threshold chosen by cross-validation; `onegrid
+duplicates evaluate` measures them again on another seed and `--fit` refits them. A pair
+at or above ONEGRID["DUPLICATE_THRESHOLD"] is a likely duplicate.
 
 Who sees what:
 - the street desk (case page, console) gets the older open cases of the same street it may see,
@@ -76,7 +79,8 @@ class Evidence:
     """How a pair compares: the model's inputs, also shown as the reasons of a score."""
 
     metres: float
-    same_class: bool  # same minor class (else the same major class)
+    same_class: bool  # the same minor class
+    same_group: bool  # the same class group (codes equal but for the last two characters)
     hours: float  # how long after the earlier report the new one came
     text: float | None  # similarity of the texts; None when either has none (or may not be read)
 
@@ -87,6 +91,7 @@ class Model:
 
     intercept: float
     per_100m: float
+    same_group: float
     same_class: float
     log_hours: float
     text: float
@@ -96,6 +101,7 @@ class Model:
         z = (
             self.intercept
             + self.per_100m * e.metres / 100.0
+            + self.same_group * float(e.same_group)
             + self.same_class * float(e.same_class)
             + self.log_hours * math.log1p(max(e.hours, 0.0))
         )
@@ -112,12 +118,13 @@ class Model:
 # 120 reports a working day); docs/performance.md has the run and its figures.
 FIT_SEED = 1
 MODEL = Model(
-    intercept=0.287,
-    per_100m=-6.273,
-    same_class=1.543,
-    log_hours=-1.114,
-    text=10.724,
-    no_text=2.582,
+    intercept=-2.161,
+    per_100m=-5.657,
+    same_group=2.432,
+    same_class=0.079,
+    log_hours=-0.975,
+    text=11.150,
+    no_text=3.343,
 )
 
 
@@ -126,9 +133,15 @@ def evidence(new: Report, old: Report, *, read_text: bool = True) -> Evidence:
     return Evidence(
         metres=case_selectors.distance_m(new.lon, new.lat, old.lon, old.lat),
         same_class=new.class_code == old.class_code,
+        same_group=class_group(new.class_code) == class_group(old.class_code),
         hours=max(0.0, (new.at - old.at).total_seconds() / 3600.0),
         text=text_similarity.similarity(new.text, old.text) if read_text else None,
     )
+
+
+def class_group(code: str) -> str:
+    """The class's group: its code without the last two characters (A0102 → A01)."""
+    return code[:-2] if len(code) > 2 else code
 
 
 def score(e: Evidence, model: Model = MODEL) -> float:
@@ -142,10 +155,14 @@ def threshold() -> float:
 def reasons(e: Evidence, *, coarse: bool = False) -> list[dict[str, str]]:
     """The evidence in words, one {code, text} per input of the score; `coarse`: distance in
     steps of HINT_METRES_STEP metres, as the hint shows it."""
+    if e.same_class:
+        kin = {"code": "same_class", "text": _("same class")}
+    elif e.same_group:
+        kin = {"code": "same_group", "text": _("a neighbouring class of the same group")}
+    else:
+        kin = {"code": "same_major", "text": _("same major class, another group")}
     out = [
-        {"code": "same_class", "text": _("same class")}
-        if e.same_class
-        else {"code": "same_major", "text": _("same major class, another minor class")},
+        kin,
         {"code": "distance", "text": distance_text(e.metres, coarse=coarse)},
         {"code": "time", "text": gap_text(e.hours, coarse=coarse)},
     ]

@@ -116,6 +116,7 @@ def features(e: Evidence) -> list[float]:
     """The model's inputs in Model's order (the intercept apart)."""
     return [
         e.metres / 100.0,
+        float(e.same_group),
         float(e.same_class),
         math.log1p(max(e.hours, 0.0)),
         0.0 if e.text is None else e.text,
@@ -153,7 +154,7 @@ def _fit_one(x: np.ndarray, y: np.ndarray, c: float) -> Model:
 
     fitted = LogisticRegression(C=c, max_iter=2000).fit(x, y)
     w = [float(v) for v in fitted.coef_[0]]
-    return Model(float(fitted.intercept_[0]), w[0], w[1], w[2], w[3], w[4])
+    return Model(float(fitted.intercept_[0]), w[0], w[1], w[2], w[3], w[4], w[5])
 
 
 def best_threshold(scores: Sequence[float], scored: Sequence[Pair]) -> float:

@@ -259,6 +259,7 @@ def _config(request) -> dict:
         "loginUrl": f"{reverse('web:login')}?next={reverse('web:field')}",
         "logoutUrl": reverse("web:logout"),
         "caseUrl": reverse("web:case", args=["NUMBER"]),
+        "duplicatesUrl": reverse("api:check_duplicates"),
         "csrfCookie": settings.CSRF_COOKIE_NAME,
         "pollSeconds": max(5, int(options.get("LIVE_POLL_SECONDS", 10))),
         "retrySeconds": 15,
@@ -332,6 +333,17 @@ def _strings() -> dict:
         "addressNone": _("No standard address matches."),
         "addressChosen": _("Standard address: %(name)s (%(code)s)"),
         "addressDistance": _("%(m)s m away"),
+        # field/duplicates.js: "already reported nearby" before sending.
+        "duplicates": {
+            "title": _("Already reported nearby — possibly the same problem:"),
+            "sendAnyway": _(
+                "You can still send yours: the desk merges reports of one problem and keeps "
+                "every reporter on it."
+            ),
+            "skip": _("Don't send mine: it is already reported"),
+            "skipped": _("Not sent: the problem is already reported."),
+            "view": _("Open the case"),
+        },
     }
 
 

@@ -120,7 +120,8 @@ class Command(BaseCommand):
             )
             self.stdout.write(
                 f"MODEL = Model(intercept={fm.intercept:.3f}, per_100m={fm.per_100m:.3f}, "
-                f"same_class={fm.same_class:.3f}, log_hours={fm.log_hours:.3f}, "
+                f"same_group={fm.same_group:.3f}, same_class={fm.same_class:.3f}, "
+                f"log_hours={fm.log_hours:.3f}, "
                 f"text={fm.text:.3f}, no_text={fm.no_text:.3f})"
             )
             model, cut = fm, fitted.threshold

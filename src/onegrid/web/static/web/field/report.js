@@ -2,9 +2,12 @@
    self-close that may follow it on the spot, and editing a refused report from the queue. */
 
 import { $, fmt } from "../lib/dom.js";
+import { createDuplicateHint } from "./duplicates.js";
 import { clearErrors, serverErrors, showErrors } from "./forms.js";
 import { newKey } from "./outbox.js";
 import { clearFiles, photosOf, setFiles, tooLarge } from "./photos.js";
+import { csrfFromCookie } from "./sender.js";
+import { isOffline, toast } from "./status.js";
 
 /**
  * The report form. Its parts: classPicker, reportMap, addressPicker; outbox and submitFromForm
@@ -17,6 +20,18 @@ export function createReportForm(parts) {
   const form = $("#report-form");
   let editingKey = null; // the refused report being edited: replaced once the new one is accepted
   let lastReport = null; // the item just reported, for the self-close that may follow
+  // "Already reported nearby" above the send button; leaving the report unsent empties the form.
+  const duplicateHint = createDuplicateHint({
+    form,
+    conf,
+    T: T.duplicates,
+    csrfToken: () => csrfFromCookie(document.cookie, conf.csrfCookie),
+    isOffline,
+    onSkip: () => {
+      reset();
+      toast(T.duplicates.skipped);
+    },
+  });
 
   function missing() {
     const errors = [];
@@ -117,6 +132,7 @@ export function createReportForm(parts) {
   }
 
   function reset() {
+    duplicateHint.clear();
     clearErrors(form);
     clearFiles($("#report-photo"));
     $("#report-description").value = "";
