@@ -242,17 +242,7 @@ def case_suggestion(request: SignedInRequest, case_id: str) -> dict[str, object]
     }
     if row is None:
         return out
-    classes = suggestions.catalogue_classes(c["code"] for c in row.top_classes if c["code"])
-    options = []
-    for entry in row.top_classes:
-        c = classes.get(entry["code"])
-        option = suggestions.ClassOption(
-            label=entry["label"], confidence=entry["confidence"], case_class=c
-        )
-        if c is not None:
-            option.department, option.police = suggestions.department_by_rule(c, case)
-            option.urgency = c.urgency
-        options.append(_option(option))
+    options = [_option(o) for o in suggestions.stored_options(row, case)]
     stored = suggestions.TextSuggestion(
         model_version=row.model_version,
         learned_department=row.learned_department,

@@ -194,6 +194,24 @@ def suggestion_for(case: Case, *, compute: bool = True) -> Suggestion | None:
     return _stored(case, suggestion)
 
 
+def stored_options(row: Suggestion, case: Case) -> list[ClassOption]:
+    """A stored suggestion's classes as options, with what the catalogue says of them now."""
+    classes = catalogue_classes(c["code"] for c in row.top_classes if c.get("code"))
+    options = []
+    for entry in row.top_classes:
+        case_class = classes.get(entry.get("code") or "")
+        option = ClassOption(
+            label=str(entry.get("label", "")),
+            confidence=float(entry.get("confidence", 0)),
+            case_class=case_class,
+        )
+        if case_class is not None:
+            option.department, option.police = department_by_rule(case_class, case)
+            option.urgency = case_class.urgency
+        options.append(option)
+    return options
+
+
 def record_correction(row: Suggestion, *, save: bool = True) -> bool:
     """Bring the row's correction up to date with the case's history: its last `reclassify`
     (the class it changed to, when, by whom). Whether anything changed."""

@@ -11,12 +11,12 @@ from django.utils.translation import gettext_lazy
 
 from onegrid.cases import calendar, selectors, workflow
 from onegrid.cases.access import ACTIVE_TASK_STATES
-from onegrid.cases.models import Photo, Source, Task
+from onegrid.cases.models import CaseClass, Photo, Source, Task
 from onegrid.cases.rules import SATISFACTION, VERIFICATION_RESULTS
 from onegrid.core import clock
 from onegrid.org import selectors as org_selectors
 from onegrid.org.models import Role
-from onegrid.smart import duplicates
+from onegrid.smart import duplicates, suggestions
 
 RESULT_LABELS = {
     "confirmed": gettext_lazy("Confirmed on site"),
@@ -27,7 +27,16 @@ SATISFACTION_LABELS = {
     "basically_satisfied": gettext_lazy("Basically satisfied"),
     "unsatisfied": gettext_lazy("Unsatisfied"),
 }
-FIELDS = ("reason", "department", "hours", "result", "satisfaction", "target", "task")
+FIELDS = (
+    "reason",
+    "department",
+    "hours",
+    "result",
+    "satisfaction",
+    "target",
+    "task",
+    "class_code",
+)
 
 
 @dataclass
@@ -115,6 +124,11 @@ def _timeline(request, case, events):
             details.append(_("%(h)s working hours") % {"h": data["hours"]})
         if data.get("level"):
             details.append(_("level %(n)s") % {"n": data["level"]})
+        if data.get("from_class"):
+            details.append(
+                _("class: %(old)s → %(new)s")
+                % {"old": data["from_class"], "new": data.get("to_class")}
+            )
         if data.get("target"):
             details.append(_("into %(n)s") % {"n": data["target"]})
         actor = None
@@ -189,6 +203,12 @@ def case_context(request, case, *, failed=None) -> dict:
         # with a merge button: only while the desk may merge this case.
         "duplicates": duplicates.for_case(request.user, case) if merge_offered else [],
         "departments": list(org_selectors.departments()) if _wants(forms, "department") else [],
+        # The classifier's suggestion (smart.suggestions), made when the page is first opened;
+        # one-click changes of the class for a desk that may reclassify.
+        "suggestion": _suggestion_panel(case, forms),
+        "classes": list(CaseClass.objects.filter(active=True).select_related("major"))
+        if _wants(forms, "class_code")
+        else [],
         "suggested_department": selectors.suggested_department(case)
         if _wants(forms, "department")
         else None,
@@ -210,6 +230,32 @@ def _stale_failure(forms, failed) -> dict | None:
         "label": selectors.action_label(action),
         "message": str(error.message),
         "reason": values.get("reason", ""),
+    }
+
+
+def _suggestion_panel(case, forms) -> dict | None:
+    row = suggestions.suggestion_for(case)
+    if row is None:
+        return None
+    may_change = any(f.action == "reclassify" for f in forms)
+    options = [
+        {
+            "option": option,
+            "percent": round(100 * option.confidence),
+            "current": option.code == case.case_class.code,
+            "urgency_label": CaseClass.Urgency(option.urgency).label if option.urgency else "",
+            "key": uuid.uuid4().hex,
+        }
+        for option in suggestions.stored_options(row, case)
+    ]
+    return {
+        "row": row,
+        "options": options,
+        "top": options[0] if options else None,
+        "may_change": may_change,
+        "learned_urgency_label": CaseClass.Urgency(row.learned_urgency).label
+        if row.learned_urgency in CaseClass.Urgency.values
+        else row.learned_urgency,
     }
 
 
