@@ -18,6 +18,7 @@ from onegrid.cases.api import router as cases_router
 from onegrid.core import api_errors, jsonlimits
 from onegrid.core.errors import DomainError
 from onegrid.insight.api import router as insight_router
+from onegrid.insight.hotspots_api import router as hotspots_router
 from onegrid.org.addresses_api import router as addresses_router
 from onegrid.org.api import router as auth_router
 from onegrid.org.auth import API_AUTH
@@ -64,6 +65,7 @@ api.add_router("/", teams_router)
 api.add_router("/", addresses_router)
 api.add_router("/smart", smart_router)
 api.add_router("/insight", insight_router)
+api.add_router("/insight/hotspots", hotspots_router)
 
 PROBLEMS = {
     "missing": lambda: _("is required"),

@@ -285,6 +285,26 @@ class SignInThrottle(TypedDict):
     MAX_LOCKOUT_SECONDS: int
 
 
+class HotspotSettings(TypedDict):
+    """Hotspots, heat map, repeat places and surge alerts (insight/hotspots.py, alerts.py)."""
+
+    FDR_ALPHA: float
+    WEIGHTS: str
+    BAND_M: float
+    CACHE_SECONDS: int
+    HEAT_CELL_M: float
+    HEAT_BANDWIDTH_M: float
+    HEAT_MAX_SIDE: int
+    REPEAT_DAYS: int
+    REPEAT_RADIUS_M: float
+    REPEAT_MIN_COUNT: int
+    ALERT_WINDOW_DAYS: int
+    ALERT_RECENT_WINDOWS: int
+    ALERT_YEARS: int
+    ALERT_P: float
+    ALERT_MIN_COUNT: int
+
+
 class OneGridSettings(TypedDict):
     """ONEGRID's keys and their types, so that mypy checks the code that reads them."""
 
@@ -324,6 +344,7 @@ class OneGridSettings(TypedDict):
     EXPORT_MAX_ROWS: int
     PDF_FONT: str
     REPORTS_DIR: str
+    HOTSPOTS: HotspotSettings
 
 
 ONEGRID: OneGridSettings = {
@@ -421,4 +442,30 @@ ONEGRID: OneGridSettings = {
     # Where the monthly reports are written (insight/reports.py): YYYY-MM/district.pdf and
     # YYYY-MM/street-<code>.pdf.
     "REPORTS_DIR": os.environ.get("ONEGRID_REPORTS_DIR", str(VAR_DIR / "reports")),
+    # Hotspots and alerts (insight/hotspots.py, insight/alerts.py; docs/architecture.md
+    # "Hotspots and alerts"). Gi*: Benjamini–Hochberg false discovery rate α over the grids
+    # of the area; neighbours "queen" (shared boundary point) or "band" (centroids within
+    # BAND_M metres); results kept CACHE_SECONDS. Heat map: raster cell and Gaussian kernel
+    # bandwidth in metres, at most HEAT_MAX_SIDE cells a side. Repeat places: one class
+    # reported REPEAT_MIN_COUNT times within REPEAT_RADIUS_M metres in REPEAT_DAYS days.
+    # Surge alerts: the last ALERT_WINDOW_DAYS days against the ALERT_RECENT_WINDOWS windows
+    # before and the same season of up to ALERT_YEARS earlier years; flagged when the upper
+    # tail p < ALERT_P and at least ALERT_MIN_COUNT cases.
+    "HOTSPOTS": {
+        "FDR_ALPHA": float(os.environ.get("ONEGRID_HOTSPOT_FDR_ALPHA", 0.05)),
+        "WEIGHTS": os.environ.get("ONEGRID_HOTSPOT_WEIGHTS", "queen"),
+        "BAND_M": float(os.environ.get("ONEGRID_HOTSPOT_BAND_M", 1000)),
+        "CACHE_SECONDS": _env_int("ONEGRID_HOTSPOT_CACHE_SECONDS", 60),
+        "HEAT_CELL_M": float(os.environ.get("ONEGRID_HEAT_CELL_M", 100)),
+        "HEAT_BANDWIDTH_M": float(os.environ.get("ONEGRID_HEAT_BANDWIDTH_M", 300)),
+        "HEAT_MAX_SIDE": _env_int("ONEGRID_HEAT_MAX_SIDE", 256),
+        "REPEAT_DAYS": _env_int("ONEGRID_REPEAT_DAYS", 90),
+        "REPEAT_RADIUS_M": float(os.environ.get("ONEGRID_REPEAT_RADIUS_M", 50)),
+        "REPEAT_MIN_COUNT": _env_int("ONEGRID_REPEAT_MIN_COUNT", 3),
+        "ALERT_WINDOW_DAYS": _env_int("ONEGRID_ALERT_WINDOW_DAYS", 7),
+        "ALERT_RECENT_WINDOWS": _env_int("ONEGRID_ALERT_RECENT_WINDOWS", 8),
+        "ALERT_YEARS": _env_int("ONEGRID_ALERT_YEARS", 3),
+        "ALERT_P": float(os.environ.get("ONEGRID_ALERT_P", 0.01)),
+        "ALERT_MIN_COUNT": _env_int("ONEGRID_ALERT_MIN_COUNT", 5),
+    },
 }

@@ -534,6 +534,14 @@ def may_manage_campaigns(user: User) -> bool:
 
 # Which roles open which page of the web app (web.access gates the doors with it). A page only
 # gates the door: what it then shows comes from the same scoped selectors as the API.
+# Who reads hotspots, heat, repeat places and surge alerts (insight.hotspots, insight.alerts):
+# those who steer by the figures (leaders, supervision, the command centre, administrators) and
+# the street desks, each over the territory their roles are bound to (scope_for), so a street
+# desk's hotspots are computed from its own street's cases only.
+HOTSPOT_READERS = frozenset(
+    {Role.LEADER, Role.SUPERVISOR, Role.COMMAND_CENTRE, Role.ADMIN} | STREET_STAFF
+)
+
 PAGE_ROLES: dict[str, frozenset[str]] = {
     "field": frozenset(GRID_TEAM | {Role.RESIDENT}),
     "console": frozenset(STREET_STAFF | {Role.COMMAND_CENTRE, Role.SUPERVISOR, Role.ADMIN}),
@@ -546,9 +554,16 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "measures": frozenset(MEASURE_READERS | STREET_STAFF | PERSON_MEASURED),
     # The big screen (大屏) of the command centre's wall and the leaders' offices.
     "bigscreen": frozenset({Role.COMMAND_CENTRE, Role.LEADER, Role.SUPERVISOR}),
+    "hotspots": HOTSPOT_READERS,
     # The monthly PDF reports: REPORT_READERS, each reading the reports may_read_report allows.
     "reports": REPORT_READERS,
 }
+
+
+def may_view_hotspots(user: User | AnonymousUser) -> bool:
+    """Hotspots and surge alerts (page, API, the big screen's feed): HOTSPOT_READERS, over
+    their scope."""
+    return may_open_page(user, "hotspots")
 
 
 def may_open_page(user: User | AnonymousUser, page: str) -> bool:

@@ -7,6 +7,7 @@ from .views import (
     case,
     console,
     field,
+    hotspots,
     inbox,
     layer_codes,
     layers,
@@ -66,3 +67,4 @@ urlpatterns = [
 urlpatterns += teams.routes + addresses.routes + work_calendar.routes
 urlpatterns += measures.routes + bigscreen.routes
 urlpatterns += reports.routes
+urlpatterns += hotspots.routes

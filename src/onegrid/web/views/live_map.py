@@ -32,11 +32,12 @@ from onegrid.cases import selectors as cases
 from onegrid.cases.workflow import STATE_LABELS
 from onegrid.core import clock
 from onegrid.core.errors import DomainError, InvalidInput
-from onegrid.org.policies import grid_place, may_see_place
+from onegrid.org.policies import grid_place, may_see_place, may_view_hotspots
 from onegrid.org.selectors import grid_team
 from onegrid.territory import selectors as territory
 
 from ..access import page
+from .hotspots import map_layer_strings, map_layers
 
 # At most this many new cases per poll, and open cases per grid panel, newest first.
 LIVE_CASE_LIMIT = 100
@@ -60,7 +61,11 @@ def map_page(request):
         # The first poll asks for cases reported since the page was made.
         "now": _local(clock.now()),
     }
-    context = {"active_page": "map", "map_config": config, "map_strings": _strings()}
+    strings = _strings()
+    if may_view_hotspots(request.user):  # the hotspot and heat layers (views/hotspots.py)
+        config.update(map_layers())
+        strings.update(map_layer_strings())
+    context = {"active_page": "map", "map_config": config, "map_strings": strings}
     return render(request, "web/map.html", context)
 
 

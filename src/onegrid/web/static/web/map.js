@@ -5,6 +5,7 @@
  */
 import { el, fmt, readJson } from "./lib/dom.js";
 import { DISTRICT_VIEW, bindText, createMap, fitTo } from "./lib/leaflet-map.js";
+import { BIN_ORDER, alertStreetCodes, binColour, binKey, heatOverlay } from "./hotspots/layers.js";
 
 var config = readJson("map-config");
 var T = readJson("map-strings");
@@ -39,6 +40,15 @@ var fresh = []; // markers of the cases not yet looked at
 var pollTimer = null;
 var stopped = false;
 var detailRequest = 0;
+// Hotspot layers (config.hotspotsUrl, for those who may see hotspots): Gi* classes per grid
+// code, streets with a surge alert, the heat overlay; fetched when first shown, again after
+// HOTSPOT_STALE_MS.
+var hotBins = {};
+var alertStreets = new Set();
+var hotLoadedAt = 0;
+var heat = null;
+var heatLoading = null;
+var HOTSPOT_STALE_MS = 5 * 60 * 1000;
 
 // --- helpers --------------------------------------------------------------------------------
 
@@ -48,6 +58,20 @@ function colourFor(n) {
   var colour = scale.colours[0];
   for (var i = 0; i < scale.breaks.length; i++) if (n >= scale.breaks[i]) colour = scale.colours[i];
   return colour;
+}
+
+function fillFor(code) {
+  if (measure === "hotspot") return binColour(hotBins[code]) || EMPTY;
+  return colourFor(gridValue(code));
+}
+
+function hasValue(code) {
+  return measure === "hotspot" ? Boolean(binColour(hotBins[code])) : Boolean(gridValue(code));
+}
+
+function alerted(code) {
+  var layer = grids[code];
+  return measure === "hotspot" && Boolean(layer) && alertStreets.has(layer.feature.properties.street_code);
 }
 
 function gridValue(code) {
@@ -89,28 +113,33 @@ function fillOpacity(value) {
 
 function gridStyle(code) {
   var chosen = code === selected;
-  var value = gridValue(code);
+  var outlined = alerted(code);
   return {
-    color: chosen ? "#111111" : "#7d7d7d",
-    weight: chosen ? 3 : 0.8,
+    color: chosen ? "#111111" : outlined ? "#6a1b9a" : "#7d7d7d",
+    weight: chosen ? 3 : outlined ? 2.5 : 0.8,
     opacity: 1,
-    fillColor: colourFor(value),
-    fillOpacity: fillOpacity(value),
+    fillColor: fillFor(code),
+    fillOpacity: fillOpacity(hasValue(code)),
   };
 }
 
 function recolour() {
   Object.keys(grids).forEach(function (code) {
     var layer = grids[code];
-    var value = gridValue(code);
-    var fill = colourFor(value);
-    if (layer.options.fillColor !== fill) layer.setStyle({ fillColor: fill, fillOpacity: fillOpacity(value) });
+    var style = gridStyle(code);
+    if (layer.options.fillColor !== style.fillColor || layer.options.weight !== style.weight) layer.setStyle(style);
   });
 }
 
 function drawLegend() {
-  var scale = SCALES[measure];
   legendEl.textContent = "";
+  if (measure === "hotspot") {
+    BIN_ORDER.forEach(function (bin) { legendEl.appendChild(legendItem(binColour(bin), T[binKey(bin)])); });
+    legendEl.appendChild(legendItem(EMPTY, T.none));
+    legendEl.appendChild(legendItem("#ffffff", T.alertStreet, "#6a1b9a"));
+    return;
+  }
+  var scale = SCALES[measure];
   legendEl.appendChild(legendItem(EMPTY, T.noCases));
   scale.breaks.forEach(function (low, i) {
     var next = scale.breaks[i + 1];
@@ -119,8 +148,10 @@ function drawLegend() {
   });
 }
 
-function legendItem(colour, label) {
-  return el("li", {}, [el("span", { className: "swatch", style: { background: colour } }), label]);
+function legendItem(colour, label, outline) {
+  var style = { background: colour };
+  if (outline) style.borderColor = outline;
+  return el("li", {}, [el("span", { className: "swatch", style: style }), label]);
 }
 
 function tooltip(feature) {
@@ -390,6 +421,60 @@ function renderGrid(g) {
   }
 }
 
+// --- hotspot layers -------------------------------------------------------------------------
+
+function loadHotspots() {
+  if (Date.now() - hotLoadedAt < HOTSPOT_STALE_MS) return Promise.resolve();
+  return Promise.all([getJSON(config.hotspotsUrl), getJSON(config.alertsUrl)])
+    .then(function (bodies) {
+      hotBins = {};
+      bodies[0].grids.forEach(function (g) { hotBins[g.code] = g.bin; });
+      alertStreets = alertStreetCodes(bodies[1].alerts);
+      hotLoadedAt = Date.now();
+      mapEl.dataset.hotspots = String(Object.keys(hotBins).length);
+      setStatus(fmt(T.hotspotsOf, { n: bodies[1].alerts.length }));
+    })
+    .catch(function (problem) {
+      var message = problem && problem.body && problem.body.message;
+      setStatus(message || T.hotspotsFailed, true);
+    });
+}
+
+function showHeat(on) {
+  if (!on) {
+    if (heat) map.removeLayer(heat);
+    mapEl.dataset.heat = "off";
+    return;
+  }
+  if (heat) {
+    heat.addTo(map);
+    mapEl.dataset.heat = "on";
+    return;
+  }
+  if (heatLoading) return;
+  heatLoading = getJSON(config.heatUrl)
+    .then(heatOverlay)
+    .then(function (overlay) {
+      heat = overlay;
+      var input = document.getElementById("heat-layer");
+      if (heat && input && input.checked) {
+        heat.addTo(map);
+        mapEl.dataset.heat = "on";
+      } else {
+        mapEl.dataset.heat = heat ? "off" : "empty";
+      }
+    })
+    .catch(function (problem) {
+      var message = problem && problem.body && problem.body.message;
+      setStatus(message || T.heatFailed, true);
+      mapEl.dataset.heat = "failed";
+    })
+    .then(function () { heatLoading = null; });
+}
+
+var heatInput = document.getElementById("heat-layer");
+if (heatInput) heatInput.addEventListener("change", function () { showHeat(heatInput.checked); });
+
 // --- controls -------------------------------------------------------------------------------
 
 Array.prototype.forEach.call(document.querySelectorAll("input[name=measure]"), function (input) {
@@ -397,8 +482,12 @@ Array.prototype.forEach.call(document.querySelectorAll("input[name=measure]"), f
     if (!input.checked) return;
     measure = input.value;
     mapEl.dataset.measure = measure;
-    recolour();
-    drawLegend();
+    var ready = measure === "hotspot" ? loadHotspots() : Promise.resolve();
+    ready.then(function () {
+      if (measure !== input.value) return;
+      recolour();
+      drawLegend();
+    });
   });
 });
 
@@ -431,6 +520,8 @@ window.onegridMap = {
   },
   markerCount: function () { return markers.getLayers().length; },
   fillOf: function (code) { return grids[code] ? grids[code].options.fillColor : null; },
+  weightOf: function (code) { return grids[code] ? grids[code].options.weight : null; },
+  heatShown: function () { return Boolean(heat && map.hasLayer(heat)); },
   pagePoint: function (code) {
     var point = map.latLngToContainerPoint(grids[code].getCenter());
     var box = mapEl.getBoundingClientRect();
