@@ -301,3 +301,20 @@ def test_the_live_map_offers_hotspot_layers_to_their_readers(scene, world):
     assert config["hotspotsUrl"].startswith(API + "grids")
     assert config["heatUrl"].startswith(API + "heat")
     assert config["alertsUrl"].startswith(API + "alerts")
+
+
+def test_the_navigation_links_the_page_for_its_readers_only(scene, world):
+    assert b'href="/console/hotspots/"' in client_for(world, "leader").get("/map/").content
+    assert b'href="/console/hotspots/"' in client_for(world, "acceptor").get("/console/").content
+    # The auditor opens the live map but not the hotspots.
+    from onegrid.org.models import Role, RoleAssignment, User
+
+    auditor = User.objects.create_user("auditor", password="pw-auditor")
+    RoleAssignment.objects.create(user=auditor, role=Role.AUDITOR, unit=world.district)
+    client = Client()
+    client.force_login(auditor)
+    response = client.get("/map/")
+    assert response.status_code == 200
+    assert b'href="/console/hotspots/"' not in response.content
+    assert "hotspotsUrl" not in response.context["map_config"]
+    assert client.get(PAGE).status_code == 403

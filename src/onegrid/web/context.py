@@ -19,6 +19,7 @@ PAGE_LABELS = {
     "map": _("Live map"),
     "measures": _("Measures"),
     "reports": _("Monthly reports"),
+    "hotspots": _("Hotspots and alerts"),
 }
 
 
