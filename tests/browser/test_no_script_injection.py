@@ -26,12 +26,14 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import pytest
+from django.utils import timezone
 from shapely import box
 from shapely.geometry import mapping
 
 from onegrid.cases import catalogue, services
+from onegrid.core import clock
 from onegrid.org import teams
-from onegrid.org.models import Role, User
+from onegrid.org.models import Department, Role, User
 from onegrid.territory import addresses, layerio, layers, locator, selectors
 from onegrid.territory.models import AdminUnit
 from support.browser import open_report, phone, photo_payload, screenshot
@@ -73,6 +75,8 @@ UNIT = "<u>2</u>"
 DESCRIPTION = IMG
 CASE_ADDRESS = JS_LINK + " 路口"
 REPORTER = SCRIPT
+STREET_NAME = "果园街" + IMG
+DEPARTMENT_NAME = "城管委" + BREAKOUT
 REASONS = {
     "register": "登记" + BREAKOUT,
     "dispatch": "派遣" + IMG,
@@ -779,7 +783,73 @@ def test_calendar_page_shows_imported_holiday_names_as_text(web):
     report(watch)
 
 
+def test_leaders_pages_show_every_planted_text_as_text(web, planted, settings):
+    """The measures dashboard (scope picker, league tables and their charts' tooltips), the
+    drill-down, a person's page and the big screen (league, map tooltips), with payloads in a
+    street's and a department's names besides the planted grid, class and people."""
+    settings.ONEGRID = {**settings.ONEGRID, "LIVE_POLL_SECONDS": 1}
+    world = web.world
+    AdminUnit.objects.filter(pk=world.street.pk).update(name=STREET_NAME)
+    Department.objects.filter(pk=world.city_mgmt.pk).update(name=DEPARTMENT_NAME)
+    month = timezone.localtime(clock.now()).strftime("%Y-%m")
+    ctx, watch, page = watched(web, "leader")
+    watch.visit(
+        page,
+        f"/console/measures/?month={month}",
+        "measures dashboard",
+        {
+            "#scope-select": [STREET_NAME, DEPARTMENT_NAME],
+            "#league-street-table": [STREET_NAME],
+            "#league-department-table": [DEPARTMENT_NAME],
+            "#league-grid_worker-table": [WORKER_NAME],
+        },
+    )
+    page.wait_for_selector("#league-street-chart[data-chart=ready] canvas")
+    # Hover the streets' first bar: its tooltip names the street, as text.
+    page.locator("#league-street-chart").scroll_into_view_if_needed()
+    box = page.locator("#league-street-chart").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] / 2, steps=8)
+    page.wait_for_selector("#league-street-chart .chart-tooltip")
+    tooltip = "#league-street-chart .chart-tooltip"
+    watch.check(page, "league chart tooltip", {tooltip: [STREET_NAME]})
+    screenshot(page, "xss-measures")
+    page.locator('a[data-figure="open_now"]').click()
+    page.wait_for_url("**/console/measures/cases/**")
+    watch.check(
+        page,
+        "measures drill-down",
+        {"#drill-cases": [CLASS_NAME, GRID_NAMES[0], STREET_NAME]},
+    )
+    watch.visit(
+        page,
+        f"/console/measures/people/{world.people.worker.username}/?month={month}",
+        "person page",
+        {"h1": [WORKER_NAME]},
+    )
+    watch.visit(
+        page,
+        f"/console/measures/?scope=street:{world.street.code}",
+        "street scope",
+        {"h1": [STREET_NAME]},
+    )
+
+    page.goto("/bigscreen/")
+    page.wait_for_selector("#bs-map[data-state=ready]")
+    page.wait_for_function("() => onegridScreen.polls() >= 1")
+    watch.check(page, "big screen", {"#bs-league-top": [STREET_NAME]})
+    for i, grid in enumerate(world.grids[:2]):
+        point = page.evaluate(f"() => onegridScreen.pagePoint('{grid.code}')")
+        page.mouse.move(point["x"], point["y"], steps=8)
+        tooltip = f'#bs-map .leaflet-tooltip:has-text("{GRID_NAMES[i][:3]}")'
+        page.wait_for_selector(tooltip)
+        watch.check(page, f"big screen map tooltip {grid.code}", {tooltip: [GRID_NAMES[i]]})
+    screenshot(page, "xss-bigscreen")
+    report(watch)
+
+
 CSP_PAGES = [
+    ("command", "/console/measures/"),
+    ("command", "/bigscreen/"),
     ("command", "/console/"),
     ("command", "/map/"),
     ("command", "/console/layers/check/?level=beat"),

@@ -129,8 +129,9 @@ describe("league table", () => {
   test("its tooltip and labels show the figure and its fraction as text", () => {
     const option = leagueOption(rows, { value: "值", fraction: "%(numerator)s / %(denominator)s" });
     const top = option.series[0].data[option.series[0].data.length - 1];
-    const node = option.tooltip.formatter({ data: top });
+    const node = option.tooltip.formatter([{ data: top }]); // an axis tooltip: the row's one bar
     assert.equal(node.textContent, `1. ${PAYLOAD}值: 95.00%95 / 100`);
+    assert.equal(option.tooltip.trigger, "axis");
     assert.equal(option.series[0].label.formatter({ data: top }), "95.00%");
   });
 

@@ -84,7 +84,8 @@ export function axisTooltip(valueText) {
 /** A tooltip formatter for a league table's bars: rank, name, value and its fraction. */
 export function leagueTooltip(strings, valueText = percentText) {
   return (params) => {
-    const row = (params && params.data && params.data.row) || {};
+    const item = Array.isArray(params) ? params[0] : params; // an axis tooltip hands a list
+    const row = (item && item.data && item.data.row) || {};
     const hasFraction = row.denominator !== null && row.denominator !== undefined;
     return el("div", { className: "chart-tooltip" }, [
       el("strong", { text: `${row.rank ?? ""}. ${row.name ?? ""}` }),
@@ -234,7 +235,13 @@ export function leagueOption(rows, texts = {}, { theme = "light", marked = 3, ra
   return {
     ...option,
     grid: { left: 8, right: 48, top: 8, bottom: 8, containLabel: true },
-    tooltip: { trigger: "item", confine: true, formatter: leagueTooltip(texts, valueText) },
+    // The whole row answers the pointer, so a short bar (or none: 0 %) still shows its figures.
+    tooltip: {
+      trigger: "axis",
+      axisPointer: { type: "shadow" },
+      confine: true,
+      formatter: leagueTooltip(texts, valueText),
+    },
     xAxis: {
       type: "value",
       min: 0,

@@ -78,8 +78,12 @@ function drawCharts(data) {
   });
 }
 
-function leagueItem(row, mark) {
-  return el("li", { className: `bs-league-row ${mark}`, dataset: { code: row.code } }, [
+// A row is coloured as the server marked it (ties share a mark; a short table marks none).
+const MARK_CLASS = { top: "red", bottom: "black" };
+
+function leagueItem(row) {
+  const mark = MARK_CLASS[row.mark] || "";
+  return el("li", { className: `bs-league-row ${mark}`.trim(), dataset: { code: row.code } }, [
     el("span", { className: "bs-rank", text: String(row.rank) }),
     el("span", { className: "bs-name", text: row.name }),
     el("span", { className: "bs-score", text: percentText(row.value) }),
@@ -95,8 +99,8 @@ function drawLeague(league) {
   section.hidden = false;
   document.getElementById("bs-league-title").textContent = `${league.title} · ${league.label}`;
   const none = () => [el("li", { className: "bs-empty", text: T.nothingRanked })];
-  const top = league.top.map((r) => leagueItem(r, "red"));
-  const bottom = league.bottom.map((r) => leagueItem(r, "black"));
+  const top = league.top.map(leagueItem);
+  const bottom = league.bottom.map(leagueItem);
   fill(document.getElementById("bs-league-top"), top.length ? top : none());
   fill(document.getElementById("bs-league-bottom"), bottom.length ? bottom : none());
 }
@@ -250,6 +254,11 @@ if (fullButton && document.fullscreenEnabled) {
 window.onegridScreen = {
   fillOf: (code) => (layers.has(code) ? layers.get(code).options.fillColor : null),
   gridCount: () => layers.size,
+  pagePoint: (code) => {
+    const point = map.latLngToContainerPoint(layers.get(code).getCenter());
+    const box = mapEl.getBoundingClientRect();
+    return { x: box.left + point.x, y: box.top + point.y };
+  },
   polls: () => polls,
 };
 
