@@ -170,3 +170,52 @@ def test_recurrence_after_the_campaign(world):
     assert effect.repeat_rate_before == selectors.Ratio(3, 4, Decimal("75.00"))
     assert effect.repeat_rate_after == selectors.Ratio(1, 1, Decimal("100.00"))
     assert effect.recurrence_after == selectors.Ratio(1, 4, Decimal("25.00"))
+
+
+def test_campaigns_in_admin_for_the_command_centre_only(world):
+    from django.test import Client
+
+    p = world.people
+    for user in (p.command, p.leader, p.acceptor):
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    form = {
+        "name": "井盖专项整治",
+        "class_prefix": "A02",
+        "scope_kind": "district",
+        "start": "2026-03-01",
+        "end": "2026-03-31",
+        "description": "",
+    }
+    for user, status in ((p.leader, 403), (p.acceptor, 403)):
+        client = Client()
+        client.force_login(user)
+        assert client.get("/admin/insight/campaign/").status_code == status
+        assert client.post("/admin/insight/campaign/add/", form).status_code == status
+    client = Client()
+    client.force_login(p.command)
+    assert client.get("/admin/insight/campaign/").status_code == 200
+    # The model's rules hold in the admin too: an area that does not match its kind is refused.
+    bad = client.post("/admin/insight/campaign/add/", form | {"scope_kind": "street"})
+    assert bad.status_code == 200 and not Campaign.objects.exists()
+    added = client.post("/admin/insight/campaign/add/", form)
+    assert added.status_code == 302
+    campaign = Campaign.objects.get()
+    assert campaign.created_by == p.command and campaign.class_prefix == "A02"
+
+
+def test_an_area_that_does_not_fit_its_kind_is_refused(world):
+    from django.core.exceptions import ValidationError
+
+    for kind, unit, grid in [
+        ("district", world.street, None),
+        ("street", world.street, world.grids[0]),
+        ("street", world.community, None),
+        ("grid", None, None),
+    ]:
+        campaign = Campaign(
+            name="x", scope_kind=kind, unit=unit, grid=grid, start=D(2026, 3, 1), end=D(2026, 3, 2)
+        )
+        with pytest.raises(ValidationError) as refused:
+            campaign.full_clean()
+        assert set(refused.value.message_dict) & {"unit", "grid"}, kind

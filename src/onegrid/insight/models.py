@@ -113,5 +113,8 @@ class Campaign(models.Model):
             start=self.start,
             end=self.end,
         )
+        if "area_code" in problems:
+            # The API names the area by its code; the form by the row it points to.
+            problems["grid" if self.scope_kind == "grid" else "unit"] = problems.pop("area_code")
         if problems:
             raise ValidationError(problems)

@@ -53,6 +53,12 @@ def campaign_problems(
             }
     if scope_kind not in Campaign.Kind.values:
         problems["scope_kind"] = _("The area is the district, a street, a community or a grid.")
+    elif (scope_kind == "district" and (unit or grid)) or (
+        scope_kind != "district" and unit is not None and grid is not None
+    ):
+        problems["area_code"] = _(
+            "Give one area: a street or community, or a grid, or none for the whole district."
+        )
     elif scope_kind in ("street", "community"):
         if unit is None or unit.level != scope_kind:
             problems["area_code"] = _("Give the code of a %(kind)s.") % {
