@@ -121,14 +121,10 @@ SHIFTS: dict[str, StrOrPromise] = {
     "recurrence_rate": gettext_lazy("Campaigns → lasting order"),
     "campaign_recurrence_rate": gettext_lazy("Campaigns → lasting order"),
 }
-# The counts above the cards, each drilling into the figure part that counts the same cases.
+# The counts above the cards, each drilling into its own cases (insight.selectors.drilldown).
 COUNT_DRILL: dict[str, tuple[str, str]] = {
-    "reports": ("proactive_share", "denominator"),
-    "n_due": ("closure_rate", "denominator"),
-    "closed": ("closure_rate", "numerator"),
-    "closed_on_time": ("on_time_closure_rate", "numerator"),
-    "overdue": ("overdue_rate", "numerator"),
-    "open_now": ("open_now", "numerator"),
+    key: (key, "numerator")
+    for key in ("reports", "n_due", "closed", "closed_on_time", "overdue", "open_now")
 }
 # The trend chart shows these rates at first (the legend turns the others on) and these counts.
 TREND_SHOWN = ("closure_rate", "on_time_closure_rate", "proactive_share")
@@ -145,12 +141,15 @@ class Filters:
     period: Period
     scope: Scope | None
     step: str
+    class_prefix: str = ""  # a class code or its start (A: every city-management class)
     errors: dict[str, str] = field(default_factory=dict)
 
     def query(self, scope: Scope | None = None) -> dict[str, str]:
-        """The parameters that choose this scope (or `scope`) and period again."""
+        """The parameters that choose this scope (or `scope`), class and period again."""
         chosen = scope or self.scope
         params = {"scope": scope_param(chosen)} if chosen is not None else {}
+        if self.class_prefix:
+            params["class_prefix"] = self.class_prefix
         return params | self.period.query()
 
 
@@ -209,7 +208,18 @@ def read_filters(request: SignedInRequest, *, with_scope: bool = True) -> Filter
     if step and step not in insight.STEPS:
         errors["step"] = _("step: must be one of %(steps)s.") % {"steps": ", ".join(insight.STEPS)}
         step = ""
-    return Filters(period=period, scope=scope, step=step or default_step(period), errors=errors)
+    class_prefix = ""
+    try:
+        class_prefix = insight.check_class_prefix(request.GET.get("class_prefix"))
+    except InvalidInput as error:
+        errors[error.field or "class_prefix"] = str(error.message)
+    return Filters(
+        period=period,
+        scope=scope,
+        step=step or default_step(period),
+        class_prefix=class_prefix,
+        errors=errors,
+    )
 
 
 def drill_url(key: str, part: str, filters: Filters, scope: Scope | None = None) -> str:
@@ -317,7 +327,6 @@ def _grouped(cards: list[dict[str, object]]) -> list[dict[str, object]]:
 
 
 def _counts(board: insight.Dashboard, filters: Filters) -> list[dict[str, object]]:
-    applicable = {f.key for f in board.figures if f.applicable} | {"open_now"}
     out: list[dict[str, object]] = []
     for key, label in insight.COUNT_LABELS.items():
         if key not in board.counts:
@@ -330,7 +339,7 @@ def _counts(board: insight.Dashboard, filters: Filters) -> list[dict[str, object
                 "value": board.counts[key],
                 "previous": board.previous_counts.get(key),
                 "last_year": board.last_year_counts.get(key),
-                "url": drill_url(*drill, filters) if drill and drill[0] in applicable else "",
+                "url": drill_url(*drill, filters) if drill else "",
             }
         )
     return out
@@ -388,10 +397,18 @@ def _trend_rows(trend: insight.Trend) -> tuple[list[tuple[str, str]], list[dict[
 def _league(request: SignedInRequest, kind: str, filters: Filters) -> insight.League:
     measure = request.GET.get(f"{kind}_measure", "").strip() or None
     try:
-        return insight.league_table(request.user, kind=kind, period=filters.period, measure=measure)
+        return insight.league_table(
+            request.user,
+            kind=kind,
+            period=filters.period,
+            measure=measure,
+            class_prefix=filters.class_prefix,
+        )
     except InvalidInput as error:
         filters.errors[f"{kind}_measure"] = str(error.message)
-        return insight.league_table(request.user, kind=kind, period=filters.period)
+        return insight.league_table(
+            request.user, kind=kind, period=filters.period, class_prefix=filters.class_prefix
+        )
 
 
 def league_rows(league: insight.League, filters: Filters) -> list[dict[str, object]]:
@@ -554,6 +571,7 @@ def _trend(request: SignedInRequest, filters: Filters) -> insight.Trend:
             start=filters.period.first,
             end=filters.period.last,
             step=filters.step,
+            class_prefix=filters.class_prefix,
         )
     except InvalidInput as error:  # too many points for the step: fall back to the default
         filters.errors[error.field or "step"] = str(error.message)
@@ -564,6 +582,7 @@ def _trend(request: SignedInRequest, filters: Filters) -> insight.Trend:
             start=filters.period.first,
             end=filters.period.last,
             step=filters.step,
+            class_prefix=filters.class_prefix,
         )
 
 
@@ -571,7 +590,9 @@ def _dashboard_page(request: SignedInRequest, visible: insight.Visible, filters:
     scope = filters.scope
     assert scope is not None
     user = request.user
-    board = insight.dashboard(user, period=filters.period, scope=scope)
+    board = insight.dashboard(
+        user, period=filters.period, scope=scope, class_prefix=filters.class_prefix
+    )
     trend = _trend(request, filters)
     leagues = [
         _league_block(request, _league(request, k, filters), filters) for k in visible.leagues
@@ -604,6 +625,7 @@ def _dashboard_page(request: SignedInRequest, visible: insight.Visible, filters:
         ],
         "picker": picker(filters.period),
         "steps": list(STEP_LABELS.items()),
+        "class_options": class_options(),
         # What the league tables' own forms carry along: the page's other filters.
         "base_params": [
             *filters.query().items(),
@@ -631,6 +653,16 @@ def _cell(value: object, key: str) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return shown(value, rate=is_rate(key))
+
+
+def class_options() -> list[dict[str, object]]:
+    """The class filter's choices: each major class (all its classes), then its classes."""
+    majors: dict[str, str] = {}
+    classes: dict[str, list[tuple[str, str]]] = {}
+    for c in case_selectors.active_classes():
+        majors[c.major.code] = c.major.name
+        classes.setdefault(c.major.code, []).append((c.code, c.name))
+    return [{"code": code, "name": name, "classes": classes[code]} for code, name in majors.items()]
 
 
 def chart_strings() -> dict[str, str]:
@@ -684,7 +716,9 @@ def _dashboard_download(
     columns: list[tuple[str, str]]
     rows: list[dict[str, object]]
     if table == "measures":
-        board = insight.dashboard(user, period=filters.period, scope=scope)
+        board = insight.dashboard(
+            user, period=filters.period, scope=scope, class_prefix=filters.class_prefix
+        )
         columns = [(k, str(label)) for k, label in MEASURE_COLUMNS]
         rows = [
             {
@@ -755,7 +789,12 @@ def drilldown(request: SignedInRequest):
     if not filters.errors:
         try:
             cases = insight.drilldown(
-                request.user, key=key, part=part, period=filters.period, scope=scope
+                request.user,
+                key=key,
+                part=part,
+                period=filters.period,
+                scope=scope,
+                class_prefix=filters.class_prefix,
             )
         except InvalidInput as error:
             filters.errors[error.field or "key"] = str(error.message)
@@ -796,6 +835,8 @@ def _drill_page(
         "label": figure_label(key),
         "part_label": PART_LABELS.get(part, part),
         "formula": measures.DEFINITIONS.get(key, ""),
+        # Checks, call-backs and dispatches: one case may count more than once in the figure.
+        "per_event": cases is not None and not insight.counts_cases(key, part),
         "filters": filters,
         "scope": scope,
         "period": filters.period,
