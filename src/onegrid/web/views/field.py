@@ -260,6 +260,7 @@ def _config(request) -> dict:
         "logoutUrl": reverse("web:logout"),
         "caseUrl": reverse("web:case", args=["NUMBER"]),
         "duplicatesUrl": reverse("api:check_duplicates"),
+        "suggestUrl": reverse("api:suggest"),
         "csrfCookie": settings.CSRF_COOKIE_NAME,
         "pollSeconds": max(5, int(options.get("LIVE_POLL_SECONDS", 10))),
         "retrySeconds": 15,
@@ -333,6 +334,12 @@ def _strings() -> dict:
         "addressNone": _("No standard address matches."),
         "addressChosen": _("Standard address: %(name)s (%(code)s)"),
         "addressDistance": _("%(m)s m away"),
+        # field/suggest.js: classes suggested from the words while the reporter types.
+        "suggest": {
+            "title": _("Suggested from your words (tap to choose):"),
+            "confidence": _("%(p)s sure"),
+            "goesTo": _("Goes to %(name)s"),
+        },
         # field/duplicates.js: "already reported nearby" before sending.
         "duplicates": {
             "title": _("Already reported nearby — possibly the same problem:"),

@@ -8,6 +8,7 @@ import { newKey } from "./outbox.js";
 import { clearFiles, photosOf, setFiles, tooLarge } from "./photos.js";
 import { csrfFromCookie } from "./sender.js";
 import { isOffline, toast } from "./status.js";
+import { createClassSuggestions } from "./suggest.js";
 
 /**
  * The report form. Its parts: classPicker, reportMap, addressPicker; outbox and submitFromForm
@@ -31,6 +32,16 @@ export function createReportForm(parts) {
       reset();
       toast(T.duplicates.skipped);
     },
+  });
+
+  // Suggested classes while the reporter types; the top one pre-selected unless they chose.
+  const classSuggestions = createClassSuggestions({
+    form,
+    conf,
+    T: T.suggest,
+    classPicker,
+    csrfToken: () => csrfFromCookie(document.cookie, conf.csrfCookie),
+    isOffline,
   });
 
   function missing() {
@@ -133,6 +144,7 @@ export function createReportForm(parts) {
 
   function reset() {
     duplicateHint.clear();
+    classSuggestions.clear();
     clearErrors(form);
     clearFiles($("#report-photo"));
     $("#report-description").value = "";
