@@ -622,27 +622,33 @@ def rank(
 
 def _grid_worker_league(actor: User, period: Period, measure: str, as_of: dt.datetime) -> League:
     reach = policies.measures_reach(actor)
-    workers = RoleAssignment.objects.filter(
-        role=Role.GRID_WORKER, grid__isnull=False
-    ).select_related("user", "grid")
+    workers = RoleAssignment.objects.filter(role=Role.GRID_WORKER, grid__isnull=False)
     if not reach.district_wide:
         workers = workers.filter(
             Q(grid__street_id__in=reach.street_ids) | Q(grid__community_id__in=reach.community_ids)
         )
-    people: dict[int, tuple[User, list[str]]] = {}
-    for a in workers.order_by("grid__code"):
-        if a.grid is not None:
-            people.setdefault(a.user_id, (a.user, []))[1].append(a.grid.code)
-    counts = person_totals(period.start, period.end, user_ids=list(people), as_of=as_of)
+    # Plain values: a district has a thousand workers or more, and a model instance per row
+    # (with its user's dates and its grid's polygon) cost most of the table's time.
+    people: dict[int, tuple[str, str, list[str]]] = {}
+    rows = workers.order_by("grid__code").values_list(
+        "user_id", "user__username", "user__display_name", "grid__code"
+    )
+    for user_id, username, display_name, grid_code in rows:
+        people.setdefault(user_id, (username, display_name or username, []))[2].append(grid_code)
+    counts = person_totals(
+        period.start,
+        period.end,
+        user_ids=None if reach.district_wide else list(people),
+        as_of=as_of,
+    )
+    shown = [k for k in GRID_WORKER_FIGURES if k != measure]
     entries = []
-    for user_id, (user, grids) in people.items():
-        values = person_values(counts.get(user_id) or PersonCounts())
+    for user_id, (username, name, grids) in people.items():
+        values = person_values(counts.get(user_id) or PersonCounts(), (measure, *shown))
         num, den, value = values[measure]
-        columns: dict[str, object] = {
-            "grids": ", ".join(grids),
-            **{k: values[k][2] for k in GRID_WORKER_FIGURES if k != measure},
-        }
-        entries.append((user.username, str(user), value, num, den, columns))
+        columns: dict[str, object] = {"grids": ", ".join(grids)}
+        columns |= {k: values[k][2] for k in shown}
+        entries.append((username, name, value, num, den, columns))
     return League(
         kind="grid_worker",
         measure=measure,
@@ -652,8 +658,7 @@ def _grid_worker_league(actor: User, period: Period, measure: str, as_of: dt.dat
         period=period,
         as_of=as_of,
         rule=str(TIE_RULE) % {"n": MARKED},
-        columns=[("grids", _("Grids"))]
-        + [(k, str(PERSON_LABELS[k])) for k in GRID_WORKER_FIGURES if k != measure],
+        columns=[("grids", _("Grids"))] + [(k, str(PERSON_LABELS[k])) for k in shown],
         rows=rank(
             entries,
             lower_is_better=measure in LOWER_IS_BETTER,
@@ -708,11 +713,13 @@ PERSON_DEFINITIONS: dict[str, StrOrPromise] = {
 }
 
 
-def person_values(c: PersonCounts) -> dict[str, tuple[int, int | None, Decimal | None]]:
-    """(numerator, denominator, value) of each person figure; a plain count has no
+def person_values(
+    c: PersonCounts, keys: Iterable[str] = tuple(PERSON_LABELS)
+) -> dict[str, tuple[int, int | None, Decimal | None]]:
+    """(numerator, denominator, value) of each person figure in `keys`; a plain count has no
     denominator and is its own value."""
     out: dict[str, tuple[int, int | None, Decimal | None]] = {}
-    for key in PERSON_LABELS:
+    for key in keys:
         if key in PERSON_RATIOS:
             num, den = (getattr(c, part) for part in PERSON_RATIOS[key])
             out[key] = (num, den, rate(num, den))
