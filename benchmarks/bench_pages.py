@@ -61,6 +61,7 @@ def subjects() -> tuple[list[Page], str]:
     from onegrid.cases.models import Case, CaseEvent, Photo, Task
     from onegrid.cases.states import State
     from onegrid.demo.people import department_username, desk_username, grid_worker_username
+    from onegrid.insight.periods import TZ
     from onegrid.org.models import Department
     from onegrid.territory.models import Address, AdminUnit, Grid
 
@@ -96,6 +97,10 @@ def subjects() -> tuple[list[Page], str]:
     acceptor_of_grid = desk_username("acc", grid.street)
     address = Address.objects.filter(grid=grid).order_by("code").first() or Address.objects.first()
     word = address.name[:3]
+    # The measures pages read the month with the most history (the demo's month may straddle two).
+    reported = Case.objects.values_list("reported_at", flat=True)
+    months = Counter(f"{moment.astimezone(TZ):%Y-%m}" for moment in reported)
+    month = months.most_common(1)[0][0]
     pages = [
         Page(
             "field app",
@@ -118,6 +123,21 @@ def subjects() -> tuple[list[Page], str]:
             f"/cases/{case.number}/",
             f"{case.n_events} events, {case.n_photos} photos",
         ),
+        Page("measures", "leader", f"/console/measures/?month={month}", f"district, {month}"),
+        Page(
+            "measures, a street",
+            acceptor,
+            f"/console/measures/?month={month}",
+            f"{street.name}, {month}",
+        ),
+        Page(
+            "measures drill-down",
+            "leader",
+            f"/console/measures/cases/?key=closure_rate&part=denominator&month={month}",
+            f"cases due in {month}, first 50",
+        ),
+        Page("big screen", "command", "/bigscreen/"),
+        Page("bigscreen/data.json", "command", "/bigscreen/data.json"),
         Page("live map", "command", "/map/"),
         Page("map/live.json", "command", "/map/live.json"),
         Page("map/grids.json", "command", "/map/grids.json"),

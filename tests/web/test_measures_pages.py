@@ -508,3 +508,21 @@ def test_a_leader_who_also_handles_cases_lands_on_the_inbox(world):
 def test_the_navigation_names_the_measures_page_for_those_who_open_it(world):
     assert 'href="/console/measures/"' in page(client_for(world, "acceptor"), "/console/")
     assert 'href="/console/measures/"' not in page(client_for(world, "resident"), "/field/")
+
+
+def test_communities_grids_and_beats_by_code(history):
+    leader = client_for(history, "leader")
+    body = page(leader, MEASURES)
+    assert 'id="scope-by-code"' in body
+    grid = history.grids[2]
+    body = page(leader, f"{MEASURES}?scope=grid&code={grid.code}&month=2026-03")
+    assert grid.name in text_of(body[: body.index("</h1>")])
+    assert int(re.search(r'data-figure="reports">(\d+)<', body).group(1)) == 2
+    body = page(leader, f"{MEASURES}?scope=community&code=120113009009", 400)
+    assert 'data-field="code"' in body
+    # A street's desk: its own grids by code, another street's refused.
+    acceptor = client_for(history, "acceptor")
+    page(acceptor, f"{MEASURES}?scope=grid&code={history.grids[0].code}&month=2026-03")
+    page(acceptor, f"{MEASURES}?scope=grid&code={grid.code}", 403)
+    assert 'value="beat"' not in page(acceptor, MEASURES)
+    assert 'id="scope-by-code"' not in page(client_for(history, "worker"), MEASURES)

@@ -126,6 +126,8 @@ COUNT_DRILL: dict[str, tuple[str, str]] = {
     key: (key, "numerator")
     for key in ("reports", "n_due", "closed", "closed_on_time", "overdue", "open_now")
 }
+# Scopes chosen by code rather than from the picker (a beat may cross streets: district only).
+BY_CODE = ("community", "grid", "beat")
 # The trend chart shows these rates at first (the legend turns the others on) and these counts.
 TREND_SHOWN = ("closure_rate", "on_time_closure_rate", "proactive_share")
 TREND_COUNTS = ("reports", "closed")
@@ -626,6 +628,19 @@ def _dashboard_page(request: SignedInRequest, visible: insight.Visible, filters:
         "picker": picker(filters.period),
         "steps": list(STEP_LABELS.items()),
         "class_options": class_options(),
+        # Communities, grids and police beats are many: readers of a street or the district
+        # choose them by code (the selectors refuse a code out of reach).
+        "by_code_kinds": [
+            (kind, measures.SCOPE_KINDS[kind])
+            for kind in BY_CODE[: 3 if visible.reach.district_wide else 2]
+        ]
+        if visible.reach.district_wide or visible.reach.street_ids
+        else [],
+        "by_code_values": BY_CODE,
+        "period_params": [
+            *filters.period.query().items(),
+            *([("class_prefix", filters.class_prefix)] if filters.class_prefix else []),
+        ],
         # What the league tables' own forms carry along: the page's other filters.
         "base_params": [
             *filters.query().items(),
