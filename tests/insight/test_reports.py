@@ -211,3 +211,15 @@ def test_one_writer_at_a_time(history):
         err = io.StringIO()
         call_command("reports", "monthly", "--if-missing", stderr=err, stdout=io.StringIO())
         assert "另一个进程" in err.getvalue()
+
+
+def test_long_league_tables_show_their_two_ends():
+    from onegrid.insight.selectors import LeagueRow
+
+    def rows(n):
+        return [LeagueRow(i + 1, f"c{i}", f"n{i}", None, 0, 0, "", True) for i in range(n)]
+
+    assert reports._league_rows(rows(24)) == rows(24)  # every street
+    shown = reports._league_rows(rows(1300))  # a district's grid workers
+    assert len(shown) == 2 * reports.LEAGUE_ENDS + 1 and shown[reports.LEAGUE_ENDS] is None
+    assert shown[0].rank == 1 and shown[-1].rank == 1300

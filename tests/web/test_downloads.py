@@ -152,3 +152,20 @@ def test_download_links_keep_filters_and_drop_page(rf):
     assert "page" not in links["csv"]
     assert "format=csv" in links["csv"] and "tab=all" in links["csv"]
     assert "format=xlsx" in links["xlsx"]
+
+
+def test_xlsx_keeps_error_codes_and_control_characters_as_text(rf):
+    rows = [
+        {"number": "#N/A", "text": "a\x01b\x1fc", "at": None, "n": "@SUM(1+1)"},
+        {"number": "plain", "text": "tab\tand\nline", "at": None, "n": "-1"},
+    ]
+    response = downloads.table_download(
+        _request(rf), fmt="xlsx", filename="x", columns=COLUMNS, rows=rows
+    )
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(_body(response))).active
+    assert sheet["A2"].value == "#N/A" and sheet["A2"].data_type == "s"
+    assert sheet["B2"].value == "a\ufffdb\ufffdc"  # XML cannot hold them; the file still opens
+    assert sheet["D2"].value == "@SUM(1+1)" and sheet["D2"].quotePrefix
+    assert sheet["B3"].value == "tab\tand\nline"  # tab and line feed are fine in XML
+    assert sheet["D3"].value == "-1" and sheet["D3"].data_type == "s"  # text stays text

@@ -15,13 +15,21 @@ from django.utils.translation import gettext as _
 
 from .archives import NotAZip, open_zip
 from .errors import InvalidInput
-from .formula_text import from_csv, keep_text
+from .formula_text import from_csv, keep_text, starts_like_formula
 from .limits import LimitExceeded, inflates_too_far, too_many_rows, upload_limits
 from .textfiles import decode_text
 
 if TYPE_CHECKING:
     from openpyxl.cell import _CellSetValue
+    from openpyxl.cell.cell import Cell
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+
+# What openpyxl refuses in a cell (XML 1.0 cannot hold these control characters) and the text
+# it would store as an error value rather than as text (openpyxl.cell.cell's own lists).
+_ILLEGAL_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ERROR_CODES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"})
 
 
 def xlsx_bytes(
@@ -53,9 +61,9 @@ def write_xlsx(
 ) -> None:
     """One sheet written to `out` row by row (openpyxl's write-only mode: rows are not kept,
     so a long list costs a temporary file, not memory): the header (frozen, bold) and the
-    rows. Text stays text, however it starts (core.formula_text)."""
+    rows. Text stays text, however it starts (core.formula_text); characters XML cannot hold
+    (control characters) become U+FFFD instead of failing the whole file."""
     import openpyxl
-    from openpyxl.cell.cell import Cell
     from openpyxl.styles import Font
 
     workbook = openpyxl.Workbook(write_only=True)
@@ -64,19 +72,31 @@ def write_xlsx(
     bold = Font(bold=True)
     head = []
     for label in header:
-        cell = Cell(sheet, row=1, column=1, value=label)  # a write-only cell
+        cell = _text_cell(sheet, label)
         cell.font = bold
-        keep_text(cell)
         head.append(cell)
     sheet.append(head)
     for values in rows:
-        cells = []
-        for value in values:
-            cell = Cell(sheet, row=1, column=1, value=value)
-            keep_text(cell)  # text, never a formula
-            cells.append(cell)
-        sheet.append(cells)
+        # Plain values go in as they are (openpyxl reuses one cell for them); only text that
+        # openpyxl would store as a formula or an error value needs a cell of its own.
+        sheet.append([_xlsx_value(sheet, value) for value in values])
     workbook.save(out)
+
+
+def _text_cell(sheet: WriteOnlyWorksheet, text: str) -> Cell:
+    from openpyxl.cell.cell import Cell
+
+    cell = Cell(sheet, row=1, column=1, value=_ILLEGAL_IN_XML.sub("\ufffd", text))
+    keep_text(cell)  # text, never a formula
+    return cell
+
+
+def _xlsx_value(sheet: WriteOnlyWorksheet, value: _CellSetValue) -> _CellSetValue | Cell:
+    if not isinstance(value, str):
+        return value
+    if _ILLEGAL_IN_XML.search(value) or starts_like_formula(value) or value in _ERROR_CODES:
+        return _text_cell(sheet, value)
+    return value
 
 
 def _sheet_title(title: str) -> str:

@@ -53,7 +53,9 @@ if TYPE_CHECKING:
 
 FONT_NAME = "OneGridCJK"
 KINDS = ("district", "street")
-# Rows of a long league table shown at each end (the red and the black end) in a report.
+# A league table of up to LEAGUE_WHOLE rows is shown whole; a longer one by its LEAGUE_ENDS
+# best and LEAGUE_ENDS worst rows (the red and the black end).
+LEAGUE_WHOLE = 60
 LEAGUE_ENDS = 10
 TOP_CLASSES = 10
 TREND_MONTHS = 12
@@ -432,6 +434,8 @@ def _overview(pdf: _Pdf, board: selectors.Dashboard) -> list[Flowable]:
         ]
     ]
     for key, label in selectors.COUNT_LABELS.items():
+        if key not in board.counts:
+            continue
         rows.append(
             [
                 str(label),
@@ -479,10 +483,10 @@ def _measures(pdf: _Pdf, board: selectors.Dashboard) -> list[Flowable]:
     ]
     return [
         p(_("Measures"), pdf.h2),
-        pdf.table(rows, [42, 22, 34, 37, 37]),
+        pdf.table(rows, [36, 20, 26, 46, 46]),
         Spacer(1, 4),
         p(_("How each measure is computed"), pdf.body),
-        pdf.table(formulas, [42, 130], lines, header=False),
+        pdf.table(formulas, [36, 138], lines, header=False),
     ]
 
 
@@ -514,11 +518,11 @@ def _trend(pdf: _Pdf, trend: selectors.Trend) -> list[Flowable]:
 
 
 def _league(pdf: _Pdf, league: selectors.League, scope: Scope) -> list[Flowable]:
-    from reportlab.platypus import Spacer
+    from reportlab.platypus import KeepTogether, Spacer
 
     p = pdf.p
     colors = pdf.colors
-    out: list[Flowable] = [
+    heading: list[Flowable] = [
         p(_league_title(league), pdf.h2),
         p(
             _("Ranked by %(measure)s: %(formula)s")
@@ -562,7 +566,8 @@ def _league(pdf: _Pdf, league: selectors.League, scope: Scope) -> list[Flowable]
             marks.append(("BACKGROUND", (0, i), (3, i), colors.HexColor("#fff3c4")))
     if len(rows) == 1:
         rows.append(["", p(_("Nothing to rank in this period.")), "", "", ""])
-    out.append(pdf.table(rows, [14, 58, 30, 40, 22], marks))
+    # The heading with its table: a page never ends on a heading.
+    out: list[Flowable] = [KeepTogether([*heading, pdf.table(rows, [14, 58, 30, 40, 22], marks)])]
     if league.kind == "street" and scope.kind == "district":
         measured = [r for r in league.rows if r.value is not None]
         out += [
@@ -617,8 +622,10 @@ def _league_title(league: selectors.League) -> str:
 
 
 def _league_rows(rows: list[selectors.LeagueRow]) -> list[selectors.LeagueRow | None]:
-    """A long table's two ends (LEAGUE_ENDS rows each, None between them); a short one whole."""
-    if len(rows) <= 2 * LEAGUE_ENDS + 1:
+    """A table of up to LEAGUE_WHOLE rows whole (every street, every department); a longer
+    one (the grid workers of a district) by its two ends, LEAGUE_ENDS rows each, None between
+    them."""
+    if len(rows) <= max(LEAGUE_WHOLE, 2 * LEAGUE_ENDS + 1):
         return list(rows)
     return [*rows[:LEAGUE_ENDS], None, *rows[-LEAGUE_ENDS:]]
 

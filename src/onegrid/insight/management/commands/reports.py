@@ -20,6 +20,9 @@ from onegrid.insight import periods, reports
 
 class Command(BaseCommand):
     help = "Write the monthly PDF reports of the district and its streets."
+    # Run every minute by `make serve`: the system checks would import every URLconf and view
+    # (seconds of CPU) for a run that usually only looks at a few files.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="verb", required=True)
