@@ -27,10 +27,11 @@ import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache, partial
 from typing import Any, cast
 
 from django.db import connection, transaction
-from django.db.models import CharField, Q, QuerySet
+from django.db.models import CharField, Field, Model, Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
@@ -118,7 +119,8 @@ def _db_value(value: object) -> object:
     return value
 
 
-def _upsert_sql(table: str, keys: Sequence[str], counters: Sequence[str], rows: int) -> str:
+@cache
+def _upsert_sql(table: str, keys: tuple[str, ...], counters: tuple[str, ...], rows: int) -> str:
     q = connection.ops.quote_name
     columns = [*keys, *counters]
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
@@ -132,8 +134,8 @@ def _upsert_sql(table: str, keys: Sequence[str], counters: Sequence[str], rows: 
 
 def _add(
     table: str,
-    keys: Sequence[str],
-    counters: Sequence[str],
+    keys: tuple[str, ...],
+    counters: tuple[str, ...],
     rows: Iterable[tuple[Sequence[object], Sequence[int]]],
     chunk: int = 200,
 ) -> None:
@@ -188,25 +190,19 @@ def _place(case: Case) -> dict[str, Any]:
     }
 
 
-def _facts_of(row: CaseFact) -> CaseFacts:
-    facts = CaseFacts.from_json(row.state)
-    facts.set_place(
-        street_id=row.street_id,
-        community_id=row.community_id,
-        grid_id=row.grid_id,
-        class_id=row.case_class_id,
-        source=row.source,
-        lon=float(row.state.get("lon", 0.0)),
-        lat=float(row.state.get("lat", 0.0)),
-    )
-    return facts
-
-
 def department_streets(codes: Iterable[str]) -> dict[str, int | None]:
-    wanted = {c for c in codes if c}
+    """The street of each named department (None: a district department)."""
+    wanted = sorted({c for c in codes if c})
     if not wanted:
         return {}
-    return dict(Department.objects.filter(code__in=wanted).values_list("code", "street_id"))
+    q = connection.ops.quote_name
+    sql = (
+        f"SELECT {q('code')}, {q('street_id')} FROM {q(Department._meta.db_table)} "
+        f"WHERE {q('code')} IN ({', '.join(['%s'] * len(wanted))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, wanted)
+        return dict(cursor.fetchall())
 
 
 class Keeper:
@@ -214,20 +210,18 @@ class Keeper:
 
     Made before the event is written (it reads the case's facts row, and names a class change
     that the event does not record itself in the event's data, so that the history alone tells
-    the class at every moment); `record(event)` after."""
+    the class at every moment); `record(event)` after. It runs on every event, so it speaks
+    plain SQL built once per process: the ORM's query building would cost more than the
+    statements themselves."""
 
     def __init__(self, case: Case) -> None:
         self.case = case
-        self.row = CaseFact.objects.filter(case_id=case.pk).first()
+        self.row = _load_fact(case.pk)
 
     def note(self, action: str, data: dict[str, Any]) -> dict[str, Any]:
         row, case = self.row, self.case
-        if (
-            row is not None
-            and row.case_class_id != case.case_class_id
-            and "class" not in data
-            and action != "report"
-        ):
+        changed = row is not None and row.class_id != case.case_class_id
+        if changed and "class" not in data and action != "report":
             data["class"] = CaseClass.objects.values_list("code", flat=True).get(
                 pk=case.case_class_id
             )
@@ -237,32 +231,17 @@ class Keeper:
         case, row = self.case, self.row
         place = _place(case)
         relevant = event.action in ACTIONS or "class" in event.data
-        if row is not None and not relevant and _same_place(row, place):
+        if row is not None and not relevant and row.place() == _place_key(place):
             return
         closes_known = 0
         if row is None:
             # A case seen for the first time (its report, or history from before the rollups):
             # nothing of it is in the totals yet.
-            facts = CaseFacts()
-            facts.set_place(**place)
-            if event.seq > 1:
-                for _id, past in fold_histories(
-                    cases=Case.objects.filter(pk=case.pk), before=event
-                ):
-                    facts = past
-                    facts.set_place(**place)
-                    if facts.reported_at is not None:
-                        facts.repeat = recurs_now(
-                            case.pk,
-                            facts.reported_at,
-                            facts.report_class or case.case_class_id,
-                            case.lon,
-                            case.lat,
-                        )
+            facts = self._first_sight(event, place)
             before_totals: dict[TotalKey, dict[str, int]] = {}
             before_people: dict[PersonKey, dict[str, int]] = {}
         else:
-            facts = _facts_of(row)
+            facts = row
             before_totals = total_contributions(facts)
             before_people = person_contributions(facts)
             closes_known = len(facts.closes)
@@ -288,81 +267,198 @@ class Keeper:
         add_person_totals(_difference(before_people, person_contributions(facts)))
         new_closes = facts.closes[closes_known:]
         if new_closes:
-            CaseClose.objects.bulk_create(
-                CaseClose(
-                    case_id=case.pk,
-                    at=at,
-                    case_class_id=class_id if class_id is not None else facts.class_id,
-                    lon=facts.lon,
-                    lat=facts.lat,
-                )
-                for at, class_id in new_closes
-            )
-        fact = fact_row(case.pk, facts)
-        if row is None:
-            fact.save(force_insert=True)
-        else:
-            fact.save(force_update=True)
+            _insert(CaseClose, [_close_row(case.pk, facts, at, k) for at, k in new_closes])
+        _write_fact(case.pk, facts, insert=row is None)
+
+    def _first_sight(self, event: CaseEvent, place: dict[str, Any]) -> CaseFacts:
+        case = self.case
+        facts = CaseFacts()
+        if event.seq > 1:
+            for _id, past in fold_histories(cases=Case.objects.filter(pk=case.pk), before=event):
+                facts = past
+                facts.set_place(**place)
+                if facts.reported_at is not None:
+                    facts.repeat = recurs_now(
+                        case.pk,
+                        facts.reported_at,
+                        facts.report_class or case.case_class_id,
+                        case.lon,
+                        case.lat,
+                    )
+        return facts
 
 
-def _same_place(row: CaseFact, place: Mapping[str, Any]) -> bool:
-    return (row.street_id, row.community_id, row.grid_id, row.case_class_id) == (
-        place["street_id"],
-        place["community_id"],
-        place["grid_id"],
-        place["class_id"],
+def _place_key(place: Mapping[str, Any]) -> tuple[int, int, int, int]:
+    return (place["street_id"], place["community_id"], place["grid_id"], place["class_id"])
+
+
+def _close_row(case_id: Any, facts: CaseFacts, at: dt.datetime, class_id: int | None) -> CaseClose:
+    return CaseClose(
+        case_id=case_id,
+        at=at,
+        case_class_id=class_id if class_id is not None else facts.class_id,
+        lon=facts.lon,
+        lat=facts.lat,
     )
+
+
+# --- plain SQL for the hook ---
+
+
+def _preparers(model: type[Model]) -> tuple[list[Field[Any, Any]], list[Callable[[Any], Any]]]:
+    """A model's columns (its automatic id left out) and how to adapt a Python value to each,
+    for the database in use."""
+    key = (model, connection.vendor)
+    cached = _PREPARERS.get(key)
+    if cached is not None:
+        return cached
+    fields = [f for f in model._meta.concrete_fields if not (f.primary_key and f.name == "id")]
+    ops = connection.ops
+    prepare: list[Callable[[Any], Any]] = []
+    for f in fields:
+        internal = f.get_internal_type()
+        if internal == "DateTimeField":
+            prepare.append(ops.adapt_datetimefield_value)
+        elif internal in ("JSONField", "UUIDField", "OneToOneField", "ForeignKey"):
+            target = getattr(f, "target_field", f) if f.is_relation else f
+            prepare.append(partial(_db_prep, target))
+        else:
+            prepare.append(_same)
+    _PREPARERS[key] = (fields, prepare)
+    return fields, prepare
+
+
+_PREPARERS: dict[
+    tuple[type[Model], str], tuple[list[Field[Any, Any]], list[Callable[[Any], Any]]]
+] = {}
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _db_prep(field: Any, value: Any) -> Any:
+    return field.get_db_prep_value(value, connection, prepared=False)
+
+
+def _case_id(value: Any) -> Any:
+    return _db_prep(Case._meta.pk, value)
+
+
+@cache
+def _sql(name: str, vendor: str) -> str:
+    q = connection.ops.quote_name
+    facts = q(CaseFact._meta.db_table)
+    if name == "load_fact":
+        return (
+            f"SELECT {q('state')}, {q('street_id')}, {q('community_id')}, {q('grid_id')}, "
+            f"{q('case_class_id')}, {q('source')} FROM {facts} WHERE {q('case_id')} = %s"
+        )
+    if name == "update_fact":
+        fields, _prepare = _preparers(CaseFact)
+        sets = ", ".join(f"{q(f.column)} = %s" for f in fields if f.column != "case_id")
+        return f"UPDATE {facts} SET {sets} WHERE {q('case_id')} = %s"
+    if name == "recurs":
+        closes = q(CaseClose._meta.db_table)
+        return (
+            f"SELECT {q('lon')}, {q('lat')} FROM {closes} WHERE {q('case_class_id')} = %s "
+            f"AND {q('at')} >= %s AND {q('at')} < %s AND {q('lon')} BETWEEN %s AND %s "
+            f"AND {q('lat')} BETWEEN %s AND %s AND {q('case_id')} <> %s"
+        )
+    raise KeyError(name)
+
+
+def _load_fact(case_id: Any) -> CaseFacts | None:
+    with connection.cursor() as cursor:
+        cursor.execute(_sql("load_fact", connection.vendor), [_case_id(case_id)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    state, street, community, grid, class_id, source = row
+    if isinstance(state, (str, bytes)):
+        state = json.loads(state)
+    facts = CaseFacts.from_json(state)
+    facts.set_place(
+        street_id=street,
+        community_id=community,
+        grid_id=grid,
+        class_id=class_id,
+        source=source,
+        lon=float(state.get("lon", 0.0)),
+        lat=float(state.get("lat", 0.0)),
+    )
+    return facts
+
+
+def _write_fact(case_id: Any, facts: CaseFacts, *, insert: bool) -> None:
+    if insert:
+        _insert(CaseFact, [fact_row(case_id, facts)])
+        return
+    fields, prepare = _preparers(CaseFact)
+    values = fact_values(case_id, facts)
+    params = [p(values[f.attname]) for f, p in zip(fields, prepare, strict=True)]
+    key = params.pop([f.attname for f in fields].index("case_id"))
+    with connection.cursor() as cursor:
+        cursor.execute(_sql("update_fact", connection.vendor), [*params, key])
 
 
 def recurs_now(case_id: Any, at: dt.datetime, class_id: int, lon: float, lat: float) -> bool:
     """Whether a report now recurs: a case of its class closed in the window, near it."""
     radius, window = recurrence_settings()
     west, east, south, north = bounding_box(lon, lat, radius)
-    near = (
-        CaseClose.objects.filter(
-            case_class_id=class_id,
-            at__gte=at - window,
-            at__lt=at,
-            lon__gte=west,
-            lon__lte=east,
-            lat__gte=south,
-            lat__lte=north,
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _sql("recurs", connection.vendor),
+            [
+                class_id,
+                adapt(at - window),
+                adapt(at),
+                west,
+                east,
+                south,
+                north,
+                _case_id(case_id),
+            ],
         )
-        .exclude(case_id=case_id)
-        .values_list("lon", "lat")
-    )
+        near = cursor.fetchall()
     return any(distance_m(lon, lat, float(x), float(y)) <= radius for x, y in near)
 
 
-def fact_row(case_id: Any, facts: CaseFacts) -> CaseFact:
+def fact_values(case_id: Any, facts: CaseFacts) -> dict[str, Any]:
+    """The CaseFact columns of a case's facts, by attribute name."""
     state = facts.to_json()
     state["lon"], state["lat"] = facts.lon, facts.lat
-    return CaseFact(
-        case_id=case_id,
-        street_id=facts.street_id,
-        community_id=facts.community_id,
-        grid_id=facts.grid_id,
-        case_class_id=facts.class_id,
-        source=facts.source,
-        reported_at=facts.reported_at,
-        reporter_id=facts.reporter_id,
-        valid=facts.registered or facts.self_closed,
-        self_closed=facts.self_closed,
-        repeat=facts.repeat,
-        deadline=facts.deadline,
-        deadline_lead=facts.deadline_lead or "",
-        lead=facts.lead or "",
-        closed=facts.closed,
-        on_time=facts.on_time,
-        closed_at=facts.closed_at,
-        lowest_level=facts.lowest_level,
-        first_check_at=facts.first_check_at,
-        first_check_lead=facts.first_check_lead or "",
-        failed=facts.failed,
-        first_dispatch_at=facts.first_dispatch_at,
-        joint=facts.joint,
-        state=state,
-    )
+    return {
+        "case_id": case_id,
+        "street_id": facts.street_id,
+        "community_id": facts.community_id,
+        "grid_id": facts.grid_id,
+        "case_class_id": facts.class_id,
+        "source": facts.source,
+        "reported_at": facts.reported_at,
+        "reporter_id": facts.reporter_id,
+        "valid": facts.registered or facts.self_closed,
+        "self_closed": facts.self_closed,
+        "repeat": facts.repeat,
+        "deadline": facts.deadline,
+        "deadline_lead": facts.deadline_lead or "",
+        "lead": facts.lead or "",
+        "closed": facts.closed,
+        "on_time": facts.on_time,
+        "closed_at": facts.closed_at,
+        "lowest_level": facts.lowest_level,
+        "first_check_at": facts.first_check_at,
+        "first_check_lead": facts.first_check_lead or "",
+        "failed": facts.failed,
+        "first_dispatch_at": facts.first_dispatch_at,
+        "joint": facts.joint,
+        "state": state,
+    }
+
+
+def fact_row(case_id: Any, facts: CaseFacts) -> CaseFact:
+    return CaseFact(**fact_values(case_id, facts))
 
 
 # --- the fold from history (rebuild, verify, the full recompute) ---
@@ -597,9 +693,30 @@ class _Totals:
         self.people.clear()
 
 
+def _insert(model: type[Model], objects: Sequence[Any]) -> None:
+    """A plain INSERT of unsaved rows: the ORM's bulk_create spends most of a rebuild preparing
+    values field by field; here only datetimes, ids and JSON need adapting."""
+    if not objects:
+        return
+    fields, prepare = _preparers(model)
+    q = connection.ops.quote_name
+    columns = ", ".join(q(f.column) for f in fields)
+    sql = (
+        f"INSERT INTO {q(model._meta.db_table)} ({columns}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    attnames = [f.attname for f in fields]
+    rows = [[p(getattr(obj, a)) for p, a in zip(prepare, attnames, strict=True)] for obj in objects]
+    with connection.cursor() as cursor:
+        if len(rows) == 1:
+            cursor.execute(sql, rows[0])
+        else:
+            cursor.executemany(sql, rows)
+
+
 def _insert_facts(rows: list[CaseFact], closes: list[CaseClose]) -> None:
-    CaseFact.objects.bulk_create(rows, batch_size=1000)
-    CaseClose.objects.bulk_create(closes, batch_size=2000)
+    _insert(CaseFact, rows)
+    _insert(CaseClose, closes)
 
 
 def rebuild_rollups(*, progress: Callable[[int], None] | None = None) -> RebuildResult:
