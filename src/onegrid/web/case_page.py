@@ -241,7 +241,7 @@ def _suggestion_panel(case, forms) -> dict | None:
     options = [
         {
             "option": option,
-            "percent": round(100 * option.confidence),
+            "percent": _percent(option.confidence),
             "current": option.code == case.case_class.code,
             "urgency_label": CaseClass.Urgency(option.urgency).label if option.urgency else "",
             "key": uuid.uuid4().hex,
@@ -257,6 +257,14 @@ def _suggestion_panel(case, forms) -> dict | None:
         if row.learned_urgency in CaseClass.Urgency.values
         else row.learned_urgency,
     }
+
+
+def _percent(confidence: float) -> str:
+    """A confidence as a page shows it: whole percents, "<1" and ">99" at the ends (a
+    calibrated model is never quite sure)."""
+    if confidence < 0.005:
+        return "<1"
+    return ">99" if confidence >= 0.995 else str(round(100 * confidence))
 
 
 def _wants(forms, param: str) -> bool:

@@ -1,6 +1,7 @@
-"""The field app's suggested classes: as the reporter types, the top three classes show with
-their confidence and the top one is pre-selected while the reporter has not chosen a class;
-a class the reporter chose stays; offline nothing shows and nothing breaks."""
+"""Suggested classes in the browser. The field app: as the reporter types, the top three classes
+show with their confidence and the top one is pre-selected while the reporter has not chosen a
+class; a class the reporter chose stays; offline nothing shows and nothing breaks. The case
+page: the desk sees the suggestion beside the class and changes the class in one click."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from onegrid.cases.models import Case
 from onegrid.smart import classifier
 from support.browser import open_report, phone, photo_payload, screenshot, wait_until
+from support.cases import report
 from support.classifier import train_world_model
 
 
@@ -74,4 +76,21 @@ def test_offline_there_are_no_suggestions_and_no_error(web, model):
     page.wait_for_timeout(2000)
     assert page.locator("#class-suggestions").is_hidden()
     assert page.input_value("#report-class") == ""
+    assert not errors
+
+
+def test_the_desk_sees_the_suggestion_and_changes_the_class_in_one_click(web, model):
+    case = report(web.world, description="人行道上井盖丢了，晚上有人差点掉下去")
+    page = web.context("acceptor").pages[0]
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"/cases/{case.number}/")
+    panel = page.locator("#suggestions")
+    assert "井盖缺失" in panel.inner_text() and "%" in panel.inner_text()
+    screenshot(page, "case-suggestions")
+    panel.locator('li[data-code="A0201"] button.reclassify').click()
+    page.wait_for_selector("#suggestions .correction")
+    assert "井盖缺失" in page.inner_text("h1")
+    assert "A0102 → A0201" in page.inner_text("#timeline")
+    wait_until(lambda: Case.objects.get(pk=case.pk).case_class.code == "A0201", what="the class")
     assert not errors
