@@ -22,6 +22,8 @@ EVERY_PAGE = [
     "/console/layers/",
     "/console/calendar/",
     "/console/teams/",
+    "/console/measures/",
+    "/bigscreen/",
 ]
 
 
@@ -57,7 +59,7 @@ def test_pages_open_by_role_and_never_for_anonymous_visitors(world):
     admin = User.objects.create_user("adm", password="pw-adm")
     RoleAssignment.objects.create(user=admin, role=Role.ADMIN, unit=world.district)
     opened = {p for p in policies.PAGE_ROLES if policies.may_open_page(admin, p)}
-    assert opened == {"console", "map", "layers", "calendar"}
+    assert opened == {"console", "map", "layers", "calendar", "measures", "hotspots", "reports"}
 
 
 @pytest.mark.parametrize(
