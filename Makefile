@@ -89,6 +89,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_pages.py
 	$(BIN)/python benchmarks/bench_layers.py
 	$(BIN)/python benchmarks/bench_photos.py
+	$(BIN)/python benchmarks/bench_duplicates.py
 
 # The charts' library, ECharts, is served from the package (no CDN): this fetches the version
 # package.json pins from the npm registry (npm checks the tarball's integrity) and copies its

@@ -17,6 +17,12 @@ Two stages keep it reproducible:
    hour at a time, with ``tick()`` at the end of every hour so overdue tasks escalate. Each
    step schedules the case's next one from the moment it actually happened.
 
+Reports carry descriptions (demo/descriptions.py), and some problems are reported again by
+someone else, close by and in other words (`duplicate_of`, the ground truth smart.duplicates is
+measured on; the desk merges them while the first case is open), beside look-alikes: another
+problem of the same kind close by (`lookalike_of`). Both come from generators of their own, so
+the first reports and their fates are what the seed gave before they existed.
+
 Desk and department work happens in working time (Asia/Shanghai working calendar); reports
 come in through the day. Department behaviour differs per department (sign-for delay, share
 of work finished in time, share never finished within the run).

@@ -238,10 +238,6 @@ class Candidate:
         return reasons(self.evidence, coarse=not self.visible)
 
     @property
-    def likely(self) -> bool:
-        return self.score >= threshold()
-
-    @property
     def mergeable(self) -> bool:
         return self.case.state in OPEN_STATES and self.case.merged_into_id is None
 
