@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from urllib.parse import unquote
 
 import pytest
 from django.test import Client
@@ -72,7 +73,9 @@ def test_download_is_the_pdf_for_those_who_may_read_it(written):
     assert response["Content-Type"] == "application/pdf"
     body = b"".join(response.streaming_content)
     assert body.startswith(b"%PDF-")
-    assert "filename*=UTF-8''" in response["Content-Disposition"]
+    assert response["Content-Disposition"].startswith("attachment; ")
+    name = unquote(response["Content-Disposition"].split("filename*=UTF-8''", 1)[1])
+    assert name == "果园新村街道月度报告 2026-03.pdf"
     assert response["Cache-Control"] == "private, no-store"
     # Another street's report and the district's are not the desk's.
     client = client_for(w, "acceptor")

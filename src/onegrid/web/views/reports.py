@@ -126,9 +126,8 @@ def report_file(request, month: str, key: str):
         name = streets[report.code].name
     response = FileResponse(report.path.open("rb"), content_type="application/pdf")
     filename = _("%(scope)s monthly report %(month)s.pdf") % {"scope": name, "month": month}
-    response["Content-Disposition"] = downloads.content_disposition(filename).replace(
-        "attachment", "inline", 1
-    )
+    # A download, not inline: browsers' PDF viewers may refuse a page under our CSP.
+    response["Content-Disposition"] = downloads.content_disposition(filename)
     response["Cache-Control"] = "private, no-store"
     return response
 
