@@ -43,8 +43,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from django.db.models import Case as When_
-from django.db.models import Count, IntegerField, Q, Value, When
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from scipy import stats
 
@@ -278,30 +277,19 @@ def _compute(
     )
     if len(windows) - 1 < MIN_BASELINE:
         return result
-    inside = Q()
-    for start, stop in windows:
-        inside |= Q(reported_at__gte=start, reported_at__lt=stop)
-    which = When_(
-        *[
-            When(reported_at__gte=start, reported_at__lt=stop, then=Value(i))
-            for i, (start, stop) in enumerate(windows)
-        ],
-        output_field=IntegerField(),
-    )
-    counted = cases.filter(inside).annotate(w=which)
+    # One grouped count per window (a range of the reported_at index), by street and minor
+    # class; the street × major and area × class series are summed from it here.
+    major_of = dict(CaseClass.objects.values_list("pk", "major_id"))
     series: dict[tuple[str, int, int], np.ndarray] = defaultdict(
         lambda: np.zeros(len(windows), dtype=float)
     )
-    for w, street_id, major_id, n in (
-        counted.values_list("w", "street_id", "case_class__major_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        series[(STREET, street_id, major_id)][w] += n
-    for w, class_id, n in (
-        counted.values_list("w", "case_class_id").annotate(n=Count("pk")).order_by()
-    ):
-        series[(AREA, 0, class_id)][w] += n
+    for w, (start, stop) in enumerate(windows):
+        counted = cases.filter(reported_at__gte=start, reported_at__lt=stop)
+        for street_id, class_id, n in (
+            counted.values_list("street_id", "case_class_id").annotate(n=Count("pk")).order_by()
+        ):
+            series[(STREET, street_id, major_of[class_id])][w] += n
+            series[(AREA, 0, class_id)][w] += n
     if not series:
         return result
     keys = list(series)

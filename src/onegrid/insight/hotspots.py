@@ -843,6 +843,8 @@ def _compute_heat(
 # --- repeat-problem places -------------------------------------------------------------------
 
 MAX_NUMBERS = 50  # case numbers listed per place (the newest)
+# Metres between classes in the one clustering of all classes (far beyond any radius).
+CLASS_APART = 1e7
 
 
 @dataclass(frozen=True)
@@ -937,22 +939,25 @@ def _compute_repeats(
             "state",
         ).order_by("case_class_id", "-reported_at")
     )
-    by_class: dict[int, list[tuple]] = {}
-    for row in rows:
-        by_class.setdefault(row[1], []).append(row)
     found: list[tuple[int, list[tuple]]] = []
-    for class_id, members in by_class.items():
-        if len(members) < min_count:
-            continue
-        lon = np.array([m[2] for m in members], dtype=float)
-        lat = np.array([m[3] for m in members], dtype=float)
+    if len(rows) >= min_count:
+        # One DBSCAN for every class at once: each class is moved CLASS_APART metres east of
+        # the one before, so reports of two classes are never neighbours (one fit instead of
+        # one per class: sklearn's fixed cost per fit is ~25 ms).
+        lon = np.array([m[2] for m in rows], dtype=float)
+        lat = np.array([m[3] for m in rows], dtype=float)
         projection = LocalProjection(float(lon.mean()), float(lat.mean()))
         x, y = projection.forward(lon, lat)
+        _ids, kind = np.unique(np.array([m[1] for m in rows]), return_inverse=True)
+        x = x + kind * CLASS_APART
         labels = DBSCAN(eps=radius_m, min_samples=min_count).fit_predict(np.column_stack([x, y]))
-        for label in sorted(set(labels.tolist()) - {-1}):
-            cluster = [members[i] for i in np.flatnonzero(labels == label).tolist()]
-            if len(cluster) >= min_count:
-                found.append((class_id, cluster))
+        order = np.argsort(labels, kind="stable")
+        bounds = np.flatnonzero(np.diff(labels[order])) + 1
+        for part in np.split(order, bounds):
+            if part.size < min_count or labels[part[0]] == -1:
+                continue
+            cluster = [rows[i] for i in part.tolist()]
+            found.append((cluster[0][1], cluster))
     labels_of = {
         pk: (code, name)
         for pk, code, name in CaseClass.objects.filter(pk__in={c for c, _m in found}).values_list(

@@ -49,6 +49,10 @@ def _params(request: SignedInRequest, *names: str) -> dict[str, Any]:
     return {n: request.GET.get(n) for n in names}
 
 
+# The filters of the views that look back from now (repeat places, alerts): no period.
+_PLACE = tuple(p for p in _COMMON if p[0] in ("class", "street", "community"))
+
+
 def _extra(*more: tuple[str, str], common: tuple[tuple[str, str], ...] = _COMMON) -> dict:
     """The operation's query parameters for the OpenAPI document (the views read them from
     the request themselves, to refuse bad text with a field-naming message)."""
@@ -463,6 +467,7 @@ def heat(request: SignedInRequest) -> dict[str, Any]:
         ("days", "N: the last N days (1–730; default 90)."),
         ("radius_m", "R: metres (5–2000; default 50)."),
         ("min_count", "K: reports (2–1000; default 3)."),
+        common=_PLACE,
     ),
 )
 def repeats(request: SignedInRequest) -> dict[str, Any]:
@@ -478,6 +483,7 @@ def repeats(request: SignedInRequest) -> dict[str, Any]:
         ("window_days", "Days of the current window, ending now (1–28; default 7)."),
         ("p", "Flag below this upper-tail p-value (default 0.01)."),
         ("min_count", "Flag only from this many cases in the window (default 5)."),
+        common=_PLACE,
     ),
 )
 def alerts(request: SignedInRequest) -> dict[str, Any]:

@@ -40,6 +40,7 @@ from ..access import page
 from .paging import query_without_page
 
 PAGE_SIZE = 50
+MAP_PLACES = 300  # repeat places drawn on the page's map: those with most reports
 TABLES = ("grids", "repeats", "alerts")
 # The method's own settings a reader may change on the page (and in the API), besides the
 # shared filters; each is checked where it is used (insight.hotspots, insight.alerts).
@@ -134,6 +135,11 @@ def _render(request, filters, found, places, raised, errors):
     chosen["start"] = chosen["start"] or period.first.isoformat()
     chosen["end"] = chosen["end"] or period.last.isoformat()
     query = query_without_page(request, downloads.FORMAT_PARAM, "table")
+    # Repeat places can run to thousands district-wide: the table pages them (`rpage`), the
+    # map draws the MAP_PLACES with most reports; the download holds every page.
+    place_page = Paginator(places.places if places else [], PAGE_SIZE).get_page(
+        request.GET.get("rpage")
+    )
     links = {
         table: {
             fmt: "?" + urlencode({**dict(request.GET.items()), "table": table, "format": fmt})
@@ -153,7 +159,9 @@ def _render(request, filters, found, places, raised, errors):
         "repeat": places,
         "raised": raised,
         "alert_rows": [alert_view(a, raised) for a in raised.alerts] if raised else [],
-        "place_rows": [_place_view(p, places) for p in places.places] if places else [],
+        "place_page": place_page,
+        "place_rows": [_place_view(p, places) for p in place_page.object_list],
+        "place_query": query_without_page(request, downloads.FORMAT_PARAM, "table", "rpage"),
         "grid_rows": [_grid_view(g, filters) for g in found.significant] if found else [],
         "classes": hotspots.class_choices(),
         "streets": visible_streets(request.user),
@@ -225,7 +233,7 @@ def _map_config(request, found, places, raised) -> dict[str, Any]:
                 "label": f"{p.class_name} · {p.count}",
                 "url": _place_view(p, places)["cases_url"],
             }
-            for p in (places.places if places else [])
+            for p in (places.places[:MAP_PLACES] if places else [])
         ],
         "alertStreets": sorted({a.area_code for a in raised.alerts if a.area_code})
         if raised
