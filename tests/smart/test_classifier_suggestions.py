@@ -159,6 +159,9 @@ def test_the_api_gives_a_cases_suggestion_to_those_who_see_it(world, model):
     other = Client()
     other.force_login(world.people.other_acceptor)
     assert other.get(f"/api/v1/smart/cases/{case.number}/suggestion").status_code == 404
+    # A reference no case can have is a 404 (a NUL would make PostgreSQL refuse the query).
+    for ref in ("%00", "x%00y", "9" * 40):
+        assert client.get(f"/api/v1/smart/cases/{ref}/suggestion").status_code == 404
 
 
 def test_the_case_page_shows_the_suggestion_and_the_desk_changes_the_class_in_one_click(

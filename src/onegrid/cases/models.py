@@ -84,7 +84,11 @@ class CaseQuerySet(models.QuerySet["Case"]):
         try:
             return self.filter(pk=uuid.UUID(str(ref))).first()
         except ValueError:
-            return self.filter(number=str(ref).strip()).first()
+            number = str(ref).strip()
+            # No case number holds a NUL or is that long; PostgreSQL would refuse the NUL (a 500).
+            if "\x00" in number or len(number) > 32:
+                return None
+            return self.filter(number=number).first()
 
 
 class Case(models.Model):

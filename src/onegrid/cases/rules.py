@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from onegrid.core.codes import code_problem, shown
 from onegrid.core.errors import Conflict, InvalidInput, NotFound
 from onegrid.org.models import Department, User
 
@@ -171,10 +172,17 @@ def valid_new_class(ctx: ActionContext) -> None:
     code = str(ctx.params.get("class_code") or "").strip()
     if not code:
         raise InvalidInput(_("Choose the class the case belongs to."), field="class_code")
-    new_class = CaseClass.objects.filter(code=code, active=True).first()
+    # A code off the code rule (a NUL, a line break, 30 characters) names no class, and is not
+    # sent to the database (PostgreSQL refuses NUL in text).
+    max_length = CaseClass._meta.get_field("code").max_length or 20
+    new_class = (
+        CaseClass.objects.filter(code=code, active=True).first()
+        if code_problem(code, max_length=max_length) is None
+        else None
+    )
     if new_class is None:
         raise InvalidInput(
-            _("Unknown problem class %(code)s.") % {"code": code}, field="class_code"
+            _("Unknown problem class %(code)s.") % {"code": shown(code)}, field="class_code"
         )
     if new_class.pk == ctx.case.case_class_id:
         raise InvalidInput(
