@@ -223,3 +223,13 @@ def test_long_league_tables_show_their_two_ends():
     shown = reports._league_rows(rows(1300))  # a district's grid workers
     assert len(shown) == 2 * reports.LEAGUE_ENDS + 1 and shown[reports.LEAGUE_ENDS] is None
     assert shown[0].rank == 1 and shown[-1].rank == 1300
+
+
+@pytest.mark.django_db
+def test_a_district_not_set_up_yet_still_gets_an_empty_report(settings, tmp_path):
+    settings.ONEGRID = {**settings.ONEGRID, "REPORTS_DIR": str(tmp_path)}
+    assert reports.report_scopes() == [reports.district_scope()]
+    _reader, text = _text(reports.render_monthly_report(MARCH, reports.district_scope()))
+    name = reports.scope_name(reports.district_scope())  # "whole district", translated
+    assert name and f"{name}网格化管理月度报告" in text
+    assert "本期无上报。" in text

@@ -24,6 +24,7 @@ EVERY_PAGE = [
     "/console/teams/",
     "/console/measures/",
     "/bigscreen/",
+    "/console/reports/",
 ]
 
 

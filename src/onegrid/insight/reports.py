@@ -135,17 +135,18 @@ def report_reader(scope: Scope) -> User:
     give exactly what such a leader reads on the pages."""
     if scope.kind not in KINDS:
         raise ValueError(f"no monthly report for a {scope.kind}")
-    reader = User(username="monthly-report", display_name=_("Monthly report"))
+    name = {"username": "monthly-report", "display_name": _("Monthly report")}
     if scope.kind == "district":
         unit = current_district() or AdminUnit.objects.filter(level="district").first()
-        if unit is None:  # no district yet: superuser reach, the same district-wide figures
-            reader.is_superuser = True
-            reader._onegrid_roles = []
-            return reader
+        if unit is None:  # no district yet: a superuser's reach, the same (empty) figures
+            nobody = User(**name, is_superuser=True)
+            nobody._onegrid_roles = []
+            return nobody
     elif scope.pk is None:
         raise ValueError("a street scope names its street")
     else:
         unit = AdminUnit.objects.get(pk=scope.pk)
+    reader = User(**name)
     reader._onegrid_roles = [RoleAssignment(user=reader, role=Role.LEADER, unit=unit)]
     return reader
 
