@@ -170,3 +170,10 @@ def test_odd_parameters_are_4xx_naming_the_field(world, cases, query, field):
 def test_odd_pages_and_tabs_still_answer(world, cases, query):
     assert client_for(world, "acceptor").get(f"/console/?{query}").status_code == 200
     assert client_for(world, "city_handler").get(f"/inbox/?{query}").status_code == 200
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "x" * 5000, "%00"])
+def test_the_inbox_refuses_an_unknown_format_naming_it(world, cases, fmt):
+    response = client_for(world, "city_handler").get(f"/inbox/?format={fmt}")
+    assert response.status_code == 400
+    assert b'data-field="format"' in response.content
