@@ -268,6 +268,8 @@ def test_gcj02_and_standard_addresses_are_taken_as_the_report_api_takes_them(wor
         ({"lon": 117.105, "lat": 39.205, "crs": "bd09", "class_code": "A0102"}, "crs"),
         ({"lon": 120.0, "lat": 30.0, "class_code": "A0102"}, "lon"),  # outside the district
         ({"address_code": "no-such-address", "class_code": "A0102"}, "address_code"),
+        ({"address_code": "A1\x00", "class_code": "A0102"}, "address_code"),
+        ({"address_code": "A1\u202e", "class_code": "A0102"}, "address_code"),
         ({"lon": 117.105, "lat": 39.205, "class_code": "A0102", "text": "字" * 3000}, "text"),
         ({"lon": 117.105, "lat": 39.205, "class_code": "A0102", "text": 5}, "text"),
     ],

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import unicodedata
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -375,15 +376,15 @@ def check_report(
     if not policies.may_report(actor):
         raise PermissionDenied(_("Your role may not report problems."), field="actor")
     lon_w, lat_w = _place(lon, lat, crs, address_code)
-    code = str(class_code or "").strip()
+    code = _code(class_code, "class_code", 20)
     case_class = (
         CaseClass.objects.filter(code=code, active=True).select_related("major").first()
-        if code and len(code) <= 20
+        if code
         else None
     )
     if case_class is None:
         raise InvalidInput(
-            _("Unknown problem class %(code)s.") % {"code": code[:20]}, field="class_code"
+            _("Unknown problem class %(code)s.") % {"code": code}, field="class_code"
         )
     words = str(text or "")
     if len(words) > MAX_TEXT + MAX_ADDRESS + 1:
@@ -403,9 +404,19 @@ def check_report(
     return report, nearby_reports(actor, report, limit=limit)
 
 
+def _code(value: object, field: str, limit: int) -> str:
+    """A code as typed, trimmed; refused (naming `field`) when too long or holding control or
+    format characters, which no code has (and PostgreSQL refuses NUL in a query)."""
+    text = str(value or "").strip()
+    if len(text) > limit or any(unicodedata.category(c)[0] == "C" for c in text):
+        raise InvalidInput(_("%(field)s is not a valid code.") % {"field": field}, field=field)
+    return text
+
+
 def _place(lon: object, lat: object, crs: str, address_code: str | None) -> tuple[float, float]:
-    if address_code is not None and str(address_code).strip():
-        address = addresses.get_address(str(address_code).strip())
+    code = _code(address_code, "address_code", 64)
+    if code:
+        address = addresses.get_address(code)
         return address.lon, address.lat
     if lon is None and lat is None:
         raise InvalidInput(
