@@ -68,13 +68,22 @@ def test_baseline_mean_and_pearson_dispersion():
     assert mean.tolist() == pytest.approx([2.0, 4.0, 0.125])
     # [0, 8, 0, 8]: Σ(y − 4)² = 64, / ((4 − 1) · 4) = 5.33
     assert dispersion.tolist() == pytest.approx([1.0, 64 / 12, 1.0])
-    # The median of the two series with a mean: (0 + 5.33) / 2 = 2.67.
-    assert alerts.pooled_dispersion(counts) == pytest.approx(16 / 6)
-    used = alerts.dispersion_used(counts, ["street", "street", "street"])
-    assert used.tolist() == pytest.approx([16 / 6 * 1.25, 64 / 12 * 1.25, 16 / 6 * 1.25])
-    # Families are pooled apart.
-    apart = alerts.dispersion_used(counts, ["street", "area", "area"])
-    assert apart.tolist() == pytest.approx([1.25, 64 / 12 * 1.25, 64 / 12 * 1.25])
+    # Fewer than five series with a mean: no pooling.
+    assert alerts.pooled_dispersion(counts) == 1.0
+    family = np.vstack([counts, [[1, 3, 1, 3], [2, 6, 2, 6], [4, 4, 4, 4]]])
+    # Pearson φ of the five with a mean: 0, 5.33, 0.67, 1.33, 0 → median 0.67 → at least 1.
+    assert alerts.pooled_dispersion(family) == 1.0
+    noisy = np.vstack([family[:5], [[0, 6, 0, 6], [0, 10, 0, 10]]])
+    # φ: 0, 5.33, (none: zero mean), 0.67, 1.33, 4, 6.67 → median of six: (1.33 + 4) / 2
+    assert alerts.pooled_dispersion(noisy) == pytest.approx(8 / 3)
+    used = alerts.dispersion_used(noisy, ["street"] * 7)
+    assert used[0] == pytest.approx(8 / 3 * 1.25)  # its own (0) is below the family's
+    assert used[1] == pytest.approx(64 / 12 * 1.25)  # its own is above it
+    # Families are pooled apart: alone, each street series keeps its own (at least 1).
+    apart = alerts.dispersion_used(
+        noisy, ["street", "area", "area", "area", "area", "area", "area"]
+    )
+    assert apart[0] == pytest.approx(1.25)
 
 
 def test_upper_tail_is_poisson_or_negative_binomial():

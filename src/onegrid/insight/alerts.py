@@ -20,7 +20,8 @@ as a quiet period); with fewer than MIN_BASELINE windows a series is not tested.
 count μ is the plain mean of the baseline windows (no trend term: a trend fitted on a few
 windows extrapolates noise). Over-dispersion is the Pearson estimate φ = Σ(y − μ)² / ((n − 1)·μ):
 each series' own, but never below the median of the estimates of its family (street × major
-class, area × class) nor below 1 — eight windows give so noisy an estimate that a series
+class, area × class; when it has MIN_POOL series or more) nor below 1 — eight windows give so
+noisy an estimate that a series
 whose baseline happens to be smooth would otherwise alarm at four times the nominal rate on
 over-dispersed counts (measured: tests/insight/test_alerts.py). The count is then compared with
 a negative binomial of mean μ and variance φ·μ·(1 + 1/n) (the 1/n for the uncertainty of μ
@@ -65,6 +66,8 @@ YEAR = dt.timedelta(days=364)
 MAX_WINDOW_DAYS = 28
 MAX_RECENT_WINDOWS = 12
 MAX_YEARS = 5
+# Fewest series (with a mean above 0) whose median dispersion floors a family's.
+MIN_POOL = 5
 
 
 @dataclass(frozen=True)
@@ -211,17 +214,17 @@ def baseline(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def pooled_dispersion(counts: np.ndarray) -> float:
     """The over-dispersion of a family of series (rows of baseline counts) taken together: the
-    median of the series' own Pearson estimates (of those with a mean above 0), at least 1. A
-    median, so that one erratic series (a class that began last week) does not raise every
-    other series' threshold."""
+    median of the series' own Pearson estimates (of those with a mean above 0), at least 1; 1
+    when fewer than MIN_POOL series have a mean. A median, so that one erratic series (a class
+    that began last week) does not raise every other series' threshold."""
     counts = np.asarray(counts, dtype=float)
     n = counts.shape[1] if counts.ndim == 2 else 0
     if n < 2:
         return 1.0
     mean = counts.mean(axis=1)
     positive = mean > 0
-    if not positive.any():
-        return 1.0
+    if int(positive.sum()) < MIN_POOL:
+        return 1.0  # too few series for their median to say anything
     spread = ((counts[positive] - mean[positive, None]) ** 2).sum(axis=1)
     return max(1.0, float(np.median(spread / ((n - 1) * mean[positive]))))
 
