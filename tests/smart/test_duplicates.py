@@ -327,3 +327,19 @@ def test_the_console_asks_once_for_a_whole_page(world, django_assert_max_num_que
         found = duplicates.for_many(p.acceptor, cases, limit=1)
     assert set(found) == {c.pk for c in cases[1:]}
     assert clock.now() > cases[-1].reported_at
+
+
+def test_the_desk_api_gives_a_stored_cases_likely_duplicates(world):
+    p = world.people
+    older = report(world, description="3号楼东侧垃圾袋没人清运")
+    advance(minutes=30)
+    newer = report(world, who=p.worker2, point=east(world.point, 10), description="3号楼垃圾")
+    url = f"/api/v1/smart/cases/{newer.number}/duplicates"
+    body = token_client(p.acceptor).get(url).json()
+    assert body["may_merge"] is True
+    assert [c["number"] for c in body["candidates"]] == [older.number]
+    assert body["candidates"][0]["description"].startswith("3号楼东侧")
+    command = token_client(p.command).get(url).json()
+    assert command["may_merge"] is False and command["candidates"][0]["number"] == older.number
+    assert token_client(p.resident).get(url).status_code == 404
+    assert token_client(p.acceptor).get("/api/v1/smart/cases/nope/duplicates").status_code == 404

@@ -99,6 +99,31 @@ def check_duplicates(request: SignedInRequest, payload: DuplicateCheckIn) -> dic
     return {"threshold": duplicates.threshold(), "candidates": duplicates.describe(found)}
 
 
+class CaseDuplicatesOut(Schema):
+    threshold: float = Field(description="the score from which a case is a likely duplicate")
+    may_merge: bool = Field(description="whether the caller may merge this case now")
+    candidates: list[DuplicateOut] = Field(
+        description="older open cases of its street the caller may see that are likely the same "
+        "problem, best first (up to 5); merge with POST /api/v1/cases/{id}/actions/merge"
+    )
+
+
+@router.get(
+    "/cases/{case_id}/duplicates",
+    response={200: CaseDuplicatesOut, **errors(401, 404, 422)},
+    summary="Likely duplicates of a stored case (for the desk)",
+)
+def case_duplicates(request: SignedInRequest, case_id: str) -> dict[str, object]:
+    """What the case page's panel shows the desk: the older open cases of the case's street
+    that are likely the same problem, while the case may still be merged."""
+    case = case_selectors.get_case(request.user, case_id)
+    return {
+        "threshold": duplicates.threshold(),
+        "may_merge": "merge" in case_selectors.allowed_actions(request.user, case),
+        "candidates": duplicates.describe(duplicates.for_case(request.user, case)),
+    }
+
+
 # --- suggested class, department and urgency (smart/suggestions.py) ----------------------------
 
 
