@@ -164,7 +164,8 @@ class Command(BaseCommand):
                 _("Cannot write %(path)s: %(error)s") % {"path": target, "error": error.strerror}
             ) from None
         meta = model.meta
-        learned = ", ".join(meta["learned"]) or _("nothing else")
+        names = {"department": _("department"), "urgency": _("urgency")}
+        learned = "、".join(str(names.get(k, k)) for k in meta["learned"]) or _("nothing else")
         self.stdout.write(
             _(
                 "Chosen by %(folds)d-fold cross-validation: C=%(c)s, embedding weight %(w)s "
