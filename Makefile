@@ -90,6 +90,9 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_layers.py
 	$(BIN)/python benchmarks/bench_photos.py
 	$(BIN)/python benchmarks/bench_duplicates.py
+	# 1M synthetic cases on SQLite and PostgreSQL (cached under var/bench/measures and as
+	# og_bench_* databases); BENCH_MEASURES_SIZES=1000000,10000000 adds 10M.
+	$(BIN)/python benchmarks/bench_measures.py
 
 # The charts' library, ECharts, is served from the package (no CDN): this fetches the version
 # package.json pins from the npm registry (npm checks the tarball's integrity) and copies its
