@@ -19,6 +19,8 @@ league table by another measure.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -27,7 +29,7 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.http import Http404, QueryDict
 from django.shortcuts import render
-from django.urls import path, reverse
+from django.urls import get_script_prefix, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -145,6 +147,16 @@ class Filters:
     step: str
     class_prefix: str = ""  # a class code or its start (A: every city-management class)
     errors: dict[str, str] = field(default_factory=dict)
+    _tail: str | None = field(default=None, init=False, repr=False, compare=False)
+
+    def encoded(self, scope: Scope | None = None) -> str:
+        """query(scope) as a query string; the part after the scope is encoded once."""
+        chosen = scope or self.scope
+        if self._tail is None:
+            self._tail = urlencode({k: v for k, v in self.query().items() if k != "scope"})
+        if chosen is None:
+            return self._tail
+        return urlencode({"scope": scope_param(chosen)}) + "&" + self._tail
 
     def query(self, scope: Scope | None = None) -> dict[str, str]:
         """The parameters that choose this scope (or `scope`), class and period again."""
@@ -224,13 +236,24 @@ def read_filters(request: SignedInRequest, *, with_scope: bool = True) -> Filter
     )
 
 
+@functools.lru_cache(maxsize=32)
+def _path(name: str, prefix: str) -> str:
+    return reverse(name)
+
+
+def path_of(name: str) -> str:
+    """reverse(name) for a route without arguments, once per script prefix: a dashboard links
+    its cases hundreds of times."""
+    return _path(name, get_script_prefix())
+
+
 def drill_url(key: str, part: str, filters: Filters, scope: Scope | None = None) -> str:
-    query = {"key": key, "part": part} | filters.query(scope)
-    return reverse("web:measures_cases") + "?" + urlencode(query)
+    head = urlencode({"key": key, "part": part})
+    return f"{path_of('web:measures_cases')}?{head}&{filters.encoded(scope)}"
 
 
 def dashboard_url(filters: Filters, scope: Scope) -> str:
-    return reverse("web:measures") + "?" + urlencode(filters.query(scope))
+    return f"{path_of('web:measures')}?{filters.encoded(scope)}"
 
 
 def table_links(request: SignedInRequest, table: str) -> dict[str, str]:
@@ -413,10 +436,14 @@ def _league(request: SignedInRequest, kind: str, filters: Filters) -> insight.Le
         )
 
 
-def league_rows(league: insight.League, filters: Filters) -> list[dict[str, object]]:
+def league_rows(
+    league: insight.League, filters: Filters, rows: Iterable[insight.LeagueRow]
+) -> list[dict[str, object]]:
+    """`rows` of the league as the page shows them, with their links (built for the rows shown
+    only: the grid workers' table holds a district's thousand workers)."""
     rate = is_rate(league.measure)
-    rows = []
-    for row in league.rows:
+    shown_rows = []
+    for row in rows:
         entry: dict[str, object] = {
             "rank": row.rank,
             "code": row.code,
@@ -443,29 +470,25 @@ def league_rows(league: insight.League, filters: Filters) -> list[dict[str, obje
             entry["numerator_url"] = drill_url(league.measure, "numerator", filters, scope)
             if row.denominator is not None:
                 entry["denominator_url"] = drill_url(league.measure, "denominator", filters, scope)
-        rows.append(entry)
-    return rows
+        shown_rows.append(entry)
+    return shown_rows
 
 
-def chart_rows(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+def chart_rows(league: insight.League, filters: Filters) -> list[dict[str, object]]:
     """The rows a league chart draws: the ranked ones, the top and bottom halves of CHART_ROWS
     when there are more."""
-    ranked = [
-        {k: r[k] for k in ("rank", "name", "value", "numerator", "denominator", "mark", "url")}
-        for r in rows
-        if r["rank"] is not None
-    ]
-    if len(ranked) <= CHART_ROWS:
-        return ranked
-    half = CHART_ROWS // 2
-    return ranked[:half] + ranked[-half:]
+    ranked = [r for r in league.rows if r.rank is not None]
+    if len(ranked) > CHART_ROWS:
+        half = CHART_ROWS // 2
+        ranked = ranked[:half] + ranked[-half:]
+    keys = ("rank", "name", "value", "numerator", "denominator", "mark", "url")
+    return [{k: r[k] for k in keys} for r in league_rows(league, filters, ranked)]
 
 
 def _league_block(
     request: SignedInRequest, league: insight.League, filters: Filters
 ) -> dict[str, object]:
-    rows = league_rows(league, filters)
-    page = Paginator(rows, LEAGUE_PAGE_SIZE).get_page(request.GET.get(f"{league.kind}_page"))
+    page = Paginator(league.rows, LEAGUE_PAGE_SIZE).get_page(request.GET.get(f"{league.kind}_page"))
     query = request.GET.copy()
     query.pop(f"{league.kind}_page", None)
     return {
@@ -482,12 +505,12 @@ def _league_block(
         ],
         "columns": [label for _k, label in league.columns],
         "page": page,
-        "rows": list(page.object_list),
+        "rows": league_rows(league, filters, page.object_list),
         "query": query.urlencode(),
         "page_param": f"{league.kind}_page",
         "measure_param": f"{league.kind}_measure",
         "error": filters.errors.get(f"{league.kind}_measure", ""),
-        "chart": chart_rows(rows),
+        "chart": chart_rows(league, filters),
         "downloads": table_links(request, f"league-{league.kind}"),
     }
 
