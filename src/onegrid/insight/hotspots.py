@@ -930,14 +930,8 @@ def _compute_repeats(
     cases = _period_cases(area, since, until, class_prefix)
     rows = list(
         cases.values_list(
-            "number",
-            "case_class_id",
-            "lon",
-            "lat",
-            "reported_at",
-            "grid_id",
-            "state",
-        ).order_by("case_class_id", "-reported_at")
+            "number", "case_class_id", "lon", "lat", "reported_at", "grid_id", "state"
+        ).order_by()
     )
     found: list[tuple[int, list[tuple]]] = []
     if len(rows) >= min_count:
