@@ -10,6 +10,7 @@ from support.cases import report
 
 NONE = "#1c2a3f"  # measures/shape.js OPEN_SCALE.none: a grid without open cases
 
+
 def watched(web, username, **options):
     ctx = web.context(username, **options)
     errors = watch_problems(ctx)
