@@ -737,7 +737,10 @@ def _insert_sql(model: type[Model], vendor: str) -> str:
 
 
 def _insert_values(model: type[Model], obj: Any) -> list[Any]:
+    """The row's values, adapted, from a model instance or a mapping of attribute names."""
     fields, prepare = _preparers(model)
+    if isinstance(obj, Mapping):
+        return [p(obj[f.attname]) for p, f in zip(prepare, fields, strict=True)]
     return [p(getattr(obj, f.attname)) for p, f in zip(prepare, fields, strict=True)]
 
 
@@ -756,7 +759,7 @@ def _insert(model: type[Model], objects: Sequence[Any]) -> None:
             )
 
 
-def _insert_facts(rows: list[CaseFact], closes: list[CaseClose]) -> None:
+def _insert_facts(rows: list[dict[str, Any]], closes: list[CaseClose]) -> None:
     _insert(CaseFact, rows)
     _insert(CaseClose, closes)
 
@@ -776,12 +779,12 @@ def rebuild_rollups(*, progress: Callable[[int], None] | None = None) -> Rebuild
             model.objects.all().delete()
         repeat = repeat_keys()
         sums = _Totals()
-        facts_rows: list[CaseFact] = []
+        facts_rows: list[dict[str, Any]] = []
         close_rows: list[CaseClose] = []
         for case_id, facts in fold_histories(repeats=lambda key: key in repeat):
             result.cases += 1
             sums.add(facts)
-            facts_rows.append(fact_row(case_id, facts))
+            facts_rows.append(fact_values(case_id, facts))
             close_rows.extend(
                 CaseClose(
                     case_id=case_id,
