@@ -80,8 +80,21 @@ def say(text: str) -> None:
 # --- the parent: one child process per size and database --------------------------------
 
 
+def _reachable(database: str) -> bool:
+    if database != "postgresql":
+        return True
+    try:
+        _pg(PG_URL).close()
+    except Exception as error:  # no server there: measure SQLite alone, and say so
+        say(f"measures: PostgreSQL at {PG_URL} is not reachable ({error}); skipping it")
+        return False
+    return True
+
+
 def main() -> None:
     results = []
+    DATABASES[:] = [d for d in DATABASES if _reachable(d)]
+    os.environ["BENCH_MEASURES_DATABASES"] = ",".join(DATABASES)  # for the children
     if REBUILD:
         sys.path.insert(0, str(HERE))
         import measures_data as md
