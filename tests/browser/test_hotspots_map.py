@@ -122,3 +122,41 @@ def test_the_console_shows_the_desks_alerts(web, scene):
     quiet.goto("/console/")
     assert quiet.locator("#alerts-panel-table").count() == 0
     assert quiet.locator("#alerts-panel").get_attribute("data-count") == "0"
+
+
+PAYLOAD = '<img src=x onerror="window.__xss=1">'
+
+
+def test_names_stay_text_in_the_tables_and_tooltips(web, scene):
+    from onegrid.cases.models import CaseClass
+    from onegrid.territory import selectors
+    from onegrid.territory.models import Grid
+
+    hot = scene.at(3, 2)
+    Grid.objects.filter(pk=hot.pk).update(name=PAYLOAD)
+    CaseClass.objects.filter(code="A0102").update(name=PAYLOAD)
+    selectors.clear_cache()
+    ctx = web.context("command")
+    errors = watch_problems(ctx)
+    page = ctx.pages[0]
+    page.goto("/console/hotspots/?class=A01")
+    page.wait_for_selector("#hotspot-map[data-state=drawn]")
+    cell = page.locator(f'#hotspot-grids tr[data-grid="{hot.code}"] td a').first
+    assert cell.inner_text() == PAYLOAD
+    assert page.locator('#repeat-places tr[data-class="A0102"] td a').first.inner_text() == PAYLOAD
+    # The grid's tooltip, opened by hovering over the grid (the places' circles set aside).
+    page.uncheck("#layer-places")
+    page.locator("#hotspot-map").scroll_into_view_if_needed()
+    point = page.evaluate(
+        f"""() => {{
+          const m = onegridHotspots.map, box = m.getContainer().getBoundingClientRect();
+          const p = m.latLngToContainerPoint([{hot.label_lat}, {hot.label_lon}]);
+          return {{x: box.left + p.x, y: box.top + p.y}};
+        }}"""
+    )
+    page.mouse.move(point["x"], point["y"])
+    page.wait_for_selector(".leaflet-tooltip")
+    assert PAYLOAD in page.locator(".leaflet-tooltip").inner_text()
+    assert page.evaluate("window.__xss") is None
+    assert page.locator(".leaflet-tooltip img").count() == 0
+    assert problems(page, errors) == []
