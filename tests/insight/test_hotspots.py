@@ -305,3 +305,21 @@ def test_parse_filters_defaults_to_the_last_28_days(world):
     with pytest.raises(InvalidInput) as refused:
         hotspots.parse_filters({"class": "A\x00"})
     assert refused.value.field == "class"
+
+
+def test_an_area_without_grids_gives_empty_figures(world, lattice):
+    from onegrid.org.models import Role, RoleAssignment, User
+    from onegrid.territory.models import AdminUnit
+
+    empty = AdminUnit.objects.create(
+        code="120113003000", name="空街道", level="street", parent=world.district
+    )
+    desk = User.objects.create_user("empty-desk", password="x")
+    RoleAssignment.objects.create(user=desk, role=Role.ACCEPTOR, unit=empty)
+    place_cases(lattice.at(0, 0), 5, world.rubbish, at=IN_PERIOD)
+    result = hotspots.hotspot_grids(desk, start=START, end=END)
+    assert result.grids == [] and result.total == 0
+    heat = hotspots.heat(desk, start=START, end=END)
+    assert (heat.rows, heat.cols, heat.total, heat.levels) == (0, 0, 0, "")
+    assert hotspots.repeat_places(desk).places == []
+    assert result.area_label == "空街道"
