@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import io
+import threading
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import F, Sum
 
 from onegrid.cases import history, rollups
-from onegrid.cases.models import CaseClose, CaseEvent, CaseFact, DailyTotal, PersonDailyTotal
-from support.cases import act, advance, drive, photo, report
+from onegrid.cases.models import (
+    CaseClose,
+    CaseEvent,
+    CaseFact,
+    DailyTotal,
+    GridMonthTotal,
+    PersonDailyTotal,
+    StreetMonthTotal,
+)
+from support.cases import act, advance, drive, photo, report, run_concurrently
 
 
 def _sums(**filters) -> dict[str, int]:
@@ -74,9 +83,8 @@ def test_history_from_before_the_rollups_is_folded_in_at_the_next_event(world):
     p = world.people
     case = drive(world, "in_progress")
     # As if the rollups had come after this history: no facts, no totals.
-    CaseFact.objects.all().delete()
-    DailyTotal.objects.all().delete()
-    PersonDailyTotal.objects.all().delete()
+    for model in (CaseFact, DailyTotal, PersonDailyTotal, StreetMonthTotal, GridMonthTotal):
+        model.objects.all().delete()
     act(case, p.city_handler, "feed_back", reason="done", photos=[photo()])
     assert CaseFact.objects.filter(case=case).exists()
     assert rollups.verify() == []
@@ -110,4 +118,27 @@ def test_every_event_is_written_through_append_event(world):
     assert CaseEvent.objects.filter(action="absorb").count() == 1
     assert CaseFact.objects.count() == CaseEvent.objects.values("case").distinct().count()
     assert _sums()["reports"] == CaseEvent.objects.filter(action="report").count()
+    assert rollups.verify() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_events_in_one_street_keep_the_rollups_exact(world):
+    # Registrations that dispatch at once (two events each) and checks, all in one grid and
+    # class, at the same time: they add to the same total rows, and none may be lost or
+    # deadlock (on PostgreSQL the street's rollup lock orders them).
+    p = world.people
+    registering = [report(world, case_class=world.manhole) for _ in range(3)]
+    checking = [drive(world, "checking") for _ in range(3)]
+    jobs = [(c, p.acceptor, "register") for c in registering]
+    jobs += [(c, p.worker, "pass_check") for c in checking]
+    queue = iter(jobs)
+    lock = threading.Lock()
+
+    def work():
+        with lock:
+            case, who, action = next(queue)
+        return act(case, who, action).state
+
+    states = run_concurrently(work, copies=len(jobs))
+    assert sorted(states) == ["checked"] * 3 + ["dispatched"] * 3
     assert rollups.verify() == []

@@ -381,17 +381,9 @@ class CaseClose(models.Model):
         return f"{self.case_id} closed {self.at:%Y-%m-%d}"
 
 
-class DailyTotal(models.Model):
-    """The additive counters of cases.facts.COUNTERS for one day (Asia/Shanghai) × street ×
-    community × grid × class × department ("" for none). Ids, not foreign keys: a row must not
-    lock or hold up the rows it counts for."""
+class Counters(models.Model):
+    """The additive counters of cases.facts.COUNTERS (a total row's columns)."""
 
-    day = models.DateField()
-    street_id = models.IntegerField()
-    community_id = models.IntegerField()
-    grid_id = models.IntegerField()
-    case_class_id = models.IntegerField()
-    department = models.CharField(max_length=40, blank=True, default="")
     reports = _counter()
     proactive = _counter()
     valid = _counter()
@@ -416,6 +408,22 @@ class DailyTotal(models.Model):
     joint_cases = _counter()
 
     class Meta:
+        abstract = True
+
+
+class DailyTotal(Counters):
+    """The counters for one day (Asia/Shanghai) × street × community × grid × class ×
+    department ("" for none). Ids, not foreign keys: a row must not lock or hold up the rows it
+    counts for."""
+
+    day = models.DateField()
+    street_id = models.IntegerField()
+    community_id = models.IntegerField()
+    grid_id = models.IntegerField()
+    case_class_id = models.IntegerField()
+    department = models.CharField(max_length=40, blank=True, default="")
+
+    class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=[
@@ -432,6 +440,48 @@ class DailyTotal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} grid {self.grid_id} class {self.case_class_id} {self.department}"
+
+
+class StreetMonthTotal(Counters):
+    """DailyTotal summed by month (its first day) × street × class × department: what a
+    district's or a street's month, grouped by street, class or department, reads."""
+
+    month = models.DateField()
+    street_id = models.IntegerField()
+    case_class_id = models.IntegerField()
+    department = models.CharField(max_length=40, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "street_id", "case_class_id", "department"],
+                name="street_month_total_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} street {self.street_id} class {self.case_class_id}"
+
+
+class GridMonthTotal(Counters):
+    """DailyTotal summed by month × grid (every class and department): what every grid's month
+    reads."""
+
+    month = models.DateField()
+    street_id = models.IntegerField()
+    community_id = models.IntegerField()
+    grid_id = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "street_id", "community_id", "grid_id"],
+                name="grid_month_total_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} grid {self.grid_id}"
 
 
 class PersonDailyTotal(models.Model):

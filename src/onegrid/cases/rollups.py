@@ -57,7 +57,9 @@ from .models import (
     CaseEvent,
     CaseFact,
     DailyTotal,
+    GridMonthTotal,
     PersonDailyTotal,
+    StreetMonthTotal,
 )
 
 logger = logging.getLogger(__name__)
@@ -203,6 +205,80 @@ def add_person_totals(deltas: Mapping[PersonKey, Mapping[str, int]]) -> list[Sta
     )
 
 
+# --- month totals: DailyTotal summed coarser, for the questions asked most ---
+
+
+@dataclass(frozen=True)
+class MonthTable:
+    model: type[Model]
+    keys: tuple[str, ...]  # month, then these columns of DailyTotal
+    columns: tuple[str, ...]
+
+    def key(self, daily: TotalKey) -> tuple[object, ...]:
+        day = daily[0]
+        return (day.replace(day=1), *(daily[TOTAL_KEY_COLUMNS.index(c)] for c in self.columns))
+
+
+MONTH_TABLES = (
+    MonthTable(
+        StreetMonthTotal,
+        ("month", "street_id", "case_class_id", "department"),
+        ("street_id", "case_class_id", "department"),
+    ),
+    MonthTable(
+        GridMonthTotal,
+        ("month", "street_id", "community_id", "grid_id"),
+        ("street_id", "community_id", "grid_id"),
+    ),
+)
+
+
+def month_deltas(
+    daily: Mapping[TotalKey, Mapping[str, int]], table: MonthTable
+) -> dict[tuple[object, ...], dict[str, int]]:
+    out: dict[tuple[object, ...], dict[str, int]] = {}
+    for key, delta in daily.items():
+        row = out.setdefault(table.key(key), {})
+        for counter, n in delta.items():
+            row[counter] = row.get(counter, 0) + n
+    return {k: v for k, v in out.items() if any(v.values())}
+
+
+def add_month_totals(daily: Mapping[TotalKey, Mapping[str, int]]) -> list[Statement]:
+    return [
+        statement
+        for table in MONTH_TABLES
+        for statement in _add_statements(
+            table.model._meta.db_table,
+            table.keys,
+            COUNTERS,
+            _as_rows(month_deltas(daily, table), COUNTERS),
+        )
+    ]
+
+
+def derive_month_totals() -> None:
+    """Fill the month tables from DailyTotal (after a rebuild, or a load that wrote DailyTotal
+    itself), in the database."""
+    q = connection.ops.quote_name
+    month = (
+        f"date({q('day')}, 'start of month')"
+        if connection.vendor == "sqlite"
+        else f"CAST(date_trunc('month', {q('day')}) AS date)"
+    )
+    sums = ", ".join(f"SUM({q(c)})" for c in COUNTERS)
+    with connection.cursor() as cursor:
+        for table in MONTH_TABLES:
+            table.model._default_manager.all().delete()
+            group = ", ".join(q(c) for c in table.columns)
+            cursor.execute(
+                f"INSERT INTO {q(table.model._meta.db_table)} "
+                f"({', '.join(q(c) for c in (*table.keys, *COUNTERS))}) "
+                f"SELECT {month}, {group}, {sums} FROM {q(DailyTotal._meta.db_table)} "
+                f"GROUP BY {month}, {group}"
+            )
+
+
 # --- the hook ---
 
 
@@ -244,7 +320,7 @@ class Keeper:
 
     def __init__(self, case: Case) -> None:
         self.case = case
-        self.row = _load_fact(case.pk)
+        self.row = _load_fact(case.pk, case.street_id)
 
     def note(self, action: str, data: dict[str, Any]) -> dict[str, Any]:
         row, case = self.row, self.case
@@ -291,10 +367,12 @@ class Keeper:
             class_id=case.case_class_id,
             department_streets=streets,
         )
+        daily = _difference(before_totals, total_contributions(facts))
         # One statement per table: on PostgreSQL they go as one (see _run).
         _run(
             [
-                *add_totals(_difference(before_totals, total_contributions(facts))),
+                *add_totals(daily),
+                *add_month_totals(daily),
                 *add_person_totals(_difference(before_people, person_contributions(facts))),
                 *(
                     _insert_statement(CaseClose, _close_row(case.pk, facts, at, k))
@@ -384,10 +462,17 @@ def _sql(name: str, vendor: str) -> str:
     q = connection.ops.quote_name
     facts = q(CaseFact._meta.db_table)
     if name == "load_fact":
-        return (
-            f"SELECT {q('state')}, {q('street_id')}, {q('community_id')}, {q('grid_id')}, "
-            f"{q('case_class_id')}, {q('source')} FROM {facts} WHERE {q('case_id')} = %s"
+        columns = (
+            f"{q('state')}, {q('street_id')}, {q('community_id')}, {q('grid_id')}, "
+            f"{q('case_class_id')}, {q('source')}"
         )
+        if vendor == "postgresql":
+            # The street's rollup lock first (see _load_fact), in the same round trip.
+            return (
+                f"SELECT {columns} FROM (SELECT pg_advisory_xact_lock(%s, %s)) AS street_lock "
+                f"LEFT JOIN {facts} ON {q('case_id')} = %s"
+            )
+        return f"SELECT {columns} FROM {facts} WHERE {q('case_id')} = %s"
     if name == "update_fact":
         fields, _prepare = _preparers(CaseFact)
         sets = ", ".join(f"{q(f.column)} = %s" for f in fields if f.column != "case_id")
@@ -402,11 +487,23 @@ def _sql(name: str, vendor: str) -> str:
     raise KeyError(name)
 
 
-def _load_fact(case_id: Any) -> CaseFacts | None:
+# pg_advisory_xact_lock's first key for the rollups (the second is the street's id).
+ROLLUP_LOCK = 0x0E9D_0001
+
+
+def _load_fact(case_id: Any, street_id: int) -> CaseFacts | None:
+    """The case's stored facts, or None. On PostgreSQL it first takes the street's rollup lock
+    until the transaction ends: every total row belongs to one street, so transactions that
+    could add to the same rows queue up here, in one order, instead of taking row locks event
+    by event in orders that could deadlock (register then an automatic dispatch against a
+    check, say). SQLite runs one writing transaction at a time anyway."""
+    params: list[Any] = [_case_id(case_id)]
+    if connection.vendor == "postgresql":
+        params = [ROLLUP_LOCK, street_id, *params]
     with connection.cursor() as cursor:
-        cursor.execute(_sql("load_fact", connection.vendor), [_case_id(case_id)])
+        cursor.execute(_sql("load_fact", connection.vendor), params)
         row = cursor.fetchone()
-    if row is None:
+    if row is None or row[0] is None:
         return None
     state, street, community, grid, class_id, source = row
     if isinstance(state, (str, bytes)):
@@ -776,7 +873,7 @@ def rebuild_rollups(*, progress: Callable[[int], None] | None = None) -> Rebuild
     result = RebuildResult()
     with transaction.atomic():
         for model in (DailyTotal, PersonDailyTotal, CaseClose, CaseFact):
-            model.objects.all().delete()
+            model.objects.all().delete()  # (the month tables: derive_month_totals)
         repeat = repeat_keys()
         sums = _Totals()
         facts_rows: list[dict[str, Any]] = []
@@ -804,6 +901,7 @@ def rebuild_rollups(*, progress: Callable[[int], None] | None = None) -> Rebuild
         result.closes += len(close_rows)
         _insert_facts(facts_rows, close_rows)
         sums.flush()
+        derive_month_totals()
     result.total_rows = DailyTotal.objects.count()
     result.person_rows = PersonDailyTotal.objects.count()
     result.seconds = time.perf_counter() - started
@@ -922,6 +1020,19 @@ def verify(limit: int | None = 100) -> list[Difference]:
         out.append(Difference("case_fact", ("count",), {"n": stored_facts}, {"n": sums.cases}))
     have_totals, have_people = stored_totals()
     out += _differences("daily_total", COUNTERS, have_totals, sums.totals, limit)
+    for table in MONTH_TABLES:
+        want = {
+            key: [delta.get(c, 0) for c in COUNTERS]
+            for key, delta in month_deltas(
+                {k: dict(zip(COUNTERS, v, strict=True)) for k, v in sums.totals.items()}, table
+            ).items()
+        }
+        have: dict[Any, list[int]] = {}
+        rows = table.model._default_manager.values_list(*table.keys, *COUNTERS)
+        for row in rows.iterator(chunk_size=5000):
+            if any(row[len(table.keys) :]):
+                have[tuple(row[: len(table.keys)])] = list(row[len(table.keys) :])
+        out += _differences(table.model._meta.db_table, COUNTERS, have, want, limit)
     out += _differences("person_daily_total", PERSON_COUNTERS, have_people, sums.people, limit)
     stored_closes = CaseClose.objects.count()
     if stored_closes != closes:

@@ -33,7 +33,9 @@ from onegrid.cases.models import (
     CaseEvent,
     CaseFact,
     DailyTotal,
+    GridMonthTotal,
     PersonDailyTotal,
+    StreetMonthTotal,
     Task,
 )
 from onegrid.core import clock
@@ -266,6 +268,66 @@ def _scoped(qs: QuerySet[Any], scope: ScopeLike | None, *, department_field: str
     raise ValueError(f"unknown scope kind {scope.kind}")
 
 
+def _daily(
+    first: dt.date, last: dt.date, scope: ScopeLike | None, classes: list[int] | None
+) -> QuerySet[Any]:
+    rows = _scoped(
+        DailyTotal.objects.filter(day__gte=first, day__lt=last),
+        scope,
+        department_field="department",
+    )
+    return rows if classes is None else rows.filter(case_class_id__in=classes)
+
+
+def _month_table(
+    scope: ScopeLike | None, classes: list[int] | None, group_by: str | None
+) -> type[StreetMonthTotal] | type[GridMonthTotal] | None:
+    """The coarsest month table that holds the answer, if any (None: DailyTotal)."""
+    kind = "district" if scope is None else scope.kind
+    if kind in ("district", "street", "department") and group_by in _STREET_MONTH_GROUPS:
+        return StreetMonthTotal
+    if classes is None and kind != "department" and group_by in _GRID_MONTH_GROUPS:
+        return GridMonthTotal
+    return None
+
+
+_STREET_MONTH_GROUPS = frozenset({None, "street", "class", "major", "department", "month"})
+_GRID_MONTH_GROUPS = frozenset({None, "street", "community", "grid", "month"})
+
+
+def _sources(
+    first: dt.date,
+    last: dt.date,
+    scope: ScopeLike | None,
+    classes: list[int] | None,
+    group_by: str | None,
+) -> list[tuple[QuerySet[Any], str]]:
+    """(rows, their date column) that together hold [first, last): whole months from a month
+    table when one answers, the days at either end from DailyTotal."""
+    table = _month_table(scope, classes, group_by)
+    start = first if first.day == 1 else _next_month(first)
+    stop = last.replace(day=1)
+    if table is None or start >= stop:
+        return [(_daily(first, last, scope, classes), "day")]
+    months = _scoped(
+        table.objects.filter(month__gte=start, month__lt=stop),
+        scope,
+        department_field="department",
+    )
+    if classes is not None:
+        months = months.filter(case_class_id__in=classes)
+    out: list[tuple[QuerySet[Any], str]] = [(months, "month")]
+    if first < start:
+        out.append((_daily(first, start, scope, classes), "day"))
+    if stop < last:
+        out.append((_daily(stop, last, scope, classes), "day"))
+    return out
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
 def _from_rollups(
     first: dt.date,
     last: dt.date,
@@ -276,14 +338,7 @@ def _from_rollups(
     class_prefix: str,
     group_by: str | None,
 ) -> dict[Any, Counts]:
-    rows = _scoped(
-        DailyTotal.objects.filter(day__gte=first, day__lt=last),
-        scope,
-        department_field="department",
-    )
     classes = _class_ids(class_prefix)
-    if classes is not None:
-        rows = rows.filter(case_class_id__in=classes)
     codes = _Codes()
     out: dict[Any, Counts] = {}
 
@@ -294,14 +349,15 @@ def _from_rollups(
         return out[key]
 
     sums = {c: Sum(c) for c in COUNTERS}
-    if group_by is None:
-        result = rows.aggregate(**sums)
-        if result["reports"] is not None:
-            counts = bucket(None)
-            for c in COUNTERS:
-                setattr(counts, c, int(result[c] or 0))
-    else:
+    for rows, date_column in _sources(first, last, scope, classes, group_by):
+        if group_by is None:
+            result = rows.aggregate(**sums)
+            if result["reports"] is not None:
+                bucket(None).add(Counts(**{c: int(result[c] or 0) for c in COUNTERS}))
+            continue
         column = _GROUP_COLUMN[group_by]
+        if column == "day":
+            column = date_column
         for row in rows.values(column).annotate(**sums).order_by():
             counts = Counts(**{c: int(row[c] or 0) for c in COUNTERS})
             bucket(row[column]).add(counts)
@@ -312,7 +368,7 @@ def _from_rollups(
     if today < last:
         # Open cases due from the evaluation day on are not all past their deadline yet: take
         # them out, and count those that are from the facts.
-        later = rows.filter(day__gte=max(first, today))
+        later = _daily(max(first, today), last, scope, classes)
         if group_by is None:
             n = later.aggregate(n=Sum("open_due"))["n"] or 0
             if n:
