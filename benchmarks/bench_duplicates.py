@@ -38,10 +38,10 @@ def main() -> None:
 
     from onegrid.cases.models import Case
     from onegrid.cases.states import OPEN_STATES
+    from onegrid.demo.management.commands.duplicates import labelled
     from onegrid.demo.simulator import default_start, make_plan
     from onegrid.org.models import User
     from onegrid.smart import duplicates, evaluation
-    from onegrid.smart.management.commands.duplicates import labelled
 
     radius = settings.ONEGRID["DUPLICATE_RADIUS_M"]
     window = dt.timedelta(days=settings.ONEGRID["DUPLICATE_WINDOW_DAYS"])

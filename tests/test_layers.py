@@ -5,17 +5,18 @@ from pathlib import Path
 
 import onegrid
 
-ORDER = ["core", "territory", "org", "cases", "insight", "demo", "web", "config"]
+ORDER = ["core", "territory", "org", "cases", "smart", "insight", "demo", "web", "config"]
 # territory and org stand side by side; org may use territory, never the other way round.
 LEVEL = {
     "core": 0,
     "territory": 1,
     "org": 2,
     "cases": 3,
-    "insight": 4,
-    "demo": 5,
-    "web": 6,
-    "config": 7,
+    "smart": 4,
+    "insight": 5,
+    "demo": 6,
+    "web": 7,
+    "config": 8,
 }
 
 

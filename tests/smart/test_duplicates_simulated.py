@@ -16,10 +16,10 @@ from django.core.management import call_command
 from onegrid.cases.catalogue import load_default_catalogue
 from onegrid.cases.models import Case
 from onegrid.core import clock
+from onegrid.demo.management.commands.duplicates import labelled
 from onegrid.demo.people import seed_people
 from onegrid.demo.simulator import make_plan, simulate
 from onegrid.smart import duplicates, evaluation
-from onegrid.smart.management.commands.duplicates import labelled
 from onegrid.territory import locator
 
 SH = ZoneInfo("Asia/Shanghai")

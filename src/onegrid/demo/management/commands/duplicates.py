@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from onegrid.cases.models import CaseClass
+from onegrid.demo.simulator import make_plan
 from onegrid.smart import duplicates, evaluation
 
 DEMO_SEED = 1128  # demo/management/commands/demo.py: the demo's month
@@ -177,7 +178,6 @@ class Command(BaseCommand):
     def _items(
         self, days: int, seed: int, per_day: int, start: dt.datetime
     ) -> list[evaluation.Labelled]:
-        from onegrid.demo.simulator import make_plan
 
         try:
             return labelled(make_plan(days, seed, start, per_day))
