@@ -142,3 +142,26 @@ def test_an_offset_postgresql_refuses_is_taken_as_the_same_instant(world):
     response = client.get("/api/v1/cases", {"reported_from": "0001-01-01T00:00:00+23:00"})
     assert response.status_code == 422
     assert response.json()["field"] == "reported_from"
+
+
+@pytest.mark.parametrize(
+    "field", ["address_code", "class_code", "description", "reporter_name", "idempotency_key"]
+)
+def test_a_nul_character_in_a_form_is_a_422_naming_the_field_and_reports_nothing(world, field):
+    # PostgreSQL refuses NUL in text (it was a 500 there for an address code); SQLite stores it.
+    client = token_client(world.people.worker, raise_request_exception=False)
+    data = {"lon": world.point[0], "lat": world.point[1], "class_code": "A0102"}
+    data[field] = "A01\x0002"
+    response = client.post("/api/v1/cases", data, HTTP_IDEMPOTENCY_KEY=f"nul-{field}")
+    assert problem(response, 422, "nul_character")["field"] == field
+    assert not Case.objects.exists()
+
+
+def test_a_nul_character_in_a_query_or_json_body_is_a_422_naming_the_field(world):
+    client = token_client(world.people.worker, raise_request_exception=False)
+    assert problem(client.get("/api/v1/cases?grid=1\x00"), 422, "nul_character")["field"] == "grid"
+    body = json.dumps({"username": "a\x00b", "password": "x"})
+    response = Client(raise_request_exception=False).post(
+        TOKEN_URL, body, content_type="application/json"
+    )
+    assert problem(response, 422, "nul_character")["field"] == "username"

@@ -16,7 +16,7 @@ from ninja.renderers import JSONRenderer
 
 from onegrid.cases.api import router as cases_router
 from onegrid.core import api_errors, jsonlimits
-from onegrid.core.errors import DomainError
+from onegrid.core.errors import DomainError, InvalidInput
 from onegrid.insight.api import router as insight_router
 from onegrid.insight.hotspots_api import router as hotspots_router
 from onegrid.org.addresses_api import router as addresses_router
@@ -36,10 +36,38 @@ class ReadableJSON(JSONRenderer):
 
 class CheckedJSONParser(Parser):
     """JSON bodies with their nesting bounded (core.jsonlimits): a body nested thousands of
-    levels deep is a 400, not a RecursionError."""
+    levels deep is a 400, not a RecursionError. No text of a body, form or query may hold a NUL
+    character: PostgreSQL cannot store or even compare one, so it is a 422 naming the field
+    here, before any query, in every operation alike."""
 
     def parse_body(self, request):
-        return jsonlimits.loads(request.body, field="body")
+        body = jsonlimits.loads(request.body, field="body")
+        _refuse_nul(body, "body")
+        return body
+
+    def parse_querydict(self, data, list_fields, request):
+        for key, values in data.lists():
+            _refuse_nul(key, key)
+            for value in values:
+                _refuse_nul(value, key)
+        return super().parse_querydict(data, list_fields, request)
+
+
+def _refuse_nul(value: Any, field: str) -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise InvalidInput(
+                _("%(field)s may not contain a NUL character.") % {"field": field},
+                field=field,
+                code="nul_character",
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_nul(key, field)
+            _refuse_nul(item, key if field == "body" else field)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_nul(item, field)
 
 
 class OneGridAPI(NinjaAPI):
