@@ -40,7 +40,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -54,7 +54,7 @@ from onegrid.core.errors import InvalidInput
 from onegrid.org.models import User
 from onegrid.territory.models import AdminUnit
 
-from .hotspots import Area, area_for, bounded, cached, clean_class_prefix, options
+from .hotspots import Area, Setting, area_for, cached, clean_class_prefix, options
 
 STREET = "street"
 AREA = "area"
@@ -68,6 +68,10 @@ MAX_RECENT_WINDOWS = 12
 MAX_YEARS = 5
 # Fewest series (with a mean above 0) whose median dispersion floors a family's.
 MIN_POOL = 5
+# The settings a reader may change, with their bounds and the options() key of the default.
+WINDOW_DAYS = Setting("window_days", 1, MAX_WINDOW_DAYS, "ALERT_WINDOW_DAYS", integer=True)
+P_THRESHOLD = Setting("p", 1e-6, 0.1, "ALERT_P")
+MIN_COUNT = Setting("min_count", 1, 10_000, "ALERT_MIN_COUNT", integer=True)
 
 
 @dataclass(frozen=True)
@@ -121,28 +125,9 @@ def surge_alerts(
     area = area_for(actor, street=street, community=community)
     class_prefix = clean_class_prefix(class_prefix)
     o = options()
-    days = int(
-        bounded(
-            float(o["ALERT_WINDOW_DAYS"] if window_days is None else window_days),
-            low=1,
-            high=MAX_WINDOW_DAYS,
-            field_name="window_days",
-        )
-    )
-    threshold = bounded(
-        float(o["ALERT_P"] if p_threshold is None else p_threshold),
-        low=1e-6,
-        high=0.1,
-        field_name="p",
-    )
-    least = int(
-        bounded(
-            float(o["ALERT_MIN_COUNT"] if min_count is None else min_count),
-            low=1,
-            high=10_000,
-            field_name="min_count",
-        )
-    )
+    days = int(WINDOW_DAYS.pick(window_days, o))
+    threshold = P_THRESHOLD.pick(p_threshold, o)
+    least = int(MIN_COUNT.pick(min_count, o))
     if as_of is not None and as_of > clock.now():
         raise InvalidInput(_("Alerts are computed for a time already past."), field="as_of")
     explicit = as_of is not None
@@ -342,17 +327,4 @@ def _compute(
             )
         )
     alerts.sort(key=lambda a: (a.p, -a.observed, a.level, a.area_code, a.class_code))
-    return AlertResult(
-        alerts=alerts,
-        tested=len(keys),
-        window_start=result.window_start,
-        window_end=end,
-        window_days=days,
-        p_threshold=threshold,
-        min_count=least,
-        recent_windows=kept_recent,
-        years=kept_years,
-        area_label=area.label,
-        class_prefix=class_prefix,
-        computed_at=result.computed_at,
-    )
+    return replace(result, alerts=alerts, tested=len(keys))

@@ -43,7 +43,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -371,6 +371,48 @@ def parse_number(
 
 
 @dataclass(frozen=True)
+class Setting:
+    """A method setting a reader may change: its query parameter, its bounds and the
+    options() key of its default. One declaration serves the service (`pick`) and the API
+    and page that read it from a query (`parse`), so the bounds are written once."""
+
+    name: str
+    low: float
+    high: float
+    default_key: str
+    integer: bool = False
+
+    def parse(self, query: Mapping[str, object]) -> float | None:
+        """The setting from a query (None when not given), refused at its field when bad."""
+        return parse_number(
+            query.get(self.name), self.name, low=self.low, high=self.high, integer=self.integer
+        )
+
+    def parse_whole(self, query: Mapping[str, object]) -> int | None:
+        found = self.parse(query)
+        return None if found is None else int(found)
+
+    def pick(self, value: float | None, defaults: Mapping[str, Any]) -> float:
+        """`value`, or the configured default when None, within the bounds."""
+        chosen = float(defaults[self.default_key] if value is None else value)
+        return bounded(chosen, low=self.low, high=self.high, field_name=self.name)
+
+
+BAND_M = Setting("band_m", 50, 20_000, "BAND_M")
+ALPHA = Setting("alpha", 0.001, 0.2, "FDR_ALPHA")
+BANDWIDTH_M = Setting("bandwidth_m", 50, 5_000, "HEAT_BANDWIDTH_M")
+REPEAT_DAYS = Setting("days", 1, 730, "REPEAT_DAYS", integer=True)
+REPEAT_RADIUS_M = Setting("radius_m", 5, 2_000, "REPEAT_RADIUS_M")
+REPEAT_MIN_COUNT = Setting("min_count", 2, 1_000, "REPEAT_MIN_COUNT", integer=True)
+
+
+class PlaceFilters(TypedDict):
+    class_prefix: str
+    street: str
+    community: str
+
+
+@dataclass(frozen=True)
 class Filters:
     """The filters every hotspot view shares: a period, a class, a street or community."""
 
@@ -387,6 +429,14 @@ class Filters:
     def end(self) -> dt.date:
         """The day after the period (excluded)."""
         return self.period.last + dt.timedelta(days=1)
+
+    def place(self) -> PlaceFilters:
+        """The class, street and community, as the selectors' keyword arguments."""
+        return {
+            "class_prefix": self.class_prefix,
+            "street": self.street,
+            "community": self.community,
+        }
 
     def query(self) -> dict[str, str]:
         """The query parameters that choose these filters again (for links and downloads)."""
@@ -608,10 +658,8 @@ def hotspot_grids(
     kind = weights or defaults["WEIGHTS"]
     if kind not in spatial_weights.KINDS:
         raise InvalidInput(_("Neighbours are “queen” or “band”."), field="weights")
-    band = float(band_m if band_m is not None else defaults["BAND_M"])
-    bounded(band, low=50, high=20_000, field_name="band_m")
-    level = float(alpha if alpha is not None else defaults["FDR_ALPHA"])
-    bounded(level, low=0.001, high=0.2, field_name="alpha")
+    band = BAND_M.pick(band_m, defaults)
+    level = ALPHA.pick(alpha, defaults)
     key = (area.key, start, end, class_prefix, basis, kind, band, level)
     return cached(
         "gi",
@@ -753,8 +801,7 @@ def heat(
     start, end = clean_period(start, end)
     class_prefix = clean_class_prefix(class_prefix)
     defaults = options()
-    bandwidth = float(bandwidth_m if bandwidth_m is not None else defaults["HEAT_BANDWIDTH_M"])
-    bounded(bandwidth, low=50, high=5_000, field_name="bandwidth_m")
+    bandwidth = BANDWIDTH_M.pick(bandwidth_m, defaults)
     key = (area.key, start, end, class_prefix, bandwidth)
     return cached(
         "heat", key, lambda: _compute_heat(area, start, end, class_prefix, bandwidth, defaults)
@@ -892,28 +939,9 @@ def repeat_places(
     area = area_for(actor, street=street, community=community)
     class_prefix = clean_class_prefix(class_prefix)
     defaults = options()
-    n_days = int(
-        bounded(
-            float(defaults["REPEAT_DAYS"] if days is None else days),
-            low=1,
-            high=730,
-            field_name="days",
-        )
-    )
-    radius = bounded(
-        float(defaults["REPEAT_RADIUS_M"] if radius_m is None else radius_m),
-        low=5,
-        high=2_000,
-        field_name="radius_m",
-    )
-    least = int(
-        bounded(
-            float(defaults["REPEAT_MIN_COUNT"] if min_count is None else min_count),
-            low=2,
-            high=1_000,
-            field_name="min_count",
-        )
-    )
+    n_days = int(REPEAT_DAYS.pick(days, defaults))
+    radius = REPEAT_RADIUS_M.pick(radius_m, defaults)
+    least = int(REPEAT_MIN_COUNT.pick(min_count, defaults))
     key = (area.key, class_prefix, n_days, radius, least)
     return cached(
         "repeat", key, lambda: _compute_repeats(area, class_prefix, n_days, radius, least)

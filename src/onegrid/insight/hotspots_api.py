@@ -45,12 +45,9 @@ _COMMON = (
 )
 
 
-def _params(request: SignedInRequest, *names: str) -> dict[str, Any]:
-    return {n: request.GET.get(n) for n in names}
-
-
 # The filters of the views that look back from now (repeat places, alerts): no period.
-_PLACE = tuple(p for p in _COMMON if p[0] in ("class", "street", "community"))
+PLACE_PARAMS = ("class", "street", "community")
+_PLACE = tuple(p for p in _COMMON if p[0] in PLACE_PARAMS)
 
 
 def _extra(*more: tuple[str, str], common: tuple[tuple[str, str], ...] = _COMMON) -> dict:
@@ -349,69 +346,54 @@ def alerts_body(result: AlertResult) -> dict[str, Any]:
 
 # --- endpoints -------------------------------------------------------------------------------
 
-FILTER_PARAMS = ("month", "week", "quarter", "year", "start", "end", "class", "street", "community")
+FILTER_PARAMS = ("month", "week", "quarter", "year", "start", "end", *PLACE_PARAMS)
+
+
+def filters_of(request: SignedInRequest, *, period: bool = True) -> Filters:
+    """The shared filters of a request's query (API or page); with period=False only the
+    class, street and community (the views that look back from now ignore a period)."""
+    names = FILTER_PARAMS if period else PLACE_PARAMS
+    return hotspots.parse_filters({n: request.GET.get(n) for n in names})
 
 
 def hotspots_for(request: SignedInRequest) -> tuple[Filters, HotspotResult]:
     """Parse the hotspot query of a request (API or page) and compute it."""
     q = request.GET
-    filters = hotspots.parse_filters(_params(request, *FILTER_PARAMS))
-    basis = (q.get("basis") or "count").strip()
-    weights = (q.get("weights") or "").strip() or None
-    band = hotspots.parse_number(q.get("band_m"), "band_m", low=50, high=20_000)
-    alpha = hotspots.parse_number(q.get("alpha"), "alpha", low=0.001, high=0.2)
+    filters = filters_of(request)
     result = hotspots.hotspot_grids(
         request.user,
         start=filters.start,
         end=filters.end,
-        class_prefix=filters.class_prefix,
-        street=filters.street,
-        community=filters.community,
-        basis=basis,
-        weights=weights,
-        band_m=band,
-        alpha=alpha,
+        **filters.place(),
+        basis=(q.get("basis") or "count").strip(),
+        weights=(q.get("weights") or "").strip() or None,
+        band_m=hotspots.BAND_M.parse(q),
+        alpha=hotspots.ALPHA.parse(q),
     )
     return filters, result
 
 
 def repeats_for(request: SignedInRequest) -> RepeatResult:
     q = request.GET
-    filters = hotspots.parse_filters(_params(request, "class", "street", "community"))
-    days = hotspots.parse_number(q.get("days"), "days", low=1, high=730, integer=True)
-    radius = hotspots.parse_number(q.get("radius_m"), "radius_m", low=5, high=2_000)
-    least = hotspots.parse_number(q.get("min_count"), "min_count", low=2, high=1_000, integer=True)
+    filters = filters_of(request, period=False)
     return hotspots.repeat_places(
         request.user,
-        class_prefix=filters.class_prefix,
-        street=filters.street,
-        community=filters.community,
-        days=None if days is None else int(days),
-        radius_m=radius,
-        min_count=None if least is None else int(least),
+        **filters.place(),
+        days=hotspots.REPEAT_DAYS.parse_whole(q),
+        radius_m=hotspots.REPEAT_RADIUS_M.parse(q),
+        min_count=hotspots.REPEAT_MIN_COUNT.parse_whole(q),
     )
 
 
 def alerts_for(request: SignedInRequest) -> AlertResult:
     q = request.GET
-    filters = hotspots.parse_filters(_params(request, "class", "street", "community"))
-    days = hotspots.parse_number(
-        q.get("window_days"),
-        "window_days",
-        low=1,
-        high=alerts_module.MAX_WINDOW_DAYS,
-        integer=True,
-    )
-    threshold = hotspots.parse_number(q.get("p"), "p", low=0.000001, high=0.1)
-    least = hotspots.parse_number(q.get("min_count"), "min_count", low=1, high=10_000, integer=True)
+    filters = filters_of(request, period=False)
     return alerts_module.surge_alerts(
         request.user,
-        class_prefix=filters.class_prefix,
-        street=filters.street,
-        community=filters.community,
-        window_days=None if days is None else int(days),
-        p_threshold=threshold,
-        min_count=None if least is None else int(least),
+        **filters.place(),
+        window_days=alerts_module.WINDOW_DAYS.parse_whole(q),
+        p_threshold=alerts_module.P_THRESHOLD.parse(q),
+        min_count=alerts_module.MIN_COUNT.parse_whole(q),
     )
 
 
@@ -442,18 +424,13 @@ def grids(request: SignedInRequest) -> dict[str, Any]:
     openapi_extra=_extra(("bandwidth_m", "Gaussian kernel bandwidth in metres (50–5000).")),
 )
 def heat(request: SignedInRequest) -> dict[str, Any]:
-    filters = hotspots.parse_filters(_params(request, *FILTER_PARAMS))
-    bandwidth = hotspots.parse_number(
-        request.GET.get("bandwidth_m"), "bandwidth_m", low=50, high=5_000
-    )
+    filters = filters_of(request)
     result = hotspots.heat(
         request.user,
         start=filters.start,
         end=filters.end,
-        class_prefix=filters.class_prefix,
-        street=filters.street,
-        community=filters.community,
-        bandwidth_m=bandwidth,
+        **filters.place(),
+        bandwidth_m=hotspots.BANDWIDTH_M.parse(request.GET),
     )
     return heat_body(filters, result)
 
