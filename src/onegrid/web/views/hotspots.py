@@ -97,10 +97,6 @@ ALERT_COLUMNS = [
 ]
 
 
-def _query(request, names) -> dict[str, Any]:
-    return {n: request.GET.get(n) for n in names}
-
-
 @page("hotspots")
 @require_GET
 def hotspots_page(request):
@@ -324,52 +320,25 @@ def _download(request, fmt: str, found, places, raised):
     )
 
 
+# A table's rows are the API's rows (insight.hotspots_api), which the columns pick from, with
+# what a table shows differently: probabilities to four digits, times as times, the case
+# numbers in one cell, the series by its label.
+
+
 def _grid_row(g: hotspots.GridHotspot) -> Mapping[str, object]:
-    return {
-        "code": g.code,
-        "name": g.name,
-        "community": g.community,
-        "street": g.street,
-        "count": g.count,
-        "rate": g.rate,
-        "z": g.z,
-        "p": _sig(g.p),
-        "q": _sig(g.q),
-        "label": g.label,
-    }
+    return hotspots_api.grid_row(g) | {"p": _sig(g.p), "q": _sig(g.q)}
 
 
 def _repeat_row(p: hotspots.RepeatPlace) -> Mapping[str, object]:
-    return {
-        "class_code": p.class_code,
-        "class_name": p.class_name,
-        "count": p.count,
-        "open": p.open,
+    return hotspots_api.place_row(p) | {
         "first": p.first,
         "last": p.last,
-        "street": p.street,
-        "grid_name": p.grid_name,
-        "grid_code": p.grid_code,
-        "radius_m": p.radius_m,
-        "lon": p.lon,
-        "lat": p.lat,
         "numbers": " ".join(p.numbers),
     }
 
 
 def _alert_row(a: alert_rules.Alert) -> Mapping[str, object]:
-    return {
-        "level": a.level_label,
-        "area_name": a.area_name,
-        "class_code": a.class_code,
-        "class_name": a.class_name,
-        "observed": a.observed,
-        "expected": a.expected,
-        "ratio": a.ratio,
-        "p": _sig(a.p),
-        "baseline_windows": a.baseline_windows,
-        "seasonal": a.seasonal,
-    }
+    return hotspots_api.alert_row(a) | {"level": a.level_label, "p": _sig(a.p)}
 
 
 def _sig(value: float) -> float:
@@ -434,28 +403,23 @@ def _behind(request):
             until=now if since else None,
         )
         return _listed(found), _("Cases near %(lon).5f, %(lat).5f") % {"lon": lon, "lat": lat}
-    filters = hotspots.parse_filters(_query(request, hotspots_api.FILTER_PARAMS))
+    filters = hotspots_api.filters_of(request)
     if days is not None:
-        found = hotspots.cases_behind(
-            user,
-            grid=q.get("grid") or "",
-            street=filters.street,
-            community=filters.community,
-            class_prefix=class_prefix,
-            since=since,
-            until=now,
-        )
-        return _listed(found), _("Cases of the last %(days)s days") % {"days": int(days)}
+        until = now
+        title = _("Cases of the last %(days)s days") % {"days": int(days)}
+    else:
+        since, until = filters.period.start, filters.period.end
+        title = _("Cases of %(period)s") % {"period": filters.period.label()}
     found = hotspots.cases_behind(
         user,
         grid=q.get("grid") or "",
         street=filters.street,
         community=filters.community,
         class_prefix=class_prefix,
-        since=filters.period.start,
-        until=filters.period.end,
+        since=since,
+        until=until,
     )
-    return _listed(found), _("Cases of %(period)s") % {"period": filters.period.label()}
+    return _listed(found), title
 
 
 def _listed(cases):
