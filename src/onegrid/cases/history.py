@@ -27,10 +27,12 @@ def append_event(
     data: Mapping[str, object] | None = None,
 ) -> CaseEvent:
     """Write the case's next event, and bring its rollups (cases.rollups) up to date with it
-    in the same transaction. `case` carries the changes the action made (saved or not yet)."""
+    in the same transaction. `case` carries the changes the action made (saved or not yet).
+    The rollups are kept in savepoints: a fault in them is logged and leaves the event
+    standing (rollups.start, rollups.finish)."""
     # The caller holds the case's row lock, so the next number cannot be taken concurrently.
     last = CaseEvent.objects.filter(case=case).aggregate(m=Max("seq"))["m"] or 0
-    keeper = rollups.Keeper(case)
+    keeper, noted = rollups.start(case, action, dict(data or {}))
     event = CaseEvent.objects.create(
         case=case,
         seq=last + 1,
@@ -42,9 +44,9 @@ def append_event(
         task=task,
         at=at,
         reason=reason,
-        data=keeper.note(action, dict(data or {})),
+        data=noted,
     )
-    keeper.record(event)
+    rollups.finish(keeper, event)
     return event
 
 

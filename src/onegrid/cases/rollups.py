@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from functools import cache, partial
 from typing import Any, cast
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import CharField, Field, Model, Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
@@ -398,6 +398,58 @@ class Keeper:
                         case.lat,
                     )
         return facts
+
+
+# --- the hook, kept apart from the action ---
+
+# Faults that pass: the transaction as a whole is to be retried (PostgreSQL's deadlock and
+# serialization failures, SQLite's busy database), so the action fails and is sent again.
+_TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def _transient(fault: Exception) -> bool:
+    cause = fault.__cause__
+    if getattr(cause, "sqlstate", None) in _TRANSIENT_SQLSTATES:
+        return True
+    return isinstance(fault, OperationalError) and "locked" in str(fault)
+
+
+def _fault(case: Case, action: str) -> None:
+    logger.exception(
+        "rollups: the hook failed on %s of case %s; the event is kept without its rollups "
+        "(`onegrid rollups verify` shows the difference, `onegrid rollups rebuild` repairs it)",
+        action,
+        getattr(case, "number", case.pk),
+    )
+
+
+def start(case: Case, action: str, data: dict[str, Any]) -> tuple[Keeper | None, dict[str, Any]]:
+    """The keeper of the event about to be appended, and the event's data as it notes it; on a
+    fault, no keeper and the data as given. In a savepoint: the rollups are bookkeeping beside
+    the history, and a fault in them must not refuse (and so lose) what a person sent. Only a
+    fault that asks for the whole transaction to be tried again passes."""
+    try:
+        with transaction.atomic():
+            keeper = Keeper(case)
+            return keeper, keeper.note(action, dict(data))
+    except Exception as fault:
+        if _transient(fault):
+            raise
+        _fault(case, action)
+        return None, data
+
+
+def finish(keeper: Keeper | None, event: CaseEvent) -> None:
+    """The event's rollups, in a savepoint as `start`."""
+    if keeper is None:
+        return
+    try:
+        with transaction.atomic():
+            keeper.record(event)
+    except Exception as fault:
+        if _transient(fault):
+            raise
+        _fault(keeper.case, event.action)
 
 
 def _place_key(place: Mapping[str, Any]) -> tuple[int, int, int, int]:
