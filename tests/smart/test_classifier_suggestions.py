@@ -188,3 +188,46 @@ def test_the_case_page_shows_the_suggestion_and_the_desk_changes_the_class_in_on
     worker.force_login(world.people.worker)
     page = worker.get(f"/cases/{case.number}/").content.decode()
     assert 'id="suggestions"' in page and 'class="reclassify"' not in page
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"not a model at all", b"PK\x03\x04 truncated zip", None],
+    ids=["garbage", "truncated", "other-npz"],
+)
+def test_an_unreadable_model_file_means_no_suggestion_not_a_broken_page(
+    world, settings, tmp_path, content, caplog
+):
+    # A damaged or foreign file where the model should be: the case page and the API answer
+    # as without a model (the page must not fail because of it), and the file is read once
+    # per change, not at every request.
+    import numpy as np
+
+    path = tmp_path / "broken.npz"
+    if content is None:
+        np.savez(path, meta=np.array('{"format": "someone-else/1"}'))
+    else:
+        path.write_bytes(content)
+    settings.ONEGRID = {**settings.ONEGRID, "CLASSIFIER_MODEL": str(path)}
+    classifier.current.forget()
+    try:
+        assert classifier.current.get() is None
+        assert suggestions.suggest_text("井盖丢了") is None
+        case = report(world, description="井盖丢了")
+        client = Client()
+        client.force_login(world.people.acceptor)
+        page = client.get(f"/cases/{case.number}/")
+        assert page.status_code == 200
+        assert 'id="suggestions"' not in page.content.decode()
+        answer = client.get(f"/api/v1/smart/cases/{case.number}/suggestion")
+        assert answer.status_code == 200 and answer.json()["model_version"] is None
+        worker = Client()
+        worker.force_login(world.people.worker)
+        answer = worker.post(
+            "/api/v1/smart/suggest", {"text": "井盖丢了"}, content_type="application/json"
+        )
+        assert answer.status_code == 200 and answer.json()["suggestions"] == []
+        assert "cannot read the classifier model" in caplog.text
+        assert caplog.text.count("cannot read the classifier model") == 1
+    finally:
+        classifier.current.forget()

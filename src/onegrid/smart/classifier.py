@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import math
 import os
 import re
@@ -33,6 +34,7 @@ import tempfile
 import threading
 import time
 import warnings
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -54,7 +56,12 @@ from onegrid.core.spreadsheets import read_csv_table
 
 from . import features
 
+logger = logging.getLogger(__name__)
+
 FORMAT = "onegrid-classifier/1"
+# What reading a file that is not a whole model of this format raises (numpy refuses a pickle
+# with a ValueError: allow_pickle=False).
+UNREADABLE = (OSError, ValueError, KeyError, EOFError, TypeError, zipfile.BadZipFile)
 HEADS = ("class", "department", "urgency")
 # The grid cross-validation chooses from: the SVM's C, and the weight of the (unit-length)
 # sentence embedding beside the n-grams (0.5: the n-grams lead; 4: the embedding leads).
@@ -434,6 +441,9 @@ class _Current:
         self._model: Model | None = None
 
     def get(self) -> Model | None:
+        """The model, or None when there is none, or its file cannot be read as one (damaged,
+        cut short, another program's): suggestions are a hint, and a bad file must not break
+        the pages that show them. Such a file is logged once and tried again when it changes."""
         path = model_path()
         try:
             stat = path.stat()
@@ -443,7 +453,11 @@ class _Current:
         if key != self._key:
             with self._lock:
                 if key != self._key:
-                    self._model = Model.load(path)
+                    try:
+                        self._model = Model.load(path)
+                    except UNREADABLE as problem:
+                        logger.error("cannot read the classifier model %s: %r", path, problem)
+                        self._model = None
                     self._key = key
         return self._model
 
