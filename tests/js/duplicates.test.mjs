@@ -13,6 +13,7 @@ import {
   shortTime,
 } from "../../src/onegrid/web/static/web/field/duplicates.js";
 import { elements, fakeDocument } from "./support/fake_dom.mjs";
+import { liveBench } from "./support/live_check.mjs";
 
 const T = {
   title: "附近已有人上报",
@@ -76,46 +77,13 @@ test("a point moved by a few metres asks nothing new; other words or class do", 
 });
 
 function harness({ offline = false, answer } = {}) {
-  const pending = new Map();
-  let next = 1;
-  const timers = {
-    set(fn, ms) {
-      const id = next++;
-      pending.set(id, { fn, ms });
-      return id;
-    },
-    clear(id) {
-      pending.delete(id);
-    },
-  };
-  const calls = [];
-  const shown = [];
   const state = { fields: { ...FIELDS }, offline };
-  const check = createDuplicateCheck({
-    fetch: async (url, options) => {
-      calls.push({ url, options, body: JSON.parse(options.body) });
-      return answer ? answer(calls.length) : { ok: true, json: async () => ({ candidates: [HINT] }) };
-    },
-    url: "/api/v1/smart/duplicates",
-    csrfToken: () => "tok",
-    isOffline: () => state.offline,
-    readFields: () => state.fields,
-    show: (candidates) => shown.push(candidates),
+  return liveBench({
     delay: 700,
-    timers,
+    state,
+    reply: answer || (() => ({ ok: true, json: async () => ({ candidates: [HINT] }) })),
+    start: (bench) => createDuplicateCheck({ ...bench, url: "/api/v1/smart/duplicates", readFields: () => state.fields }),
   });
-  // Fire the debounce timers (the 700 ms ones), leaving the request timeouts alone.
-  const elapse = async () => {
-    for (const [id, t] of [...pending]) {
-      if (t.ms === 700) {
-        pending.delete(id);
-        t.fn();
-      }
-    }
-    for (let i = 0; i < 5; i++) await Promise.resolve();
-    await new Promise((resolve) => setImmediate(resolve));
-  };
-  return { check, calls, shown, state, elapse, pending };
 }
 
 test("pokes within the quiet time make one request, posted as JSON with the CSRF token", async () => {

@@ -13,6 +13,7 @@ import {
   suggestionNode,
 } from "../../src/onegrid/web/static/web/field/suggest.js";
 import { elements, fakeDocument } from "./support/fake_dom.mjs";
+import { liveBench } from "./support/live_check.mjs";
 
 const T = { title: "根据描述推荐：", confidence: "把握 %(p)s", goesTo: "派往 %(name)s" };
 const MANHOLE = {
@@ -76,45 +77,14 @@ test("markup in a suggestion stays text", () => {
 });
 
 function harness({ offline = false, answer } = {}) {
-  const pending = new Map();
-  let next = 1;
-  const timers = {
-    set(fn, ms) {
-      const id = next++;
-      pending.set(id, { fn, ms });
-      return id;
-    },
-    clear(id) {
-      pending.delete(id);
-    },
-  };
-  const calls = [];
-  const shown = [];
   const state = { text: "人行道上井盖丢了", offline };
-  const suggester = createSuggester({
-    fetch: async (url, options) => {
-      calls.push({ url, options, body: JSON.parse(options.body) });
-      return answer ? answer(calls.length) : { ok: true, json: async () => ({ suggestions: [MANHOLE, RUBBISH] }) };
-    },
-    url: "/api/v1/smart/suggest",
-    csrfToken: () => "tok",
-    isOffline: () => state.offline,
-    readText: () => state.text,
-    show: (suggestions) => shown.push(suggestions),
+  const bench = liveBench({
     delay: 600,
-    timers,
+    state,
+    reply: answer || (() => ({ ok: true, json: async () => ({ suggestions: [MANHOLE, RUBBISH] }) })),
+    start: (deps) => createSuggester({ ...deps, url: "/api/v1/smart/suggest", readText: () => state.text }),
   });
-  const elapse = async () => {
-    for (const [id, t] of [...pending]) {
-      if (t.ms === 600) {
-        pending.delete(id);
-        t.fn();
-      }
-    }
-    for (let i = 0; i < 5; i++) await Promise.resolve();
-    await new Promise((resolve) => setImmediate(resolve));
-  };
-  return { suggester, calls, shown, state, elapse };
+  return { ...bench, suggester: bench.check };
 }
 
 test("typing within the quiet time makes one request, JSON with the CSRF token", async () => {

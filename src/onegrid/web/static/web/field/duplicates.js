@@ -10,6 +10,7 @@
    nothing is said: the hint is a courtesy, not a step of the report. */
 
 import { $, el, fill } from "../lib/dom.js";
+import { createLiveCheck } from "./live-check.js";
 
 export const CHECK_DELAY_MS = 700;
 export const WATCH_MS = 1000;
@@ -98,7 +99,8 @@ export function hintNode(candidates, T, doc) {
 /**
  * The check itself, without the page: `poke()` reads the fields and, when they changed, asks
  * the server after `delay` ms of quiet; `show(candidates)` gets what to show ([] to hide).
- * Answers to an older question are dropped; offline or on any failure, `show([])`.
+ * Answers to an older question are dropped; offline or on any failure, `show([])`
+ * (field/live-check.js).
  */
 export function createDuplicateCheck({
   fetch,
@@ -109,71 +111,23 @@ export function createDuplicateCheck({
   show,
   delay = CHECK_DELAY_MS,
   timeoutMs = CHECK_TIMEOUT_MS,
-  // Wrapped: a browser refuses setTimeout called as another object's method.
-  timers = { set: (fn, ms) => setTimeout(fn, ms), clear: (id) => clearTimeout(id) },
+  timers,
 }) {
-  let asked = ""; // the key of the latest question (asked or waiting to be)
-  let timer = null;
-  let shown = false;
-
-  function hide() {
-    if (shown) show([]);
-    shown = false;
-  }
-
-  async function ask(body, key) {
-    const abort = typeof AbortController === "function" ? new AbortController() : null;
-    const stop = timers.set(() => abort && abort.abort(), timeoutMs);
-    try {
-      const response = await fetch(url, {
-        method: "POST",
-        body: JSON.stringify(body),
-        credentials: "same-origin",
-        cache: "no-store",
-        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
-        signal: abort ? abort.signal : undefined,
-      });
-      if (key !== asked) return; // the form changed meanwhile: a newer question follows
-      if (!response.ok) return hide();
-      const data = await response.json();
-      if (key !== asked || isOffline()) return;
-      const candidates = (data && Array.isArray(data.candidates) && data.candidates) || [];
-      shown = candidates.length > 0;
-      show(candidates);
-    } catch (error) {
-      if (key === asked) hide();
-    } finally {
-      timers.clear(stop);
-    }
-  }
-
-  function poke() {
-    const body = checkBody(readFields());
-    const key = bodyKey(body);
-    if (!body || isOffline()) {
-      if (timer !== null) timers.clear(timer);
-      timer = null;
-      asked = "";
-      hide();
-      return;
-    }
-    if (key === asked) return;
-    asked = key;
-    if (timer !== null) timers.clear(timer);
-    timer = timers.set(() => {
-      timer = null;
-      ask(body, key);
-    }, delay);
-  }
-
-  function clear() {
-    if (timer !== null) timers.clear(timer);
-    timer = null;
-    asked = "";
-    hide();
-  }
-
-  return { poke, clear };
+  return createLiveCheck({
+    fetch,
+    url,
+    csrfToken,
+    isOffline,
+    show,
+    delay,
+    timeoutMs,
+    timers,
+    listName: "candidates",
+    question: () => {
+      const body = checkBody(readFields());
+      return body ? { body, key: bodyKey(body) } : null;
+    },
+  });
 }
 
 /**

@@ -9,6 +9,7 @@
    the suggestion is a help, not a step of the report. Everything is text (lib/dom.js). */
 
 import { $, el, fill, fmt } from "../lib/dom.js";
+import { createLiveCheck } from "./live-check.js";
 
 export const SUGGEST_DELAY_MS = 600;
 export const SUGGEST_TIMEOUT_MS = 6000;
@@ -74,7 +75,7 @@ export function suggestionNode(suggestions, T, chosen, doc) {
 /**
  * The asking itself, without the page: `poke()` reads the text and, when it changed, asks after
  * `delay` ms of quiet; `show(suggestions)` gets the answer ([] to hide). Answers to an older
- * text are dropped; offline or on any failure, `show([])`.
+ * text are dropped; offline or on any failure, `show([])` (field/live-check.js).
  */
 export function createSuggester({
   fetch,
@@ -85,70 +86,23 @@ export function createSuggester({
   show,
   delay = SUGGEST_DELAY_MS,
   timeoutMs = SUGGEST_TIMEOUT_MS,
-  // Wrapped: a browser refuses setTimeout called as another object's method.
-  timers = { set: (fn, ms) => setTimeout(fn, ms), clear: (id) => clearTimeout(id) },
+  timers,
 }) {
-  let asked = "";
-  let timer = null;
-  let shown = false;
-
-  function hide() {
-    if (shown) show([]);
-    shown = false;
-  }
-
-  async function ask(text) {
-    const abort = typeof AbortController === "function" ? new AbortController() : null;
-    const stop = timers.set(() => abort && abort.abort(), timeoutMs);
-    try {
-      const response = await fetch(url, {
-        method: "POST",
-        body: JSON.stringify({ text }),
-        credentials: "same-origin",
-        cache: "no-store",
-        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
-        signal: abort ? abort.signal : undefined,
-      });
-      if (text !== asked) return; // the text changed meanwhile: a newer question follows
-      if (!response.ok) return hide();
-      const data = await response.json();
-      if (text !== asked || isOffline()) return;
-      const suggestions = (data && Array.isArray(data.suggestions) && data.suggestions) || [];
-      shown = suggestions.length > 0;
-      show(suggestions);
-    } catch (error) {
-      if (text === asked) hide();
-    } finally {
-      timers.clear(stop);
-    }
-  }
-
-  function poke() {
-    const text = askable(readText());
-    if (!text || isOffline()) {
-      if (timer !== null) timers.clear(timer);
-      timer = null;
-      asked = "";
-      hide();
-      return;
-    }
-    if (text === asked) return;
-    asked = text;
-    if (timer !== null) timers.clear(timer);
-    timer = timers.set(() => {
-      timer = null;
-      ask(text);
-    }, delay);
-  }
-
-  function clear() {
-    if (timer !== null) timers.clear(timer);
-    timer = null;
-    asked = "";
-    hide();
-  }
-
-  return { poke, clear };
+  return createLiveCheck({
+    fetch,
+    url,
+    csrfToken,
+    isOffline,
+    show,
+    delay,
+    timeoutMs,
+    timers,
+    listName: "suggestions",
+    question: () => {
+      const text = askable(readText());
+      return text ? { body: { text }, key: text } : null;
+    },
+  });
 }
 
 /**
