@@ -588,27 +588,25 @@ def dashboard(request: SignedInRequest):
 
 
 def _trend(request: SignedInRequest, filters: Filters) -> insight.Trend:
-    assert filters.scope is not None
-    try:
+    scope = filters.scope
+    assert scope is not None
+
+    def trend() -> insight.Trend:
         return insight.trend(
             request.user,
-            scope=filters.scope,
+            scope=scope,
             start=filters.period.first,
             end=filters.period.last,
             step=filters.step,
             class_prefix=filters.class_prefix,
         )
+
+    try:
+        return trend()
     except InvalidInput as error:  # too many points for the step: fall back to the default
         filters.errors[error.field or "step"] = str(error.message)
         filters.step = default_step(filters.period)
-        return insight.trend(
-            request.user,
-            scope=filters.scope,
-            start=filters.period.first,
-            end=filters.period.last,
-            step=filters.step,
-            class_prefix=filters.class_prefix,
-        )
+        return trend()
 
 
 def _dashboard_page(request: SignedInRequest, visible: insight.Visible, filters: Filters):
