@@ -39,6 +39,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from onegrid.core import clock
 from onegrid.core.formula_text import to_csv
 from onegrid.core.spreadsheets import write_xlsx
 
@@ -71,6 +72,11 @@ class DownloadRefused(Exception):
 
 def max_rows() -> int:
     return int(settings.ONEGRID["EXPORT_MAX_ROWS"])
+
+
+def stamp() -> str:
+    """Now in Asia/Shanghai as a file name's time stamp: 20261205-1930."""
+    return timezone.localtime(clock.now()).strftime("%Y%m%d-%H%M")
 
 
 def wanted_format(request: HttpRequest) -> str | None:

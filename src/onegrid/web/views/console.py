@@ -10,13 +10,11 @@ from typing import TYPE_CHECKING
 
 from django.core.paginator import Paginator
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from onegrid.cases import selectors, workflow
 from onegrid.cases.models import Case, Source
-from onegrid.core import clock
 from onegrid.smart import duplicates as likely
 
 from .. import access, downloads
@@ -154,20 +152,16 @@ EXPORT_COLUMNS = [
 
 
 def _download(request, tab: str, fmt: str, cases: QuerySet[Case]):
-    """Every page of the queue as one file, counted first (refused over
+    """Every page of the queue as one file, counted first (table_download refuses it over
     ONEGRID["EXPORT_MAX_ROWS"]) and then streamed from the database in chunks."""
-    total = cases.count()
-    if refusal := downloads.too_many_rows(total):
-        return downloads.refusal_response(request, refusal)
-    stamp = timezone.localtime(clock.now()).strftime("%Y%m%d-%H%M")
     what = _("cases")  # the file name's first word
     return downloads.table_download(
         request,
         fmt=fmt,
-        filename=f"{what}-{TABS[tab][0]}-{stamp}",
+        filename=f"{what}-{TABS[tab][0]}-{downloads.stamp()}",
         columns=EXPORT_COLUMNS,
         rows=_export_rows(cases),
-        total=total,
+        total=cases.count(),
         sheet_title=str(TABS[tab][0]),
     )
 

@@ -21,7 +21,6 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -291,32 +290,22 @@ def _download(request, fmt: str, found, places, raised):
             _("Choose the table to download: grids, repeats or alerts."), field="table"
         )
         return downloads.refusal_response(request, refusal)
-    stamp = timezone.localtime(clock.now()).strftime("%Y%m%d-%H%M")
     if table == "grids":
-        return downloads.table_download(
-            request,
-            fmt=fmt,
-            filename=_("hotspots") + "-" + stamp,
-            columns=GRID_COLUMNS,
-            rows=[_grid_row(g) for g in found.significant],
-            sheet_title=_("Hotspots"),
-        )
-    if table == "repeats":
-        return downloads.table_download(
-            request,
-            fmt=fmt,
-            filename=_("repeat places") + "-" + stamp,
-            columns=REPEAT_COLUMNS,
-            rows=[_repeat_row(p) for p in places.places],
-            sheet_title=_("Repeat places"),
-        )
+        name, title, columns = _("hotspots"), _("Hotspots"), GRID_COLUMNS
+        rows = [_grid_row(g) for g in found.significant]
+    elif table == "repeats":
+        name, title, columns = _("repeat places"), _("Repeat places"), REPEAT_COLUMNS
+        rows = [_repeat_row(p) for p in places.places]
+    else:
+        name, title, columns = _("surge alerts"), _("Surge alerts"), ALERT_COLUMNS
+        rows = [_alert_row(a) for a in raised.alerts]
     return downloads.table_download(
         request,
         fmt=fmt,
-        filename=_("surge alerts") + "-" + stamp,
-        columns=ALERT_COLUMNS,
-        rows=[_alert_row(a) for a in raised.alerts],
-        sheet_title=_("Surge alerts"),
+        filename=f"{name}-{downloads.stamp()}",
+        columns=columns,
+        rows=rows,
+        sheet_title=title,
     )
 
 

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from django.core.paginator import Paginator
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -91,18 +90,14 @@ EXPORT_COLUMNS = [
 
 
 def _download(request, tab: str, fmt: str, tasks: QuerySet[Task]):
-    total = tasks.count()
-    if refusal := downloads.too_many_rows(total):
-        return downloads.refusal_response(request, refusal)
-    stamp = timezone.localtime(clock.now()).strftime("%Y%m%d-%H%M")
     what = _("tasks")  # the file name's first word
     return downloads.table_download(
         request,
         fmt=fmt,
-        filename=f"{what}-{TABS[tab][0]}-{stamp}",
+        filename=f"{what}-{TABS[tab][0]}-{downloads.stamp()}",
         columns=EXPORT_COLUMNS,
         rows=_export_rows(tasks),
-        total=total,
+        total=tasks.count(),  # refused there over ONEGRID["EXPORT_MAX_ROWS"]
         sheet_title=str(TABS[tab][0]),
     )
 
