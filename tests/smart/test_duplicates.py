@@ -164,6 +164,28 @@ def test_the_hint_never_reads_the_words_of_a_case_the_reporter_may_not_see(world
     assert len(scores) == 1
 
 
+def test_the_hints_score_does_not_tell_the_distance_the_50_m_steps_hide(world, reported):
+    # The model's coefficients are public: a score to three places would give the exact metres
+    # back (two points 10 m apart differ by per_100m / 10 in the logit). For a case the
+    # reporter may not see the score is of what the hint shows: the same from points in one
+    # 50 m step, and as the model scores the step's middle.
+    client = token_client(world.people.resident)
+    answers = []
+    for metres in (12, 20, 28, 36):
+        near = east(world.point, metres)
+        [hint] = check(client, lon=near[0], lat=near[1], class_code="A0102").json()["candidates"]
+        answers.append((hint["distance_m"], hint["score"]))
+    assert {a for a in answers} == {(50, answers[0][1])}
+    hours = (clock.now() - reported.reported_at.replace(minute=0, second=0)).total_seconds()
+    middle = Evidence(25, True, True, hours / 3600 - 0.5, None)
+    assert answers[0][1] == round(score(middle), 3)
+    # Who may see the case gets the score as it is.
+    worker = token_client(world.people.worker)
+    near = east(world.point, 12)
+    full = check(worker, lon=near[0], lat=near[1], class_code="A0102").json()["candidates"][0]
+    assert full["number"] == reported.number and full["score"] != round(full["score"], 1)
+
+
 def test_the_grid_worker_sees_the_case_in_full(world, reported):
     client = token_client(world.people.worker2)  # another grid of the same street: not visible
     near = east(world.point, 30)

@@ -51,7 +51,10 @@ class ReasonOut(Schema):
 
 
 class DuplicateOut(Schema):
-    score: float = Field(description="probability (0–1) that it is the same problem")
+    score: float = Field(
+        description="probability (0–1) that it is the same problem; for a case the caller may "
+        "not see, of the distance and time shown (the middle of the 50 m step and of the hour)"
+    )
     number: str | None = Field(description="case number; null for a case the caller may not see")
     url: str | None = Field(description="the case page; null for a case the caller may not see")
     class_code: str

@@ -435,7 +435,7 @@ def describe(candidates: Sequence[Candidate]) -> list[dict[str, object]]:
     for c in candidates:
         case = c.case
         item: dict[str, object] = {
-            "score": round(c.score, 3),
+            "score": round(c.score if c.visible else hint_score(c), 3),
             "class_code": case.case_class.code,
             "class_name": case.case_class.name,
             "state": case.state,
@@ -463,6 +463,19 @@ def describe(candidates: Sequence[Candidate]) -> list[dict[str, object]]:
             }
         out.append(item)
     return out
+
+
+def hint_score(c: Candidate) -> float:
+    """A hidden case's score as the hint may show it: of the distance and time it shows (the
+    middle of its 50 m step, the middle of its hour), not of the exact ones. The model's
+    coefficients are public, so the exact score would give back the metres and minutes the hint
+    hides: the logits of two points 10 m apart differ by per_100m / 10."""
+    e = c.evidence
+    metres = coarse_metres(e.metres) - HINT_METRES_STEP / 2
+    reported = c.case.reported_at
+    into_hour = (reported - reported.replace(minute=0, second=0, microsecond=0)).total_seconds()
+    hours = max(0.0, e.hours + into_hour / 3600.0 - 0.5)
+    return score(Evidence(metres, e.same_class, e.same_group, hours, None))
 
 
 def snippet(text: str, length: int = 60) -> str:
