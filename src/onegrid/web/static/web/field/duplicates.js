@@ -100,28 +100,13 @@ export function hintNode(candidates, T, doc) {
  * The check itself, without the page: `poke()` reads the fields and, when they changed, asks
  * the server after `delay` ms of quiet; `show(candidates)` gets what to show ([] to hide).
  * Answers to an older question are dropped; offline or on any failure, `show([])`
- * (field/live-check.js).
+ * (field/live-check.js; fetch, url, csrfToken, isOffline, show and timers go to it as given).
  */
-export function createDuplicateCheck({
-  fetch,
-  url,
-  csrfToken,
-  isOffline,
-  readFields,
-  show,
-  delay = CHECK_DELAY_MS,
-  timeoutMs = CHECK_TIMEOUT_MS,
-  timers,
-}) {
+export function createDuplicateCheck({ readFields, delay = CHECK_DELAY_MS, timeoutMs = CHECK_TIMEOUT_MS, ...rest }) {
   return createLiveCheck({
-    fetch,
-    url,
-    csrfToken,
-    isOffline,
-    show,
+    ...rest,
     delay,
     timeoutMs,
-    timers,
     listName: "candidates",
     question: () => {
       const body = checkBody(readFields());

@@ -75,28 +75,14 @@ export function suggestionNode(suggestions, T, chosen, doc) {
 /**
  * The asking itself, without the page: `poke()` reads the text and, when it changed, asks after
  * `delay` ms of quiet; `show(suggestions)` gets the answer ([] to hide). Answers to an older
- * text are dropped; offline or on any failure, `show([])` (field/live-check.js).
+ * text are dropped; offline or on any failure, `show([])` (field/live-check.js; fetch, url,
+ * csrfToken, isOffline, show and timers go to it as given).
  */
-export function createSuggester({
-  fetch,
-  url,
-  csrfToken,
-  isOffline,
-  readText,
-  show,
-  delay = SUGGEST_DELAY_MS,
-  timeoutMs = SUGGEST_TIMEOUT_MS,
-  timers,
-}) {
+export function createSuggester({ readText, delay = SUGGEST_DELAY_MS, timeoutMs = SUGGEST_TIMEOUT_MS, ...rest }) {
   return createLiveCheck({
-    fetch,
-    url,
-    csrfToken,
-    isOffline,
-    show,
+    ...rest,
     delay,
     timeoutMs,
-    timers,
     listName: "suggestions",
     question: () => {
       const text = askable(readText());
