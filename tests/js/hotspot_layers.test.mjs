@@ -14,6 +14,7 @@ import {
   heatBounds,
   heatColour,
   heatPixels,
+  heatSwitch,
 } from "../../src/onegrid/web/static/web/hotspots/layers.js";
 
 test("each Gi* class has its colour and string key; 0 and nonsense have none", () => {
@@ -68,4 +69,44 @@ test("bounds and alert streets", () => {
     null,
   ]);
   assert.deepEqual([...streets], ["120113001000"]);
+});
+
+test("the heat switch fetches once, then shows and hides; empty and failed answers ask again", async () => {
+  const layers = new Set();
+  const map = { removeLayer: (l) => layers.delete(l), hasLayer: (l) => layers.has(l) };
+  const mapEl = { dataset: {} };
+  const overlay = { addTo: () => layers.add(overlay) };
+  const answers = [
+    () => Promise.reject({ body: { message: "no" } }),
+    () => Promise.resolve({ total: 0 }),
+    () => Promise.resolve({ total: 9 }),
+  ];
+  const said = [];
+  let wanted = true;
+  const heat = heatSwitch({
+    map,
+    mapEl,
+    load: () => answers.shift()(),
+    wanted: () => wanted,
+    onLoading: () => said.push("loading"),
+    onLoaded: (body) => said.push(`loaded ${body.total}`),
+    onFailed: (problem) => said.push(problem.body.message),
+    make: (body) => Promise.resolve(body.total ? overlay : null),
+  });
+  await heat.show(true);
+  assert.equal(mapEl.dataset.heat, "failed");
+  await heat.show(true);
+  assert.equal(mapEl.dataset.heat, "empty");
+  wanted = false; // switched off while the raster came
+  await heat.show(true);
+  assert.equal(mapEl.dataset.heat, "off");
+  assert.equal(heat.shown(), false);
+  assert.deepEqual(said, ["loading", "no", "loading", "loaded 0", "loading", "loaded 9"]);
+  heat.show(true);
+  assert.equal(heat.shown(), true);
+  assert.equal(mapEl.dataset.heat, "on");
+  heat.show(false);
+  assert.equal(heat.shown(), false);
+  assert.equal(heat.show(true), undefined, "the raster is not fetched again");
+  assert.equal(answers.length, 0);
 });

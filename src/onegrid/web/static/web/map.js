@@ -5,7 +5,7 @@
  */
 import { el, fmt, readJson } from "./lib/dom.js";
 import { DISTRICT_VIEW, bindText, createMap, fitTo } from "./lib/leaflet-map.js";
-import { BIN_ORDER, alertStreetCodes, binColour, binKey, heatOverlay } from "./hotspots/layers.js";
+import { BIN_ORDER, alertStreetCodes, binColour, binKey, heatSwitch } from "./hotspots/layers.js";
 
 var config = readJson("map-config");
 var T = readJson("map-strings");
@@ -46,8 +46,6 @@ var detailRequest = 0;
 var hotBins = {};
 var alertStreets = new Set();
 var hotLoadedAt = 0;
-var heat = null;
-var heatLoading = null;
 var HOTSPOT_STALE_MS = 5 * 60 * 1000;
 
 // --- helpers --------------------------------------------------------------------------------
@@ -440,36 +438,22 @@ function loadHotspots() {
     });
 }
 
+var heat = heatSwitch({
+  map: map,
+  mapEl: mapEl,
+  load: function () { return getJSON(config.heatUrl); },
+  wanted: function () {
+    var input = document.getElementById("heat-layer");
+    return Boolean(input && input.checked);
+  },
+  onFailed: function (problem) {
+    var message = problem && problem.body && problem.body.message;
+    setStatus(message || T.heatFailed, true);
+  },
+});
+
 function showHeat(on) {
-  if (!on) {
-    if (heat) map.removeLayer(heat);
-    mapEl.dataset.heat = "off";
-    return;
-  }
-  if (heat) {
-    heat.addTo(map);
-    mapEl.dataset.heat = "on";
-    return;
-  }
-  if (heatLoading) return;
-  heatLoading = getJSON(config.heatUrl)
-    .then(heatOverlay)
-    .then(function (overlay) {
-      heat = overlay;
-      var input = document.getElementById("heat-layer");
-      if (heat && input && input.checked) {
-        heat.addTo(map);
-        mapEl.dataset.heat = "on";
-      } else {
-        mapEl.dataset.heat = heat ? "off" : "empty";
-      }
-    })
-    .catch(function (problem) {
-      var message = problem && problem.body && problem.body.message;
-      setStatus(message || T.heatFailed, true);
-      mapEl.dataset.heat = "failed";
-    })
-    .then(function () { heatLoading = null; });
+  heat.show(on);
 }
 
 var heatInput = document.getElementById("heat-layer");
@@ -521,7 +505,7 @@ window.onegridMap = {
   markerCount: function () { return markers.getLayers().length; },
   fillOf: function (code) { return grids[code] ? grids[code].options.fillColor : null; },
   weightOf: function (code) { return grids[code] ? grids[code].options.weight : null; },
-  heatShown: function () { return Boolean(heat && map.hasLayer(heat)); },
+  heatShown: function () { return heat.shown(); },
   pagePoint: function (code) {
     var point = map.latLngToContainerPoint(grids[code].getCenter());
     var box = mapEl.getBoundingClientRect();

@@ -122,6 +122,61 @@ export function heatOverlay(heat, doc) {
   });
 }
 
+/**
+ * The heat layer's switch on a Leaflet `map`: `show(on)`. The raster is fetched (`load()`, a
+ * promise of the API's heat body) the first time it is switched on, then only shown and
+ * hidden; `mapEl.dataset.heat` says on, off, empty (nothing to draw) or failed, and after an
+ * empty or failed answer switching on asks again. `wanted()`: whether it is still switched on
+ * when the raster arrives; `onLoading()`, `onLoaded(body)`, `onFailed(problem)`: for the
+ * page's status line; `make`: the overlay maker (heatOverlay).
+ */
+export function heatSwitch({ map, mapEl, load, wanted, onLoading, onLoaded, onFailed, make }) {
+  const overlayOf = make || heatOverlay;
+  let overlay = null;
+  let loading = null;
+  function show(on) {
+    if (!on) {
+      if (overlay) map.removeLayer(overlay);
+      mapEl.dataset.heat = "off";
+      return;
+    }
+    if (overlay) {
+      overlay.addTo(map);
+      mapEl.dataset.heat = "on";
+      return;
+    }
+    if (loading) return;
+    if (onLoading) onLoading();
+    loading = load()
+      .then(function (body) {
+        return overlayOf(body).then(function (made) {
+          overlay = made;
+          if (onLoaded) onLoaded(body);
+          if (overlay && wanted()) {
+            overlay.addTo(map);
+            mapEl.dataset.heat = "on";
+          } else {
+            mapEl.dataset.heat = overlay ? "off" : "empty";
+          }
+        });
+      })
+      .catch(function (problem) {
+        if (onFailed) onFailed(problem);
+        mapEl.dataset.heat = "failed";
+      })
+      .then(function () {
+        loading = null;
+      });
+    return loading;
+  }
+  return {
+    show: show,
+    shown: function () {
+      return Boolean(overlay && map.hasLayer(overlay));
+    },
+  };
+}
+
 /** Street codes named by street-level alerts. */
 export function alertStreetCodes(alerts) {
   const found = new Set();

@@ -6,7 +6,7 @@
  */
 import { el, fmt, readJson } from "../lib/dom.js";
 import { DISTRICT_VIEW, bindText, createMap, fitTo } from "../lib/leaflet-map.js";
-import { BIN_ORDER, binColour, binKey, heatOverlay } from "./layers.js";
+import { BIN_ORDER, binColour, binKey, heatSwitch } from "./layers.js";
 
 var config = readJson("hotspot-config");
 var T = readJson("hotspot-strings");
@@ -23,8 +23,6 @@ var toggles = {
 var bins = config.bins || {};
 var alertStreets = new Set(config.alertStreets || []);
 var grids = {}; // code -> layer
-var heat = null; // the heat overlay, once fetched
-var heatAsked = null;
 
 var map = createMap(mapEl, config, { canvas: { padding: 0.5, tolerance: 3 }, zoomSnap: 0.25, minZoom: 7, maxZoom: 19 });
 var renderer = map.options.renderer;
@@ -121,38 +119,21 @@ function getJSON(url, cacheMode) {
     });
 }
 
+var heat = heatSwitch({
+  map: map,
+  mapEl: mapEl,
+  load: function () { return getJSON(config.heatUrl); },
+  wanted: function () { return toggles.heat.checked; },
+  onLoading: function () { setStatus(T.loading); },
+  onLoaded: function (body) { setStatus(body.total ? fmt(T.heatPeak, { peak: body.peak_per_km2 }) : ""); },
+  onFailed: function (problem) {
+    var message = problem && problem.body && problem.body.message;
+    setStatus(message || T.heatFailed, true);
+  },
+});
+
 function showHeat(on) {
-  if (!on) {
-    if (heat) map.removeLayer(heat);
-    mapEl.dataset.heat = "off";
-    return;
-  }
-  if (heat) {
-    heat.addTo(map);
-    mapEl.dataset.heat = "on";
-    return;
-  }
-  if (heatAsked) return;
-  setStatus(T.loading);
-  heatAsked = getJSON(config.heatUrl)
-    .then(function (body) {
-      return heatOverlay(body).then(function (overlay) {
-        heat = overlay;
-        setStatus(body.total ? fmt(T.heatPeak, { peak: body.peak_per_km2 }) : "");
-        if (heat && toggles.heat.checked) {
-          heat.addTo(map);
-          mapEl.dataset.heat = "on";
-        } else {
-          mapEl.dataset.heat = heat ? "off" : "empty";
-        }
-      });
-    })
-    .catch(function (problem) {
-      heatAsked = null;
-      var message = problem && problem.body && problem.body.message;
-      setStatus(message || T.heatFailed, true);
-      mapEl.dataset.heat = "failed";
-    });
+  heat.show(on);
 }
 
 toggles.hotspots.addEventListener("change", restyle);
@@ -168,7 +149,7 @@ window.onegridHotspots = {
   map: map,
   fillOf: function (code) { return grids[code] ? grids[code].options.fillColor : null; },
   weightOf: function (code) { return grids[code] ? grids[code].options.weight : null; },
-  heatShown: function () { return Boolean(heat && map.hasLayer(heat)); },
+  heatShown: function () { return heat.shown(); },
   placeCount: function () { return map.hasLayer(places) ? places.getLayers().length : 0; },
 };
 
