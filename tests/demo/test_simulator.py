@@ -229,3 +229,16 @@ def test_commands_simulate_then_demo_is_idempotent(district):
     ):
         assert username in text
     assert "onegrid-demo" in text
+
+
+def test_the_demo_trains_no_classifier_from_too_short_a_history_and_still_runs(
+    world, settings, tmp_path
+):
+    from onegrid.demo.management.commands.demo import Command
+
+    model = tmp_path / "model.npz"
+    settings.ONEGRID = {**settings.ONEGRID, "CLASSIFIER_MODEL": str(model)}
+    out = io.StringIO()
+    Command(stdout=out)._train_classifier()
+    assert "未训练分类模型" in out.getvalue()
+    assert not model.exists()

@@ -7,6 +7,7 @@ prints the logins: `make demo` runs it before every start of the server.
 
 from __future__ import annotations
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -53,6 +54,16 @@ class Command(BaseCommand):
             "--per-day", type=int, default=60, help="reports on a working day (default 60)"
         )
 
+    def _train_classifier(self) -> None:
+        """Suggestions in the field app and on case pages need a model: the demo's is trained
+        on its own closed cases, as a district's would be (`onegrid classifier train`)."""
+        self.stdout.write(_("Training the report classifier on the demo's closed cases…"))
+        try:
+            call_command("classifier", "train", stdout=self.stdout)
+        except CommandError as error:
+            # Too short a history to learn from: the demo still runs, without suggestions.
+            self.stdout.write(_("No classifier trained: %(why)s") % {"why": error})
+
     def handle(self, *args, days: int, seed: int, per_day: int, **options):
         if days < 1 or per_day < 1:
             raise CommandError(_("--days and --per-day must be at least 1."))
@@ -63,6 +74,7 @@ class Command(BaseCommand):
             logins = ensure_world(self.stdout)
             result = simulate(days, seed, reports_per_day=per_day, out=self.stdout)
             report_simulation(self.stdout, result)
+            self._train_classifier()
         self.stdout.write("")
         self.stdout.write(
             _(
