@@ -73,6 +73,15 @@ def _fresh_working_calendar():
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    # Rate limits (smart/api.py) count calls in the cache by user id; ids repeat from test to
+    # test, so each test starts with nothing counted.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Real PBKDF2 costs ~0.3 s per user; tests create dozens. Production keeps PBKDF2.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
@@ -9,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
@@ -169,7 +170,15 @@ def http_error(request, exc: HttpError):
     # and for a failed CSRF check of a session caller (403); its own messages are English only.
     if isinstance(exc.__cause__, DomainError):
         return domain_error(request, exc.__cause__)
-    if exc.status_code == 403:
+    if isinstance(exc, Throttled):
+        wait = max(1, math.ceil(exc.wait or 1))
+        body = {
+            "code": "throttled",
+            "message": _("Too many requests: wait %(n)d seconds and try again.") % {"n": wait},
+            "field": None,
+            "retry_after": wait,
+        }
+    elif exc.status_code == 403:
         body = {
             "code": "csrf_failed",
             "message": _("The page's security token is missing or old: reload the page."),

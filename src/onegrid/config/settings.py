@@ -331,6 +331,7 @@ class OneGridSettings(TypedDict):
     DUPLICATE_WINDOW_DAYS: int
     DUPLICATE_THRESHOLD: float
     DUPLICATE_HINT_CLASSES: str
+    SMART_CALLS_PER_MINUTE: int
     LIVE_POLL_SECONDS: int
     CLASSIFIER_MODEL: str
     UPLOAD_MAX_BYTES: int
@@ -407,6 +408,10 @@ ONEGRID: OneGridSettings = {
     "DUPLICATE_HINT_CLASSES": os.environ.get(
         "ONEGRID_DUPLICATE_HINT_CLASSES", "A,B01,B02,C01,D01,H01,H02"
     ),
+    # The field app's suggest and duplicate checks (smart/api.py) as the reporter types: each
+    # costs the server tens of milliseconds, so each takes at most this many calls a minute
+    # from one person (debounced, the app sends one a second at the most); over it, a 429.
+    "SMART_CALLS_PER_MINUTE": int(os.environ.get("ONEGRID_SMART_CALLS_PER_MINUTE", 60)),
     # How often the live map and the field app ask for news (seconds).
     "LIVE_POLL_SECONDS": int(os.environ.get("ONEGRID_LIVE_POLL_SECONDS", 10)),
     # The report classifier's model (smart.classifier): where `onegrid classifier train` saves it

@@ -32,7 +32,7 @@ class InvalidInputOut(ErrorOut):
 
 
 class ThrottledOut(ErrorOut):
-    retry_after: int = Field(..., description="Seconds until a sign-in is taken again.")
+    retry_after: int = Field(..., description="Seconds until the call is taken again.")
 
 
 _DESCRIPTIONS = {
@@ -43,7 +43,8 @@ _DESCRIPTIONS = {
     409: "Conflicts with an earlier request (an idempotency key reused for another request).",
     413: "The request body is too large.",
     422: "An input is not valid; `field` names it.",
-    429: "Too many failed sign-ins: wait `retry_after` seconds (also the Retry-After header).",
+    429: "Too many failed sign-ins, or too many calls of a limited operation: wait "
+    "`retry_after` seconds (also the Retry-After header).",
 }
 
 _SCHEMAS: dict[int, type[Schema]] = {422: InvalidInputOut, 429: ThrottledOut}

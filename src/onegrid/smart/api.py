@@ -6,9 +6,15 @@ duplicates beside them)."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
+from ninja.throttling import BaseThrottle
 
 from onegrid.cases import selectors as case_selectors
 from onegrid.cases.models import CaseClass
@@ -21,6 +27,34 @@ from onegrid.org.requests import SignedInRequest
 from . import duplicates, features, suggestions
 
 router = Router(tags=["smart"])
+
+
+class PerPerson(BaseThrottle):
+    """At most ONEGRID["SMART_CALLS_PER_MINUTE"] calls a minute of one operation from one
+    signed-in person (counted in the cache: per process, or shared with REDIS_URL). The checks
+    the field app makes as the reporter types cost the server tens of milliseconds each.
+    One instance serves every thread: nothing of a request is kept on it but the wait, which
+    is per thread."""
+
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
+        self._wait = threading.local()
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        limit = settings.ONEGRID["SMART_CALLS_PER_MINUTE"]
+        user = getattr(request, "user", None)
+        ident = user.pk if user is not None and user.is_authenticated else self.get_ident(request)
+        key = f"throttle_{self.scope}_{ident}"
+        now = time.time()
+        calls = [t for t in cache.get(key, []) if t > now - 60]  # newest first
+        if len(calls) >= limit:
+            self._wait.seconds = max(1.0, 60 - (now - calls[limit - 1]))
+            return False
+        cache.set(key, [now, *calls[: limit - 1]], 60)
+        return True
+
+    def wait(self) -> float | None:
+        return getattr(self._wait, "seconds", None)
 
 
 # --- likely duplicates (smart/duplicates.py) ---------------------------------------------------
@@ -82,8 +116,9 @@ class DuplicateCheckOut(Schema):
 
 @router.post(
     "/duplicates",
-    response={200: DuplicateCheckOut, **errors(400, 401, 403, 404, 422)},
+    response={200: DuplicateCheckOut, **errors(400, 401, 403, 404, 422, 429)},
     summary="Likely duplicates of a report not sent yet",
+    throttle=[PerPerson("smart_duplicates")],
 )
 def check_duplicates(request: SignedInRequest, payload: DuplicateCheckIn) -> dict[str, object]:
     """Open (or lately closed) cases near the place that are likely the same problem: for the
@@ -225,8 +260,9 @@ def _learned(suggestion: suggestions.TextSuggestion) -> dict[str, object]:
 
 @router.post(
     "/suggest",
-    response={200: SuggestionOut, **errors(400, 401, 403, 422)},
+    response={200: SuggestionOut, **errors(400, 401, 403, 422, 429)},
     summary="Suggested class, department and urgency for a report's text",
+    throttle=[PerPerson("smart_suggest")],
 )
 def suggest(request: SignedInRequest, payload: SuggestIn) -> dict[str, object]:
     """The top three classes for the text with their calibrated confidence, and for each the
