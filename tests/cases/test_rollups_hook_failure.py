@@ -1,8 +1,9 @@
 """The rollups are bookkeeping beside the history: a fault in their hook must not lose or refuse
-what a person sent. The hook runs in a savepoint of the action's transaction; when it fails, the
-savepoint is rolled back, the fault logged, and the event stands (`onegrid rollups verify` then
-names the difference and `rebuild` repairs it). Run on SQLite and on PostgreSQL, where a failed
-statement would otherwise abort the whole transaction."""
+what a person sent. A fault in working the rollups out is logged and the event stands; their
+writes run in a savepoint, so a write the database refuses is rolled back alone, logged, and the
+event stands too (`onegrid rollups verify` then names the difference and `rebuild` repairs it).
+A database error while reading fails the action whole (on PostgreSQL the transaction is
+aborted): nothing of it is stored, and it is sent again. Run on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ import logging
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from onegrid.cases import rollups, services
-from onegrid.cases.models import Case, CaseEvent, CaseFact
+from onegrid.cases.models import Case, CaseEvent
 from support.cases import act, photo, report
 
 
@@ -24,12 +25,18 @@ def _broken_statement(*_args, **_kwargs):
         cursor.execute("SELECT no_such_column FROM no_such_rollup_table")
 
 
-@pytest.mark.parametrize("where", ["record", "start"])
+def _python_fault(*_args, **_kwargs):
+    raise KeyError("a bug in the rollups")
+
+
+@pytest.mark.parametrize("where", ["write", "work", "start"])
 def test_a_failing_hook_neither_loses_nor_doubles_a_report(world, monkeypatch, caplog, where):
-    if where == "record":
-        monkeypatch.setattr(rollups.Keeper, "record", _broken_statement)
+    if where == "write":
+        monkeypatch.setattr(rollups, "_run", _broken_statement)
+    elif where == "work":
+        monkeypatch.setattr(rollups.Keeper, "statements", _python_fault)
     else:
-        monkeypatch.setattr(rollups, "_load_fact", _broken_statement)
+        monkeypatch.setattr(rollups.Keeper, "note", _python_fault)
     p = world.people
     lon, lat = world.point
     sent = dict(
@@ -55,11 +62,25 @@ def test_a_failing_hook_neither_loses_nor_doubles_a_report(world, monkeypatch, c
     assert Case.objects.get(pk=case.pk).state == "registered"
     monkeypatch.undo()
     # The fault shows in verify, and a rebuild repairs the rollups from the history.
-    if where == "record" or not CaseFact.objects.filter(case=case).exists():
-        with pytest.raises(CommandError):
-            call_command("rollups", "verify", stdout=io.StringIO())
+    with pytest.raises(CommandError):
+        call_command("rollups", "verify", stdout=io.StringIO())
     call_command("rollups", "rebuild", stdout=io.StringIO())
     assert rollups.verify() == []
     # With the hook working again, the next report is counted as it comes.
     report(world)
     assert rollups.verify() == []
+
+
+def test_a_database_error_while_reading_fails_the_report_whole(world, monkeypatch):
+    monkeypatch.setattr(rollups, "_load_fact", _broken_statement)
+    lon, lat = world.point
+    with pytest.raises(DatabaseError):
+        services.report_case(
+            actor=world.people.worker,
+            lon=lon,
+            lat=lat,
+            class_code=world.rubbish.code,
+            idempotency_key="hook-fault-2",
+            photo_files=[photo()],
+        )
+    assert not Case.objects.exists() and not CaseEvent.objects.exists()

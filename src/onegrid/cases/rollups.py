@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from functools import cache, partial
 from typing import Any, cast
 
-from django.db import OperationalError, connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import CharField, Field, Model, Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
@@ -332,11 +332,15 @@ class Keeper:
         return data
 
     def record(self, event: CaseEvent) -> None:
+        _run(self.statements(event))
+
+    def statements(self, event: CaseEvent) -> list[Statement]:
+        """What `record` writes for the event (reading what it needs to know first)."""
         case, row = self.case, self.row
         place = _place(case)
         relevant = event.action in ACTIONS or "class" in event.data
         if row is not None and not relevant and row.place() == _place_key(place):
-            return
+            return []
         closes_known = 0
         if row is None:
             # A case seen for the first time (its report, or history from before the rollups):
@@ -369,18 +373,16 @@ class Keeper:
         )
         daily = _difference(before_totals, total_contributions(facts))
         # One statement per table: on PostgreSQL they go as one (see _run).
-        _run(
-            [
-                *add_totals(daily),
-                *add_month_totals(daily),
-                *add_person_totals(_difference(before_people, person_contributions(facts))),
-                *(
-                    _insert_statement(CaseClose, _close_row(case.pk, facts, at, k))
-                    for at, k in facts.closes[closes_known:]
-                ),
-                _fact_statement(case.pk, facts, insert=row is None),
-            ]
-        )
+        return [
+            *add_totals(daily),
+            *add_month_totals(daily),
+            *add_person_totals(_difference(before_people, person_contributions(facts))),
+            *(
+                _insert_statement(CaseClose, _close_row(case.pk, facts, at, k))
+                for at, k in facts.closes[closes_known:]
+            ),
+            _fact_statement(case.pk, facts, insert=row is None),
+        ]
 
     def _first_sight(self, event: CaseEvent, place: dict[str, Any]) -> CaseFacts:
         case = self.case
@@ -425,27 +427,38 @@ def _fault(case: Case, action: str) -> None:
 
 def start(case: Case, action: str, data: dict[str, Any]) -> tuple[Keeper | None, dict[str, Any]]:
     """The keeper of the event about to be appended, and the event's data as it notes it; on a
-    fault, no keeper and the data as given. In a savepoint: the rollups are bookkeeping beside
-    the history, and a fault in them must not refuse (and so lose) what a person sent. Only a
-    fault that asks for the whole transaction to be tried again passes."""
+    fault, no keeper and the data as given. The rollups are bookkeeping beside the history: a
+    fault in them must not refuse (and so lose) what a person sent. A database error passes
+    (on PostgreSQL it leaves the transaction aborted): the action fails and is sent again."""
     try:
-        with transaction.atomic():
-            keeper = Keeper(case)
-            return keeper, keeper.note(action, dict(data))
-    except Exception as fault:
-        if _transient(fault):
-            raise
+        keeper = Keeper(case)
+        return keeper, keeper.note(action, dict(data))
+    except DatabaseError:
+        raise
+    except Exception:
         _fault(case, action)
         return None, data
 
 
 def finish(keeper: Keeper | None, event: CaseEvent) -> None:
-    """The event's rollups, in a savepoint as `start`."""
+    """The event's rollups: worked out (a fault there is logged, as in `start`), then written
+    in a savepoint, so that a write the database refuses is rolled back alone and logged; only
+    a fault that asks for the whole transaction to be tried again passes. One savepoint per
+    event: on PostgreSQL each costs two round trips."""
     if keeper is None:
         return
     try:
+        statements = keeper.statements(event)
+    except DatabaseError:
+        raise
+    except Exception:
+        _fault(keeper.case, event.action)
+        return
+    if not statements:
+        return
+    try:
         with transaction.atomic():
-            keeper.record(event)
+            _run(statements)
     except Exception as fault:
         if _transient(fault):
             raise
