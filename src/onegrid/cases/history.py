@@ -28,8 +28,8 @@ def append_event(
 ) -> CaseEvent:
     """Write the case's next event, and bring its rollups (cases.rollups) up to date with it
     in the same transaction. `case` carries the changes the action made (saved or not yet).
-    The rollups are kept in savepoints: a fault in them is logged and leaves the event
-    standing (rollups.start, rollups.finish)."""
+    A fault in the rollups is logged and leaves the event standing; their writes run in a
+    savepoint (rollups.start, rollups.finish)."""
     # The caller holds the case's row lock, so the next number cannot be taken concurrently.
     last = CaseEvent.objects.filter(case=case).aggregate(m=Max("seq"))["m"] or 0
     keeper, noted = rollups.start(case, action, dict(data or {}))
