@@ -470,6 +470,22 @@ def test_the_big_screen_figures_are_the_selectors(history):
     assert data["league"]["kind"] == "street"
 
 
+def test_the_big_screen_counts_open_and_overdue_of_the_chosen_scope(history):
+    """A district reader's screen of one street: open and overdue now are that street's, not
+    every case the reader may see (the overdue figure was summed over the whole reach)."""
+    from onegrid.cases.models import Case
+
+    Case.objects.filter(state__in=("reported", "in_progress")).update(overdue=True)
+    leader = client_for(history, "leader")
+    other = f"street:{history.other_street.code}"
+    data = leader.get("/bigscreen/data.json", {"scope": other}).json()
+    far = Case.objects.filter(street=history.other_street)
+    assert data["live"]["open"] == far.filter(state="reported").count() == 2
+    assert data["live"]["overdue"] == 2
+    whole = leader.get("/bigscreen/data.json").json()
+    assert whole["live"]["overdue"] == Case.objects.filter(overdue=True).count() == 4
+
+
 # --- landing --------------------------------------------------------------------------------------
 
 

@@ -187,8 +187,9 @@ def screen_data(user: User, scope: Scope) -> dict[str, object]:
             ],
         },
         "live": {
+            # Both of the chosen scope (the grids below are every grid the viewer may see).
             "open": month_board.counts.get("open_now", 0),
-            "overdue": sum(n["overdue"] for n in grids.values()),
+            "overdue": insight.open_cases(scope).filter(overdue=True).count(),
         },
         "trend": trend_data(trend),
         "league": _league(user, month),
