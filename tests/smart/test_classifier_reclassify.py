@@ -10,7 +10,7 @@ from django.utils import translation
 from onegrid.cases import workflow
 from onegrid.cases.history import replay_states
 from onegrid.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
-from support.cases import act, drive, report
+from support.cases import act, advance, drive, report
 
 
 def test_a_desk_changes_the_class_and_the_history_says_from_what(world):
@@ -38,6 +38,20 @@ def test_the_new_class_brings_its_urgency_and_the_dispatch_clock_follows(world):
     assert case.urgency == "yellow"
     assert case.registered_at == registered_at  # the registration itself did not move
     assert case.dispatch_due_at < blue_due  # 24 working hours from registration, not 72
+
+
+def test_a_missed_dispatch_deadline_stays_missed_after_a_reclassify(world):
+    p = world.people
+    world.building.urgency = "yellow"
+    world.building.save()
+    case = act(
+        drive(world, "registered"), p.dispatcher, "reclassify", class_code=world.building.code
+    )
+    yellow_due = case.dispatch_due_at
+    advance(hours=24 * 7)  # well past the 24 working hours of a yellow class
+    case = act(case, p.dispatcher, "reclassify", class_code="A0102")  # blue: 72 working hours
+    assert case.urgency == "blue"
+    assert case.dispatch_due_at == yellow_due  # not moved later: the case stays overdue
 
 
 def test_a_registered_case_that_became_urgent_is_dispatched_at_once(world):

@@ -421,7 +421,8 @@ def escalate_task(ctx: ActionContext) -> None:
 
 def reclassify(ctx: ActionContext) -> None:
     """A desk's correction of the class: the case takes the class and its urgency. A registered
-    case's dispatch clock follows the new urgency from its registration; the history records the
+    case's dispatch clock follows the new urgency from its registration, unless its deadline has
+    already passed and the new one would be later; the history records the
     class before and after (`class`: the class from now on, as the report event names it)."""
     case = ctx.case
     old_class, old_urgency = case.case_class, case.urgency
@@ -430,7 +431,12 @@ def reclassify(ctx: ActionContext) -> None:
     case.urgency = new_class.urgency
     if case.state == State.REGISTERED and case.registered_at is not None:
         hours = settings.ONEGRID["URGENCY_DISPATCH_HOURS"].get(case.urgency, 24)
-        case.dispatch_due_at = calendar.add_working_time(case.registered_at, hours, "hours")
+        due = calendar.add_working_time(case.registered_at, hours, "hours")
+        # A dispatch deadline already missed stays missed: a late desk cannot take its case off
+        # the overdue list by choosing a class with a longer limit. An earlier one applies.
+        missed = case.dispatch_due_at is not None and case.dispatch_due_at <= ctx.now
+        if not missed or (case.dispatch_due_at is not None and due < case.dispatch_due_at):
+            case.dispatch_due_at = due
     ctx.event_data.update(
         {
             "from_class": old_class.code,
