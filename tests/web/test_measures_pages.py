@@ -287,6 +287,9 @@ def test_the_class_filter_narrows_every_figure_and_link(history):
     assert int(re.search(r'data-count="(\d+)"', page(client, href)).group(1)) == 0
     bad = page(client, f"{MEASURES}?month=2026-03&class_prefix=A%00", 400)
     assert 'data-field="class_prefix"' in bad
+    # Person totals are not kept per class: the grid workers' table says it counts every class.
+    assert 'id="league-grid_worker-all-classes"' in body
+    assert 'id="league-grid_worker-all-classes"' not in page(client, f"{MEASURES}?month=2026-03")
 
 
 def test_a_street_desk_reads_its_street_only(history):
