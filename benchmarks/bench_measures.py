@@ -159,19 +159,29 @@ def report(results: list[dict]) -> None:
         data = r["data"]
         print(
             f"\n  {r['size']:,} cases on {r['database_name']} ({data['events']:,} events, "
-            f"{data['facts']:,} case facts, {data['daily_rows']:,} daily-total rows; month: "
-            f"{r['month_rows']:,} daily-total rows, {r['month_facts']:,} case facts)"
+            f"{data['facts']:,} case facts, {data['daily_rows']:,} daily-total rows)"
+        )
+        print(
+            f"    November 2026: {r['month_facts']:,} case facts (what the plain group-by "
+            f"reads), {r['month_rows']:,} daily-total rows, month tables: "
+            f"{r['month_street_rows']:,} street × class × department rows, "
+            f"{r['month_grid_rows']:,} grid rows"
         )
         built = r["built"]
         print(
             f"    data: {built['how']}; rows {built.get('seconds_rows', '?')} s, indexes "
             f"{built.get('seconds_indexes', '?')} s; rollups {built['rollups_how']} in "
-            f"{built.get('seconds_rollups', '?')} s; database {r['megabytes']:,.0f} MB"
+            f"{built.get('seconds_rollups', '?')} s"
+            + (
+                f", month tables derived in {built['seconds_month_tables']} s"
+                if "seconds_month_tables" in built
+                else ""
+            )
+            + f"; database {r['megabytes']:,.0f} MB"
         )
         header = (
             f"    {'question':<15} {'rollups':>19} {'plain group-by':>19} {'full recompute':>15}"
-            f"  {'rollups ÷ group-by':>18}  {'recompute ÷ rollups':>19}  {'goal ≤ 0.2 s':<17}"
-            f"  {'what-if month×grid':>19}"
+            f"  {'rollups ÷ group-by':>18}  {'recompute ÷ rollups':>19}  goal ≤ 0.2 s"
         )
         print(header)
         print(f"    {'':<15} {'best / median':>19} {'best / median':>19}")
@@ -194,11 +204,9 @@ def report(results: list[dict]) -> None:
             ratio_rec = f"{rec / best:,.0f}×{label}" if rec else "—"
             if not rec and q.get("recompute_note", "").startswith(">"):
                 ratio_rec = f"> {RECOMPUTE_LIMIT / best:,.0f}×"
-            what_if = q.get("month_grid")
             print(
                 f"    {name:<15} {_pair(q['rollups']):>19} {_pair(q['plain']):>19} "
-                f"{rec_text:>15}  {best / q['plain'][0]:17.2f}×  {ratio_rec:>19}  {goal:<17}"
-                f"  {_pair(what_if) if what_if else '—':>19}"
+                f"{rec_text:>15}  {best / q['plain'][0]:17.2f}×  {ratio_rec:>19}  {goal}"
             )
         print(f"    agreement: {r['agreement']}")
 
@@ -314,7 +322,16 @@ def child(database: str, size: int) -> None:
         say("  building the rollups…")
         md.build_rollups(spec, say)
         rollups_how = "built now"
-    build_month_grid(md, spec)
+    if md.read_meta().get("month_tables") != md.read_meta().get("rollups_key"):
+        say("  deriving the month tables from the daily totals…")
+        began = time.perf_counter()
+        from onegrid.cases.rollups import derive_month_totals
+
+        derive_month_totals()
+        md.write_meta(
+            month_tables=md.read_meta().get("rollups_key"),
+            seconds_month_tables=f"{time.perf_counter() - began:.0f}",
+        )
     if BUILD_ONLY:
         say("  built (BENCH_MEASURES_BUILD_ONLY=1: not measured)")
         return
@@ -462,68 +479,6 @@ def database_megabytes() -> float:
         return cursor.fetchone()[0] / 2**20
 
 
-# --- what-if: a coarser rollup (not in OneGrid), to size what would meet the goal -----------
-
-MONTH_GRID = "bench_month_grid"
-
-
-def build_month_grid(md, spec) -> None:
-    """A month × street × community × grid table of the same counters, summed from
-    cases_dailytotal (what a coarser rollup kept beside DailyTotal would hold), made once per
-    rollups build and kept in the cached database."""
-    from django.db import connection
-
-    from onegrid.cases.facts import COUNTERS
-
-    key = md.rollups_key(spec)
-    if md.read_meta().get("month_grid_key") == key:
-        return
-    month = "strftime('%Y-%m', day)" if connection.vendor == "sqlite" else "to_char(day, 'YYYY-MM')"
-    sums = ", ".join(f'SUM("{c}") AS "{c}"' for c in COUNTERS)
-    began = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {MONTH_GRID}")
-        cursor.execute(
-            f"CREATE TABLE {MONTH_GRID} AS SELECT {month} AS month, street_id, community_id, "
-            f"grid_id, {sums} FROM cases_dailytotal GROUP BY {month}, street_id, community_id, "
-            "grid_id"
-        )
-        cursor.execute(f"CREATE INDEX {MONTH_GRID}_month ON {MONTH_GRID} (month)")
-        cursor.execute(f"ANALYZE {MONTH_GRID}")
-    md.write_meta(month_grid_key=key, seconds_month_grid=f"{time.perf_counter() - began:.0f}")
-
-
-def month_grid(start, group: str | None) -> dict:
-    """The question asked of the month × grid table: {code or None: {counter: n}} with overdue
-    as totals counts it after the month (closed late + open past the deadline)."""
-    from django.db import connection
-
-    from onegrid.cases.facts import COUNTERS
-    from onegrid.territory.models import AdminUnit, Grid
-
-    column = {None: "NULL", "street": "street_id", "grid": "grid_id"}[group]
-    sums = ", ".join(f'SUM("{c}")' for c in COUNTERS)
-    sql = f"SELECT {column}, {sums} FROM {MONTH_GRID} WHERE month = %s"
-    if group is not None:
-        sql += f" GROUP BY {column}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [f"{start:%Y-%m}"])
-        rows = cursor.fetchall()
-    codes: dict = {None: None}
-    if group == "street":
-        codes = dict(AdminUnit.objects.filter(level="street").values_list("id", "code"))
-    elif group == "grid":
-        codes = dict(Grid.all_objects.values_list("id", "code"))
-    out = {}
-    for row in rows:
-        if row[1] is None or not any(row[1:]):
-            continue
-        counts = dict(zip(COUNTERS, map(int, row[1:]), strict=True))
-        counts["overdue"] = counts["closed_late"] + counts["open_due"]
-        out[codes.get(row[0], row[0])] = counts
-    return out
-
-
 class _TooLong(Exception):
     pass
 
@@ -533,7 +488,7 @@ def _alarm(_signum, _frame) -> None:
 
 
 def measure(spec, md) -> dict:
-    from onegrid.cases.models import CaseFact, DailyTotal
+    from onegrid.cases.models import CaseFact, DailyTotal, GridMonthTotal, StreetMonthTotal
     from onegrid.core import clock
     from onegrid.insight import totals as totals_module
     from onegrid.insight.totals import recompute_totals, totals
@@ -550,7 +505,10 @@ def measure(spec, md) -> dict:
     as_of = clock.now()
     out: dict = {"questions": {}}
     out["data"] = counts(md)
-    out["month_rows"] = DailyTotal.objects.filter(day__gte=start.date(), day__lt=end.date()).count()
+    month = {"day__gte": start.date(), "day__lt": end.date()}
+    out["month_rows"] = DailyTotal.objects.filter(**month).count()
+    out["month_street_rows"] = StreetMonthTotal.objects.filter(month=start.date()).count()
+    out["month_grid_rows"] = GridMonthTotal.objects.filter(month=start.date()).count()
     out["month_facts"] = plain_group_by(start, end, as_of, None, count_only=True)
     agreement = []
     for name, group in QUESTIONS:
@@ -562,7 +520,6 @@ def measure(spec, md) -> dict:
             # evaluation time within a few minutes of now, and this run takes longer.
             ("rollups", lambda g=group: totals(start, end, group_by=g)),
             ("plain", lambda g=group: plain_group_by(start, end, as_of, g)),
-            ("month_grid", lambda g=group: month_grid(start, g)),
         ):
             times = []
             for _ in range(REPEAT):
@@ -574,8 +531,6 @@ def measure(spec, md) -> dict:
             raise SystemExit("totals answered from the full recompute, not the rollups")
         wrong = compare(answers["rollups"], answers["plain"], PLAIN_COUNTERS)
         agreement.append(f"{name}: rollups = group-by" if not wrong else f"{name}: {wrong}")
-        wrong = compare(answers["rollups"], answers["month_grid"], None)
-        agreement.append(f"{name}: rollups = month×grid" if not wrong else f"{name}: {wrong}")
         if spec.events and (RECOMPUTE == "all" or (RECOMPUTE == "district" and group is None)):
             signal.signal(signal.SIGALRM, _alarm)
             signal.setitimer(signal.ITIMER_REAL, RECOMPUTE_LIMIT)

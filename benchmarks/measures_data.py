@@ -1053,8 +1053,9 @@ def build_rollups(spec: Spec, say) -> None:
             if n % 200_000 == 0:
                 say(f"    {n:,} cases folded ({time.perf_counter() - began:.0f} s)")
 
-        rebuild_rollups(progress=progress)
+        rebuild_rollups(progress=progress)  # derives the month tables too
         how = "cases.rollups.rebuild_rollups over the events"
+        write_meta(month_tables=rollups_key(spec))
     else:
         _clear_rollups()
         writer = Writer()
