@@ -405,8 +405,12 @@ def plain_group_by(start, end, as_of, group: str | None, *, count_only: bool = F
 
     from onegrid.territory.models import AdminUnit, Grid
 
+    # As the ORM would send them (on SQLite: UTC text, the stored form; sqlite3's own adapter
+    # would write local time with its offset, which compares wrongly as text).
+    adapt = connection.ops.adapt_datetimefield_value
+    params = {"s": adapt(start), "e": adapt(end), "a": adapt(as_of)}
     with connection.cursor() as cursor:
-        cursor.execute(_plain_sql(group, count_only), {"s": start, "e": end, "a": as_of})
+        cursor.execute(_plain_sql(group, count_only), params)
         rows = cursor.fetchall()
     if count_only:
         return rows[0][0]
