@@ -341,7 +341,7 @@ def child(database: str, size: int) -> None:
         size=size,
         database=database,
         database_name=shown,
-        built={"how": how, "rollups_how": f"{meta.get('rollups_how')} ({rollups_how})", **meta},
+        built={**meta, "how": how, "rollups_how": f"{meta.get('rollups_how')} ({rollups_how})"},
         megabytes=database_megabytes(),
     )
     print("RESULT " + json.dumps(result, default=str), flush=True)
