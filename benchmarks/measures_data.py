@@ -935,9 +935,10 @@ FOLDER_PART = ("# --- rollups without events", None)
 
 
 def _section(part: tuple[str, str | None]) -> bytes:
+    """This file from the line starting with part[0] to the line starting with part[1]."""
     text = Path(__file__).read_text()
-    begin = text.index(part[0]) if part[0] else 0
-    end = text.index(part[1]) if part[1] else len(text)
+    begin = text.index("\n" + part[0]) + 1 if part[0] else 0
+    end = text.index("\n" + part[1]) + 1 if part[1] else len(text)
     return text[begin:end].encode()
 
 
@@ -1001,6 +1002,7 @@ def load(spec: Spec, say, *, others: tuple[str, ...] = ()) -> None:
     ids agree: checked) at the same time. With events the rollups are left to `build_rollups`;
     without, they are folded and written as the rows go (`Folder`). The seconds each step took
     go to each database's meta table."""
+    key = rollups_key(spec)  # the code that folds is the code loaded now
     writers = [Writer(), *(Writer(url) for url in others)]
     signature = world_signature(writers[0])
     for other in writers[1:]:
@@ -1031,7 +1033,7 @@ def load(spec: Spec, say, *, others: tuple[str, ...] = ()) -> None:
     meta = {f"seconds_{k}": f"{v:.0f}" for k, v in seconds.items()}
     if folder is not None:
         meta.update(
-            rollups_key=rollups_key(spec),
+            rollups_key=key,
             rollups_how=(
                 "folded in memory while generating (no events written)"
                 + (f", written to {len(writers)} databases at once" if others else "")
@@ -1046,6 +1048,7 @@ def build_rollups(spec: Spec, say) -> None:
     """The rollups of the data in the database: `rebuild_rollups` over the events, or (without
     events) the generator run again with only the rollups written."""
     began = time.perf_counter()
+    key = rollups_key(spec)  # the code that builds is the code loaded now
     if spec.events:
         from onegrid.cases.rollups import rebuild_rollups
 
@@ -1055,7 +1058,7 @@ def build_rollups(spec: Spec, say) -> None:
 
         rebuild_rollups(progress=progress)  # derives the month tables too
         how = "cases.rollups.rebuild_rollups over the events"
-        write_meta(month_tables=rollups_key(spec))
+        write_meta(month_tables=key)
     else:
         _clear_rollups()
         writer = Writer()
@@ -1067,7 +1070,7 @@ def build_rollups(spec: Spec, say) -> None:
         writer.end_load()
         how = "folded in memory by running the generator again (no events written)"
     write_meta(
-        rollups_key=rollups_key(spec),
+        rollups_key=key,
         rollups_how=how,
         seconds_rollups=f"{time.perf_counter() - began:.0f}",
     )
