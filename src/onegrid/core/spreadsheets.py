@@ -35,21 +35,10 @@ _ERROR_CODES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#N
 def xlsx_bytes(
     header: Sequence[str], rows: Sequence[Sequence[_CellSetValue]], title: str = "vacancies"
 ) -> bytes:
-    """One sheet: the header (frozen) and the rows. Text stays text, however it starts
-    (core.formula_text)."""
-    import openpyxl
-    from openpyxl.worksheet.worksheet import Worksheet
-
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    assert isinstance(sheet, Worksheet)  # a new workbook opens on its one empty worksheet
-    sheet.title = title
-    for r, values in enumerate([header, *rows], start=1):
-        for c, value in enumerate(values, start=1):
-            keep_text(sheet.cell(row=r, column=c, value=value))  # text, never a formula
-    sheet.freeze_panes = "A2"
+    """One sheet as bytes, written by write_xlsx: the header (frozen) and the rows. Text
+    stays text, however it starts (core.formula_text)."""
     out = io.BytesIO()
-    workbook.save(out)
+    write_xlsx(out, header, rows, title)
     return out.getvalue()
 
 
