@@ -20,16 +20,15 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from onegrid.core import clock
 from onegrid.core.errors import DomainError, InvalidInput, NotFound
 from onegrid.territory import checks, fusion, layerio, layers, proposals, selectors
 from onegrid.territory.coverage import DEFAULT_SLIVERS, SliverRule
 
+from .. import downloads
 from ..access import page
 from .uploads import CRS_CHOICES, upload_errors
 
@@ -219,8 +218,8 @@ def check_report(request):
     result = checks.check_layer(level=level, slivers=slivers)
     body = json.dumps(result.geojson(), ensure_ascii=False)
     response = HttpResponse(body, content_type="application/geo+json")
-    stamp = timezone.localtime(clock.now()).strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="check-{level}-{stamp}.geojson"'
+    name = f"check-{level}-{downloads.stamp()}.geojson"
+    response["Content-Disposition"] = downloads.content_disposition(name)
     return response
 
 

@@ -28,6 +28,7 @@ from onegrid.core.spreadsheets import xlsx_bytes
 from onegrid.org import selectors, teams
 from onegrid.org.models import TEAM_ROLES, Role, TeamSlot
 
+from .. import downloads
 from ..access import forbidden, page
 from .paging import query_without_page
 
@@ -259,9 +260,9 @@ def vacancies(request):
             xlsx_bytes(header, rows),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-        stamp = timezone.localtime(clock.now()).strftime("%Y%m%d-%H%M")
+        stamp = downloads.stamp()
         name = f"vacancies-{street}-{stamp}.xlsx" if street else f"vacancies-{stamp}.xlsx"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Content-Disposition"] = downloads.content_disposition(name)
         return response
     # A city has thousands of vacancies: the page shows them a page at a time, the XLSX all.
     pairs = list(zip(report.rows, rows, strict=True))
