@@ -9,7 +9,7 @@ import pytest
 
 from onegrid.insight import periods, selectors
 from onegrid.insight.measures import ORDER, Scope
-from onegrid.insight.totals import _EVENT_COUNTERS
+from onegrid.insight.totals import PER_EVENT_COUNTERS
 from support.cases import act, advance, drive, photo, report
 
 MARCH = periods.month(2026, 3)
@@ -123,7 +123,15 @@ def test_report_measures_do_not_drill_for_a_department(history):
 
 
 def test_the_per_event_counters_are_the_totals_own():
-    assert set(_EVENT_COUNTERS) == selectors.PER_EVENT_COUNTERS
+    assert selectors.PER_EVENT_COUNTERS is PER_EVENT_COUNTERS
+    assert set(PER_EVENT_COUNTERS) == {
+        "checks_done",
+        "timely_checks",
+        "replies",
+        "satisfied",
+        "dispatches",
+        "joint_dispatches",
+    }
 
 
 def test_drill_down_as_of_a_past_moment_counts_what_was_known_then(history):

@@ -47,7 +47,14 @@ from . import measures, periods
 from .measures import Scope, rate
 from .models import Campaign
 from .periods import Period
-from .totals import Counts, PersonCounts, cases_behind, person_totals, totals
+from .totals import (
+    PER_EVENT_COUNTERS,
+    Counts,
+    PersonCounts,
+    cases_behind,
+    person_totals,
+    totals,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -897,12 +904,8 @@ def trend(
 
 # --- drill-down --------------------------------------------------------------------------------
 
-# Counters a case may add to more than once (one per check, call-back or dispatch): behind them
-# lie fewer cases than the figure counts. Every other figure counts each case once, so its
-# drill-down lists exactly as many cases as it shows (insight.totals keeps the same list).
-PER_EVENT_COUNTERS = frozenset(
-    {"checks_done", "timely_checks", "replies", "satisfied", "dispatches", "joint_dispatches"}
-)
+# A figure behind totals.PER_EVENT_COUNTERS may count a case more than once; every other figure
+# counts each case once, so its drill-down lists exactly as many cases as it shows.
 COUNTER_KEYS = tuple(f.name for f in fields(Counts))
 
 
