@@ -34,10 +34,12 @@ from onegrid.cases import catalogue, services
 from onegrid.core import clock
 from onegrid.org import teams
 from onegrid.org.models import Department, Role, User
+from onegrid.smart import classifier
 from onegrid.territory import addresses, layerio, layers, locator, selectors
 from onegrid.territory.models import AdminUnit
 from support.browser import open_report, phone, photo_payload, screenshot
 from support.cases import act, new_key, photo
+from support.classifier import TEXTS
 
 # --- the payloads -------------------------------------------------------------------------------
 # Each sets window.__xss when it runs; each is also distinct, so a page that shows the wrong text
@@ -844,12 +846,56 @@ def test_leaders_pages_show_every_planted_text_as_text(web, planted, settings):
         page.wait_for_selector(tooltip)
         watch.check(page, f"big screen map tooltip {grid.code}", {tooltip: [GRID_NAMES[i]]})
     screenshot(page, "xss-bigscreen")
+    # Hotspots: the street picker and the area named above the tables; reports: the scope picker.
+    watch.visit(
+        page,
+        "/console/hotspots/",
+        "hotspots page",
+        {"#hotspot-filters": [STREET_NAME]},
+    )
+    page.wait_for_selector("#hotspot-map[data-state=drawn]")
+    watch.check(page, "hotspots map drawn")
+    watch.visit(page, "/console/reports/", "reports page", {"#generate": [STREET_NAME]})
+    report(watch)
+
+
+def test_case_page_panels_show_planted_texts_as_text(web, planted, settings, tmp_path):
+    """The desk's suggestion panel (class names from the catalogue) and likely-duplicates panel
+    (another case's class and description) on a new report's page."""
+    a = planted.cases["a"]
+    code = a.case_class.code
+    texts = {code if c == "A0102" else c: t for c, t in TEXTS.items()}
+    rows = "\n".join(f"{t},{c}" for c, ts in texts.items() for t in ts)
+    dataset = classifier.read_csv(
+        f"text,class\n{rows}\n".encode(), text_cols=["text"], label_col="class"
+    )
+    model = tmp_path / "model.npz"
+    classifier.train(dataset).save(model)
+    settings.ONEGRID = {**settings.ONEGRID, "CLASSIFIER_MODEL": str(model)}
+    again = services.report_case(
+        actor=web.world.people.worker,
+        lon=a.lon,
+        lat=a.lat,
+        class_code=code,
+        description="路边垃圾堆了好几天没人清运",
+        photo_files=[photo()],
+        idempotency_key=new_key(),
+    ).case
+    ctx, watch, page = watched(web, "acceptor")
+    watch.visit(
+        page,
+        f"/cases/{again.number}/",
+        "case page panels",
+        {"#suggestions": [CLASS_NAME], "#duplicates": [CLASS_NAME, DESCRIPTION]},
+    )
     report(watch)
 
 
 CSP_PAGES = [
     ("command", "/console/measures/"),
     ("command", "/bigscreen/"),
+    ("command", "/console/hotspots/"),
+    ("command", "/console/reports/"),
     ("command", "/console/"),
     ("command", "/map/"),
     ("command", "/console/layers/check/?level=beat"),
