@@ -38,13 +38,9 @@ def district(beichen, db, settings, tmp_path):
     locator.invalidate()
 
 
-def _pairs(plan, settings, *, read_text=True):
-    return evaluation.pairs(
-        labelled(plan),
-        radius_m=settings.ONEGRID["DUPLICATE_RADIUS_M"],
-        window=dt.timedelta(days=settings.ONEGRID["DUPLICATE_WINDOW_DAYS"]),
-        read_text=read_text,
-    )
+def _pairs(plan, *, read_text=True):
+    """The pairs the live check would score, at its radius and window."""
+    return evaluation.pairs(labelled(plan), read_text=read_text)
 
 
 def test_the_plan_holds_labelled_duplicates_and_look_alikes(district):
@@ -68,9 +64,9 @@ def test_the_plan_holds_labelled_duplicates_and_look_alikes(district):
     assert make_plan(5, TEST_SEED, START, 80).digest() == plan.digest()
 
 
-def test_precision_and_recall_stay_above_their_floors_on_an_unseen_seed(district, settings):
+def test_precision_and_recall_stay_above_their_floors_on_an_unseen_seed(district):
     plan = make_plan(10, TEST_SEED, START, 120)
-    scored = _pairs(plan, settings)
+    scored = _pairs(plan)
     assert sum(p.same for p in scored) >= 50
     cut = duplicates.threshold()
     m = evaluation.measure(scored, evaluation.model_scores(duplicates.MODEL, scored), cut)
@@ -78,7 +74,7 @@ def test_precision_and_recall_stay_above_their_floors_on_an_unseen_seed(district
     assert m.recall >= 0.8, m
     assert m.top1_rate >= 0.85, m
     # The hint to a reporter who may not read the other case's words: place, class and time.
-    hidden = _pairs(plan, settings, read_text=False)
+    hidden = _pairs(plan, read_text=False)
     h = evaluation.measure(hidden, evaluation.model_scores(duplicates.MODEL, hidden), cut)
     assert h.precision >= 0.75, h
     assert h.recall >= 0.7, h
@@ -86,8 +82,8 @@ def test_precision_and_recall_stay_above_their_floors_on_an_unseen_seed(district
     assert m.f1 > h.f1
 
 
-def test_fitting_recovers_the_model_and_a_threshold(district, settings):
-    scored = _pairs(make_plan(10, TEST_SEED + 1, START, 120), settings)
+def test_fitting_recovers_the_model_and_a_threshold(district):
+    scored = _pairs(make_plan(10, TEST_SEED + 1, START, 120))
     fitted = evaluation.fit(scored, folds=3)
     m = fitted.model
     assert m.per_100m < 0 and m.log_hours < 0 and m.text > 0

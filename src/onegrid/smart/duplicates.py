@@ -249,11 +249,13 @@ def _near(lon: float, lat: float, radius: float) -> Q:
     return Q(lon__range=(lon - dlon, lon + dlon), lat__range=(lat - dlat, lat + dlat))
 
 
-def _window() -> dt.timedelta:
+def search_window() -> dt.timedelta:
+    """How far back a check looks for an earlier case (ONEGRID["DUPLICATE_WINDOW_DAYS"])."""
     return dt.timedelta(days=settings.ONEGRID["DUPLICATE_WINDOW_DAYS"])
 
 
-def _radius() -> float:
+def search_radius_m() -> float:
+    """How far around a check looks for an earlier case (ONEGRID["DUPLICATE_RADIUS_M"])."""
     return settings.ONEGRID["DUPLICATE_RADIUS_M"]
 
 
@@ -273,7 +275,7 @@ def for_many(
     if not fresh:
         return {}
     prefetch_related_objects(fresh, "case_class__major")
-    radius, window, cut = _radius(), _window(), threshold()
+    radius, window, cut = search_radius_m(), search_window(), threshold()
     near_any = Q()
     for case in fresh:
         near_any |= _near(case.lon, case.lat, radius) & Q(
@@ -321,8 +323,8 @@ def nearby_reports(user: User, report: Report, *, limit: int = 5) -> list[Candid
     """For a reporter about to send `report`: the likely duplicates among the open (or lately
     closed) cases nearby, best first. Cases `user` may not see are scored without their text and
     offered only for hint classes; the caller shows them as hints only (Candidate.visible)."""
-    radius, now = _radius(), report.at
-    since = now - _window()
+    radius, now = search_radius_m(), report.at
+    since = now - search_window()
     lately = Q(state__in=CLOSED_STATES, closed_at__gte=now - RECENTLY_CLOSED)
     rows = list(
         Case.objects.filter(

@@ -27,7 +27,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .duplicates import Evidence, Model, Report, evidence
+from .duplicates import (
+    METRES_PER_DEGREE,
+    Evidence,
+    Model,
+    Report,
+    evidence,
+    search_radius_m,
+    search_window,
+)
 
 CS = (0.01, 0.1, 1.0, 10.0, 100.0)
 
@@ -82,13 +90,16 @@ class Metrics:
 def pairs(
     items: Sequence[Labelled],
     *,
-    radius_m: float,
-    window: dt.timedelta,
+    radius_m: float | None = None,
+    window: dt.timedelta | None = None,
     read_text: bool = True,
 ) -> list[Pair]:
     """Every (new, earlier) pair the live check would score: same major class, the earlier one
-    within `window` before and `radius_m` metres of the new one."""
-    cell = radius_m / 111_320.0  # degrees of latitude; longitude cells are a little narrower
+    within `window` before and `radius_m` metres of the new one (by default the live check's:
+    duplicates.search_window and search_radius_m)."""
+    radius_m = search_radius_m() if radius_m is None else radius_m
+    window = search_window() if window is None else window
+    cell = radius_m / METRES_PER_DEGREE  # degrees of latitude; longitude cells are narrower
     buckets: dict[tuple[str, int, int], list[Labelled]] = defaultdict(list)
     for item in items:
         r = item.report

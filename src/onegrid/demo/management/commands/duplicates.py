@@ -14,7 +14,6 @@ import datetime as dt
 import time
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
@@ -98,7 +97,7 @@ class Command(BaseCommand):
         if options["fit"]:
             if options["fit_seed"] == seed:
                 raise CommandError(_("Fit on another seed than the one measured."))
-            fitting = self._pairs(
+            fitting = evaluation.pairs(
                 self._items(days, options["fit_seed"], options["fit_per_day"], start)
             )
             began = time.perf_counter()
@@ -131,8 +130,8 @@ class Command(BaseCommand):
             if not 0.0 < cut < 1.0:
                 raise CommandError(_("--threshold must lie between 0 and 1."))
         items = self._items(days, seed, per_day, start)
-        scored = self._pairs(items)
-        hidden = self._pairs(items, read_text=False)
+        scored = evaluation.pairs(items)
+        hidden = evaluation.pairs(items, read_text=False)
         self.stdout.write(
             _(
                 "Seed %(seed)d, %(days)d days from %(start)s, radius %(radius).0f m, "
@@ -142,8 +141,8 @@ class Command(BaseCommand):
                 "seed": seed,
                 "days": days,
                 "start": options["start"],
-                "radius": settings.ONEGRID["DUPLICATE_RADIUS_M"],
-                "window": settings.ONEGRID["DUPLICATE_WINDOW_DAYS"],
+                "radius": duplicates.search_radius_m(),
+                "window": duplicates.search_window().days,
                 "pairs": len(scored),
                 "pos": sum(p.same for p in scored),
             }
@@ -183,13 +182,3 @@ class Command(BaseCommand):
             return labelled(make_plan(days, seed, start, per_day))
         except RuntimeError as exc:
             raise CommandError(str(exc)) from None
-
-    def _pairs(
-        self, items: list[evaluation.Labelled], *, read_text: bool = True
-    ) -> list[evaluation.Pair]:
-        return evaluation.pairs(
-            items,
-            radius_m=settings.ONEGRID["DUPLICATE_RADIUS_M"],
-            window=dt.timedelta(days=settings.ONEGRID["DUPLICATE_WINDOW_DAYS"]),
-            read_text=read_text,
-        )
