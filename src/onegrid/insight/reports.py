@@ -38,7 +38,8 @@ from django.utils.translation import gettext as _
 
 from onegrid.cases.models import Case
 from onegrid.core import clock
-from onegrid.org.models import Role, RoleAssignment, User
+from onegrid.org import policies
+from onegrid.org.models import Role, User
 from onegrid.territory.district import current_district
 from onegrid.territory.models import AdminUnit
 
@@ -52,6 +53,8 @@ if TYPE_CHECKING:
     from reportlab.platypus import Flowable, Paragraph, Table
 
 FONT_NAME = "OneGridCJK"
+# The user name of the reader a report is written for (report_reader; never saved).
+REPORT_USERNAME = "monthly-report"
 KINDS = ("district", "street")
 # A league table of up to LEAGUE_WHOLE rows is shown whole; a longer one by its LEAGUE_ENDS
 # best and LEAGUE_ENDS worst rows (the red and the black end).
@@ -131,24 +134,24 @@ def scope_name(scope: Scope) -> str:
 
 def report_reader(scope: Scope) -> User:
     """The reader a report is written for: a leader of the district, or of the street (never
-    saved; its one role is held in memory where org.policies reads roles). The selectors then
-    give exactly what such a leader reads on the pages."""
+    saved: org.policies.reader_holding). The selectors then give exactly what such a leader
+    reads on the pages."""
     if scope.kind not in KINDS:
         raise ValueError(f"no monthly report for a {scope.kind}")
-    name = {"username": "monthly-report", "display_name": _("Monthly report")}
+    name = _("Monthly report")
     if scope.kind == "district":
         unit = current_district() or AdminUnit.objects.filter(level="district").first()
         if unit is None:  # no district yet: a superuser's reach, the same (empty) figures
-            nobody = User(**name, is_superuser=True)
-            nobody._onegrid_roles = []
-            return nobody
+            return policies.reader_holding(
+                [], username=REPORT_USERNAME, display_name=name, is_superuser=True
+            )
     elif scope.pk is None:
         raise ValueError("a street scope names its street")
     else:
         unit = AdminUnit.objects.get(pk=scope.pk)
-    reader = User(**name)
-    reader._onegrid_roles = [RoleAssignment(user=reader, role=Role.LEADER, unit=unit)]
-    return reader
+    return policies.reader_holding(
+        [(Role.LEADER, unit)], username=REPORT_USERNAME, display_name=name
+    )
 
 
 # --- what a report holds -----------------------------------------------------------------------

@@ -109,6 +109,22 @@ def forget(user: User) -> None:
         del user._onegrid_roles
 
 
+def reader_holding(
+    roles: Iterable[tuple[str, AdminUnit]],
+    *,
+    username: str,
+    display_name: str = "",
+    is_superuser: bool = False,
+) -> User:
+    """An unsaved user holding only `roles` (role, unit bound to), for reads made on a role's
+    behalf rather than a person's: the monthly reports read the figures as a leader of their
+    district or street reads them. The roles are kept where assignments() reads them, so no
+    query looks for this user in the database."""
+    user = User(username=username, display_name=display_name, is_superuser=is_superuser)
+    user._onegrid_roles = [RoleAssignment(user=user, role=role, unit=unit) for role, unit in roles]
+    return user
+
+
 def role_names(user: User) -> set[str]:
     return {a.role for a in assignments(user)}
 
