@@ -10,6 +10,7 @@ reports and the JSON API (`insight.api`) call these and nothing below them:
 * `dashboard(actor, period=, scope=)` — every measure with numerator, denominator, value and
   formula, against the period before and the same period a year earlier (changes in
   percentage points), and the counts (reports, due, closed, overdue, open now).
+* `period_counts(actor, period=, scope=)` — the counts alone (one read of the totals).
 * `league_table(actor, kind=, period=, measure=)` — 红黑榜 of streets, departments or grid
   workers, ranked by one measure with the rule stated.
 * `trend(actor, scope=, start=, end=, step=)` — counts and rates by day, week or month.
@@ -403,6 +404,20 @@ def dashboard(
         last_year_counts=_counts(year_ago),
         figures=figures,
     )
+
+
+def period_counts(
+    actor: User,
+    *,
+    period: Period,
+    scope: Scope,
+    as_of: dt.datetime | None = None,
+    class_prefix: str = "",
+) -> dict[str, int]:
+    """The counts of `scope` in `period` (PERIOD_COUNTS), as `dashboard` gives them, without
+    the measures' comparisons or the open cases: a single read of the totals."""
+    require_readable(actor, scope)
+    return _counts(_totals(period, scope, _as_of(as_of), class_prefix))
 
 
 def _in_scope(cases: QuerySet[Case], scope: Scope) -> QuerySet[Case]:

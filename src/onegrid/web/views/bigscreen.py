@@ -34,6 +34,7 @@ from onegrid.core.errors import InvalidInput, PermissionDenied
 from onegrid.insight import periods
 from onegrid.insight import selectors as insight
 from onegrid.insight.measures import Scope
+from onegrid.org import policies
 from onegrid.org.requests import SignedInRequest
 
 from .. import access
@@ -72,10 +73,6 @@ def _alerts_url() -> str:
         return ""
 
 
-def _scope_or_default(request: SignedInRequest) -> Scope:
-    return scope_from(request.user, request.GET)
-
-
 @access.page("bigscreen")
 @require_GET
 def bigscreen(request: SignedInRequest):
@@ -83,7 +80,7 @@ def bigscreen(request: SignedInRequest):
     if visible.default is None:
         return access.forbidden(request)
     try:
-        scope = _scope_or_default(request)
+        scope = scope_from(request.user, request.GET, visible)
     except PermissionDenied:
         return access.forbidden(request)
     except InvalidInput:
@@ -115,7 +112,7 @@ def bigscreen(request: SignedInRequest):
 def data(request: SignedInRequest):
     """The screen's figures now, as JSON (the page polls it)."""
     try:
-        scope = _scope_or_default(request)
+        scope = scope_from(request.user, request.GET)
     except (InvalidInput, PermissionDenied) as error:
         return JsonResponse(error.as_dict(), status=error.status)
     response = JsonResponse(
@@ -129,13 +126,21 @@ def _rate(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
+def _count_list(counts: dict[str, int]) -> list[dict[str, object]]:
+    return [
+        {"key": k, "label": str(insight.COUNT_LABELS[k]), "value": counts.get(k, 0)}
+        for k in TODAY_COUNTS
+    ]
+
+
 def screen_data(user: User, scope: Scope) -> dict[str, object]:
     """Everything the screen shows of `scope` now, for `user`."""
     now = clock.now()
     today = periods.local_day(now)
     day = periods.custom(today, today)
     month = periods.month(today.year, today.month)
-    today_board = insight.dashboard(user, period=day, scope=scope, as_of=now)
+    # Today's counts alone: the comparisons and the open cases come with this month's figures.
+    today_counts = insight.period_counts(user, period=day, scope=scope, as_of=now)
     month_board = insight.dashboard(user, period=month, scope=scope, as_of=now)
     trend = insight.trend(
         user,
@@ -150,27 +155,10 @@ def screen_data(user: User, scope: Scope) -> dict[str, object]:
     return {
         "now": timezone.localtime(now).isoformat(timespec="seconds"),
         "scope": {"kind": scope.kind, "code": scope.code, "name": str(scope)},
-        "today": {
-            "label": today.isoformat(),
-            "counts": [
-                {
-                    "key": k,
-                    "label": str(insight.COUNT_LABELS[k]),
-                    "value": today_board.counts.get(k, 0),
-                }
-                for k in TODAY_COUNTS
-            ],
-        },
+        "today": {"label": today.isoformat(), "counts": _count_list(today_counts)},
         "month": {
             "label": month.label(),
-            "counts": [
-                {
-                    "key": k,
-                    "label": str(insight.COUNT_LABELS[k]),
-                    "value": month_board.counts.get(k, 0),
-                }
-                for k in TODAY_COUNTS
-            ],
+            "counts": _count_list(month_board.counts),
             "rates": [
                 {
                     "key": k,
@@ -198,8 +186,8 @@ def screen_data(user: User, scope: Scope) -> dict[str, object]:
 
 
 def _league(user: User, month: periods.Period) -> dict[str, object] | None:
-    readable = insight.visible_scopes(user).leagues
-    kind = next((k for k in LEAGUE_ORDER if k in readable), None)
+    # Asked of the policy alone: visible_scopes would list every scope on each poll.
+    kind = next((k for k in LEAGUE_ORDER if policies.may_read_league(user, k)), None)
     if kind is None:
         return None
     league = insight.league_table(user, kind=kind, period=month, measure=LEAGUE_MEASURE)

@@ -184,11 +184,19 @@ def _period(params: QueryDict) -> Period:
     return periods.parse_period(params)
 
 
-def scope_from(user: User, params: QueryDict) -> Scope:
+def default_scope(user: User, visible: insight.Visible | None = None) -> Scope:
+    """The viewer's default scope; from `visible` (insight.visible_scopes) when the caller has
+    it already, so that it is not read again."""
+    if visible is not None and visible.default is not None:
+        return visible.default
+    return insight.resolve_scope(user)
+
+
+def scope_from(user: User, params: QueryDict, visible: insight.Visible | None = None) -> Scope:
     """The scope of `scope=kind:code` (or `scope=kind&code=…`); none: the viewer's default."""
     raw = params.get("scope", "").strip()
     if not raw:
-        return insight.resolve_scope(user)
+        return default_scope(user, visible)
     kind, _sep, code = raw.partition(":")
     return insight.resolve_scope(user, kind=kind, code=code or params.get("code"))
 
@@ -202,9 +210,12 @@ def default_step(period: Period) -> str:
     return "month"
 
 
-def read_filters(request: SignedInRequest, *, with_scope: bool = True) -> Filters:
+def read_filters(
+    request: SignedInRequest, *, with_scope: bool = True, visible: insight.Visible | None = None
+) -> Filters:
     """The page's filters; a bad value is noted at its field and the default used instead. A
-    scope the viewer may not read raises PermissionDenied (the page answers 403)."""
+    scope the viewer may not read raises PermissionDenied (the page answers 403). `visible`:
+    the viewer's insight.visible_scopes where the page has read them."""
     errors: dict[str, str] = {}
     try:
         period = _period(request.GET)
@@ -214,10 +225,10 @@ def read_filters(request: SignedInRequest, *, with_scope: bool = True) -> Filter
     scope = None
     if with_scope:
         try:
-            scope = scope_from(request.user, request.GET)
+            scope = scope_from(request.user, request.GET, visible)
         except InvalidInput as error:
             errors[error.field or "scope"] = str(error.message)
-            scope = insight.resolve_scope(request.user)
+            scope = default_scope(request.user, visible)
     step = request.GET.get("step", "")
     if step and step not in insight.STEPS:
         errors["step"] = _("step: must be one of %(steps)s.") % {"steps": ", ".join(insight.STEPS)}
@@ -575,7 +586,7 @@ def dashboard(request: SignedInRequest):
     if visible.default is None:
         return access.forbidden(request)
     try:
-        filters = read_filters(request)
+        filters = read_filters(request, visible=visible)
     except PermissionDenied as error:
         return _refusal(request, error)
     assert filters.scope is not None
