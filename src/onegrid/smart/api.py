@@ -25,6 +25,7 @@ from onegrid.org import policies
 from onegrid.org.requests import SignedInRequest
 
 from . import duplicates, features, suggestions
+from .models import Suggestion
 
 router = Router(tags=["smart"])
 
@@ -238,7 +239,9 @@ def _option(option: suggestions.ClassOption) -> dict[str, object]:
     }
 
 
-def _learned(suggestion: suggestions.TextSuggestion) -> dict[str, object]:
+def _learned(suggestion: suggestions.TextSuggestion | Suggestion) -> dict[str, object]:
+    """What the model learned of department and urgency: of a suggestion made now, or stored
+    (both name them alike)."""
     department, urgency = suggestion.learned_department, suggestion.learned_urgency
     return {
         "learned_department": {
@@ -306,19 +309,11 @@ def case_suggestion(request: SignedInRequest, case_id: str) -> dict[str, object]
     }
     if row is None:
         return out
-    options = [_option(o) for o in suggestions.stored_options(row, case)]
-    stored = suggestions.TextSuggestion(
-        model_version=row.model_version,
-        learned_department=row.learned_department,
-        learned_department_confidence=row.learned_department_confidence,
-        learned_urgency=row.learned_urgency,
-        learned_urgency_confidence=row.learned_urgency_confidence,
-    )
     out.update(
         model_version=row.model_version,
-        suggestions=options,
+        suggestions=[_option(o) for o in suggestions.stored_options(row, case)],
         suggested_at=local(row.created_at),
         corrected=row.corrected_class_id is not None,
-        **_learned(stored),
+        **_learned(row),
     )
     return out
