@@ -179,7 +179,11 @@ def _stored(case: Case, suggestion: TextSuggestion) -> Suggestion:
 def suggestion_for(case: Case, *, compute: bool = True) -> Suggestion | None:
     """The stored suggestion for a case, made now when there is none yet (and a model, and a
     description to read); its correction brought up to date."""
-    existing = Suggestion.objects.filter(case=case).select_related("case_class").first()
+    existing = (
+        Suggestion.objects.filter(case=case)
+        .select_related("case_class", "learned_department", "corrected_class")
+        .first()
+    )
     if existing is not None:
         record_correction(existing)
         return existing
