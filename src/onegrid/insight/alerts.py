@@ -54,7 +54,15 @@ from onegrid.core.errors import InvalidInput
 from onegrid.org.models import User
 from onegrid.territory.models import AdminUnit
 
-from .hotspots import Area, Setting, area_for, cached, clean_class_prefix, options
+from .hotspots import (
+    Area,
+    Setting,
+    area_for,
+    cached,
+    clean_class_prefix,
+    options,
+    period_cases,
+)
 
 STREET = "street"
 AREA = "area"
@@ -239,14 +247,9 @@ def _compute(
 ) -> AlertResult:
     recent = max(0, min(int(o["ALERT_RECENT_WINDOWS"]), MAX_RECENT_WINDOWS))
     years = max(0, min(int(o["ALERT_YEARS"]), MAX_YEARS))
-    cases = area.cases().filter(reported_at__lt=end)
-    if class_prefix:
-        cases = cases.filter(case_class__code__startswith=class_prefix)
+    cases = period_cases(area, None, end, class_prefix)
     first = (
-        area.cases()
-        .filter(reported_at__lt=end)
-        .order_by("reported_at")
-        .values_list("reported_at", flat=True)
+        period_cases(area, None, end).order_by("reported_at").values_list("reported_at", flat=True)
     ).first()
     windows, kept_recent, kept_years = windows_for(end, days, recent, years, first)
     result = AlertResult(
@@ -267,7 +270,12 @@ def _compute(
         return result
     # One grouped count per window (a range of the reported_at index), by street and minor
     # class; the street × major and area × class series are summed from it here.
-    major_of = dict(CaseClass.objects.values_list("pk", "major_id"))
+    classes = {
+        pk: (code, name, major_id)
+        for pk, code, name, major_id in CaseClass.objects.values_list(
+            "pk", "code", "name", "major_id"
+        )
+    }
     series: dict[tuple[str, int, int], np.ndarray] = defaultdict(
         lambda: np.zeros(len(windows), dtype=float)
     )
@@ -276,7 +284,7 @@ def _compute(
         for street_id, class_id, n in (
             counted.values_list("street_id", "case_class_id").annotate(n=Count("pk")).order_by()
         ):
-            series[(STREET, street_id, major_of[class_id])][w] += n
+            series[(STREET, street_id, classes[class_id][2])][w] += n
             series[(AREA, 0, class_id)][w] += n
     if not series:
         return result
@@ -287,24 +295,19 @@ def _compute(
     dispersion = dispersion_used(matrix[:, 1:], [k[0] for k in keys])
     p = upper_tail(observed, mean, dispersion)
     flagged = (observed >= least) & (observed > mean) & (p < threshold)
-    streets = dict(
-        AdminUnit.objects.filter(pk__in={k[1] for k in keys if k[0] == STREET}).values_list(
-            "pk", "code"
-        )
-    )
-    street_names = dict(AdminUnit.objects.filter(pk__in=streets).values_list("pk", "name"))
+    streets = {
+        pk: (code, name)
+        for pk, code, name in AdminUnit.objects.filter(
+            pk__in={k[1] for k in keys if k[0] == STREET}
+        ).values_list("pk", "code", "name")
+    }
     majors = {
         pk: (code, name)
         for pk, code, name in MajorClass.objects.filter(
             pk__in={k[2] for k in keys if k[0] == STREET}
         ).values_list("pk", "code", "name")
     }
-    minors = {
-        pk: (code, name)
-        for pk, code, name in CaseClass.objects.filter(
-            pk__in={k[2] for k in keys if k[0] == AREA}
-        ).values_list("pk", "code", "name")
-    }
+    minors = {pk: (code, name) for pk, (code, name, _major) in classes.items()}
     alerts = []
     for i in np.flatnonzero(flagged).tolist():
         level, street_id, class_id = keys[i]
@@ -313,8 +316,8 @@ def _compute(
         alerts.append(
             Alert(
                 level=level,
-                area_code=streets.get(street_id, "") if level == STREET else "",
-                area_name=street_names.get(street_id, "") if level == STREET else area.label,
+                area_code=streets.get(street_id, ("", ""))[0] if level == STREET else "",
+                area_name=streets.get(street_id, ("", ""))[1] if level == STREET else area.label,
                 class_code=code,
                 class_name=name,
                 observed=int(observed[i]),

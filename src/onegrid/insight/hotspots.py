@@ -484,10 +484,19 @@ def moment(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=TZ)
 
 
-def _period_cases(
-    area: Area, start: dt.datetime, end: dt.datetime, class_prefix: str
+def period_cases(
+    area: Area,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    class_prefix: str = "",
 ) -> QuerySet[Case]:
-    cases = area.cases().filter(reported_at__gte=start, reported_at__lt=end)
+    """The counted cases of the area reported in [since, until) (an open end where None), of
+    the classes whose code begins with `class_prefix`."""
+    cases = area.cases()
+    if since is not None:
+        cases = cases.filter(reported_at__gte=since)
+    if until is not None:
+        cases = cases.filter(reported_at__lt=until)
     if class_prefix:
         cases = cases.filter(case_class__code__startswith=class_prefix)
     return cases
@@ -540,7 +549,7 @@ def _grid_counts(
 ) -> Counter[int]:
     """Counted cases of the period per live grid id. Cases filed in a grid the layer has since
     retired are placed by their point in the current layer."""
-    cases = _period_cases(area, start, end, class_prefix)
+    cases = period_cases(area, start, end, class_prefix)
     counts: Counter[int] = Counter()
     retired: list[int] = []
     for grid_id, n in cases.values_list("grid_id").annotate(n=Count("pk")).order_by():
@@ -841,7 +850,7 @@ def _compute_heat(
     raster = np.zeros((rows, cols), dtype=float)
     total = 0
     if ids:
-        cases = _period_cases(area, moment(start), moment(end), class_prefix)
+        cases = period_cases(area, moment(start), moment(end), class_prefix)
         cells = (
             cases.annotate(
                 cx=Cast(Floor((F("lon") - west) / cell_lon), IntegerField()),
@@ -955,7 +964,7 @@ def _compute_repeats(
 
     until = clock.now()
     since = until - dt.timedelta(days=days)
-    cases = _period_cases(area, since, until, class_prefix)
+    cases = period_cases(area, since, until, class_prefix)
     rows = list(
         cases.values_list(
             "number", "case_class_id", "lon", "lat", "reported_at", "grid_id", "state"
@@ -1067,8 +1076,7 @@ def cases_behind(
     street's or community's, of a class, reported in [since, until); newest first. A grid
     outside the area is refused at its field like one that does not exist."""
     area = area_for(actor, street=street, community=community)
-    class_prefix = clean_class_prefix(class_prefix)
-    cases = area.cases()
+    cases = period_cases(area, since, until, clean_class_prefix(class_prefix))
     code = str(grid or "").strip()
     if code:
         if not _GRID_CODE.fullmatch(code):
@@ -1077,12 +1085,6 @@ def cases_behind(
         if found is None:
             raise NotFound(_("No grid %(code)s in your area.") % {"code": code}, field="grid")
         cases = cases.filter(grid_id=found)
-    if class_prefix:
-        cases = cases.filter(case_class__code__startswith=class_prefix)
-    if since is not None:
-        cases = cases.filter(reported_at__gte=since)
-    if until is not None:
-        cases = cases.filter(reported_at__lt=until)
     return cases.order_by("-reported_at", "-pk")
 
 
@@ -1106,15 +1108,9 @@ def cases_near(
     class_prefix = clean_class_prefix(class_prefix)
     dlat = radius / 111_320.0
     dlon = radius / (111_320.0 * max(math.cos(math.radians(lat)), 0.01))
-    cases = area.cases().filter(
+    cases = period_cases(area, since, until, class_prefix).filter(
         lon__gte=lon - dlon, lon__lte=lon + dlon, lat__gte=lat - dlat, lat__lte=lat + dlat
     )
-    if class_prefix:
-        cases = cases.filter(case_class__code__startswith=class_prefix)
-    if since is not None:
-        cases = cases.filter(reported_at__gte=since)
-    if until is not None:
-        cases = cases.filter(reported_at__lt=until)
     # Squared flat-earth distance, to drop the box's corners in SQL.
     k = math.cos(math.radians(lat)) ** 2
     return (
