@@ -499,9 +499,8 @@ def chart_rows(league: insight.League, filters: Filters) -> list[dict[str, objec
 def _league_block(
     request: SignedInRequest, league: insight.League, filters: Filters
 ) -> dict[str, object]:
-    page = Paginator(league.rows, LEAGUE_PAGE_SIZE).get_page(request.GET.get(f"{league.kind}_page"))
-    query = request.GET.copy()
-    query.pop(f"{league.kind}_page", None)
+    page_param = f"{league.kind}_page"
+    page = Paginator(league.rows, LEAGUE_PAGE_SIZE).get_page(request.GET.get(page_param))
     return {
         "kind": league.kind,
         "title": LEAGUE_TITLES[league.kind],
@@ -517,8 +516,8 @@ def _league_block(
         "columns": [label for _k, label in league.columns],
         "page": page,
         "rows": league_rows(league, filters, page.object_list),
-        "query": query.urlencode(),
-        "page_param": f"{league.kind}_page",
+        "query": query_without_page(request, page_param),
+        "page_param": page_param,
         "measure_param": f"{league.kind}_measure",
         "error": filters.errors.get(f"{league.kind}_measure", ""),
         "chart": chart_rows(league, filters),
@@ -573,10 +572,6 @@ def _league_download_rows(league: insight.League) -> list[dict[str, object]]:
 # --- views -------------------------------------------------------------------------------------
 
 
-def _refusal(request: SignedInRequest, error: PermissionDenied):
-    return access.forbidden(request)
-
-
 @access.page("measures")
 @require_GET
 def dashboard(request: SignedInRequest):
@@ -587,8 +582,8 @@ def dashboard(request: SignedInRequest):
         return access.forbidden(request)
     try:
         filters = read_filters(request, visible=visible)
-    except PermissionDenied as error:
-        return _refusal(request, error)
+    except PermissionDenied:
+        return access.forbidden(request)
     assert filters.scope is not None
     table = request.GET.get("table", "measures")
     return downloads.download_or_page(
@@ -828,8 +823,8 @@ def drilldown(request: SignedInRequest):
     part = request.GET.get("part", "numerator").strip()
     try:
         filters = read_filters(request)
-    except PermissionDenied as error:
-        return _refusal(request, error)
+    except PermissionDenied:
+        return access.forbidden(request)
     scope = filters.scope
     assert scope is not None
     cases: QuerySet[Case] | None = None
@@ -845,8 +840,8 @@ def drilldown(request: SignedInRequest):
             )
         except InvalidInput as error:
             filters.errors[error.field or "key"] = str(error.message)
-        except PermissionDenied as error:
-            return _refusal(request, error)
+        except PermissionDenied:
+            return access.forbidden(request)
     if cases is not None:
         cases = cases.select_related("case_class", "grid", "community", "street")
     found = cases
@@ -941,10 +936,7 @@ PERSON_COLUMNS: list[tuple[str, StrOrPromise]] = [
 def person(request: SignedInRequest, username: str):
     """A grid worker's or department handler's own figures for a period (whoever may read
     them: the person, district-wide readers, the street's readers for its grid workers)."""
-    try:
-        filters = read_filters(request, with_scope=False)
-    except PermissionDenied as error:  # pragma: no cover - no scope is read
-        return _refusal(request, error)
+    filters = read_filters(request, with_scope=False)  # no scope read: nothing to refuse
     found = User.objects.filter(username=username).first()
     try:
         if found is None:
@@ -965,19 +957,17 @@ def person(request: SignedInRequest, username: str):
         }
         for f in figures.figures
     ]
-    if downloads.FORMAT_PARAM in request.GET:
-        return downloads.download_or_page(
+    return downloads.download_or_page(
+        request,
+        page=lambda: _person_page(request, figures, rows, filters),
+        download=lambda fmt: downloads.table_download(
             request,
-            page=lambda: _person_page(request, figures, rows, filters),
-            download=lambda fmt: downloads.table_download(
-                request,
-                fmt=fmt,
-                filename=f"{figures.person}-{filters.period.key}",
-                columns=[(k, str(label)) for k, label in PERSON_COLUMNS],
-                rows=rows,
-            ),
-        )
-    return _person_page(request, figures, rows, filters)
+            fmt=fmt,
+            filename=f"{figures.person}-{filters.period.key}",
+            columns=[(k, str(label)) for k, label in PERSON_COLUMNS],
+            rows=rows,
+        ),
+    )
 
 
 def _person_page(
