@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import F, OuterRef, Q, Subquery
 
 from onegrid.cases import rules
 from onegrid.cases.models import Case, CaseClass, CaseEvent
@@ -237,21 +237,20 @@ def record_correction(row: Suggestion, *, save: bool = True) -> bool:
 
 
 def record_corrections() -> int:
-    """Every stored suggestion whose case was reclassified since: its correction recorded."""
-    latest = (
-        CaseEvent.objects.filter(action="reclassify")
-        .values("case_id")
-        .annotate(seq=Max("seq"))
-        .values_list("case_id", "seq")
+    """Every stored suggestion whose case was reclassified since: its correction recorded.
+    One query finds them (each suggestion beside its case's last `reclassify`), so a run costs
+    the suggestions to bring up to date, not every case ever reclassified."""
+    last = (
+        CaseEvent.objects.filter(case_id=OuterRef("case_id"), action="reclassify")
+        .order_by("-seq")
+        .values("seq")[:1]
     )
-    changed = 0
-    for case_id, seq in latest.iterator():
-        stale = Suggestion.objects.filter(case_id=case_id).filter(
-            Q(correction_seq__isnull=True) | Q(correction_seq__lt=seq)
-        )
-        for row in stale:
-            changed += record_correction(row)
-    return changed
+    stale = (
+        Suggestion.objects.annotate(last_seq=Subquery(last))
+        .filter(last_seq__isnull=False)
+        .filter(Q(correction_seq__isnull=True) | Q(correction_seq__lt=F("last_seq")))
+    )
+    return sum(record_correction(row) for row in stale)
 
 
 def suggest_recent(*, since: dt.datetime, batch: int = 256) -> int:
