@@ -384,7 +384,7 @@ def _counts(board: insight.Dashboard, filters: Filters) -> list[dict[str, object
 def trend_data(trend: insight.Trend) -> dict[str, object]:
     """The trend as the chart takes it: labels, rate lines (those first shown marked) and count
     bars; rates as text with two decimals, null where a bucket has nothing to measure."""
-    rate_keys = [k for k in measures.ORDER if any(k in p.values for p in trend.points)]
+    rate_keys = _trend_rate_keys(trend)
     return {
         "labels": [p.label for p in trend.points],
         "rates": [
@@ -411,9 +411,14 @@ def _text(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
+def _trend_rate_keys(trend: insight.Trend) -> list[str]:
+    """The rates a trend holds, in the measures' order (the chart's lines, the table's columns)."""
+    return [k for k in measures.ORDER if any(k in p.values for p in trend.points)]
+
+
 def _trend_rows(trend: insight.Trend) -> tuple[list[tuple[str, str]], list[dict[str, object]]]:
     """The trend as a table (the page's table under the chart, and its download)."""
-    rate_keys = [k for k in measures.ORDER if any(k in p.values for p in trend.points)]
+    rate_keys = _trend_rate_keys(trend)
     count_keys = [k for k in insight.COUNT_LABELS if any(k in p.counts for p in trend.points)]
     columns = [("label", _("Period")), ("first", _("First day")), ("last", _("Last day"))]
     columns += [(k, trend.labels.get(k, k)) for k in count_keys]
@@ -722,14 +727,13 @@ def picker(period: Period) -> dict[str, object]:
     """The period picker's fields, each filled from the chosen period, so that switching the
     kind keeps the same days in view."""
     first = period.first
-    iso_year, iso_week, _day = first.isocalendar()
     return {
         "kind": period.kind,
         "kinds": list(PERIOD_LABELS.items()),
-        "month": f"{first:%Y-%m}",
-        "week": f"{iso_year:04d}-W{iso_week:02d}",
-        "quarter": f"{first.year:04d}-Q{(first.month - 1) // 3 + 1}",
-        "year": f"{first.year:04d}",
+        "month": periods.month(first.year, first.month).key,
+        "week": periods.week_of(first).key,
+        "quarter": periods.quarter(first.year, (first.month - 1) // 3 + 1).key,
+        "year": periods.year(first.year).key,
         "start": period.first.isoformat(),
         "end": period.last.isoformat(),
     }
