@@ -114,15 +114,23 @@ def district_scope() -> Scope:
     return Scope("district")
 
 
+def _street_scopes(**where: str) -> list[Scope]:
+    """Streets as scopes, in code order (their codes, names and keys: not their boundaries)."""
+    streets = AdminUnit.objects.filter(level=AdminUnit.Level.STREET, **where).order_by("code")
+    return [
+        Scope("street", code, name, pk)
+        for code, name, pk in streets.values_list("code", "name", "pk")
+    ]
+
+
 def street_scope(code: str) -> Scope | None:
-    unit = AdminUnit.objects.filter(level=AdminUnit.Level.STREET, code=code).first()
-    return None if unit is None else Scope("street", unit.code, unit.name, unit.pk)
+    found = _street_scopes(code=code)
+    return found[0] if found else None
 
 
 def report_scopes() -> list[Scope]:
     """The district and every street, in code order."""
-    streets = AdminUnit.objects.filter(level=AdminUnit.Level.STREET).order_by("code")
-    return [district_scope(), *(Scope("street", u.code, u.name, u.pk) for u in streets)]
+    return [district_scope(), *_street_scopes()]
 
 
 def scope_name(scope: Scope) -> str:
@@ -148,7 +156,7 @@ def report_reader(scope: Scope) -> User:
     elif scope.pk is None:
         raise ValueError("a street scope names its street")
     else:
-        unit = AdminUnit.objects.get(pk=scope.pk)
+        unit = AdminUnit.objects.defer("geometry_wkb").get(pk=scope.pk)
     return policies.reader_holding(
         [(Role.LEADER, unit)], username=REPORT_USERNAME, display_name=name
     )

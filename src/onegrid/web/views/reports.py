@@ -33,7 +33,9 @@ _KEY_CHARS = frozenset("0123456789")
 
 
 def _streets() -> dict[str, AdminUnit]:
-    return {u.code: u for u in AdminUnit.objects.filter(level=AdminUnit.Level.STREET)}
+    # Codes, names and keys: not the boundaries, which no report page or download needs.
+    units = AdminUnit.objects.filter(level=AdminUnit.Level.STREET).defer("geometry_wkb")
+    return {u.code: u for u in units}
 
 
 def _may_read(user, report: reports.StoredReport, streets: dict[str, AdminUnit]) -> bool:
