@@ -206,9 +206,7 @@ def case_context(request, case, *, failed=None) -> dict:
         # The classifier's suggestion (smart.suggestions), made when the page is first opened;
         # one-click changes of the class for a desk that may reclassify.
         "suggestion": _suggestion_panel(case, forms),
-        "classes": list(CaseClass.objects.filter(active=True).select_related("major"))
-        if _wants(forms, "class_code")
-        else [],
+        "classes": list(selectors.active_classes()) if _wants(forms, "class_code") else [],
         "suggested_department": selectors.suggested_department(case)
         if _wants(forms, "department")
         else None,
