@@ -46,6 +46,7 @@ from django.utils.translation import gettext as _
 
 from onegrid.cases import selectors as case_selectors
 from onegrid.cases.models import Case, CaseClass
+from onegrid.cases.services import MAX_DESCRIPTION
 from onegrid.cases.states import OPEN_STATES, STATE_LABELS, State
 from onegrid.core import clock
 from onegrid.core.errors import InvalidInput, PermissionDenied
@@ -58,8 +59,8 @@ from . import text_similarity
 METRES_PER_DEGREE = 111_320.0
 RECENTLY_CLOSED = dt.timedelta(days=3)
 CLOSED_STATES = frozenset({State.CLOSED, State.SELF_CLOSED})
-MAX_TEXT = 2000  # a report's description (cases.services.MAX_DESCRIPTION)
-MAX_ADDRESS = 200
+MAX_TEXT = MAX_DESCRIPTION  # a report's description
+MAX_ADDRESS = 200  # Case.address
 HINT_METRES_STEP = 50
 
 
