@@ -252,14 +252,13 @@ def table_download(
     response: HttpResponseBase
     if fmt == "csv":
         response = StreamingHttpResponse(_csv_chunks(labels, keys, rows), content_type=FORMATS[fmt])
-        response["Content-Disposition"] = content_disposition(name)
-        response["Cache-Control"] = "no-store"
-        return response
-    out = tempfile.TemporaryFile()  # noqa: SIM115 — closed by FileResponse when sent
-    title = sheet_title or name.rsplit(".", 1)[0]
-    write_xlsx(out, labels, ([cell_value(row.get(key)) for key in keys] for row in rows), title)
-    out.seek(0)
-    response = FileResponse(out, content_type=FORMATS[fmt])
+    else:
+        out = tempfile.TemporaryFile()  # noqa: SIM115 — closed by FileResponse when sent
+        title = sheet_title or name.rsplit(".", 1)[0]
+        values = ([cell_value(row.get(key)) for key in keys] for row in rows)
+        write_xlsx(out, labels, values, title)
+        out.seek(0)
+        response = FileResponse(out, content_type=FORMATS[fmt])
     response["Content-Disposition"] = content_disposition(name)
     response["Cache-Control"] = "no-store"
     return response
