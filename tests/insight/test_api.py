@@ -12,17 +12,12 @@ from onegrid.cases.rollups import rebuild_rollups
 from onegrid.core import clock
 from onegrid.insight.models import Campaign
 from onegrid.insight.periods import at_midnight
-from onegrid.org.models import Role, RoleAssignment, User
+from onegrid.org.models import Role
 from support.api import token_client
 from support.cases import drive, report
+from support.people import person
 
 BASE = "/api/v1/insight"
-
-
-def person(username: str, role: str, **where) -> User:
-    user = User.objects.create_user(username, password="pw-" + username, display_name=username)
-    RoleAssignment.objects.create(user=user, role=role, **where)
-    return user
 
 
 @pytest.fixture

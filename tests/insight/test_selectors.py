@@ -15,17 +15,12 @@ from onegrid.core import clock
 from onegrid.core.errors import InvalidInput, NotFound, PermissionDenied
 from onegrid.insight import periods, selectors
 from onegrid.insight.measures import Scope, compute_measures
-from onegrid.org.models import Role, RoleAssignment, User
+from onegrid.org.models import Role, User
 from support.cases import drive, report
+from support.people import person
 
 SH = periods.TZ
 MARCH = periods.month(2026, 3)
-
-
-def person(username: str, role: str, **where) -> User:
-    user = User.objects.create_user(username, password="pw-" + username, display_name=username)
-    RoleAssignment.objects.create(user=user, role=role, **where)
-    return user
 
 
 @pytest.fixture

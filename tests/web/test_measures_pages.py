@@ -22,6 +22,7 @@ from onegrid.insight import periods, selectors
 from onegrid.insight.measures import Scope
 from onegrid.org.models import Role, RoleAssignment, User
 from support.cases import drive, report
+from support.people import person as support_person
 from support.web import client_for
 
 MARCH = periods.month(2026, 3)
@@ -31,8 +32,7 @@ CASES = "/console/measures/cases/"
 
 def person(world, username: str, role: str, **where) -> User:
     """A person with one role, signed up as `world.people.<username>` too."""
-    user = User.objects.create_user(username, password="pw-" + username, display_name=username)
-    RoleAssignment.objects.create(user=user, role=role, **where)
+    user = support_person(username, role, **where)
     setattr(world.people, username, user)
     return user
 
