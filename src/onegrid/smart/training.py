@@ -54,7 +54,8 @@ def district_dataset(*, limit: int = DEFAULT_LIMIT) -> classifier.Dataset:
     counts = dataset.counts()
     rare = sorted(label for label, n in counts.items() if n < classifier.MIN_CLASS_ROWS)
     if rare:
-        keep = [i for i, label in enumerate(dataset.labels) if label not in set(rare)]
+        left_out = set(rare)
+        keep = [i for i, label in enumerate(dataset.labels) if label not in left_out]
         dataset = dataset.subset(keep)
         dataset.notes.append(
             ngettext(
