@@ -1,5 +1,5 @@
 """The monthly report's charts, drawn with reportlab.graphics (vector, inside the PDF, labels in
-the report's CJK font): a line chart of rates by month and a horizontal bar chart.
+the report's CJK font): a line chart of rates (%) by month and a horizontal bar chart.
 
 Both take plain numbers and labels, so that they can be tested and reused without the report.
 """
@@ -37,11 +37,11 @@ def line_chart(
     font: str,
     width: float = 460,
     height: float = 220,
-    percent: bool = True,
 ) -> Drawing:
-    """Lines of `series` ((name, values) each) over `categories` (e.g. months), a dot at each
-    value. A missing value (None: nothing to measure that month) has no dot; the line joins the
-    dots there are (a series of one dot is drawn as that dot). `percent`: the axis runs 0–100."""
+    """Lines of `series` ((name, percentages) each) over `categories` (e.g. months), a dot at
+    each value, on an axis from 0 to 100%. A missing value (None: nothing to measure that
+    month) has no dot; the line joins the dots there are (a series of one dot is drawn as that
+    dot)."""
     # The report font from the start: never a reference to the unembedded Helvetica.
     drawing = Drawing(width, height, initialFontName=font)
     drawing.add(String(0, height - 14, title, fontName=font, fontSize=11))
@@ -58,13 +58,8 @@ def line_chart(
     chart.categoryAxis.labels.boxAnchor = "ne" if len(categories) > 8 else "n"
     chart.valueAxis.labels.fontName = font
     chart.valueAxis.labels.fontSize = 7
-    present = [v for row in data for v in row if v is not None]
-    if percent:
-        chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, 100, 20
-        chart.valueAxis.labelTextFormat = "%d%%"
-    else:
-        chart.valueAxis.valueMin = 0
-        chart.valueAxis.valueMax = max(present, default=1) * 1.1 or 1
+    chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, 100, 20
+    chart.valueAxis.labelTextFormat = "%d%%"
     for i, row in enumerate(data):
         colour = PALETTE[i % len(PALETTE)]
         chart.lines[i].strokeColor = colour
