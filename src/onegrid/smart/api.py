@@ -1,7 +1,5 @@
-"""The smart-intake API at /api/v1/smart/: thin — parse, call one service or selector, render.
-
-Helpers of the smart app add their routes to this one router (suggestions here; likely
-duplicates beside them)."""
+"""The smart-intake API at /api/v1/smart/: likely duplicates (smart.duplicates) and suggested
+classes (smart.suggestions). Thin — parse, call one service or selector, render."""
 
 from __future__ import annotations
 
