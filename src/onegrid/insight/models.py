@@ -92,14 +92,6 @@ class Campaign(models.Model):
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
-    @property
-    def area_code(self) -> str:
-        if self.grid_id is not None and self.grid is not None:
-            return self.grid.code
-        if self.unit is not None:
-            return self.unit.code
-        return ""
-
     def clean(self) -> None:
         """For admin forms: the rules insight.services.create_campaign applies."""
         from .services import campaign_problems
