@@ -288,6 +288,25 @@ def test_the_api_answers_the_pages_figures(scene, world):
     assert summary["alerts"][0]["area_name"] == world.other_street.name
 
 
+@pytest.mark.parametrize("url", [PAGE, API + "summary"])
+def test_a_page_of_several_figures_reads_the_caches_version_once(scene, world, settings, url):
+    """The Gi* grids, repeat places and alerts each come from the cache under a key holding the
+    newest case: the page and the big screen's feed read it once for the three."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.ONEGRID = {
+        **settings.ONEGRID,
+        "HOTSPOTS": {**settings.ONEGRID["HOTSPOTS"], "CACHE_SECONDS": 60},
+    }
+    client = client_for(world, "leader")
+    for _ in range(2):  # computed, then from the cache
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        sql = [q["sql"] for q in queries.captured_queries]
+        assert sum('FROM "cases_case" ORDER BY 1 DESC LIMIT 1' in q for q in sql) == 1
+
+
 # --- the console's alerts panel and the live map ---------------------------------------------
 
 

@@ -41,7 +41,9 @@ import math
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 from zoneinfo import ZoneInfo
@@ -626,16 +628,42 @@ class HotspotResult:
         return [g for g in self.grids if g.bin != 0]
 
 
+# Inside one_reading(): the cache's version once read (empty until the first cached() call).
+_reading: ContextVar[list[tuple[object, object]] | None] = ContextVar(
+    "onegrid_hotspots_reading", default=None
+)
+
+
+@contextmanager
+def one_reading() -> Iterator[None]:
+    """Within it, cached() reads the cache's version (the newest case, the layer version) once:
+    a page or feed showing several figures costs one query for it, not one a figure."""
+    token = _reading.set([])
+    try:
+        yield
+    finally:
+        _reading.reset(token)
+
+
+def _cache_version() -> tuple[object, object]:
+    held = _reading.get()
+    if held:
+        return held[0]
+    newest = Case.objects.order_by("-pk").values_list("pk", flat=True).first()
+    version = (str(newest), locator.locator.snapshot().token)
+    if held is not None:
+        held.append(version)
+    return version
+
+
 def cached(kind: str, key: Sequence[object], compute: Callable[[], T]) -> T:
     """`compute()`, kept HOTSPOT_CACHE_SECONDS under a key that also holds the newest case and
-    the layer version (so a new report or a new layer is seen at once)."""
+    the layer version (so a new report or a new layer is seen at once; one_reading reads them
+    once for several figures)."""
     seconds = options()["CACHE_SECONDS"]
     if seconds <= 0:
         return compute()
-    newest = Case.objects.order_by("-pk").values_list("pk", flat=True).first()
-    digest = hashlib.sha256(
-        repr((tuple(key), str(newest), locator.locator.snapshot().token)).encode()
-    ).hexdigest()[:32]
+    digest = hashlib.sha256(repr((tuple(key), *_cache_version())).encode()).hexdigest()[:32]
     name = f"onegrid:hotspots:{kind}:{digest}"
     found = cache.get(name)
     if found is None:

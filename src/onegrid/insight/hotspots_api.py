@@ -483,9 +483,12 @@ def summary_body(request: SignedInRequest) -> dict[str, Any]:
 
     user = request.user
     period = hotspots.default_period()
-    found = hotspots.hotspot_grids(user, start=period.first, end=period.last + dt.timedelta(days=1))
-    places = hotspots.repeat_places(user)
-    raised = alerts_module.surge_alerts(user)
+    with hotspots.one_reading():
+        found = hotspots.hotspot_grids(
+            user, start=period.first, end=period.last + dt.timedelta(days=1)
+        )
+        places = hotspots.repeat_places(user)
+        raised = alerts_module.surge_alerts(user)
     return {
         "computed_at": _local(found.computed_at),
         "area": found.area_label,

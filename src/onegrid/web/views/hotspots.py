@@ -106,9 +106,10 @@ def hotspots_page(request):
     places: RepeatResult | None = None
     raised: AlertResult | None = None
     try:
-        filters, found = hotspots_api.hotspots_for(request)
-        places = hotspots_api.repeats_for(request)
-        raised = hotspots_api.alerts_for(request)
+        with hotspots.one_reading():
+            filters, found = hotspots_api.hotspots_for(request)
+            places = hotspots_api.repeats_for(request)
+            raised = hotspots_api.alerts_for(request)
     except DomainError as error:
         errors[error.field or "filters"] = str(error.message)
     fmt = request.GET.get(downloads.FORMAT_PARAM)
