@@ -21,7 +21,7 @@ from onegrid.cases.models import CaseClass
 from onegrid.demo.simulator import make_plan
 from onegrid.smart import duplicates, evaluation
 
-DEMO_SEED = 1128  # demo/management/commands/demo.py: the demo's month
+from .demo import DEMO_SEED
 
 
 def labelled(plan: Any) -> list[evaluation.Labelled]:
