@@ -7,7 +7,6 @@ import {
   BLACK_LIST,
   MIDDLE,
   RED_LIST,
-  barsOption,
   delta,
   leagueOption,
   listMark,
@@ -140,12 +139,6 @@ describe("league table", () => {
     assert.equal(option.series[0].data[0].value, 0);
     assert.equal(option.series[0].label.formatter({ data: option.series[0].data[0] }), "—");
   });
-});
-
-test("bars of counts", () => {
-  const option = barsOption([{ name: "上报", value: 3 }, { name: "结案", value: "2" }], { theme: "dark" });
-  assert.deepEqual(option.xAxis.data, ["上报", "结案"]);
-  assert.deepEqual(option.series[0].data, [3, 2]);
 });
 
 test("league colours follow the server's marks (ties share one), counts are not percents", () => {

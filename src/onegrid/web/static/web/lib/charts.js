@@ -8,7 +8,7 @@
      option (the big screen refreshes every few seconds without growing), a ResizeObserver
      fits it to its box (phones, rotating, the side panel), and printing redraws it at the
      width of an A4 page (`PRINT_WIDTH_PX`), then back.
-   - The option builders (`trendOption`, `leagueOption`, `barsOption`) and the number helpers
+   - The option builders (`trendOption`, `leagueOption`) and the number helpers
      are pure functions of data and texts, so tests/js run them on node without a browser. */
 
 import * as echarts from "../vendor/echarts/echarts.esm.min.js";
@@ -277,30 +277,6 @@ export function leagueOption(rows, texts = {}, { theme = "light", marked = 3, ra
   };
 }
 
-/**
- * Plain vertical bars of counts by category (the big screen's "today" figures).
- * items: [{name, value}].
- */
-export function barsOption(items, { theme = "light" } = {}) {
-  const { t, option } = base(theme);
-  return {
-    ...option,
-    grid: { left: 8, right: 8, top: 16, bottom: 8, containLabel: true },
-    tooltip: {
-      trigger: "axis",
-      confine: true,
-      formatter: axisTooltip((p) => String(p.value)),
-    },
-    xAxis: {
-      type: "category",
-      data: items.map((i) => i.name),
-      axisLabel: { color: t.muted, interval: 0, hideOverlap: true },
-    },
-    yAxis: { type: "value", minInterval: 1, axisLabel: { color: t.muted }, splitLine: { lineStyle: { color: t.line } } },
-    series: [{ id: "bars", type: "bar", barMaxWidth: 28, data: items.map((i) => toNumber(i.value) ?? 0) }],
-  };
-}
-
 // --- charts on the page --------------------------------------------------------------------------
 
 const charts = new Set();
@@ -365,13 +341,6 @@ export function mount(node, option, { locale = "ZH", theme = "light", onClick } 
   chart.setOption(option, { replaceMerge: ["series", "xAxis", "yAxis"] });
   node.dataset.chart = "ready";
   return chart;
-}
-
-/** How many charts this page holds (the big screen's test reads it: no growth). */
-export function chartCount() {
-  let n = 0;
-  for (const chart of charts) if (!chart.isDisposed()) n += 1;
-  return n;
 }
 
 /** The ECharts locale for a page's language code: Chinese unless English. */
