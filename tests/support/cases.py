@@ -11,11 +11,44 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from PIL import Image
 
-from onegrid.cases import services
+from onegrid.cases import selectors, services, workflow
 from onegrid.cases.models import Case
 from onegrid.core import clock
 
 _keys = itertools.count()
+
+
+# The world's people who act on cases in the property tests (tests/cases/test_*_properties.py),
+# and the actions a person may take: every workflow row but the report and the timer's own.
+ACTING_PEOPLE = (
+    "worker",
+    "worker2",
+    "resident",
+    "acceptor",
+    "dispatcher",
+    "shift_lead",
+    "callback",
+    "command",
+    "city_handler",
+    "eco_handler",
+    "market_handler",
+    "police_handler",
+)
+PERSON_ACTIONS = tuple(
+    t.action for t in workflow.TABLE if t.action != "report" and workflow.SYSTEM not in t.roles
+)
+
+
+def offered_actions(people, case_id) -> list[tuple[str, str]]:
+    """(name, action) for every action offered to one of `people` (name → user) on the case:
+    what the case page would show each of them."""
+    case = Case.objects.get(pk=case_id)
+    return [
+        (name, action)
+        for name, person in people.items()
+        if selectors.visible_cases(person).filter(pk=case_id).exists()
+        for action in selectors.allowed_actions(person, case)
+    ]
 
 
 def photo(name="p.jpg", fmt="JPEG", colour=(200, 40, 40)) -> SimpleUploadedFile:
