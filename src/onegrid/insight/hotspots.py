@@ -163,6 +163,7 @@ def confidence_bins(z: np.ndarray, q: np.ndarray, alpha: float) -> np.ndarray:
 
 
 def bin_label(value: int) -> StrOrPromise:
+    # The level as a placeholder: a literal "99% c" would read to gettext as a %c directive.
     if value > 0:
         return _("Hot spot, %(level)s%% confidence") % {"level": CONFIDENCE[value]}
     if value < 0:

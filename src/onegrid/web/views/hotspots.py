@@ -238,18 +238,16 @@ def _map_config(request, found, places, raised) -> dict[str, Any]:
 
 
 def _strings() -> dict[str, str]:
+    # The Gi* classes' labels as the tables show them (hotspots.bin_label): hot3…hot1, cold1…
+    # cold3 (layers.js binKey), none.
+    bins = {f"hot{k}": str(hotspots.bin_label(k)) for k in (3, 2, 1)}
+    bins |= {f"cold{k}": str(hotspots.bin_label(-k)) for k in (1, 2, 3)}
     return {
         "loading": _("Loading…"),
         "loadFailed": _("The map could not be loaded."),
         "heatFailed": _("The heat map could not be loaded."),
-        # The level as a placeholder: a literal "99% c" would read to gettext as a %c directive.
-        "hot3": _("Hot spot, %(level)s%% confidence") % {"level": 99},
-        "hot2": _("Hot spot, %(level)s%% confidence") % {"level": 95},
-        "hot1": _("Hot spot, %(level)s%% confidence") % {"level": 90},
-        "cold1": _("Cold spot, %(level)s%% confidence") % {"level": 90},
-        "cold2": _("Cold spot, %(level)s%% confidence") % {"level": 95},
-        "cold3": _("Cold spot, %(level)s%% confidence") % {"level": 99},
-        "none": _("Not significant"),
+        **bins,
+        "none": str(hotspots.bin_label(0)),
         "alertStreet": _("Street with a surge alert"),
         "repeatPlace": _("Repeat-problem place"),
         "cases": _("Cases"),
