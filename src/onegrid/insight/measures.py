@@ -48,7 +48,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -64,6 +64,8 @@ from onegrid.territory.selectors import beat_grid_ids
 from .totals import MEASURE_COUNTERS, Counts, recompute_totals, totals
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from django_stubs_ext import StrOrPromise
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -309,11 +311,8 @@ def compute_measures(
     come from the rollups; in the past (or for a period that does not start and end at
     midnight), from the full recompute (insight.totals).
     """
-    _aware(start, end)
-    as_of = as_of or clock.now()
-    scope = _resolve_scope(street, community, grid, department, beat, layer_version)
-    counts = totals(start, end, as_of=as_of, scope=scope)[None]
-    return _assemble(start, end, as_of, scope, counts)
+    scope_args = (street, community, grid, department, beat, layer_version)
+    return _evaluate(totals, start, end, as_of, scope_args)
 
 
 def recompute_measures(
@@ -330,16 +329,24 @@ def recompute_measures(
 ) -> Measures:
     """`compute_measures` from the history alone (every event up to `as_of` folded), never from
     the rollups: the reference they are checked against."""
-    _aware(start, end)
-    as_of = as_of or clock.now()
-    scope = _resolve_scope(street, community, grid, department, beat, layer_version)
-    counts = recompute_totals(start, end, as_of=as_of, scope=scope).get(None) or Counts()
-    return _assemble(start, end, as_of, scope, counts)
+    scope_args = (street, community, grid, department, beat, layer_version)
+    return _evaluate(recompute_totals, start, end, as_of, scope_args)
 
 
-def _aware(start: dt.datetime, end: dt.datetime) -> None:
+def _evaluate(
+    read: Callable[..., dict[Any, Counts]],
+    start: dt.datetime,
+    end: dt.datetime,
+    as_of: dt.datetime | None,
+    scope_args: tuple[Any, ...],
+) -> Measures:
+    """The measures from the district totals `read` gives (totals or recompute_totals)."""
     if dt.datetime.utcoffset(start) is None or dt.datetime.utcoffset(end) is None:
         raise ValueError("start and end must be timezone-aware")
+    as_of = as_of or clock.now()
+    scope = _resolve_scope(*scope_args)
+    counts = read(start, end, as_of=as_of, scope=scope).get(None) or Counts()
+    return _assemble(start, end, as_of, scope, counts)
 
 
 def _assemble(start, end, as_of, scope: Scope, t: Counts) -> Measures:
