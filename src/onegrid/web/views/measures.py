@@ -267,6 +267,11 @@ def dashboard_url(filters: Filters, scope: Scope) -> str:
     return f"{path_of('web:measures')}?{filters.encoded(scope)}"
 
 
+def person_url(username: str, period: Period) -> str:
+    """A person's figures for `period` (a league row of grid workers, the viewer's own)."""
+    return reverse("web:measures_person", args=[username]) + "?" + urlencode(period.query())
+
+
 def table_links(request: SignedInRequest, table: str) -> dict[str, str]:
     """The page's own query with `format=csv|xlsx` and `table=`: the same filters."""
     links = {}
@@ -475,11 +480,7 @@ def league_rows(
             "denominator_url": "",
         }
         if row.drillable and league.kind == "grid_worker":
-            entry["url"] = (
-                reverse("web:measures_person", args=[row.code])
-                + "?"
-                + urlencode(filters.period.query())
-            )
+            entry["url"] = person_url(row.code, filters.period)
         elif row.drillable:
             scope = Scope(league.kind, row.code, row.name)
             entry["url"] = dashboard_url(filters, scope)
@@ -682,9 +683,7 @@ def _dashboard_page(request: SignedInRequest, visible: insight.Visible, filters:
         "errors": filters.errors,
         "downloads": table_links(request, "measures"),
         "trend_downloads": table_links(request, "trend"),
-        "person_url": reverse("web:measures_person", args=[request.user.get_username()])
-        + "?"
-        + urlencode(filters.period.query())
+        "person_url": person_url(request.user.get_username(), filters.period)
         if visible.person_id
         else "",
         "may_open_bigscreen": access.may_use(request.user, "bigscreen"),
