@@ -15,7 +15,6 @@ scoped selectors as the measures pages (insight.selectors) and the live map
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
@@ -38,7 +37,7 @@ from onegrid.org import policies
 from onegrid.org.requests import SignedInRequest
 
 from .. import access
-from .measures import chart_strings, scope_from, scope_param, shown, trend_data
+from .measures import chart_strings, decimal_text, scope_from, scope_param, shown, trend_data
 
 if TYPE_CHECKING:
     from onegrid.org.models import User
@@ -122,10 +121,6 @@ def data(request: SignedInRequest):
     return response
 
 
-def _rate(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
-
-
 def _count_list(counts: dict[str, int]) -> list[dict[str, object]]:
     return [
         {"key": k, "label": str(insight.COUNT_LABELS[k]), "value": counts.get(k, 0)}
@@ -163,11 +158,11 @@ def screen_data(user: User, scope: Scope) -> dict[str, object]:
                 {
                     "key": k,
                     "label": by_key[k].label,
-                    "value": _rate(by_key[k].value),
+                    "value": decimal_text(by_key[k].value),
                     "text": shown(by_key[k].value, rate=True),
                     "numerator": by_key[k].numerator,
                     "denominator": by_key[k].denominator,
-                    "change": _rate(by_key[k].change_from_previous),
+                    "change": decimal_text(by_key[k].change_from_previous),
                     "lower_is_better": by_key[k].lower_is_better,
                 }
                 for k in MONTH_RATES
@@ -198,7 +193,7 @@ def _league(user: User, month: periods.Period) -> dict[str, object] | None:
             "rank": r.rank,
             "name": r.name,
             "code": r.code,
-            "value": _rate(r.value),
+            "value": decimal_text(r.value),
             "numerator": r.numerator,
             "denominator": r.denominator,
             "mark": r.mark,

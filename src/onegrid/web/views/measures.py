@@ -397,7 +397,7 @@ def trend_data(trend: insight.Trend) -> dict[str, object]:
                 "key": k,
                 "name": trend.labels.get(k, k),
                 "shown": k in TREND_SHOWN,
-                "values": [_text(p.values.get(k)) for p in trend.points],
+                "values": [decimal_text(p.values.get(k)) for p in trend.points],
             }
             for k in rate_keys
         ],
@@ -412,7 +412,8 @@ def trend_data(trend: insight.Trend) -> dict[str, object]:
     }
 
 
-def _text(value: Decimal | None) -> str | None:
+def decimal_text(value: Decimal | None) -> str | None:
+    """A figure as the charts and the JSON take it: its decimal text, or None."""
     return None if value is None else str(value)
 
 
@@ -469,7 +470,7 @@ def league_rows(
             "rank": row.rank,
             "code": row.code,
             "name": row.name,
-            "value": _text(row.value),
+            "value": decimal_text(row.value),
             "value_text": shown(row.value, rate=rate),
             "numerator": row.numerator,
             "denominator": row.denominator,
