@@ -637,9 +637,9 @@ def cases_behind(
             ):
                 ids.append(case_id)
         return _cases_with_ids(ids)
-    rows = _scoped(CaseFact.objects.all(), scope, department_field="deadline_lead")
-    if scope is not None and scope.kind == "department":
-        rows = CaseFact.objects.all()  # the counter's own department column decides
+    rows: QuerySet[CaseFact] = CaseFact.objects.all()
+    if dept is None:  # a department: the counter's own department column decides
+        rows = _scoped(rows, scope, department_field="")
     classes = _class_ids(class_prefix)
     if classes is not None:
         rows = rows.filter(case_class_id__in=classes)
@@ -650,7 +650,7 @@ def cases_behind(
         ids = [
             case_id
             for case_id, state in rows.filter(case_id__in=near).values_list("case_id", "state")
-            if _contributes(_stored(state), counter, begin, finish, dept)
+            if _contributes(CaseFacts.from_json(state), counter, begin, finish, dept)
         ]
         return _cases_with_ids(ids)
     return Case.objects.filter(
@@ -669,7 +669,3 @@ def _cases_with_ids(ids: list[Any]) -> QuerySet[Case]:
         sql = "SELECT value FROM json_each(%s)"
         values = json.dumps([uuid.UUID(str(i)).hex for i in ids])
     return Case.objects.filter(pk__in=RawSQL(sql, [values]))
-
-
-def _stored(state: Mapping[str, Any]) -> CaseFacts:
-    return CaseFacts.from_json(state)
