@@ -12,7 +12,7 @@ import pytest
 
 from onegrid.core import clock
 from support.browser import problems, screenshot, watch_problems
-from support.hotspots import build_lattice, place_cases
+from support.hotspots import build_lattice, place_cases, set_cache_seconds
 
 HOT_99 = "#b2182b"
 CLEAR = "#ffffff"
@@ -24,10 +24,7 @@ def scene(web, settings):
     """The lattice (the live server runs on the real clock, so cases are placed before now): a
     hot cluster in the west half (the world's street), a repeat place, and a surge of rubbish
     in the east half (the other street) over ten weeks of steady reports."""
-    settings.ONEGRID = {
-        **settings.ONEGRID,
-        "HOTSPOTS": {**settings.ONEGRID["HOTSPOTS"], "CACHE_SECONDS": 0},
-    }
+    set_cache_seconds(settings, 0)
     world = web.world
     lattice = build_lattice(world)
     now = clock.now()

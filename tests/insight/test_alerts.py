@@ -13,7 +13,7 @@ from onegrid.core import clock
 from onegrid.core.errors import InvalidInput, PermissionDenied
 from onegrid.insight import alerts
 from onegrid.insight.hotspots import TZ
-from support.hotspots import build_lattice, place_cases
+from support.hotspots import build_lattice, place_cases, set_cache_seconds
 
 NOW = dt.datetime(2026, 3, 10, 9, 30, tzinfo=TZ)
 WEEK = dt.timedelta(days=7)
@@ -21,10 +21,7 @@ WEEK = dt.timedelta(days=7)
 
 @pytest.fixture(autouse=True)
 def _no_cache(settings):
-    settings.ONEGRID = {
-        **settings.ONEGRID,
-        "HOTSPOTS": {**settings.ONEGRID["HOTSPOTS"], "CACHE_SECONDS": 0},
-    }
+    set_cache_seconds(settings, 0)
 
 
 @pytest.fixture

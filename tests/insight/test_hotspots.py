@@ -15,7 +15,7 @@ from onegrid.core import clock
 from onegrid.core.errors import InvalidInput, NotFound, PermissionDenied
 from onegrid.insight import hotspots, spatial_weights
 from onegrid.territory.models import Grid
-from support.hotspots import STEP, WEST, build_lattice, place_cases
+from support.hotspots import STEP, WEST, build_lattice, place_cases, set_cache_seconds
 
 TODAY = dt.date(2026, 3, 10)
 START = dt.date(2026, 2, 1)
@@ -25,10 +25,7 @@ IN_PERIOD = dt.datetime(2026, 2, 20, 12, tzinfo=hotspots.TZ)
 
 @pytest.fixture(autouse=True)
 def _no_cache(settings):
-    settings.ONEGRID = {
-        **settings.ONEGRID,
-        "HOTSPOTS": {**settings.ONEGRID["HOTSPOTS"], "CACHE_SECONDS": 0},
-    }
+    set_cache_seconds(settings, 0)
 
 
 @pytest.fixture

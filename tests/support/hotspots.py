@@ -21,6 +21,16 @@ from onegrid.territory import locator
 from onegrid.territory import selectors as territory_selectors
 from onegrid.territory.models import AdminUnit, Grid, LayerState
 
+
+def set_cache_seconds(settings, seconds: int) -> None:
+    """HOTSPOT_CACHE_SECONDS for one test (pytest-django's `settings`); 0: every figure is
+    computed afresh."""
+    settings.ONEGRID = {
+        **settings.ONEGRID,
+        "HOTSPOTS": {**settings.ONEGRID["HOTSPOTS"], "CACHE_SECONDS": seconds},
+    }
+
+
 WEST, SOUTH = 117.30, 39.40
 STEP = 0.004  # ~340 m east-west, ~445 m north-south
 _numbers = itertools.count(1)

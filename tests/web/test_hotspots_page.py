@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from onegrid.cases.models import Case
 from onegrid.core import clock
 from onegrid.insight.hotspots import TZ
-from support.hotspots import build_lattice, place_cases
+from support.hotspots import build_lattice, place_cases, set_cache_seconds
 from support.web import client_for
 
 PAGE = "/console/hotspots/"
@@ -38,10 +38,7 @@ OTHERS = ["worker", "far_worker", "city_handler", "resident"]
 
 @pytest.fixture(autouse=True)
 def _no_cache(settings):
-    settings.ONEGRID = {
-        **settings.ONEGRID,
-        "HOTSPOTS": {**settings.ONEGRID["HOTSPOTS"], "CACHE_SECONDS": 0},
-    }
+    set_cache_seconds(settings, 0)
 
 
 @pytest.fixture
@@ -295,10 +292,7 @@ def test_a_page_of_several_figures_reads_the_caches_version_once(scene, world, s
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    settings.ONEGRID = {
-        **settings.ONEGRID,
-        "HOTSPOTS": {**settings.ONEGRID["HOTSPOTS"], "CACHE_SECONDS": 60},
-    }
+    set_cache_seconds(settings, 60)
     client = client_for(world, "leader")
     for _ in range(2):  # computed, then from the cache
         with CaptureQueriesContext(connection) as queries:
