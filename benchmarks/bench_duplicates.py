@@ -36,6 +36,7 @@ def main() -> None:
     from django.conf import settings
     from django.db.models import Q
 
+    from onegrid.cases.facts import bounding_box
     from onegrid.cases.models import Case
     from onegrid.cases.states import OPEN_STATES
     from onegrid.demo.management.commands.duplicates import labelled
@@ -77,11 +78,10 @@ def main() -> None:
     now = max(c.reported_at for c in cases) + dt.timedelta(hours=1)
 
     def near(case, since):
-        dlat = radius / duplicates.METRES_PER_DEGREE
-        dlon = dlat / 0.77
+        west, east, south, north = bounding_box(case.lon, case.lat, radius)
         return Q(
-            lon__range=(case.lon - dlon, case.lon + dlon),
-            lat__range=(case.lat - dlat, case.lat + dlat),
+            lon__range=(west, east),
+            lat__range=(south, north),
             case_class__major_id=case.case_class.major_id,
             reported_at__gte=since,
         )

@@ -265,6 +265,25 @@ def test_an_old_case_falls_out_of_the_window(world, settings):
     assert body["candidates"] == []
 
 
+@pytest.mark.parametrize("bearing", ["north", "east"])
+def test_a_case_just_inside_the_radius_is_scored(world, settings, bearing):
+    # The database box around the point must hold the whole circle the distance is checked
+    # against: a box cut at radius / 111,320 m a degree left out cases 149.83–150 m due north.
+    settings.ONEGRID = {**settings.ONEGRID, "DUPLICATE_THRESHOLD": 1e-6}
+    radius = settings.ONEGRID["DUPLICATE_RADIUS_M"]
+    report(world)
+    lon, lat = world.point
+    step = math.degrees((radius - 0.1) / 6_371_000.0)
+    if bearing == "north":
+        lat += step
+    else:
+        lon += step / math.cos(math.radians(lat))
+    [found] = check(token_client(world.people.worker), lon=lon, lat=lat, class_code="A0102").json()[
+        "candidates"
+    ]
+    assert found["distance_m"] == round(radius)
+
+
 def test_gcj02_and_standard_addresses_are_taken_as_the_report_api_takes_them(world):
     reported_case = report(world)
     client = token_client(world.people.worker)

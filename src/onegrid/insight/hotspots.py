@@ -171,6 +171,37 @@ def bin_label(value: int) -> StrOrPromise:
     return _("Not significant")
 
 
+# --- what one page reads once ----------------------------------------------------------------
+
+# Inside one_reading(): what was read once, by (kind, key).
+_reading: ContextVar[dict[tuple[str, object], Any] | None] = ContextVar(
+    "onegrid_hotspots_reading", default=None
+)
+
+
+@contextmanager
+def one_reading() -> Iterator[None]:
+    """Within it, the reader's area, the class filter and the cache's version (the newest case,
+    the layer version) are each read once: a page or feed showing several figures costs one
+    set of queries for them, not one a figure."""
+    token = _reading.set({})
+    try:
+        yield
+    finally:
+        _reading.reset(token)
+
+
+def _once(kind: str, key: object, make: Callable[[], T]) -> T:
+    """`make()`, made once per (kind, key) inside one_reading(); every time outside it. What
+    raises is not kept."""
+    held = _reading.get()
+    if held is None:
+        return make()
+    if (kind, key) not in held:
+        held[(kind, key)] = make()
+    return held[(kind, key)]
+
+
 # --- the area a reader analyses --------------------------------------------------------------
 
 
@@ -254,6 +285,14 @@ def area_for(actor: User, *, street: str = "", community: str = "") -> Area:
     """The area `actor` may analyse, narrowed to one street or community of it. A code that
     names no street or community holding a grid of the reader's scope is refused at its field,
     the same whether it does not exist or lies outside the scope."""
+    return _once(
+        "area",
+        (actor.pk, street, community),
+        lambda: _area_for(actor, street=street, community=community),
+    )
+
+
+def _area_for(actor: User, *, street: str, community: str) -> Area:
     if not may_view(actor):
         raise PermissionDenied(_("You may not see hotspots and alerts."))
     scope = policies.scope_for(actor)
@@ -307,6 +346,10 @@ def area_for(actor: User, *, street: str = "", community: str = "") -> Area:
 
 def clean_class_prefix(value: str | None) -> str:
     """A class code or its beginning (A: a major class; A01; A0102), or "" for every class."""
+    return _once("class", value, lambda: _clean_class_prefix(value))
+
+
+def _clean_class_prefix(value: str | None) -> str:
     text = str(value or "").strip()
     if not text:
         return ""
@@ -629,32 +672,13 @@ class HotspotResult:
         return [g for g in self.grids if g.bin != 0]
 
 
-# Inside one_reading(): the cache's version once read (empty until the first cached() call).
-_reading: ContextVar[list[tuple[object, object]] | None] = ContextVar(
-    "onegrid_hotspots_reading", default=None
-)
-
-
-@contextmanager
-def one_reading() -> Iterator[None]:
-    """Within it, cached() reads the cache's version (the newest case, the layer version) once:
-    a page or feed showing several figures costs one query for it, not one a figure."""
-    token = _reading.set([])
-    try:
-        yield
-    finally:
-        _reading.reset(token)
-
-
 def _cache_version() -> tuple[object, object]:
-    held = _reading.get()
-    if held:
-        return held[0]
+    return _once("version", None, _read_cache_version)
+
+
+def _read_cache_version() -> tuple[object, object]:
     newest = Case.objects.order_by("-pk").values_list("pk", flat=True).first()
-    version = (str(newest), locator.locator.snapshot().token)
-    if held is not None:
-        held.append(version)
-    return version
+    return str(newest), locator.locator.snapshot().token
 
 
 def cached(kind: str, key: Sequence[object], compute: Callable[[], T]) -> T:

@@ -45,6 +45,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onegrid.cases import selectors as case_selectors
+from onegrid.cases.facts import bounding_box
 from onegrid.cases.models import Case, CaseClass
 from onegrid.cases.services import MAX_DESCRIPTION
 from onegrid.cases.states import OPEN_STATES, STATE_LABELS, State
@@ -56,7 +57,6 @@ from onegrid.territory import addresses, geometry, locator
 
 from . import text_similarity
 
-METRES_PER_DEGREE = 111_320.0
 RECENTLY_CLOSED = dt.timedelta(days=3)
 CLOSED_STATES = frozenset({State.CLOSED, State.SELF_CLOSED})
 MAX_TEXT = MAX_DESCRIPTION  # a report's description
@@ -245,9 +245,10 @@ class Candidate:
 
 
 def _near(lon: float, lat: float, radius: float) -> Q:
-    dlat = radius / METRES_PER_DEGREE
-    dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
-    return Q(lon__range=(lon - dlon, lon + dlon), lat__range=(lat - dlat, lat + dlat))
+    """The database's box around the circle (cases.facts.bounding_box, with a margin): the
+    exact distance is checked on what it finds."""
+    west, east, south, north = bounding_box(lon, lat, radius)
+    return Q(lon__range=(west, east), lat__range=(south, north))
 
 
 def search_window() -> dt.timedelta:

@@ -27,8 +27,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from onegrid.cases.facts import EARTH_RADIUS_M
+
 from .duplicates import (
-    METRES_PER_DEGREE,
     Evidence,
     Model,
     Report,
@@ -99,7 +100,9 @@ def pairs(
     duplicates.search_window and search_radius_m)."""
     radius_m = search_radius_m() if radius_m is None else radius_m
     window = search_window() if window is None else window
-    cell = radius_m / METRES_PER_DEGREE  # degrees of latitude; longitude cells are narrower
+    # Cells a little taller than the radius (degrees of latitude), so a pair within it is at most
+    # one cell apart north–south; longitude cells are narrower, so more are looked across.
+    cell = 1.01 * math.degrees(radius_m / EARTH_RADIUS_M)
     buckets: dict[tuple[str, int, int], list[Labelled]] = defaultdict(list)
     for item in items:
         r = item.report
