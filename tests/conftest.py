@@ -25,6 +25,18 @@ from onegrid.territory.models import AdminUnit, Grid, LayerState
 from support.world import MONDAY_MORNING
 
 
+@pytest.fixture(autouse=True)
+def jobs_run_at_once(settings):
+    """Background jobs (django-tasks) run in the test's own thread as they are enqueued; a test
+    of the queue itself sets another backend."""
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": ["default", "notify", "forwarding"],
+        }
+    }
+
+
 @pytest.fixture(scope="session")
 def beichen(django_db_setup, django_db_blocker):
     """The demo district, built once; returns onegrid.demo.district.DistrictSummary."""

@@ -5,19 +5,23 @@ from pathlib import Path
 
 import onegrid
 
-ORDER = ["core", "territory", "org", "cases", "smart", "insight", "demo", "web", "config"]
-# territory and org stand side by side; org may use territory, never the other way round.
-LEVEL = {
-    "core": 0,
-    "territory": 1,
-    "org": 2,
-    "cases": 3,
-    "smart": 4,
-    "insight": 5,
-    "demo": 6,
-    "web": 7,
-    "config": 8,
-}
+ORDER = [
+    "core",
+    "territory",
+    "org",
+    "cases",
+    "notify",
+    "forwarding",
+    "smart",
+    "insight",
+    "residents",
+    "open311",
+    "demo",
+    "web",
+    "config",
+]
+LEVEL = {app: level for level, app in enumerate(ORDER)}
+# territory and org are levels 1 and 2: org may use territory, never the other way round.
 
 
 def imported_apps(path: Path) -> set[str]:

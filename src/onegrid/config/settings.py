@@ -69,12 +69,18 @@ INSTALLED_APPS = [
     "django.contrib.admin",
     "axes",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "onegrid.core",
     "onegrid.territory",
     "onegrid.org",
     "onegrid.cases",
+    "onegrid.notify",
+    "onegrid.forwarding",
     "onegrid.smart",
     "onegrid.insight",
+    "onegrid.residents",
+    "onegrid.open311",
     "onegrid.demo",
     "onegrid.web",
 ]
@@ -240,6 +246,27 @@ PERMISSIONS_POLICY = {
     "payment": [],
     "usb": [],
     "interest-cohort": [],
+}
+
+# Background jobs (onegrid.notify deliveries, onegrid.forwarding): Django's tasks framework
+# (the django-tasks backport). The embedded default keeps jobs in the database itself
+# (django-tasks-db: no extra server, and a job enqueued inside a transaction commits with it);
+# ONEGRID_TASKS=rq puts them on Redis (django-tasks-rq, REDIS_URL) for a city. Tests run them
+# at once (ImmediateBackend) unless a test chooses otherwise.
+TASKS_BACKEND = os.environ.get("ONEGRID_TASKS", "database").strip().lower()
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "rq": "django_tasks_rq.RQBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[TASKS_BACKEND],
+        "QUEUES": ["default", "notify", "forwarding"],
+    }
+}
+RQ_QUEUES = {
+    name: {"URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"), "DEFAULT_TIMEOUT": 60}
+    for name in ("default", "notify", "forwarding")
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -474,3 +501,6 @@ ONEGRID: OneGridSettings = {
         "ALERT_MIN_COUNT": _env_int("ONEGRID_ALERT_MIN_COUNT", 5),
     },
 }
+
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS.append("django_rq")

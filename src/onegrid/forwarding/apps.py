@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class ForwardingConfig(AppConfig):
+    """Forwarding cases to other systems (a city 12345 platform, say) by webhook or Open311,
+    retried until acknowledged and reconciled."""
+
+    name = "onegrid.forwarding"
+    label = "forwarding"
+    verbose_name = "forwarding"
+    default_auto_field = "django.db.models.BigAutoField"
