@@ -58,6 +58,8 @@ class CaseClass(models.Model):
     )
     minor_self_closable = models.BooleanField(_("may be self-closed on the spot"), default=False)
     active = models.BooleanField(default=True)
+    # The class's reports may appear on the public pages (when the district's pages are on).
+    public = models.BooleanField(_("shown on the public pages"), default=True)
 
     class Meta:
         ordering = ["code"]
@@ -73,6 +75,8 @@ class Source(models.TextChoices):
     HOTLINE = "hotline", _("12345 hotline")
     SENSOR = "sensor", _("Camera/IoT")
     IMPORT = "import", _("Import")
+    OPEN311 = "open311", _("Open311 client")
+    PUBLIC = "public", _("Public web form (anonymous)")
 
 
 PROACTIVE_SOURCES = {Source.GRID_WORKER, Source.TEAM, Source.SENSOR}
@@ -94,6 +98,9 @@ class CaseQuerySet(models.QuerySet["Case"]):
 class Case(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     number = models.CharField(_("case number"), max_length=32, unique=True)
+    # What residents and the public follow a case by (cases.tracking): 10 random Crockford
+    # base-32 characters, unguessable, unlike the case number.
+    tracking_code = models.CharField(_("tracking code"), max_length=12, unique=True)
     state = models.CharField(_("state"), max_length=24, db_index=True)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     case_class = models.ForeignKey(CaseClass, on_delete=models.PROTECT, related_name="cases")
@@ -132,6 +139,11 @@ class Case(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_cases"
     )
     satisfaction = models.CharField(max_length=20, blank=True)
+    # When the reporter rated the case (the `rate` action); cleared by reopen.
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+    # An unsatisfied rating asks the call-back staff to call the reporter; revisit and reopen
+    # clear it.
+    callback_needed = models.BooleanField(_("to call back"), default=False, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = CaseQuerySet.as_manager()
@@ -191,13 +203,14 @@ class Photo(models.Model):
         BEFORE = "before", _("Before")
         AFTER = "after", _("After")
         CHECK = "check", _("On-site check")
+        COMMENT = "comment", _("Comment")
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="photos")
     event = models.ForeignKey(
         "CaseEvent", null=True, on_delete=models.CASCADE, related_name="photos"
     )
-    kind = models.CharField(max_length=6, choices=Kind.choices)
+    kind = models.CharField(max_length=7, choices=Kind.choices)
     # The original as sent, kept as evidence (EXIF included), named by its SHA-256.
     file = models.FileField(upload_to="photos/%Y/%m/")
     # What pages show (cases.photo_copies): upright JPEGs without EXIF, named after the
@@ -212,6 +225,15 @@ class Photo(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField()
+    # Public pages show a photo only once the street desk or the command centre approved it.
+    approved_at = models.DateTimeField(_("approved for public pages at"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     def __str__(self) -> str:
         return f"{self.kind} photo {self.sha256[:12]}"
@@ -299,16 +321,27 @@ class Escalation(models.Model):
 
 
 class IdempotencyRecord(models.Model):
-    """The first result of a client-keyed request, replayed for retries and offline sync."""
+    """The first result of a client-keyed request, replayed for retries and offline sync.
+    Anonymous reports (report_anonymously) have no user: their keys are unique among
+    themselves."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+"
+    )
     key = models.CharField(max_length=64)
     request_hash = models.CharField(max_length=64)
     case = models.ForeignKey(Case, null=True, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key"),
+            models.UniqueConstraint(
+                fields=["key"],
+                condition=models.Q(user__isnull=True),
+                name="idempotency_anonymous_key",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"

@@ -60,6 +60,7 @@ class Role(models.TextChoices):
     LEADER = "leader", _("Leader")
     AUDITOR = "auditor", _("Data-protection auditor")
     ADMIN = "admin", _("Administrator")
+    API_CLIENT = "api_client", _("External system (API client)")
 
 
 class RoleAssignment(models.Model):
