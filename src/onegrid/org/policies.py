@@ -634,3 +634,10 @@ def mask_phone(phone: str) -> str:
     """A phone as others see it: 138****5678, 022-****1234转****, ******34 (the rule for every
     length and format is in org.phone_masking)."""
     return phone_masking.mask_phone(phone)
+
+
+def may_manage_api_clients(user: User | AnonymousUser) -> bool:
+    """Open311 clients and their keys (open311.services, the admin): administrators only."""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or Role.ADMIN in role_names(user)
