@@ -373,6 +373,15 @@ class OneGridSettings(TypedDict):
     PDF_FONT: str
     REPORTS_DIR: str
     HOTSPOTS: HotspotSettings
+    SMS_BACKEND: str
+    SMS_FILE: str
+    SMS_URL: str
+    SMS_TOKEN: str
+    NOTIFY_DUE_SOON_HOURS: float
+    NOTIFY_WORKER_SECONDS: float
+    NOTIFY_FAN_OUT_WINDOW_SECONDS: int
+    NOTIFY_REQUEUE_AFTER_SECONDS: int
+    NOTIFY_SEND_TIMEOUT_SECONDS: float
 
 
 ONEGRID: OneGridSettings = {
@@ -501,6 +510,40 @@ ONEGRID: OneGridSettings = {
         "ALERT_MIN_COUNT": _env_int("ONEGRID_ALERT_MIN_COUNT", 5),
     },
 }
+
+# Notifications (onegrid.notify; docs/architecture.md "Notifications"). SMS through a gateway:
+# "file" appends JSON lines to SMS_FILE (the demo; tests read one-time codes there), "console"
+# prints them, "http" POSTs {"phone", "text", "key"} as JSON to SMS_URL with the bearer
+# SMS_TOKEN (2xx and a JSON object back = sent). Tasks due within NOTIFY_DUE_SOON_HOURS (wall
+# hours) warn their department once. `onegrid notify worker` runs its sweeps every
+# NOTIFY_WORKER_SECONDS; fan-out rescans NOTIFY_FAN_OUT_WINDOW_SECONDS of history behind its
+# mark (events a long transaction committed late); a delivery still not attempted
+# NOTIFY_REQUEUE_AFTER_SECONDS after its time is woken again (a lost job, a killed worker).
+ONEGRID.update(
+    {
+        "SMS_BACKEND": os.environ.get("ONEGRID_SMS_BACKEND", "file").strip().lower(),
+        "SMS_FILE": os.environ.get("ONEGRID_SMS_FILE", str(VAR_DIR / "sms" / "outbox.jsonl")),
+        "SMS_URL": os.environ.get("ONEGRID_SMS_URL", ""),
+        "SMS_TOKEN": os.environ.get("ONEGRID_SMS_TOKEN", ""),
+        "NOTIFY_DUE_SOON_HOURS": float(os.environ.get("ONEGRID_NOTIFY_DUE_SOON_HOURS", 4)),
+        "NOTIFY_WORKER_SECONDS": float(os.environ.get("ONEGRID_NOTIFY_WORKER_SECONDS", 2)),
+        "NOTIFY_FAN_OUT_WINDOW_SECONDS": _env_int("ONEGRID_NOTIFY_FAN_OUT_WINDOW_SECONDS", 600),
+        "NOTIFY_REQUEUE_AFTER_SECONDS": _env_int("ONEGRID_NOTIFY_REQUEUE_AFTER_SECONDS", 60),
+        "NOTIFY_SEND_TIMEOUT_SECONDS": float(os.environ.get("ONEGRID_NOTIFY_SEND_TIMEOUT", 10)),
+    }
+)
+# E-mail notifications go through Django's mail: ONEGRID_EMAIL_BACKEND (default: files under
+# var/mail, for the demo; "django.core.mail.backends.smtp.EmailBackend" with EMAIL_HOST…).
+EMAIL_BACKEND = os.environ.get(
+    "ONEGRID_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = os.environ.get("ONEGRID_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+EMAIL_HOST = os.environ.get("ONEGRID_EMAIL_HOST", "localhost")
+EMAIL_PORT = _env_int("ONEGRID_EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("ONEGRID_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("ONEGRID_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("ONEGRID_EMAIL_TLS", "") == "1"
+DEFAULT_FROM_EMAIL = os.environ.get("ONEGRID_EMAIL_FROM", "onegrid@localhost")
 
 if TASKS_BACKEND == "rq":
     INSTALLED_APPS.append("django_rq")
