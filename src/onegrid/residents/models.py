@@ -99,3 +99,8 @@ class AnonymousReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# --- the public pages (residents.public; the model lives in residents/public_models.py) -------
+
+from .public_models import PublicSettings  # noqa: E402,F401
