@@ -382,6 +382,10 @@ class OneGridSettings(TypedDict):
     NOTIFY_FAN_OUT_WINDOW_SECONDS: int
     NOTIFY_REQUEUE_AFTER_SECONDS: int
     NOTIFY_SEND_TIMEOUT_SECONDS: float
+    PUBLIC_PAGE_SIZE: int
+    PUBLIC_FEED_MAX_RADIUS_M: int
+    PUBLIC_FEED_MAX_ITEMS: int
+    PUBLIC_LOOKUPS_PER_MINUTE: int
 
 
 ONEGRID: OneGridSettings = {
@@ -530,6 +534,17 @@ ONEGRID.update(
         "NOTIFY_FAN_OUT_WINDOW_SECONDS": _env_int("ONEGRID_NOTIFY_FAN_OUT_WINDOW_SECONDS", 600),
         "NOTIFY_REQUEUE_AFTER_SECONDS": _env_int("ONEGRID_NOTIFY_REQUEUE_AFTER_SECONDS", 60),
         "NOTIFY_SEND_TIMEOUT_SECONDS": float(os.environ.get("ONEGRID_NOTIFY_SEND_TIMEOUT", 10)),
+    }
+)
+# The public pages (residents.public, /public/): reports a page of the list shows; the Atom
+# feed's largest radius (metres) and most entries; tracking-code look-ups per client address and
+# minute (a code has 50 random bits: the limit only keeps scanners off the database).
+ONEGRID.update(
+    {
+        "PUBLIC_PAGE_SIZE": _env_int("ONEGRID_PUBLIC_PAGE_SIZE", 20),
+        "PUBLIC_FEED_MAX_RADIUS_M": _env_int("ONEGRID_PUBLIC_FEED_MAX_RADIUS_M", 5000),
+        "PUBLIC_FEED_MAX_ITEMS": _env_int("ONEGRID_PUBLIC_FEED_MAX_ITEMS", 50),
+        "PUBLIC_LOOKUPS_PER_MINUTE": _env_int("ONEGRID_PUBLIC_LOOKUPS_PER_MINUTE", 30),
     }
 )
 # E-mail notifications go through Django's mail: ONEGRID_EMAIL_BACKEND (default: files under
