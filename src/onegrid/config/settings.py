@@ -375,6 +375,9 @@ class OneGridSettings(TypedDict):
     HOTSPOTS: HotspotSettings
     SMS_BACKEND: str
     SMS_FILE: str
+    OPEN311_POSTS_PER_MINUTE: int
+    OPEN311_READS_PER_MINUTE: int
+    OPEN311_CONTACT: str
     SMS_URL: str
     SMS_TOKEN: str
     NOTIFY_DUE_SOON_HOURS: float
@@ -513,6 +516,11 @@ ONEGRID: OneGridSettings = {
         "ALERT_P": float(os.environ.get("ONEGRID_ALERT_P", 0.01)),
         "ALERT_MIN_COUNT": _env_int("ONEGRID_ALERT_MIN_COUNT", 5),
     },
+    # Open311 (onegrid.open311): requests one API client may post, and reads one client (by its
+    # key) or one address may make, per minute; the contact the discovery document names.
+    "OPEN311_POSTS_PER_MINUTE": _env_int("ONEGRID_OPEN311_POSTS_PER_MINUTE", 30),
+    "OPEN311_READS_PER_MINUTE": _env_int("ONEGRID_OPEN311_READS_PER_MINUTE", 120),
+    "OPEN311_CONTACT": os.environ.get("ONEGRID_OPEN311_CONTACT", ""),
 }
 
 # Notifications (onegrid.notify; docs/architecture.md "Notifications"). SMS through a gateway:
