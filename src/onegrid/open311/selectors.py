@@ -1,0 +1,238 @@
+"""Open311 reads. GET answers are public (GeoReport v2 asks no key to read): they list only
+cases of public classes (CaseClass.public) in this district, with no personal data — no
+reporter, no contact fields, the description with phone and ID numbers masked, the point
+snapped to about 100 m and the address given as the street and community only. A client that
+sends its api_key also sees the requests it posted itself, whatever their class."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone, translation
+
+from onegrid.cases.models import Case, CaseClass, CaseEvent, Task
+from onegrid.cases.states import State
+
+from . import status
+from .models import ApiClient, ServiceAttribute
+
+# Decimal places the point is rounded to: 3 → 0.001° ≈ 111 m north–south, ≈ 86 m east–west
+# at Tianjin's latitude.
+POINT_DECIMALS = 3
+# A mainland mobile (11 digits from 1[3-9]), a landline with its area code, an 18- or 15-digit
+# resident ID: each becomes "***" in public text. Matched on the NFKC form of the text, so
+# full-width digits are caught too.
+_PERSONAL = re.compile(
+    r"(?<![0-9])(?:[0-9]{17}[0-9Xx]|[0-9]{15}|1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})(?![0-9])"
+)
+
+
+def mask_personal(text: str) -> str:
+    return _PERSONAL.sub("***", unicodedata.normalize("NFKC", text or ""))
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    """W3C date-time in Asia/Shanghai, with its offset (2026-03-10T09:30:00+08:00)."""
+    return timezone.localtime(value).isoformat(timespec="seconds") if value else None
+
+
+def _name(obj: Any) -> str:
+    english = getattr(obj, "name_en", "")
+    if english and (translation.get_language() or "").startswith("en"):
+        return str(english)
+    return str(obj.name)
+
+
+# --- services ---
+
+
+def services() -> list[dict[str, Any]]:
+    classes = CaseClass.objects.filter(active=True).select_related("major").order_by("code")
+    with_attributes = set(
+        ServiceAttribute.objects.values_list("case_class_id", flat=True).distinct()
+    )
+    return [
+        {
+            "service_code": c.code,
+            "service_name": _name(c),
+            "description": c.filing_criteria or _name(c),
+            "metadata": c.id in with_attributes,
+            "type": "realtime",
+            "keywords": ",".join(k for k in (c.code, _name(c.major), _name(c)) if k),
+            "group": _name(c.major),
+        }
+        for c in classes
+    ]
+
+
+def service_definition(code: str) -> dict[str, Any] | None:
+    case_class = CaseClass.objects.filter(code=code, active=True).first()
+    if case_class is None:
+        return None
+    return {
+        "service_code": case_class.code,
+        "attributes": [
+            {
+                "variable": a.variable,
+                "code": a.code,
+                "datatype": a.datatype,
+                "required": a.required,
+                "datatype_description": a.datatype_description,
+                "order": a.order,
+                "description": a.description,
+                **(
+                    {
+                        "values": [
+                            {"key": str(v["key"]), "name": str(v["name"])}
+                            for v in a.values or []
+                            if isinstance(v, dict)
+                        ]
+                    }
+                    if a.datatype in ServiceAttribute.LISTS
+                    else {}
+                ),
+            }
+            for a in ServiceAttribute.objects.filter(case_class=case_class).order_by(
+                "order", "code"
+            )
+        ],
+    }
+
+
+# --- requests ---
+
+
+def readable_cases(client: ApiClient | None = None) -> QuerySet[Case]:
+    """Cases GET answers may show: public classes, and a client's own requests."""
+    shown = Q(case_class__public=True)
+    if client is not None:
+        shown |= Q(open311_request__client=client)
+    return Case.objects.filter(shown)
+
+
+@dataclass(frozen=True)
+class RequestQuery:
+    ids: Sequence[str] = ()
+    service_codes: Sequence[str] = ()
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+    statuses: Sequence[str] = ()
+    page: int = 1
+    page_size: int = 50
+
+
+def find_requests(query: RequestQuery, client: ApiClient | None = None) -> list[dict[str, Any]]:
+    """GET requests: by id when ids are given (other filters then ignored, as the spec says),
+    else by service, requested time and status; newest first, one page."""
+    cases = readable_cases(client)
+    if query.ids:
+        cases = cases.filter(number__in=list(query.ids))
+    else:
+        if query.service_codes:
+            cases = cases.filter(case_class__code__in=list(query.service_codes))
+        if query.start:
+            cases = cases.filter(reported_at__gte=query.start)
+        if query.end:
+            cases = cases.filter(reported_at__lte=query.end)
+        wanted = set(query.statuses)
+        if wanted == {status.OPEN}:
+            cases = cases.exclude(state__in=_final())
+        elif wanted == {status.CLOSED}:
+            cases = cases.filter(state__in=_final())
+    offset = (query.page - 1) * query.page_size
+    page = cases.order_by("-reported_at", "-id")[offset : offset + query.page_size]
+    return as_requests(page)
+
+
+def request_by_number(number: str, client: ApiClient | None = None) -> dict[str, Any] | None:
+    found = as_requests(readable_cases(client).filter(number=number)[:1])
+    return found[0] if found else None
+
+
+def _final() -> list[str]:
+    return [State.REJECTED, State.CLOSED, State.SELF_CLOSED, State.MERGED]
+
+
+def as_requests(cases: Iterable[Case]) -> list[dict[str, Any]]:
+    rows = list(
+        cases.select_related("case_class", "street", "community")  # type: ignore[attr-defined]
+        if isinstance(cases, QuerySet)
+        else cases
+    )
+    leads = {
+        task.case_id: task.department
+        for task in Task.objects.filter(case_id__in=[c.id for c in rows], role=Task.Role.LEAD)
+        .select_related("department")
+        .order_by("dispatched_at")
+    }
+    answer = []
+    for case in rows:
+        department = leads.get(case.id)
+        answer.append(
+            {
+                "service_request_id": case.number,
+                "status": status.status_of(case.state),
+                "extended_status": case.state,
+                "status_notes": status.notes_of(case.state),
+                "service_name": _name(case.case_class),
+                "service_code": case.case_class.code,
+                "description": mask_personal(case.description),
+                "agency_responsible": _name(department) if department else "",
+                "service_notice": "",
+                "requested_datetime": iso(case.reported_at),
+                "updated_datetime": iso(case.updated_at),
+                "expected_datetime": iso(case.due_at),
+                "address": f"{case.street.name}{case.community.name}",
+                "address_id": "",
+                "zipcode": "",
+                "lat": round(case.lat, POINT_DECIMALS),
+                "long": round(case.lon, POINT_DECIMALS),
+                "media_url": "",
+            }
+        )
+    return answer
+
+
+def token_lookup(case: Case) -> dict[str, Any]:
+    return {"service_request_id": case.number, "token": case.tracking_code}
+
+
+# --- servicerequestupdates (mySociety's extension) ---
+
+
+def updates(
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    page: int,
+    page_size: int,
+    client: ApiClient | None = None,
+) -> list[dict[str, Any]]:
+    """Each change of state of a readable case in [start, end], oldest first: its status as
+    FixMyStreet's extended states, the OneGrid state as external_status_code, and the state's
+    plain words as the text (staff's own reasons stay inside: they may name people)."""
+    events = (
+        CaseEvent.objects.filter(case__in=readable_cases(client), at__gte=start, at__lte=end)
+        .exclude(from_state=F("to_state"))
+        .select_related("case")
+        .order_by("at", "id")
+    )
+    offset = (page - 1) * page_size
+    return [
+        {
+            "update_id": str(event.id),
+            "service_request_id": event.case.number,
+            "status": status.update_status_of(event.to_state),
+            "external_status_code": event.to_state,
+            "updated_datetime": iso(event.at),
+            "description": status.notes_of(event.to_state),
+            "media_url": "",
+        }
+        for event in events[offset : offset + page_size]
+    ]
