@@ -147,6 +147,8 @@ LOGIN_REDIRECT_URL = "/"
 AUTHENTICATION_BACKENDS = [
     "onegrid.org.throttling.ThrottledBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Residents sign in with a one-time code sent by SMS too, behind the same axes check.
+    "onegrid.residents.auth.CodeBackend",
 ]
 
 PASSWORD_HASHERS = [
@@ -293,7 +295,7 @@ AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ADMIN = False  # org/admin.py shows the attempts and failures
 AXES_LOCKOUT_CALLABLE = "onegrid.config.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "onegrid.org.throttling.client_address"
-AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken", "code"]
 
 LOGGING = {
     "version": 1,
@@ -330,6 +332,16 @@ class HotspotSettings(TypedDict):
     ALERT_YEARS: int
     ALERT_P: float
     ALERT_MIN_COUNT: int
+
+
+class ResidentSettings(TypedDict):
+    CODE_LENGTH: int
+    CODE_LIFE_SECONDS: int
+    CODE_MAX_TRIES: int
+    CODE_INTERVAL_SECONDS: int
+    CODES_PER_PHONE_HOUR: int
+    CODES_PER_ADDRESS_HOUR: int
+    ANONYMOUS_REPORTS_PER_HOUR: int
 
 
 class OneGridSettings(TypedDict):
@@ -389,6 +401,7 @@ class OneGridSettings(TypedDict):
     PUBLIC_FEED_MAX_RADIUS_M: int
     PUBLIC_FEED_MAX_ITEMS: int
     PUBLIC_LOOKUPS_PER_MINUTE: int
+    RESIDENTS: ResidentSettings
 
 
 ONEGRID: OneGridSettings = {
@@ -555,6 +568,20 @@ ONEGRID.update(
         "PUBLIC_LOOKUPS_PER_MINUTE": _env_int("ONEGRID_PUBLIC_LOOKUPS_PER_MINUTE", 30),
     }
 )
+# Resident accounts (onegrid.residents): one-time codes of CODE_LENGTH digits, valid
+# CODE_LIFE_SECONDS, CODE_MAX_TRIES wrong tries; sending at most one code per number every
+# CODE_INTERVAL_SECONDS and CODES_PER_PHONE_HOUR an hour, CODES_PER_ADDRESS_HOUR an hour from
+# one client address (a street office or a mobile carrier's NAT serves many); anonymous reports
+# (/report/) at most ANONYMOUS_REPORTS_PER_HOUR an hour from one address.
+ONEGRID["RESIDENTS"] = {
+    "CODE_LENGTH": 6,
+    "CODE_LIFE_SECONDS": _env_int("ONEGRID_RESIDENT_CODE_LIFE_SECONDS", 600),
+    "CODE_MAX_TRIES": _env_int("ONEGRID_RESIDENT_CODE_MAX_TRIES", 5),
+    "CODE_INTERVAL_SECONDS": _env_int("ONEGRID_RESIDENT_CODE_INTERVAL_SECONDS", 60),
+    "CODES_PER_PHONE_HOUR": _env_int("ONEGRID_RESIDENT_CODES_PER_PHONE_HOUR", 5),
+    "CODES_PER_ADDRESS_HOUR": _env_int("ONEGRID_RESIDENT_CODES_PER_ADDRESS_HOUR", 20),
+    "ANONYMOUS_REPORTS_PER_HOUR": _env_int("ONEGRID_ANONYMOUS_REPORTS_PER_HOUR", 10),
+}
 # E-mail notifications go through Django's mail: ONEGRID_EMAIL_BACKEND (default: files under
 # var/mail, for the demo; "django.core.mail.backends.smtp.EmailBackend" with EMAIL_HOST…).
 EMAIL_BACKEND = os.environ.get(
