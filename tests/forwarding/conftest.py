@@ -11,13 +11,15 @@ def _short_timeout(settings):
 
 @pytest.fixture
 def receiver():
-    remote = WebhookReceiver(hang_seconds=1.0)
+    remote = WebhookReceiver()
+    remote.hang_seconds = 1.0
     with remote.running():
         yield remote
 
 
 @pytest.fixture
 def remote311():
-    remote = Open311Remote(hang_seconds=1.0)
+    remote = Open311Remote()
+    remote.hang_seconds = 1.0
     with remote.running():
         yield remote
