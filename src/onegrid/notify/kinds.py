@@ -1,0 +1,74 @@
+"""The kinds of notification, their labels, and the outside channels each goes out on by default
+(the in-app inbox always receives every one; a person's Preference replaces the defaults)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+TO_MY_DESK = "to_my_desk"
+TO_MY_DEPARTMENT = "to_my_department"
+DUE_SOON = "due_soon"
+OVERDUE = "overdue"
+ESCALATED = "escalated"
+RETURNED = "returned"
+CHECKED = "checked"
+CLOSED = "closed"
+REPORTER_RECEIVED = "reporter_received"
+REPORTER_REGISTERED = "reporter_registered"
+REPORTER_DISPATCHED = "reporter_dispatched"
+REPORTER_FIXED = "reporter_fixed"
+REPORTER_CLOSED = "reporter_closed"
+PLEASE_RATE = "please_rate"
+CODE = "code"
+
+KINDS: dict[str, StrOrPromise] = {
+    TO_MY_DESK: _("A case came to my desk"),
+    TO_MY_DEPARTMENT: _("A case was dispatched to my department"),
+    DUE_SOON: _("A task is due soon"),
+    OVERDUE: _("A task is overdue"),
+    ESCALATED: _("A case was escalated"),
+    RETURNED: _("A case was returned"),
+    CHECKED: _("A case passed its on-site check"),
+    CLOSED: _("A case was closed"),
+    REPORTER_RECEIVED: _("My report was received"),
+    REPORTER_REGISTERED: _("My report was registered"),
+    REPORTER_DISPATCHED: _("My report was sent to a department"),
+    REPORTER_FIXED: _("The department reports my problem fixed"),
+    REPORTER_CLOSED: _("My report was closed"),
+    PLEASE_RATE: _("Please rate how my report was handled"),
+    CODE: _("One-time codes"),
+}
+
+# The kinds a person may choose channels for (one-time codes always go by SMS).
+CHOOSABLE = tuple(k for k in KINDS if k != CODE)
+
+CHANNELS = ("sms", "email")
+
+# Outside channels a kind goes out on when the person chose nothing. Staff read the inbox; the
+# urgent ones also by SMS. Residents hear about their report by SMS at the steps that matter.
+DEFAULT_CHANNELS: dict[str, list[str]] = {
+    TO_MY_DESK: [],
+    TO_MY_DEPARTMENT: ["sms"],
+    DUE_SOON: [],
+    OVERDUE: ["sms"],
+    ESCALATED: ["sms"],
+    RETURNED: [],
+    CHECKED: [],
+    CLOSED: [],
+    REPORTER_RECEIVED: [],
+    REPORTER_REGISTERED: [],
+    REPORTER_DISPATCHED: [],
+    REPORTER_FIXED: ["sms"],
+    REPORTER_CLOSED: ["sms"],
+    PLEASE_RATE: [],
+    CODE: ["sms"],
+}
+
+
+def label(kind: str) -> StrOrPromise:
+    return KINDS.get(kind, kind)

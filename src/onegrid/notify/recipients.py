@@ -1,0 +1,150 @@
+"""Who hears of a case event, and as which kind (docs/architecture.md "Notifications").
+
+Staff, by the role that has the next step:
+- report, verify → the street desk of the case's street (acceptors, shift leads): to_my_desk;
+- register → the dispatch desk (dispatchers and shift leads of the street or the district);
+- dispatch, arbitrate → the handlers of each new task's department: to_my_department;
+- return → the dispatch desk and the street desk: returned;
+- fail_check → the handlers of the case's live tasks: returned;
+- escalate level 1 → the task's department; level 2 → + the street's leaders; level 3 → + the
+  district command centre: escalated;
+- start_check → the checkers of the case's grid (grid workers and heads): to_my_desk;
+- pass_check → the street desk: checked; close, self_close → the street desk: closed.
+The reporter (the case's own and every merged duplicate's with an account): report → received,
+register → registered, dispatch/arbitrate → dispatched, start_check → fixed,
+close → please_rate (closed: how was it handled?), self_close → closed.
+Nobody hears of their own action.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.db.models import Q
+
+from onegrid.org.models import Role, RoleAssignment
+
+from . import kinds
+
+if TYPE_CHECKING:
+    from onegrid.cases.models import Case, CaseEvent
+
+STREET_DESK = (Role.ACCEPTOR, Role.SHIFT_LEAD)
+DISPATCH_DESK = (Role.DISPATCHER, Role.SHIFT_LEAD)
+CHECKERS = (Role.GRID_WORKER, Role.GRID_HEAD)
+LIVE_TASK_STATES = ("dispatched", "in_progress", "extension_requested", "fed_back")
+
+Recipient = tuple[int, str]  # (user id, kind)
+
+
+def _users(q: Q) -> list[int]:
+    return list(RoleAssignment.objects.filter(q).values_list("user_id", flat=True).distinct())
+
+
+def street_desk(case: Case) -> list[int]:
+    return _users(Q(role__in=STREET_DESK, unit_id=case.street_id))
+
+
+def dispatch_desk(case: Case) -> list[int]:
+    street = case.street
+    units = [street.pk] + ([street.parent_id] if street.parent_id else [])
+    return _users(Q(role__in=DISPATCH_DESK, unit_id__in=units))
+
+
+def department_handlers(department_ids: Iterable[int]) -> list[int]:
+    return _users(Q(role=Role.DEPT_HANDLER, department_id__in=list(department_ids)))
+
+
+def grid_checkers(case: Case) -> list[int]:
+    return _users(Q(role__in=CHECKERS, grid_id=case.grid_id))
+
+
+def street_leaders(case: Case) -> list[int]:
+    return _users(Q(role=Role.LEADER, unit_id=case.street_id))
+
+
+def command_centre() -> list[int]:
+    return _users(Q(role=Role.COMMAND_CENTRE))
+
+
+def reporters(case: Case) -> list[int]:
+    from onegrid.cases.models import CaseReporter
+
+    ids = [case.reporter_id] if case.reporter_id else []
+    ids += CaseReporter.objects.filter(case=case, reporter__isnull=False).values_list(
+        "reporter_id", flat=True
+    )
+    return list(dict.fromkeys(i for i in ids if i))
+
+
+def _task_departments(event: CaseEvent) -> list[int]:
+    from onegrid.cases.models import Task
+
+    task_ids = (event.data or {}).get("tasks") or []
+    if task_ids:
+        return list(Task.objects.filter(pk__in=task_ids).values_list("department_id", flat=True))
+    if event.task_id:
+        return list(Task.objects.filter(pk=event.task_id).values_list("department_id", flat=True))
+    return []
+
+
+def _live_departments(case: Case) -> list[int]:
+    from onegrid.cases.models import Task
+
+    return list(
+        Task.objects.filter(case=case, state__in=LIVE_TASK_STATES).values_list(
+            "department_id", flat=True
+        )
+    )
+
+
+REPORTER_KINDS: dict[str, tuple[str, ...]] = {
+    "report": (kinds.REPORTER_RECEIVED,),
+    "register": (kinds.REPORTER_REGISTERED,),
+    "dispatch": (kinds.REPORTER_DISPATCHED,),
+    "arbitrate": (kinds.REPORTER_DISPATCHED,),
+    "start_check": (kinds.REPORTER_FIXED,),
+    # Closed by the desk after the check: the reporter is told and asked to rate in one.
+    "close": (kinds.PLEASE_RATE,),
+    "self_close": (kinds.REPORTER_CLOSED,),
+}
+
+
+def for_event(event: CaseEvent, case: Case) -> list[Recipient]:
+    """(user id, kind) for everyone who hears of `event`: one kind per person (a member of
+    staff who also reported the case hears as staff); never the actor."""
+    action = event.action
+    staff: list[tuple[list[int], str]] = []
+    if action in ("report", "verify"):
+        staff.append((street_desk(case), kinds.TO_MY_DESK))
+    elif action == "register":
+        staff.append((dispatch_desk(case), kinds.TO_MY_DESK))
+    elif action in ("dispatch", "arbitrate"):
+        staff.append((department_handlers(_task_departments(event)), kinds.TO_MY_DEPARTMENT))
+    elif action == "return":
+        staff.append((dispatch_desk(case) + street_desk(case), kinds.RETURNED))
+    elif action == "fail_check":
+        staff.append((department_handlers(_live_departments(case)), kinds.RETURNED))
+    elif action == "escalate":
+        level = int((event.data or {}).get("level") or 1)
+        people = department_handlers(_task_departments(event))
+        if level >= 2:
+            people += street_leaders(case)
+        if level >= 3:
+            people += command_centre()
+        staff.append((people, kinds.ESCALATED))
+    elif action == "start_check":
+        staff.append((grid_checkers(case), kinds.TO_MY_DESK))
+    elif action == "pass_check":
+        staff.append((street_desk(case), kinds.CHECKED))
+    elif action in ("close", "self_close"):
+        staff.append((street_desk(case), kinds.CLOSED))
+
+    for kind in REPORTER_KINDS.get(action, ()):
+        staff.append((reporters(case), kind))
+    out: dict[int, str] = {}
+    for people, kind in staff:
+        for user_id in people:
+            out.setdefault(user_id, kind)
+    return [(u, k) for u, k in out.items() if u != event.actor_id]
