@@ -44,6 +44,19 @@ def _cases(world, both: User) -> dict[str, Case]:
     act(handled_by_both, both, "sign")
     handled_by_both = act(handled_by_both, both, "feed_back", reason="ok", photos=[photo()])
     merged = act(report(world), p.acceptor, "merge", target=drive(world, "registered").number)
+    rated = act(
+        drive(world, "closed"), p.worker, "rate", satisfaction="unsatisfied", reason="still there"
+    )
+    approved = report(world)
+    approved = act(approved, p.acceptor, "approve_photo", photo=str(approved.photos.get().pk))
+    anonymous = services.report_anonymously(
+        lon=world.point[0],
+        lat=world.point[1],
+        class_code=world.rubbish.code,
+        description="rubbish by the gate",
+        photo_files=[photo()],
+        idempotency_key=new_key(),
+    ).case
     return {
         "reported by the worker": report(world),
         "reported by a resident": by_resident,
@@ -70,6 +83,9 @@ def _cases(world, both: User) -> dict[str, Case]:
         "rejected": act(report(world), p.acceptor, "reject", reason="no"),
         "merged": merged,
         "police": drive(world, "dispatched", case_class=world.fight),
+        "closed, rated unsatisfied": rated,
+        "its photo approved": approved,
+        "reported anonymously": anonymous,
     }
 
 
@@ -82,6 +98,8 @@ def _accepted(person: User, case: Case, transition, merge_target: Case | None = 
         "target": merge_target.number if merge_target else None,
         # A class none of the cases has (they are rubbish, manhole or fight cases).
         "class_code": "A0101",
+        # approve_photo: a photo of the case no one approved yet (when it has one).
+        "photo": next((str(p.pk) for p in case.photos.filter(approved_at=None)), None),
     }
     try:
         with transaction.atomic():

@@ -17,7 +17,7 @@ from hypothesis.stateful import (
 
 from onegrid.cases import rollups, services, workflow
 from onegrid.cases.history import replay_states
-from onegrid.cases.models import Case, CaseEvent, Escalation, Task
+from onegrid.cases.models import Case, CaseEvent, Escalation, Photo, Task
 from onegrid.core import clock
 from onegrid.core.errors import DomainError
 from support.cases import ACTING_PEOPLE, PERSON_ACTIONS, new_key, offered_actions, photo
@@ -34,6 +34,7 @@ FORWARD = [
     "feed_back",
     "pass_check",
     "close",
+    "rate",
     "revisit",
 ]
 
@@ -76,6 +77,18 @@ def test_no_sequence_of_actions_breaks_the_invariants(world):
                 class_code=case_class.code,
                 idempotency_key=new_key(),
                 **extra,
+            )
+            return outcome.case.pk
+
+        @rule(target=cases, case_class=st.sampled_from(classes), with_photo=st.booleans())
+        def someone_reports_anonymously(self, case_class, with_photo):
+            outcome = services.report_anonymously(
+                lon=world.point[0],
+                lat=world.point[1],
+                class_code=case_class.code,
+                description="seen on the way",
+                photo_files=[photo()] if with_photo else [],
+                idempotency_key=new_key(),
             )
             return outcome.case.pk
 
@@ -157,8 +170,15 @@ def test_no_sequence_of_actions_breaks_the_invariants(world):
                     params={
                         "hours": 8,
                         "result": "confirmed",
-                        "satisfaction": "satisfied",
+                        "satisfaction": ["satisfied", "unsatisfied"][pick % 2],
                         "class_code": classes[pick % len(classes)].code,
+                        "photo": next(
+                            (
+                                str(p.pk)
+                                for p in Photo.objects.filter(case=case_id, approved_at=None)
+                            ),
+                            None,
+                        ),
                     },
                     photo_files=[photo()] if transition.photo_kind else [],
                 )
@@ -166,6 +186,7 @@ def test_no_sequence_of_actions_breaks_the_invariants(world):
                 # An offered action may only fail for want of input the user has to give.
                 assert error.field in transition.params, (action, error.field, error.message)
             reached.add(Case.objects.get(pk=case_id).state)
+            taken.update(CaseEvent.objects.filter(case=case_id).values_list("action", flat=True))
 
         @rule(hours=st.sampled_from([1, 3, 9, 30, 100]))
         def time_passes_and_the_timer_runs(self, hours):
@@ -204,6 +225,39 @@ def test_no_sequence_of_actions_breaks_the_invariants(world):
                 assert case.state in ("closed", "self_closed")
 
         @invariant()
+        def ratings_and_call_backs_agree_with_the_history(self):
+            for case in Case.objects.all():
+                answers = list(
+                    case.events.filter(action__in=["rate", "revisit", "reopen"])
+                    .order_by("seq")
+                    .values_list("action", "data")
+                )
+                since_reopen = []
+                for action, data in answers:
+                    since_reopen = [] if action == "reopen" else [*since_reopen, (action, data)]
+                ratings = [d for a, d in since_reopen if a == "rate"]
+                assert len(ratings) <= 1, case.number  # once per case, until a reopen
+                assert (case.rated_at is not None) == bool(ratings), case.number
+                # To call back: the last answer is the reporter's unsatisfied rating.
+                waiting = bool(since_reopen) and since_reopen[-1] == (
+                    "rate",
+                    {"satisfaction": "unsatisfied"},
+                )
+                assert case.callback_needed == waiting, case.number
+                if case.callback_needed:
+                    assert case.state == "closed"
+
+        @invariant()
+        def a_photo_is_approved_once_by_its_event(self):
+            approvals = list(
+                CaseEvent.objects.filter(action="approve_photo").values_list("data", flat=True)
+            )
+            approved = {
+                str(p) for p in Photo.objects.exclude(approved_at=None).values_list("pk", flat=True)
+            }
+            assert sorted(d["photo"] for d in approvals) == sorted(approved)
+
+        @invariant()
         def exactly_one_escalation_per_overdue_step(self):
             for task in Task.objects.all():
                 levels = sorted(
@@ -214,6 +268,7 @@ def test_no_sequence_of_actions_breaks_the_invariants(world):
                 assert events == len(levels)
 
     reached: set[str] = set()
+    taken: set[str] = set()
     run_state_machine_as_test(
         Loop,
         settings=settings(
@@ -226,3 +281,5 @@ def test_no_sequence_of_actions_breaks_the_invariants(world):
     )
     # The offered actions must carry cases along the whole loop, or the invariants prove little.
     assert {"registered", "in_progress", "checking", "closed"} <= reached, reached
+    # ... and take the rows beside the loop (ratings, comments, photo approvals) too.
+    assert {"rate", "comment", "approve_photo"} <= taken, taken

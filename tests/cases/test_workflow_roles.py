@@ -34,6 +34,10 @@ ALLOWED = {
     "revisit": {"callback", "acceptor", "shift_lead"},
     "reopen": {"callback", "shift_lead", "worker"},  # the worker reported it
     "urge": {"dispatcher", "shift_lead", "command"},
+    "rate": {"worker"},  # the reporter
+    # On a reported case: no department has a task on it yet.
+    "comment": {"worker", "acceptor", "shift_lead", "callback", "dispatcher", "command"},
+    "approve_photo": {"acceptor", "shift_lead", "command"},
 }
 
 
@@ -76,6 +80,8 @@ def test_only_the_roles_in_the_table_may_act(world, action):
         }
         if action == "merge":
             params["target"] = drive(world, "registered").number
+        if action == "approve_photo":
+            params["photo"] = str(case.photos.get().pk)
         photos = [photo()] if transition.photo_kind else []
         try:
             act(case, getattr(world.people, name), action, photos=photos, **params)

@@ -27,8 +27,8 @@ Definitions (insight.measures shows them, translated, beside the figures):
 * first on-site check's start day: checks, reworked (failed at least one check);
 * each completed check (passed or failed): checks done, timely checks (completed by the check
   deadline, ONEGRID["CHECK_HOURS"] working hours after the check started);
-* each call-back: replies, satisfied; each dispatch or arbitration: dispatches, joint dispatches
-  (naming co-departments);
+* each call-back or reporter's rating (alike): replies, satisfied; each dispatch or
+  arbitration: dispatches, joint dispatches (naming co-departments);
 * first dispatch day: dispatched cases, joint cases (any dispatch of the case named
   co-departments).
 
@@ -63,6 +63,8 @@ from .models import PROACTIVE_SOURCES
 
 TZ = ZoneInfo("Asia/Shanghai")
 SATISFIED = frozenset({"satisfied", "basically_satisfied"})
+# A reply on satisfaction: a call-back's (revisit) or the reporter's own rating (rate), alike.
+REPLIES = frozenset({"revisit", "rate"})
 DISPATCHES = frozenset({"dispatch", "arbitrate"})
 CLOSES = frozenset({"close", "self_close"})
 CHECK_RESULTS = frozenset({"pass_check", "fail_check"})
@@ -83,6 +85,7 @@ ACTIONS = frozenset(
         "close",
         "reopen",
         "revisit",
+        "rate",
     }
 )
 PROACTIVE = frozenset(str(s) for s in PROACTIVE_SOURCES)
@@ -287,7 +290,7 @@ class CaseFacts:
             self.on_time = None
             self.closed_at = None
             self.closed_by = ""
-        elif action == "revisit":
+        elif action in REPLIES:
             self.replies.append((at, self.lead, data.get("satisfaction") in SATISFIED))
 
     def _dispatch(

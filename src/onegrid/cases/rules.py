@@ -11,6 +11,7 @@ system action runs after it. Who may act at all is decided before any of these, 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -23,13 +24,17 @@ from onegrid.org.models import Department, User
 
 from . import calendar
 from .access import live_tasks, may_see
-from .models import PROACTIVE_SOURCES, Case, CaseClass, CaseReporter, Source, Task
+from .models import PROACTIVE_SOURCES, Case, CaseClass, CaseReporter, Photo, Source, Task
 from .states import OPEN_STATES, State
 
 if TYPE_CHECKING:
     from .photos import StagedPhoto
 
 SATISFACTION = ("satisfied", "basically_satisfied", "unsatisfied")
+UNSATISFIED = "unsatisfied"
+MAX_COMMENT = 2000
+# Reports from outside the grid team that are confirmed on site before registration.
+VERIFIED_SOURCES = frozenset({Source.RESIDENT, Source.HOTLINE, Source.OPEN311, Source.PUBLIC})
 VERIFICATION_RESULTS = ("confirmed", "not_found")
 MAX_EXTENSION_HOURS = 30 * 8
 
@@ -105,7 +110,7 @@ def _last_verification(case: Case) -> str | None:
 
 
 def verified_if_needed(ctx: ActionContext) -> None:
-    if ctx.case.source in (Source.RESIDENT, Source.HOTLINE):
+    if ctx.case.source in VERIFIED_SOURCES:
         result = _last_verification(ctx.case)
         if result is None:
             raise InvalidInput(
@@ -165,6 +170,51 @@ def valid_satisfaction(ctx: ActionContext) -> None:
             _("Satisfaction is satisfied, basically_satisfied or unsatisfied."),
             field="satisfaction",
         )
+
+
+def may_rate(ctx: ActionContext) -> None:
+    """The reporter rates a closed case once (until a reopen); an unsatisfied rating says why."""
+    if ctx.case.rated_at is not None:
+        raise Conflict(_("This case has already been rated."), field="action", code="already_rated")
+    valid_satisfaction(ctx)
+    if ctx.params["satisfaction"] == UNSATISFIED and not ctx.reason:
+        raise InvalidInput(_("Say what you are unsatisfied with."), field="reason")
+
+
+def valid_comment(text: str) -> None:
+    if len(text) > MAX_COMMENT:
+        raise InvalidInput(
+            _("A comment is at most %(n)d characters.") % {"n": MAX_COMMENT}, field="reason"
+        )
+    if any(ch < " " and ch not in "\n\r\t" for ch in text):
+        raise InvalidInput(_("A comment may not contain control characters."), field="reason")
+
+
+def photo_awaiting_approval(ctx: ActionContext) -> None:
+    """approve_photo: a photo of this case that no one has approved yet. With none waiting the
+    row is not offered; a wrong or already approved photo is refused naming the field."""
+    waiting = Photo.objects.filter(case=ctx.case, approved_at__isnull=True)
+    if not waiting.exists():
+        raise Conflict(
+            _("No photo of this case waits for approval."), field="action", code="not_allowed_now"
+        )
+    wanted = str(ctx.params.get("photo") or "").strip()
+    if not wanted:
+        raise InvalidInput(_("Choose the photo to approve."), field="photo")
+    try:
+        photo_id = uuid.UUID(wanted)
+    except ValueError:
+        raise InvalidInput(_("No such photo on this case."), field="photo") from None
+    photo = Photo.objects.filter(case=ctx.case, pk=photo_id).first()
+    if photo is None:
+        raise InvalidInput(_("No such photo on this case."), field="photo")
+    if photo.approved_at is not None:
+        raise Conflict(
+            _("This photo is already approved for the public pages."),
+            field="photo",
+            code="already_approved",
+        )
+    ctx.params["photo"] = str(photo.pk)
 
 
 def valid_new_class(ctx: ActionContext) -> None:
@@ -366,13 +416,46 @@ def rework(ctx: ActionContext) -> None:
 
 
 def record_satisfaction(ctx: ActionContext) -> None:
+    """A call-back's reply: the reporter has been called back, so no call-back is needed."""
     ctx.case.satisfaction = ctx.params["satisfaction"]
+    ctx.case.callback_needed = False
     ctx.event_data["satisfaction"] = ctx.case.satisfaction
+
+
+def record_rating(ctx: ActionContext) -> None:
+    """The reporter's own rating: counted as a reply like a call-back's (cases.facts); an
+    unsatisfied one puts the case on the call-back queue."""
+    case = ctx.case
+    case.satisfaction = ctx.params["satisfaction"]
+    case.rated_at = ctx.now
+    case.callback_needed = case.satisfaction == UNSATISFIED
+    ctx.event_data["satisfaction"] = case.satisfaction
+
+
+def record_comment(ctx: ActionContext) -> None:
+    valid_comment(ctx.reason)
+
+
+def approve_photo(ctx: ActionContext) -> None:
+    updated = Photo.objects.filter(
+        case=ctx.case, pk=ctx.params["photo"], approved_at__isnull=True
+    ).update(approved_at=ctx.now, approved_by=ctx.actor)
+    if not updated:  # (the case lock orders approvals of one case; a check, not a race)
+        raise Conflict(
+            _("This photo is already approved for the public pages."),
+            field="photo",
+            code="already_approved",
+        )
+    ctx.event_data["photo"] = ctx.params["photo"]
 
 
 def reopen(ctx: ActionContext) -> None:
     case = ctx.case
     case.satisfaction = "unsatisfied"
+    # A reopened case is handled again: it may be rated again once re-closed, and the reopening
+    # is itself the answer to the reporter's dissatisfaction.
+    case.rated_at = None
+    case.callback_needed = False
     case.closed_at = None
     case.closed_on_time = None
     case.due_at = None

@@ -14,11 +14,11 @@ from django.utils.translation import gettext_lazy as _
 from onegrid.core import clock
 from onegrid.core.errors import NotFound
 from onegrid.org import policies
-from onegrid.org.models import Department, User
+from onegrid.org.models import Department, Role, User
 from onegrid.territory.models import Address, Grid
 from onegrid.territory.selectors import places_in_scope
 
-from . import calendar, evaluator, rules, workflow
+from . import calendar, evaluator, rules, tracking, workflow
 from .access import (
     ACTIVE_TASK_STATES,
     REPORTER,
@@ -339,3 +339,36 @@ def cases_at_address(user: User, address: Address, *, limit: int = 20) -> list[C
         .order_by("-reported_at")
     )
     return list(cases[:limit])
+
+
+def case_by_tracking_code(code: object) -> Case | None:
+    """The case a tracking code names (typed the forgiving Crockford way), or None. Not scoped:
+    whoever holds the code follows the case, and the caller decides what of it to show (a
+    resident's status page, the public page, Open311's tokens)."""
+    normal = tracking.normalise(code)
+    if normal is None:
+        return None
+    return (
+        Case.objects.select_related("case_class", "grid", "street", "community")
+        .defer("grid__geometry_wkb", "street__geometry_wkb", "community__geometry_wkb")
+        .filter(tracking_code=normal)
+        .first()
+    )
+
+
+# Who works the call-back queue: call-back staff and shift leads (over their street), and the
+# command centre (over the district).
+CALLBACK_QUEUE_ROLES = frozenset({Role.CALLBACK, Role.SHIFT_LEAD, Role.COMMAND_CENTRE})
+
+
+def may_work_callback_queue(user: User) -> bool:
+    return bool(policies.role_names(user) & CALLBACK_QUEUE_ROLES)
+
+
+def callback_queue(user: User) -> QuerySet[Case]:
+    """Closed cases whose reporter rated them unsatisfied and who wait for a call back (a
+    revisit or a reopen takes them off), in the user's scope, longest waiting first. Empty for
+    anyone who does not work the queue."""
+    if not may_work_callback_queue(user):
+        return Case.objects.none()
+    return visible_cases(user).filter(callback_needed=True).order_by("rated_at", "reported_at")

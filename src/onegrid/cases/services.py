@@ -11,8 +11,9 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,13 +25,14 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from onegrid.core import clock
+from onegrid.core.codes import code_problem, shown
 from onegrid.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from onegrid.org import policies
 from onegrid.org.models import Role, User
 from onegrid.territory import addresses, geometry, locator
 from onegrid.territory.models import Address
 
-from . import access, calendar, evaluator, history, photos, workflow
+from . import access, calendar, evaluator, history, photos, tracking, workflow
 from .models import (
     Case,
     CaseClass,
@@ -125,6 +127,11 @@ def _with_standard_address(name: str, text: object) -> str:
     return f"{name} {text}"
 
 
+MAX_ATTRIBUTES = 30
+MAX_ATTRIBUTE_KEY = 50
+MAX_ATTRIBUTE_VALUE = 500
+
+
 def report_case(
     *,
     actor: User,
@@ -140,28 +147,168 @@ def report_case(
     reporter_phone: str = "",
     idempotency_key: str | None = None,
     address_code: str | None = None,
+    attributes: Mapping[str, str] | None = None,
 ) -> Outcome:
     """Report a problem at a point (`lon`, `lat` in `crs`) or at a standard address
     (`address_code`: the case takes the address's point, grid and name). Given both, the point
-    must lie in the address's grid."""
-    if not policies.may_report(actor):
+    must lie in the address's grid.
+
+    `source="open311"` is taken only from an external system's account (Role.API_CLIENT); its
+    `attributes` (Open311 service attributes) are kept in the report event's data. An Open311
+    case has no reporter account: the client is the channel, `reporter_name`/`reporter_phone`
+    the person."""
+    if source == Source.OPEN311:
+        if not policies.may_report_as_client(actor):
+            raise PermissionDenied(
+                _("Only an external system's account reports through Open311."), field="source"
+            )
+    elif source == Source.PUBLIC:
+        raise PermissionDenied(
+            _("Anonymous reports come only through the public report form."), field="source"
+        )
+    elif not policies.may_report(actor):
         raise PermissionDenied(_("Your role may not report problems."), field="actor")
+    return _report(
+        actor=actor,
+        lon=lon,
+        lat=lat,
+        class_code=class_code,
+        crs=crs,
+        description=description,
+        address=address,
+        photo_files=photo_files,
+        source=source,
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
+        idempotency_key=idempotency_key,
+        address_code=address_code,
+        attributes=attributes,
+    )
+
+
+def report_anonymously(
+    *,
+    lon: float | None,
+    lat: float | None,
+    class_code: str,
+    description: str,
+    address: str = "",
+    photo_files: Iterable[File[bytes]] = (),
+    reporter_phone: str = "",
+    idempotency_key: str | None,
+) -> Outcome:
+    """A report through the public web form, without an account: no reporter, source "public",
+    confirmed on site before registration like every resident report. Idempotent on the key the
+    form carries (anonymous keys are unique among themselves): a replay returns the same case,
+    so the same tracking code. Throttling the form is the page's business."""
+    return _report(
+        actor=None,
+        lon=lon,
+        lat=lat,
+        class_code=class_code,
+        description=description,
+        address=address,
+        photo_files=photo_files,
+        source=Source.PUBLIC,
+        reporter_phone=reporter_phone,
+        idempotency_key=idempotency_key,
+    )
+
+
+def _phone(value: str) -> str:
+    """An optional contact phone as people write it: digits, with +, -, spaces or brackets."""
+    value = _bounded(value, 20, "reporter_phone")
+    if value and not re.fullmatch(r"\+?[0-9][0-9 ()-]{4,19}", value):
+        raise InvalidInput(
+            _("Write the phone number with digits 0–9 only."), field="reporter_phone"
+        )
+    return value
+
+
+def _attributes(attributes: Mapping[str, str] | None) -> dict[str, str]:
+    """Open311 service attributes, bounded: at most 30, keys ≤ 50 and values ≤ 500 characters,
+    printable text (a list value's items joined by the caller)."""
+    if not attributes:
+        return {}
+    if not isinstance(attributes, Mapping):
+        raise InvalidInput(_("Attributes are pairs of a code and a value."), field="attributes")
+    if len(attributes) > MAX_ATTRIBUTES:
+        raise InvalidInput(
+            _("At most %(n)d attributes.") % {"n": MAX_ATTRIBUTES}, field="attributes"
+        )
+    clean: dict[str, str] = {}
+    for key, value in attributes.items():
+        key = str(key).strip()
+        text = "" if value is None else str(value).strip()
+        if not key or len(key) > MAX_ATTRIBUTE_KEY or not key.isprintable():
+            raise InvalidInput(
+                _("An attribute code is 1 to %(n)d printable characters.")
+                % {"n": MAX_ATTRIBUTE_KEY},
+                field="attributes",
+            )
+        if len(text) > MAX_ATTRIBUTE_VALUE or "\x00" in text:
+            raise InvalidInput(
+                _("The value of attribute %(code)s is longer than %(n)d characters.")
+                % {"code": shown(key), "n": MAX_ATTRIBUTE_VALUE},
+                field=f"attribute[{shown(key)}]",
+            )
+        clean[key] = text
+    return clean
+
+
+def _report(
+    *,
+    actor: User | None,
+    lon: float | None,
+    lat: float | None,
+    class_code: str,
+    crs: str = "wgs84",
+    description: str = "",
+    address: str = "",
+    photo_files: Iterable[File[bytes]] = (),
+    source: str | None = None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    idempotency_key: str | None = None,
+    address_code: str | None = None,
+    attributes: Mapping[str, str] | None = None,
+) -> Outcome:
+    """The report (transition 1) once the caller's right to make it is known. `actor` None:
+    the public form (source "public")."""
     key = _check_key(idempotency_key)
     lon, lat, located, standard = _report_place(lon, lat, crs, address_code)
     if standard is not None:
         address = _with_standard_address(standard.name, address)
-    case_class = CaseClass.objects.filter(code=str(class_code).strip(), active=True).first()
+    code = str(class_code).strip()
+    case_class = (
+        CaseClass.objects.filter(code=code, active=True).first()
+        if code_problem(code, max_length=20) is None
+        else None
+    )
     if case_class is None:
         raise InvalidInput(
-            _("Unknown problem class %(code)s.") % {"code": class_code}, field="class_code"
+            _("Unknown problem class %(code)s.") % {"code": shown(code)}, field="class_code"
         )
     description = _bounded(description, MAX_DESCRIPTION, "description")
     address = _bounded(address, 200, "address")
     reporter_name = _bounded(reporter_name, 100, "reporter_name")
-    reporter_phone = _bounded(reporter_phone, 20, "reporter_phone")
+    reporter_phone = (
+        _phone(reporter_phone) if actor is None else _bounded(reporter_phone, 20, "reporter_phone")
+    )
+    attributes = _attributes(attributes)
+    for name, text in (("description", description), ("address", address)):
+        if "\x00" in text:
+            raise InvalidInput(
+                _("%(field)s may not contain a NUL character.") % {"field": name}, field=name
+            )
     uploads = photos.validate_photos(photo_files)
-    place = policies.Place(located.grid_id, located.community_id, located.street_id)
-    source = _source_for(actor, place, source)
+    if actor is None:
+        source = Source.PUBLIC
+        if not description:
+            raise InvalidInput(_("Describe the problem."), field="description")
+    elif source != Source.OPEN311:
+        place = policies.Place(located.grid_id, located.community_id, located.street_id)
+        source = _source_for(actor, place, source)
     if source in (Source.GRID_WORKER, Source.TEAM) and not uploads:
         raise InvalidInput(_("A field report needs at least one photo."), field="photos")
     if source == Source.HOTLINE and not (reporter_name or reporter_phone):
@@ -180,12 +327,17 @@ def report_case(
             "reporter_phone": reporter_phone,
             "photos": [u.sha256 for u in uploads],
         }
+        | ({"attributes": attributes} if attributes else {})
     )
+    # Accounts report as themselves; hotline, sensor and import reports are entered by staff
+    # for someone else, Open311 ones by a client system, anonymous ones by no one.
+    reporter = actor if source not in STAFF_SOURCES | {Source.OPEN311, Source.PUBLIC} else None
 
     def create(staging: photos.Staging) -> Case:
         now = clock.now()
         case = Case.objects.create(
             number=_next_number(now),
+            tracking_code=_new_tracking_code(),
             state=State.REPORTED,
             source=source,
             case_class=case_class,
@@ -196,7 +348,7 @@ def report_case(
             grid_id=located.grid_id,
             community_id=located.community_id,
             street_id=located.street_id,
-            reporter=actor if source not in STAFF_SOURCES else None,
+            reporter=reporter,
             reporter_name=reporter_name,
             reporter_phone=reporter_phone,
             urgency=case_class.urgency,
@@ -220,12 +372,22 @@ def report_case(
             at=now,
             reason=description[:200],
             data={"class": case_class.code, "source": source, "crs": crs}
-            | ({"address_code": standard.code} if standard is not None else {}),
+            | ({"address_code": standard.code} if standard is not None else {})
+            | ({"attributes": attributes} if attributes else {}),
         )
         photos.attach(case=case, event=event, staging=staging, kind="before", actor=actor, now=now)
         return case
 
     return _idempotent(actor, key, request_hash, create, uploads)
+
+
+def _new_tracking_code() -> str:
+    """A tracking code no case has (50 random bits: a repeat is all but impossible, but the
+    unique column would turn one into a 500)."""
+    while True:
+        code = tracking.new_code()
+        if not Case.objects.filter(tracking_code=code).exists():
+            return code
 
 
 def _bounded(value: str | None, limit: int, field: str) -> str:
@@ -310,14 +472,15 @@ def _replay(record: IdempotencyRecord, request_hash: str) -> Outcome:
 
 
 def _idempotent(
-    actor: User,
+    actor: User | None,
     key: str,
     request_hash: str,
     run: Callable[[photos.Staging], Case],
     uploads: list[photos.Upload],
 ) -> Outcome:
     """Run `run(staging)` once per key; `uploads` are written before its transaction and
-    removed after it unless a committed row keeps them (cases.photos)."""
+    removed after it unless a committed row keeps them (cases.photos). `actor` None: an
+    anonymous report, whose keys are unique among the anonymous ones."""
     record = IdempotencyRecord.objects.filter(user=actor, key=key).first()
     if record:
         return _replay(record, request_hash)

@@ -38,6 +38,14 @@ STREET_DESK = frozenset({Role.ACCEPTOR, Role.SHIFT_LEAD})
 DISPATCH_DESK = frozenset({Role.DISPATCHER, Role.SHIFT_LEAD, Role.COMMAND_CENTRE})
 GRID_CHECKERS = CHECKERS
 DEPARTMENT = frozenset({Role.DEPT_HANDLER})
+ALL_STATES = frozenset(STATE_LABELS)
+# Who may comment on a case: its reporter, the street's desks (acceptor, shift lead, call-back,
+# dispatcher), the command centre and the handlers of a department with a task on it.
+COMMENTERS = (
+    frozenset({REPORTER, Role.CALLBACK, Role.COMMAND_CENTRE}) | STREET_DESK | DISPATCH_DESK
+) | DEPARTMENT
+# Who approves a photo for the public pages: the street desk and the command centre.
+PHOTO_APPROVERS = STREET_DESK | {Role.COMMAND_CENTRE}
 
 
 @dataclass(frozen=True)
@@ -50,7 +58,7 @@ class FollowUp:
 
 @dataclass(frozen=True, kw_only=True)
 class Transition:
-    number: int  # the row of DOMAIN.md §3 it implements
+    number: int  # the row of DOMAIN.md §3 it implements; 0: a row beside the loop (comments)
     action: str
     label: StrOrPromise
     sources: frozenset[str]
@@ -316,6 +324,39 @@ TABLE: tuple[Transition, ...] = (
         roles=frozenset({Role.CALLBACK, Role.SHIFT_LEAD, REPORTER}),
         reason_required=True,
         effect=rules.reopen,
+    ),
+    T(
+        number=13,
+        action="rate",
+        label=_("Rate the handling"),
+        sources=frozenset({State.CLOSED}),
+        targets=(STAY,),
+        roles=frozenset({REPORTER}),
+        params=("satisfaction",),
+        guard=rules.may_rate,
+        effect=rules.record_rating,
+    ),
+    T(
+        number=0,
+        action="comment",
+        label=_("Comment"),
+        sources=ALL_STATES - {State.MERGED},
+        targets=(STAY,),
+        roles=COMMENTERS,
+        reason_required=True,
+        photo_kind="comment",
+        effect=rules.record_comment,
+    ),
+    T(
+        number=0,
+        action="approve_photo",
+        label=_("Approve a photo for the public pages"),
+        sources=ALL_STATES,
+        targets=(STAY,),
+        roles=PHOTO_APPROVERS,
+        params=("photo",),
+        guard=rules.photo_awaiting_approval,
+        effect=rules.approve_photo,
     ),
     T(
         number=14,

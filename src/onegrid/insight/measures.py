@@ -27,7 +27,7 @@ Definitions (the same text is attached to each figure, translated):
   is one that was registered or fixed on the spot (self-closed); rejected, merged and undecided
   reports are not valid. A report recurs when a case of its class was closed near it (within
   ONEGRID["RECURRENCE_RADIUS_M"] metres) in the ONEGRID["RECURRENCE_DAYS"] days before it.
-* satisfaction: call-back replies recorded in the period.
+* satisfaction: replies recorded in the period: a call-back's, or the reporter's own rating.
 * joint: dispatches (including arbitrations) in the period that named co-departments; joint
   cases: cases first dispatched in the period, any of whose dispatches named co-departments.
 * timely checks: on-site checks completed (passed or failed) in the period by their deadline,
@@ -116,8 +116,8 @@ DEFINITIONS: dict[str, StrOrPromise] = {
         "merged and undecided reports are not valid."
     ),
     "satisfaction_rate": _(
-        "Call-back replies “satisfied” or “basically satisfied” ÷ call-back replies recorded "
-        "in the period."
+        "Replies “satisfied” or “basically satisfied” ÷ replies recorded in the period; a reply "
+        "is a call-back's or the reporter's own rating."
     ),
     "joint_share": _(
         "Dispatches that named co-departments ÷ dispatches (including arbitrations) in the period."

@@ -548,8 +548,8 @@ MEASURE_COUNTERS: dict[str, tuple[str, str]] = {
 PER_EVENT_COUNTERS: dict[str, tuple[str, ...]] = {
     "checks_done": ("pass_check", "fail_check"),
     "timely_checks": ("pass_check", "fail_check"),
-    "replies": ("revisit",),
-    "satisfied": ("revisit",),
+    "replies": ("revisit", "rate"),
+    "satisfied": ("revisit", "rate"),
     "dispatches": ("dispatch", "arbitrate"),
     "joint_dispatches": ("dispatch", "arbitrate"),
 }

@@ -134,7 +134,8 @@ def scope_for(user: User) -> Scope:
     if user.is_superuser:
         scope.district_wide = True
     for a in assignments(user):
-        if a.role in OWN_REPORTS_ONLY:
+        # An API client's binding names its jurisdiction, not cases it may read.
+        if a.role in OWN_REPORTS_ONLY or a.role == Role.API_CLIENT:
             continue
         if a.department_id:
             scope.department_ids.add(a.department_id)
@@ -194,6 +195,12 @@ def may_see_place(user: User, place: Place) -> bool:
 
 def may_report(user: User) -> bool:
     return user.is_superuser or bool(role_names(user) & REPORTING_ROLES)
+
+
+def may_report_as_client(user: User) -> bool:
+    """An external system's service account (Open311 clients, Role.API_CLIENT) reports through
+    its API, with source "open311". The role gives no scope: a client reads no case by it."""
+    return Role.API_CLIENT in role_names(user)
 
 
 def may_see_reporter(user: User, place: Place) -> bool:
@@ -573,6 +580,9 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "hotspots": HOTSPOT_READERS,
     # The monthly PDF reports: REPORT_READERS, each reading the reports may_read_report allows.
     "reports": REPORT_READERS,
+    # The resident portal (/resident/): my reports, reporting, comments and ratings. Those
+    # who see only their own reports (residents, volunteers, Party members) follow them there.
+    "resident": frozenset(OWN_REPORTS_ONLY),
 }
 
 
@@ -597,6 +607,9 @@ def may_open_page(user: User | AnonymousUser, page: str) -> bool:
 # and the field app; leaders, supervision and the command centre steer by the figures.
 LANDING_ROLES: dict[str, frozenset[str]] = {
     "measures": frozenset({Role.LEADER, Role.SUPERVISOR, Role.COMMAND_CENTRE}),
+    # Residents open the field app to report too, but their work is the resident portal.
+    "field": frozenset(GRID_TEAM),
+    "resident": frozenset({Role.RESIDENT}),
 }
 
 
@@ -641,3 +654,10 @@ def may_manage_api_clients(user: User | AnonymousUser) -> bool:
     if not user.is_authenticated:
         return False
     return user.is_superuser or Role.ADMIN in role_names(user)
+
+
+def may_see_delivery_alerts(user: User | AnonymousUser) -> bool:
+    """The console's red alert when notifications or forwards to other systems fail (dead,
+    retrying long): the district's keepers — the command centre and administrators, a
+    superuser counting as one — who run the gateways and the integrations."""
+    return user.is_authenticated and _keeps_the_district(user)
