@@ -365,9 +365,10 @@ def token(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
 def updates(request: HttpRequest, fmt: str) -> HttpResponse:
     client = _reader(request)
     _jurisdiction(request.GET, client)
-    end = _moment(request.GET, "end_date", end=True) or clock.now()
+    given_end = _moment(request.GET, "end_date", end=True)
+    end = given_end or clock.now()
     start = _moment(request.GET, "start_date") or end - dt.timedelta(hours=UPDATES_DEFAULT_HOURS)
-    if start > end:
+    if given_end and start > given_end:
         raise InvalidInput(_("start_date is after end_date."), field="start_date")
     found = selectors.updates(
         start=start,
