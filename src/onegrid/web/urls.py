@@ -13,7 +13,11 @@ from .views import (
     layers,
     live_map,
     measures,
+    notifications,
+    public,
     reports,
+    resident,
+    resident_report,
     teams,
     work_calendar,
 )
@@ -68,3 +72,6 @@ urlpatterns += teams.routes + addresses.routes + work_calendar.routes
 urlpatterns += measures.routes + bigscreen.routes
 urlpatterns += reports.routes
 urlpatterns += hotspots.routes
+urlpatterns += public.routes
+urlpatterns += notifications.routes
+urlpatterns += resident.routes + resident_report.routes
