@@ -402,6 +402,8 @@ class OneGridSettings(TypedDict):
     PUBLIC_FEED_MAX_ITEMS: int
     PUBLIC_LOOKUPS_PER_MINUTE: int
     RESIDENTS: ResidentSettings
+    FORWARDING_TIMEOUT_SECONDS: float
+    FORWARDING_RESCAN_SECONDS: int
 
 
 ONEGRID: OneGridSettings = {
@@ -555,6 +557,15 @@ ONEGRID.update(
         "NOTIFY_FAN_OUT_WINDOW_SECONDS": _env_int("ONEGRID_NOTIFY_FAN_OUT_WINDOW_SECONDS", 600),
         "NOTIFY_REQUEUE_AFTER_SECONDS": _env_int("ONEGRID_NOTIFY_REQUEUE_AFTER_SECONDS", 60),
         "NOTIFY_SEND_TIMEOUT_SECONDS": float(os.environ.get("ONEGRID_NOTIFY_SEND_TIMEOUT", 10)),
+    }
+)
+# Forwarding cases to outside systems (onegrid.forwarding): how long one call to a remote may
+# take before it counts as failed (never as sent), and how much history behind its mark the
+# scan re-reads (events a long transaction committed late).
+ONEGRID.update(
+    {
+        "FORWARDING_TIMEOUT_SECONDS": float(os.environ.get("ONEGRID_FORWARDING_TIMEOUT", 10)),
+        "FORWARDING_RESCAN_SECONDS": _env_int("ONEGRID_FORWARDING_RESCAN_SECONDS", 600),
     }
 )
 # The public pages (residents.public, /public/): reports a page of the list shows; the Atom
