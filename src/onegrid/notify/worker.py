@@ -1,0 +1,129 @@
+"""The embedded worker (`onegrid notify worker`): every NOTIFY_WORKER_SECONDS it fans the case
+history out, warns of tasks due soon and wakes lost deliveries, and in between runs the jobs of
+the database queue (django-tasks-db) until stopped. SIGTERM or Ctrl-C lets the job in hand
+finish, then it stops; SIGKILL loses nothing either (the Delivery rows are the truth).
+
+With ONEGRID_TASKS=rq the jobs run in `onegrid rqworker notify forwarding default` processes
+and this loop only does the sweeps."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils.crypto import get_random_string
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+
+from onegrid.core import clock
+
+from . import services
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class StepResult:
+    notifications: int = 0
+    due_soon: int = 0
+    requeued: int = 0
+    jobs: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def sweep(*, now: dt.datetime | None = None) -> StepResult:
+    """One round of the sweeps; a failing sweep is logged and the others still run."""
+    result = StepResult()
+    steps: Sequence[tuple[str, Callable[..., int]]] = (
+        ("notifications", services.fan_out),
+        ("due_soon", services.sweep_due_soon),
+        ("requeued", services.requeue),
+    )
+    for name, run in steps:
+        try:
+            setattr(result, name, run(now=now or clock.now()))
+        except Exception as e:
+            logger.exception("notify sweep %s failed", name)
+            result.errors.append(f"{name}: {type(e).__name__}: {e}")
+    return result
+
+
+def uses_database_queue() -> bool:
+    from django_tasks_db.backend import DatabaseBackend
+
+    return isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend)
+
+
+class Worker:
+    def __init__(
+        self,
+        *,
+        queues: Sequence[str] = ("*",),
+        period: float | None = None,
+        max_jobs_per_round: int = 200,
+    ) -> None:
+        self.queues = list(queues)
+        self.period = settings.ONEGRID["NOTIFY_WORKER_SECONDS"] if period is None else period
+        self.max_jobs = max_jobs_per_round
+        self.stopping = threading.Event()
+        self.worker_id = f"notify-{get_random_string(12)}"
+        self._db_worker: Any = None
+
+    def stop(self, signum: int | None = None, frame: FrameType | None = None) -> None:
+        self.stopping.set()
+        if self._db_worker is not None:
+            self._db_worker.running = False  # finish the job in hand, then return
+
+    def run_jobs(self) -> int:
+        """Run the database queue's ready jobs (at most max_jobs_per_round); how many ran."""
+        if not uses_database_queue():
+            return 0
+        from django_tasks_db.management.commands.db_worker import Worker as DbWorker
+
+        db_worker = DbWorker(
+            queue_names=self.queues,
+            interval=0,
+            batch=True,
+            backend_name=DEFAULT_TASK_BACKEND_ALIAS,
+            startup_delay=False,
+            max_tasks=self.max_jobs,
+            worker_id=self.worker_id,
+            excluded_queue_names=[],
+        )
+        self._db_worker = db_worker
+        try:
+            if not self.stopping.is_set():
+                db_worker.run()
+        finally:
+            self._db_worker = None
+        return db_worker._run_tasks
+
+    def run_forever(self, *, report: Callable[[StepResult], None] | None = None) -> None:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self.stop)
+        next_sweep = 0.0
+        while not self.stopping.is_set():
+            close_old_connections()
+            if time.monotonic() >= next_sweep:
+                result = sweep()
+                next_sweep = time.monotonic() + self.period
+            else:
+                result = StepResult()
+            try:
+                result.jobs = self.run_jobs()
+            except Exception as e:  # the database away for a moment: try again next round
+                logger.exception("notify worker: running jobs failed")
+                result.errors.append(f"jobs: {type(e).__name__}: {e}")
+            if report is not None:
+                report(result)
+            if not result.jobs:
+                self.stopping.wait(min(self.period, max(0.0, next_sweep - time.monotonic())))
+            close_old_connections()
