@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ForwardingConfig(AppConfig):
@@ -7,5 +8,5 @@ class ForwardingConfig(AppConfig):
 
     name = "onegrid.forwarding"
     label = "forwarding"
-    verbose_name = "forwarding"
+    verbose_name = _("Forwarding to other systems")
     default_auto_field = "django.db.models.BigAutoField"
