@@ -35,7 +35,7 @@ export function popupLines(feature) {
     title: String(feature.title ?? ""),
     state: String(feature.state ?? ""),
     number: String(feature.number ?? ""),
-    url: typeof feature.url === "string" && feature.url.startsWith("/") ? feature.url : null,
+    url: typeof feature.url === "string" && /^\/(?![/\\])/.test(feature.url) ? feature.url : null,
   };
 }
 
