@@ -20,6 +20,7 @@ from onegrid.core import api_errors, jsonlimits
 from onegrid.core.errors import DomainError, InvalidInput
 from onegrid.insight.api import router as insight_router
 from onegrid.insight.hotspots_api import router as hotspots_router
+from onegrid.notify.api import router as notify_router
 from onegrid.org.addresses_api import router as addresses_router
 from onegrid.org.api import router as auth_router
 from onegrid.org.auth import API_AUTH
@@ -95,6 +96,7 @@ api.add_router("/", addresses_router)
 api.add_router("/smart", smart_router)
 api.add_router("/insight", insight_router)
 api.add_router("/insight/hotspots", hotspots_router)
+api.add_router("/notifications", notify_router)
 
 PROBLEMS = {
     "missing": lambda: _("is required"),
