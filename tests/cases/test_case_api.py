@@ -160,7 +160,7 @@ def test_actions_through_the_api_with_roles_and_states(world):
     assert response.status_code == 200 and response.json()["case"]["state"] == "dispatched"
     handler = token_client(p.city_handler)
     detail = handler.get(f"/api/v1/cases/{case.pk}").json()
-    assert detail["actions"] == ["sign", "return"]
+    assert detail["actions"] == ["sign", "return", "comment"]
     assert detail["reporters"] is None  # departments never see who reported
     assert all(e["actor"] is None for e in detail["events"] if e["action"] == "report")
     assert handler.post(url + "sign").status_code == 200

@@ -160,6 +160,7 @@ def _detail(request: SignedInRequest, case: Case) -> dict[str, object]:
                     "thumb_url": f"/api/v1/photos/{p.id}/thumb",
                     "content_type": p.content_type,
                     "size": p.size,
+                    "approved_at": local(p.approved_at),
                 }
                 for p in e.photos.all()
             ],
@@ -197,6 +198,7 @@ class ActionForm(Schema):
     satisfaction: str | None = None
     target: str | None = None
     task: str | None = None
+    photo: str | None = None
     idempotency_key: str | None = None
 
 

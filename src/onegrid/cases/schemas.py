@@ -41,6 +41,10 @@ class CaseOut(Schema):
     rework_count: int
     timer: str | None
     merged_into: str | None
+    tracking_code: str = Field(description="what the reporter and the public follow the case by")
+    satisfaction: str = Field(description="the last reply: satisfied, basically_satisfied, …")
+    rated_at: dt.datetime | None = Field(description="when the reporter rated the case")
+    callback_needed: bool = Field(description="the reporter was unsatisfied: call them back")
 
     @staticmethod
     def of(case: Case) -> dict[str, object]:
@@ -68,6 +72,10 @@ class CaseOut(Schema):
             "rework_count": case.rework_count,
             "timer": selectors.timer_colour(case),
             "merged_into": case.merged_into.number if case.merged_into is not None else None,
+            "tracking_code": case.tracking_code,
+            "satisfaction": case.satisfaction,
+            "rated_at": local(case.rated_at),
+            "callback_needed": case.callback_needed,
         }
 
 
@@ -97,6 +105,9 @@ class PhotoOut(Schema):
     )
     content_type: str = Field(description="of the original")
     size: int = Field(description="of the original, in bytes")
+    approved_at: dt.datetime | None = Field(
+        None, description="when it was approved for the public pages (none: not shown there)"
+    )
 
 
 class EventOut(Schema):
