@@ -500,7 +500,7 @@ LANDING = {
     "admin": "/console/",
     "auditor": "/map/",
     "worker": "/field/",
-    "resident": "/field/",
+    "resident": "/resident/",
     "city_handler": "/inbox/",
 }
 

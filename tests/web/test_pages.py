@@ -25,7 +25,7 @@ ALLOWED = {
 }
 LANDING = {
     "worker": "/field/",
-    "resident": "/field/",
+    "resident": "/resident/",
     "acceptor": "/console/",
     # Those who steer by the figures land on the measures page (tests/web/test_measures_pages).
     "command": "/console/measures/",

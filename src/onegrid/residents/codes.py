@@ -22,7 +22,8 @@ from .models import OneTimeCode
 
 def digest(phone: str, purpose: str, code: str) -> str:
     """A keyed digest: a table dump alone cannot be searched for the 10⁶ possible codes."""
-    return salted_hmac("onegrid.residents.code", f"{phone}:{purpose}:{code}").hexdigest()
+    key = "onegrid.residents.code"
+    return salted_hmac(key, f"{phone}:{purpose}:{code}", algorithm="sha256").hexdigest()
 
 
 def new_code(length: int) -> str:

@@ -20,6 +20,7 @@ PAGE_LABELS = {
     "measures": _("Measures"),
     "reports": _("Monthly reports"),
     "hotspots": _("Hotspots and alerts"),
+    "resident": _("My reports"),
 }
 
 
