@@ -363,9 +363,7 @@ def _point(lon_text: object, lat_text: object) -> tuple[float | None, float | No
     values = []
     for field, text, bound in (("long", lon_text, 180), ("lat", lat_text, 90)):
         if not text:
-            raise InvalidInput(
-                _("Send lat and long together."), field="lat" if field == "long" else "long"
-            )
+            raise InvalidInput(_("Send lat and long together."), field=field)
         if len(text) > 40 or not _NUMBER.match(text) or not math.isfinite(float(text)):
             raise InvalidInput(_("%(field)s must be a number.") % {"field": field}, field=field)
         value = float(text)
