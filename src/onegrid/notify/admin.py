@@ -52,6 +52,7 @@ class DeliveryAdmin(admin.ModelAdmin[Delivery]):
 
 
 class WebhookEndpointForm(forms.ModelForm[WebhookEndpoint]):
+    url = forms.URLField(label=_("URL"), max_length=300, assume_scheme="https")
     # Write-only: the form never shows the stored secret; left empty, it stays as it was.
     secret = forms.CharField(
         label=_("signing secret"),
