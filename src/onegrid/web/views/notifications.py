@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from onegrid.core.errors import DomainError, NotFound
@@ -92,7 +92,11 @@ def mark_all_read(request):
         messages.error(request, str(error.message))
         return _back(request)
     if marked:
-        messages.success(request, _("Marked %(n)d notifications read.") % {"n": marked})
+        messages.success(
+            request,
+            ngettext("Marked %(n)d notification read.", "Marked %(n)d notifications read.", marked)
+            % {"n": marked},
+        )
     return _back(request)
 
 
