@@ -25,6 +25,7 @@ from onegrid.residents.services import TooManyRequests
 
 from .. import access
 from .account import _next_url
+from .resident_report import refuse_control_characters
 
 PAGE_SIZE = 50
 MAX_COMMENT = 2000
@@ -202,6 +203,7 @@ def report_action(request, tracking_code, action):
     values = {k: post.get(k, "") for k in ("reason", "satisfaction", "idempotency_key")}
     params = {"satisfaction": values["satisfaction"]} if action == "rate" else {}
     try:
+        refuse_control_characters(values, ("reason", "satisfaction", "idempotency_key"))
         if len(values["reason"]) > MAX_COMMENT:
             raise InvalidInput(_("At most %(n)d characters.") % {"n": MAX_COMMENT}, field="reason")
         case_services.perform_action(

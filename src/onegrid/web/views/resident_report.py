@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import uuid
 
 from django.conf import settings
@@ -32,6 +33,17 @@ from onegrid.territory import locator
 from .. import access
 
 FIELDS = ("class_code", "description", "address", "lon", "lat", "reporter_phone")
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def refuse_control_characters(values: dict, fields: tuple[str, ...]) -> None:
+    """NUL and other control characters (a tab and line breaks aside) in typed text: a 422
+    naming the field, before any service sees them (PostgreSQL refuses NUL in text)."""
+    for name in fields:
+        if _CONTROL.search(values.get(name, "")):
+            raise InvalidInput(_("This text holds characters that cannot be stored."), field=name)
 
 
 def _classes() -> list[dict]:
@@ -108,6 +120,7 @@ def resident_report(request):
     if request.method == "GET":
         return render(request, "web/resident/report_form.html", context)
     try:
+        refuse_control_characters(values, FIELDS)
         outcome = case_services.report_case(
             actor=request.user,
             lon=_number(values["lon"], "lon"),
@@ -165,6 +178,7 @@ def anonymous_report(request):
         return render(request, "web/resident/report_form.html", context)
     address = client_address(request)
     try:
+        refuse_control_characters(values, FIELDS)
         _anonymous_throttle(address)
         outcome = case_services.report_anonymously(
             lon=_number(values["lon"], "lon"),
