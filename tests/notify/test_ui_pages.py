@@ -267,3 +267,8 @@ def test_the_console_alerts_of_failing_forwards_in_a_box_of_their_own(world):
         'id="forwarding-alert"'
         not in client_for(world, "acceptor").get("/console/").content.decode()
     )
+
+
+def test_my_account_links_my_notifications_and_their_settings(world):
+    html = client_for(world, "resident").get("/account/").content.decode()
+    assert 'id="my-notifications"' in html and 'href="/account/notifications/"' in html
