@@ -14,10 +14,16 @@ from django.utils.translation import gettext_lazy
 
 from onegrid.core.errors import DomainError
 from onegrid.org import policies
+from onegrid.org.models import User
 from onegrid.territory.models import AdminUnit
 
 from . import services
 from .models import ApiClient, ClientRequest, ServiceAttribute
+
+
+def _admin(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # the admin site lets only signed-in staff in
+    return request.user
 
 
 class NewClientForm(forms.ModelForm[ApiClient]):
@@ -40,10 +46,16 @@ class ApiClientAdmin(admin.ModelAdmin[ApiClient]):
     readonly_fields = ["key_prefix", "user", "created_at", "revoked_at", "active"]
     actions = ["revoke", "renew_key"]
 
-    def get_form(self, request: HttpRequest, obj: ApiClient | None = None, **kwargs: Any):
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: ApiClient | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> type[forms.ModelForm[ApiClient]]:
         if obj is None:
             kwargs["form"] = NewClientForm
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change, **kwargs)
 
     def get_fields(self, request: HttpRequest, obj: ApiClient | None = None):
         if obj is None:
@@ -70,7 +82,7 @@ class ApiClientAdmin(admin.ModelAdmin[ApiClient]):
             obj.save(update_fields=["name", "jurisdiction"])
             return
         client, key = services.add_client(
-            actor=request.user, name=obj.name, jurisdiction_code=obj.jurisdiction.code
+            actor=_admin(request), name=obj.name, jurisdiction_code=obj.jurisdiction.code
         )
         obj.pk = client.pk
         messages.warning(
@@ -82,14 +94,14 @@ class ApiClientAdmin(admin.ModelAdmin[ApiClient]):
     @admin.action(description=gettext_lazy("Revoke the selected clients' keys"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> None:
         for client in queryset:
-            services.revoke_client(actor=request.user, client_id=client.pk)
+            services.revoke_client(actor=_admin(request), client_id=client.pk)
         messages.success(request, _("%(n)d clients revoked.") % {"n": queryset.count()})
 
     @admin.action(description=gettext_lazy("Give the selected clients new keys"))
     def renew_key(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> None:
         for client in queryset:
             try:
-                key = services.new_key(actor=request.user, client_id=client.pk)
+                key = services.new_key(actor=_admin(request), client_id=client.pk)
             except DomainError as error:
                 messages.error(request, str(error.message))
                 continue

@@ -161,7 +161,7 @@ def _final() -> list[str]:
 
 def as_requests(cases: Iterable[Case]) -> list[dict[str, Any]]:
     rows = list(
-        cases.select_related("case_class", "street", "community")  # type: ignore[attr-defined]
+        cases.select_related("case_class", "street", "community")
         if isinstance(cases, QuerySet)
         else cases
     )

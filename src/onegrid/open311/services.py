@@ -8,6 +8,7 @@ import json
 import math
 import re
 import secrets
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -86,7 +87,7 @@ def add_client(*, actor: User | None, name: str, jurisdiction_code: str) -> tupl
     return client, raw
 
 
-def new_key(*, actor: User | None, client_id: object) -> str:
+def new_key(*, actor: User | None, client_id: uuid.UUID | str) -> str:
     """Replace a client's key (the old one stops working at once); the new one is returned
     once."""
     if actor is not None and not policies.may_manage_api_clients(actor):
@@ -100,7 +101,7 @@ def new_key(*, actor: User | None, client_id: object) -> str:
     return raw
 
 
-def revoke_client(*, actor: User | None, client_id: object) -> ApiClient:
+def revoke_client(*, actor: User | None, client_id: uuid.UUID | str) -> ApiClient:
     """Stop a client: its key is refused from now on and its service user is deactivated."""
     if actor is not None and not policies.may_manage_api_clients(actor):
         raise PermissionDenied(_("Only administrators register Open311 clients."), field="actor")
