@@ -232,3 +232,30 @@ def test_english_pages(world, pages_on):
     assert "Accepted, being sent to the department in charge" in html
     assert PublicSettings.objects.count() == 1
     assert Case.objects.exists()
+
+
+def test_a_merged_report_follows_the_case_it_joined(world, pages_on):
+    target = _registered(world)
+    target = act(target, world.people.dispatcher, "dispatch")
+    duplicate = act(report(world), world.people.acceptor, "merge", target=target.number)
+    response, html = _page(Client(), f"/public/reports/{duplicate.tracking_code}/")
+    assert response.status_code == 200
+    assert 'id="public-merged"' in html and target.number in html
+    assert str(public.STATE_WORDS["dispatched"]) in html
+
+
+def test_the_admin_edits_a_districts_switches(world, admin_client):
+    assert admin_client.get("/admin/residents/publicsettings/").status_code == 200
+    response = admin_client.post(
+        "/admin/residents/publicsettings/add/",
+        {"district": world.district.pk, "enabled": "on", "location": "100m", "feed_enabled": "on"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    row = PublicSettings.objects.get(district=world.district)
+    assert row.enabled and row.location == "100m" and row.photos_require_approval
+    response = admin_client.post(
+        "/admin/residents/publicsettings/add/",
+        {"district": world.street.pk, "location": "grid"},
+    )
+    assert response.status_code == 200  # a street is not a district: refused, nothing saved
+    assert PublicSettings.objects.count() == 1

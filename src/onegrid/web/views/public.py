@@ -8,6 +8,8 @@ approved photos); these views parse, call it and render.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -47,7 +49,7 @@ def index(request):
     enabled = public.enabled_settings()
     if not enabled:
         return _off(request)
-    context = {
+    context: dict[str, Any] = {
         "classes": public.public_classes(),
         "streets": public.public_streets(enabled),
         "state_groups": list(public.STATE_GROUP_LABELS.items()),
