@@ -138,3 +138,10 @@ def test_a_page_session_calls_the_api_with_its_csrf_token(world):
     notify(p.acceptor)
     client = client_for(world, "acceptor")
     assert client.get(f"{URL}unread").json() == {"unread": 1}
+
+
+def test_read_all_takes_no_body_at_all(world):
+    notify(world.people.acceptor)
+    client = token_client(world.people.acceptor)
+    answer = client.generic("POST", f"{URL}read-all", b"")
+    assert answer.status_code == 200 and answer.json() == {"marked": 1, "unread": 0}
