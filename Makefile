@@ -37,12 +37,16 @@ demo: $(VENV)/.installed
 # Serves the app and runs the escalation timer (`onegrid tick`) every minute beside it, and
 # writes last month's PDF reports once they are due (`onegrid reports monthly --if-missing`:
 # a few file checks when they exist; in the background, one writer at a time, so a long
-# first-of-the-month run never holds up the timer).
+# first-of-the-month run never holds up the timer). The notification worker runs beside them
+# (`onegrid notify worker`: fan-out, due-soon warnings and the database queue's jobs; its log in
+# var/notify-worker.log); Ctrl-C stops it too (SIGTERM: it finishes the delivery in hand).
 serve: $(VENV)/.installed
 	@echo "OneGrid on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/v1/docs)"
 	@( while sleep 60; do $(BIN)/onegrid tick > /dev/null 2>&1 || true; \
 		( $(BIN)/onegrid reports monthly --if-missing > /dev/null 2>&1 & ); done ) & ticker=$$!; \
-	trap 'kill $$ticker 2>/dev/null' EXIT INT TERM; \
+	mkdir -p $${ONEGRID_VAR_DIR:-var}; \
+	$(BIN)/onegrid notify worker >> $${ONEGRID_VAR_DIR:-var}/notify-worker.log 2>&1 & notifier=$$!; \
+	trap 'kill $$ticker $$notifier 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn onegrid.config.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
 		--threads 4 --access-logfile - --log-level warning
 
