@@ -77,7 +77,7 @@ def _matches(rule: Rule, event: CaseEvent, case: Case) -> bool:
         return False
     if rule.class_prefix and not case.case_class.code.startswith(rule.class_prefix):
         return False
-    if rule.department_id is None:
+    if rule.department is None:
         return True
     if rule.on == Rule.On.DISPATCH:
         data = event.data or {}
@@ -180,7 +180,7 @@ class _Claim:
     attempt: int
 
 
-def _claim(forward_id: object, now: dt.datetime) -> _Claim | None:
+def _claim(forward_id: uuid.UUID | str, now: dt.datetime) -> _Claim | None:
     with transaction.atomic():
         forward = (
             Forward.objects.select_for_update()
@@ -202,7 +202,7 @@ def _claim(forward_id: object, now: dt.datetime) -> _Claim | None:
         return _Claim(forward, forward.attempts)
 
 
-def deliver(*, forward_id: object, now: dt.datetime | None = None) -> str:
+def deliver(*, forward_id: uuid.UUID | str, now: dt.datetime | None = None) -> str:
     """One attempt at a forward, if it is due; returns its state afterwards ("" if unknown).
     Idempotent: an acknowledged or dead forward, or one not due, is left alone."""
     now = now or clock.now()
@@ -239,7 +239,9 @@ def _send(forward: Forward) -> remotes.Answer:
     return remotes.post_request(target, open311_fields(forward), idempotency_key=str(forward.pk))
 
 
-def _record(forward_id: object, attempt: int, answer: remotes.Answer, now: dt.datetime) -> str:
+def _record(
+    forward_id: uuid.UUID | str, attempt: int, answer: remotes.Answer, now: dt.datetime
+) -> str:
     with transaction.atomic():
         forward = Forward.objects.select_for_update().get(pk=forward_id)
         if forward.state == Forward.State.ACKNOWLEDGED:
@@ -464,7 +466,7 @@ def _ask_remote(forward: Forward, now: dt.datetime) -> remotes.Lookup:
     )
 
 
-def _acknowledge(forward_id: object, external_id: str, now: dt.datetime) -> None:
+def _acknowledge(forward_id: uuid.UUID | str, external_id: str, now: dt.datetime) -> None:
     Forward.objects.filter(pk=forward_id).exclude(state=Forward.State.ACKNOWLEDGED).update(
         state=Forward.State.ACKNOWLEDGED,
         external_id=external_id,
@@ -489,7 +491,7 @@ def _make_due(forward: Forward, now: dt.datetime, result: ReconcileResult) -> No
 def retry_dead(
     *,
     target: str | None = None,
-    forward_ids: Iterable[object] | None = None,
+    forward_ids: Iterable[uuid.UUID | str] | None = None,
     now: dt.datetime | None = None,
 ) -> int:
     """Dead forwards back to pending (after the cause was fixed), attempts counted afresh:
@@ -510,7 +512,7 @@ def retry_dead(
     return len(ids)
 
 
-def send_again(*, forward_ids: Iterable[object], now: dt.datetime | None = None) -> int:
+def send_again(*, forward_ids: Iterable[uuid.UUID | str], now: dt.datetime | None = None) -> int:
     """Make the named forwards that are not done (acknowledged or dead) due now."""
     now = now or clock.now()
     with transaction.atomic():
