@@ -70,6 +70,8 @@ class CaseFilters:
     # "extension": a department waits for an extension decision; "returned": a department
     # returned the case and it waits for re-dispatch or arbitration.
     waiting: str | None = None
+    # True: the reporter rated the case unsatisfied and waits for a call back.
+    callback_needed: bool | None = None
 
 
 def list_cases(user: User, filters: CaseFilters) -> QuerySet[Case]:
@@ -97,6 +99,8 @@ def list_cases(user: User, filters: CaseFilters) -> QuerySet[Case]:
         cases = cases.filter(reported_at__gte=filters.reported_from)
     if filters.reported_to:
         cases = cases.filter(reported_at__lt=filters.reported_to)
+    if filters.callback_needed is not None:
+        cases = cases.filter(callback_needed=filters.callback_needed)
     if filters.waiting == "extension":
         cases = cases.filter(
             pk__in=Task.objects.filter(state=Task.State.EXTENSION_REQUESTED).values("case_id")

@@ -36,7 +36,11 @@ FIELDS = (
     "target",
     "task",
     "class_code",
+    "photo",
 )
+# Rows not offered as a form of their own in the side panel: approve_photo is a button beside
+# each photo waiting for approval.
+INLINE_ACTIONS = frozenset({"approve_photo"})
 
 
 @dataclass
@@ -50,6 +54,9 @@ class ActionForm:
     key: str
     values: dict = field(default_factory=dict)
     errors: dict = field(default_factory=dict)
+    # What the text box is called, when not "Reason" / "Note".
+    reason_label: str = ""
+    satisfaction_legend: str = ""
 
     @property
     def failed(self) -> bool:
@@ -68,9 +75,11 @@ def submitted_values(post) -> dict:
     return values
 
 
-def _action_forms(request, case, failed) -> list[ActionForm]:
+def _action_forms(request, case, failed, allowed: list[str]) -> list[ActionForm]:
     forms = []
-    for action in selectors.allowed_actions(request.user, case):
+    for action in allowed:
+        if action in INLINE_ACTIONS:
+            continue
         t = workflow.BY_ACTION[action]
         form = ActionForm(
             action=action,
@@ -80,6 +89,10 @@ def _action_forms(request, case, failed) -> list[ActionForm]:
             photo_required=selectors.photo_required(request.user, case, action),
             params=t.params,
             key=uuid.uuid4().hex,
+            reason_label=_reason_label(action),
+            satisfaction_legend=_("How satisfied are you with the handling?")
+            if action == "rate"
+            else "",
         )
         if failed and failed[0] == action:
             _, error, values = failed
@@ -89,6 +102,14 @@ def _action_forms(request, case, failed) -> list[ActionForm]:
             form.errors = {error.field or "action": str(error.message)}
         forms.append(form)
     return forms
+
+
+def _reason_label(action: str) -> str:
+    if action == "comment":
+        return _("Comment (required)")
+    if action == "rate":
+        return _("Why? (required when unsatisfied)")
+    return ""
 
 
 def _remaining(case) -> dict | None:
@@ -139,6 +160,7 @@ def _timeline(request, case, events):
         rows.append(
             {
                 "seq": e.seq,
+                "by_reporter": e.actor_role == workflow.REPORTER,
                 "label": selectors.action_label(e.action),
                 "action": e.action,
                 "from": workflow.STATE_LABELS.get(e.from_state, ""),
@@ -149,10 +171,16 @@ def _timeline(request, case, events):
                 "at": timezone.localtime(e.at),
                 "reason": e.reason,
                 "details": details,
-                "photos": list(e.photos.all()),
+                "photos": [_with_key(p) for p in e.photos.all()],
             }
         )
     return rows
+
+
+def _with_key(photo: Photo) -> Photo:
+    """The photo with a fresh idempotency key for its approve button."""
+    photo.approve_key = uuid.uuid4().hex  # type: ignore[attr-defined]
+    return photo
 
 
 def _role_label(role: str) -> str:
@@ -175,7 +203,8 @@ def case_context(request, case, *, failed=None) -> dict:
     before = [p for p in photos if p.kind == Photo.Kind.BEFORE]
     after = [p for p in photos if p.kind == Photo.Kind.AFTER]
     checks = [p for p in photos if p.kind == Photo.Kind.CHECK]
-    forms = _action_forms(request, case, failed)
+    allowed = selectors.allowed_actions(request.user, case)
+    forms = _action_forms(request, case, failed, allowed)
     merge_offered = any(f.action == "merge" for f in forms)
     now = clock.now()
     return {
@@ -215,6 +244,10 @@ def case_context(request, case, *, failed=None) -> dict:
         "satisfactions": [(s, SATISFACTION_LABELS[s]) for s in SATISFACTION],
         "reporters": selectors.case_reporters(request.user, case),
         "stale_failure": _stale_failure(forms, failed),
+        # A button beside each photo not yet approved for the public pages (street desk,
+        # command centre); each approved one is marked.
+        "may_approve_photos": "approve_photo" in allowed,
+        "satisfaction_label": SATISFACTION_LABELS.get(case.satisfaction, ""),
     }
 
 

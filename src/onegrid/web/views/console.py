@@ -18,6 +18,7 @@ from onegrid.cases.models import Case, Source
 from onegrid.smart import duplicates as likely
 
 from .. import access, downloads
+from ..case_page import SATISFACTION_LABELS
 from .paging import query_without_page
 
 if TYPE_CHECKING:
@@ -33,6 +34,9 @@ TABS: dict[str, tuple[StrPromise, dict[str, object]]] = {
     "extension": (gettext_lazy("Extension requests"), {"waiting": "extension"}),
     "handling": (gettext_lazy("With departments"), {"state": "dispatched,in_progress"}),
     "close": (gettext_lazy("To close"), {"state": "checked"}),
+    # Reporters who rated their case unsatisfied, waiting for a call back (cases.selectors.
+    # callback_queue): only for those who work that queue.
+    "callback": (gettext_lazy("To call back"), {"callback_needed": True}),
     "overdue": (gettext_lazy("Overdue"), {"open": True, "overdue": True}),
     "open": (gettext_lazy("All open"), {"open": True}),
     "all": (gettext_lazy("All"), {}),
@@ -52,10 +56,21 @@ TIMER_LABELS = {
 }
 
 
+CALLBACK_TAB = "callback"
+
+
+def _tabs(user) -> list[str]:
+    """The tabs `user` sees: the call-back queue only for call-back staff, shift leads and the
+    command centre."""
+    works_callbacks = selectors.may_work_callback_queue(user)
+    return [key for key in TABS if key != CALLBACK_TAB or works_callbacks]
+
+
 def _filters(request) -> tuple[str, dict[str, str | None], dict[str, str]]:
     """The tab, the chosen filters and the errors (parameter → message) of the request: a
     value too long or holding control characters is refused, not searched for."""
-    tab = request.GET.get("tab") if request.GET.get("tab") in TABS else "incoming"
+    wanted = request.GET.get("tab")
+    tab = wanted if wanted in TABS and wanted in _tabs(request.user) else "incoming"
     chosen: dict[str, str | None] = {}
     errors: dict[str, str] = {}
     for param, field, label, longest in TEXT_FILTERS:
@@ -79,7 +94,10 @@ def _cases(request, tab: str, chosen: dict[str, str | None]) -> QuerySet[Case]:
     given = {k: v for k, v in chosen.items() if v}
     # The tabs' and the form's values are CaseFilters fields of their types (TABS, _filters).
     filters = selectors.CaseFilters(**{**TABS[tab][1], **given})  # type: ignore[arg-type]
-    return selectors.list_cases(request.user, filters).order_by("-reported_at", "-pk")
+    cases = selectors.list_cases(request.user, filters)
+    if tab == CALLBACK_TAB:  # longest waiting first, as cases.selectors.callback_queue
+        return cases.order_by("rated_at", "pk")
+    return cases.order_by("-reported_at", "-pk")
 
 
 @access.page("console")
@@ -107,13 +125,17 @@ def _page(request, tab, chosen, cases, *, errors=None):
     duplicates = likely.for_many(request.user, mergeable, limit=1)
     context = {
         "tab": tab,
-        "tabs": [(key, label) for key, (label, _f) in TABS.items()],
+        "tabs": [(key, TABS[key][0]) for key in _tabs(request.user)],
+        "callbacks_waiting": selectors.callback_queue(request.user).count()
+        if selectors.may_work_callback_queue(request.user)
+        else None,
         "page": page,
         "rows": [
             {
                 "case": c,
                 "state_label": workflow.STATE_LABELS.get(c.state, c.state),
                 "source_label": Source(c.source).label,
+                "satisfaction_label": SATISFACTION_LABELS.get(c.satisfaction, ""),
                 "colour": selectors.timer_colour(c),
                 "due": (selectors.running_clock(c) or (None, None))[1],
                 "duplicate": duplicates[c.pk][0].case if c.pk in duplicates else None,
