@@ -95,7 +95,7 @@ def _action_forms(request, case, failed, allowed: list[str]) -> list[ActionForm]
             else "",
         )
         if failed and failed[0] == action:
-            _, error, values = failed
+            error, values = failed[1], failed[2]
             form.values = values
             # The same key again: if the first try did go through, the retry is a replay.
             form.key = values.get("idempotency_key") or form.key
