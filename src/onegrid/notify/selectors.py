@@ -74,7 +74,7 @@ def readable_case_ids(user: User, case_ids: Iterable[object]) -> set[object]:
     ids = {i for i in case_ids if i is not None}
     if not ids:
         return set()
-    readable = set(visible_cases(user).filter(pk__in=ids).values_list("pk", flat=True))
+    readable: set[object] = set(visible_cases(user).filter(pk__in=ids).values_list("pk", flat=True))
     rest = ids - readable
     if rest:
         readable |= set(
