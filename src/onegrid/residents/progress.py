@@ -31,7 +31,7 @@ PLAIN_STATES = {
     State.IN_PROGRESS: _("The department responsible is working on it"),
     State.CHECKING: _("The department reports it fixed; a grid worker will check on site"),
     State.CHECKED: _("Checked on site; about to be closed"),
-    State.CLOSED: _("Done"),
+    State.CLOSED: _("Handled and closed"),
     State.SELF_CLOSED: _("Fixed on the spot by the grid worker"),
     State.MERGED: _("Handled together with another report of the same problem"),
 }
