@@ -228,3 +228,21 @@ def test_a_resend_is_idempotent_per_code(world, outbox):
     services.request_code(phone=PHONE, purpose="register")
     row = OneTimeCode.objects.get(phone=PHONE)
     assert Delivery.objects.filter(key__endswith=f"code:{row.pk}").count() == 1
+
+
+def test_purge_keeps_a_day_of_codes_and_a_month_of_addresses(world, outbox):
+    from django.core.management import call_command
+
+    from onegrid.residents.models import AnonymousReport
+    from support.cases import report
+
+    services.request_code(phone=PHONE, purpose="register")
+    case = report(world)
+    AnonymousReport.objects.create(case=case, client_address="10.0.0.7", created_at=clock.now())
+    assert services.purge() == services.Purged(codes=0, addresses=0)
+    later(24 * 3600 + 1)
+    assert services.purge() == services.Purged(codes=1, addresses=0)
+    later(30 * 24 * 3600)
+    call_command("residents", "purge")
+    assert AnonymousReport.objects.get().client_address is None
+    assert services.purge() == services.Purged(codes=0, addresses=0)

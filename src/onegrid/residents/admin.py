@@ -1,3 +1,52 @@
-"""The residents app's admin pages."""
+"""The residents app's admin pages: the public pages' settings (public_admin.py), and resident
+accounts' codes (never the code itself), profiles and anonymous reports, for support and abuse
+reviews, read-only (the services alone write them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from onegrid.org.policies import mask_phone
 
 from . import public_admin  # noqa: F401  (PublicSettings: residents/public_admin.py)
+from .models import AnonymousReport, OneTimeCode, ResidentProfile
+
+
+class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(OneTimeCode)
+class OneTimeCodeAdmin(ReadOnly):
+    list_display = ["masked_phone", "purpose", "created_at", "attempts", "used_at", "sent"]
+    list_filter = ["purpose", "sent"]
+    date_hierarchy = "created_at"
+    # The digest stays out: it is of no use to a person and a step towards the code.
+    fields = ["masked_phone", "purpose", "created_at", "expires_at", "attempts", "used_at"]
+    fields += ["retired_at", "client_address", "sent"]
+    readonly_fields = fields
+
+    @admin.display(description=_("phone"))
+    def masked_phone(self, obj: OneTimeCode) -> str:
+        return mask_phone(obj.phone)
+
+
+@admin.register(ResidentProfile)
+class ResidentProfileAdmin(ReadOnly):
+    list_display = ["user", "registered_at", "phone_verified_at"]
+    readonly_fields = ["user", "registered_at", "phone_verified_at"]
+
+
+@admin.register(AnonymousReport)
+class AnonymousReportAdmin(ReadOnly):
+    list_display = ["case", "client_address", "created_at"]
+    readonly_fields = ["case", "client_address", "created_at"]
+    date_hierarchy = "created_at"

@@ -34,7 +34,7 @@ from onegrid.org.throttling import seconds_locked
 from onegrid.territory.models import AdminUnit
 
 from .codes import check_code, digest, new_code, wrong_code
-from .models import OneTimeCode, ResidentProfile
+from .models import AnonymousReport, OneTimeCode, ResidentProfile
 from .phones import normalise_mobile
 
 Purpose = OneTimeCode.Purpose
@@ -252,3 +252,28 @@ def sign_in_with_code(*, phone: str, code: str, request: HttpRequest | None) -> 
             raise TooManyRequests(_locked_message(seconds), retry_after=seconds, field="code")
         raise wrong_code()
     return user  # type: ignore[return-value]
+
+
+# Codes are kept a day: the sending limits look an hour back and a code lives ten minutes, so
+# older rows only hold phone numbers and addresses no one needs (PIPL: minimisation). The
+# address an anonymous report came from is kept 30 days, for abuse reviews, then forgotten.
+CODE_RETENTION = dt.timedelta(days=1)
+ANONYMOUS_ADDRESS_RETENTION = dt.timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Purged:
+    codes: int
+    addresses: int
+
+
+def purge(*, now: dt.datetime | None = None) -> Purged:
+    """Delete old one-time codes and forget old anonymous reports' addresses (idempotent:
+    `onegrid residents purge`, daily)."""
+    now = now or clock.now()
+    with transaction.atomic():
+        codes, _ = OneTimeCode.objects.filter(created_at__lt=now - CODE_RETENTION).delete()
+        addresses = AnonymousReport.objects.filter(
+            created_at__lt=now - ANONYMOUS_ADDRESS_RETENTION, client_address__isnull=False
+        ).update(client_address=None)
+    return Purged(codes=codes, addresses=addresses)
