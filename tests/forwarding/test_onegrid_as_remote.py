@@ -35,7 +35,7 @@ def test_forward_to_onegrids_own_open311(world, live_server, settings):
     assert made.pk != case.pk
     assert made.source == "open311"
     assert made.case_class == case.case_class
-    assert made.description.endswith(f"[OneGrid {case.number}]")
+    assert made.description.startswith(f"[OneGrid {case.number} {services.reference(forward)}]")
     assert forward.token == made.tracking_code
 
     # A re-send (the answer was lost) with the same key: the same request, no second case.
@@ -54,7 +54,7 @@ def test_forward_to_onegrids_own_open311(world, live_server, settings):
         service_code=case.case_class.code,
         since=now - dt.timedelta(hours=1),
         until=now + dt.timedelta(hours=1),
-        marker=services.reference(case),
+        marker=services.reference(forward),
     )
     assert (found.found, found.external_id) == (True, made.number)
     outcome = services.reconcile(now=clock.now())

@@ -29,7 +29,9 @@ def test_post_request_acknowledged_by_service_request_id(world, remote311):
     assert request["api_key"] == "key-1" and request["jurisdiction_id"] == "tianjin"
     assert float(request["lat"]) == pytest.approx(case.lat)
     assert float(request["long"]) == pytest.approx(case.lon)
-    assert request["description"].endswith(f"[OneGrid {case.number}]")
+    assert request["description"].startswith(
+        f"[OneGrid {case.number} {services.reference(forward)}]"
+    )
     assert "phone" not in request
 
 

@@ -1,6 +1,7 @@
 """Which cases are forwarded where: rules by class prefix, department and step; one forward per
 (case, target) however often the history is read; late events inside the rescan window."""
 
+import re
 import uuid
 
 import pytest
@@ -112,7 +113,10 @@ def test_open311_target_and_service_code_map(world):
     assert target.service_code_for("E0101") == "E0101"
     case = drive(world, "registered")
     services.scan()
-    fields = services.open311_fields(Forward.objects.get())
+    forward = Forward.objects.get()
+    fields = services.open311_fields(forward)
     assert fields["service_code"] == "102"
-    assert fields["description"].endswith(f"[OneGrid {case.number}]")
+    marker = services.reference(forward)
+    assert re.fullmatch(r"ref [A-Z]{14}", marker)
+    assert fields["description"] == f"[OneGrid {case.number} {marker}] {case.description}".rstrip()
     assert "phone" not in fields and "first_name" not in fields

@@ -64,9 +64,18 @@ def _ms_of(event_id: uuid.UUID) -> int:
     return event_id.int >> 80
 
 
-def reference(case: Case) -> str:
-    """The marker every forwarded Open311 description ends with, so reconcile can find it."""
-    return f"[OneGrid {case.number}]"
+def reference(forward: Forward) -> str:
+    """What identifies a forward inside the description it sends to an Open311 remote, so that
+    reconcile can find the request again: "ref " and 14 capital letters from the random part of
+    the forward's id. Letters only, because a remote's public answers mask digit runs (phone,
+    ID and card numbers) — the case number itself may come back as "***" — and it goes at the
+    start, because they may shorten long descriptions."""
+    value = forward.pk.int & ((1 << 64) - 1)
+    letters = []
+    for _ in range(14):
+        value, digit = divmod(value, 26)
+        letters.append(chr(ord("A") + digit))
+    return "ref " + "".join(letters)
 
 
 # ---------------------------------------------------------------------------- scan
@@ -91,40 +100,41 @@ def _matches(rule: Rule, event: CaseEvent, case: Case) -> bool:
 
 def scan(*, now: dt.datetime | None = None) -> int:
     """Create the Forwards the rules ask for, from the case history after the mark; enqueue a
-    delivery for each. Returns how many were created. Safe to run again and concurrently."""
+    delivery for each. Returns how many were created. Safe to run again and concurrently: the
+    mark's row lock orders scanners, and each batch is its own short transaction (a scan after
+    a long stop does not hold SQLite's write lock for all of it)."""
     now = now or clock.now()
     rules = list(
         Rule.objects.filter(active=True, target__active=True).select_related("target", "department")
     )
-    created: list[Forward] = []
-    with transaction.atomic():
-        mark, fresh = Mark.objects.select_for_update().get_or_create(name=MARK)
-        if fresh or mark.last_event_id is None:
-            # A new installation forwards from now on, not the whole history.
-            since_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
-        else:
-            since_ms = _ms_of(mark.last_event_id)
-        lower = _id_at(since_ms - int(_rescan().total_seconds() * 1000))
-        last = mark.last_event_id
-        while True:
+    created = 0
+    lower: uuid.UUID | None = None
+    while True:
+        with transaction.atomic():
+            mark, fresh = Mark.objects.select_for_update().get_or_create(name=MARK)
+            if lower is None:
+                if fresh or mark.last_event_id is None:
+                    # A new installation forwards from now on, not the whole history.
+                    since_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
+                else:
+                    since_ms = _ms_of(mark.last_event_id)
+                lower = _id_at(since_ms - int(_rescan().total_seconds() * 1000))
             events = list(
                 CaseEvent.objects.filter(id__gte=lower, action__in=list(TRIGGERS))
                 .select_related("case__case_class", "case__street")
                 .order_by("id")[:SCAN_BATCH]
             )
-            if rules and events:
-                created += _create_forwards(rules, events, now)
-            if events:
-                last = max(last, events[-1].id) if last else events[-1].id
-            if len(events) < SCAN_BATCH:
-                break
-            lower = uuid.UUID(int=events[-1].id.int + 1)
-        mark.last_event_id = last
-        mark.scanned_at = now
-        mark.save()
-        for forward in created:
-            _enqueue_after_commit(forward.pk)
-    return len(created)
+            made = _create_forwards(rules, events, now) if rules and events else []
+            for forward in made:
+                _enqueue_after_commit(forward.pk)
+            created += len(made)
+            if events and (mark.last_event_id is None or events[-1].id > mark.last_event_id):
+                mark.last_event_id = events[-1].id
+            mark.scanned_at = now
+            mark.save()
+        if len(events) < SCAN_BATCH:
+            return created
+        lower = uuid.UUID(int=events[-1].id.int + 1)
 
 
 def _create_forwards(rules: list[Rule], events: list[CaseEvent], now: dt.datetime) -> list[Forward]:
@@ -328,7 +338,7 @@ def open311_fields(forward: Forward) -> dict[str, str]:
         "service_code": forward.target.service_code_for(case.case_class.code),
         "lat": f"{case.lat:.7f}",
         "long": f"{case.lon:.7f}",
-        "description": f"{case.description}\n\n{reference(case)}".strip(),
+        "description": f"[OneGrid {case.number} {reference(forward)}] {case.description}".rstrip(),
     }
     if case.address:
         fields["address_string"] = case.address
@@ -462,7 +472,7 @@ def _ask_remote(forward: Forward, now: dt.datetime) -> remotes.Lookup:
         service_code=forward.target.service_code_for(forward.case.case_class.code),
         since=since,
         until=max(now, forward.last_attempt_at or now) + SEARCH_SLACK,
-        marker=reference(forward.case),
+        marker=reference(forward),
     )
 
 
