@@ -39,14 +39,17 @@ demo: $(VENV)/.installed
 # a few file checks when they exist; in the background, one writer at a time, so a long
 # first-of-the-month run never holds up the timer). The notification worker runs beside them
 # (`onegrid notify worker`: fan-out, due-soon warnings and the database queue's jobs; its log in
-# var/notify-worker.log); Ctrl-C stops it too (SIGTERM: it finishes the delivery in hand).
+# var/notify-worker.log), and so does the forwarding worker (`onegrid forwarding worker`: cases
+# to outside systems; var/forwarding-worker.log); Ctrl-C stops them too (SIGTERM: each finishes
+# the delivery in hand).
 serve: $(VENV)/.installed
 	@echo "OneGrid on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/v1/docs)"
 	@( while sleep 60; do $(BIN)/onegrid tick > /dev/null 2>&1 || true; \
 		( $(BIN)/onegrid reports monthly --if-missing > /dev/null 2>&1 & ); done ) & ticker=$$!; \
 	mkdir -p $${ONEGRID_VAR_DIR:-var}; \
 	$(BIN)/onegrid notify worker >> $${ONEGRID_VAR_DIR:-var}/notify-worker.log 2>&1 & notifier=$$!; \
-	trap 'kill $$ticker $$notifier 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/onegrid forwarding worker >> $${ONEGRID_VAR_DIR:-var}/forwarding-worker.log 2>&1 & forwarder=$$!; \
+	trap 'kill $$ticker $$notifier $$forwarder 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn onegrid.config.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
 		--threads 4 --access-logfile - --log-level warning
 
