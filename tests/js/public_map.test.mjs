@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { extent, markerStyle, outlines, popupLines } from "../../src/onegrid/web/static/web/public/features.js";
+import { extent, groups, markerStyle, outlines, popupLines } from "../../src/onegrid/web/static/web/public/features.js";
 
 const square = { type: "Polygon", coordinates: [[[117.1, 39.2], [117.11, 39.2], [117.11, 39.21], [117.1, 39.2]]] };
 
@@ -40,7 +40,22 @@ test("popup lines are strings and links stay on the site", () => {
   assert.equal(popupLines({}).title, "");
 });
 
-test("fixed reports are green, the others red", () => {
-  assert.equal(markerStyle({ fixed: true }).fillColor, "#1e6b34");
-  assert.equal(markerStyle({ fixed: false }).fillColor, "#b3261e");
+test("reports at one public point share a marker, in page order", () => {
+  const found = groups([
+    { number: "1", lon: 117.1, lat: 39.2 },
+    { number: "2", lon: 117.2, lat: 39.2 },
+    { number: "3", lon: 117.1, lat: 39.2 },
+    { number: "4", lon: Number.NaN, lat: 39.2 },
+  ]);
+  assert.deepEqual(found.map((g) => g.features.map((f) => f.number)), [["1", "3"], ["2"]]);
+  assert.deepEqual([found[0].lon, found[0].lat], [117.1, 39.2]);
+});
+
+test("a marker is green only when all its reports are fixed, larger for more", () => {
+  const one = markerStyle({ features: [{ fixed: true }] });
+  const mixed = markerStyle({ features: [{ fixed: true }, { fixed: false }] });
+  assert.equal(one.fillColor, "#1e6b34");
+  assert.equal(mixed.fillColor, "#b3261e");
+  assert.ok(mixed.radius > one.radius);
+  assert.equal(markerStyle({ features: Array(50).fill({ fixed: false }) }).radius, 14);
 });

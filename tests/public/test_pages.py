@@ -229,7 +229,7 @@ def test_english_pages(world, pages_on):
     anyone = Client()
     anyone.cookies["django_language"] = "en"
     _response, html = _page(anyone)
-    assert "Accepted, being sent to the department in charge" in html
+    assert "Accepted; being sent to the department responsible" in html
     assert PublicSettings.objects.count() == 1
     assert Case.objects.exists()
 

@@ -39,13 +39,13 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from shapely.geometry import mapping
 
-from onegrid.cases import calendar, tracking
+from onegrid.cases import tracking
 from onegrid.cases.models import Case, CaseClass, Photo
 from onegrid.cases.states import State
-from onegrid.core import clock
 from onegrid.core.errors import InvalidInput, NotFound
 from onegrid.territory.models import AdminUnit, Grid
 
+from . import progress
 from .public_models import PublicSettings
 
 # --- which cases ---------------------------------------------------------------------------
@@ -61,20 +61,9 @@ LISTED_STATES = (
 )
 FIXED_STATES = (State.CLOSED, State.SELF_CLOSED)
 
-# The states in plain words, for people who do not know the workflow.
-STATE_WORDS = {
-    State.REPORTED: _("Received, waiting to be accepted"),
-    State.VERIFYING: _("Received, being confirmed on site"),
-    State.REGISTERED: _("Accepted, being sent to the department in charge"),
-    State.REJECTED: _("Not accepted"),
-    State.DISPATCHED: _("With the department in charge"),
-    State.IN_PROGRESS: _("Being fixed by the department in charge"),
-    State.CHECKING: _("Fixed, being checked on site"),
-    State.CHECKED: _("Checked on site, about to be closed"),
-    State.CLOSED: _("Fixed and closed"),
-    State.SELF_CLOSED: _("Fixed on the spot"),
-    State.MERGED: _("Joined to an earlier report of the same problem"),
-}
+# The states in plain words: the residents' pages' sentences (residents.progress), one set
+# for every page a resident or a stranger reads.
+STATE_WORDS = progress.PLAIN_STATES
 
 # The state filter of the list: a few groups people understand, not the workflow's states.
 STATE_GROUPS = {
@@ -319,16 +308,9 @@ class PublicReport:
 
 
 def expected_completion(case: Case) -> dt.datetime | None:
-    """When the case should be fixed: the running deadline once dispatched, before that an
-    estimate (the class's time limit on the working calendar after the dispatch deadline, or
-    from now); None once it is closed or will not be fixed."""
-    if case.state in FIXED_STATES or case.state in (State.REJECTED, State.MERGED):
-        return None
-    if case.due_at is not None:
-        return case.due_at
-    start = max(filter(None, [clock.now(), case.dispatch_due_at]))
-    klass = case.case_class
-    return calendar.add_working_time(start, klass.time_limit, klass.time_unit)
+    """When the case should be done (residents.progress: the running deadline, or before
+    dispatch an estimate on the working calendar); None once nothing is pending."""
+    return progress.expected_completion(case).at
 
 
 def approved_photos(cases: Iterable[Case]) -> dict[Any, list[Photo]]:
@@ -369,7 +351,7 @@ def _report(
         class_code=case.case_class.code,
         class_name=case.case_class.name,
         state=case.state,
-        state_words=str(STATE_WORDS.get(case.state, case.state)),
+        state_words=progress.plain_state(case),
         fixed=case.state in FIXED_STATES,
         reported_at=case.reported_at,
         closed_at=case.closed_at,

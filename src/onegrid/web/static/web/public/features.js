@@ -39,8 +39,25 @@ export function popupLines(feature) {
   };
 }
 
-/** Marker style: fixed reports green, the others red. */
-export function markerStyle(feature) {
-  const colour = feature.fixed ? "#1e6b34" : "#b3261e";
-  return { radius: 7, color: "#fff", weight: 2, fillColor: colour, fillOpacity: 0.9 };
+/**
+ * The features grouped by public point, in page order: every report of a grid shares the
+ * grid's point (and those of a 100 m square its centre), so one marker stands for them all.
+ */
+export function groups(features) {
+  const byPoint = new Map();
+  for (const f of features || []) {
+    if (!Number.isFinite(f.lat) || !Number.isFinite(f.lon)) continue;
+    const key = `${f.lat},${f.lon}`;
+    if (!byPoint.has(key)) byPoint.set(key, { lat: f.lat, lon: f.lon, features: [] });
+    byPoint.get(key).features.push(f);
+  }
+  return [...byPoint.values()];
+}
+
+/** Marker style of a group: green when every report in it is fixed, else red; larger for more. */
+export function markerStyle(group) {
+  const fixed = group.features.every((f) => f.fixed);
+  const colour = fixed ? "#1e6b34" : "#b3261e";
+  const radius = Math.min(14, 7 + 2 * (group.features.length - 1));
+  return { radius, color: "#fff", weight: 2, fillColor: colour, fillOpacity: 0.9 };
 }
