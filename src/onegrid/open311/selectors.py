@@ -1,40 +1,52 @@
 """Open311 reads. GET answers are public (GeoReport v2 asks no key to read): they list only
 cases of public classes (CaseClass.public) in this district, with no personal data — no
-reporter, no contact fields, the description with phone and ID numbers masked, the point
-snapped to about 100 m and the address given as the street and community only. A client that
+reporter, no contact fields, the description through the public pages' redaction
+(residents.public.redact), the point rounded to about 100 m and the address given as the
+street and community only; media_url only for a photo a desk approved, when the public pages
+list the case. A client that
 sends its api_key also sees the requests it posted itself, whatever their class."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
 from onegrid.cases.models import Case, CaseClass, CaseEvent, Task
 from onegrid.cases.states import State
+from onegrid.residents import public
 
 from . import status
-from .models import ApiClient, ServiceAttribute
+from .models import ApiClient, ClientRequest, ServiceAttribute
 
 # Decimal places the point is rounded to: 3 → 0.001° ≈ 111 m north–south, ≈ 86 m east–west
 # at Tianjin's latitude.
 POINT_DECIMALS = 3
-# A mainland mobile (11 digits from 1[3-9]), a landline with its area code, an 18- or 15-digit
-# resident ID: each becomes "***" in public text. Matched on the NFKC form of the text, so
-# full-width digits are caught too.
-_PERSONAL = re.compile(
-    r"(?<![0-9])(?:[0-9]{17}[0-9Xx]|[0-9]{15}|1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})(?![0-9])"
-)
 
 
-def mask_personal(text: str) -> str:
-    return _PERSONAL.sub("***", unicodedata.normalize("NFKC", text or ""))
+def public_text(case: Case) -> str:
+    """The description as the public pages show it: residents.public.redact (phones, ID and
+    card numbers, e-mails, the reporters' names and phones and what a client sent about its
+    reporter, hidden; at most 500 characters). One rule for every public answer."""
+    also = public.reporter_strings(case)
+    try:
+        sent: ClientRequest | None = case.open311_request
+    except ClientRequest.DoesNotExist:
+        sent = None
+    if sent is not None:
+        also += [
+            sent.email,
+            sent.first_name,
+            sent.last_name,
+            sent.last_name + sent.first_name,
+            sent.first_name + sent.last_name,
+        ]
+    return public.redact(case.description, also=[s for s in also if s])
 
 
 def iso(value: dt.datetime | None) -> str | None:
@@ -127,7 +139,11 @@ class RequestQuery:
     page_size: int = 50
 
 
-def find_requests(query: RequestQuery, client: ApiClient | None = None) -> list[dict[str, Any]]:
+def find_requests(
+    query: RequestQuery,
+    client: ApiClient | None = None,
+    link: Callable[[str], str] | None = None,
+) -> list[dict[str, Any]]:
     """GET requests: by id when ids are given (other filters then ignored, as the spec says),
     else by service, requested time and status; newest first, one page."""
     cases = readable_cases(client)
@@ -147,11 +163,15 @@ def find_requests(query: RequestQuery, client: ApiClient | None = None) -> list[
             cases = cases.filter(state__in=_final())
     offset = (query.page - 1) * query.page_size
     page = cases.order_by("-reported_at", "-id")[offset : offset + query.page_size]
-    return as_requests(page)
+    return as_requests(page, link)
 
 
-def request_by_number(number: str, client: ApiClient | None = None) -> dict[str, Any] | None:
-    found = as_requests(readable_cases(client).filter(number=number)[:1])
+def request_by_number(
+    number: str,
+    client: ApiClient | None = None,
+    link: Callable[[str], str] | None = None,
+) -> dict[str, Any] | None:
+    found = as_requests(readable_cases(client).filter(number=number)[:1], link)
     return found[0] if found else None
 
 
@@ -159,12 +179,20 @@ def _final() -> list[str]:
     return [State.REJECTED, State.CLOSED, State.SELF_CLOSED, State.MERGED]
 
 
-def as_requests(cases: Iterable[Case]) -> list[dict[str, Any]]:
+def as_requests(
+    cases: Iterable[Case], link: Callable[[str], str] | None = None
+) -> list[dict[str, Any]]:
+    """The cases as GeoReport v2 requests; `link` makes a path absolute (the request's
+    build_absolute_uri) for media_url: the viewing copy of the first approved photo, linked only
+    when the public pages list the case (their photo address serves nothing else)."""
     rows = list(
-        cases.select_related("case_class", "street", "community")
+        cases.select_related(
+            "case_class", "street", "community", "reporter", "open311_request"
+        ).prefetch_related("reporters__reporter")
         if isinstance(cases, QuerySet)
         else cases
     )
+    photos = public.approved_photos(rows)
     leads = {
         task.case_id: task.department
         for task in Task.objects.filter(case_id__in=[c.id for c in rows], role=Task.Role.LEAD)
@@ -182,7 +210,7 @@ def as_requests(cases: Iterable[Case]) -> list[dict[str, Any]]:
                 "status_notes": status.notes_of(case.state),
                 "service_name": _name(case.case_class),
                 "service_code": case.case_class.code,
-                "description": mask_personal(case.description),
+                "description": public_text(case),
                 "agency_responsible": _name(department) if department else "",
                 "service_notice": "",
                 "requested_datetime": iso(case.reported_at),
@@ -193,10 +221,20 @@ def as_requests(cases: Iterable[Case]) -> list[dict[str, Any]]:
                 "zipcode": "",
                 "lat": round(case.lat, POINT_DECIMALS),
                 "long": round(case.lon, POINT_DECIMALS),
-                "media_url": "",
+                "media_url": _media_url(case, photos.get(case.id, []), link),
             }
         )
     return answer
+
+
+def _media_url(case: Case, photos: list[Any], link: Callable[[str], str] | None) -> str:
+    if not photos or link is None or not public.is_listed(case):
+        return ""
+    try:
+        path = reverse("web:public_photo", kwargs={"photo_id": str(photos[0].id), "size": "view"})
+    except NoReverseMatch:
+        return ""
+    return link(path)
 
 
 def token_lookup(case: Case) -> dict[str, Any]:

@@ -232,7 +232,7 @@ def submit_request(
             address=address_string,
             photo_files=list(media),
             source=Source.OPEN311,
-            reporter_name=" ".join(p for p in (first_name, last_name) if p)[:100],
+            reporter_name=full_name(first_name, last_name)[:100],
             reporter_phone=phone,
             attributes=attributes,
             idempotency_key=key,
@@ -256,6 +256,18 @@ def submit_request(
             },
         )
     return outcome
+
+
+def full_name(first: str, last: str) -> str:
+    """A person's name from Open311's two fields: family name first and no space when both
+    are Chinese (王 + 小明 → 王小明), else "first last"."""
+    if first and last and all(_is_cjk(ch) for ch in first + last):
+        return last + first
+    return " ".join(p for p in (first, last) if p)
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or ch == "\u00b7"
 
 
 def check_attributes(case_class: CaseClass, sent: Mapping[str, Sequence[str]]) -> dict[str, str]:

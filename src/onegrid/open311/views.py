@@ -276,7 +276,7 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
         page=_number(request.GET, "page", 1, MAX_PAGE),
         page_size=_number(request.GET, "page_size", *REQUESTS_PAGE_SIZE),
     )
-    found = selectors.find_requests(query, client)
+    found = selectors.find_requests(query, client, request.build_absolute_uri)
     return formats.respond(fmt, found, root="service_requests", item="request")
 
 
@@ -339,7 +339,11 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
 def request_detail(request: HttpRequest, fmt: str, number: str) -> HttpResponse:
     client = _reader(request)
     _jurisdiction(request.GET, client)
-    found = selectors.request_by_number(number, client) if len(number) <= 32 else None
+    found = (
+        selectors.request_by_number(number, client, request.build_absolute_uri)
+        if len(number) <= 32
+        else None
+    )
     if found is None:
         raise NotFound(
             _("service_request_id %(id)s is not a request here.") % {"id": number[:32]},
