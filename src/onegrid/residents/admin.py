@@ -16,7 +16,7 @@ from . import public_admin  # noqa: F401  (PublicSettings: residents/public_admi
 from .models import AnonymousReport, OneTimeCode, ResidentProfile
 
 
-class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnly(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -30,8 +30,17 @@ class OneTimeCodeAdmin(ReadOnly):
     list_filter = ["purpose", "sent"]
     date_hierarchy = "created_at"
     # The digest stays out: it is of no use to a person and a step towards the code.
-    fields = ["masked_phone", "purpose", "created_at", "expires_at", "attempts", "used_at"]
-    fields += ["retired_at", "client_address", "sent"]
+    fields = (
+        "masked_phone",
+        "purpose",
+        "created_at",
+        "expires_at",
+        "attempts",
+        "used_at",
+        "retired_at",
+        "client_address",
+        "sent",
+    )
     readonly_fields = fields
 
     @admin.display(description=_("phone"))

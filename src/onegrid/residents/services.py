@@ -23,8 +23,8 @@ from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from onegrid.core import clock
 from onegrid.core.errors import Conflict, DomainError, InvalidInput
@@ -59,10 +59,6 @@ class CodeRequest:
     expires_at: dt.datetime
 
 
-def _rules() -> dict[str, int]:
-    return dict(settings.ONEGRID["RESIDENTS"])
-
-
 def _purpose(value: object) -> str:
     if value not in Purpose.values:
         raise InvalidInput(_("Unknown purpose of a code."), field="purpose")
@@ -91,7 +87,7 @@ def _locked_message(seconds: int) -> str:
 
 def _throttle(phone: str, client_address: str | None, now: dt.datetime) -> None:
     """Refuse a request over the per-phone or per-address limits, saying how long to wait."""
-    rules = _rules()
+    rules = settings.ONEGRID["RESIDENTS"]
     hour_ago = now - dt.timedelta(hours=1)
     by_phone = list(
         OneTimeCode.objects.filter(phone=phone, created_at__gt=hour_ago)
@@ -130,7 +126,7 @@ def request_code(*, phone: str, purpose: str, client_address: str | None = None)
     code's id, so a retried job never sends it twice."""
     phone = normalise_mobile(phone)
     purpose = _purpose(purpose)
-    rules = _rules()
+    rules = settings.ONEGRID["RESIDENTS"]
     now = clock.now()
     expires_at = now + dt.timedelta(seconds=rules["CODE_LIFE_SECONDS"])
     try:
@@ -143,18 +139,18 @@ def request_code(*, phone: str, purpose: str, client_address: str | None = None)
             code = new_code(rules["CODE_LENGTH"])
             minutes = rules["CODE_LIFE_SECONDS"] // 60
             if purpose == Purpose.REGISTER and account is None:
-                text = _(
+                text = gettext(
                     "[OneGrid] Your registration code is %(code)s, valid for %(minutes)d "
                     "minutes. Do not tell it to anyone."
                 ) % {"code": code, "minutes": minutes}
             elif purpose == Purpose.REGISTER:
                 # The owner of the number learns that it has an account; the caller does not.
-                text = _(
+                text = gettext(
                     "[OneGrid] This number already has an account. Sign in with your "
                     "password or a sign-in code. If you did not ask, ignore this message."
                 )
             elif account is not None and account.is_active:
-                text = _(
+                text = gettext(
                     "[OneGrid] Your sign-in code is %(code)s, valid for %(minutes)d minutes. "
                     "Do not tell it to anyone."
                 ) % {"code": code, "minutes": minutes}
@@ -170,10 +166,10 @@ def request_code(*, phone: str, purpose: str, client_address: str | None = None)
                 sent=bool(text),
             )
             if text:
-                notify_services.send_text(phone=phone, text=str(text), key=f"code:{row.pk}")
+                notify_services.send_text(phone=phone, text=text, key=f"code:{row.pk}")
     except IntegrityError:
         # A concurrent request for the same number made its live code first.
-        seconds = _rules()["CODE_INTERVAL_SECONDS"]
+        seconds = settings.ONEGRID["RESIDENTS"]["CODE_INTERVAL_SECONDS"]
         raise TooManyRequests(_wait_message(seconds), retry_after=seconds, field="phone") from None
     return CodeRequest(expires_at=expires_at)
 
@@ -251,7 +247,7 @@ def sign_in_with_code(*, phone: str, code: str, request: HttpRequest | None) -> 
             seconds = max(1, seconds_locked(request, {"username": phone}))
             raise TooManyRequests(_locked_message(seconds), retry_after=seconds, field="code")
         raise wrong_code()
-    return user  # type: ignore[return-value]
+    return user
 
 
 # Codes are kept a day: the sending limits look an hour back and a code lives ten minutes, so
