@@ -259,3 +259,24 @@ def test_the_admin_edits_a_districts_switches(world, admin_client):
     )
     assert response.status_code == 200  # a street is not a district: refused, nothing saved
     assert PublicSettings.objects.count() == 1
+
+
+def test_the_list_reads_a_fixed_number_of_queries(world, pages_on, settings):
+    # (the working calendar's version is re-read on a timer, not per case: keep it out)
+    settings.ONEGRID = {**settings.ONEGRID, "CALENDAR_RECHECK_SECONDS": 3600}
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert Client().get("/public/").status_code == 200
+        return len(queries)
+
+    for _ in range(2):
+        shot = _registered(world, reporter_name="某人")
+    count()
+    few = count()
+    for _ in range(4):
+        shot = _registered(world, case_class=world.manhole)
+    Photo.objects.filter(case=shot).update(approved_at=clock.now())
+    assert count() == few
