@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from onegrid.cases.tracking import new_code as new_tracking_code
 from onegrid.core.ids import uuid7
 from onegrid.org.models import Department
 from onegrid.territory.models import AdminUnit, Grid
@@ -100,7 +101,10 @@ class Case(models.Model):
     number = models.CharField(_("case number"), max_length=32, unique=True)
     # What residents and the public follow a case by (cases.tracking): 10 random Crockford
     # base-32 characters, unguessable, unlike the case number.
-    tracking_code = models.CharField(_("tracking code"), max_length=12, unique=True)
+    # Rows made without services.report_case (fixtures, benchmarks) draw one too.
+    tracking_code = models.CharField(
+        _("tracking code"), max_length=12, unique=True, default=new_tracking_code
+    )
     state = models.CharField(_("state"), max_length=24, db_index=True)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     case_class = models.ForeignKey(CaseClass, on_delete=models.PROTECT, related_name="cases")

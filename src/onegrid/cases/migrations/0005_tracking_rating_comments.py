@@ -8,6 +8,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+import onegrid.cases.tracking
+
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32 (cases.tracking)
 
 
@@ -15,8 +17,8 @@ def fill_tracking_codes(apps, schema_editor):
     Case = apps.get_model("cases", "Case")
     used = set()
     batch = []
-    for case in Case.objects.filter(tracking_code__isnull=True).only("pk").iterator(
-        chunk_size=2000
+    for case in (
+        Case.objects.filter(tracking_code__isnull=True).only("pk").iterator(chunk_size=2000)
     ):
         code = "".join(secrets.choice(ALPHABET) for _ in range(10))
         while code in used:
@@ -32,7 +34,6 @@ def fill_tracking_codes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("cases", "0004_month_totals"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
@@ -48,7 +49,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="case",
             name="tracking_code",
-            field=models.CharField(max_length=12, unique=True, verbose_name="tracking code"),
+            field=models.CharField(
+                default=onegrid.cases.tracking.new_code,
+                max_length=12,
+                unique=True,
+                verbose_name="tracking code",
+            ),
         ),
         migrations.AddField(
             model_name="case",
