@@ -211,3 +211,53 @@ def test_an_error_never_echoes_markup_unescaped(client, open311):
     (description,) = errors_of(response, 404)
     assert "<b>&x" in description
     assert b"<b>" not in response.content
+
+
+def test_a_standard_address_by_code_or_by_its_exact_name(client, open311):
+    from onegrid.territory.models import Address
+
+    grid = open311.world.grids[1]
+    Address.objects.create(
+        code="120113001001-0001", name="果园新村1号楼", lon=117.115, lat=39.205, grid=grid
+    )
+    by_code = request_form(open311.key, lat=None, long=None, address_id="120113001001-0001")
+    assert client.post(f"{BASE}/requests.json", by_code).status_code == 201
+    assert Case.objects.get().grid == grid
+    by_name = request_form(
+        open311.key, lat=None, long=None, address_string="果园新村1号楼", description="二"
+    )
+    assert client.post(f"{BASE}/requests.json", by_name).status_code == 201
+    assert Case.objects.filter(grid=grid).count() == 2
+    vague = request_form(open311.key, lat=None, long=None, address_string="果园新村")
+    (description,) = errors_of(client.post(f"{BASE}/requests.json", vague), 400)
+    assert "lat" in description
+    assert Case.objects.count() == 2
+
+
+def test_media_must_be_an_image_and_a_key_reused_for_another_request_is_409(client, open311):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    fake = SimpleUploadedFile("x.jpg", b"not an image", content_type="image/jpeg")
+    response = client.post(f"{BASE}/requests.json", {**request_form(open311.key), "media": fake})
+    (description,) = errors_of(response, 400)
+    assert "media" in description
+    assert Case.objects.count() == 0
+    first = client.post(
+        f"{BASE}/requests.json", request_form(open311.key), HTTP_IDEMPOTENCY_KEY="k"
+    )
+    assert first.status_code == 201
+    other = request_form(open311.key, description="别的")
+    errors_of(client.post(f"{BASE}/requests.json", other, HTTP_IDEMPOTENCY_KEY="k"), 409)
+    assert Case.objects.count() == 1
+    long_key = client.post(
+        f"{BASE}/requests.json", request_form(open311.key), HTTP_IDEMPOTENCY_KEY="k" * 65
+    )
+    (description,) = errors_of(long_key, 400)
+    assert "idempotency_key" in description
+
+
+def test_the_jurisdiction_may_be_named(client, open311):
+    ok = request_form(open311.key, jurisdiction_id="120113000000")
+    assert client.post(f"{BASE}/requests.json", ok).status_code == 201
+    listed = client.get(f"{BASE}/requests.json", {"jurisdiction_id": "120113000000"})
+    assert len(checked(listed, "requests")) == 1

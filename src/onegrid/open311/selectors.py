@@ -193,6 +193,7 @@ def as_requests(
         else cases
     )
     photos = public.approved_photos(rows)
+    enabled = public.enabled_settings() if photos and link is not None else {}
     leads = {
         task.case_id: task.department
         for task in Task.objects.filter(case_id__in=[c.id for c in rows], role=Task.Role.LEAD)
@@ -221,14 +222,16 @@ def as_requests(
                 "zipcode": "",
                 "lat": round(case.lat, POINT_DECIMALS),
                 "long": round(case.lon, POINT_DECIMALS),
-                "media_url": _media_url(case, photos.get(case.id, []), link),
+                "media_url": _media_url(case, photos.get(case.id, []), link, enabled),
             }
         )
     return answer
 
 
-def _media_url(case: Case, photos: list[Any], link: Callable[[str], str] | None) -> str:
-    if not photos or link is None or not public.is_listed(case):
+def _media_url(
+    case: Case, photos: list[Any], link: Callable[[str], str] | None, enabled: Any
+) -> str:
+    if not photos or link is None or not public.is_listed(case, enabled):
         return ""
     try:
         path = reverse("web:public_photo", kwargs={"photo_id": str(photos[0].id), "size": "view"})

@@ -395,7 +395,9 @@ def _address_by_name(address_string: str) -> str:
     exactly the address_string, else a 400 naming lat (nothing is geocoded)."""
     if address_string:
         matches = list(
-            Address.objects.filter(name=address_string).values_list("code", flat=True)[:2]
+            Address.objects.filter(name=address_string, active=True).values_list("code", flat=True)[
+                :2
+            ]
         )
         if len(matches) == 1:
             return matches[0]
