@@ -193,7 +193,8 @@ class _Claim:
 def _claim(forward_id: uuid.UUID | str, now: dt.datetime) -> _Claim | None:
     with transaction.atomic():
         forward = (
-            Forward.objects.select_for_update()
+            # Lock the forward's row only (the event is on the nullable side of a join).
+            Forward.objects.select_for_update(of=("self",))
             .select_related("target", "case__case_class", "case__street", "case__grid", "event")
             .filter(pk=forward_id)
             .first()
