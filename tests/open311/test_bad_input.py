@@ -261,3 +261,13 @@ def test_the_jurisdiction_may_be_named(client, open311):
     assert client.post(f"{BASE}/requests.json", ok).status_code == 201
     listed = client.get(f"{BASE}/requests.json", {"jurisdiction_id": "120113000000"})
     assert len(checked(listed, "requests")) == 1
+
+
+def test_a_body_too_large_or_with_too_many_fields_is_refused(client, open311, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2000
+    big = request_form(open311.key, description="长" * 1000)
+    errors_of(client.post(f"{BASE}/requests.xml", big), 413)
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 20
+    many = request_form(open311.key, **{f"x{n}": "1" for n in range(30)})
+    errors_of(client.post(f"{BASE}/requests.json", many), 400)
+    assert Case.objects.count() == 0
