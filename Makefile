@@ -97,6 +97,9 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_layers.py
 	$(BIN)/python benchmarks/bench_photos.py
 	$(BIN)/python benchmarks/bench_duplicates.py
+	# Background jobs on the database queue and on Redis (RQ, when REDIS_URL's server answers;
+	# its database 13 by default), against a plain insert; the fan-out of 10,000 case events.
+	$(BIN)/python benchmarks/bench_jobs.py
 	# 1M synthetic cases on SQLite and PostgreSQL (cached under var/bench/measures and as
 	# og_bench_* databases); BENCH_MEASURES_SIZES=1000000,10000000 adds 10M.
 	$(BIN)/python benchmarks/bench_measures.py

@@ -145,3 +145,14 @@ class FanOutMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.at}"
+
+
+class FanOutSeen(models.Model):
+    """The case events the fan-out has read (their ids), so that a rescan of the window behind
+    the mark skips them with one indexed look-up; rows older than the window are pruned."""
+
+    event_id = models.UUIDField(primary_key=True)
+    at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return str(self.event_id)

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -21,7 +20,14 @@ from onegrid.core import clock
 from onegrid.org.models import Role, RoleAssignment, User
 
 from . import jobs, kinds, quiet, recipients
-from .models import Delivery, FanOutMark, Notification, Preference, WebhookEndpoint
+from .models import (
+    Delivery,
+    FanOutMark,
+    FanOutSeen,
+    Notification,
+    Preference,
+    WebhookEndpoint,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -35,6 +41,18 @@ LIVE_TASK_STATES = (
     Task.State.DISPATCHED,
     Task.State.IN_PROGRESS,
     Task.State.EXTENSION_REQUESTED,
+)
+
+# The kinds that link a resident to their own report page rather than the staff case page.
+RESIDENT_KINDS = frozenset(
+    {
+        kinds.REPORTER_RECEIVED,
+        kinds.REPORTER_REGISTERED,
+        kinds.REPORTER_DISPATCHED,
+        kinds.REPORTER_FIXED,
+        kinds.REPORTER_CLOSED,
+        kinds.PLEASE_RATE,
+    }
 )
 
 # The kinds an event stands for, whoever hears of it: what webhook endpoints filter on.
@@ -286,39 +304,42 @@ def fan_out(*, now: dt.datetime | None = None) -> int:
             .order_by("at", "id")
         )
         endpoints = list(WebhookEndpoint.objects.filter(active=True))
+        people_of = recipients.Lookup()
         newest = mark.at
         batch: list[CaseEvent] = []
         for event in events.iterator(chunk_size=BATCH):
             batch.append(event)
             if len(batch) >= BATCH:
-                created += _fan_out_batch(batch, endpoints, now)
+                created += _fan_out_batch(batch, endpoints, now, people_of)
                 batch = []
             newest = event.at if newest is None or event.at > newest else newest
-        created += _fan_out_batch(batch, endpoints, now)
+        created += _fan_out_batch(batch, endpoints, now, people_of)
         mark.at = newest or now
         mark.save(update_fields=["at", "updated_at"])
+        # What lies wholly behind the window can no longer be rescanned.
+        FanOutSeen.objects.filter(at__lt=since - window).delete()
     return created
 
 
 def _fan_out_batch(
-    events: list[CaseEvent], endpoints: list[WebhookEndpoint], now: dt.datetime
+    events: list[CaseEvent],
+    endpoints: list[WebhookEndpoint],
+    now: dt.datetime,
+    people_of: recipients.Lookup,
 ) -> int:
     if not events:
         return 0
-    # Events already fanned out (a rescan of the window) are skipped before any recipient query:
-    # an event's notifications all carry its id; an event with none is cheap to redo.
-    ids = [str(e.id) for e in events]
-    done = {
-        key.split(":", 1)[0]
-        for key in Notification.objects.filter(
-            Q(*[Q(key__startswith=f"{i}:") for i in ids], _connector=Q.OR)
-        ).values_list("key", flat=True)
-    }
-    plan = []
-    for event in events:
-        if str(event.id) in done:
-            continue
-        plan.append((event, recipients.for_event(event, event.case)))
+    # Events already read (a rescan of the window) are skipped with one indexed look-up.
+    seen = set(
+        FanOutSeen.objects.filter(event_id__in=[e.id for e in events]).values_list(
+            "event_id", flat=True
+        )
+    )
+    fresh_events = [e for e in events if e.id not in seen]
+    if not fresh_events:
+        return 0
+    people_of.preload_reporters({e.case_id: e.case for e in fresh_events}.values())
+    plan = [(event, recipients.for_event(event, event.case, people_of)) for event in fresh_events]
     people = _people(u for _e, rs in plan for u, _k in rs)
     notifications: list[Notification] = []
     deliveries: list[Delivery] = []
@@ -335,14 +356,18 @@ def _fan_out_batch(
                 case=case,
                 title=title,
                 body=body,
-                url=_case_url(case, resident=person.resident and kind.startswith("reporter")),
+                url=_case_url(case, resident=person.resident and kind in RESIDENT_KINDS),
                 created_at=now,
                 key=f"{event.id}:{user_id}",
             )
             notifications.append(n)
             deliveries.extend(_new_deliveries(n, person, now))
         deliveries.extend(_webhooks(event, case, endpoints, now))
-    return _store(notifications, deliveries, now)
+    created = _store(notifications, deliveries, now)
+    FanOutSeen.objects.bulk_create(
+        [FanOutSeen(event_id=e.id, at=e.at) for e in fresh_events], ignore_conflicts=True
+    )
+    return created
 
 
 # --- due soon and overdue ----------------------------------------------------------------------
