@@ -342,3 +342,27 @@ def test_a_volunteer_follows_own_reports_but_lands_on_the_field_app(world):
     client.force_login(volunteer)
     assert client.get("/").headers["Location"] == "/field/"
     assert client.get("/resident/").status_code == 200
+
+
+def test_a_merged_report_is_followed_through_the_case_it_joined(world):
+    from support.cases import act
+
+    first = case_services.report_case(
+        actor=world.people.worker,
+        lon=world.point[0],
+        lat=world.point[1],
+        class_code=world.rubbish.code,
+        photo_files=[photo()],
+        idempotency_key=new_key(),
+    ).case
+    act(first, world.people.acceptor, "register")
+    mine = resident_report(world, world.people.resident)
+    act(mine, world.people.acceptor, "merge", target=first.number)
+    client = client_for(world, "resident")
+    listing = client.get("/resident/").content.decode()
+    assert mine.tracking_code in listing and first.tracking_code not in listing
+    assert "已受理，正在派往责任部门" in listing
+    page = client.get(f"/resident/reports/{mine.tracking_code}/").content.decode()
+    assert "合并办理" in page and 'data-state="registered"' in page
+    # The joined case is someone else's report: followed, not acted on from here.
+    assert 'id="comment-form"' not in page

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from onegrid.cases import selectors as case_selectors
+from onegrid.cases.access import may_see
 from onegrid.cases.models import Case, CaseReporter
 from onegrid.core.errors import NotFound
 from onegrid.org.models import User
@@ -90,5 +91,8 @@ def my_report(user: User, tracking_code: object) -> MyReport:
 
 
 def offered_actions(user: User, followed: Case) -> set[str]:
-    """Which of the resident's actions the workflow table offers them on the case now."""
+    """Which of the resident's actions the workflow table offers them on the case now: none on
+    a case they follow only through a merge and may not act on (the engine would refuse)."""
+    if not may_see(user, followed):
+        return set()
     return set(case_selectors.allowed_actions(user, followed)) & set(RESIDENT_ACTIONS)

@@ -16,7 +16,7 @@ import uuid
 
 from django.conf import settings
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
@@ -163,10 +163,7 @@ def _anonymous_throttle(address: str | None) -> None:
 
 def status_url(tracking_code: str) -> str:
     """The public status page of a report (residents' public pages), by tracking code."""
-    try:
-        return reverse("web:public_report", args=[tracking_code])
-    except NoReverseMatch:
-        return f"/public/reports/{tracking_code}/"
+    return reverse("web:public_report", args=[tracking_code])
 
 
 @require_http_methods(["GET", "POST"])
