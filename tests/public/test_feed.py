@@ -135,3 +135,9 @@ def test_feed_switch_and_bounds(world, pages_on, settings):
     pages_on.feed_enabled = False
     pages_on.save()
     assert _feed(grid=world.grids[0].code).status_code == 404
+
+
+def test_head_and_other_methods(world, pages_on):
+    assert Client().head("/public/feed.atom", {"grid": world.grids[0].code}).status_code == 200
+    assert Client().head("/public/").status_code == 200
+    assert Client().post("/public/feed.atom").status_code == 405

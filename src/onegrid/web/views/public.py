@@ -21,7 +21,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from onegrid.cases import photo_maintenance, photos, tracking
 from onegrid.core import clock
@@ -43,7 +43,7 @@ def _local(moment):
     return timezone.localtime(moment) if moment else None
 
 
-@require_GET
+@require_safe
 def index(request):
     """The map and list of reports, filtered by class, state and street, a page at a time."""
     enabled = public.enabled_settings()
@@ -128,7 +128,7 @@ def _too_many(request):
     return render(request, "web/public/too_many.html", status=429)
 
 
-@require_GET
+@require_safe
 def track(request):
     """The tracking form: a code typed in leads to its status page."""
     code = request.GET.get("code", "")
@@ -145,7 +145,7 @@ def track(request):
     return redirect("web:public_report", code=normalised)
 
 
-@require_GET
+@require_safe
 def report(request, code):
     """A report's status by its tracking code (what the reporter was given)."""
     if _throttled(request):
@@ -162,7 +162,7 @@ def report(request, code):
     return _report_page(request, found, by_code=True)
 
 
-@require_GET
+@require_safe
 def case(request, number):
     """A listed report by its case number (the list's and the feed's links)."""
     if not public.enabled_settings():
@@ -185,7 +185,7 @@ def _report_page(request, found: public.PublicReport, *, by_code: bool):
     return render(request, "web/public/report.html", context)
 
 
-@require_GET
+@require_safe
 def photo(request, photo_id, size):
     """An approved photo's viewing copy or thumbnail (upright JPEG, no EXIF): the original is
     never served here, and its address cannot be derived from this one."""
@@ -207,7 +207,7 @@ def photo(request, photo_id, size):
     return response
 
 
-@require_GET
+@require_safe
 def feed(request):
     """Atom 1.0: reports fixed near ?lon=&lat=&radius= (metres) or in ?grid=, newest first."""
     if not any(s.feed_enabled for s in public.enabled_settings().values()):
