@@ -536,6 +536,11 @@ ONEGRID: OneGridSettings = {
     "OPEN311_POSTS_PER_MINUTE": _env_int("ONEGRID_OPEN311_POSTS_PER_MINUTE", 30),
     "OPEN311_READS_PER_MINUTE": _env_int("ONEGRID_OPEN311_READS_PER_MINUTE", 120),
     "OPEN311_CONTACT": os.environ.get("ONEGRID_OPEN311_CONTACT", ""),
+    # Forwarding cases to outside systems (onegrid.forwarding): how long one call to a remote
+    # may take before it counts as failed (never as sent), and how much history behind its mark
+    # the scan re-reads (events a long transaction committed late).
+    "FORWARDING_TIMEOUT_SECONDS": float(os.environ.get("ONEGRID_FORWARDING_TIMEOUT", 10)),
+    "FORWARDING_RESCAN_SECONDS": _env_int("ONEGRID_FORWARDING_RESCAN_SECONDS", 600),
 }
 
 # Notifications (onegrid.notify; docs/architecture.md "Notifications"). SMS through a gateway:
@@ -557,15 +562,6 @@ ONEGRID.update(
         "NOTIFY_FAN_OUT_WINDOW_SECONDS": _env_int("ONEGRID_NOTIFY_FAN_OUT_WINDOW_SECONDS", 600),
         "NOTIFY_REQUEUE_AFTER_SECONDS": _env_int("ONEGRID_NOTIFY_REQUEUE_AFTER_SECONDS", 60),
         "NOTIFY_SEND_TIMEOUT_SECONDS": float(os.environ.get("ONEGRID_NOTIFY_SEND_TIMEOUT", 10)),
-    }
-)
-# Forwarding cases to outside systems (onegrid.forwarding): how long one call to a remote may
-# take before it counts as failed (never as sent), and how much history behind its mark the
-# scan re-reads (events a long transaction committed late).
-ONEGRID.update(
-    {
-        "FORWARDING_TIMEOUT_SECONDS": float(os.environ.get("ONEGRID_FORWARDING_TIMEOUT", 10)),
-        "FORWARDING_RESCAN_SECONDS": _env_int("ONEGRID_FORWARDING_RESCAN_SECONDS", 600),
     }
 )
 # The public pages (residents.public, /public/): reports a page of the list shows; the Atom
