@@ -72,8 +72,9 @@ def _quiet_end(delivery: Delivery, now: dt.datetime) -> dt.datetime | None:
         return None
     if delivery.payload.get("kind") == "code":
         return None
-    user_id = delivery.notification.user_id if delivery.notification else None
-    pref = Preference.objects.filter(user_id=user_id).first()
+    if delivery.notification is None:
+        return None
+    pref = Preference.objects.filter(user_id=delivery.notification.user_id).first()
     if pref is None:
         return None
     return quiet.quiet_until(pref.quiet_start, pref.quiet_end, now)

@@ -87,9 +87,10 @@ class Lookup:
             case_id__in=list(found), reporter__isnull=False
         ).values_list("case_id", "reporter_id")
         for case_id, reporter_id in rows:
-            found[case_id].append(reporter_id)
-        for case_id, ids in found.items():
-            self._memo[("reporters", case_id)] = list(dict.fromkeys(ids))
+            if reporter_id is not None:
+                found[case_id].append(reporter_id)
+        for pk, ids in found.items():
+            self._memo[("reporters", pk)] = list(dict.fromkeys(ids))
 
     def reporters(self, case: Case) -> list[int]:
         key = ("reporters", case.pk)
