@@ -72,6 +72,8 @@ class Target(models.Model):
         return self.name
 
     def clean(self) -> None:
+        if not (self.url or "").isprintable() or " " in (self.url or ""):
+            raise ValidationError({"url": _("A URL has no spaces or control characters.")})
         if self.kind == self.Kind.WEBHOOK and not self.secret:
             raise ValidationError({"secret": _("A webhook target needs a secret.")})
         if self.kind == self.Kind.OPEN311 and not self.api_key:
