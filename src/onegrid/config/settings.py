@@ -541,29 +541,25 @@ ONEGRID: OneGridSettings = {
     # the scan re-reads (events a long transaction committed late).
     "FORWARDING_TIMEOUT_SECONDS": float(os.environ.get("ONEGRID_FORWARDING_TIMEOUT", 10)),
     "FORWARDING_RESCAN_SECONDS": _env_int("ONEGRID_FORWARDING_RESCAN_SECONDS", 600),
+    # Notifications (onegrid.notify; docs/architecture.md "Notifications"). SMS through a gateway:
+    # "file" appends JSON lines to SMS_FILE (the demo; tests read one-time codes there), "console"
+    # prints them, "http" POSTs {"phone", "text", "key"} as JSON to SMS_URL with the bearer
+    # SMS_TOKEN (2xx and a JSON object back = sent). Tasks due within NOTIFY_DUE_SOON_HOURS (wall
+    # hours) warn their department once. `onegrid notify worker` runs its sweeps every
+    # NOTIFY_WORKER_SECONDS; fan-out rescans NOTIFY_FAN_OUT_WINDOW_SECONDS of history behind its
+    # mark (events a long transaction committed late); a delivery still not attempted
+    # NOTIFY_REQUEUE_AFTER_SECONDS after its time is woken again (a lost job, a killed worker).
+    "SMS_BACKEND": os.environ.get("ONEGRID_SMS_BACKEND", "file").strip().lower(),
+    "SMS_FILE": os.environ.get("ONEGRID_SMS_FILE", str(VAR_DIR / "sms" / "outbox.jsonl")),
+    "SMS_URL": os.environ.get("ONEGRID_SMS_URL", ""),
+    "SMS_TOKEN": os.environ.get("ONEGRID_SMS_TOKEN", ""),
+    "NOTIFY_DUE_SOON_HOURS": float(os.environ.get("ONEGRID_NOTIFY_DUE_SOON_HOURS", 4)),
+    "NOTIFY_WORKER_SECONDS": float(os.environ.get("ONEGRID_NOTIFY_WORKER_SECONDS", 2)),
+    "NOTIFY_FAN_OUT_WINDOW_SECONDS": _env_int("ONEGRID_NOTIFY_FAN_OUT_WINDOW_SECONDS", 600),
+    "NOTIFY_REQUEUE_AFTER_SECONDS": _env_int("ONEGRID_NOTIFY_REQUEUE_AFTER_SECONDS", 60),
+    "NOTIFY_SEND_TIMEOUT_SECONDS": float(os.environ.get("ONEGRID_NOTIFY_SEND_TIMEOUT", 10)),
 }
 
-# Notifications (onegrid.notify; docs/architecture.md "Notifications"). SMS through a gateway:
-# "file" appends JSON lines to SMS_FILE (the demo; tests read one-time codes there), "console"
-# prints them, "http" POSTs {"phone", "text", "key"} as JSON to SMS_URL with the bearer
-# SMS_TOKEN (2xx and a JSON object back = sent). Tasks due within NOTIFY_DUE_SOON_HOURS (wall
-# hours) warn their department once. `onegrid notify worker` runs its sweeps every
-# NOTIFY_WORKER_SECONDS; fan-out rescans NOTIFY_FAN_OUT_WINDOW_SECONDS of history behind its
-# mark (events a long transaction committed late); a delivery still not attempted
-# NOTIFY_REQUEUE_AFTER_SECONDS after its time is woken again (a lost job, a killed worker).
-ONEGRID.update(
-    {
-        "SMS_BACKEND": os.environ.get("ONEGRID_SMS_BACKEND", "file").strip().lower(),
-        "SMS_FILE": os.environ.get("ONEGRID_SMS_FILE", str(VAR_DIR / "sms" / "outbox.jsonl")),
-        "SMS_URL": os.environ.get("ONEGRID_SMS_URL", ""),
-        "SMS_TOKEN": os.environ.get("ONEGRID_SMS_TOKEN", ""),
-        "NOTIFY_DUE_SOON_HOURS": float(os.environ.get("ONEGRID_NOTIFY_DUE_SOON_HOURS", 4)),
-        "NOTIFY_WORKER_SECONDS": float(os.environ.get("ONEGRID_NOTIFY_WORKER_SECONDS", 2)),
-        "NOTIFY_FAN_OUT_WINDOW_SECONDS": _env_int("ONEGRID_NOTIFY_FAN_OUT_WINDOW_SECONDS", 600),
-        "NOTIFY_REQUEUE_AFTER_SECONDS": _env_int("ONEGRID_NOTIFY_REQUEUE_AFTER_SECONDS", 60),
-        "NOTIFY_SEND_TIMEOUT_SECONDS": float(os.environ.get("ONEGRID_NOTIFY_SEND_TIMEOUT", 10)),
-    }
-)
 # The public pages (residents.public, /public/): reports a page of the list shows; the Atom
 # feed's largest radius (metres) and most entries; tracking-code look-ups per client address and
 # minute (a code has 50 random bits: the limit only keeps scanners off the database).
