@@ -42,6 +42,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import shapely
@@ -783,7 +784,7 @@ class _Player:
     # steps, in the order a case meets them
     def report(self, live: _Live) -> None:
         p = live.plan
-        extra = {}
+        extra: dict[str, Any] = {}
         if p.source == "grid_worker":
             actor = self.worker(live)
         elif p.source == "resident":

@@ -7,13 +7,15 @@ import secrets
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 import onegrid.cases.tracking
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32 (cases.tracking)
 
 
-def fill_tracking_codes(apps, schema_editor):
+def fill_tracking_codes(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     Case = apps.get_model("cases", "Case")
     used = set()
     batch = []
