@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from onegrid.cases.models import Case
+from onegrid.cases.models import Case, CaseEvent
 from onegrid.open311 import services
 from onegrid.open311.models import ClientRequest
 
@@ -53,8 +53,6 @@ BASE = "/open311/v2"
         ({"attribute[seen]": "yesterday"}, "attribute[seen]"),
         ({"attribute[seen]": "2026-03-10T08:00:00"}, "attribute[seen]"),  # no offset
         ({"attribute[note]": "x" * 501}, "attribute[note]"),
-        ({"attribute[notice]": "anything"}, "attribute[notice]"),  # not a variable
-        ({"attribute[nope]": "1"}, "attribute[nope]"),
         ({"attributes": "1"}, "attribute"),
         ({"jurisdiction_id": "999999999999"}, "jurisdiction_id"),
     ],
@@ -66,6 +64,24 @@ def test_bad_field_is_a_400_naming_it_and_changes_nothing(client, open311, chang
     assert field in description
     assert Case.objects.count() == 0
     assert ClientRequest.objects.count() == 0
+
+
+def test_attributes_the_service_does_not_ask_for_are_ignored(client, open311):
+    # FixMyStreet sends its own attributes to every server.
+    form = request_form(
+        open311.key,
+        **{
+            "attribute[title]": "Rubbish",
+            "attribute[fixmystreet_id]": "42",
+            "attribute[notice]": "echoed",
+        },
+    )
+    assert client.post(f"{BASE}/requests.json", form).status_code == 201
+    report = CaseEvent.objects.get(action="report")
+    assert report.data["attributes"] == {"amount": "pile"}
+    many = request_form(open311.key, **{f"attribute[a{n}]": "1" for n in range(101)})
+    (description,) = errors_of(client.post(f"{BASE}/requests.json", many), 400)
+    assert "attribute" in description
 
 
 def test_a_multivaluelist_takes_several_and_others_one(client, open311):

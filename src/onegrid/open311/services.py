@@ -32,7 +32,8 @@ from onegrid.territory.models import Address, AdminUnit
 from .models import ApiClient, ClientRequest, ServiceAttribute
 
 KEY_BYTES = 32
-MAX_ATTRIBUTES = 30
+# Attributes a request may carry at all; those the class defines are at most 30 (report_case).
+MAX_SENT_ATTRIBUTES = 100
 MAX_ATTRIBUTE_VALUE = 500
 # What report_case calls a field, as an Open311 client knows it.
 FIELD_NAMES = {
@@ -272,11 +273,11 @@ def _is_cjk(ch: str) -> bool:
 
 def check_attributes(case_class: CaseClass, sent: Mapping[str, Sequence[str]]) -> dict[str, str]:
     """The attribute[code] values checked against the class's definition: every required one
-    given, none unknown, numbers, dates and list keys as their datatype says. A
-    multivaluelist's keys are joined with commas."""
-    if len(sent) > MAX_ATTRIBUTES:
+    given, numbers, dates and list keys as their datatype says; codes the class does not ask
+    for are ignored. A multivaluelist's keys are joined with commas."""
+    if len(sent) > MAX_SENT_ATTRIBUTES:
         raise InvalidInput(
-            _("At most %(n)d attributes.") % {"n": MAX_ATTRIBUTES}, field="attribute"
+            _("At most %(n)d attributes.") % {"n": MAX_SENT_ATTRIBUTES}, field="attribute"
         )
     defined = {a.code: a for a in ServiceAttribute.objects.filter(case_class=case_class)}
     out: dict[str, str] = {}
@@ -284,10 +285,9 @@ def check_attributes(case_class: CaseClass, sent: Mapping[str, Sequence[str]]) -
         field = f"attribute[{code}]"[:60]
         attribute = defined.get(code)
         if attribute is None or not attribute.variable:
-            raise InvalidInput(
-                _("%(field)s is not an attribute of this service.") % {"field": field},
-                field=field,
-            )
+            # Not asked by this service: ignored, not stored. FixMyStreet-style clients send
+            # their own (title, report_url, fixmystreet_id…) to every server.
+            continue
         values = [str(v).strip() for v in values if str(v).strip()]
         if not values:
             continue
