@@ -531,6 +531,13 @@ ONEGRID: OneGridSettings = {
         "ALERT_P": float(os.environ.get("ONEGRID_ALERT_P", 0.01)),
         "ALERT_MIN_COUNT": _env_int("ONEGRID_ALERT_MIN_COUNT", 5),
     },
+    # The public pages (residents.public, /public/): reports a page of the list shows; the Atom
+    # feed's largest radius (metres) and most entries; tracking-code look-ups per client
+    # address and minute (a code has 50 random bits: the limit keeps scanners off the database).
+    "PUBLIC_PAGE_SIZE": _env_int("ONEGRID_PUBLIC_PAGE_SIZE", 20),
+    "PUBLIC_FEED_MAX_RADIUS_M": _env_int("ONEGRID_PUBLIC_FEED_MAX_RADIUS_M", 5000),
+    "PUBLIC_FEED_MAX_ITEMS": _env_int("ONEGRID_PUBLIC_FEED_MAX_ITEMS", 50),
+    "PUBLIC_LOOKUPS_PER_MINUTE": _env_int("ONEGRID_PUBLIC_LOOKUPS_PER_MINUTE", 30),
     # Open311 (onegrid.open311): requests one API client may post, and reads one client (by its
     # key) or one address may make, per minute; the contact the discovery document names.
     "OPEN311_POSTS_PER_MINUTE": _env_int("ONEGRID_OPEN311_POSTS_PER_MINUTE", 30),
@@ -560,17 +567,6 @@ ONEGRID: OneGridSettings = {
     "NOTIFY_SEND_TIMEOUT_SECONDS": float(os.environ.get("ONEGRID_NOTIFY_SEND_TIMEOUT", 10)),
 }
 
-# The public pages (residents.public, /public/): reports a page of the list shows; the Atom
-# feed's largest radius (metres) and most entries; tracking-code look-ups per client address and
-# minute (a code has 50 random bits: the limit only keeps scanners off the database).
-ONEGRID.update(
-    {
-        "PUBLIC_PAGE_SIZE": _env_int("ONEGRID_PUBLIC_PAGE_SIZE", 20),
-        "PUBLIC_FEED_MAX_RADIUS_M": _env_int("ONEGRID_PUBLIC_FEED_MAX_RADIUS_M", 5000),
-        "PUBLIC_FEED_MAX_ITEMS": _env_int("ONEGRID_PUBLIC_FEED_MAX_ITEMS", 50),
-        "PUBLIC_LOOKUPS_PER_MINUTE": _env_int("ONEGRID_PUBLIC_LOOKUPS_PER_MINUTE", 30),
-    }
-)
 # Resident accounts (onegrid.residents): one-time codes of CODE_LENGTH digits, valid
 # CODE_LIFE_SECONDS, CODE_MAX_TRIES wrong tries; sending at most one code per number every
 # CODE_INTERVAL_SECONDS and CODES_PER_PHONE_HOUR an hour, CODES_PER_ADDRESS_HOUR an hour from
