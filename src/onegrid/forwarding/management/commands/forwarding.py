@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onegrid.forwarding import health, services
@@ -72,6 +73,7 @@ class Command(BaseCommand):
         if action == "run":
             result = services.run_once()
             counts = services.deliver_due()
+            drain_database_queue()  # the jobs the scan queued find their forwards done
             self.stdout.write(
                 _("%(created)d new forwards; attempted: %(attempted)s")
                 % {
@@ -133,7 +135,11 @@ class Command(BaseCommand):
         mark = Mark.objects.filter(name=services.MARK).first()
         self.stdout.write(
             _("History read up to: %(at)s")
-            % {"at": mark.scanned_at.isoformat() if mark and mark.scanned_at else "—"}
+            % {
+                "at": timezone.localtime(mark.scanned_at).strftime("%Y-%m-%d %H:%M:%S")
+                if mark and mark.scanned_at
+                else "—"
+            }
         )
         rows = (
             Forward.objects.values("target__name", "state")
