@@ -246,3 +246,21 @@ def test_purge_keeps_a_day_of_codes_and_a_month_of_addresses(world, outbox):
     call_command("residents", "purge")
     assert AnonymousReport.objects.get().client_address is None
     assert services.purge() == services.Purged(codes=0, addresses=0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_leave_one_live_code_and_one_message(world, outbox):
+    from support.cases import run_concurrently
+
+    def ask():
+        try:
+            services.request_code(phone=PHONE, purpose="register")
+            return "sent"
+        except TooManyRequests:
+            return "refused"
+
+    clock.set_now(None)  # the threads read the real clock
+    results = run_concurrently(ask, copies=4)
+    assert sorted(results) == ["refused"] * 3 + ["sent"]
+    assert OneTimeCode.objects.filter(phone=PHONE, retired_at=None).count() == 1
+    assert len(outbox.messages(PHONE)) == 1
