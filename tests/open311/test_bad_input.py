@@ -169,7 +169,13 @@ def test_unknown_ids_tokens_paths_and_methods(client, open311, fmt):
     errors_of(client.get(f"{BASE}/nothing.{fmt}"), 404)
     response = client.delete(f"{BASE}/requests.{fmt}")
     errors_of(response, 405)
-    assert response["Allow"] == "GET, POST"
+    assert response["Allow"] == "GET, POST, HEAD"
+    assert client.head(f"{BASE}/services.{fmt}").status_code == 200
+    read = client.get(f"{BASE}/services.{fmt}")
+    assert read["Access-Control-Allow-Origin"] == "*"
+    posted = client.post(f"{BASE}/requests.{fmt}", request_form(open311.key))
+    assert posted.status_code == 201
+    assert "Access-Control-Allow-Origin" not in posted
     errors_of(client.post(f"{BASE}/services.{fmt}"), 405)
 
 

@@ -62,13 +62,21 @@ def endpoint(*methods: str) -> Callable[[View], View]:
         @csrf_exempt
         @wraps(view)
         def wrapped(request: HttpRequest, fmt: str, **kwargs: Any) -> HttpResponse:
-            if request.method not in methods:
+            response = answer(request, fmt, **kwargs)
+            if request.method in ("GET", "HEAD"):
+                # Public, read-only and cookie-free: any web page may read it.
+                response["Access-Control-Allow-Origin"] = "*"
+            return response
+
+        def answer(request: HttpRequest, fmt: str, **kwargs: Any) -> HttpResponse:
+            allowed = (*methods, "HEAD") if "GET" in methods else methods
+            if request.method not in allowed:
                 response = formats.error_response(
                     fmt,
                     405,
                     _("Method %(method)s is not allowed here.") % {"method": request.method},
                 )
-                response["Allow"] = ", ".join(methods)
+                response["Allow"] = ", ".join(allowed)
                 return response
             try:
                 return view(request, fmt, **kwargs)
