@@ -1,0 +1,92 @@
+"""`onegrid notify fanout|status|retry`, the console's health figures, the admin's endpoint
+form (the secret is write-only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from onegrid.core import clock
+from onegrid.notify import health
+from onegrid.notify.admin import WebhookEndpointForm
+from onegrid.notify.models import Delivery, Notification, WebhookEndpoint
+from support.cases import drive
+
+
+def _delivery(key, state, created_at, channel="sms") -> Delivery:
+    return Delivery.objects.create(
+        channel=channel,
+        address="13900000000",
+        payload={"text": "x"},
+        state=state,
+        next_attempt_at=clock.now() + dt.timedelta(hours=1),
+        created_at=created_at,
+        key=key,
+    )
+
+
+def test_fanout_status_and_retry_dead(world, capsys):
+    drive(world, "dispatched")
+    call_command("notify", "fanout", "--once")
+    out = capsys.readouterr().out
+    from_events = Notification.objects.exclude(kind="due_soon").count()
+    assert from_events > 0 and f" {from_events} " in out
+    assert Notification.objects.filter(kind="due_soon").count() == 1
+    _delivery("d1", "dead", clock.now())
+    call_command("notify", "status")
+    out = capsys.readouterr().out
+    assert "dead" in out and "sms" in out
+    call_command("notify", "retry", "--dead")
+    assert "1 " in capsys.readouterr().out
+    assert not Delivery.objects.filter(state="dead").exists()
+    with pytest.raises(CommandError):
+        call_command("notify", "retry")
+
+
+def test_failing_deliveries_counts_dead_and_long_retrying_per_channel(db):
+    now = clock.now()
+    _delivery("a", "dead", now)
+    _delivery("b", "retrying", now - dt.timedelta(minutes=31))
+    _delivery("c", "retrying", now - dt.timedelta(minutes=5))  # not long yet
+    _delivery("d", "retrying", now - dt.timedelta(hours=2), channel="webhook")
+    _delivery("e", "sent", now - dt.timedelta(hours=2), channel="email")
+    assert health.failing_deliveries(now) == {
+        "sms": {"dead": 1, "retrying": 1},
+        "webhook": {"dead": 0, "retrying": 1},
+    }
+    Delivery.objects.all().delete()
+    assert health.failing_deliveries(now) == {}
+
+
+def test_the_endpoint_secret_is_write_only(db):
+    form = WebhookEndpointForm(
+        data={"name": "x", "url": "https://example.org/h", "secret": "short", "kinds": "[]"}
+    )
+    assert not form.is_valid() and "secret" in form.errors
+    form = WebhookEndpointForm(
+        data={
+            "name": "x",
+            "url": "https://example.org/h",
+            "secret": "a-long-shared-secret",
+            "kinds": '["closed"]',
+        }
+    )
+    assert form.is_valid(), form.errors
+    endpoint = form.save()
+    edit = WebhookEndpointForm(instance=endpoint)
+    assert "a-long-shared-secret" not in str(edit["secret"])
+    # Left empty, the stored secret stays; unknown kinds are refused, naming them.
+    again = WebhookEndpointForm(
+        instance=endpoint,
+        data={"name": "y", "url": "https://example.org/h", "secret": "", "kinds": '["closed"]'},
+    )
+    assert again.is_valid(), again.errors
+    again.save()
+    assert WebhookEndpoint.objects.get().secret == "a-long-shared-secret"
+    bad = WebhookEndpointForm(
+        instance=endpoint,
+        data={"name": "y", "url": "https://example.org/h", "secret": "", "kinds": '["nope"]'},
+    )
+    assert not bad.is_valid() and "nope" in str(bad.errors["kinds"])
