@@ -280,3 +280,13 @@ def test_the_list_reads_a_fixed_number_of_queries(world, pages_on, settings):
         shot = _registered(world, case_class=world.manhole)
     Photo.objects.filter(case=shot).update(approved_at=clock.now())
     assert count() == few
+
+
+def test_a_listed_reports_page_offers_its_grids_feed(world, pages_on):
+    case = _registered(world)
+    _response, html = _page(Client(), f"/public/cases/{case.number}/")
+    href = f"/public/feed.atom?grid={case.grid.code}"
+    assert f'rel="alternate" type="application/atom+xml" href="{href}"' in html
+    assert Client().get(href).status_code == 200
+    _response, html = _page(Client())
+    assert 'id="feed-form"' in html and 'rel="alternate"' not in html

@@ -301,6 +301,7 @@ class PublicReport:
     expected_at: dt.datetime | None
     area: str
     listed: bool
+    grid_code: str = ""
     description: str = ""
     place: Place | None = None
     photos: list[Photo] = field(default_factory=list)
@@ -358,6 +359,7 @@ def _report(
         expected_at=expected_completion(case),
         area=f"{case.street.name} · {case.grid.name}",
         listed=listed,
+        grid_code=case.grid.code,
         description=redact(case.description, also=reporter_strings(case)) if listed else "",
         place=place,
         photos=list(photos.get(case.pk, [])) if listed else [],

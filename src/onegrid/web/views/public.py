@@ -9,6 +9,7 @@ approved photos); these views parse, call it and render.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -181,6 +182,8 @@ def _report_page(request, found: public.PublicReport, *, by_code: bool):
         "by_code": by_code,
         "map_config": _map_config(),
         "map_features": features,
+        # Readers may subscribe to what gets fixed in the report's grid.
+        "feed_query": urlencode({"grid": found.grid_code}) if found.listed else "",
     }
     return render(request, "web/public/report.html", context)
 
