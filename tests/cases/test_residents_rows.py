@@ -459,3 +459,22 @@ def test_the_api_takes_the_new_rows(world):
     detail = desk.get(f"/api/v1/cases/{case.pk}").json()
     approved = [ph for e in detail["events"] for ph in e["photos"] if ph["approved_at"]]
     assert [ph["id"] for ph in approved] == [str(photo_id)]
+
+
+def test_the_satisfaction_figure_drills_down_to_rated_cases(world):
+    from onegrid.insight import periods
+    from onegrid.insight import selectors as insight
+    from onegrid.insight.measures import Scope
+
+    p = world.people
+    rated = drive(world, "closed")
+    act(rated, p.worker, "rate", satisfaction="satisfied")
+    act(drive(world, "closed"), p.worker, "rate", satisfaction="unsatisfied", reason="no")
+    march, district = periods.month(2026, 3), Scope("district")
+    board = insight.dashboard(p.leader, period=march, scope=district)
+    figure = next(f for f in board.figures if f.key == "satisfaction_rate")
+    assert (figure.numerator, figure.denominator) == (1, 2)
+    listed = insight.drilldown(
+        p.leader, key="satisfaction_rate", part="numerator", period=march, scope=district
+    )
+    assert [c.pk for c in listed] == [rated.pk]
