@@ -366,3 +366,15 @@ def test_a_merged_report_is_followed_through_the_case_it_joined(world):
     assert "合并办理" in page and 'data-state="registered"' in page
     # The joined case is someone else's report: followed, not acted on from here.
     assert 'id="comment-form"' not in page
+
+
+def test_the_portal_in_english(world):
+    case = resident_report(world, world.people.resident)
+    client = client_for(world, "resident", language="en")
+    listing = client.get("/resident/").content.decode()
+    assert "My reports" in listing
+    assert "Received; waiting to be checked and accepted" in listing
+    page = client.get(f"/resident/reports/{case.tracking_code}/").content.decode()
+    assert "Report received" in page and "Add a comment" in page
+    login = Client().get("/login/").content.decode()
+    assert "居民注册" in login and "验证码登录" in login
