@@ -163,3 +163,23 @@ def test_requeue_finds_a_lost_job(world, receiver, django_capture_on_commit_call
     with django_capture_on_commit_callbacks(execute=True):
         assert services.requeue() == 1
     assert Forward.objects.get().state == "acknowledged"
+
+
+@pytest.mark.django_db
+def test_an_attempt_that_outlived_its_lease_does_not_overwrite_a_newer_one(world, receiver):
+    webhook_target(receiver.url)
+    drive(world, "registered")
+    services.scan()
+    forward = Forward.objects.get()
+    old = services._claim(forward.pk, clock.now())
+    advance(seconds=services._lease().total_seconds() + 1)
+    new = services._claim(forward.pk, clock.now())
+    assert (old.attempt, new.attempt) == (1, 2)
+    # The old attempt's late failure changes nothing; the new one's success counts.
+    late = services._record(
+        forward.pk, old.attempt, services.remotes.Answer(accepted=False, error="x"), clock.now()
+    )
+    assert late == "pending"
+    assert Forward.objects.get().next_attempt_at == new.forward.next_attempt_at
+    done = services._record(forward.pk, new.attempt, services._send(new.forward), clock.now())
+    assert done == "acknowledged"

@@ -257,6 +257,9 @@ def _record(
         forward = Forward.objects.select_for_update().get(pk=forward_id)
         if forward.state == Forward.State.ACKNOWLEDGED:
             return forward.state  # a parallel attempt got there first
+        if forward.attempts != attempt and not answer.acknowledged:
+            # This attempt outlived its lease and a newer one holds the row: leave it to that.
+            return forward.state
         if answer.acknowledged:
             forward.state = Forward.State.ACKNOWLEDGED
             forward.external_id = answer.external_id or forward.external_id
