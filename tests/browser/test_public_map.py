@@ -49,4 +49,5 @@ def test_a_visitor_reads_the_map_and_follows_a_report(web):
     assert page.url.endswith(f"/public/reports/{code}/")
     assert str(public.STATE_WORDS["closed"]) in page.inner_text("#public-state")
     page.wait_for_selector("#public-map[data-state=ready]")
+    screenshot(page, "public-status")
     assert problems(page, errors) == []
