@@ -120,6 +120,8 @@ def test_preferences_read_and_replace(world):
         ({"quiet_start": "25:00", "quiet_end": "07:00"}, "quiet_start"),
         ({"quiet_start": 2200, "quiet_end": "07:00"}, "quiet_start"),
         ({"quiet_start": "22:00\u0000", "quiet_end": "07:00"}, "quiet_start"),
+        (-76, "body"),
+        ([], "body"),
     ],
 )
 def test_bad_preferences_are_a_422_naming_the_field_and_change_nothing(world, body, field):
@@ -140,8 +142,10 @@ def test_a_page_session_calls_the_api_with_its_csrf_token(world):
     assert client.get(f"{URL}unread").json() == {"unread": 1}
 
 
-def test_read_all_takes_no_body_at_all(world):
+def test_read_all_takes_an_object(world):
     notify(world.people.acceptor)
     client = token_client(world.people.acceptor)
-    answer = client.generic("POST", f"{URL}read-all", b"")
-    assert answer.status_code == 200 and answer.json() == {"marked": 1, "unread": 0}
+    for body in (b"", b"-76", b"[]", b'"x"'):
+        answer = client.generic("POST", f"{URL}read-all", body, content_type="application/json")
+        assert answer.status_code in (400, 422), body
+    assert Notification.objects.filter(read_at__isnull=True).count() == 1

@@ -12,9 +12,12 @@ import datetime as dt
 import uuid
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
+from onegrid.core import jsonlimits
 from onegrid.core.api_errors import errors
+from onegrid.core.errors import InvalidInput
 from onegrid.org.requests import SignedInRequest
 
 from . import inbox, selectors
@@ -113,6 +116,13 @@ def _out(item: selectors.Item) -> dict[str, object]:
     }
 
 
+def _object_body(request: SignedInRequest) -> None:
+    """Django Ninja lets a body that is not a JSON object (a bare number) through as one with
+    no fields, which would read as "all defaults": refused here, naming the body."""
+    if not isinstance(jsonlimits.loads(request.body, field="body"), dict):
+        raise InvalidInput(_("body must be a JSON object."), field="body")
+
+
 def _hhmm(value: dt.time | None) -> str | None:
     return value.strftime("%H:%M") if value is not None else None
 
@@ -168,6 +178,7 @@ def put_preferences(request: SignedInRequest, payload: PreferencesIn) -> dict[st
     quiet hours need both ends (or neither) and may span midnight. A refusal (422 naming the
     field, e.g. `channels.due_soon` or `quiet_end`) changes nothing; the same body again is a
     no-op."""
+    _object_body(request)
     prefs.set_preferences(
         actor=request.user,
         channels=payload.channels,
@@ -182,9 +193,10 @@ def put_preferences(request: SignedInRequest, payload: PreferencesIn) -> dict[st
     response={200: ReadAllOut, **errors(400, 401, 403, 413, 422)},
     summary="Mark my notifications read",
 )
-def read_all(request: SignedInRequest, payload: ReadAllIn | None = None) -> dict[str, object]:
-    """Every unread notification up to `up_to` (all when left out). Idempotent."""
-    marked = inbox.mark_all_read(actor=request.user, up_to=payload.up_to if payload else None)
+def read_all(request: SignedInRequest, payload: ReadAllIn) -> dict[str, object]:
+    """Every unread notification up to `up_to` (all when left out: send `{}`). Idempotent."""
+    _object_body(request)
+    marked = inbox.mark_all_read(actor=request.user, up_to=payload.up_to)
     return {"marked": marked, "unread": selectors.unread_count(request.user)}
 
 
