@@ -478,3 +478,14 @@ def test_the_satisfaction_figure_drills_down_to_rated_cases(world):
         p.leader, key="satisfaction_rate", part="numerator", period=march, scope=district
     )
     assert [c.pk for c in listed] == [rated.pk]
+
+
+def test_the_admin_finds_a_case_by_tracking_code_and_switches_classes_public(world):
+    case = report(world)
+    root = User.objects.create_superuser("root", password="pw-root")
+    admin = Client()
+    admin.force_login(root)
+    html = admin.get("/admin/cases/case/", {"q": case.tracking_code}).content.decode()
+    assert case.number in html
+    html = admin.get("/admin/cases/caseclass/").content.decode()
+    assert 'name="form-0-public"' in html

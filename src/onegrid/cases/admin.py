@@ -22,8 +22,11 @@ class CaseClassAdmin(admin.ModelAdmin[CaseClass]):
         "default_department",
         "minor_self_closable",
         "active",
+        "public",
     ]
-    list_filter = ["major", "urgency", "time_unit", "active"]
+    # Whether a class's reports may appear on the public pages is switched here, per class.
+    list_editable = ["public"]
+    list_filter = ["major", "urgency", "time_unit", "active", "public"]
     search_fields = ["code", "name", "name_en"]
 
 
@@ -32,8 +35,8 @@ class CaseAdmin(admin.ModelAdmin[Case]):
     """Read-only: a case changes state only through the workflow table (cases.services)."""
 
     list_display = ["number", "state", "case_class", "street", "reported_at", "due_at", "overdue"]
-    list_filter = ["state", "source", "overdue"]
-    search_fields = ["number", "description"]
+    list_filter = ["state", "source", "overdue", "callback_needed"]
+    search_fields = ["number", "tracking_code", "description"]
     list_select_related = ["case_class", "street"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
