@@ -78,6 +78,13 @@ def test_the_admin_adds_a_client_and_shows_its_key_once(client, world):
     assert ApiClient.digest_of(key) == made.key_digest
     page = client.get(f"/admin/open311/apiclient/{made.pk}/change/")
     assert key not in page.content.decode()
+    # Renamed in the admin; its jurisdiction (its role's binding) stays.
+    client.post(
+        f"/admin/open311/apiclient/{made.pk}/change/",
+        {"name": "FixMyStreet 北辰", "jurisdiction": world.district.pk},
+    )
+    made.refresh_from_db()
+    assert (made.name, made.jurisdiction) == ("FixMyStreet 北辰", world.street)
     # Others in the command centre may not open the clients.
     client.force_login(world.people.command)
     assert client.get("/admin/open311/apiclient/").status_code in (302, 403)

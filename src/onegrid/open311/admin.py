@@ -62,6 +62,11 @@ class ApiClientAdmin(admin.ModelAdmin[ApiClient]):
             return ["name", "jurisdiction"]
         return ["name", "jurisdiction", "key_prefix", "user", "active", "created_at", "revoked_at"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: ApiClient | None = None) -> list[str]:
+        # The jurisdiction is the binding of the service user's role: a client for another
+        # place is a new client.
+        return [*self.readonly_fields, "jurisdiction"] if obj is not None else []
+
     def has_module_permission(self, request: HttpRequest) -> bool:
         return policies.may_manage_api_clients(request.user)
 
@@ -79,7 +84,7 @@ class ApiClientAdmin(admin.ModelAdmin[ApiClient]):
 
     def save_model(self, request: HttpRequest, obj: ApiClient, form: Any, change: bool) -> None:
         if change:
-            obj.save(update_fields=["name", "jurisdiction"])
+            obj.save(update_fields=["name"])
             return
         client, key = services.add_client(
             actor=_admin(request), name=obj.name, jurisdiction_code=obj.jurisdiction.code
