@@ -433,10 +433,19 @@ def requeue(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
             "next_attempt_at"
         )[:limit]
     )
+    woken = 0
     with transaction.atomic():
         for delivery in due:
-            jobs.wake(delivery, now=now)
-    return len(due)
+            # Its time is now: a wake-up still queued behind a backlog is doubled only a whole
+            # grace period later, not by the next sweep. Not if a sender claimed it meanwhile.
+            claimed = Delivery.objects.filter(
+                pk=delivery.pk, state__in=jobs.OPEN, next_attempt_at__lte=now - grace
+            ).update(next_attempt_at=now)
+            if claimed:
+                delivery.next_attempt_at = now
+                jobs.wake(delivery, now=now)
+                woken += 1
+    return woken
 
 
 def run_due(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
