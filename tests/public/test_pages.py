@@ -290,3 +290,30 @@ def test_a_listed_reports_page_offers_its_grids_feed(world, pages_on):
     assert Client().get(href).status_code == 200
     _response, html = _page(Client())
     assert 'id="feed-form"' in html and 'rel="alternate"' not in html
+
+
+def test_the_command_switches_a_district(world):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = io.StringIO()
+    call_command(
+        "public_pages",
+        "set",
+        world.district.code,
+        "--pages",
+        "on",
+        "--location",
+        "100m",
+        stdout=out,
+    )
+    row = PublicSettings.objects.get(district=world.district)
+    assert row.enabled and row.location == "100m" and row.feed_enabled
+    assert world.district.code in out.getvalue()
+    assert Client().get("/public/").status_code == 200
+    call_command("public_pages", "set", world.district.code, "--feed", "off", stdout=io.StringIO())
+    row.refresh_from_db()
+    assert row.enabled and not row.feed_enabled
+    with pytest.raises(CommandError, match="district"):
+        call_command("public_pages", "set", world.street.code, "--pages", "on")
+    assert PublicSettings.objects.count() == 1

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from shapely.geometry import mapping
@@ -529,3 +530,36 @@ def fixed_near(near: Near) -> list[PublicReport]:
         if r.place is not None
         and distance_m(near.lon, near.lat, r.place.lon, r.place.lat) <= near.radius_m
     ][:count]
+
+
+# --- the switches, from the command line ---------------------------------------------------
+
+
+def configure(
+    *,
+    district_code: str,
+    enabled: bool | None = None,
+    location: str | None = None,
+    feed_enabled: bool | None = None,
+) -> PublicSettings:
+    """Switch a district's public pages (`onegrid public_pages set`; the admin edits the same
+    row): the values given change, the others stay (a new row starts off, location "grid")."""
+    district = AdminUnit.objects.filter(code=district_code, level=AdminUnit.Level.DISTRICT).first()
+    if district is None:
+        raise InvalidInput(_("No district has this code."), field="district")
+    if location is not None and location not in PublicSettings.Location.values:
+        raise InvalidInput(
+            _("The location is shown as one of: %(values)s.")
+            % {"values": ", ".join(PublicSettings.Location.values)},
+            field="location",
+        )
+    with transaction.atomic():
+        row, _created = PublicSettings.objects.select_for_update().get_or_create(district=district)
+        if enabled is not None:
+            row.enabled = enabled
+        if location is not None:
+            row.location = location
+        if feed_enabled is not None:
+            row.feed_enabled = feed_enabled
+        row.save()
+    return row
