@@ -565,22 +565,22 @@ ONEGRID: OneGridSettings = {
     "NOTIFY_FAN_OUT_WINDOW_SECONDS": _env_int("ONEGRID_NOTIFY_FAN_OUT_WINDOW_SECONDS", 600),
     "NOTIFY_REQUEUE_AFTER_SECONDS": _env_int("ONEGRID_NOTIFY_REQUEUE_AFTER_SECONDS", 60),
     "NOTIFY_SEND_TIMEOUT_SECONDS": float(os.environ.get("ONEGRID_NOTIFY_SEND_TIMEOUT", 10)),
+    # Resident accounts (onegrid.residents): one-time codes of CODE_LENGTH digits, valid
+    # CODE_LIFE_SECONDS, CODE_MAX_TRIES wrong tries; sending at most one code per number every
+    # CODE_INTERVAL_SECONDS and CODES_PER_PHONE_HOUR an hour, CODES_PER_ADDRESS_HOUR an hour
+    # from one client address (a street office or a mobile carrier's NAT serves many);
+    # anonymous reports (/report/) at most ANONYMOUS_REPORTS_PER_HOUR an hour from one address.
+    "RESIDENTS": {
+        "CODE_LENGTH": 6,
+        "CODE_LIFE_SECONDS": _env_int("ONEGRID_RESIDENT_CODE_LIFE_SECONDS", 600),
+        "CODE_MAX_TRIES": _env_int("ONEGRID_RESIDENT_CODE_MAX_TRIES", 5),
+        "CODE_INTERVAL_SECONDS": _env_int("ONEGRID_RESIDENT_CODE_INTERVAL_SECONDS", 60),
+        "CODES_PER_PHONE_HOUR": _env_int("ONEGRID_RESIDENT_CODES_PER_PHONE_HOUR", 5),
+        "CODES_PER_ADDRESS_HOUR": _env_int("ONEGRID_RESIDENT_CODES_PER_ADDRESS_HOUR", 20),
+        "ANONYMOUS_REPORTS_PER_HOUR": _env_int("ONEGRID_ANONYMOUS_REPORTS_PER_HOUR", 10),
+    },
 }
 
-# Resident accounts (onegrid.residents): one-time codes of CODE_LENGTH digits, valid
-# CODE_LIFE_SECONDS, CODE_MAX_TRIES wrong tries; sending at most one code per number every
-# CODE_INTERVAL_SECONDS and CODES_PER_PHONE_HOUR an hour, CODES_PER_ADDRESS_HOUR an hour from
-# one client address (a street office or a mobile carrier's NAT serves many); anonymous reports
-# (/report/) at most ANONYMOUS_REPORTS_PER_HOUR an hour from one address.
-ONEGRID["RESIDENTS"] = {
-    "CODE_LENGTH": 6,
-    "CODE_LIFE_SECONDS": _env_int("ONEGRID_RESIDENT_CODE_LIFE_SECONDS", 600),
-    "CODE_MAX_TRIES": _env_int("ONEGRID_RESIDENT_CODE_MAX_TRIES", 5),
-    "CODE_INTERVAL_SECONDS": _env_int("ONEGRID_RESIDENT_CODE_INTERVAL_SECONDS", 60),
-    "CODES_PER_PHONE_HOUR": _env_int("ONEGRID_RESIDENT_CODES_PER_PHONE_HOUR", 5),
-    "CODES_PER_ADDRESS_HOUR": _env_int("ONEGRID_RESIDENT_CODES_PER_ADDRESS_HOUR", 20),
-    "ANONYMOUS_REPORTS_PER_HOUR": _env_int("ONEGRID_ANONYMOUS_REPORTS_PER_HOUR", 10),
-}
 # E-mail notifications go through Django's mail: ONEGRID_EMAIL_BACKEND (default: files under
 # var/mail, for the demo; "django.core.mail.backends.smtp.EmailBackend" with EMAIL_HOST…).
 EMAIL_BACKEND = os.environ.get(
