@@ -3,7 +3,8 @@
 For each job backend, in a fresh process with its own SQLite database: a plain insert of one
 row (autocommit, one at a time: the baseline), enqueueing `notify.jobs.deliver` for that many
 SMS deliveries, and running them (the database queue: the embedded worker's loop, what
-`onegrid notify worker` runs; Redis: an RQ burst worker, what `onegrid rqworker notify` runs).
+`onegrid notify worker` runs; Redis: an RQ burst worker without fork, and rq's default forking
+worker on BENCH_FORKED_JOBS (200) more, what `onegrid rqworker notify` runs).
 Then the fan-out of 10,000 case events (report, register, dispatch, start_check of 2,500 cases
 in a small street) into notifications and their deliveries, on the database backend.
 
@@ -25,6 +26,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 JOBS = int(os.environ.get("BENCH_JOBS", 2000))
 EVENTS = int(os.environ.get("BENCH_EVENTS", 10000))
+FORKED = int(os.environ.get("BENCH_FORKED_JOBS", 200))
 
 
 def _django(backend: str) -> Path:
@@ -44,7 +46,7 @@ def _django(backend: str) -> Path:
     return var
 
 
-def _pending_sms(n: int) -> list[str]:
+def _pending_sms(n: int, start: int = 0) -> list[str]:
     from onegrid.core import clock
     from onegrid.notify.models import Delivery
 
@@ -58,7 +60,7 @@ def _pending_sms(n: int) -> list[str]:
             created_at=now,
             key=f"bench:{i}",
         )
-        for i in range(n)
+        for i in range(start, start + n)
     ]
     Delivery.objects.bulk_create(rows, batch_size=1000)
     return [str(d.pk) for d in rows]
@@ -91,8 +93,11 @@ def child(backend: str) -> dict:
     if backend == "rq":
         from django_rq import get_worker
         from django_tasks_rq.backend import Job
+        from rq.worker import SimpleWorker
 
-        get_worker("notify", job_class=Job).work(burst=True)
+        # rq's default worker forks a process per job; SimpleWorker runs them in its own
+        # process. The forking one is timed on its own share of the jobs below.
+        get_worker("notify", job_class=Job, worker_class=SimpleWorker).work(burst=True)
     else:
         from onegrid.notify.worker import Worker
 
@@ -103,6 +108,19 @@ def child(backend: str) -> dict:
     sent = Delivery.objects.filter(state="sent").count()
     out["deliver_per_s"] = sent / seconds
     out["sent"] = sent
+    if backend == "rq":
+        from django_rq import get_worker
+        from django_tasks_rq.backend import Job
+
+        forked = _pending_sms(FORKED, start=JOBS)
+        for delivery_id in forked:
+            deliver.enqueue(delivery_id)
+        began = time.perf_counter()
+        get_worker("notify", job_class=Job).work(burst=True)
+        seconds = time.perf_counter() - began
+        done = Delivery.objects.filter(state="sent", pk__in=forked).count()
+        out["forked_per_s"] = done / seconds
+        out["forked"] = done
     if backend == "database":
         out.update(fan_out_bench())
     return out
@@ -267,6 +285,12 @@ def main() -> None:
             f" | deliver {r['deliver_per_s']:7.0f} jobs/s ({r['deliver_per_s'] / base:.2f}× insert;"
             f" {r['sent']}/{r['jobs']} sent)"
         )
+    for r in results:
+        if "forked_per_s" in r:
+            print(
+                f"  rq with its default (forking) worker: deliver {r['forked_per_s']:.0f} jobs/s"
+                f" ({r['forked']} jobs; the line above: SimpleWorker, no fork)"
+            )
     if len(results) == 2:
         db, rq = results
         print(

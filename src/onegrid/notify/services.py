@@ -438,10 +438,10 @@ def requeue(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
         for delivery in due:
             # Its time is now: a wake-up still queued behind a backlog is doubled only a whole
             # grace period later, not by the next sweep. Not if a sender claimed it meanwhile.
-            claimed = Delivery.objects.filter(
+            updated = Delivery.objects.filter(
                 pk=delivery.pk, state__in=jobs.OPEN, next_attempt_at__lte=now - grace
             ).update(next_attempt_at=now)
-            if claimed:
+            if updated:
                 delivery.next_attempt_at = now
                 jobs.wake(delivery, now=now)
                 woken += 1
