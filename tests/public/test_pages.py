@@ -317,3 +317,31 @@ def test_the_command_switches_a_district(world):
     with pytest.raises(CommandError, match="district"):
         call_command("public_pages", "set", world.street.code, "--pages", "on")
     assert PublicSettings.objects.count() == 1
+
+
+def test_only_the_switched_on_districts_reports_are_public(world, pages_on):
+    from onegrid.territory.models import AdminUnit
+
+    # The second street moves to a district of its own, whose pages stay off.
+    other = AdminUnit.objects.create(
+        code="120114000000", name="另一区", level="district", parent=world.district.parent
+    )
+    AdminUnit.objects.filter(pk=world.other_street.pk).update(parent=other)
+    PublicSettings.objects.create(district=other, enabled=False)
+    here = drive(world, "closed")
+    there = act(
+        report(world, who=world.people.far_worker, point=world.far_point),
+        world.people.other_acceptor,
+        "register",
+    )
+    _response, html = _page(Client())
+    assert here.number in html and there.number not in html
+    assert Client().get(f"/public/cases/{there.number}/").status_code == 404
+    response, html = _page(Client(), street=world.other_street.code)
+    assert response.status_code == 400 and 'data-field="street"' in html
+    assert world.other_street.name not in html.split('id="public-filters"')[1].split("</form>")[0]
+    response = Client().get("/public/feed.atom", {"grid": world.grids[2].code})
+    assert response.status_code == 200 and there.number.encode() not in response.content
+    # Its reporter still follows it by the code: progress only.
+    response, html = _page(Client(), f"/public/reports/{there.tracking_code}/")
+    assert response.status_code == 200 and 'id="public-unlisted"' in html
