@@ -378,3 +378,11 @@ def test_the_portal_in_english(world):
     assert "Report received" in page and "Add a comment" in page
     login = Client().get("/login/").content.decode()
     assert "居民注册" in login and "验证码登录" in login
+
+
+def test_the_anonymous_form_is_linked_for_visitors_and_sends_residents_to_their_own(world):
+    visitor = Client().get("/public/track/").content.decode()
+    assert 'href="/report/" id="report-link"' in visitor
+    resident = client_for(world, "resident").get("/report/")
+    assert resident.status_code == 302 and resident["Location"] == "/resident/report/"
+    assert client_for(world, "acceptor").get("/report/").status_code == 200

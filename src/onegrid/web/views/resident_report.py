@@ -168,7 +168,10 @@ def status_url(tracking_code: str) -> str:
 
 @require_http_methods(["GET", "POST"])
 def anonymous_report(request):
-    """/report/: no account. Answers with the tracking code and the status page's link."""
+    """/report/: no account. Answers with the tracking code and the status page's link. A
+    signed-in resident is sent to their own form (the report is then theirs to follow)."""
+    if request.method == "GET" and access.may_use(request.user, "resident"):
+        return redirect("web:resident_new_report")
     values = _values(request) if request.method == "POST" else {}
     context = _form_context(request, values, anonymous=True)
     if request.method == "GET":
