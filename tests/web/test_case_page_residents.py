@@ -110,6 +110,11 @@ def test_the_call_back_queue_on_the_console(world):
     assert f'data-number="{waiting.number}"' in html
     assert f'data-number="{happy.number}"' not in html
     assert "data-callback" in html
+    # Its download holds the same cases.
+    download = callback.get("/console/?tab=callback&format=csv")
+    assert download.status_code == 200
+    text = b"".join(download.streaming_content).decode("utf-8-sig")
+    assert waiting.number in text and happy.number not in text
     # The acceptor has no such queue: the tab is not shown and asking for it shows the default.
     acceptor = client_for(world, "acceptor")
     html = acceptor.get("/console/?tab=callback").content.decode()
