@@ -157,12 +157,17 @@ def test_the_job_queue_delivers_after_commit(world, receiver, django_capture_on_
 def test_requeue_finds_a_lost_job(world, receiver, django_capture_on_commit_callbacks):
     webhook_target(receiver.url)
     drive(world, "registered")
-    services.scan()  # its job is lost: on_commit never ran here
+    services.scan()  # its job is lost: on_commit never runs here
     assert services.requeue() == 0  # not yet: its job may still come
+    advance(seconds=services.REQUEUE_GRACE.total_seconds() + 1)
+    assert services.requeue() == 1  # lost again
+    # Its time moved to now: not requeued on every pass while a job may be on its way.
+    assert services.requeue() == 0
     advance(seconds=services.REQUEUE_GRACE.total_seconds() + 1)
     with django_capture_on_commit_callbacks(execute=True):
         assert services.requeue() == 1
     assert Forward.objects.get().state == "acknowledged"
+    assert receiver.posts == 1
 
 
 @pytest.mark.django_db

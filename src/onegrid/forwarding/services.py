@@ -370,11 +370,17 @@ def due(now: dt.datetime, *, grace: dt.timedelta = dt.timedelta(0)) -> Iterable[
 
 
 def requeue(*, now: dt.datetime | None = None) -> int:
-    """Enqueue again the forwards whose time came a while ago (their job was lost)."""
+    """Enqueue again the forwards whose time came a while ago (their job was lost). Each one's
+    time is moved to now (still due), so a forward whose job only waits in a long queue is
+    requeued once a REQUEUE_GRACE at most, not on every pass of the worker."""
     now = now or clock.now()
-    ids = list(due(now, grace=REQUEUE_GRACE))
-    for pk in ids:
-        _enqueue_after_commit(pk)
+    with transaction.atomic():
+        ids = list(due(now, grace=REQUEUE_GRACE))
+        Forward.objects.filter(pk__in=ids, next_attempt_at__lte=now - REQUEUE_GRACE).update(
+            next_attempt_at=now
+        )
+        for pk in ids:
+            _enqueue_after_commit(pk)
     return len(ids)
 
 
