@@ -21,7 +21,7 @@ share them:
   11010519491231002X), is hidden, a trailing ID check letter X with it. A date written
   2026-03-10 is hidden as well: better a date too many than one phone number. Names typed into
   a description by someone else cannot be recognised: the desk keeps descriptions factual.
-  Staff names, reporter names and phones, addresses and the case's exact point are never read.
+  Staff names, the reporter fields, the address and the case's exact point are never shown.
 """
 
 from __future__ import annotations
