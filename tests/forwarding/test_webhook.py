@@ -188,3 +188,15 @@ def test_an_attempt_that_outlived_its_lease_does_not_overwrite_a_newer_one(world
     assert Forward.objects.get().next_attempt_at == new.forward.next_attempt_at
     done = services._record(forward.pk, new.attempt, services._send(new.forward), clock.now())
     assert done == "acknowledged"
+
+
+@pytest.mark.django_db
+def test_reporter_in_the_webhook_only_where_agreed(world, receiver):
+    target = webhook_target(receiver.url)
+    target.include_reporter = True
+    target.save()
+    case = drive(world, "registered")
+    type(case).objects.filter(pk=case.pk).update(reporter_name="李四", reporter_phone="13900002222")
+    _deliver_all()
+    (payload,) = receiver.accepted.values()
+    assert payload["case"]["reporter"] == {"name": "李四", "phone": "13900002222"}
