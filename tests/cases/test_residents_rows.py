@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from onegrid.cases import selectors, services, tracking
+from onegrid.cases import rollups, selectors, services, tracking
 from onegrid.cases.models import Case, Photo
 from onegrid.core import clock
 from onegrid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -489,3 +489,31 @@ def test_the_admin_finds_a_case_by_tracking_code_and_switches_classes_public(wor
     assert case.number in html
     html = admin.get("/admin/cases/caseclass/").content.decode()
     assert 'name="form-0-public"' in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_ratings_count_once(world):
+    # Four taps at once with different keys (four tabs): the case lock orders them, the first
+    # rates, the others find it rated and are refused.
+    from support.cases import run_concurrently
+
+    case = drive(world, "closed")
+    keys = iter(["t1", "t2", "t3", "t4"])
+
+    def work():
+        try:
+            services.perform_action(
+                actor=world.people.worker,
+                case_id=case.pk,
+                action="rate",
+                params={"satisfaction": "satisfied"},
+                idempotency_key=next(keys),
+            )
+        except Conflict:
+            return "refused"
+        return "rated"
+
+    assert sorted(run_concurrently(work)) == ["rated", "refused", "refused", "refused"]
+    assert case.events.filter(action="rate").count() == 1
+    # (The threads' clock is not the test's frozen one: compare the rollups with the history.)
+    assert rollups.verify() == []
