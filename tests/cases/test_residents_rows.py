@@ -517,3 +517,15 @@ def test_concurrent_ratings_count_once(world):
     assert case.events.filter(action="rate").count() == 1
     # (The threads' clock is not the test's frozen one: compare the rollups with the history.)
     assert rollups.verify() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_anonymous_retries_file_one_case(world):
+    from support.cases import run_concurrently
+
+    def work():
+        return _anonymous(world, key="double-tap").case.tracking_code
+
+    codes = run_concurrently(work)
+    assert len(set(codes)) == 1
+    assert Case.objects.count() == 1
