@@ -238,6 +238,8 @@ def test_the_console_alerts_the_command_centre_when_deliveries_fail(world):
     assert re.search(
         r'data-channel="webhook"><th scope="row">Webhook</th><td>0</td><td>1</td>', alert
     )
+    assert 'id="delivery-alert-link"' in alert and 'href="/admin/notify/delivery/"' in alert
+    assert 'href="/admin/notify/delivery/?state__exact=dead"' in alert
     # Street desks work the console too, but gateways are not theirs to fix.
     desk = client_for(world, "acceptor").get("/console/").content.decode()
     assert 'id="delivery-alert"' not in desk
@@ -263,6 +265,7 @@ def test_the_console_alerts_of_failing_forwards_in_a_box_of_their_own(world):
     assert "12345 &lt;热线&gt;" in alert.group(0)
     assert re.search(r"<td>1</td><td>0</td><td>0</td>", alert.group(0))
     assert 'id="delivery-alert"' not in html, "the two alerts are apart"
+    assert 'href="/admin/forwarding/forward/"' in alert.group(0)
     assert (
         'id="forwarding-alert"'
         not in client_for(world, "acceptor").get("/console/").content.decode()
