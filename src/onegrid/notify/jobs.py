@@ -99,7 +99,7 @@ def _earlier_open(delivery: Delivery) -> Delivery | None:
 def _claim(delivery_id: uuid.UUID | str, now: dt.datetime) -> tuple[str, Delivery | None]:
     with transaction.atomic():
         delivery = (
-            Delivery.objects.select_for_update()
+            Delivery.objects.select_for_update(of=("self",))
             .select_related("endpoint", "notification")
             .filter(pk=delivery_id)
             .first()
