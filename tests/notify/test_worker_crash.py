@@ -121,3 +121,43 @@ def test_a_worker_killed_mid_delivery_loses_nothing(world, settings, tmp_path):
         assert sorted(m["key"] for m in lines) == sorted(sms_keys)
     finally:
         receiver.down()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sigterm_lets_the_delivery_in_hand_finish(world, settings, tmp_path):
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks_db.DatabaseBackend",
+            "QUEUES": ["default", "notify", "forwarding"],
+        }
+    }
+    receiver = Receiver()
+    receiver.stall_first_seconds = 3  # answered (200) after 3 s
+    receiver.up()
+    try:
+        WebhookEndpoint.objects.create(
+            name="city", url=receiver.url + "/hook", secret="a-long-shared-secret"
+        )
+        drive(world, "registered")
+        fan_out()
+        env = {
+            **os.environ,
+            "DATABASE_URL": _database_url(),
+            "ONEGRID_VAR_DIR": str(django_settings.VAR_DIR),
+            "ONEGRID_SMS_FILE": str(tmp_path / "sms.jsonl"),
+            "ONEGRID_NOTIFY_SEND_TIMEOUT": "10",
+        }
+        worker = _start_worker(env)
+        try:
+            assert receiver.stalled.wait(60), "the worker never sent a webhook"
+            worker.terminate()  # SIGTERM while the first webhook waits for its answer
+            out, _ = worker.communicate(timeout=60)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+        assert worker.returncode == 0, out
+        first = receiver.requests[0]["headers"]["X-OneGrid-Delivery"]
+        # The delivery in hand was finished and recorded, not abandoned to the lease.
+        assert Delivery.objects.get(pk=first).state == "sent"
+    finally:
+        receiver.down()
