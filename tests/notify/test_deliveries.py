@@ -75,6 +75,11 @@ def test_the_http_gateway_needs_a_2xx_with_a_json_ack(db, settings, receiver):
     receiver.status = 503
     d2 = send_text(phone="13900000000", text="hello", key="k2")
     assert d2.state == "retrying" and "503" in d2.last_error
+    # A 2xx without a JSON acknowledgement (a captive portal, a proxy's page) is not "sent".
+    receiver.status = 200
+    receiver.answer = b"<html>ok</html>"
+    d3 = send_text(phone="13900000000", text="hello", key="k3")
+    assert d3.state == "retrying" and "acknowledgement" in d3.last_error
 
 
 def test_failures_back_off_then_die_and_come_back_by_hand(world, settings):

@@ -25,6 +25,7 @@ class Receiver:
         self.port = port or free_port()
         self.requests: list[dict] = []
         self.status = 200
+        self.answer = b'{"ok": true}'
         self.stall_first_seconds = 0.0
         self.stalled = threading.Event()
         self._lock = threading.Lock()
@@ -58,7 +59,7 @@ class Receiver:
                 self.send_response(receiver.status)
                 self.send_header("Content-Type", "application/json")
                 self.end_headers()
-                self.wfile.write(b'{"ok": true}')
+                self.wfile.write(receiver.answer)
 
             def log_message(self, *args: object) -> None:
                 pass
