@@ -64,7 +64,9 @@ def wake(delivery: Delivery, *, now: dt.datetime | None = None) -> None:
     if module.startswith(("django_tasks_db", "django_tasks.backends.immediate")):
         job.enqueue(delivery_id)
     else:
-        transaction.on_commit(lambda: job.enqueue(delivery_id))
+        # robust: Redis away for a moment must not fail the transaction's caller; the requeue
+        # sweep wakes the delivery later (its row is committed either way).
+        transaction.on_commit(lambda: job.enqueue(delivery_id), robust=True)
 
 
 def _quiet_end(delivery: Delivery, now: dt.datetime) -> dt.datetime | None:
