@@ -5,6 +5,7 @@ could go wrong (broken histories, double escalations, non-determinism, errors fr
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 from collections import Counter
 from zoneinfo import ZoneInfo
@@ -229,6 +230,21 @@ def test_commands_simulate_then_demo_is_idempotent(district):
     ):
         assert username in text
     assert "onegrid-demo" in text
+
+    # The demo publishes its reports and has one Open311 client, whose key it printed once and
+    # which the Open311 edge accepts; a second run leaves both as an administrator left them.
+    from onegrid.open311.models import ApiClient
+    from onegrid.residents.public_models import PublicSettings
+
+    [client] = ApiClient.objects.all()
+    key = text.split("API 密钥（仅显示这一次）：")[1].split()[0]
+    assert ApiClient.objects.filter(key_digest=hashlib.sha256(key.encode()).hexdigest()).exists()
+    PublicSettings.objects.filter(district__code="120113000000").update(enabled=False)
+    out = io.StringIO()
+    call_command("demo", stdout=out)
+    assert "API" not in out.getvalue()
+    assert list(ApiClient.objects.all()) == [client]
+    assert not PublicSettings.objects.get(district__code="120113000000").enabled
 
 
 def test_the_demo_trains_no_classifier_from_too_short_a_history_and_still_runs(

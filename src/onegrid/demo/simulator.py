@@ -1031,6 +1031,18 @@ class _Player:
 
     def revisit(self, live: _Live) -> None:
         p = live.plan
+        if p.source == "resident":
+            # A resident rates their own report; an unsatisfied rating goes to call-back, whose
+            # call records the same answer and may reopen the case.
+            rated = self.act(
+                live,
+                self.user(f"resident{p.resident + 1}"),
+                "rate",
+                reason="问题没有彻底解决" if p.satisfaction == "unsatisfied" else "",
+                satisfaction=p.satisfaction,
+            )
+            if rated is None or p.satisfaction != "unsatisfied":
+                return
         if (
             self.act(live, self.desk(live, "cb"), "revisit", satisfaction=p.satisfaction)
             and p.reopen

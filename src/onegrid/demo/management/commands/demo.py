@@ -12,9 +12,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from onegrid.cases.models import Case
+from onegrid.demo.district import DISTRICT_CODE
 from onegrid.demo.people import DEMO_PASSWORD, people_seeded, seed_people
 from onegrid.demo.simulator import simulate
+from onegrid.open311 import services as open311_services
+from onegrid.open311.models import ApiClient
 from onegrid.org.models import Role
+from onegrid.residents import public
+from onegrid.residents.public_models import PublicSettings
 
 from .simulate import ensure_world, report_simulation
 
@@ -64,6 +69,21 @@ class Command(BaseCommand):
             # Too short a history to learn from: the demo still runs, without suggestions.
             self.stdout.write(_("No classifier trained: %(why)s") % {"why": error})
 
+    def _open_to_the_public(self) -> None:
+        """The demo district publishes its reports (/public/) and has one Open311 client, whose
+        key is printed once. Each only when it was never set: an administrator's later choice
+        (pages off, client revoked) stands."""
+        if not PublicSettings.objects.filter(district__code=DISTRICT_CODE).exists():
+            public.configure(district_code=DISTRICT_CODE, enabled=True)
+        if not ApiClient.objects.exists():
+            client, key = open311_services.add_client(
+                actor=None, name="12345 demo client", jurisdiction_code=DISTRICT_CODE
+            )
+            self.stdout.write(
+                _("Open311 client %(name)s, API key (shown once): %(key)s")
+                % {"name": client.name, "key": key}
+            )
+
     def handle(self, *args, days: int, seed: int, per_day: int, **options):
         if days < 1 or per_day < 1:
             raise CommandError(_("--days and --per-day must be at least 1."))
@@ -75,6 +95,7 @@ class Command(BaseCommand):
             result = simulate(days, seed, reports_per_day=per_day, out=self.stdout)
             report_simulation(self.stdout, result)
             self._train_classifier()
+        self._open_to_the_public()  # also for a demo loaded before these existed
         self.stdout.write("")
         self.stdout.write(
             _(
