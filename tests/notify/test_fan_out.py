@@ -173,3 +173,27 @@ def test_deliveries_follow_the_persons_channels_and_webhooks_match_kinds(world, 
     assert hooks[0].payload["case"]["number"] == case.number
     assert "13812345678" not in str(hooks[0].payload)  # no personal data
     assert hooks[0].state == "retrying"  # nothing listens on port 9: tried at once, failed
+
+
+def test_a_failed_check_goes_back_to_the_department_and_a_self_close_to_the_desk(world):
+    p = world.people
+    case = drive(world, "checking")
+    act(case, p.worker, "fail_check", reason="还没清理干净", photos=[photo()])
+    fan_out()
+    assert told("fail_check", case) == {"city_handler": kinds.RETURNED}
+
+    fixed = report(world, who=p.worker)
+    act(fixed, p.worker, "self_close", photos=[photo()])
+    fan_out()
+    # The grid worker reported and closed it: the desk hears; the worker (actor) does not.
+    assert told("self_close", fixed) == {"acceptor": kinds.CLOSED, "shift_lead": kinds.CLOSED}
+
+
+def test_inactive_people_and_the_other_street_hear_nothing(world):
+    p = world.people
+    p.shift_lead.is_active = False
+    p.shift_lead.save()
+    case = report(world, who=p.worker)
+    fan_out()
+    assert told("report", case) == {"acceptor": kinds.TO_MY_DESK}
+    assert not Notification.objects.filter(user=p.other_acceptor).exists()
