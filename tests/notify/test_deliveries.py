@@ -258,3 +258,14 @@ def test_requeue_wakes_only_deliveries_late_beyond_the_grace(world, receiver, se
     assert requeue() == 1
     d.refresh_from_db()
     assert d.state == "sent"
+
+
+def test_due_soon_reaches_every_task_past_the_first_batch(world, monkeypatch):
+    from onegrid.notify import services
+
+    monkeypatch.setattr(services, "BATCH", 1)
+    for _ in range(3):
+        drive(world, "in_progress")
+    advance(hours=1)
+    assert sweep_due_soon() == 3
+    assert sweep_due_soon() == 0

@@ -387,36 +387,47 @@ def sweep_due_soon(*, now: dt.datetime | None = None) -> int:
     )
     created = 0
     with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-        batch = list(tasks[:5000])
-        handlers: dict[int, list[int]] = {}
-        for user_id, department_id in RoleAssignment.objects.filter(
-            role=Role.DEPT_HANDLER, department_id__in={t.department_id for t in batch}
-        ).values_list("user_id", "department_id"):
-            handlers.setdefault(department_id, []).append(user_id)
-        people = _people(u for us in handlers.values() for u in us)
-        notifications: list[Notification] = []
-        deliveries: list[Delivery] = []
-        for t in batch:
-            kind = kinds.OVERDUE if t.due_at <= now else kinds.DUE_SOON
-            for user_id in handlers.get(t.department_id, []):
-                person = people.get(user_id)
-                if person is None:
-                    continue
-                title, body = _texts(kind, t.case)
-                n = Notification(
-                    user_id=user_id,
-                    kind=kind,
-                    case=t.case,
-                    title=title,
-                    body=body,
-                    url=_case_url(t.case, resident=False),
-                    created_at=now,
-                    key=f"{kind}:{t.pk}:{user_id}",
-                )
-                notifications.append(n)
-                deliveries.extend(_new_deliveries(n, person, now))
-        created = _store(notifications, deliveries, now)
+        batch: list[Task] = []
+        for task in tasks.iterator(chunk_size=BATCH):
+            batch.append(task)
+            if len(batch) >= BATCH:
+                created += _due_batch(batch, now)
+                batch = []
+        created += _due_batch(batch, now)
     return created
+
+
+def _due_batch(batch: list[Task], now: dt.datetime) -> int:
+    if not batch:
+        return 0
+    handlers: dict[int, list[int]] = {}
+    for user_id, department_id in RoleAssignment.objects.filter(
+        role=Role.DEPT_HANDLER, department_id__in={t.department_id for t in batch}
+    ).values_list("user_id", "department_id"):
+        handlers.setdefault(department_id, []).append(user_id)
+    people = _people(u for us in handlers.values() for u in us)
+    notifications: list[Notification] = []
+    deliveries: list[Delivery] = []
+    for t in batch:
+        kind = kinds.OVERDUE if t.due_at <= now else kinds.DUE_SOON
+        for user_id in handlers.get(t.department_id, []):
+            person = people.get(user_id)
+            if person is None:
+                continue
+            title, body = _texts(kind, t.case)
+            n = Notification(
+                user_id=user_id,
+                kind=kind,
+                case=t.case,
+                title=title,
+                body=body,
+                url=_case_url(t.case, resident=False),
+                created_at=now,
+                key=f"{kind}:{t.pk}:{user_id}",
+            )
+            notifications.append(n)
+            deliveries.extend(_new_deliveries(n, person, now))
+    return _store(notifications, deliveries, now)
 
 
 # --- keeping deliveries moving -----------------------------------------------------------------
