@@ -269,3 +269,13 @@ def test_due_soon_reaches_every_task_past_the_first_batch(world, monkeypatch):
     advance(hours=1)
     assert sweep_due_soon() == 3
     assert sweep_due_soon() == 0
+
+
+def test_a_deactivated_endpoints_delivery_is_dead_at_once(world, receiver):
+    case = drive(world, "registered")
+    d = webhook_delivery(case, receiver.url + "/hook")
+    WebhookEndpoint.objects.update(active=False)
+    assert jobs.attempt(d.pk) == "dead"
+    d.refresh_from_db()
+    assert d.attempts == 1 and "deactivated" in d.last_error
+    assert receiver.requests == []

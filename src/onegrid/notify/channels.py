@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from django.core.mail import send_mail
 
 from . import signing, sms
-from .sms import SendError
+from .sms import GiveUp, SendError
 
 if TYPE_CHECKING:
     from .models import Delivery
@@ -39,7 +39,7 @@ def send(delivery: Delivery) -> None:
     elif delivery.channel == "webhook":
         endpoint = delivery.endpoint
         if endpoint is None or not endpoint.active:
-            raise SendError("the webhook endpoint is gone or inactive")
+            raise GiveUp("the webhook endpoint was deleted or deactivated")
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
         request = urllib.request.Request(
             endpoint.url,

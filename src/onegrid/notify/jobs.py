@@ -27,7 +27,7 @@ from onegrid.core import clock
 
 from . import backoff, channels, quiet
 from .models import Delivery, Preference
-from .sms import SendError
+from .sms import GiveUp, SendError
 
 logger = logging.getLogger(__name__)
 
@@ -142,10 +142,12 @@ def attempt(delivery_id: uuid.UUID | str, *, now: dt.datetime | None = None) -> 
     if delivery is None:
         return outcome
     error = ""
+    give_up = False
     try:
         channels.send(delivery)
     except SendError as e:
         error = str(e)[:2000]
+        give_up = isinstance(e, GiveUp)
     except Exception as e:  # a bug in a channel must not lose the delivery
         logger.exception("delivery %s failed unexpectedly", delivery.pk)
         error = f"{type(e).__name__}: {e}"[:2000]
@@ -157,7 +159,7 @@ def attempt(delivery_id: uuid.UUID | str, *, now: dt.datetime | None = None) -> 
             row.state = S.SENT
             row.sent_at = clock.now()
             row.last_error = ""
-        elif backoff.is_dead(row.attempts):
+        elif give_up or backoff.is_dead(row.attempts):
             row.state = S.DEAD
             row.last_error = error
         else:

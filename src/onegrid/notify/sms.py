@@ -27,6 +27,11 @@ class SendError(Exception):
     """A send that did not go through; it is tried again later (notify.backoff)."""
 
 
+class GiveUp(SendError):
+    """A send that can never go through (its webhook endpoint was deactivated or deleted):
+    the delivery is dead at once instead of retried for hours."""
+
+
 class Gateway(Protocol):
     def send(self, *, phone: str, text: str, key: str) -> None: ...
 
