@@ -90,3 +90,29 @@ def test_the_endpoint_secret_is_write_only(db):
         data={"name": "y", "url": "https://example.org/h", "secret": "", "kinds": '["nope"]'},
     )
     assert not bad.is_valid() and "nope" in str(bad.errors["kinds"])
+
+
+def test_the_worker_runs_database_jobs_in_process_and_prunes_old_ones(transactional_db, settings):
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from onegrid.notify.jobs import deliver
+    from onegrid.notify.worker import Worker
+
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks_db.DatabaseBackend",
+            "QUEUES": ["default", "notify", "forwarding"],
+        }
+    }
+    d = _delivery("w1", "pending", clock.now())
+    Delivery.objects.filter(pk=d.pk).update(next_attempt_at=clock.now())
+    deliver.enqueue(str(d.pk))
+    worker = Worker(queues=["notify"])
+    assert worker.run_jobs() == 1
+    d.refresh_from_db()
+    assert d.state == "sent"
+    assert worker.run_jobs() == 0
+    DBTaskResult.objects.update(finished_at=timezone.now() - dt.timedelta(days=2))
+    worker.prune()
+    assert not DBTaskResult.objects.exists()

@@ -29,6 +29,8 @@ from . import services
 
 logger = logging.getLogger(__name__)
 
+PRUNE_SECONDS = 3600
+
 
 @dataclass
 class StepResult:
@@ -106,12 +108,34 @@ class Worker:
             self._db_worker = None
         return db_worker._run_tasks
 
+    def prune(self) -> None:
+        """Drop the database queue's finished job rows (the Delivery rows keep the story):
+        successful ones after a day, failed ones after two weeks."""
+        if not uses_database_queue():
+            return
+        from django.core.management import call_command
+
+        try:
+            call_command(
+                "prune_db_task_results",
+                queue_name="*",
+                min_age_days=1,
+                failed_min_age_days=14,
+                verbosity=0,
+            )
+        except Exception:
+            logger.exception("notify worker: pruning finished jobs failed")
+
     def run_forever(self, *, report: Callable[[StepResult], None] | None = None) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self.stop)
         next_sweep = 0.0
+        next_prune = time.monotonic() + PRUNE_SECONDS
         while not self.stopping.is_set():
             close_old_connections()
+            if time.monotonic() >= next_prune:
+                self.prune()
+                next_prune = time.monotonic() + PRUNE_SECONDS
             if time.monotonic() >= next_sweep:
                 result = sweep()
                 next_sweep = time.monotonic() + self.period
