@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from onegrid.cases import services as case_services
 from onegrid.cases.models import CaseEvent, CaseReporter
 from onegrid.core import clock
@@ -11,7 +13,7 @@ from onegrid.notify import kinds
 from onegrid.notify.models import Delivery, FanOutMark, Notification, WebhookEndpoint
 from onegrid.notify.services import fan_out
 from onegrid.org.models import Role, RoleAssignment, User
-from support.cases import act, advance, drive, photo, report
+from support.cases import act, advance, drive, photo, report, run_concurrently
 
 
 def told(event_action, case) -> dict[str, str]:
@@ -197,3 +199,16 @@ def test_inactive_people_and_the_other_street_hear_nothing(world):
     fan_out()
     assert told("report", case) == {"acceptor": kinds.TO_MY_DESK}
     assert not Notification.objects.filter(user=p.other_acceptor).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_fan_outs_write_each_notification_once(world):
+    p = world.people
+    for _ in range(3):
+        case = report(world, who=p.worker)
+        act(case, p.acceptor, "register")
+    now = clock.now()
+    made = run_concurrently(lambda: fan_out(now=now), copies=3)
+    keys = list(Notification.objects.values_list("key", flat=True))
+    assert sum(made) == len(keys) == len(set(keys)) > 0
+    assert Delivery.objects.count() == len(set(Delivery.objects.values_list("key", flat=True)))
