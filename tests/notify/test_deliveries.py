@@ -279,3 +279,16 @@ def test_a_deactivated_endpoints_delivery_is_dead_at_once(world, receiver):
     d.refresh_from_db()
     assert d.attempts == 1 and "deactivated" in d.last_error
     assert receiver.requests == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_four_senders_at_once_send_a_delivery_once(world, receiver):
+    from support.cases import run_concurrently
+
+    case = drive(world, "registered")
+    d = webhook_delivery(case, receiver.url + "/hook")
+    now = clock.now()
+    outcomes = run_concurrently(lambda: jobs.attempt(d.pk, now=now), copies=4)
+    assert sorted(outcomes).count("sent") >= 1
+    assert set(outcomes) <= {"sent", "early"}
+    assert receiver.delivery_ids() == {str(d.pk): 1}
