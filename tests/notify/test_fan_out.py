@@ -36,8 +36,13 @@ def test_each_step_reaches_the_desk_that_acts_next_and_never_the_actor(world):
     p = world.people
     case = report(world, who=p.resident)
     fan_out()
-    # The street desk of the case's street, not the other street's, not the reporter (actor).
-    assert told("report", case) == {"acceptor": "to_my_desk", "shift_lead": "to_my_desk"}
+    # The street desk of the case's street, not the other street's; the reporter (the actor)
+    # only gets the receipt of their own report.
+    assert told("report", case) == {
+        "acceptor": "to_my_desk",
+        "shift_lead": "to_my_desk",
+        "resident": kinds.REPORTER_RECEIVED,
+    }
 
     case = verified(world, case)
     fan_out()
@@ -73,6 +78,14 @@ def test_each_step_reaches_the_desk_that_acts_next_and_never_the_actor(world):
     case = act(case, p.acceptor, "close")
     fan_out()
     assert told("close", case) == {"shift_lead": kinds.CLOSED, "resident": kinds.PLEASE_RATE}
+
+    # An unsatisfied rating reaches the call-back desk; the reopening, the dispatch desk.
+    case = act(case, p.resident, "rate", satisfaction="unsatisfied", reason="还是很吵")
+    fan_out()
+    assert told("rate", case) == {"callback": kinds.TO_MY_DESK, "shift_lead": kinds.TO_MY_DESK}
+    case = act(case, p.resident, "reopen", reason="还是很吵")
+    fan_out()
+    assert told("reopen", case) == {"dispatcher": kinds.TO_MY_DESK, "shift_lead": kinds.TO_MY_DESK}
 
 
 def test_one_notification_per_event_per_person_however_often_it_runs(world):

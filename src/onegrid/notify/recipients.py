@@ -9,11 +9,15 @@ Staff, by the role that has the next step:
 - escalate level 1 → the task's department; level 2 → + the street's leaders; level 3 → + the
   district command centre: escalated;
 - start_check → the checkers of the case's grid (grid workers and heads): to_my_desk;
-- pass_check → the street desk: checked; close, self_close → the street desk: closed.
+- pass_check → the street desk: checked; close, self_close → the street desk: closed;
+- reopen → the dispatch desk (the case is theirs again): to_my_desk;
+- rate, unsatisfied → the street's call-back desk (call-back staff, shift leads): to_my_desk.
 The reporter (the case's own and every merged duplicate's with an account): report → received,
 register → registered, dispatch/arbitrate → dispatched, start_check → fixed,
 close → please_rate (closed: how was it handled?), self_close → closed.
-Nobody hears of their own action.
+Nobody hears of their own action, except a resident's receipt of their own report (the
+acknowledgement with the case number and tracking code is the point of it; staff who report
+see the case in their lists at once).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ if TYPE_CHECKING:
     from onegrid.cases.models import Case, CaseEvent
 
 STREET_DESK = (Role.ACCEPTOR, Role.SHIFT_LEAD)
+CALLBACK_DESK = (Role.CALLBACK, Role.SHIFT_LEAD)
 DISPATCH_DESK = (Role.DISPATCHER, Role.SHIFT_LEAD)
 CHECKERS = (Role.GRID_WORKER, Role.GRID_HEAD)
 LIVE_TASK_STATES = ("dispatched", "in_progress", "extension_requested", "fed_back")
@@ -68,6 +73,11 @@ class Lookup:
 
     def grid_checkers(self, case: Case) -> list[int]:
         return self._get(("checkers", case.grid_id), Q(role__in=CHECKERS, grid_id=case.grid_id))
+
+    def callback_desk(self, case: Case) -> list[int]:
+        return self._get(
+            ("callback", case.street_id), Q(role__in=CALLBACK_DESK, unit_id=case.street_id)
+        )
 
     def street_leaders(self, case: Case) -> list[int]:
         return self._get(("leaders", case.street_id), Q(role=Role.LEADER, unit_id=case.street_id))
@@ -178,6 +188,10 @@ def for_event(event: CaseEvent, case: Case, people: Lookup | None = None) -> lis
         staff.append((street_desk(case), kinds.CHECKED))
     elif action in ("close", "self_close"):
         staff.append((street_desk(case), kinds.CLOSED))
+    elif action == "reopen":
+        staff.append((dispatch_desk(case), kinds.TO_MY_DESK))
+    elif action == "rate" and (event.data or {}).get("satisfaction") == "unsatisfied":
+        staff.append((people_of.callback_desk(case), kinds.TO_MY_DESK))
 
     for kind in REPORTER_KINDS.get(action, ()):
         staff.append((people_of.reporters(case), kind))
@@ -185,4 +199,9 @@ def for_event(event: CaseEvent, case: Case, people: Lookup | None = None) -> lis
     for group, kind in staff:
         for user_id in group:
             out.setdefault(user_id, kind)
-    return [(u, k) for u, k in out.items() if u != event.actor_id]
+    resident_receipt = action == "report" and event.actor_role == Role.RESIDENT
+    return [
+        (u, k)
+        for u, k in out.items()
+        if u != event.actor_id or (resident_receipt and k == kinds.REPORTER_RECEIVED)
+    ]

@@ -69,6 +69,8 @@ EVENT_KINDS: dict[str, tuple[str, ...]] = {
     "pass_check": (kinds.CHECKED,),
     "close": (kinds.CLOSED, kinds.PLEASE_RATE),
     "self_close": (kinds.CLOSED, kinds.REPORTER_CLOSED),
+    "reopen": (kinds.TO_MY_DESK,),
+    "rate": (kinds.TO_MY_DESK,),
 }
 
 
