@@ -15,7 +15,6 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
@@ -29,7 +28,7 @@ from onegrid.cases import selectors as case_selectors
 from onegrid.cases import tracking
 from onegrid.core import clock
 from onegrid.core.errors import DomainError, InvalidInput, NotFound
-from onegrid.org.throttling import client_address
+from onegrid.org.throttling import client_address, minute_wait
 
 from . import formats, selectors, services, status
 from .models import ApiClient
@@ -200,16 +199,9 @@ def _reader(request: HttpRequest) -> ApiClient | None:
 
 
 def _throttle(who: str, per_minute: int) -> None:
-    window = int(clock.now().timestamp()) // 60
-    key = f"open311:{who}:{window}"
-    cache.add(key, 0, timeout=90)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=90)
-        count = 1
-    if count > per_minute:
-        raise Throttled(60 - int(clock.now().timestamp()) % 60)
+    wait = minute_wait(f"open311:{who}", per_minute)
+    if wait:
+        raise Throttled(wait)
 
 
 # --- endpoints ---

@@ -18,6 +18,9 @@ password is checked. This module decides when a caller is locked out:
 State lives in the database, not the cache: it is shared by every gunicorn process and host
 with no Redis needed, survives restarts, is the same table auditors read, and each test's
 transaction rolls it back.
+
+`minute_wait` is the other kind of throttle, for callers that are not signing in (tracking-code
+look-ups on the public pages, Open311 clients): a count per key and clock minute in the cache.
 """
 
 from __future__ import annotations
@@ -34,9 +37,12 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Max, Sum
 from django.http import HttpRequest
 from django.utils import timezone
+
+from onegrid.core import clock
 
 # Axes passes the credentials of a sign-in as a dict (username, password…), or none.
 Credentials = dict[str, Any] | None
@@ -158,3 +164,18 @@ def _is_address(text: str | None) -> bool:
     except ValueError:
         return False
     return True
+
+
+def minute_wait(key: str, per_minute: int) -> int:
+    """Count one call under `key` in the current minute (core.clock's); 0 while the minute's
+    count is within `per_minute`, else the seconds until the next minute, when the count starts
+    again. Counted in the cache (per process, or shared by every process with REDIS_URL)."""
+    now = int(clock.now().timestamp())
+    slot = f"{key}:{now // 60}"
+    cache.add(slot, 0, timeout=90)
+    try:
+        count = cache.incr(slot)
+    except ValueError:  # expired between add and incr
+        cache.add(slot, 1, timeout=90)
+        count = 1
+    return 0 if count <= per_minute else 60 - now % 60

@@ -12,7 +12,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,9 +24,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from onegrid.cases import photo_maintenance, photos, tracking
-from onegrid.core import clock
 from onegrid.core.errors import DomainError, InvalidInput, NotFound
-from onegrid.org.throttling import client_address
+from onegrid.org.throttling import client_address, minute_wait
 from onegrid.residents import public
 
 from .paging import query_without_page
@@ -115,14 +113,7 @@ def _feature(report: public.PublicReport) -> dict:
 def _throttled(request) -> bool:
     """More tracking-code look-ups from this address this minute than allowed."""
     limit = settings.ONEGRID["PUBLIC_LOOKUPS_PER_MINUTE"]
-    minute = int(clock.now().timestamp() // 60)
-    key = f"public-lookups:{client_address(request) or '-'}:{minute}"
-    cache.add(key, 0, timeout=90)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        count = 1
-    return count > limit
+    return minute_wait(f"public-lookups:{client_address(request) or '-'}", limit) > 0
 
 
 def _too_many(request):
