@@ -13,10 +13,19 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from onegrid.org.models import User
+from onegrid.org.models import Role, User
 
 from .codes import consume_code
 from .models import OneTimeCode
+
+
+def code_sign_in_allowed(user: User | None) -> bool:
+    """Whether `user` may sign in with a code sent to their number: an active resident account
+    alone. Anyone holding another role (or staff/superuser rights) signs in with a password,
+    even when an administrator named the account by its phone number."""
+    if user is None or not user.is_active or user.is_staff or user.is_superuser:
+        return False
+    return not user.roles.exclude(role=Role.RESIDENT).exists()
 
 
 class CodeBackend:
@@ -38,7 +47,7 @@ class CodeBackend:
             phone=username, purpose=OneTimeCode.Purpose.SIGN_IN, code=one_time_token
         ):
             return None
-        if user is None or not user.is_active:
+        if not code_sign_in_allowed(user):
             return None
         return user
 

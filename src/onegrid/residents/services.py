@@ -35,6 +35,7 @@ from onegrid.org.models import ApiToken, Role, RoleAssignment, User
 from onegrid.org.throttling import seconds_locked
 from onegrid.territory.models import AdminUnit
 
+from .auth import code_sign_in_allowed
 from .codes import check_code, digest, new_code, wrong_code
 from .models import AnonymousReport, OneTimeCode, ResidentProfile
 from .phones import normalise_mobile
@@ -151,7 +152,7 @@ def request_code(*, phone: str, purpose: str, client_address: str | None = None)
                     "[OneGrid] This number already has an account. Sign in with your "
                     "password or a sign-in code. If you did not ask, ignore this message."
                 )
-            elif account is not None and account.is_active:
+            elif code_sign_in_allowed(account):
                 text = gettext(
                     "[OneGrid] Your sign-in code is %(code)s, valid for %(minutes)d minutes. "
                     "Do not tell it to anyone."

@@ -1,0 +1,118 @@
+"""A hostile resident and an auditor against the resident portal (wave-2 review)."""
+
+from __future__ import annotations
+
+from django.test import Client
+
+from onegrid.org.models import Role, RoleAssignment, User
+from onegrid.residents import services
+
+from .test_pages import resident_report
+
+OTHER = "13700003333"
+
+
+def client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _resident(world, phone, name="王五"):
+    user = User.objects.create_user(
+        username=phone, phone=phone, display_name=name, password="x-long-pass-1"
+    )
+    RoleAssignment.objects.create(
+        user=user, role=Role.RESIDENT, unit=world.people.resident.roles.first().unit
+    )
+    return user
+
+
+def test_another_residents_report_is_404_everywhere(world, outbox):
+    case = resident_report(world, world.people.resident)
+    intruder = _resident(world, OTHER)
+    client = client_for(intruder)
+    code = case.tracking_code
+    assert client.get(f"/resident/reports/{code}/").status_code == 404
+    for action in ("comment", "rate", "reopen"):
+        answer = client.post(
+            f"/resident/reports/{code}/{action}/", {"reason": "x", "satisfaction": "unsatisfied"}
+        )
+        assert answer.status_code == 404, action
+    # Case page by id, photos, API
+    assert client.get(f"/cases/{case.pk}/").status_code in (302, 403, 404)
+    api = client.get(f"/api/v1/cases/{case.pk}")
+    assert api.status_code in (401, 403, 404), api.content
+
+
+def test_code_sign_in_never_reaches_a_staff_account_named_by_a_number(world, outbox):
+    staff = world.people.acceptor
+    staff.username = "13900004444"
+    staff.phone = "13900004444"
+    staff.save()
+    services.request_code(phone="13900004444", purpose="sign_in")
+    assert outbox.messages("13900004444") == []
+
+
+def test_a_resident_made_staff_no_longer_signs_in_with_a_live_code(world, outbox):
+    user = _resident(world, OTHER)
+    services.request_code(phone=OTHER, purpose="sign_in")
+    code = outbox.code(OTHER)
+    RoleAssignment.objects.create(user=user, role=Role.ACCEPTOR, unit=world.street)
+    answer = Client().post("/resident/sign-in/code/", {"phone": OTHER, "code": code})
+    assert answer.status_code == 422
+    assert "_auth_user_id" not in answer.client.session
+
+
+def test_odd_tracking_codes(world):
+    client = client_for(world.people.resident)
+    for code in ("%00", "..%2f..%2fadmin", "A" * 5000, "１２３", "<script>", "%ff%fe"):
+        answer = client.get(f"/resident/reports/{code}/")
+        assert answer.status_code == 404, (code, answer.status_code)
+        answer = client.get(f"/public/reports/{code}/")
+        assert answer.status_code == 404, (code, answer.status_code)
+
+
+def test_hostile_register_inputs(world, outbox):
+    client = Client()
+    for phone in (
+        "1３800001111",
+        "13800001111\x00",
+        "\u202e13800001111",
+        "9" * 10000,
+        "+8613800001111x",
+    ):
+        answer = client.post("/resident/register/", {"phone": phone, "send_code": "1"})
+        assert answer.status_code == 422, (phone, answer.status_code)
+    answer = client.post(
+        "/resident/sign-in/code/", {"phone": "13800001111", "code": "１２３４５６"}
+    )
+    assert answer.status_code in (400, 422)
+
+
+def test_open_redirect_after_code_sign_in(world, outbox):
+    phone = OTHER
+    _resident(world, phone)
+    client = Client()
+    client.post("/resident/sign-in/code/", {"phone": phone, "send_code": "1"})
+    answer = client.post(
+        "/resident/sign-in/code/?next=//evil.example/",
+        {"phone": phone, "code": outbox.code(phone), "next": "https://evil.example/"},
+    )
+    assert answer.status_code == 302
+    assert "evil" not in answer["Location"]
+
+
+def test_csrf_on_resident_pages(world, outbox):
+    case = resident_report(world, world.people.resident)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.people.resident)
+    for url in (
+        "/resident/report/",
+        f"/resident/reports/{case.tracking_code}/comment/",
+        "/resident/register/",
+        "/resident/sign-in/code/",
+        "/report/",
+    ):
+        answer = client.post(url, {"reason": "x", "phone": OTHER, "send_code": "1"})
+        assert answer.status_code == 403, url
