@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from onegrid.core.ids import uuid7
+from onegrid.org.phone_masking import mask_phone
 
 # --- resident accounts (residents.services) -------------------------------------------------
 
@@ -59,8 +60,7 @@ class OneTimeCode(models.Model):
         ]
 
     def __str__(self) -> str:
-        masked = f"{self.phone[:3]}****{self.phone[-4:]}"
-        return f"{masked} · {self.purpose} · {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{mask_phone(self.phone)} · {self.purpose} · {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class ResidentProfile(models.Model):
