@@ -1,5 +1,6 @@
 """Workflow states as Open311 sees them: GeoReport v2's `open`/`closed`, the OneGrid state as
-the extended status, and mySociety's update statuses (FixMyStreet's additional states).
+the extended status, and mySociety's update statuses (FixMyStreet's additional states); the
+state's plain words (status_notes) are residents.progress's.
 
 | OneGrid state | status | extended_status | update status (servicerequestupdates) |
 |---|---|---|---|
@@ -18,9 +19,8 @@ the extended status, and mySociety's update statuses (FixMyStreet's additional s
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
-
 from onegrid.cases.states import FINAL_STATES, State
+from onegrid.residents import progress
 
 OPEN = "open"
 CLOSED = "closed"
@@ -39,21 +39,6 @@ UPDATE_STATUS = {
     State.MERGED: "DUPLICATE",
 }
 
-# What the state means for the person who reported, in plain words (no staff names).
-NOTES = {
-    State.REPORTED: _("Received; waiting to be confirmed on site."),
-    State.VERIFYING: _("Being confirmed on site by the grid worker."),
-    State.REGISTERED: _("Accepted; being sent to the department responsible."),
-    State.DISPATCHED: _("Sent to the department responsible."),
-    State.IN_PROGRESS: _("The department responsible is dealing with it."),
-    State.CHECKING: _("Reported fixed; waiting for the on-site check."),
-    State.CHECKED: _("The repair passed its on-site check; about to be closed."),
-    State.CLOSED: _("Fixed and closed."),
-    State.SELF_CLOSED: _("Dealt with on the spot and closed."),
-    State.REJECTED: _("Not accepted: not a problem this platform handles."),
-    State.MERGED: _("A duplicate of another report, followed there."),
-}
-
 
 def status_of(state: str) -> str:
     """GeoReport v2's status: `closed` for a final state, else `open`."""
@@ -65,4 +50,7 @@ def update_status_of(state: str) -> str:
 
 
 def notes_of(state: str) -> str:
-    return str(NOTES.get(state, ""))
+    """The state in plain words (status_notes, update descriptions): the residents' pages'
+    sentences (residents.progress.PLAIN_STATES), so a resident and an Open311 client read the
+    same words for the same state."""
+    return str(progress.PLAIN_STATES.get(state, ""))
