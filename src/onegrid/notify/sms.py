@@ -78,12 +78,26 @@ class HttpGateway:
             raise SendError("the gateway answered without a JSON acknowledgement")
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A 3xx is an answer, not a new address to send to: following it could point the worker
+    at an internal address and would carry the signature headers to another host."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
 def post(request: urllib.request.Request) -> Any:
     """Send `request`; the parsed JSON answer of a 2xx (None when it is not JSON), else
-    SendError naming the status or the network fault."""
+    SendError naming the status or the network fault. Only http(s) addresses; redirects are
+    not followed (a 3xx is a failure the administrator fixes by correcting the address)."""
     timeout = settings.ONEGRID["NOTIFY_SEND_TIMEOUT_SECONDS"]
+    if request.type not in ("http", "https"):
+        raise SendError(f"only http(s) addresses are sent to, not {request.type!r}")
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with _opener.open(request, timeout=timeout) as response:
             status = response.status
             raw = response.read(64 * 1024)
     except urllib.error.HTTPError as e:
