@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from django.test import Client
 
+from onegrid.cases.models import Case
 from onegrid.org.models import Role, RoleAssignment, User
 from onegrid.residents import services
+from support.cases import new_key
 
 from .test_pages import resident_report
 
@@ -116,3 +119,46 @@ def test_csrf_on_resident_pages(world, outbox):
     ):
         answer = client.post(url, {"reason": "x", "phone": OTHER, "send_code": "1"})
         assert answer.status_code == 403, url
+
+
+def test_an_ipv6_caller_cannot_dodge_the_code_limit_by_changing_address(world, outbox, settings):
+    # One subscriber holds a whole /64: counting each address apart would let them send codes
+    # to any number of phones. The limit counts the /64.
+    settings.ONEGRID = {
+        **settings.ONEGRID,
+        "RESIDENTS": {**settings.ONEGRID["RESIDENTS"], "CODES_PER_ADDRESS_HOUR": 3},
+    }
+    for n in range(3):
+        services.request_code(
+            phone=f"1380000{n:04d}", purpose="register", client_address=f"2001:db8:1:2::{n + 1}"
+        )
+    with pytest.raises(services.TooManyRequests):
+        services.request_code(
+            phone="13800009999", purpose="register", client_address="2001:db8:1:2:aaaa::9"
+        )
+    # Another /64 (another subscriber) is counted apart; IPv4 addresses one by one.
+    services.request_code(phone="13800008888", purpose="register", client_address="2001:db8:1:3::1")
+
+
+def test_an_ipv6_caller_cannot_dodge_the_anonymous_report_limit(world, settings):
+    settings.ONEGRID = {
+        **settings.ONEGRID,
+        "RESIDENTS": {**settings.ONEGRID["RESIDENTS"], "ANONYMOUS_REPORTS_PER_HOUR": 2},
+    }
+    answers = []
+    for n in range(3):
+        client = Client(REMOTE_ADDR=f"2001:db8:7:7::{n + 1}")
+        answers.append(
+            client.post(
+                "/report/",
+                {
+                    "class_code": world.rubbish.code,
+                    "lon": str(world.point[0]),
+                    "lat": str(world.point[1]),
+                    "description": f"垃圾 {n}",
+                    "idempotency_key": new_key(),
+                },
+            ).status_code
+        )
+    assert answers == [200, 200, 429]
+    assert Case.objects.count() == 2

@@ -15,6 +15,7 @@ caller is the same in every case, and so are the throttle's counts.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import math
 import secrets
 from dataclasses import dataclass
@@ -88,6 +89,23 @@ def _locked_message(seconds: int) -> str:
     ) % {"minutes": minutes}
 
 
+def throttle_address(address: str | None) -> str | None:
+    """The address a caller is counted (and remembered) by: an IPv4 address as it is, an IPv6
+    one as its /64 network ("2001:db8:1:2::"): one subscriber holds a whole /64 and could
+    otherwise take a fresh address for every request."""
+    if not address:
+        return None
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False).network_address)
+    return str(parsed)
+
+
 def _throttle(phone: str, client_address: str | None, now: dt.datetime) -> None:
     """Refuse a request over the per-phone or per-address limits, saying how long to wait."""
     rules = settings.ONEGRID["RESIDENTS"]
@@ -129,6 +147,7 @@ def request_code(*, phone: str, purpose: str, client_address: str | None = None)
     code's id, so a retried job never sends it twice."""
     phone = normalise_mobile(phone)
     purpose = _purpose(purpose)
+    client_address = throttle_address(client_address)
     rules = settings.ONEGRID["RESIDENTS"]
     now = clock.now()
     expires_at = now + dt.timedelta(seconds=rules["CODE_LIFE_SECONDS"])

@@ -27,7 +27,7 @@ from onegrid.core import clock
 from onegrid.core.errors import DomainError, InvalidInput
 from onegrid.org.throttling import client_address
 from onegrid.residents.models import AnonymousReport
-from onegrid.residents.services import TooManyRequests
+from onegrid.residents.services import TooManyRequests, throttle_address
 from onegrid.territory import locator
 
 from .. import access
@@ -176,7 +176,7 @@ def anonymous_report(request):
     context = _form_context(request, values, anonymous=True)
     if request.method == "GET":
         return render(request, "web/resident/report_form.html", context)
-    address = client_address(request)
+    address = throttle_address(client_address(request))
     try:
         refuse_control_characters(values, FIELDS)
         _anonymous_throttle(address)
