@@ -1,18 +1,16 @@
 """Talking to the outside systems: a signed webhook POST, and an Open311 GeoReport v2 client
 (POST requests, GET tokens/{token}, GET requests/{id}, GET requests with filters).
 
-Plain urllib: one request at a time from a background job needs no client library. Redirects
-are not followed (a 3xx is an error: a moved endpoint is the administrator's to fix), answers
-are read up to a bound, and every failure comes back as an `Answer` with the reason, never as an
+Plain urllib through notify.outbound, as notify's own sends: only http(s) addresses, redirects
+not followed (a 3xx is an error: a moved endpoint is the administrator's to fix), answers read
+up to a bound; and every failure comes back as an `Answer` with the reason, never as an
 exception, so the caller can record it and try again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import http.client
 import json
-import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
@@ -20,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 
-from onegrid.notify import signing
+from onegrid.notify import outbound, signing
 
 from .models import Target
 
@@ -54,14 +52,6 @@ class Lookup:
     error: str = ""
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirect)
-
-
 def timeout_seconds() -> float:
     return float(settings.ONEGRID.get("FORWARDING_TIMEOUT_SECONDS", 10))
 
@@ -77,20 +67,15 @@ def _exchange(method: str, url: str, *, body: bytes | None = None, headers: dict
     request = urllib.request.Request(url, data=body, method=method)
     for name, value in {"User-Agent": USER_AGENT, **headers}.items():
         request.add_header(name, value)
-    try:
-        with _opener.open(request, timeout=timeout_seconds()) as response:
-            return _Reply(response.status, response.read(MAX_ANSWER_BYTES))
-    except urllib.error.HTTPError as exc:
-        try:
-            text = exc.read(MAX_ANSWER_BYTES)
-        except OSError:
-            text = b""
-        return _Reply(exc.code, text, f"HTTP {exc.code}: {_snippet(text)}")
-    except TimeoutError:
+    reply = outbound.exchange(request, timeout=timeout_seconds(), limit=MAX_ANSWER_BYTES)
+    if isinstance(reply.fault, TimeoutError):
         return _Reply(0, error=f"no answer within {timeout_seconds():g} s")
-    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
+    if reply.fault is not None:
+        reason = getattr(reply.fault, "reason", reply.fault)
         return _Reply(0, error=f"cannot connect: {reason}")
+    if not reply.ok:
+        return _Reply(reply.status, reply.body, f"HTTP {reply.status}: {_snippet(reply.body)}")
+    return _Reply(reply.status, reply.body)
 
 
 def _snippet(body: bytes, limit: int = 200) -> str:

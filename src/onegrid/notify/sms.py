@@ -13,7 +13,6 @@ from __future__ import annotations
 import fcntl
 import json
 import sys
-import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any, Protocol
@@ -21,6 +20,8 @@ from typing import Any, Protocol
 from django.conf import settings
 
 from onegrid.core import clock
+
+from . import outbound
 
 
 class SendError(Exception):
@@ -78,36 +79,21 @@ class HttpGateway:
             raise SendError("the gateway answered without a JSON acknowledgement")
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A 3xx is an answer, not a new address to send to: following it could point the worker
-    at an internal address and would carry the signature headers to another host."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirect)
-
-
 def post(request: urllib.request.Request) -> Any:
-    """Send `request`; the parsed JSON answer of a 2xx (None when it is not JSON), else
-    SendError naming the status or the network fault. Only http(s) addresses; redirects are
-    not followed (a 3xx is a failure the administrator fixes by correcting the address)."""
-    timeout = settings.ONEGRID["NOTIFY_SEND_TIMEOUT_SECONDS"]
-    if request.type not in ("http", "https"):
-        raise SendError(f"only http(s) addresses are sent to, not {request.type!r}")
+    """Send `request` (notify.outbound: only http(s), no redirect followed); the parsed JSON
+    answer of a 2xx (None when it is not JSON), else SendError naming the status or the
+    network fault."""
+    reply = outbound.exchange(
+        request, timeout=settings.ONEGRID["NOTIFY_SEND_TIMEOUT_SECONDS"], limit=64 * 1024
+    )
+    if isinstance(reply.fault, outbound.UnsupportedAddress):
+        raise SendError(str(reply.fault))
+    if reply.fault is not None:
+        raise SendError(f"{type(reply.fault).__name__}: {reply.fault}")
+    if not reply.ok:
+        raise SendError(f"HTTP {reply.status}")
     try:
-        with _opener.open(request, timeout=timeout) as response:
-            status = response.status
-            raw = response.read(64 * 1024)
-    except urllib.error.HTTPError as e:
-        raise SendError(f"HTTP {e.code}") from None
-    except (urllib.error.URLError, OSError, ValueError) as e:
-        raise SendError(f"{type(e).__name__}: {e}") from None
-    if not 200 <= status < 300:
-        raise SendError(f"HTTP {status}")
-    try:
-        return json.loads(raw) if raw else None
+        return json.loads(reply.body) if reply.body else None
     except ValueError:
         return None
 
