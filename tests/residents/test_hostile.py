@@ -9,6 +9,7 @@ from onegrid.cases.models import Case
 from onegrid.org.models import Role, RoleAssignment, User
 from onegrid.residents import services
 from support.cases import new_key
+from support.residents import staff_take
 
 from .test_pages import resident_report
 
@@ -162,3 +163,28 @@ def test_an_ipv6_caller_cannot_dodge_the_anonymous_report_limit(world, settings)
         )
     assert answers == [200, 200, 429]
     assert Case.objects.count() == 2
+
+
+def test_a_merged_in_reporter_never_reads_the_other_reporters_words(world, outbox):
+    """B's report joined A's case: B follows that case's progress, but A's rating reason and
+    reopen reason are A's own words (they may hold A's name, flat, phone), as A's comments are."""
+    from support.cases import act
+
+    first = resident_report(world, world.people.resident)
+    act(first, world.people.acceptor, "request_verification")
+    act(first, world.people.worker, "verify", result="confirmed")
+    act(first, world.people.acceptor, "register")
+    other = _resident(world, OTHER)
+    mine = resident_report(world, other)
+    act(mine, world.people.acceptor, "merge", target=first.number)
+    staff_take(world, first)
+    a = world.people.resident
+    act(first, a, "rate", reason="不满意，我是3-201的张秘密", satisfaction="unsatisfied")
+    act(first, a, "reopen", reason="还是没修好，电话找张秘密")
+    act(first, a, "comment", reason="张秘密的留言")
+    page = client_for(other).get(f"/resident/reports/{mine.tracking_code}/")
+    assert page.status_code == 200
+    assert "张秘密" not in page.content.decode()
+    # A still reads their own words.
+    own = client_for(a).get(f"/resident/reports/{first.tracking_code}/").content.decode()
+    assert own.count("张秘密") == 3

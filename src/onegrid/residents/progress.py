@@ -138,14 +138,17 @@ def timeline(case: Case, viewer_id: int) -> list[Step]:
             continue
         by_me = event.actor_id == viewer_id
         by_reporter = event.action == "report" or event.actor_role == REPORTER
-        if event.action == "comment" and by_reporter and not by_me:
+        another_reporter = by_reporter and not by_me
+        if event.action == "comment" and another_reporter:
             continue  # another reporter's words
         steps.append(
             Step(
                 at=event.at,
                 action=event.action,
                 text=str(text),
-                detail=_detail(event),
+                # Another reporter's rating or reopening is shown as a step, never in their
+                # words (a reason may hold their name, flat or phone).
+                detail="" if another_reporter else _detail(event),
                 by_me=by_me,
                 by_staff=event.action == "comment" and not by_reporter,
                 photo_ids=[str(p.pk) for p in event.photos.all()],
