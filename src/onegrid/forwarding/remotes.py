@@ -53,7 +53,7 @@ class Lookup:
 
 
 def timeout_seconds() -> float:
-    return float(settings.ONEGRID.get("FORWARDING_TIMEOUT_SECONDS", 10))
+    return float(settings.ONEGRID["FORWARDING_TIMEOUT_SECONDS"])
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ SEARCH_SLACK = dt.timedelta(minutes=10)
 
 
 def _rescan() -> dt.timedelta:
-    return dt.timedelta(seconds=float(settings.ONEGRID.get("FORWARDING_RESCAN_SECONDS", 600)))
+    return dt.timedelta(seconds=settings.ONEGRID["FORWARDING_RESCAN_SECONDS"])
 
 
 def _lease() -> dt.timedelta:
