@@ -256,12 +256,18 @@ def close_now(ctx: ActionContext) -> None:
     ctx.event_data["on_time"] = case.closed_on_time
 
 
+def dispatch_due(start: dt.datetime, urgency: str) -> dt.datetime:
+    """When a case registered at `start` is due for dispatch: its urgency's allowance
+    (ONEGRID["URGENCY_DISPATCH_HOURS"], 24 for an urgency not listed) in working hours."""
+    hours = settings.ONEGRID["URGENCY_DISPATCH_HOURS"].get(urgency, 24)
+    return calendar.add_working_time(start, hours, "hours")
+
+
 def restart_dispatch_clock(ctx: ActionContext) -> None:
     """A case (back) at registration waits for a dispatch within its urgency's limit."""
     case = ctx.case
     case.registered_at = ctx.now
-    hours = settings.ONEGRID["URGENCY_DISPATCH_HOURS"].get(case.urgency, 24)
-    case.dispatch_due_at = calendar.add_working_time(ctx.now, hours, "hours")
+    case.dispatch_due_at = dispatch_due(ctx.now, case.urgency)
 
 
 def default_department(case: Case) -> Department | None:
@@ -513,8 +519,7 @@ def reclassify(ctx: ActionContext) -> None:
     case.case_class = new_class
     case.urgency = new_class.urgency
     if case.state == State.REGISTERED and case.registered_at is not None:
-        hours = settings.ONEGRID["URGENCY_DISPATCH_HOURS"].get(case.urgency, 24)
-        due = calendar.add_working_time(case.registered_at, hours, "hours")
+        due = dispatch_due(case.registered_at, case.urgency)
         # A dispatch deadline already missed stays missed: a late desk cannot take its case off
         # the overdue list by choosing a class with a longer limit. An earlier one applies.
         missed = case.dispatch_due_at is not None and case.dispatch_due_at <= ctx.now

@@ -13,10 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from onegrid.cases import calendar
+from onegrid.cases import calendar, rules
 from onegrid.cases.access import REPORTER
 from onegrid.cases.models import Case, CaseEvent
 from onegrid.cases.states import State
@@ -101,8 +100,7 @@ def expected_completion(case: Case, now: dt.datetime | None = None) -> Expected:
         if state == State.REGISTERED and case.dispatch_due_at:
             start = max(case.dispatch_due_at, now)
         else:
-            hours = settings.ONEGRID["URGENCY_DISPATCH_HOURS"].get(case.urgency, 24)
-            start = calendar.add_working_time(now, hours, "hours")
+            start = rules.dispatch_due(now, case.urgency)
         cls = case.case_class
         return Expected(calendar.add_working_time(start, cls.time_limit, cls.time_unit), True)
     return Expected(None)
