@@ -15,9 +15,10 @@ share them:
   search measures from that coarse point too, so radii cannot be used to close in on a point.
 - **What text.** `redact`: the description with phone numbers, ID and bank-card numbers and
   e-mail addresses replaced by "***", the reporters' own names and phones removed, control
-  characters dropped, cut to `DESCRIPTION_CHARS`. Digits are read in every script (full-width
-  １３８…, Arabic-Indic…) and as Chinese numerals (〇一二…九, 零); any run of 7 or more of
-  them, alone or split by spaces, hyphens or dots (+86 138 1234 5678, 022-2345 6789,
+  and format characters and U+FFFE/U+FFFF (which XML 1.0 cannot hold) made spaces, cut to
+  `DESCRIPTION_CHARS`. Digits are read in every script (full-width １３８…, Arabic-Indic…)
+  and as Chinese numerals (〇一二…九, 零); any run of 7 or more of them, alone or split by
+  spaces, hyphens or dots (+86 138 1234 5678, 022-2345 6789,
   11010519491231002X), is hidden, a trailing ID check letter X with it. A date written
   2026-03-10 is hidden as well: better a date too many than one phone number. Names typed into
   a description by someone else cannot be recognised: the desk keeps descriptions factual.
@@ -261,7 +262,11 @@ def redact(text: str, *, also: Iterable[str] = ()) -> str:
     `also`: further strings to remove wherever they appear (the reporters' names and phones).
     """
     text = "".join(
-        " " if unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\n" else ch for ch in text
+        " "
+        if (unicodedata.category(ch) in ("Cc", "Cf", "Cs") and ch not in "\n")
+        or ch in "\ufffe\uffff"  # with the C0 controls, what XML 1.0 cannot hold (the feed)
+        else ch
+        for ch in text
     )
     text = _ascii_digits(text)
     for secret in sorted({s.strip() for s in also if len(s.strip()) >= 2}, key=len, reverse=True):
