@@ -82,16 +82,19 @@ def _quiet_end(delivery: Delivery, now: dt.datetime) -> dt.datetime | None:
     return quiet.quiet_until(pref.quiet_start, pref.quiet_end, now)
 
 
-def _earlier_open(delivery: Delivery) -> Delivery | None:
+def _open_in_line(delivery: Delivery, *, before: bool) -> Delivery | None:
+    """The first open delivery (by id: creation order) in `delivery`'s line — the same channel,
+    address and case — created before it, or after it; None for a delivery without a case."""
     if delivery.case_id is None:
         return None
+    side = {"id__lt": delivery.id} if before else {"id__gt": delivery.id}
     return (
         Delivery.objects.filter(
             channel=delivery.channel,
             address=delivery.address,
             case_id=delivery.case_id,
-            id__lt=delivery.id,
             state__in=OPEN,
+            **side,
         )
         .order_by("id")
         .first()
@@ -119,7 +122,7 @@ def _claim(delivery_id: uuid.UUID | str, now: dt.datetime) -> tuple[str, Deliver
             delivery.save(update_fields=["state", "next_attempt_at"])
             wake(delivery, now=now)
             return "held", None
-        earlier = _earlier_open(delivery)
+        earlier = _open_in_line(delivery, before=True)
         if earlier is not None:
             # Woken again when the earlier one ends (_wake_next), or by the requeue sweep.
             delivery.state = S.PENDING if delivery.state == S.HELD else delivery.state
@@ -175,19 +178,7 @@ def attempt(delivery_id: uuid.UUID | str, *, now: dt.datetime | None = None) -> 
 
 
 def _wake_next(delivery: Delivery, now: dt.datetime) -> None:
-    if delivery.case_id is None:
-        return
-    following = (
-        Delivery.objects.filter(
-            channel=delivery.channel,
-            address=delivery.address,
-            case_id=delivery.case_id,
-            id__gt=delivery.id,
-            state__in=OPEN,
-        )
-        .order_by("id")
-        .first()
-    )
+    following = _open_in_line(delivery, before=False)
     if following is None or following.state != S.PENDING:
         return
     if following.next_attempt_at > now:
