@@ -8,7 +8,9 @@ import random
 
 BASE_SECONDS = 30
 CAP_SECONDS = 3600
-MAX_ATTEMPTS = 12  # 30 s, 1 min, 2, 4, 8, 16, 32 min, then hourly: about 6 hours in all
+# Waits of at most 30 s, 1 min, 2, 4, 8, 16, 32 min, then an hour (each at least half that):
+# 12 attempts span 2½–5 hours, about 4 on average.
+MAX_ATTEMPTS = 12
 
 
 def delay_after(attempts: int, *, rng: random.Random | None = None) -> dt.timedelta:
