@@ -125,3 +125,43 @@ def test_commands_run_status_reconcile_retry(world, receiver):
 
     with pytest.raises(CommandError):
         call_command("forwarding", "retry", "--dead", "--target", "nobody", stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_admin_rule_for_every_class_on_registration_is_kept(world):
+    """The commonest rule — on registration, every class, any department — is what a new rule
+    row holds once its step is chosen; it must be saved, not dropped as an unchanged row. A row
+    left unchosen adds no rule."""
+    User.objects.create_superuser("root", password="pw-root-123")
+    client = Client()
+    client.login(username="root", password="pw-root-123")
+    page = client.get("/admin/forwarding/target/add/").content.decode()
+    row = page[page.index('name="rules-0-on"') :]
+    row = row[: row.index("</select>")]
+    assert '<option value="" selected>' in row
+    form = {
+        "name": "hotline",
+        "kind": "webhook",
+        "url": "https://hotline.example.org/hook",
+        "secret": "very-secret",
+        "api_key": "",
+        "jurisdiction_id": "",
+        "service_codes": "{}",
+        "initial-service_codes": "{}",
+        "active": "on",
+        "rules-TOTAL_FORMS": "2",
+        "rules-INITIAL_FORMS": "0",
+        "rules-MIN_NUM_FORMS": "0",
+        "rules-MAX_NUM_FORMS": "1000",
+        "rules-0-on": "register",
+        "rules-0-class_prefix": "",
+        "rules-0-department": "",
+        "rules-0-active": "on",
+        "rules-1-on": "",
+        "rules-1-class_prefix": "",
+        "rules-1-department": "",
+        "rules-1-active": "on",
+    }
+    assert client.post("/admin/forwarding/target/add/", form).status_code == 302
+    rule = Target.objects.get().rules.get()
+    assert (rule.on, rule.class_prefix, rule.department_id) == ("register", "", None)

@@ -56,8 +56,28 @@ class TargetForm(forms.ModelForm):
         return data
 
 
+class RuleForm(forms.ModelForm):
+    """A new rule's "on" starts unchosen: with the model's default (on registration) already
+    selected, the commonest rule — every class, any department, on registration — left the
+    row as drawn, and Django drops an extra row that was not changed: the target was saved
+    with no rule at all and forwarded nothing. Choosing the step is what adds the rule."""
+
+    class Meta:
+        model = Rule
+        fields = ["on", "class_prefix", "department", "active"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            self.initial["on"] = ""
+            field = self.fields["on"]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [("", "---------"), *Rule.On.choices]
+
+
 class RuleInline(admin.TabularInline[Rule, Target]):
     model = Rule
+    form = RuleForm
     extra = 1
     fields = ["on", "class_prefix", "department", "active"]
 
