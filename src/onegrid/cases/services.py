@@ -391,12 +391,17 @@ def _new_tracking_code() -> str:
 
 
 def _bounded(value: str | None, limit: int, field: str) -> str:
-    """The trimmed text, or an error: nothing a user typed is cut off silently."""
+    """The trimmed text, or an error: nothing a user typed is cut off silently, and no control
+    character but line breaks and tabs (the text goes on to SMS, e-mail, feeds and exports)."""
     value = (value or "").strip()
     if len(value) > limit:
         raise InvalidInput(
             _("%(field)s is longer than %(n)d characters.") % {"field": field, "n": limit},
             field=field,
+        )
+    if any((ch < " " and ch not in "\n\r\t") or ch == "\x7f" for ch in value):
+        raise InvalidInput(
+            _("%(field)s may not contain control characters.") % {"field": field}, field=field
         )
     return value
 
