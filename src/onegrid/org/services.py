@@ -31,8 +31,14 @@ def issue_token(
     user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
         raise BadCredentials(_("Wrong username or password."), field="password")
+    return token_for(user, request=request)
+
+
+def token_for(user: User, *, request: HttpRequest | None = None) -> tuple[str, dt.datetime]:
+    """A new API token for `user`, who has just proved who they are (a password here, a
+    one-time code in residents); only its SHA-256 is stored. With the request it counts as a
+    sign-in, as a page sign-in does: last_login, and the account's failures are forgotten."""
     if request is not None:
-        # As a page sign-in does: last_login, and the account's failures are forgotten.
         user_logged_in.send(sender=user.__class__, request=request, user=user)
     raw = secrets.token_urlsafe(32)
     expires = clock.now() + dt.timedelta(hours=settings.ONEGRID["TOKEN_HOURS"])

@@ -17,12 +17,10 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import math
-import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
-from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -32,7 +30,8 @@ from django.utils.translation import gettext_lazy as _
 from onegrid.core import clock
 from onegrid.core.errors import Conflict, DomainError, InvalidInput
 from onegrid.notify import services as notify_services
-from onegrid.org.models import ApiToken, Role, RoleAssignment, User
+from onegrid.org import services as org_services
+from onegrid.org.models import Role, RoleAssignment, User
 from onegrid.org.throttling import seconds_locked
 from onegrid.territory.models import AdminUnit
 
@@ -298,12 +297,7 @@ def purge(*, now: dt.datetime | None = None) -> Purged:
 
 
 def new_token(user: User, *, request: HttpRequest | None = None) -> tuple[str, dt.datetime]:
-    """An API token for a resident who just registered or proved their number with a code, as
-    org.services.issue_token makes one for a password (only its SHA-256 is stored). With the
-    request, it counts as a sign-in (last_login; the account's failed tries forgotten)."""
-    if request is not None:
-        user_logged_in.send(sender=user.__class__, request=request, user=user)
-    raw = secrets.token_urlsafe(32)
-    expires = clock.now() + dt.timedelta(hours=settings.ONEGRID["TOKEN_HOURS"])
-    ApiToken.objects.create(user=user, digest=ApiToken.digest_of(raw), expires_at=expires)
-    return raw, expires
+    """An API token for a resident who just registered or proved their number with a code:
+    org.services.token_for, as a password sign-in gets one (with the request, it counts as a
+    sign-in)."""
+    return org_services.token_for(user, request=request)
