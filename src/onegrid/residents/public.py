@@ -42,6 +42,7 @@ from django.utils.translation import gettext_lazy as _
 from shapely.geometry import mapping
 
 from onegrid.cases import tracking
+from onegrid.cases.facts import distance_m
 from onegrid.cases.models import Case, CaseClass, Photo
 from onegrid.cases.states import State
 from onegrid.core.errors import InvalidInput, NotFound
@@ -489,14 +490,6 @@ def _coordinate(text: str, name: str, bound: int) -> float:
             _("Degrees must be between -%(bound)s and %(bound)s.") % {"bound": bound}, field=name
         )
     return value
-
-
-def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Great-circle distance in metres (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6_371_008.8 * math.asin(math.sqrt(min(1.0, a)))
 
 
 def fixed_near(near: Near) -> list[PublicReport]:
