@@ -50,8 +50,17 @@ class TargetForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        # The Open311 key travels in the clear: kept only while the address stays, so that no
+        # one who may edit a target can move it to their own server and read the key there.
+        moved = bool({"url", "kind"} & set(self.changed_data))
         for name in ("secret", "api_key"):
             if not data.get(name) and self.instance.pk:
+                if name == "api_key" and moved and data.get("kind") == Target.Kind.OPEN311:
+                    self.add_error(
+                        "api_key",
+                        _("The address changed: enter the API key again for the new address."),
+                    )
+                    continue
                 data[name] = getattr(self.instance, name)
         return data
 
