@@ -9,7 +9,7 @@ import pytest
 from onegrid.cases.models import CaseEvent
 from onegrid.forwarding import services
 from onegrid.forwarding.models import Forward, Mark, Rule, Target
-from support.cases import act, drive, report
+from support.cases import act, advance, drive, report
 from support.forwarding_remotes import open311_target, webhook_target
 
 URL = "http://127.0.0.1:9/"  # nothing listens: these tests never deliver
@@ -33,6 +33,22 @@ def test_register_rule_by_class_prefix(world):
     assert (forward.case, forward.target, forward.state) == (rubbish, target, "pending")
     assert forward.event.action == "register"
     assert not Forward.objects.filter(case=not_registered).exists()
+
+
+@pytest.mark.django_db
+def test_a_rule_forwards_the_steps_taken_after_it_was_made(world):
+    """A rule added to a live system does not send the history before it, even what lies
+    inside the rescan window (after `make demo`, the month of simulated history was written
+    minutes ago: adding a rule then sent every old case to the target)."""
+    before = drive(world, "registered")
+    advance(minutes=1)
+    target = webhook_target(URL)
+    assert services.scan() == 0
+    advance(minutes=1)
+    after = drive(world, "registered")
+    assert services.scan() == 1
+    assert _pairs() == [(after.number, target.name)]
+    assert not Forward.objects.filter(case=before).exists()
 
 
 @pytest.mark.django_db

@@ -14,6 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from onegrid.cases.models import Case, CaseEvent
+from onegrid.core import clock
 from onegrid.core.ids import uuid7
 from onegrid.org.models import Department
 
@@ -123,6 +124,9 @@ class Rule(models.Model):
         ),
     )
     active = models.BooleanField(_("active"), default=True)
+    # A rule forwards the steps taken from its making on, not the history before it (within
+    # the scan's rescan window, or a demo's month of history written minutes ago).
+    created_at = models.DateTimeField(_("created at"), default=clock.now, editable=False)
 
     class Meta:
         verbose_name = _("forwarding rule")

@@ -84,6 +84,8 @@ def reference(forward: Forward) -> str:
 def _matches(rule: Rule, event: CaseEvent, case: Case) -> bool:
     if TRIGGERS.get(event.action) != rule.on:
         return False
+    if event.at < rule.created_at:  # a step taken before the rule was made
+        return False
     if rule.class_prefix and not case.case_class.code.startswith(rule.class_prefix):
         return False
     if rule.department is None:
