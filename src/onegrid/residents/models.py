@@ -18,7 +18,7 @@ class OneTimeCode(models.Model):
     """A one-time code sent by SMS to a mobile number, for registering or signing in.
 
     Only a keyed digest of the code is stored (residents.codes). A code lives
-    ONEGRID["RESIDENT_CODES"]["LIFE_SECONDS"] (10 minutes), takes at most "MAX_TRIES" wrong
+    ONEGRID["RESIDENTS"]["CODE_LIFE_SECONDS"] (10 minutes), takes at most "CODE_MAX_TRIES" wrong
     tries, and is used once. One live code per phone and purpose: asking again retires the
     one before. The rows also count the requests that the sending throttle limits (per phone
     and per client address), so retired rows are kept until `onegrid residents purge`.

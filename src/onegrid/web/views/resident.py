@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from onegrid.cases import services as case_services
@@ -40,10 +42,19 @@ def _error_response(request, template, context, error: DomainError) -> HttpRespo
 
 
 def _code_sent_notice(request) -> None:
-    # The same words whether or not the number has an account (residents.services).
+    # The same words whether or not the number has an account (residents.services); the life
+    # is the setting's, as the SMS itself says it.
+    minutes = settings.ONEGRID["RESIDENTS"]["CODE_LIFE_SECONDS"] // 60
     messages.info(
         request,
-        _("If this number can receive messages, a code is on its way. It is valid for 10 minutes."),
+        ngettext(
+            "If this number can receive messages, a code is on its way. It is valid for "
+            "%(minutes)d minute.",
+            "If this number can receive messages, a code is on its way. It is valid for "
+            "%(minutes)d minutes.",
+            minutes,
+        )
+        % {"minutes": minutes},
     )
 
 
