@@ -1,7 +1,9 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CasesConfig(AppConfig):
     name = "onegrid.cases"
+    verbose_name = _("Cases")
     label = "cases"
     default_auto_field = "django.db.models.BigAutoField"

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class NotifyConfig(AppConfig):
@@ -7,5 +8,5 @@ class NotifyConfig(AppConfig):
 
     name = "onegrid.notify"
     label = "notify"
-    verbose_name = "notifications"
+    verbose_name = _("Notifications")
     default_auto_field = "django.db.models.BigAutoField"

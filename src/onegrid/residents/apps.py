@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ResidentsConfig(AppConfig):
@@ -7,5 +8,5 @@ class ResidentsConfig(AppConfig):
 
     name = "onegrid.residents"
     label = "residents"
-    verbose_name = "residents"
+    verbose_name = _("Residents")
     default_auto_field = "django.db.models.BigAutoField"

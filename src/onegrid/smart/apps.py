@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SmartConfig(AppConfig):
@@ -7,5 +8,5 @@ class SmartConfig(AppConfig):
 
     name = "onegrid.smart"
     label = "smart"
-    verbose_name = "smart intake"
+    verbose_name = _("Smart intake")
     default_auto_field = "django.db.models.BigAutoField"
