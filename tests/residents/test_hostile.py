@@ -58,6 +58,14 @@ def test_code_sign_in_never_reaches_a_staff_account_named_by_a_number(world, out
     assert outbox.messages("13900004444") == []
 
 
+def test_a_volunteer_still_signs_in_with_a_code(world, outbox):
+    user = _resident(world, OTHER)
+    RoleAssignment.objects.create(user=user, role=Role.VOLUNTEER, grid=world.grids[0])
+    services.request_code(phone=OTHER, purpose="sign_in")
+    answer = Client().post("/resident/sign-in/code/", {"phone": OTHER, "code": outbox.code(OTHER)})
+    assert answer.status_code == 302
+
+
 def test_a_resident_made_staff_no_longer_signs_in_with_a_live_code(world, outbox):
     user = _resident(world, OTHER)
     services.request_code(phone=OTHER, purpose="sign_in")

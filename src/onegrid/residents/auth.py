@@ -13,7 +13,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from onegrid.org.models import Role, User
+from onegrid.org.models import User
+from onegrid.org.policies import OWN_REPORTS_ONLY
 
 from .codes import consume_code
 from .models import OneTimeCode
@@ -21,11 +22,12 @@ from .models import OneTimeCode
 
 def code_sign_in_allowed(user: User | None) -> bool:
     """Whether `user` may sign in with a code sent to their number: an active resident account
-    alone. Anyone holding another role (or staff/superuser rights) signs in with a password,
-    even when an administrator named the account by its phone number."""
+    alone (residents, volunteers, Party members: org.policies.OWN_REPORTS_ONLY). Anyone holding
+    a staff role (or staff/superuser rights) signs in with a password, even when an
+    administrator named the account by its phone number."""
     if user is None or not user.is_active or user.is_staff or user.is_superuser:
         return False
-    return not user.roles.exclude(role=Role.RESIDENT).exists()
+    return not user.roles.exclude(role__in=OWN_REPORTS_ONLY).exists()
 
 
 class CodeBackend:
