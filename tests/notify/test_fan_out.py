@@ -83,9 +83,16 @@ def test_each_step_reaches_the_desk_that_acts_next_and_never_the_actor(world):
     case = act(case, p.resident, "rate", satisfaction="unsatisfied", reason="还是很吵")
     fan_out()
     assert told("rate", case) == {"callback": kinds.TO_MY_DESK, "shift_lead": kinds.TO_MY_DESK}
-    case = act(case, p.resident, "reopen", reason="还是很吵")
+    # …saying why they are told: the reporter is unsatisfied, and the reporter's reason.
+    rating = CaseEvent.objects.get(case=case, action="rate")
+    rated = Notification.objects.get(key=f"{rating.id}:{p.callback.pk}")
+    assert "上报人不满意：还是很吵" in rated.body
+    case = act(case, p.resident, "reopen", reason="晚上还是很吵")
     fan_out()
     assert told("reopen", case) == {"dispatcher": kinds.TO_MY_DESK, "shift_lead": kinds.TO_MY_DESK}
+    reopening = CaseEvent.objects.get(case=case, action="reopen")
+    reopened = Notification.objects.get(key=f"{reopening.id}:{p.dispatcher.pk}")
+    assert "已重新办理：晚上还是很吵" in reopened.body
 
 
 def test_one_notification_per_event_per_person_however_often_it_runs(world):

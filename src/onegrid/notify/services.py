@@ -169,6 +169,12 @@ def _texts(kind: str, case: Case | None, event: CaseEvent | None = None) -> tupl
             parts.append(case.address)
     if event is not None and event.reason and event.action in ("return", "fail_check"):
         parts.append(_("Reason: %(reason)s") % {"reason": event.reason})
+    # Why the call-back desk and the dispatch desk are told: without it, "a case for my desk"
+    # does not say that the reporter was unsatisfied or reopened it, nor why.
+    if event is not None and event.action == "rate":
+        parts.append(_("The reporter is not satisfied: %(reason)s") % {"reason": event.reason})
+    if event is not None and event.action == "reopen":
+        parts.append(_("Reopened: %(reason)s") % {"reason": event.reason})
     if kind == kinds.PLEASE_RATE:
         parts.append(_("Your report was closed. Please tell us how it was handled."))
     return str(title)[:200], " · ".join(str(p) for p in parts)
