@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from onegrid.core import clock
 
 from . import jobs
+from .kinds import CHOOSABLE, KINDS
 from .models import Delivery, Notification, WebhookEndpoint
 
 
@@ -60,6 +61,14 @@ class WebhookEndpointForm(forms.ModelForm[WebhookEndpoint]):
         widget=forms.PasswordInput(render_value=False),
         help_text=_("Shared with the receiver to check signatures. Leave empty to keep it."),
     )
+    # Ticked by name: a JSON text box of kind codes gave no clue which codes there are.
+    kinds = forms.TypedMultipleChoiceField(
+        label=_("kinds"),
+        choices=[(k, label) for k, label in KINDS.items() if k in CHOOSABLE],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: every kind."),
+    )
 
     class Meta:
         model = WebhookEndpoint
@@ -76,8 +85,6 @@ class WebhookEndpointForm(forms.ModelForm[WebhookEndpoint]):
         return secret
 
     def clean_kinds(self) -> list[str]:
-        from .kinds import KINDS
-
         value = self.cleaned_data.get("kinds") or []
         if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
             raise forms.ValidationError(_("A list of notification kinds."))
