@@ -196,3 +196,28 @@ def test_a_merged_in_reporter_never_reads_the_other_reporters_words(world, outbo
     # A still reads their own words.
     own = client_for(a).get(f"/resident/reports/{first.tracking_code}/").content.decode()
     assert own.count("张秘密") == 3
+
+
+def test_the_joined_cases_code_shows_a_merged_in_reporter_their_own_report(world, outbox):
+    """B's report joined A's case, so B's notifications link A's case by its tracking code:
+    B's page there shows B's own report (description, address) with the case's progress, never
+    A's description and address."""
+    from support.cases import act
+
+    a = world.people.resident
+    first = resident_report(world, a)
+    type(first).objects.filter(pk=first.pk).update(
+        description="张秘密家门口垃圾", address="果园新村3-201张秘密"
+    )
+    act(first, world.people.acceptor, "request_verification")
+    act(first, world.people.worker, "verify", result="confirmed")
+    act(first, world.people.acceptor, "register")
+    other = _resident(world, OTHER)
+    mine = resident_report(world, other)
+    act(mine, world.people.acceptor, "merge", target=first.number)
+    page = client_for(other).get(f"/resident/reports/{first.tracking_code}/")
+    assert page.status_code in (200, 404)
+    body = page.content.decode()
+    assert "张秘密" not in body
+    if page.status_code == 200:
+        assert "楼下垃圾堆了三天" in body  # B's own words

@@ -84,9 +84,17 @@ def my_report(user: User, tracking_code: object) -> MyReport:
         .first()
     )
     if row is None:
-        row = CaseReporter.objects.filter(reporter=user, case=case).first()
+        # The code of a case the resident's own report joined (their notifications link it):
+        # their own report, followed there — never the other reporter's description and address.
+        row = (
+            CaseReporter.objects.filter(reporter=user, case=case)
+            .select_related("from_case", "from_case__case_class")
+            .order_by("-at")
+            .first()
+        )
         if row is None:
             raise NotFound(_("No such report."), field="tracking_code")
+        return MyReport(report=row.from_case, followed=_followed(row.from_case, case))
     return MyReport(report=case, followed=_followed(case, row.case))
 
 
