@@ -287,6 +287,19 @@ def test_a_refused_report_names_the_field_and_files_nothing(world, change, field
     assert 'value="form-1"' in response.content.decode() or field == "idempotency_key"
 
 
+@pytest.mark.parametrize("path", ["/resident/report/", "/report/"])
+def test_a_report_without_a_place_says_how_to_give_one_in_the_forms_words(world, path):
+    """Not the API's "lon, lat or address_code": the form has no address code."""
+    client = client_for(world, "resident") if path.startswith("/resident/") else Client()
+    data = {"class_code": world.rubbish.code, "description": "路口垃圾满溢", "lon": "", "lat": ""}
+    response = client.post(path, data | {"idempotency_key": "place-1"})
+    assert response.status_code == 422
+    assert errors_of(response) == {"lon": "请说明问题的位置：使用我的位置、点击地图，或输入坐标。"}
+    half = client.post(path, data | {"lon": str(world.point[0]), "idempotency_key": "place-2"})
+    assert errors_of(half) == {"lat": "请同时填写经度和纬度。"}
+    assert not Case.objects.exists()
+
+
 def test_report_without_an_account(world):
     client = Client()
     form = client.get("/report/")

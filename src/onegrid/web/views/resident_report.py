@@ -78,6 +78,23 @@ def _number(text: str, field: str) -> float | None:
     return value
 
 
+def _place(values: dict) -> tuple[float, float]:
+    """The report's point from the form. A missing one is said in the form's own words (the
+    service's answer speaks of the API's fields, lon/lat or address_code, which this form
+    does not have)."""
+    lon = _number(values["lon"], "lon")
+    lat = _number(values["lat"], "lat")
+    if lon is None and lat is None:
+        raise InvalidInput(
+            _("Say where the problem is: use my location, tap the map, or type the coordinates."),
+            field="lon",
+        )
+    if lon is None or lat is None:
+        missing = "lon" if lon is None else "lat"
+        raise InvalidInput(_("Give both the longitude and the latitude."), field=missing)
+    return lon, lat
+
+
 def _form_context(request, values: dict, anonymous: bool) -> dict:
     return {
         "values": values,
@@ -121,10 +138,11 @@ def resident_report(request):
         return render(request, "web/resident/report_form.html", context)
     try:
         refuse_control_characters(values, FIELDS)
+        lon, lat = _place(values)
         outcome = case_services.report_case(
             actor=request.user,
-            lon=_number(values["lon"], "lon"),
-            lat=_number(values["lat"], "lat"),
+            lon=lon,
+            lat=lat,
             class_code=values["class_code"],
             description=values["description"],
             address=values["address"],
@@ -180,9 +198,10 @@ def anonymous_report(request):
     try:
         refuse_control_characters(values, FIELDS)
         _anonymous_throttle(address)
+        lon, lat = _place(values)
         outcome = case_services.report_anonymously(
-            lon=_number(values["lon"], "lon"),
-            lat=_number(values["lat"], "lat"),
+            lon=lon,
+            lat=lat,
             class_code=values["class_code"],
             description=values["description"],
             address=values["address"],
