@@ -25,6 +25,17 @@ REPORTER_FIXED = "reporter_fixed"
 REPORTER_CLOSED = "reporter_closed"
 PLEASE_RATE = "please_rate"
 CODE = "code"
+# What a case's reporters are told of it (the rest goes to staff).
+FOR_REPORTERS = frozenset(
+    {
+        REPORTER_RECEIVED,
+        REPORTER_REGISTERED,
+        REPORTER_DISPATCHED,
+        REPORTER_FIXED,
+        REPORTER_CLOSED,
+        PLEASE_RATE,
+    }
+)
 
 KINDS: dict[str, StrOrPromise] = {
     TO_MY_DESK: _("A case came to my desk"),

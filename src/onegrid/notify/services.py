@@ -165,7 +165,9 @@ def _texts(kind: str, case: Case | None, event: CaseEvent | None = None) -> tupl
     parts = []
     if case is not None:
         parts.append(case.case_class.name)
-        if case.address:
+        # Not to reporters: one whose report joined another's case follows that case, whose
+        # address the other reporter typed (a flat, a name). Their own page shows their own.
+        if case.address and kind not in kinds.FOR_REPORTERS:
             parts.append(case.address)
     if event is not None and event.reason and event.action in ("return", "fail_check"):
         parts.append(_("Reason: %(reason)s") % {"reason": event.reason})
