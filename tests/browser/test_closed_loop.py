@@ -88,11 +88,11 @@ def test_the_whole_loop_by_four_people(web, settings):
     timeline = acceptor.locator("#timeline li")
     assert timeline.count() == len(actions)
     assert acceptor.locator("#before-after img").count() == 2
-    # What is left for the acceptor on a closed case is the call-back, nothing else.
+    # What is left for the acceptor on a closed case is the call-back and a comment.
     offered = acceptor.locator("details.action").evaluate_all(
         "nodes => nodes.map(n => n.dataset.action)"
     )
-    assert offered == ["revisit"]
+    assert offered == ["revisit", "comment"]
     screenshot(acceptor, "case-page")
 
     # 7. The leader sees it on the live map: its grid lists no open case any more.
