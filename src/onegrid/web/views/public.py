@@ -110,14 +110,17 @@ def _feature(report: public.PublicReport) -> dict:
     }
 
 
-def _throttled(request) -> bool:
-    """More tracking-code look-ups from this address this minute than allowed."""
+def _throttled(request) -> int:
+    """Seconds to wait when this address has made more tracking-code look-ups this minute than
+    allowed, else 0."""
     limit = settings.ONEGRID["PUBLIC_LOOKUPS_PER_MINUTE"]
-    return minute_wait(f"public-lookups:{client_address(request) or '-'}", limit) > 0
+    return minute_wait(f"public-lookups:{client_address(request) or '-'}", limit)
 
 
-def _too_many(request):
-    return render(request, "web/public/too_many.html", status=429)
+def _too_many(request, wait: int):
+    response = render(request, "web/public/too_many.html", status=429)
+    response["Retry-After"] = str(wait)
+    return response
 
 
 @require_safe
@@ -126,8 +129,8 @@ def track(request):
     code = request.GET.get("code", "")
     if not code:
         return render(request, "web/public/track.html", {})
-    if _throttled(request):
-        return _too_many(request)
+    if wait := _throttled(request):
+        return _too_many(request, wait)
     normalised = tracking.normalise(code)
     if normalised is None:
         error = _("A tracking code has 10 letters and digits, e.g. 7K3M-9QX2-AB.")
@@ -140,8 +143,8 @@ def track(request):
 @require_safe
 def report(request, code):
     """A report's status by its tracking code (what the reporter was given)."""
-    if _throttled(request):
-        return _too_many(request)
+    if wait := _throttled(request):
+        return _too_many(request, wait)
     try:
         found = public.by_tracking_code(code)
     except NotFound:
