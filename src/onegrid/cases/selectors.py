@@ -236,7 +236,16 @@ def hidden_actor_ids(user: User, case: Case) -> set[int] | None:
     may not see reporters (PIPL: departments never learn who reported). None: hide no one."""
     if reporter_visible(user, case):
         return None
-    return set(case.reporters.exclude(reporter=None).values_list("reporter_id", flat=True))
+    hidden = set(case.reporters.exclude(reporter=None).values_list("reporter_id", flat=True))
+    if not user.is_superuser and policies.role_names(user) <= policies.OWN_REPORTS_ONLY:
+        # A resident reading their own report: the steps, not the staff who took them (as
+        # the resident portal's timeline shows it).
+        hidden |= set(
+            case.events.exclude(actor=None)
+            .exclude(actor_id=user.pk)
+            .values_list("actor_id", flat=True)
+        )
+    return hidden
 
 
 def actor_visible(event: CaseEvent, hidden: set[int] | None) -> bool:
