@@ -200,6 +200,10 @@ def test_a_resident_sees_the_kinds_about_their_reports_only(world):
     assert 'data-kind="reporter_closed"' in page
     assert 'data-kind="to_my_desk"' not in page
     assert 'id="work-kinds"' not in page
+    # A resident has no administrator to ask for an e-mail address; staff do.
+    assert "请联系管理员添加" not in page
+    staff = client_for(world, "acceptor").get("/account/notifications/").content.decode()
+    assert "请联系管理员添加" in staff
 
 
 # --- the console's alert ---------------------------------------------------------------------
