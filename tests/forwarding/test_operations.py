@@ -113,7 +113,7 @@ def test_commands_run_status_reconcile_retry(world, receiver):
     assert Forward.objects.get().state == "acknowledged"
     out = io.StringIO()
     call_command("forwarding", "status", stdout=out)
-    assert "acknowledged\t1" in out.getvalue()
+    assert "\t对方已确认\t1" in out.getvalue()  # the state in words, not its code
     Forward.objects.update(state="dead")
     out = io.StringIO()
     call_command("forwarding", "status", stdout=out)

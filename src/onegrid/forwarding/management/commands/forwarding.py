@@ -146,8 +146,10 @@ class Command(BaseCommand):
             .annotate(n=Count("pk"))
             .order_by("target__name", "state")
         )
+        labels = dict(Forward.State.choices)
         for row in rows:
-            self.stdout.write(f"{row['target__name']}\t{row['state']}\t{row['n']}")
+            state = labels.get(row["state"], row["state"])
+            self.stdout.write(f"{row['target__name']}\t{state}\t{row['n']}")
         failing = health.failing_forwards()
         for item in failing:
             self.stdout.write(
