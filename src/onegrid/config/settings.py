@@ -270,6 +270,10 @@ RQ_QUEUES = {
     name: {"URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"), "DEFAULT_TIMEOUT": 60}
     for name in ("default", "notify", "forwarding")
 }
+# django-rq's defaults for `onegrid rqworker`: django-tasks' jobs only run with django-tasks-rq's
+# job class (rq's own fails every one of them); the worker runs each job in its own process
+# (rq's SimpleWorker: no fork per job) and stops at once on SIGTERM (notify/rqworkers.py).
+RQ = {"JOB_CLASS": "django_tasks_rq.backend.Job", "WORKER_CLASS": "onegrid.notify.rqworkers.Worker"}
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if os.environ.get("REDIS_URL"):

@@ -3,8 +3,10 @@ history out, warns of tasks due soon and wakes lost deliveries, and in between r
 the database queue (django-tasks-db) until stopped. SIGTERM or Ctrl-C lets the job in hand
 finish, then it stops; SIGKILL loses nothing either (the Delivery rows are the truth).
 
-With ONEGRID_TASKS=rq the jobs run in `onegrid rqworker notify forwarding default` processes
-and this loop only does the sweeps."""
+With ONEGRID_TASKS=rq it runs the Redis queues' jobs the same way (an RQ SimpleWorker in burst
+mode each round, with django-tasks-rq's job class), and moves the deferred ones whose time has
+come onto their queues (RQ's scheduler); `onegrid rqworker notify forwarding default` processes
+beside it add throughput at city scale."""
 
 from __future__ import annotations
 
@@ -64,6 +66,25 @@ def uses_database_queue() -> bool:
     return isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend)
 
 
+def uses_rq() -> bool:
+    return type(task_backends[DEFAULT_TASK_BACKEND_ALIAS]).__module__.startswith("django_tasks_rq")
+
+
+def make_rq_worker(queues: Sequence[str], *, name: str | None = None) -> Any:
+    """An RQ worker for django-tasks' jobs on these queues ("*": all the backend's), running
+    them in this process (no fork) and leaving SIGTERM/SIGINT to the caller: set its
+    `_stop_requested` to stop it after the job in hand."""
+    import django_rq
+    from django_tasks_rq.backend import Job
+
+    from .rqworkers import RoundWorker
+
+    names = list(queues)
+    if "*" in names:
+        names = sorted(task_backends[DEFAULT_TASK_BACKEND_ALIAS].queues)
+    return django_rq.get_worker(*names, job_class=Job, worker_class=RoundWorker, name=name)
+
+
 class Worker:
     def __init__(
         self,
@@ -78,14 +99,19 @@ class Worker:
         self.stopping = threading.Event()
         self.worker_id = f"notify-{get_random_string(12)}"
         self._db_worker: Any = None
+        self._rq_worker: Any = None
 
     def stop(self, signum: int | None = None, frame: FrameType | None = None) -> None:
         self.stopping.set()
         if self._db_worker is not None:
             self._db_worker.running = False  # finish the job in hand, then return
+        if self._rq_worker is not None:
+            self._rq_worker._stop_requested = True
 
     def run_jobs(self) -> int:
-        """Run the database queue's ready jobs (at most max_jobs_per_round); how many ran."""
+        """Run the queue's ready jobs (at most max_jobs_per_round); how many ran."""
+        if uses_rq():
+            return self.run_rq_jobs()
         if not uses_database_queue():
             return 0
         from django_tasks_db.management.commands.db_worker import Worker as DbWorker
@@ -107,6 +133,21 @@ class Worker:
         finally:
             self._db_worker = None
         return db_worker._run_tasks
+
+    def run_rq_jobs(self) -> int:
+        """Redis: move the deferred jobs whose time has come onto their queues, then run the
+        ready ones in this process (burst: until the queues are empty or max_jobs_per_round)."""
+        if self.stopping.is_set():
+            return 0
+        rq_worker = make_rq_worker(self.queues)
+        self._rq_worker = rq_worker
+        try:
+            rq_worker.work(
+                burst=True, max_jobs=self.max_jobs, with_scheduler=True, logging_level="WARNING"
+            )
+        finally:
+            self._rq_worker = None
+        return int(rq_worker.ran)
 
     def prune(self) -> None:
         """Drop the database queue's finished job rows (the Delivery rows keep the story):

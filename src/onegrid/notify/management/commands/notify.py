@@ -20,12 +20,13 @@ class Command(BaseCommand):
         run = actions.add_parser(
             "worker",
             help="Fan out, warn of tasks due soon, wake lost deliveries every few seconds and "
-            "run the database queue's jobs, until stopped (SIGTERM finishes the job in hand).",
+            "run the queue's jobs (the database's, or Redis' with ONEGRID_TASKS=rq), until "
+            "stopped (SIGTERM finishes the job in hand).",
         )
         run.add_argument(
             "--queues",
             default="*",
-            help="Database queues whose jobs to run, comma-separated (default: all).",
+            help="Queues whose jobs to run, comma-separated (default: all).",
         )
         run.add_argument(
             "--period", type=float, default=None, help="Seconds between sweeps (default 2)."
