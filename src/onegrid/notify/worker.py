@@ -77,12 +77,12 @@ def make_rq_worker(queues: Sequence[str], *, name: str | None = None) -> Any:
     import django_rq
     from django_tasks_rq.backend import Job
 
-    from .rqworkers import RoundWorker
-
     names = list(queues)
     if "*" in names:
         names = sorted(task_backends[DEFAULT_TASK_BACKEND_ALIAS].queues)
-    return django_rq.get_worker(*names, job_class=Job, worker_class=RoundWorker, name=name)
+    return django_rq.get_worker(
+        *names, job_class=Job, worker_class="onegrid.notify.rqworkers.RoundWorker", name=name
+    )
 
 
 class Worker:
