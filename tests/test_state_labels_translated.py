@@ -13,3 +13,15 @@ def test_each_state_has_its_own_chinese_label_and_none_reads_as_a_time():
     assert labels["reported"] == "已上报"
     assert len(set(labels.values())) == len(labels)
     assert not [label for label in labels.values() if "时间" in label]
+
+
+def test_words_shared_by_a_count_and_a_link_keep_the_counts_meaning():
+    """ "Reports" heads counts (hotspots, monthly reports: 上报量) and "Open" the open cases on
+    the live map (在办); the public pages' link to the list of reports is "Public reports"
+    (问题上报), and no button text took over "Open" (it once read 查看 on the map)."""
+    from django.utils.translation import gettext
+
+    with translation.override("zh-hans"):
+        assert gettext("Reports") == "上报量"
+        assert gettext("Open") == "在办"
+        assert gettext("Public reports") == "问题上报"
