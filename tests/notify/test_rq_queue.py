@@ -23,7 +23,7 @@ from onegrid.notify import services, sms, worker
 from onegrid.notify.models import Delivery, WebhookEndpoint
 from support.cases import advance, drive
 from support.forwarding_remotes import WebhookReceiver, webhook_target
-from support.receivers import Receiver
+from support.receivers import Receiver, free_port
 
 REDIS_URL = os.environ.get("ONEGRID_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 QUEUES = ["default", "notify", "forwarding"]
@@ -266,3 +266,42 @@ def test_an_rqworker_stops_at_once(redis_queue):
     w.unsubscribe()
     assert time.monotonic() - began < 5
     assert not w.pubsub_thread.is_alive()
+
+
+def test_redis_away_fails_no_transaction_and_the_sweeps_wake_the_jobs_later(
+    transactional_db, world, redis_queue, hooks, settings
+):
+    _, remote = hooks
+    webhook_target(remote.url)
+    drive(world, "registered")
+    reachable = settings.RQ_QUEUES
+    settings.RQ_QUEUES = {
+        name: {"URL": f"redis://127.0.0.1:{free_port()}/0", "DEFAULT_TIMEOUT": 60}
+        for name in QUEUES
+    }
+    delivery = services.send_text(phone="13900000000", text="验证码 123456", key="code-1")
+    assert forwarding.scan() == 1
+    assert Delivery.objects.filter(pk=delivery.pk).exists() and Forward.objects.exists()
+
+    settings.RQ_QUEUES = reachable
+    assert run_worker() == 0
+    advance(seconds=61)
+    assert worker.sweep().requeued == 1 and forwarding.requeue() == 1
+    assert run_worker() == 2
+    assert [m["key"] for m in sms.outbox()] == [delivery.key]
+    assert Forward.objects.get().state == "acknowledged" and remote.posts == 1
+
+
+def test_the_forwarding_worker_runs_the_forwarding_jobs_on_redis(
+    transactional_db, world, redis_queue, hooks
+):
+    from onegrid.forwarding.management.commands.forwarding import drain_queue
+
+    _, remote = hooks
+    webhook_target(remote.url)
+    drive(world, "registered")
+    assert forwarding.run_once().created == 1
+    assert waiting_jobs("forwarding") == 1
+    drain_queue()
+    assert waiting_jobs("forwarding") == 0
+    assert Forward.objects.get().state == "acknowledged" and remote.posts == 1

@@ -180,7 +180,9 @@ def _enqueue_after_commit(forward_id: uuid.UUID, wait: dt.timedelta | None = Non
         # The queue runs on the real clock, whatever clock.now() says (the simulator's).
         job = job.using(run_after=timezone.now() + wait)
 
-    transaction.on_commit(lambda: job.enqueue(str(forward_id)))
+    # robust: Redis away for a moment (ONEGRID_TASKS=rq) must not fail the caller once the
+    # forward is committed; the requeue sweep wakes it later.
+    transaction.on_commit(lambda: job.enqueue(str(forward_id)), robust=True)
 
 
 # ---------------------------------------------------------------------------- deliver

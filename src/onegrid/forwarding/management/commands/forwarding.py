@@ -19,10 +19,18 @@ from onegrid.forwarding import health, services
 from onegrid.forwarding.models import Forward, Mark, Target
 
 
-def drain_database_queue() -> None:
-    """Run the "forwarding" jobs waiting in the database queue (the embedded backend), until
-    none is ready. With Redis (ONEGRID_TASKS=rq) `onegrid rqworker forwarding` runs them."""
+def drain_queue() -> None:
+    """Run the "forwarding" jobs waiting in the queue until none is ready: the database queue
+    (the embedded backend) or, with ONEGRID_TASKS=rq, Redis (RQ in this process, with the
+    deferred jobs whose time has come); `onegrid rqworker` processes may run them too."""
     backend = settings.TASKS["default"]["BACKEND"]
+    if backend == "django_tasks_rq.RQBackend":
+        from onegrid.notify.worker import make_rq_worker
+
+        make_rq_worker(["forwarding"]).work(
+            burst=True, with_scheduler=True, logging_level="WARNING"
+        )
+        return
     if backend != "django_tasks_db.DatabaseBackend":
         return
     from django_tasks_db.management.commands.db_worker import Worker
@@ -73,7 +81,7 @@ class Command(BaseCommand):
         if action == "run":
             result = services.run_once()
             counts = services.deliver_due()
-            drain_database_queue()  # the jobs the scan queued find their forwards done
+            drain_queue()  # the jobs the scan queued find their forwards done
             self.stdout.write(
                 _("%(created)d new forwards; attempted: %(attempted)s")
                 % {
@@ -98,7 +106,7 @@ class Command(BaseCommand):
                     "down": outcome.unreachable,
                 }
             )
-            drain_database_queue()
+            drain_queue()
         elif action == "status":
             self._status()
         else:
@@ -107,7 +115,7 @@ class Command(BaseCommand):
                 raise CommandError(_("No forwarding target is named %(name)s.") % {"name": target})
             count = services.retry_dead(target=target)
             self.stdout.write(_("%(n)d dead forwards will be sent again.") % {"n": count})
-            drain_database_queue()
+            drain_queue()
 
     def _worker(self, interval: float) -> None:
         running = True
@@ -124,7 +132,7 @@ class Command(BaseCommand):
             result = services.run_once()
             if result.created:
                 self.stdout.write(_("%(n)d new forwards.") % {"n": result.created})
-            drain_database_queue()
+            drain_queue()
             slept = 0.0
             while running and slept < interval:
                 time.sleep(0.1)
