@@ -112,7 +112,10 @@ def test_post_a_request_then_read_it_by_id_and_token(client, open311, fmt):
     kept = ClientRequest.objects.get(case=case)
     assert (kept.client, kept.email, kept.first_name) == (open311.client, "ming@example.com", "明")
 
-    detail = client.get(f"{BASE}/requests/{number}.{fmt}")
+    # A report no desk has accepted is not public: only its own client reads it.
+    errors_of(client.get(f"{BASE}/requests/{number}.{fmt}"), 404)
+    mine = {"api_key": open311.key}
+    detail = client.get(f"{BASE}/requests/{number}.{fmt}", mine)
     found = checked(detail, "requests")
     if fmt == "json":
         (one,) = found
@@ -123,7 +126,8 @@ def test_post_a_request_then_read_it_by_id_and_token(client, open311, fmt):
         assert found.findtext("request/service_request_id") == number
         assert found.findtext("request/status") == "open"
     # Nothing personal in any read answer: not the name, phone or e-mail sent.
-    for text in (detail.content.decode(), client.get(f"{BASE}/requests.{fmt}").content.decode()):
+    listing = client.get(f"{BASE}/requests.{fmt}", mine).content.decode()
+    for text in (detail.content.decode(), listing):
         for secret in ("ming@example.com", "13900001111", "李", "明"):
             assert secret not in text
 
@@ -178,7 +182,8 @@ def test_get_requests_filters_and_pages(client, open311, fmt):
         numbers.append(checked(response, "post_response")[0]["service_request_id"])
 
     def ids(**params):
-        body = checked(client.get(f"{BASE}/requests.{fmt}", params), "requests")
+        mine = {"api_key": open311.key}
+        body = checked(client.get(f"{BASE}/requests.{fmt}", {**params, **mine}), "requests")
         if fmt == "json":
             return [r["service_request_id"] for r in body]
         return [r.findtext("service_request_id") for r in body]
@@ -220,7 +225,7 @@ def test_the_location_is_coarsened_and_personal_numbers_masked(client, open311):
         lat="39.20549",
         description="电话13912345678，身份证12010119900101123X，座机022-26881234",
     )
-    (one,) = checked(client.get(f"{BASE}/requests.json"), "requests")
+    (one,) = checked(client.get(f"{BASE}/requests.json", {"api_key": open311.key}), "requests")
     assert (one["long"], one["lat"]) == (117.105, 39.205)
     assert "13912345678" not in one["description"]
     assert "12010119900101123X" not in one["description"]
@@ -249,7 +254,11 @@ def test_updates_follow_the_workflow(client, open311, fmt):
         events.append(action)
     response = client.get(
         f"{BASE}/servicerequestupdates.{fmt}",
-        {"start_date": "2026-03-10T00:00:00+08:00", "end_date": "2026-03-11T00:00:00+08:00"},
+        {
+            "start_date": "2026-03-10T00:00:00+08:00",
+            "end_date": "2026-03-11T00:00:00+08:00",
+            "api_key": open311.key,
+        },
     )
     body = checked(response, "updates")
     if fmt == "xml":
@@ -262,6 +271,7 @@ def test_updates_follow_the_workflow(client, open311, fmt):
     ids = [u["update_id"] for u in body]
     assert len(set(ids)) == 2
     later = client.get(
-        f"{BASE}/servicerequestupdates.{fmt}", {"start_date": "2026-03-11T00:00:00+08:00"}
+        f"{BASE}/servicerequestupdates.{fmt}",
+        {"start_date": "2026-03-11T00:00:00+08:00", "api_key": open311.key},
     )
     assert (checked(later, "updates") if fmt == "json" else list(checked(later, "updates"))) == []

@@ -35,9 +35,15 @@ def test_a_request_as_the_public_follows_it(client, open311):
     number = checked(response, "post_response")[0]["service_request_id"]
     case = Case.objects.get(number=number)
 
-    def shown():
-        (one,) = checked(client.get(f"{BASE}/requests/{number}.json"), "requests")
+    def shown(key=open311.key):
+        (one,) = checked(
+            client.get(f"{BASE}/requests/{number}.json", {"api_key": key} if key else {}),
+            "requests",
+        )
         return one
+
+    def public_answer():
+        return client.get(f"{BASE}/requests/{number}.json")
 
     assert shown()["media_url"] == ""  # not approved, not listed yet
     seen = []
@@ -45,6 +51,16 @@ def test_a_request_as_the_public_follows_it(client, open311):
         case = staff_take(world, case, until=state)
         one = shown()
         seen.append((one["status"], one["extended_status"]))
+        # The public reads what the public pages list: accepted reports only.
+        assert public_answer().status_code == (404 if state in ("verifying", "reported") else 200)
+    # Placed where the public pages put it (the district shows grids): the grid's point, never
+    # the reported one; its own client reads its point rounded to ~100 m.
+    grid = case.grid
+    assert (shown(key=None)["long"], shown(key=None)["lat"]) == (
+        round(grid.label_lon, 6),
+        round(grid.label_lat, 6),
+    )
+    assert (shown()["long"], shown()["lat"]) == (round(case.lon, 3), round(case.lat, 3))
     assert shown()["agency_responsible"] == "城管委"
     assert seen == [
         ("open", "verifying"),

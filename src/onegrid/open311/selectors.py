@@ -1,10 +1,12 @@
-"""Open311 reads. GET answers are public (GeoReport v2 asks no key to read): they list only
-cases of public classes (CaseClass.public) in this district, with no personal data — no
-reporter, no contact fields, the description through the public pages' redaction
-(residents.public.redact), the point rounded to about 100 m and the address given as the
-street and community only; media_url only for a photo a desk approved, when the public pages
-list the case. A client that
-sends its api_key also sees the requests it posted itself, whatever their class."""
+"""Open311 reads. GET answers are public (GeoReport v2 asks no key to read), so they show
+exactly what the public pages list (residents.public: districts whose pages are on, public
+classes, reports accepted by a desk — none waiting, rejected or merged), placed as those pages
+place them (the grid's point, or the centre of a ~100 m square, by the district's setting),
+with no personal data — no reporter, no contact fields, the description through the public
+pages' redaction (residents.public.redact), the address given as the street and community only;
+media_url only for a photo a desk approved. A client that sends its api_key also sees the
+requests it posted itself, whatever their class or state, with its own point rounded to about
+100 m."""
 
 from __future__ import annotations
 
@@ -121,8 +123,8 @@ def service_definition(code: str) -> dict[str, Any] | None:
 
 
 def readable_cases(client: ApiClient | None = None) -> QuerySet[Case]:
-    """Cases GET answers may show: public classes, and a client's own requests."""
-    shown = Q(case_class__public=True)
+    """Cases GET answers may show: what the public pages list, and a client's own requests."""
+    shown = Q(pk__in=public.listed_cases(public.enabled_settings()).values("pk"))
     if client is not None:
         shown |= Q(open311_request__client=client)
     return Case.objects.filter(shown)
@@ -163,7 +165,7 @@ def find_requests(
             cases = cases.filter(state__in=_final())
     offset = (query.page - 1) * query.page_size
     page = cases.order_by("-reported_at", "-id")[offset : offset + query.page_size]
-    return as_requests(page, link)
+    return as_requests(page, link, client)
 
 
 def request_by_number(
@@ -171,7 +173,7 @@ def request_by_number(
     client: ApiClient | None = None,
     link: Callable[[str], str] | None = None,
 ) -> dict[str, Any] | None:
-    found = as_requests(readable_cases(client).filter(number=number)[:1], link)
+    found = as_requests(readable_cases(client).filter(number=number)[:1], link, client)
     return found[0] if found else None
 
 
@@ -180,20 +182,24 @@ def _final() -> list[str]:
 
 
 def as_requests(
-    cases: Iterable[Case], link: Callable[[str], str] | None = None
+    cases: Iterable[Case],
+    link: Callable[[str], str] | None = None,
+    client: ApiClient | None = None,
 ) -> list[dict[str, Any]]:
     """The cases as GeoReport v2 requests; `link` makes a path absolute (the request's
     build_absolute_uri) for media_url: the viewing copy of the first approved photo, linked only
-    when the public pages list the case (their photo address serves nothing else)."""
+    when the public pages list the case (their photo address serves nothing else). A listed
+    case stands where the public pages put it; `client`'s own requests at their point rounded
+    to POINT_DECIMALS."""
     rows = list(
         cases.select_related(
-            "case_class", "street", "community", "reporter", "open311_request"
+            "case_class", "street", "community", "grid", "reporter", "open311_request"
         ).prefetch_related("reporters__reporter")
         if isinstance(cases, QuerySet)
         else cases
     )
     photos = public.approved_photos(rows)
-    enabled = public.enabled_settings() if photos and link is not None else {}
+    enabled = public.enabled_settings()
     leads = {
         task.case_id: task.department
         for task in Task.objects.filter(case_id__in=[c.id for c in rows], role=Task.Role.LEAD)
@@ -203,6 +209,7 @@ def as_requests(
     answer = []
     for case in rows:
         department = leads.get(case.id)
+        lon, lat = _point(case, client, enabled)
         answer.append(
             {
                 "service_request_id": case.number,
@@ -220,12 +227,28 @@ def as_requests(
                 "address": f"{case.street.name}{case.community.name}",
                 "address_id": "",
                 "zipcode": "",
-                "lat": round(case.lat, POINT_DECIMALS),
-                "long": round(case.lon, POINT_DECIMALS),
+                "lat": lat,
+                "long": lon,
                 "media_url": _media_url(case, photos.get(case.id, []), link, enabled),
             }
         )
     return answer
+
+
+def _point(case: Case, client: ApiClient | None, enabled: Any) -> tuple[float, float]:
+    own = client is not None and _posted_by(case, client)
+    listed = public.settings_for(case, enabled) if not own else None
+    if listed is not None and public.is_listed(case, enabled):
+        place = public.coarse_place(case, listed.location)
+        return place.lon, place.lat
+    return round(case.lon, POINT_DECIMALS), round(case.lat, POINT_DECIMALS)
+
+
+def _posted_by(case: Case, client: ApiClient) -> bool:
+    try:
+        return case.open311_request.client_id == client.pk
+    except ClientRequest.DoesNotExist:
+        return False
 
 
 def _media_url(
