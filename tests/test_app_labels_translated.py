@@ -19,3 +19,17 @@ def test_every_onegrid_app_has_a_chinese_name():
             if name not in NAMES_AS_THEY_ARE and not re.search(r"[\u4e00-\u9fff]", name):
                 untranslated.append((config.label, name))
     assert untranslated == []
+
+
+def test_every_onegrid_model_in_the_admin_has_a_chinese_name():
+    from django.contrib import admin
+
+    untranslated = []
+    with translation.override("zh-hans"):
+        for model in admin.site._registry:
+            if not model.__module__.startswith("onegrid."):
+                continue
+            name = str(model._meta.verbose_name_plural)
+            if not re.search(r"[\u4e00-\u9fff]", name):
+                untranslated.append((model._meta.label, name))
+    assert untranslated == []

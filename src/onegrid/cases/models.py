@@ -24,6 +24,8 @@ class MajorClass(models.Model):
 
     class Meta:
         ordering = ["code"]
+        verbose_name = _("major class")
+        verbose_name_plural = _("major classes")
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
@@ -64,6 +66,8 @@ class CaseClass(models.Model):
 
     class Meta:
         ordering = ["code"]
+        verbose_name = _("case class")
+        verbose_name_plural = _("case classes")
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
@@ -154,6 +158,8 @@ class Case(models.Model):
 
     class Meta:
         ordering = ["-reported_at"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
         indexes = [
             models.Index(fields=["street", "state"]),
             models.Index(fields=["grid", "state"]),
