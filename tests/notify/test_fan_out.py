@@ -161,6 +161,20 @@ def test_merged_duplicates_reporters_hear_of_the_case(world):
     assert got["resident"] == kinds.REPORTER_REGISTERED
 
 
+def test_only_the_cases_own_reporter_is_asked_to_rate_it(world):
+    p = world.people
+    case = drive(world, "checked")
+    case.reporter = p.resident
+    case.save(update_fields=["reporter"])
+    CaseReporter.objects.create(case=case, from_case=case, reporter=p.worker2, at=clock.now())
+    act(case, p.acceptor, "close")
+    fan_out()
+    got = told("close", case)
+    # A merged duplicate's reporter cannot rate the case (the rate row is the reporter's).
+    assert got["resident"] == kinds.PLEASE_RATE
+    assert got["worker2"] == kinds.REPORTER_CLOSED
+
+
 def test_late_committed_events_inside_the_window_are_not_skipped(world):
     p = world.people
     case = verified(world, report(world, who=p.resident))

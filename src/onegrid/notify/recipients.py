@@ -14,7 +14,8 @@ Staff, by the role that has the next step:
 - rate, unsatisfied → the street's call-back desk (call-back staff, shift leads): to_my_desk.
 The reporter (the case's own and every merged duplicate's with an account): report → received,
 register → registered, dispatch/arbitrate → dispatched, start_check → fixed,
-close → please_rate (closed: how was it handled?), self_close → closed.
+close → please_rate (closed: how was it handled?; a merged duplicate's reporter, who cannot rate
+the case, hears closed), self_close → closed.
 Nobody hears of their own action, except a resident's receipt of their own report (the
 acknowledgement with the case number and tracking code is the point of it; staff who report
 see the case in their lists at once).
@@ -194,6 +195,12 @@ def for_event(event: CaseEvent, case: Case, people: Lookup | None = None) -> lis
         staff.append((people_of.callback_desk(case), kinds.TO_MY_DESK))
 
     for kind in REPORTER_KINDS.get(action, ()):
+        if kind == kinds.PLEASE_RATE:
+            # Only the case's own reporter may rate it; a merged duplicate's reporter is told
+            # it is closed.
+            own = [case.reporter_id] if case.reporter_id else []
+            staff.append((own, kind))
+            kind = kinds.REPORTER_CLOSED
         staff.append((people_of.reporters(case), kind))
     out: dict[int, str] = {}
     for group, kind in staff:
