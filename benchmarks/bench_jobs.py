@@ -3,8 +3,8 @@
 For each job backend, in a fresh process with its own SQLite database: a plain insert of one
 row (autocommit, one at a time: the baseline), enqueueing `notify.jobs.deliver` for that many
 SMS deliveries, and running them (the database queue: the embedded worker's loop, what
-`onegrid notify worker` runs; Redis: an RQ burst worker without fork, and rq's default forking
-worker on BENCH_FORKED_JOBS (200) more, what `onegrid rqworker notify` runs).
+`onegrid notify worker` runs; Redis: what `onegrid rqworker notify` runs, an RQ SimpleWorker in
+burst mode, and rq's default forking worker on BENCH_FORKED_JOBS (200) more).
 Then the fan-out of 10,000 case events (report, register, dispatch, start_check of 2,500 cases
 in a small street) into notifications and their deliveries, on the database backend.
 
@@ -92,12 +92,11 @@ def child(backend: str) -> dict:
     began = time.perf_counter()
     if backend == "rq":
         from django_rq import get_worker
-        from django_tasks_rq.backend import Job
-        from rq.worker import SimpleWorker
 
-        # rq's default worker forks a process per job; SimpleWorker runs them in its own
-        # process. The forking one is timed on its own share of the jobs below.
-        get_worker("notify", job_class=Job, worker_class=SimpleWorker).work(burst=True)
+        # What `onegrid rqworker notify` runs (settings.RQ: django-tasks-rq's job class, a
+        # SimpleWorker: each job in the worker's process). rq's default worker forks a process
+        # per job: it is timed on its own share of the jobs below.
+        get_worker("notify").work(burst=True, logging_level="WARNING")
     else:
         from onegrid.notify.worker import Worker
 
@@ -110,13 +109,17 @@ def child(backend: str) -> dict:
     out["sent"] = sent
     if backend == "rq":
         from django_rq import get_worker
-        from django_tasks_rq.backend import Job
+        from rq.worker import Worker as ForkingWorker
+
+        from onegrid.notify.rqworkers import StopsAtOnce
 
         forked = _pending_sms(FORKED, start=JOBS)
         for delivery_id in forked:
             deliver.enqueue(delivery_id)
         began = time.perf_counter()
-        get_worker("notify", job_class=Job).work(burst=True)
+        # (with the same prompt stop: rq's own may wait a minute at the end, see rqworkers.py)
+        forking = type("Forking", (StopsAtOnce, ForkingWorker), {})
+        get_worker("notify", worker_class=forking).work(burst=True, logging_level="WARNING")
         seconds = time.perf_counter() - began
         done = Delivery.objects.filter(state="sent", pk__in=forked).count()
         out["forked_per_s"] = done / seconds

@@ -15,15 +15,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from rq.worker import SimpleWorker
+from rq.worker import BaseWorker, SimpleWorker
 
 
-class Worker(SimpleWorker):
+class StopsAtOnce(BaseWorker):
     def unsubscribe(self) -> None:
         thread = getattr(self, "pubsub_thread", None)
         if thread is not None:
             thread._running.clear()
         super().unsubscribe()
+
+
+class Worker(StopsAtOnce, SimpleWorker):
+    pass
 
 
 class RoundWorker(SimpleWorker):
