@@ -38,10 +38,10 @@ demo: $(VENV)/.installed
 # writes last month's PDF reports once they are due (`onegrid reports monthly --if-missing`:
 # a few file checks when they exist; in the background, one writer at a time, so a long
 # first-of-the-month run never holds up the timer). The notification worker runs beside them
-# (`onegrid notify worker`: fan-out, due-soon warnings and the database queue's jobs; its log in
-# var/notify-worker.log), and so does the forwarding worker (`onegrid forwarding worker`: cases
-# to outside systems; var/forwarding-worker.log); Ctrl-C stops them too (SIGTERM: each finishes
-# the delivery in hand).
+# (`onegrid notify worker`: fan-out, due-soon warnings and the queue's jobs, the database's or,
+# with ONEGRID_TASKS=rq, Redis'; its log in var/notify-worker.log), and so does the forwarding
+# worker (`onegrid forwarding worker`: cases to outside systems; var/forwarding-worker.log);
+# Ctrl-C stops them too (SIGTERM: each finishes the delivery in hand).
 serve: $(VENV)/.installed
 	@echo "OneGrid on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/v1/docs)"
 	@( while sleep 60; do $(BIN)/onegrid tick > /dev/null 2>&1 || true; \
