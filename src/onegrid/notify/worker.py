@@ -141,6 +141,7 @@ class Worker:
             return 0
         rq_worker = make_rq_worker(self.queues)
         self._rq_worker = rq_worker
+        rq_worker._stop_requested = self.stopping.is_set()  # a stop while it was being made
         try:
             rq_worker.work(
                 burst=True, max_jobs=self.max_jobs, with_scheduler=True, logging_level="WARNING"
