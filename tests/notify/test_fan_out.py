@@ -46,6 +46,8 @@ def test_each_step_reaches_the_desk_that_acts_next_and_never_the_actor(world):
 
     case = verified(world, case)
     fan_out()
+    # The desk's request for an on-site verification: the grid's workers, who go and look.
+    assert told("request_verification", case) == {"worker": "to_my_desk"}
     assert told("verify", case) == {"acceptor": "to_my_desk", "shift_lead": "to_my_desk"}
     case = act(case, p.acceptor, "register")
     fan_out()

@@ -183,7 +183,8 @@ def for_event(event: CaseEvent, case: Case, people: Lookup | None = None) -> lis
         if level >= 3:
             told += command_centre()
         staff.append((told, kinds.ESCALATED))
-    elif action == "start_check":
+    elif action in ("request_verification", "start_check"):
+        # The grid's workers go and look: to confirm a report, or to check the fix.
         staff.append((grid_checkers(case), kinds.TO_MY_DESK))
     elif action == "pass_check":
         staff.append((street_desk(case), kinds.CHECKED))

@@ -58,6 +58,7 @@ RESIDENT_KINDS = frozenset(
 # The kinds an event stands for, whoever hears of it: what webhook endpoints filter on.
 EVENT_KINDS: dict[str, tuple[str, ...]] = {
     "report": (kinds.TO_MY_DESK, kinds.REPORTER_RECEIVED),
+    "request_verification": (kinds.TO_MY_DESK,),
     "verify": (kinds.TO_MY_DESK,),
     "register": (kinds.TO_MY_DESK, kinds.REPORTER_REGISTERED),
     "dispatch": (kinds.TO_MY_DEPARTMENT, kinds.REPORTER_DISPATCHED),
