@@ -6,8 +6,8 @@ from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_noop
 
-from . import policies
-from .models import Department, DutyShift, RoleAssignment, TeamSlot, User
+from . import access_log, policies
+from .models import Department, DutyShift, PersonalDataRead, RoleAssignment, TeamSlot, User
 
 
 class RoleInline(admin.TabularInline[RoleAssignment, User]):
@@ -17,8 +17,17 @@ class RoleInline(admin.TabularInline[RoleAssignment, User]):
 
 
 @admin.register(User)
-class OneGridUserAdmin(UserAdmin[User]):
+class OneGridUserAdmin(access_log.RecordedReadsAdmin, UserAdmin[User]):
     fieldsets = [*(UserAdmin.fieldsets or ()), ("OneGrid", {"fields": ["display_name", "phone"]})]
+    # An account's page shows its phone, e-mail and full name (a resident's phone is their
+    # username too): each look is recorded. The list shows names only.
+    access_kind = access_log.Kind.USER_ACCOUNT
+
+    def personal_fields(self, obj: User, *, listed: bool) -> list[str]:
+        if listed:
+            return []
+        return access_log.shown_fields(obj, ("phone", "email", "first_name", "last_name"))
+
     list_display = ["username", "display_name", "is_active", "is_staff"]
     search_fields = ["username", "display_name"]
     inlines = [RoleInline]
@@ -119,5 +128,44 @@ class FailedSignInAdmin(SignInRecordAdmin[AccessFailureLog]):
 
     def has_delete_permission(
         self, request: HttpRequest, obj: AccessFailureLog | None = None
+    ) -> bool:
+        return False
+
+
+@admin.register(PersonalDataRead)
+class PersonalDataReadAdmin(admin.ModelAdmin[PersonalDataRead]):
+    """The log of reads of personal data (org.access_log): auditors and administrators read it,
+    filtered by reader, kind and date; nobody adds, changes or deletes a row here."""
+
+    list_display = ["at", "username", "kind", "subject_id", "fields", "channel", "path"]
+    list_filter = ["kind", "channel", "at"]
+    search_fields = ["username", "subject_id", "path"]
+    date_hierarchy = "at"
+    ordering = ["-at", "-id"]
+    show_full_result_count = False
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: PersonalDataRead | None = None
+    ) -> list[str]:
+        return [f.name for f in PersonalDataRead._meta.fields]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return policies.may_read_access_log(request.user)
+
+    def has_view_permission(
+        self, request: HttpRequest, obj: PersonalDataRead | None = None
+    ) -> bool:
+        return policies.may_read_access_log(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: PersonalDataRead | None = None
+    ) -> bool:
+        return False
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: PersonalDataRead | None = None
     ) -> bool:
         return False

@@ -200,3 +200,52 @@ class DutyShift(models.Model):
                 raise ValidationError(
                     {"starts_at": _("This person is already on duty at that time.")}
                 )
+
+
+class PersonalDataRead(models.Model):
+    """One person's (or the system's) read of one subject's personal data shown unmasked: the
+    access log the developers' guide asks for (PIPL). Append-only: written only through
+    org.access_log.record (one bulk insert a request), read by auditors and administrators in
+    the admin, never changed there."""
+
+    class Kind(models.TextChoices):
+        CASE_REPORTER = "case_reporter", _("Case reporter")
+        OPEN311_CONTACT = "open311_contact", _("Open311 contact")
+        USER_ACCOUNT = "user_account", _("User account")
+        DELIVERY_ADDRESS = "delivery_address", _("Notification address")
+
+    class Channel(models.TextChoices):
+        PAGE = "page", _("Web page")
+        API = "api", _("API")
+        ADMIN = "admin", _("Admin")
+        DOWNLOAD = "download", _("Download")
+
+    PATH_LENGTH = 300
+
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("reader"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Kept as text too: the record still names the reader after the account is deleted.
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    at = models.DateTimeField(_("time of read"), db_index=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    subject_id = models.CharField(_("subject"), max_length=64)
+    fields = models.CharField(_("fields"), max_length=200)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    path = models.CharField(_("path"), max_length=PATH_LENGTH, blank=True)
+
+    class Meta:
+        verbose_name = _("personal data read")
+        verbose_name_plural = _("personal data reads")
+        indexes = [
+            models.Index(fields=["kind", "subject_id"]),
+            models.Index(fields=["user", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username or '-'} · {self.kind}:{self.subject_id} · {self.at:%Y-%m-%d %H:%M}"

@@ -226,6 +226,14 @@ def may_review_sign_ins(user: User | AnonymousUser) -> bool:
     return user.is_superuser or bool(role_names(user) & {Role.ADMIN, Role.AUDITOR})
 
 
+def may_read_access_log(user: User | AnonymousUser) -> bool:
+    """The log of reads of personal data (org.access_log, in /admin/): the data-protection
+    auditors and the administrators."""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or bool(role_names(user) & {Role.ADMIN, Role.AUDITOR})
+
+
 def may_enter_staff_reports(user: User) -> bool:
     """Hotline, sensor and import reports are entered by street or command-centre staff."""
     return user.is_superuser or bool(role_names(user) & (STREET_STAFF | {Role.COMMAND_CENTRE}))
