@@ -185,7 +185,9 @@ def _detail(request: SignedInRequest, case: Case) -> dict[str, object]:
         for t in selectors.case_tasks(case)
     ]
     body["actions"] = selectors.allowed_actions(request.user, case)
-    body["reporters"] = selectors.case_reporters(request.user, case)
+    body["reporters"] = selectors.case_reporters(
+        request.user, case, channel="api", path=request.path
+    )
     return body
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onegrid.core import clock
 from onegrid.core.errors import NotFound
-from onegrid.org import policies
+from onegrid.org import access_log, policies
 from onegrid.org.models import Department, Role, User
 from onegrid.territory.models import Address, Grid
 from onegrid.territory.selectors import places_in_scope
@@ -260,19 +260,35 @@ def actor_visible(event: CaseEvent, hidden: set[int] | None) -> bool:
     )
 
 
-def case_reporters(user: User, case: Case) -> list[dict[str, str]] | None:
-    """The case's reporters with masked phones, or None for viewers who may not see them."""
+def case_reporters(
+    user: User, case: Case, *, channel: str | None = None, path: str = ""
+) -> list[dict[str, str]] | None:
+    """The case's reporters with masked phones, or None for viewers who may not see them.
+    The names are shown in full: given the `channel` ("page", "api") the read is recorded in
+    the access log (org.access_log, one insert for all of the case's reporters)."""
     if not reporter_visible(user, case):
         return None
-    return [
+    rows = list(case.reporters.select_related("reporter"))
+    shown = [
         {
             "name": r.reporter_name or (str(r.reporter) if r.reporter else ""),
             "phone": policies.mask_phone(
                 r.reporter_phone or (r.reporter.phone if r.reporter else "")
             ),
         }
-        for r in case.reporters.select_related("reporter")
+        for r in rows
     ]
+    if channel is not None:
+        access_log.record(
+            user=user,
+            kind=access_log.Kind.CASE_REPORTER,
+            channel=channel,
+            path=path,
+            subjects=[
+                (r.pk, ["name"] if s["name"] else []) for r, s in zip(rows, shown, strict=True)
+            ],
+        )
+    return shown
 
 
 def may_merge(user: User, case: Case) -> bool:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from onegrid.core import clock
+from onegrid.org import access_log
 
 from . import jobs
 from .kinds import CHOOSABLE, KINDS
@@ -20,8 +21,18 @@ from .models import Delivery, Notification, WebhookEndpoint
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin[Delivery]):
+class DeliveryAdmin(access_log.RecordedReadsAdmin, admin.ModelAdmin[Delivery]):
     list_display = ("created_at", "channel", "address", "state", "attempts", "next_attempt_at")
+    # An SMS's phone and an e-mail's address are shown in full (the list, the delivery's page
+    # with its payload): each look is recorded. A webhook's address is an endpoint, not a person.
+    access_kind = access_log.Kind.DELIVERY_ADDRESS
+
+    def personal_fields(self, obj: Delivery, *, listed: bool) -> list[str]:
+        if obj.channel not in (Delivery.Channel.SMS, Delivery.Channel.EMAIL):
+            return []
+        fields = access_log.shown_fields(obj, ["address"] if listed else ["address", "payload"])
+        return fields
+
     list_filter = ("state", "channel")
     search_fields = ("address", "key")
     ordering = ("-created_at",)

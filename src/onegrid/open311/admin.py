@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from onegrid.core.errors import DomainError
-from onegrid.org import policies
+from onegrid.org import access_log, policies
 from onegrid.org.models import User
 from onegrid.territory.models import AdminUnit
 
@@ -126,8 +126,15 @@ class ServiceAttributeAdmin(admin.ModelAdmin[ServiceAttribute]):
 
 
 @admin.register(ClientRequest)
-class ClientRequestAdmin(admin.ModelAdmin[ClientRequest]):
+class ClientRequestAdmin(access_log.RecordedReadsAdmin, admin.ModelAdmin[ClientRequest]):
     list_display = ["case", "client", "created_at"]
+    # The contact details are shown in full on a request's own page: each look is recorded.
+    access_kind = access_log.Kind.OPEN311_CONTACT
+    CONTACT_FIELDS = ("email", "first_name", "last_name", "device_id", "account_id")
+
+    def personal_fields(self, obj: ClientRequest, *, listed: bool) -> list[str]:
+        return [] if listed else access_log.shown_fields(obj, self.CONTACT_FIELDS)
+
     list_filter = ["client"]
     readonly_fields = [f.name for f in ClientRequest._meta.fields]
 

@@ -242,7 +242,9 @@ def case_context(request, case, *, failed=None) -> dict:
         "pending_tasks": [t for t in tasks if t.state == Task.State.EXTENSION_REQUESTED],
         "results": [(r, RESULT_LABELS[r]) for r in VERIFICATION_RESULTS],
         "satisfactions": [(s, SATISFACTION_LABELS[s]) for s in SATISFACTION],
-        "reporters": selectors.case_reporters(request.user, case),
+        "reporters": selectors.case_reporters(
+            request.user, case, channel="page", path=request.path
+        ),
         "stale_failure": _stale_failure(forms, failed),
         # A button beside each photo not yet approved for the public pages (street desk,
         # command centre); each approved one is marked.
