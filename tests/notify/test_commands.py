@@ -38,7 +38,11 @@ def test_fanout_status_and_retry_dead(world, capsys):
     _delivery("d1", "dead", clock.now())
     call_command("notify", "status")
     out = capsys.readouterr().out
-    assert "dead" in out and "sms" in out
+    # In words (zh-hans), one tab-separated row per channel: 短信 … with its dead one counted.
+    header, sms_row = out.splitlines()[2:4]
+    assert header.split("\t")[0] == "渠道" and "dead" not in header
+    dead_column = header.split("\t").index("死信")
+    assert sms_row.split("\t")[0] == "短信" and sms_row.split("\t")[dead_column] == "1"
     call_command("notify", "retry", "--dead")
     assert "1 " in capsys.readouterr().out
     assert not Delivery.objects.filter(state="dead").exists()

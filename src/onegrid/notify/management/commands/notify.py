@@ -86,8 +86,12 @@ class Command(BaseCommand):
         table: dict[str, dict[str, int]] = {}
         for r in rows:
             table.setdefault(r["channel"], {})[r["state"]] = r["n"]
-        states = [s.value for s in Delivery.State]
-        self.stdout.write("channel  " + " ".join(f"{s:>9}" for s in states))
-        for channel in [c.value for c in Delivery.Channel]:
-            counts = table.get(channel, {})
-            self.stdout.write(f"{channel:<8} " + " ".join(f"{counts.get(s, 0):>9}" for s in states))
+        # Tab-separated, in words: the states' codes beside Chinese lines read as untranslated,
+        # and Chinese labels do not line up in fixed-width columns.
+        states = list(Delivery.State)
+        self.stdout.write("\t".join([str(_("Channel")), *(str(s.label) for s in states)]))
+        for channel in Delivery.Channel:
+            counts = table.get(channel.value, {})
+            self.stdout.write(
+                "\t".join([str(channel.label), *(str(counts.get(s.value, 0)) for s in states)])
+            )
