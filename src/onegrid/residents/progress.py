@@ -120,7 +120,9 @@ class Step:
 def _detail(event: CaseEvent) -> str:
     if event.action == "rate":
         label = SATISFACTION_LABELS.get(str(event.data.get("satisfaction", "")), "")
-        return f"{label}{'：' if label and event.reason else ''}{event.reason}"
+        if label and event.reason:  # the colon in the reader's language (：in Chinese)
+            return _("%(rating)s: %(reason)s") % {"rating": label, "reason": event.reason}
+        return f"{label}{event.reason}"
     if event.action in REASONS_SHOWN:
         return event.reason
     return ""
