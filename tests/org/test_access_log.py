@@ -236,3 +236,75 @@ def test_the_purge_command(db):
     assert PersonalDataRead.objects.count() == 1 and "0" in out.getvalue()
     with pytest.raises(CommandError, match="36500"):
         call_command("org", "purge-access-log", "--older-than", "0")
+
+
+def test_a_reporter_reading_their_own_name_is_not_recorded(world):
+    case = drive(world, "reported")
+    case.reporter = world.people.resident
+    case.save()
+    CaseReporter.objects.filter(case=case).update(reporter=world.people.resident, reporter_name="")
+    detail = token_client(world.people.resident).get(f"/api/v1/cases/{case.pk}")
+    assert detail.status_code == 200
+    assert PersonalDataRead.objects.count() == 0
+    assert token_client(world.people.acceptor).get(f"/api/v1/cases/{case.pk}").status_code == 200
+    assert [r[:4] for r in _reads()] == [
+        ("acceptor", "case_reporter", str(CaseReporter.objects.get(case=case).pk), "name")
+    ]
+
+
+def test_the_residents_admin_pages_record_names_and_addresses(world, root):
+    from onegrid.residents.models import AnonymousReport, OneTimeCode, ResidentProfile
+
+    resident = world.people.resident
+    profile = ResidentProfile.objects.create(
+        user=resident, registered_at=clock.now(), phone_verified_at=clock.now()
+    )
+    case = drive(world, "reported")
+    report = AnonymousReport.objects.create(
+        case=case, client_address="203.0.113.9", created_at=clock.now()
+    )
+    admin = _admin_client(root)
+    assert admin.get("/admin/residents/residentprofile/").status_code == 200
+    assert admin.get("/admin/residents/anonymousreport/").status_code == 200
+    assert admin.get(f"/admin/residents/anonymousreport/{report.pk}/change/").status_code == 200
+    assert _reads() == [
+        ("root", "resident_account", str(profile.pk), "display_name", "admin"),
+        ("root", "anonymous_report", str(report.pk), "client_address", "admin"),
+        ("root", "anonymous_report", str(report.pk), "client_address", "admin"),
+    ]
+    PersonalDataRead.objects.all().delete()
+    code = OneTimeCode.objects.create(
+        phone="13900003333",
+        purpose="register",
+        digest="x" * 64,
+        expires_at=clock.now(),
+        client_address="203.0.113.10",
+        created_at=clock.now(),
+    )
+    assert admin.get("/admin/residents/onetimecode/").status_code == 200
+    assert PersonalDataRead.objects.count() == 0  # the list shows the phone masked
+    page = admin.get(f"/admin/residents/onetimecode/{code.pk}/change/")
+    assert page.status_code == 200 and "13900003333" not in page.content.decode()
+    assert _reads() == [("root", "one_time_code", str(code.pk), "client_address", "admin")]
+
+
+def test_a_residents_username_is_their_phone_and_is_recorded_in_the_user_list(world, root):
+    resident = User.objects.create_user("13900004444", phone="13900004444", display_name="王五")
+    admin = _admin_client(root)
+    assert admin.get("/admin/org/user/").status_code == 200
+    assert _reads() == [("root", "user_account", str(resident.pk), "username", "admin")]
+
+
+def test_the_failed_sign_ins_record_the_usernames_and_addresses_listed(db, root):
+    from axes.models import AccessFailureLog
+
+    failure = AccessFailureLog.objects.create(
+        username="13900005555",
+        ip_address="203.0.113.11",
+        user_agent="test",
+        http_accept="*/*",
+        path_info="/login/",
+        attempt_time=clock.now(),
+    )
+    assert _admin_client(root).get("/admin/axes/accessfailurelog/").status_code == 200
+    assert _reads() == [("root", "sign_in_record", str(failure.pk), "username,ip_address", "admin")]

@@ -285,7 +285,9 @@ def case_reporters(
             channel=channel,
             path=path,
             subjects=[
-                (r.pk, ["name"] if s["name"] else []) for r, s in zip(rows, shown, strict=True)
+                # One's own name read back is no one else's data.
+                (r.pk, ["name"] if s["name"] and r.reporter_id != user.pk else [])
+                for r, s in zip(rows, shown, strict=True)
             ],
         )
     return shown

@@ -29,6 +29,7 @@ from django.utils import timezone
 from onegrid.cases.models import Case, CaseEvent
 from onegrid.core import clock
 from onegrid.notify import backoff
+from onegrid.org import access_log
 
 from . import remotes
 from .models import Forward, Mark, Rule, Target
@@ -249,9 +250,28 @@ def deliver(*, forward_id: uuid.UUID | str, now: dt.datetime | None = None) -> s
 
 def _send(forward: Forward) -> remotes.Answer:
     target = forward.target
+    if target.include_reporter:
+        _record_disclosure(forward)
     if target.kind == Target.Kind.WEBHOOK:
         return remotes.post_webhook(target, webhook_payload(forward), delivery_id=str(forward.pk))
     return remotes.post_request(target, open311_fields(forward), idempotency_key=str(forward.pk))
+
+
+def _record_disclosure(forward: Forward) -> None:
+    """The reporter's name and phone leave for another system (a target allowed them): the
+    access log records each attempt, by the system, against the case's own reporter row."""
+    case = forward.case
+    fields = [f for f, v in (("name", case.reporter_name), ("phone", case.reporter_phone)) if v]
+    if not fields:
+        return
+    own = case.reporters.filter(from_case=case).values_list("pk", flat=True).first()
+    access_log.record(
+        user=None,
+        kind=access_log.Kind.CASE_REPORTER,
+        channel=access_log.Channel.FORWARD,
+        path=f"{forward.target.kind}:{forward.target.name}",
+        subjects=[(own if own is not None else f"case:{case.pk}", fields)],
+    )
 
 
 def _record(

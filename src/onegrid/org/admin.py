@@ -24,9 +24,13 @@ class OneGridUserAdmin(access_log.RecordedReadsAdmin, UserAdmin[User]):
     access_kind = access_log.Kind.USER_ACCOUNT
 
     def personal_fields(self, obj: User, *, listed: bool) -> list[str]:
+        # A resident's username is their mobile number (residents.services.register).
+        username = ["username"] if obj.phone and obj.username == obj.phone else []
         if listed:
-            return []
-        return access_log.shown_fields(obj, ("phone", "email", "first_name", "last_name"))
+            return username
+        return username + access_log.shown_fields(
+            obj, ("phone", "email", "first_name", "last_name")
+        )
 
     list_display = ["username", "display_name", "is_active", "is_staff"]
     search_fields = ["username", "display_name"]
@@ -86,9 +90,16 @@ _Record = TypeVar("_Record", bound=AccessBase)
 SIGN_IN_COLUMNS = ("attempt_time", "username", "ip_address", "path_info", "user_agent")
 
 
-class SignInRecordAdmin(admin.ModelAdmin[_Record]):
+class SignInRecordAdmin(access_log.RecordedReadsAdmin, admin.ModelAdmin[_Record]):
     """Read-only: django-axes writes these rows (org/throttling.py); administrators and
-    auditors read them (policies.may_review_sign_ins), nobody edits them here."""
+    auditors read them (policies.may_review_sign_ins), nobody edits them here. The username
+    (a resident's is their mobile number) and the caller's address are shown in full: each
+    look is recorded."""
+
+    access_kind = access_log.Kind.SIGN_IN_RECORD
+
+    def personal_fields(self, obj: _Record, *, listed: bool) -> list[str]:
+        return access_log.shown_fields(obj, ("username", "ip_address"))
 
     list_display: tuple[str, ...] = SIGN_IN_COLUMNS
     search_fields = ["username", "ip_address", "path_info"]

@@ -213,12 +213,17 @@ class PersonalDataRead(models.Model):
         OPEN311_CONTACT = "open311_contact", _("Open311 contact")
         USER_ACCOUNT = "user_account", _("User account")
         DELIVERY_ADDRESS = "delivery_address", _("Notification address")
+        RESIDENT_ACCOUNT = "resident_account", _("Resident account")
+        ONE_TIME_CODE = "one_time_code", _("One-time code request")
+        ANONYMOUS_REPORT = "anonymous_report", _("Anonymous report")
+        SIGN_IN_RECORD = "sign_in_record", _("Sign-in record")
 
     class Channel(models.TextChoices):
         PAGE = "page", _("Web page")
         API = "api", _("API")
         ADMIN = "admin", _("Admin")
         DOWNLOAD = "download", _("Download")
+        FORWARD = "forward", _("Forwarded to another system")
 
     PATH_LENGTH = 300
 

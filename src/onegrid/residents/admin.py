@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from onegrid.org import access_log
 from onegrid.org.policies import mask_phone
 
 from . import public_admin  # noqa: F401  (PublicSettings: residents/public_admin.py)
@@ -25,7 +26,7 @@ class ReadOnly(admin.ModelAdmin):
 
 
 @admin.register(OneTimeCode)
-class OneTimeCodeAdmin(ReadOnly):
+class OneTimeCodeAdmin(access_log.RecordedReadsAdmin, ReadOnly):
     list_display = ["masked_phone", "purpose", "created_at", "attempts", "used_at", "sent"]
     list_filter = ["purpose", "sent"]
     date_hierarchy = "created_at"
@@ -42,6 +43,11 @@ class OneTimeCodeAdmin(ReadOnly):
         "sent",
     )
     readonly_fields = fields
+    # The phone is masked; the caller's address is shown on a code's own page: recorded.
+    access_kind = access_log.Kind.ONE_TIME_CODE
+
+    def personal_fields(self, obj: OneTimeCode, *, listed: bool) -> list[str]:
+        return [] if listed else access_log.shown_fields(obj, ["client_address"])
 
     @admin.display(description=_("phone"))
     def masked_phone(self, obj: OneTimeCode) -> str:
@@ -49,13 +55,24 @@ class OneTimeCodeAdmin(ReadOnly):
 
 
 @admin.register(ResidentProfile)
-class ResidentProfileAdmin(ReadOnly):
+class ResidentProfileAdmin(access_log.RecordedReadsAdmin, ReadOnly):
     list_display = ["user", "registered_at", "phone_verified_at"]
     readonly_fields = ["user", "registered_at", "phone_verified_at"]
+    list_select_related = ["user"]
+    # The account is shown by its name (or, without one, by its username: the mobile number).
+    access_kind = access_log.Kind.RESIDENT_ACCOUNT
+
+    def personal_fields(self, obj: ResidentProfile, *, listed: bool) -> list[str]:
+        return ["display_name"] if obj.user.display_name else ["username"]
 
 
 @admin.register(AnonymousReport)
-class AnonymousReportAdmin(ReadOnly):
+class AnonymousReportAdmin(access_log.RecordedReadsAdmin, ReadOnly):
     list_display = ["case", "client_address", "created_at"]
     readonly_fields = ["case", "client_address", "created_at"]
     date_hierarchy = "created_at"
+    # The anonymous reporter's address (IP) is shown in full: each look is recorded.
+    access_kind = access_log.Kind.ANONYMOUS_REPORT
+
+    def personal_fields(self, obj: AnonymousReport, *, listed: bool) -> list[str]:
+        return access_log.shown_fields(obj, ["client_address"])
