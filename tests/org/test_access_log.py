@@ -308,3 +308,15 @@ def test_the_failed_sign_ins_record_the_usernames_and_addresses_listed(db, root)
     )
     assert _admin_client(root).get("/admin/axes/accessfailurelog/").status_code == 200
     assert _reads() == [("root", "sign_in_record", str(failure.pk), "username,ip_address", "admin")]
+
+
+def test_a_cases_admin_page_records_its_reporter_and_the_list_nothing(world, root):
+    case = drive(world, "reported")
+    type(case).objects.filter(pk=case.pk).update(reporter_name="赵六", reporter_phone="13900006666")
+    admin = _admin_client(root)
+    assert admin.get("/admin/cases/case/").status_code == 200
+    assert PersonalDataRead.objects.count() == 0
+    page = admin.get(f"/admin/cases/case/{case.pk}/change/")
+    assert page.status_code == 200 and "13900006666" in page.content.decode()
+    own = CaseReporter.objects.get(case=case, from_case=case)
+    assert _reads() == [("root", "case_reporter", str(own.pk), "name,phone", "admin")]

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from onegrid.org import access_log
+
 from .models import Case, CaseClass, MajorClass
 
 
@@ -31,8 +33,22 @@ class CaseClassAdmin(admin.ModelAdmin[CaseClass]):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin[Case]):
-    """Read-only: a case changes state only through the workflow table (cases.services)."""
+class CaseAdmin(access_log.RecordedReadsAdmin, admin.ModelAdmin[Case]):
+    """Read-only: a case changes state only through the workflow table (cases.services).
+    A case's own page shows every field, the reporter's name and phone unmasked among them:
+    each look is recorded against the case's own reporter row (as the case page's are)."""
+
+    access_kind = access_log.Kind.CASE_REPORTER
+
+    def personal_fields(self, obj: Case, *, listed: bool) -> list[str]:
+        if listed:
+            return []
+        shown = {"name": obj.reporter_name or obj.reporter_id, "phone": obj.reporter_phone}
+        return [field for field, value in shown.items() if value]
+
+    def access_subject(self, obj: Case) -> object:
+        own = obj.reporters.filter(from_case=obj).values_list("pk", flat=True).first()
+        return own if own is not None else f"case:{obj.pk}"
 
     list_display = ["number", "state", "case_class", "street", "reported_at", "due_at", "overdue"]
     list_filter = ["state", "source", "overdue", "callback_needed"]

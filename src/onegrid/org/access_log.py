@@ -97,6 +97,10 @@ class RecordedReadsAdmin:
     def personal_fields(self, obj: Any, *, listed: bool) -> list[str]:
         return []
 
+    def access_subject(self, obj: Any) -> Any:
+        """The id the log names the subject by (the shown row's own by default)."""
+        return obj.pk
+
     def change_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         response = super().change_view(request, *args, **kwargs)  # type: ignore[misc]
         original = (getattr(response, "context_data", None) or {}).get("original")
@@ -105,7 +109,9 @@ class RecordedReadsAdmin:
                 request,
                 kind=self.access_kind,
                 channel=Channel.ADMIN,
-                subjects=[(original.pk, self.personal_fields(original, listed=False))],
+                subjects=[
+                    (self.access_subject(original), self.personal_fields(original, listed=False))
+                ],
             )
         return response
 
@@ -119,7 +125,9 @@ class RecordedReadsAdmin:
                 request,
                 kind=self.access_kind,
                 channel=Channel.ADMIN,
-                subjects=[(o.pk, self.personal_fields(o, listed=True)) for o in rows],
+                subjects=[
+                    (self.access_subject(o), self.personal_fields(o, listed=True)) for o in rows
+                ],
             )
         return response
 
