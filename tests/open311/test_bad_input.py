@@ -59,7 +59,9 @@ BASE = "/open311/v2"
 )
 def test_bad_field_is_a_400_naming_it_and_changes_nothing(client, open311, change, field):
     response = client.post(f"{BASE}/requests.json", request_form(open311.key, **change))
-    status = 404 if field == "jurisdiction_id" else 400
+    # The spec: "404 - service_code or jurisdiction_id provided were not found".
+    not_found = field == "jurisdiction_id" or change.get("service_code") == "Z9999"
+    status = 404 if not_found else 400
     (description,) = errors_of(response, status)
     assert field in description
     assert Case.objects.count() == 0

@@ -189,8 +189,8 @@ def submit_request(
     if not service_code:
         raise InvalidInput(_("service_code is required."), field="service_code")
     case_class = CaseClass.objects.filter(code=service_code, active=True).first()
-    if case_class is None:
-        raise InvalidInput(
+    if case_class is None:  # GeoReport v2: "404 - service_code … provided were not found"
+        raise NotFound(
             _("service_code %(code)s is not a service of this jurisdiction.")
             % {"code": service_code},
             field="service_code",
