@@ -320,3 +320,16 @@ def test_a_cases_admin_page_records_its_reporter_and_the_list_nothing(world, roo
     assert page.status_code == 200 and "13900006666" in page.content.decode()
     own = CaseReporter.objects.get(case=case, from_case=case)
     assert _reads() == [("root", "case_reporter", str(own.pk), "name,phone", "admin")]
+
+
+def test_a_one_time_codes_text_never_reaches_the_delivery_page(world, root):
+    from onegrid.notify import services as notify_services
+
+    delivery = notify_services.send_text(
+        phone="13900007777", text="您的验证码是 493817，10 分钟内有效。", key="code-test"
+    )
+    page = _admin_client(root).get(f"/admin/notify/delivery/{delivery.pk}/change/")
+    body = page.content.decode()
+    assert page.status_code == 200 and "13900007777" in body
+    assert "493817" not in body and "one-time code: not shown" in body
+    assert _reads() == [("root", "delivery_address", str(delivery.pk), "address,payload", "admin")]

@@ -3,6 +3,7 @@ webhook endpoints (the secret is write-only), notifications read-only."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
@@ -16,7 +17,7 @@ from onegrid.core import clock
 from onegrid.org import access_log
 
 from . import jobs
-from .kinds import CHOOSABLE, KINDS
+from .kinds import CHOOSABLE, CODE, KINDS
 from .models import Delivery, Notification, WebhookEndpoint
 
 
@@ -26,18 +27,28 @@ class DeliveryAdmin(access_log.RecordedReadsAdmin, admin.ModelAdmin[Delivery]):
     # An SMS's phone and an e-mail's address are shown in full (the list, the delivery's page
     # with its payload): each look is recorded. A webhook's address is an endpoint, not a person.
     access_kind = access_log.Kind.DELIVERY_ADDRESS
+    list_filter = ("state", "channel")
+    search_fields = ("address", "key")
+    ordering = ("-created_at",)
+    # The payload through shown_payload: a one-time code's text never reaches the page (with
+    # it anyone who may read deliveries could sign in as the resident it was sent to).
+    exclude = ["payload"]
+    readonly_fields = [f.name for f in Delivery._meta.fields if f.name != "payload"] + [
+        "shown_payload"
+    ]
+    actions = ["retry_now"]
 
     def personal_fields(self, obj: Delivery, *, listed: bool) -> list[str]:
         if obj.channel not in (Delivery.Channel.SMS, Delivery.Channel.EMAIL):
             return []
-        fields = access_log.shown_fields(obj, ["address"] if listed else ["address", "payload"])
-        return fields
+        return access_log.shown_fields(obj, ["address"] if listed else ["address", "payload"])
 
-    list_filter = ("state", "channel")
-    search_fields = ("address", "key")
-    ordering = ("-created_at",)
-    readonly_fields = [f.name for f in Delivery._meta.fields]
-    actions = ["retry_now"]
+    @admin.display(description=_("payload"))
+    def shown_payload(self, obj: Delivery) -> str:
+        payload = obj.payload
+        if isinstance(payload, dict) and payload.get("kind") == CODE and "text" in payload:
+            payload = {**payload, "text": str(_("(one-time code: not shown)"))}
+        return json.dumps(payload, ensure_ascii=False, sort_keys=True)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
