@@ -237,7 +237,7 @@ def hidden_actor_ids(user: User, case: Case) -> set[int] | None:
     if reporter_visible(user, case):
         return None
     hidden = set(case.reporters.exclude(reporter=None).values_list("reporter_id", flat=True))
-    if not user.is_superuser and policies.role_names(user) <= policies.OWN_REPORTS_ONLY:
+    if policies.staff_names_hidden_from(user):
         # A resident reading their own report: the steps, not the staff who took them (as
         # the resident portal's timeline shows it).
         hidden |= set(

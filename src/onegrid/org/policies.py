@@ -193,6 +193,16 @@ def may_see_place(user: User, place: Place) -> bool:
     )
 
 
+def may_sign_in_with_code(user: User | None) -> bool:
+    """Whether `user` may sign in with a one-time code sent to their number: an active resident
+    account alone (residents, volunteers, Party members: OWN_REPORTS_ONLY). Anyone holding a
+    staff role (or staff/superuser rights) signs in with a password, even when an administrator
+    named the account by its phone number."""
+    if user is None or not user.is_active or user.is_staff or user.is_superuser:
+        return False
+    return not user.roles.exclude(role__in=OWN_REPORTS_ONLY).exists()
+
+
 def may_report(user: User) -> bool:
     return user.is_superuser or bool(role_names(user) & REPORTING_ROLES)
 
@@ -296,6 +306,13 @@ def may_take_away_team_place(
     if grantable is None:
         grantable = grantable_team_roles(actor, place)
     return person_id != actor.pk and role in grantable
+
+
+def staff_names_hidden_from(user: User) -> bool:
+    """Whether the names of the staff who took a case's steps are kept from `user`: a resident
+    (no role beyond OWN_REPORTS_ONLY, not a superuser) reading their own report sees the steps,
+    not who took them."""
+    return not user.is_superuser and role_names(user) <= OWN_REPORTS_ONLY
 
 
 def _is_resident_account(person: User) -> bool:

@@ -14,20 +14,13 @@ from typing import Any
 from django.http import HttpRequest
 
 from onegrid.org.models import User
-from onegrid.org.policies import OWN_REPORTS_ONLY
+from onegrid.org.policies import may_sign_in_with_code
 
 from .codes import consume_code
 from .models import OneTimeCode
 
-
-def code_sign_in_allowed(user: User | None) -> bool:
-    """Whether `user` may sign in with a code sent to their number: an active resident account
-    alone (residents, volunteers, Party members: org.policies.OWN_REPORTS_ONLY). Anyone holding
-    a staff role (or staff/superuser rights) signs in with a password, even when an
-    administrator named the account by its phone number."""
-    if user is None or not user.is_active or user.is_staff or user.is_superuser:
-        return False
-    return not user.roles.exclude(role__in=OWN_REPORTS_ONLY).exists()
+# The rule is org.policies' (the one place that reads the staff and superuser flags).
+code_sign_in_allowed = may_sign_in_with_code
 
 
 class CodeBackend:
