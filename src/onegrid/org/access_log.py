@@ -105,14 +105,7 @@ class RecordedReadsAdmin:
         response = super().change_view(request, *args, **kwargs)  # type: ignore[misc]
         original = (getattr(response, "context_data", None) or {}).get("original")
         if response.status_code == 200 and original is not None:
-            record_request(
-                request,
-                kind=self.access_kind,
-                channel=Channel.ADMIN,
-                subjects=[
-                    (self.access_subject(original), self.personal_fields(original, listed=False))
-                ],
-            )
+            self._record_shown(request, [original], listed=False)
         return response
 
     def changelist_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
@@ -120,16 +113,14 @@ class RecordedReadsAdmin:
         changelist = (getattr(response, "context_data", None) or {}).get("cl")
         if response.status_code == 200 and changelist is not None:
             # The page's own rows (evaluated here once; the template reuses them).
-            rows = changelist.result_list
-            record_request(
-                request,
-                kind=self.access_kind,
-                channel=Channel.ADMIN,
-                subjects=[
-                    (self.access_subject(o), self.personal_fields(o, listed=True)) for o in rows
-                ],
-            )
+            self._record_shown(request, changelist.result_list, listed=True)
         return response
+
+    def _record_shown(self, request: HttpRequest, objs: Iterable[Any], *, listed: bool) -> None:
+        shown = [(obj, self.personal_fields(obj, listed=listed)) for obj in objs]
+        # The subject is looked up only for rows that show something (it may cost a query).
+        subjects = [(self.access_subject(obj), fields) for obj, fields in shown if fields]
+        record_request(request, kind=self.access_kind, channel=Channel.ADMIN, subjects=subjects)
 
 
 def purge(*, older_than_days: int) -> int:
