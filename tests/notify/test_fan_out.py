@@ -89,6 +89,16 @@ def test_each_step_reaches_the_desk_that_acts_next_and_never_the_actor(world):
     rating = CaseEvent.objects.get(case=case, action="rate")
     rated = Notification.objects.get(key=f"{rating.id}:{p.callback.pk}")
     assert "上报人不满意：还是很吵" in rated.body
+    # A reporter's comment on the closed case: the call-back desk; staff comments tell no one.
+    case = act(case, p.resident, "comment", reason="晚上十点以后还在施工")
+    fan_out()
+    assert told("comment", case) == {"callback": kinds.TO_MY_DESK, "shift_lead": kinds.TO_MY_DESK}
+    commented = CaseEvent.objects.get(case=case, action="comment")
+    note = Notification.objects.get(key=f"{commented.id}:{p.callback.pk}")
+    assert "晚上十点以后还在施工" in note.body
+    case = act(case, p.acceptor, "comment", reason="已转告施工单位")
+    fan_out()
+    assert told("comment", case) == {}
     case = act(case, p.resident, "reopen", reason="晚上还是很吵")
     fan_out()
     assert told("reopen", case) == {"dispatcher": kinds.TO_MY_DESK, "shift_lead": kinds.TO_MY_DESK}

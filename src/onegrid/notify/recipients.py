@@ -11,7 +11,8 @@ Staff, by the role that has the next step:
 - start_check → the checkers of the case's grid (grid workers and heads): to_my_desk;
 - pass_check → the street desk: checked; close, self_close → the street desk: closed;
 - reopen → the dispatch desk (the case is theirs again): to_my_desk;
-- rate, unsatisfied → the street's call-back desk (call-back staff, shift leads): to_my_desk.
+- rate, unsatisfied → the street's call-back desk (call-back staff, shift leads): to_my_desk;
+- comment by the reporter → the street desk, or the call-back desk once the case is closed.
 The reporter (the case's own and every merged duplicate's with an account): report → received,
 register → registered, dispatch/arbitrate → dispatched, start_check → fixed,
 close → please_rate (closed: how was it handled?; a merged duplicate's reporter, who cannot rate
@@ -28,6 +29,8 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
+from onegrid.cases.access import REPORTER as REPORTER_ROLE
+from onegrid.cases.states import FINAL_STATES
 from onegrid.org.models import Role, RoleAssignment
 
 from . import kinds
@@ -194,6 +197,11 @@ def for_event(event: CaseEvent, case: Case, people: Lookup | None = None) -> lis
         staff.append((dispatch_desk(case), kinds.TO_MY_DESK))
     elif action == "rate" and (event.data or {}).get("satisfaction") == "unsatisfied":
         staff.append((people_of.callback_desk(case), kinds.TO_MY_DESK))
+    elif action == "comment" and event.actor_role == REPORTER_ROLE:
+        # A reporter's word on their report: the street desk while it is open, the call-back
+        # desk once it is closed. Staff's comments tell no one (they read the case page).
+        desk = people_of.callback_desk if case.state in FINAL_STATES else street_desk
+        staff.append((desk(case), kinds.TO_MY_DESK))
 
     for kind in REPORTER_KINDS.get(action, ()):
         if kind == kinds.PLEASE_RATE:

@@ -72,6 +72,7 @@ EVENT_KINDS: dict[str, tuple[str, ...]] = {
     "self_close": (kinds.CLOSED, kinds.REPORTER_CLOSED),
     "reopen": (kinds.TO_MY_DESK,),
     "rate": (kinds.TO_MY_DESK,),
+    "comment": (kinds.TO_MY_DESK,),
 }
 
 
@@ -178,6 +179,8 @@ def _texts(kind: str, case: Case | None, event: CaseEvent | None = None) -> tupl
         parts.append(_("The reporter is not satisfied: %(reason)s") % {"reason": event.reason})
     if event is not None and event.action == "reopen":
         parts.append(_("Reopened: %(reason)s") % {"reason": event.reason})
+    if event is not None and event.action == "comment":
+        parts.append(_("The reporter wrote: %(reason)s") % {"reason": event.reason})
     if kind == kinds.PLEASE_RATE:
         parts.append(_("Your report was closed. Please tell us how it was handled."))
     return str(title)[:200], " · ".join(str(p) for p in parts)
