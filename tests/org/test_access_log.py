@@ -350,3 +350,29 @@ def test_the_case_list_in_the_admin_costs_no_query_per_case(world, root):
     with CaptureQueriesContext(connection) as more:
         assert admin.get("/admin/cases/case/").status_code == 200
     assert len(more.captured_queries) == len(few.captured_queries)
+
+
+def test_a_residents_username_on_a_team_page_or_answer_is_recorded(world):
+    from onegrid.org import teams
+
+    volunteer = User.objects.create_user(
+        "13900008888", password="pw-volunteer-1", phone="13900008888", display_name="志愿者"
+    )
+    RoleAssignment.objects.create(user=volunteer, role=Role.RESIDENT, unit=world.district)
+    teams.add_member(
+        actor=world.people.command,
+        grid_code=world.grids[0].code,
+        username=volunteer.username,
+        role=Role.VOLUNTEER,
+    )
+    client = Client()
+    client.force_login(world.people.acceptor)
+    page = client.get(f"/console/teams/{world.grids[0].code}/")
+    assert page.status_code == 200 and "13900008888" in page.content.decode()
+    # The staff's usernames ("worker"…) are no one's phone: only the volunteer's is recorded.
+    expected = [("acceptor", "team_member_phone", str(volunteer.pk), "username")]
+    assert [r[:4] for r in _reads()] == expected and _reads()[0][4] == "page"
+    PersonalDataRead.objects.all().delete()
+    answer = token_client(world.people.acceptor).get(f"/api/v1/teams/{world.grids[0].code}")
+    assert answer.status_code == 200, answer.content
+    assert _reads() == [(*expected[0], "api")]

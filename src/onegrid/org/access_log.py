@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import F
 from django.http import HttpRequest
 
 from onegrid.core import clock
@@ -78,6 +79,24 @@ def record_request(
         channel=channel,
         subjects=subjects,
         path=request.path,  # not the query: a search may hold a phone
+    )
+
+
+def record_usernames_shown(request: HttpRequest, usernames: Iterable[str], *, channel: str) -> int:
+    """A page or answer that lists people by username (the grid teams' pages and API) shows a
+    resident's phone: their username is their mobile number (residents.services.register).
+    Records those among `usernames` (one look-up, one insert) as team_member_phone reads."""
+    names = {u for u in usernames if u}
+    if not names:
+        return 0
+    phones = User.objects.filter(username__in=names, phone=F("username")).values_list(
+        "pk", flat=True
+    )
+    return record_request(
+        request,
+        kind=Kind.TEAM_MEMBER_PHONE,
+        channel=channel,
+        subjects=[(pk, ["username"]) for pk in phones],
     )
 
 

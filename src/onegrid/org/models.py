@@ -217,6 +217,7 @@ class PersonalDataRead(models.Model):
         ONE_TIME_CODE = "one_time_code", _("One-time code request")
         ANONYMOUS_REPORT = "anonymous_report", _("Anonymous report")
         SIGN_IN_RECORD = "sign_in_record", _("Sign-in record")
+        TEAM_MEMBER_PHONE = "team_member_phone", _("Team member's phone (as username)")
 
     class Channel(models.TextChoices):
         PAGE = "page", _("Web page")

@@ -21,7 +21,7 @@ from onegrid.core.api_errors import errors
 from onegrid.core.api_types import Moment
 from onegrid.core.errors import InvalidInput
 
-from . import selectors, teams
+from . import access_log, selectors, teams
 from .models import TeamSlot
 from .policies import mask_phone
 from .requests import SignedInRequest
@@ -278,6 +278,9 @@ def team(request: SignedInRequest, grid_code: str) -> dict[str, object]:
     grid = selectors.visible_grid(request.user, grid_code)
     slots = teams.current_slots()
     groups = selectors.team_of(request.user, grid, slots=slots)
+    access_log.record_usernames_shown(
+        request, [m.username for g in groups for s in g.slots for m in s.members], channel="api"
+    )
     return {
         "grid_code": grid.code,
         "grid_name": grid.name,
@@ -411,7 +414,9 @@ def list_shifts(
         raise InvalidInput(_("The end must come after the start."), field="end")
     if end - start > MAX_SHIFT_WINDOW:
         raise InvalidInput(_("Ask for at most 62 days at a time."), field="end")
-    return [_shift_out(s) for s in selectors.shifts(request.user, grid, start, end)]
+    shifts = selectors.shifts(request.user, grid, start, end)
+    access_log.record_usernames_shown(request, [s.username for s in shifts], channel="api")
+    return [_shift_out(s) for s in shifts]
 
 
 @router.post(

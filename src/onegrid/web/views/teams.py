@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from onegrid.core import clock
 from onegrid.core.errors import DomainError, InvalidInput, NotFound
 from onegrid.core.spreadsheets import xlsx_bytes
-from onegrid.org import selectors, teams
+from onegrid.org import access_log, selectors, teams
 from onegrid.org.models import TEAM_ROLES, Role, TeamSlot
 
 from .. import downloads
@@ -95,6 +95,9 @@ def _team_context(request, grid, failed: tuple[str, DomainError, dict] | None = 
         errors[form_name] = {(error.field or "form"): str(error.message)}
     members = sorted(
         {(m.username, m.name) for g in groups for m in g.members}, key=lambda pair: pair[0]
+    )
+    access_log.record_usernames_shown(
+        request, [m[0] for m in members] + [s.username for s in upcoming], channel="page"
     )
     return {
         "active_page": "console",
