@@ -22,6 +22,8 @@ def test_register_then_sign_in_with_a_code_for_a_token(world, outbox):
     client = Client()
     sent = post(client, "codes", {"phone": PHONE, "purpose": "register"})
     assert sent.status_code == 202 and "expires_at" in sent.json()
+    # Times in answers are Asia/Shanghai, as everywhere in the API.
+    assert sent.json()["expires_at"].endswith("+08:00")
     made = post(
         client,
         "register",

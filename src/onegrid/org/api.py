@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from onegrid.core.api_errors import errors
@@ -37,7 +38,7 @@ def token(request: HttpRequest, body: Credentials) -> dict[str, object]:
     raw, expires = services.issue_token(
         username=body.username, password=body.password, request=request
     )
-    return {"token": raw, "expires_at": expires}
+    return {"token": raw, "expires_at": timezone.localtime(expires)}
 
 
 @router.delete(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from onegrid.core.api_errors import errors
@@ -74,7 +75,7 @@ def request_code(request: HttpRequest, body: CodeIn) -> Status[dict[str, object]
         )
     except TooManyRequests as error:
         return _throttled(request, error)
-    return Status(202, {"expires_at": sent.expires_at})
+    return Status(202, {"expires_at": timezone.localtime(sent.expires_at)})
 
 
 @router.post(
@@ -88,7 +89,10 @@ def register(request: HttpRequest, body: RegisterIn) -> Status[dict[str, object]
         phone=body.phone, code=body.code, password=body.password, display_name=body.display_name
     )
     raw, expires = services.new_token(user, request=request)
-    return Status(201, {"token": raw, "expires_at": expires, "username": user.username})
+    return Status(
+        201,
+        {"token": raw, "expires_at": timezone.localtime(expires), "username": user.username},
+    )
 
 
 @router.post(
@@ -103,4 +107,4 @@ def token(request: HttpRequest, body: CodeSignInIn) -> dict[str, object] | JsonR
     except TooManyRequests as error:
         return _throttled(request, error)
     raw, expires = services.new_token(user, request=request)
-    return {"token": raw, "expires_at": expires, "username": user.username}
+    return {"token": raw, "expires_at": timezone.localtime(expires), "username": user.username}
