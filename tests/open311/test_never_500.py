@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from django.core.cache import cache
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -87,6 +88,15 @@ def test_query_parameters(client, open311):
         checked(response, kind if response.status_code == 200 else "errors")
 
     run()
+
+
+@pytest.mark.parametrize("resource", ["services", "requests", "tokens"])
+def test_a_nul_or_control_character_in_a_path_part_names_nothing(client, open311, resource):
+    # PostgreSQL refuses a NUL in a text comparison: such a part must never reach a query.
+    for part in ("A01\x0002", "\x00", "12\x1f3"):
+        response = client.get(f"{BASE}/{resource}/{part}.json")
+        assert response.status_code == 404, response.content
+        assert isinstance(json.loads(response.content), list)
 
 
 def test_path_parts(client, open311):

@@ -241,7 +241,10 @@ def service_list(request: HttpRequest, fmt: str) -> HttpResponse:
 def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpResponse:
     client = _reader(request)
     _jurisdiction(request.GET, client)
-    definition = selectors.service_definition(code) if len(code) <= 20 else None
+    # A code that cannot be one (too long, a NUL or other control character, which PostgreSQL
+    # cannot even compare) names no service and is not sent to the database.
+    known = len(code) <= 20 and not _CONTROL.search(code)
+    definition = selectors.service_definition(code) if known else None
     if definition is None:
         raise NotFound(
             _("service_code %(code)s is not a service here.") % {"code": code[:20]},
@@ -341,7 +344,7 @@ def request_detail(request: HttpRequest, fmt: str, number: str) -> HttpResponse:
     _jurisdiction(request.GET, client)
     found = (
         selectors.request_by_number(number, client, request.build_absolute_uri)
-        if len(number) <= 32
+        if len(number) <= 32 and not _CONTROL.search(number)
         else None
     )
     if found is None:
