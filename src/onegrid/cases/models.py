@@ -170,13 +170,17 @@ class Case(models.Model):
 
 
 class Task(models.Model):
-    """One department's share of a case (lead or co-department), with its own clock."""
+    """One department's share of a case (lead, co-department, or a department the street
+    summoned: 吹哨报到), with its own clock."""
 
     class Role(models.TextChoices):
         LEAD = "lead", _("Lead department")
         CO = "co", _("Co-department")
+        # 吹哨报到: summoned by the street's whistle; reports in first, then acts as a co does.
+        WHISTLE = "whistle", _("Summoned department")
 
     class State(models.TextChoices):
+        SUMMONED = "summoned", _("Summoned, to report in")
         DISPATCHED = "dispatched", _("Dispatched")
         IN_PROGRESS = "in_progress", _("In progress")
         EXTENSION_REQUESTED = "extension_requested", _("Extension requested")
@@ -188,7 +192,7 @@ class Task(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="tasks")
-    role = models.CharField(max_length=4, choices=Role.choices)
+    role = models.CharField(max_length=7, choices=Role.choices)
     state = models.CharField(max_length=20, choices=State.choices, db_index=True)
     dispatched_at = models.DateTimeField()
     signed_at = models.DateTimeField(null=True, blank=True)
@@ -200,6 +204,20 @@ class Task(models.Model):
     escalation_level = models.PositiveSmallIntegerField(default=0)
     # Set when the command centre arbitrated a disputed case: the department may not return it.
     arbitrated = models.BooleanField(default=False)
+    # 吹哨报到 (role "whistle"): the matter the street whistled for, the report-in clock (working
+    # hours on the Chinese calendar) and the street's rating of the department's work.
+    whistle_reason = models.TextField(_("matter whistled for"), blank=True)
+    report_in_due_at = models.DateTimeField(_("report in by"), null=True, blank=True)
+    reported_in_at = models.DateTimeField(_("reported in at"), null=True, blank=True)
+    reported_in_on_time = models.BooleanField(_("reported in on time"), null=True, blank=True)
+    # Set once by the tick when the report-in deadline passed with no report-in.
+    report_in_overdue = models.BooleanField(default=False)
+    rating = models.CharField(_("street's rating"), max_length=20, blank=True)
+    rating_reason = models.TextField(_("reason for the rating"), blank=True)
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["role", "dispatched_at"]
