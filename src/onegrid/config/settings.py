@@ -366,6 +366,7 @@ class OneGridSettings(TypedDict):
     CALENDAR_RECHECK_SECONDS: float
     URGENCY_DISPATCH_HOURS: dict[str, int]
     CHECK_HOURS: int
+    WHISTLE_REPORT_IN_HOURS: int
     RECURRENCE_RADIUS_M: float
     RECURRENCE_DAYS: int
     MAP_TILE_URL: str
@@ -450,6 +451,8 @@ ONEGRID: OneGridSettings = {
     "URGENCY_DISPATCH_HOURS": {"red": 2, "yellow": 24, "blue": 72},
     # Limit for the on-site check after feedback, in working hours.
     "CHECK_HOURS": 8,
+    # 吹哨报到: a department the street summons reports in within this many working hours.
+    "WHISTLE_REPORT_IN_HOURS": _env_int("ONEGRID_WHISTLE_REPORT_IN_HOURS", 2),
     # Recurrence rate (§1 常态长效): a report recurs when a case of its class was closed within
     # this many metres of it in the days before (cases.facts). Changing either needs
     # `onegrid rollups rebuild`.
