@@ -215,13 +215,17 @@ def report_anonymously(
     )
 
 
-def _phone(value: str) -> str:
-    """An optional contact phone as people write it: digits, with +, -, spaces or brackets."""
-    value = _bounded(value, 20, "reporter_phone")
-    if value and not re.fullmatch(r"\+?[0-9][0-9 ()-]{4,19}", value):
-        raise InvalidInput(
-            _("Write the phone number with digits 0–9 only."), field="reporter_phone"
-        )
+# Any phone a person can be called back on (landline or mobile, with an area code in brackets);
+# a resident's sign-in number is stricter: residents.phones.
+CONTACT_PHONE = re.compile(r"\+?[0-9(][0-9 ()-]{4,19}", re.ASCII)
+
+
+def contact_phone(value: str, *, field: str = "reporter_phone") -> str:
+    """An optional contact phone as people write it: digits, with +, -, spaces or brackets.
+    The one rule for a reporter's contact phone, wherever it comes in (Open311 too)."""
+    value = _bounded(value, 20, field)
+    if value and not CONTACT_PHONE.fullmatch(value):
+        raise InvalidInput(_("Write the phone number with digits 0–9 only."), field=field)
     return value
 
 
@@ -293,7 +297,9 @@ def _report(
     address = _bounded(address, 200, "address")
     reporter_name = _bounded(reporter_name, 100, "reporter_name")
     reporter_phone = (
-        _phone(reporter_phone) if actor is None else _bounded(reporter_phone, 20, "reporter_phone")
+        contact_phone(reporter_phone)
+        if actor is None
+        else _bounded(reporter_phone, 20, "reporter_phone")
     )
     attributes = _attributes(attributes)
     for name, text in (("description", description), ("address", address)):

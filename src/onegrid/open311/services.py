@@ -47,7 +47,6 @@ FIELD_NAMES = {
     "attributes": "attribute",
 }
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$", re.ASCII)
-_PHONE = re.compile(r"^[0-9+()\- ]{3,20}$", re.ASCII)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -207,11 +206,7 @@ def submit_request(
             validate_email(email)
         except ValidationError:
             raise InvalidInput(_("email is not an e-mail address."), field="email") from None
-    phone = _plain(form.phone, 20, "phone")
-    if phone and not _PHONE.match(phone):
-        raise InvalidInput(
-            _("phone may hold only digits, spaces and + ( ) -."), field="phone"
-        ) from None
+    phone = case_services.contact_phone(_plain(form.phone, 20, "phone"), field="phone")
     first_name = _plain(form.first_name, 50, "first_name")
     last_name = _plain(form.last_name, 50, "last_name")
     device_id = _plain(form.device_id, 100, "device_id")
