@@ -12,6 +12,8 @@ ORDER = [
     "cases",
     "notify",
     "forwarding",
+    "party",
+    "volunteers",
     "smart",
     "insight",
     "residents",

@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "onegrid.cases",
     "onegrid.notify",
     "onegrid.forwarding",
+    "onegrid.party",
+    "onegrid.volunteers",
     "onegrid.smart",
     "onegrid.insight",
     "onegrid.residents",

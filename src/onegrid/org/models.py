@@ -61,6 +61,12 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", _("Data-protection auditor")
     ADMIN = "admin", _("Administrator")
     API_CLIENT = "api_client", _("External system (API client)")
+    # 党务工作者: keeps the Party organisations of their unit (district, street or community):
+    # the tree, members, 双报到 and service centres. The only staff who read Party membership.
+    PARTY_STAFF = "party_staff", _("Party-organisation staff")
+    # A community's (or street's) volunteer organiser: posts activities, confirms hours, keeps
+    # the needs/resources/projects lists and serves the points-store counter.
+    ORGANISER = "organiser", _("Volunteer organiser")
 
 
 class RoleAssignment(models.Model):
@@ -218,6 +224,9 @@ class PersonalDataRead(models.Model):
         ANONYMOUS_REPORT = "anonymous_report", _("Anonymous report")
         SIGN_IN_RECORD = "sign_in_record", _("Sign-in record")
         TEAM_MEMBER_PHONE = "team_member_phone", _("Team member's phone (as username)")
+        PARTY_MEMBERSHIP = "party_membership", _("Party membership")
+        VOLUNTEER = "volunteer", _("Volunteer's personal data")
+        PARTNER_CONTACT = "partner_contact", _("Co-building unit's contact")
 
     class Channel(models.TextChoices):
         PAGE = "page", _("Web page")
