@@ -112,13 +112,8 @@ def _failure(reply: _Reply) -> Answer:
 def post_webhook(target: Target, payload: dict, *, delivery_id: str) -> Answer:
     """POST the JSON payload, signed. Acknowledged only by a 2xx whose JSON body carries an
     "id" (the receiver's id for it) or "ack": true; a bare 2xx is accepted, not acknowledged."""
-    body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
-    reply = _exchange(
-        "POST",
-        target.url,
-        body=body,
-        headers=signing.signed_headers(target.secret, body, delivery_id),
-    )
+    body, headers = signing.signed_json(target.secret, payload, delivery_id)
+    reply = _exchange("POST", target.url, body=body, headers=headers)
     if not 200 <= reply.status < 300:
         return _failure(reply)
     answer = _json(reply.body)

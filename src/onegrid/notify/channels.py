@@ -4,7 +4,6 @@ the message did not go through (it is then tried again), and returns when it did
 
 from __future__ import annotations
 
-import json
 import smtplib
 import urllib.request
 from typing import TYPE_CHECKING
@@ -40,13 +39,8 @@ def send(delivery: Delivery) -> None:
         endpoint = delivery.endpoint
         if endpoint is None or not endpoint.active:
             raise GiveUp("the webhook endpoint was deleted or deactivated")
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-        request = urllib.request.Request(
-            endpoint.url,
-            data=body,
-            method="POST",
-            headers=signing.signed_headers(endpoint.secret, body, str(delivery.id)),
-        )
+        body, headers = signing.signed_json(endpoint.secret, payload, str(delivery.id))
+        request = urllib.request.Request(endpoint.url, data=body, method="POST", headers=headers)
         sms.post(request)  # any 2xx acknowledges
     else:
         raise SendError(f"unknown channel {delivery.channel!r}")
