@@ -2,7 +2,7 @@
 a webhook receiver that checks signatures and dedupes by delivery id, and a small Open311
 GeoReport v2 remote (POST requests, GET requests, requests/{id}, tokens/{token}).
 
-Each runs a ThreadingHTTPServer on 127.0.0.1 in a daemon thread; tests flip its `mode` to make
+Each runs on support.receivers.Receiver (127.0.0.1, a daemon thread); tests flip its `mode` to make
 it go down, hang past the client's timeout, or lose its answer after doing the work.
 """
 
@@ -16,39 +16,10 @@ import time
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from onegrid.forwarding.models import Rule, Target
 from onegrid.notify import signing
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def log_message(self, *args: object) -> None:  # quiet
-        pass
-
-    def _reply(self, status: int, body: object = None) -> None:
-        data = b"" if body is None else json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _body(self) -> bytes:
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
-
-    def do_POST(self) -> None:
-        self.server.owner.post(self)
-
-    def do_GET(self) -> None:
-        self.server.owner.get(self)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    owner: _Remote
+from support.receivers import Handler, Receiver
 
 
 class _Remote:
@@ -58,22 +29,21 @@ class _Remote:
 
     @contextlib.contextmanager
     def running(self) -> Iterator[_Remote]:
-        server = _Server(("127.0.0.1", 0), _Handler)
-        server.owner = self
-        self.url = f"http://127.0.0.1:{server.server_address[1]}/"
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
+        with Receiver(respond=self._respond).running() as server:
+            self.url = server.url + "/"
             yield self
-        finally:
-            server.shutdown()
-            server.server_close()
 
-    def post(self, h: _Handler) -> None:
+    def _respond(self, h: Handler, body: bytes) -> None:
+        if h.command == "POST":
+            self.post(h, body)
+        else:
+            self.get(h)
+
+    def post(self, h: Handler, body: bytes) -> None:
         raise NotImplementedError
 
-    def get(self, h: _Handler) -> None:
-        h._reply(405)
+    def get(self, h: Handler) -> None:
+        h.reply_json(405)
 
 
 @dataclass
@@ -89,12 +59,11 @@ class WebhookReceiver(_Remote):
     _ids: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def post(self, h: _Handler) -> None:
-        body = h._body()
+    def post(self, h: Handler, body: bytes) -> None:
         with self._lock:
             self.posts += 1
         if self.mode == "down":
-            h._reply(503, {"error": "maintenance"})
+            h.reply_json(503, {"error": "maintenance"})
             return
         if self.mode == "hang":
             time.sleep(self.hang_seconds)
@@ -102,7 +71,7 @@ class WebhookReceiver(_Remote):
         if not signing.verify(self.secret, body, h.headers.get(signing.SIGNATURE_HEADER, "")):
             with self._lock:
                 self.bad_signatures += 1
-            h._reply(401, {"error": "bad signature"})
+            h.reply_json(401, {"error": "bad signature"})
             return
         delivery = h.headers.get(signing.DELIVERY_HEADER, "")
         with self._lock:
@@ -113,7 +82,7 @@ class WebhookReceiver(_Remote):
         if self.mode == "lose":
             time.sleep(self.hang_seconds)
             return
-        h._reply(200, {"id": receipt} if self.answer == "ack" else None)
+        h.reply_json(200, {"id": receipt} if self.answer == "ack" else None)
 
     def cases(self) -> list[str]:
         return [p["case"]["number"] for p in self.accepted.values()]
@@ -139,10 +108,10 @@ class Open311Remote(_Remote):
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1001))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def _error(self, h: _Handler, status: int, text: str) -> None:
-        h._reply(status, [{"code": status, "description": text}])
+    def _error(self, h: Handler, status: int, text: str) -> None:
+        h.reply_json(status, [{"code": status, "description": text}])
 
-    def _authorised(self, h: _Handler, params: dict[str, str]) -> bool:
+    def _authorised(self, h: Handler, params: dict[str, str]) -> bool:
         if params.get("api_key") != self.api_key:
             self._error(h, 403, "invalid api_key")
             return False
@@ -151,8 +120,8 @@ class Open311Remote(_Remote):
             return False
         return True
 
-    def post(self, h: _Handler) -> None:
-        params = dict(urllib.parse.parse_qsl(h._body().decode()))
+    def post(self, h: Handler, body: bytes) -> None:
+        params = dict(urllib.parse.parse_qsl(body.decode()))
         with self._lock:
             self.posts += 1
         if self.mode == "down":
@@ -183,11 +152,11 @@ class Open311Remote(_Remote):
             time.sleep(self.hang_seconds)
             return
         if self.answer == "token":
-            h._reply(201, [{"token": token}])
+            h.reply_json(201, [{"token": token}])
         else:
-            h._reply(201, [{"service_request_id": request_id, "token": token}])
+            h.reply_json(201, [{"service_request_id": request_id, "token": token}])
 
-    def get(self, h: _Handler) -> None:
+    def get(self, h: Handler) -> None:
         split = urllib.parse.urlsplit(h.path)
         params = dict(urllib.parse.parse_qsl(split.query))
         if self.mode in ("down", "hang", "lose"):
@@ -202,7 +171,7 @@ class Open311Remote(_Remote):
                 for r in self.requests.values()
                 if r["service_code"] == params.get("service_code", r["service_code"])
             ]
-            h._reply(200, found)
+            h.reply_json(200, found)
         elif path.startswith("/tokens/") and path.endswith(".json"):
             token = urllib.parse.unquote(path[len("/tokens/") : -len(".json")])
             if token not in self.tokens:
@@ -214,13 +183,13 @@ class Open311Remote(_Remote):
             item = {"token": token}
             if self.answer != "token" or asks >= self.resolve_after:
                 item["service_request_id"] = self.tokens[token]
-            h._reply(200, [item])
+            h.reply_json(200, [item])
         elif path.startswith("/requests/") and path.endswith(".json"):
             request_id = urllib.parse.unquote(path[len("/requests/") : -len(".json")])
             if request_id not in self.requests:
                 self._error(h, 404, "request not found")
                 return
-            h._reply(200, [self._public(self.requests[request_id])])
+            h.reply_json(200, [self._public(self.requests[request_id])])
         else:
             self._error(h, 404, "not found")
 
