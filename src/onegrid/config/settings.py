@@ -369,6 +369,7 @@ class OneGridSettings(TypedDict):
     URGENCY_DISPATCH_HOURS: dict[str, int]
     CHECK_HOURS: int
     WHISTLE_REPORT_IN_HOURS: int
+    CENTRE_RECTIFICATION_CLASS: str
     RECURRENCE_RADIUS_M: float
     RECURRENCE_DAYS: int
     MAP_TILE_URL: str
@@ -455,6 +456,10 @@ ONEGRID: OneGridSettings = {
     "CHECK_HOURS": 8,
     # 吹哨报到: a department the street summons reports in within this many working hours.
     "WHISTLE_REPORT_IN_HOURS": _env_int("ONEGRID_WHISTLE_REPORT_IN_HOURS", 2),
+    # The case class a Party service centre's rectification item (党群服务中心整改) is reported
+    # as (party.centres). The default catalogue has no class for the centres; I0201 (房屋信息变更,
+    # the governance office's) is the nearest: a district that keeps its own class sets it here.
+    "CENTRE_RECTIFICATION_CLASS": os.environ.get("ONEGRID_CENTRE_RECTIFICATION_CLASS", "I0201"),
     # Recurrence rate (§1 常态长效): a report recurs when a case of its class was closed within
     # this many metres of it in the days before (cases.facts). Changing either needs
     # `onegrid rollups rebuild`.
