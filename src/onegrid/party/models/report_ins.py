@@ -54,6 +54,8 @@ class ReportIn(models.Model):
     )
     decline_reason = models.CharField(_("reason declined"), max_length=200, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    # The client's key of the request that made it (party.report_ins): a retry finds this row.
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-reported_at"]
