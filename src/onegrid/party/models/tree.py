@@ -179,6 +179,14 @@ class Membership(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     recorded_at = models.DateTimeField(_("recorded at"))
+    # Why it ended (the reason above is why it began: a transfer's letter names both).
+    end_reason = models.CharField(_("why it ended"), max_length=200, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The client keys of the form or phone that opened and closed it: a retry replays the first.
+    client_key = models.CharField(max_length=64, blank=True)
+    end_key = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["member_id", "started_on", "id"]
@@ -189,7 +197,17 @@ class Membership(models.Model):
                 fields=["member"],
                 condition=models.Q(ended_on__isnull=True),
                 name="party_one_open_membership",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["recorded_by", "client_key"],
+                condition=~models.Q(client_key=""),
+                name="party_membership_client_key",
+            ),
+            models.UniqueConstraint(
+                fields=["ended_by", "end_key"],
+                condition=~models.Q(end_key=""),
+                name="party_membership_end_key",
+            ),
         ]
 
     def __str__(self) -> str:
