@@ -608,6 +608,13 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     # The resident portal (/resident/): my reports, reporting, comments and ratings. Those
     # who see only their own reports (residents, volunteers, Party members) follow them there.
     "resident": frozenset(OWN_REPORTS_ONLY),
+    # The Party organisation tree and map (/party/): its structure is not secret, so the staff
+    # who steer or serve the territory read it over their scope; members only where
+    # may_read_party_membership says so.
+    "party": frozenset(
+        {Role.PARTY_STAFF, Role.LEADER, Role.COMMAND_CENTRE, Role.SUPERVISOR, Role.ADMIN}
+        | STREET_STAFF
+    ),
 }
 
 
@@ -686,3 +693,84 @@ def may_see_delivery_alerts(user: User | AnonymousUser) -> bool:
     retrying long): the district's keepers — the command centre and administrators, a
     superuser counting as one — who run the gateways and the integrations."""
     return user.is_authenticated and _keeps_the_district(user)
+
+
+# --- Party organisations (一核引领) ---------------------------------------------------------
+
+
+def _unit_and_ancestors(unit: AdminUnit) -> set[int]:
+    """The ids of `unit` and every unit above it (a community's street, district and city)."""
+    ids = {unit.pk}
+    parent_id = unit.parent_id
+    while parent_id is not None and parent_id not in ids:
+        ids.add(parent_id)
+        parent_id = (
+            AdminUnit.objects.filter(pk=parent_id).values_list("parent_id", flat=True).first()
+        )
+    return ids
+
+
+def _party_staff_over(user: User, unit: AdminUnit) -> bool:
+    bound = {a.unit_id for a in assignments(user) if a.role == Role.PARTY_STAFF and a.unit_id}
+    return bool(bound) and bool(bound & _unit_and_ancestors(unit))
+
+
+def may_read_party_membership(user: User | AnonymousUser, unit: AdminUnit) -> bool:
+    """Whether `user` may read who is a Party member at `unit` (a district, street or
+    community): Party membership reveals political opinion, sensitive personal data (PIPL art.
+    28), so only Party-organisation staff bound to `unit` or a unit above it read it; every such
+    read is logged (org.access_log, PARTY_MEMBERSHIP). Administrators, superusers included,
+    read it only if they hold that role too: everyone else sees members masked."""
+    if not user.is_authenticated:
+        return False
+    return _party_staff_over(user, unit)  # type: ignore[arg-type]
+
+
+def may_keep_party_members(user: User, unit: AdminUnit) -> bool:
+    """Joining, transfers (组织关系转接) and leaving of the members of an organisation standing
+    at `unit`: whoever may read Party membership there."""
+    return may_read_party_membership(user, unit)
+
+
+def may_keep_party_organisations(user: User, unit: AdminUnit) -> bool:
+    """Creating, moving, dissolving Party organisations standing at `unit` and naming their
+    secretaries: Party-organisation staff bound to `unit` or above, and the administrators
+    (the tree's shape is base data of the district; its members are not theirs to read)."""
+    if user.is_superuser or Role.ADMIN in role_names(user):
+        return True
+    return _party_staff_over(user, unit)
+
+
+@dataclass(frozen=True)
+class PartyTreeReach:
+    """Where a person reads the Party organisation tree (its names and shape, not members)."""
+
+    district_wide: bool = False
+    street_ids: frozenset[int] = frozenset()
+    community_ids: frozenset[int] = frozenset()
+
+    @property
+    def reads_anything(self) -> bool:
+        return self.district_wide or bool(self.street_ids or self.community_ids)
+
+
+def party_tree_reach(user: User | AnonymousUser) -> PartyTreeReach:
+    """The territory whose Party organisations `user` reads: the places their PAGE_ROLES["party"]
+    roles are bound to (a superuser: the district). Residents, volunteers, Party members, grid
+    teams and departments read none here."""
+    if not user.is_authenticated:
+        return PartyTreeReach()
+    district_wide = user.is_superuser
+    streets: set[int] = set()
+    communities: set[int] = set()
+    for a in assignments(user):  # type: ignore[arg-type]
+        if a.role not in PAGE_ROLES["party"] or a.unit is None:
+            continue
+        level = a.unit.level
+        if level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY):
+            district_wide = True
+        elif level == AdminUnit.Level.STREET:
+            streets.add(a.unit.pk)
+        elif level == AdminUnit.Level.COMMUNITY:
+            communities.add(a.unit.pk)
+    return PartyTreeReach(district_wide, frozenset(streets), frozenset(communities))
