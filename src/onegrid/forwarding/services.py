@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from onegrid.cases import rules as case_rules
 from onegrid.cases.models import Case, CaseEvent
 from onegrid.core import clock
 from onegrid.notify import backoff
@@ -95,8 +96,6 @@ def _matches(rule: Rule, event: CaseEvent, case: Case) -> bool:
         data = event.data or {}
         codes = [data.get("lead")] + list(data.get("co") or [])
         return rule.department.code in {c for c in codes if c}
-    from onegrid.cases import rules as case_rules
-
     department = case_rules.default_department(case)
     return department is not None and department.pk == rule.department_id
 
