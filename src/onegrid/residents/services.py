@@ -18,6 +18,7 @@ import datetime as dt
 import ipaddress
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
@@ -27,6 +28,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from onegrid.cases import services as case_services
 from onegrid.core import clock
 from onegrid.core.errors import Conflict, DomainError, InvalidInput
 from onegrid.notify import services as notify_services
@@ -269,6 +271,50 @@ def sign_in_with_code(*, phone: str, code: str, request: HttpRequest | None) -> 
             raise TooManyRequests(_locked_message(seconds), retry_after=seconds, field="code")
         raise wrong_code()
     return user
+
+
+# --- anonymous reports -------------------------------------------------------------------------
+
+
+def report_anonymously(*, client_address: str | None, **report: Any) -> case_services.Outcome:
+    """A report on the anonymous form (/report/), from `client_address`: refused over
+    ANONYMOUS_REPORTS_PER_HOUR from that address (an IPv6 one by its /64), else
+    cases.services.report_anonymously with the `report`'s fields; a new case's address is kept
+    (AnonymousReport) for the limit and for abuse reviews. A replay counts nothing new."""
+    address = throttle_address(client_address)
+    _anonymous_throttle(address, clock.now())
+    # Not one transaction with the report: its photos' files are kept only once the report's
+    # own transaction has committed (cases.photos.staged). A lost row only undercounts.
+    outcome = case_services.report_anonymously(**report)
+    if not outcome.replayed:
+        AnonymousReport.objects.get_or_create(
+            case=outcome.case, defaults={"client_address": address, "created_at": clock.now()}
+        )
+    return outcome
+
+
+def _anonymous_throttle(address: str | None, now: dt.datetime) -> None:
+    if not address:
+        return
+    limit = settings.ONEGRID["RESIDENTS"]["ANONYMOUS_REPORTS_PER_HOUR"]
+    recent = list(
+        AnonymousReport.objects.filter(
+            client_address=address, created_at__gt=now - dt.timedelta(hours=1)
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:limit]
+    )
+    if len(recent) >= limit:
+        seconds = max(1, math.ceil((recent[-1] + dt.timedelta(hours=1) - now).total_seconds()))
+        minutes = max(1, math.ceil(seconds / 60))
+        message = ngettext(
+            "Too many reports from this address. Try again in %(minutes)d minute, or call "
+            "the 12345 hotline.",
+            "Too many reports from this address. Try again in %(minutes)d minutes, or call "
+            "the 12345 hotline.",
+            minutes,
+        ) % {"minutes": minutes}
+        raise TooManyRequests(message, retry_after=seconds, field="form")
 
 
 # Codes are kept a day: the sending limits look an hour back and a code lives ten minutes, so

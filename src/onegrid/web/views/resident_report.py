@@ -4,12 +4,11 @@ anyone without an account (/report/, cases.services.report_anonymously).
 One form for both: the class, the place (the phone's GPS or a tap on the map; the coordinates
 can also be typed), photos, a description and an address. The form carries an idempotency key
 made when it was drawn, so a double tap or a retried post files one report. Anonymous reports
-are limited per client address (ONEGRID["RESIDENTS"]["ANONYMOUS_REPORTS_PER_HOUR"]).
+are limited per client address (residents.services.report_anonymously).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
 import uuid
@@ -18,16 +17,13 @@ from django.conf import settings
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from onegrid.cases import selectors as case_selectors
 from onegrid.cases import services as case_services
-from onegrid.core import clock
 from onegrid.core.errors import DomainError, InvalidInput
 from onegrid.org.throttling import client_address
-from onegrid.residents.models import AnonymousReport
-from onegrid.residents.services import TooManyRequests, throttle_address
+from onegrid.residents import services as resident_services
 from onegrid.territory import locator
 
 from .. import access
@@ -117,7 +113,7 @@ def _form_context(request, values: dict, anonymous: bool) -> dict:
 def _refused(request, context: dict, error: DomainError):
     context["errors"] = {error.field or "form": str(error.message)}
     response = render(request, "web/resident/report_form.html", context, status=error.status)
-    if isinstance(error, TooManyRequests):
+    if isinstance(error, resident_services.TooManyRequests):
         response["Retry-After"] = str(error.retry_after)
     return response
 
@@ -154,31 +150,6 @@ def resident_report(request):
     return redirect(reverse("web:resident_report", args=[outcome.case.tracking_code]))
 
 
-def _anonymous_throttle(address: str | None) -> None:
-    if not address:
-        return
-    limit = settings.ONEGRID["RESIDENTS"]["ANONYMOUS_REPORTS_PER_HOUR"]
-    now = clock.now()
-    recent = list(
-        AnonymousReport.objects.filter(
-            client_address=address, created_at__gt=now - dt.timedelta(hours=1)
-        )
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)[:limit]
-    )
-    if len(recent) >= limit:
-        seconds = max(1, math.ceil((recent[-1] + dt.timedelta(hours=1) - now).total_seconds()))
-        minutes = max(1, math.ceil(seconds / 60))
-        message = ngettext(
-            "Too many reports from this address. Try again in %(minutes)d minute, or call "
-            "the 12345 hotline.",
-            "Too many reports from this address. Try again in %(minutes)d minutes, or call "
-            "the 12345 hotline.",
-            minutes,
-        ) % {"minutes": minutes}
-        raise TooManyRequests(message, retry_after=seconds, field="form")
-
-
 def status_url(tracking_code: str) -> str:
     """The public status page of a report (residents' public pages), by tracking code."""
     return reverse("web:public_report", args=[tracking_code])
@@ -194,12 +165,11 @@ def anonymous_report(request):
     context = _form_context(request, values, anonymous=True)
     if request.method == "GET":
         return render(request, "web/resident/report_form.html", context)
-    address = throttle_address(client_address(request))
     try:
         refuse_control_characters(values, FIELDS)
-        _anonymous_throttle(address)
         lon, lat = _place(values)
-        outcome = case_services.report_anonymously(
+        outcome = resident_services.report_anonymously(
+            client_address=client_address(request),
             lon=lon,
             lat=lat,
             class_code=values["class_code"],
@@ -211,11 +181,6 @@ def anonymous_report(request):
         )
     except DomainError as error:
         return _refused(request, context, error)
-    if not outcome.replayed:
-        AnonymousReport.objects.get_or_create(
-            case=outcome.case,
-            defaults={"client_address": address, "created_at": clock.now()},
-        )
     code = outcome.case.tracking_code
     context = {"case": outcome.case, "code": code, "status_url": status_url(code)}
     return render(request, "web/resident/reported.html", context)
