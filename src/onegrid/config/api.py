@@ -25,6 +25,7 @@ from onegrid.org.addresses_api import router as addresses_router
 from onegrid.org.api import router as auth_router
 from onegrid.org.auth import API_AUTH
 from onegrid.org.teams_api import router as teams_router
+from onegrid.party.api import router as party_router
 from onegrid.residents.api import router as residents_router
 from onegrid.smart.api import router as smart_router
 from onegrid.territory.api import router as territory_router
@@ -99,6 +100,7 @@ api.add_router("/insight", insight_router)
 api.add_router("/insight/hotspots", hotspots_router)
 api.add_router("/notifications", notify_router)
 api.add_router("/residents", residents_router)
+api.add_router("/party", party_router)
 
 PROBLEMS = {
     "missing": lambda: _("is required"),
