@@ -8,8 +8,8 @@ import urllib.request
 
 import pytest
 
-from onegrid.notify import sms
-from onegrid.notify.sms import SendError
+from onegrid.notify import sending
+from onegrid.notify.sending import SendError
 from support.receivers import Receiver
 
 
@@ -20,7 +20,7 @@ def test_a_redirect_is_not_followed(status):
         with outside.running():
             request = urllib.request.Request(outside.url + "/", data=b"{}", method="POST")
             with pytest.raises(SendError):
-                sms.post(request)
+                sending.post(request)
             assert [(r["method"], r["path"]) for r in outside.requests] == [("POST", "/")]
             assert inside.requests == []
 
@@ -28,4 +28,4 @@ def test_a_redirect_is_not_followed(status):
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://127.0.0.1/x", "data:,{}"])
 def test_only_http_addresses_are_opened(url):
     with pytest.raises(SendError):
-        sms.post(urllib.request.Request(url, data=b"{}", method="POST"))
+        sending.post(urllib.request.Request(url, data=b"{}", method="POST"))

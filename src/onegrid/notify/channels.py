@@ -1,5 +1,5 @@
 """Sending one Delivery on its channel: SMS through the gateway (notify.sms), e-mail through
-Django's mail, webhooks as signed JSON POSTs (notify.signing). Each raises sms.SendError when
+Django's mail, webhooks as signed JSON POSTs (notify.signing). Each raises sending.SendError when
 the message did not go through (it is then tried again), and returns when it did."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 from django.core.mail import send_mail
 
-from . import signing, sms
-from .sms import GiveUp, SendError
+from . import sending, signing, sms
+from .sending import GiveUp, SendError
 
 if TYPE_CHECKING:
     from .models import Delivery
@@ -41,6 +41,6 @@ def send(delivery: Delivery) -> None:
             raise GiveUp("the webhook endpoint was deleted or deactivated")
         body, headers = signing.signed_json(endpoint.secret, payload, str(delivery.id))
         request = urllib.request.Request(endpoint.url, data=body, method="POST", headers=headers)
-        sms.post(request)  # any 2xx acknowledges
+        sending.post(request)  # any 2xx acknowledges
     else:
         raise SendError(f"unknown channel {delivery.channel!r}")

@@ -27,7 +27,7 @@ from onegrid.core import clock
 
 from . import backoff, channels, quiet
 from .models import Delivery, Preference
-from .sms import GiveUp, SendError
+from .sending import GiveUp, SendError
 
 logger = logging.getLogger(__name__)
 

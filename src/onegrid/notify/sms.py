@@ -15,22 +15,13 @@ import json
 import sys
 import urllib.request
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from django.conf import settings
 
 from onegrid.core import clock
 
-from . import outbound
-
-
-class SendError(Exception):
-    """A send that did not go through; it is tried again later (notify.backoff)."""
-
-
-class GiveUp(SendError):
-    """A send that can never go through (its webhook endpoint was deactivated or deleted):
-    the delivery is dead at once instead of retried for hours."""
+from .sending import SendError, post
 
 
 class Gateway(Protocol):
@@ -77,25 +68,6 @@ class HttpGateway:
         ack = post(request)
         if not isinstance(ack, dict):
             raise SendError("the gateway answered without a JSON acknowledgement")
-
-
-def post(request: urllib.request.Request) -> Any:
-    """Send `request` (notify.outbound: only http(s), no redirect followed); the parsed JSON
-    answer of a 2xx (None when it is not JSON), else SendError naming the status or the
-    network fault."""
-    reply = outbound.exchange(
-        request, timeout=settings.ONEGRID["NOTIFY_SEND_TIMEOUT_SECONDS"], limit=64 * 1024
-    )
-    if isinstance(reply.fault, outbound.UnsupportedAddress):
-        raise SendError(str(reply.fault))
-    if reply.fault is not None:
-        raise SendError(f"{type(reply.fault).__name__}: {reply.fault}")
-    if not reply.ok:
-        raise SendError(f"HTTP {reply.status}")
-    try:
-        return json.loads(reply.body) if reply.body else None
-    except ValueError:
-        return None
 
 
 BACKENDS: dict[str, type[Gateway]] = {
