@@ -23,6 +23,10 @@ from onegrid.territory.models import AdminUnit
 
 from .models import Member, Membership, Organisation
 
+# 双报到 reads live in report_in_selectors; the contract names them here too.
+from .report_in_selectors import live_report_in as live_report_in
+from .report_in_selectors import report_ins_to as report_ins_to
+
 PERSONAL_FIELDS = ("name", "phone", "employer")
 
 
