@@ -129,7 +129,10 @@ def _detail(event: CaseEvent) -> str:
 
 
 def timeline(case: Case, viewer_id: int) -> list[Step]:
-    """The case's history for its reporter, oldest first, without staff names."""
+    """The case's history for its reporter, oldest first, without staff names. Photos only to
+    the case's own reporter: they are served by the case's scope, and a report merged into this
+    case follows it without being its reporter."""
+    own = case.reporter_id == viewer_id
     steps = []
     events = case.events.prefetch_related("photos").order_by("seq")
     for event in events:
@@ -151,7 +154,7 @@ def timeline(case: Case, viewer_id: int) -> list[Step]:
                 detail="" if another_reporter else _detail(event),
                 by_me=by_me,
                 by_staff=event.action == "comment" and not by_reporter,
-                photo_ids=[str(p.pk) for p in event.photos.all()],
+                photo_ids=[str(p.pk) for p in event.photos.all()] if own else [],
             )
         )
     return steps

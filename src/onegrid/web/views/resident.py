@@ -173,10 +173,6 @@ def _my_report_or_404(request, tracking_code):
 def _detail_context(request, item: selectors.MyReport, **extra) -> dict:
     followed = item.followed
     steps = progress.timeline(followed, request.user.pk)
-    # Photos are served by the case's own scope: to the reporter of that case.
-    if followed.reporter_id != request.user.pk:
-        for step in steps:
-            step.photo_ids = []
     offered = selectors.offered_actions(request.user, followed)
     return {
         "item": item,
