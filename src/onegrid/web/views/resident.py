@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from onegrid.cases import services as case_services
+from onegrid.cases.rules import MAX_COMMENT
 from onegrid.core.errors import DomainError, InvalidInput, NotFound
 from onegrid.org.throttling import client_address
 from onegrid.residents import progress, selectors, services
@@ -30,7 +31,6 @@ from .account import _next_url
 from .resident_report import refuse_control_characters
 
 PAGE_SIZE = 50
-MAX_COMMENT = 2000
 
 
 def _error_response(request, template, context, error: DomainError) -> HttpResponse:
@@ -211,6 +211,7 @@ def report_action(request, tracking_code, action):
     params = {"satisfaction": values["satisfaction"]} if action == "rate" else {}
     try:
         refuse_control_characters(values, ("reason", "satisfaction", "idempotency_key"))
+        # cases bounds a comment's text; a rating's or reopening's reason is bounded here alike.
         if len(values["reason"]) > MAX_COMMENT:
             raise InvalidInput(_("At most %(n)d characters.") % {"n": MAX_COMMENT}, field="reason")
         case_services.perform_action(
