@@ -774,3 +774,58 @@ def party_tree_reach(user: User | AnonymousUser) -> PartyTreeReach:
         elif level == AdminUnit.Level.COMMUNITY:
             communities.add(a.unit.pk)
     return PartyTreeReach(district_wide, frozenset(streets), frozenset(communities))
+
+
+# --- A community's lists, co-building units and page (双报到 claims) ---------------------------
+
+# Who keeps a community's three lists and its co-building units, acts for units and partners
+# when they claim, and confirms the service done: the Party-organisation staff and volunteer
+# organisers of the community, its street or the district. Street desks run cases, not these.
+LIST_KEEPERS = frozenset({Role.PARTY_STAFF, Role.ORGANISER})
+# Who opens the community page (PAGE_ROLES["community"]) over the whole of it: the territory's
+# staff, each within their scope. Volunteers and Party members (OWN_REPORTS_ONLY) open any
+# community's page too, to find items to claim, with every person's data masked.
+COMMUNITY_PAGE_STAFF = frozenset(
+    STREET_STAFF | STAFF_TEAM_ROLES | LIST_KEEPERS | {Role.COMMAND_CENTRE, Role.LEADER}
+)
+PAGE_ROLES["community"] = frozenset(COMMUNITY_PAGE_STAFF | {Role.VOLUNTEER, Role.PARTY_MEMBER})
+
+
+def community_place(community: AdminUnit) -> Place:
+    return Place(grid_id=None, community_id=community.pk, street_id=community.parent_id)
+
+
+def may_keep_community_lists(user: User | AnonymousUser, community: AdminUnit) -> bool:
+    """Adding, editing and closing list items, registering co-building units, claiming for a
+    unit, a partner or a volunteer organisation, and confirming service: LIST_KEEPERS bound to
+    the community, its street or the district (a superuser without such a role does not)."""
+    if not user.is_authenticated:
+        return False
+    held = roles_over(user, community_place(community))  # type: ignore[arg-type]
+    return bool(held & LIST_KEEPERS)
+
+
+def may_open_community(user: User | AnonymousUser, community: AdminUnit) -> bool:
+    """The community page and its API: staff of COMMUNITY_PAGE_STAFF whose scope reaches the
+    community (a grid team's through one of its grids), and volunteers and Party members
+    anywhere (masked view: may_keep_community_lists and may_read_party_membership decide what
+    is shown unmasked). A superuser opens every community."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    held = role_names(user)  # type: ignore[arg-type]
+    if held & {Role.VOLUNTEER, Role.PARTY_MEMBER}:
+        return True
+    for a in assignments(user):  # type: ignore[arg-type]
+        if a.role not in COMMUNITY_PAGE_STAFF:
+            continue
+        if a.grid_id:
+            if Grid.objects.filter(pk=a.grid_id, community=community).exists():
+                return True
+        elif a.unit is not None and (
+            a.unit.level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY)
+            or a.unit_id in (community.pk, community.parent_id)
+        ):
+            return True
+    return False
