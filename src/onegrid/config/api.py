@@ -29,6 +29,7 @@ from onegrid.party.api import router as party_router
 from onegrid.residents.api import router as residents_router
 from onegrid.smart.api import router as smart_router
 from onegrid.territory.api import router as territory_router
+from onegrid.volunteers.community_api import router as community_router
 
 from . import http_errors
 
@@ -95,6 +96,7 @@ api.add_router("/", cases_router)
 api.add_router("/", territory_router)
 api.add_router("/", teams_router)
 api.add_router("/", addresses_router)
+api.add_router("/", community_router)
 api.add_router("/smart", smart_router)
 api.add_router("/insight", insight_router)
 api.add_router("/insight/hotspots", hotspots_router)

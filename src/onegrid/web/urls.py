@@ -5,6 +5,7 @@ from .views import (
     addresses,
     bigscreen,
     case,
+    community,
     console,
     field,
     hotspots,
@@ -75,3 +76,4 @@ urlpatterns += hotspots.routes
 urlpatterns += public.routes
 urlpatterns += notifications.routes
 urlpatterns += resident.routes + resident_report.routes
+urlpatterns += community.routes
