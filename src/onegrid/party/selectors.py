@@ -105,6 +105,43 @@ def tree(user: User | AnonymousUser) -> list[TreeNode]:
     return [build(o, frozenset()) for o in by_parent.get(None, [])]
 
 
+def map_points(user: User | AnonymousUser) -> list[dict[str, object]]:
+    """The visible organisations as points for the map: a unit's organisation where it is, a
+    grid's at the grid's label point, a territorial one at a point inside its place's boundary;
+    those without any are left off. Counts of members only."""
+    inside: dict[int, tuple[float, float] | None] = {}
+
+    def point_in(unit: AdminUnit) -> tuple[float, float] | None:
+        if unit.pk not in inside:
+            shape = unit.geometry
+            p = shape.representative_point() if shape is not None and not shape.is_empty else None
+            inside[unit.pk] = (p.x, p.y) if p is not None else None
+        return inside[unit.pk]
+
+    points = []
+    for o in visible_organisations(user).order_by("code"):
+        if o.lon is not None and o.lat is not None:
+            where: tuple[float, float] | None = (o.lon, o.lat)
+        elif o.grid is not None:
+            where = (o.grid.label_lon, o.grid.label_lat)
+        else:
+            where = point_in(o.unit)
+        if where is None:
+            continue
+        points.append(
+            {
+                "id": o.pk,
+                "name": o.name,
+                "kind": o.kind,
+                "kindLabel": str(o.get_kind_display()),
+                "lon": where[0],
+                "lat": where[1],
+                "members": o.member_count,  # type: ignore[attr-defined]
+            }
+        )
+    return points
+
+
 def organisations_at(community: AdminUnit) -> QuerySet[Organisation]:
     """The live Party organisations standing in `community`: its committee or branches, its
     grids' branches and groups, the organisations of units there. Not sensitive (no members):

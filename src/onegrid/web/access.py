@@ -19,7 +19,17 @@ from onegrid.org.models import User
 
 # First match wins: a person with several roles lands on the page of their main work (the
 # measures page for those who steer by the figures: org.policies.LANDING_ROLES).
-LANDING_ORDER = ["inbox", "measures", "console", "map", "hotspots", "field", "reports", "resident"]
+LANDING_ORDER = [
+    "inbox",
+    "measures",
+    "console",
+    "map",
+    "hotspots",
+    "field",
+    "reports",
+    "party",
+    "resident",
+]
 
 
 def may_use(user: User, page: str) -> bool:

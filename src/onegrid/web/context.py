@@ -21,6 +21,7 @@ PAGE_LABELS = {
     "reports": _("Monthly reports"),
     "hotspots": _("Hotspots and alerts"),
     "resident": _("My reports"),
+    "party": _("Party organisations"),
 }
 
 

@@ -15,6 +15,7 @@ from .views import (
     live_map,
     measures,
     notifications,
+    party,
     public,
     reports,
     resident,
@@ -72,6 +73,7 @@ urlpatterns = [
 urlpatterns += teams.routes + addresses.routes + work_calendar.routes
 urlpatterns += measures.routes + bigscreen.routes
 urlpatterns += reports.routes
+urlpatterns += party.routes
 urlpatterns += hotspots.routes
 urlpatterns += public.routes
 urlpatterns += notifications.routes
