@@ -30,6 +30,7 @@ from onegrid.residents.api import router as residents_router
 from onegrid.smart.api import router as smart_router
 from onegrid.territory.api import router as territory_router
 from onegrid.volunteers.community_api import router as community_router
+from onegrid.volunteers.points_api import router as points_router
 
 from . import http_errors
 
@@ -102,6 +103,7 @@ api.add_router("/insight", insight_router)
 api.add_router("/insight/hotspots", hotspots_router)
 api.add_router("/notifications", notify_router)
 api.add_router("/residents", residents_router)
+api.add_router("/points", points_router)
 api.add_router("/party", party_router)
 
 PROBLEMS = {

@@ -829,3 +829,66 @@ def may_open_community(user: User | AnonymousUser, community: AdminUnit) -> bool
         ):
             return True
     return False
+
+
+# --- Points and the points store (积分, 积分超市) ----------------------------------------------
+
+# Who holds points and opens "my points" in the field app (/field/points/): the grid teams,
+# volunteers and Party members among them, and residents (a verified report earns points).
+PAGE_ROLES["points"] = frozenset(GRID_TEAM | OWN_REPORTS_ONLY)
+# The points-store counter (/volunteers/counter/) and its stock: volunteer organisers.
+POINTS_CLERKS = frozenset({Role.ORGANISER})
+PAGE_ROLES["counter"] = POINTS_CLERKS
+
+
+def _unit_place(unit: AdminUnit) -> Place:
+    """A street or community as a Place, for roles_over (a street's place has no community)."""
+    if unit.level == AdminUnit.Level.COMMUNITY:
+        return Place(grid_id=None, community_id=unit.pk, street_id=unit.parent_id)
+    if unit.level == AdminUnit.Level.STREET:
+        return Place(grid_id=None, community_id=None, street_id=unit.pk)
+    return Place(grid_id=None, community_id=None, street_id=None)
+
+
+def may_serve_points_counter(user: User | AnonymousUser, unit: AdminUnit) -> bool:
+    """Redeeming, cancelling redemptions and keeping the items and stock of the points store of
+    `unit` (a community or street): volunteer organisers bound to it, its street or the
+    district. A superuser without that role does not: every redemption names a clerk."""
+    if not user.is_authenticated:
+        return False
+    return bool(roles_over(user, _unit_place(unit)) & POINTS_CLERKS)  # type: ignore[arg-type]
+
+
+def points_counter_units(user: User | AnonymousUser) -> list[AdminUnit]:
+    """The units whose points-store counter `user` serves (where their ORGANISER roles are
+    bound); empty for everyone else."""
+    if not user.is_authenticated:
+        return []
+    return [
+        a.unit
+        for a in assignments(user)  # type: ignore[arg-type]
+        if a.role in POINTS_CLERKS and a.unit is not None
+    ]
+
+
+def may_configure_points_rules(user: User | AnonymousUser) -> bool:
+    """The district's points rules (points per hour, per verified report, per confirmed claim):
+    administrators, and Party-organisation staff or volunteer organisers bound to the district."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or Role.ADMIN in role_names(user):  # type: ignore[arg-type]
+        return True
+    return any(
+        a.role in (Role.PARTY_STAFF, Role.ORGANISER)
+        and a.unit is not None
+        and a.unit.level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY)
+        for a in assignments(user)  # type: ignore[arg-type]
+    )
+
+
+def may_adjust_points(user: User | AnonymousUser) -> bool:
+    """A correction of someone's points (with a reason, on the ledger like any entry): the
+    administrators only."""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or Role.ADMIN in role_names(user)  # type: ignore[arg-type]

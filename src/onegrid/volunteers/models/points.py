@@ -166,6 +166,10 @@ class Redemption(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    # Set by volunteers.points.redeem: True when the key had been used already (a retry or a
+    # double submit gave back the first redemption). Not a field.
+    replayed = False
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("redemption")
