@@ -20,6 +20,7 @@ from onegrid.core import api_errors, jsonlimits
 from onegrid.core.errors import DomainError, InvalidInput
 from onegrid.insight.api import router as insight_router
 from onegrid.insight.hotspots_api import router as hotspots_router
+from onegrid.insight.participation_api import router as participation_router
 from onegrid.notify.api import router as notify_router
 from onegrid.org.addresses_api import router as addresses_router
 from onegrid.org.api import router as auth_router
@@ -101,6 +102,7 @@ api.add_router("/", community_router)
 api.add_router("/smart", smart_router)
 api.add_router("/insight", insight_router)
 api.add_router("/insight/hotspots", hotspots_router)
+api.add_router("/insight", participation_router)
 api.add_router("/notifications", notify_router)
 api.add_router("/residents", residents_router)
 api.add_router("/points", points_router)

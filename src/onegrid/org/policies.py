@@ -892,3 +892,49 @@ def may_adjust_points(user: User | AnonymousUser) -> bool:
     if not user.is_authenticated:
         return False
     return user.is_superuser or Role.ADMIN in role_names(user)  # type: ignore[arg-type]
+
+
+# --- participation measures (insight.participation) ------------------------------------------
+
+# Who reads the participation measures (reports, claims and hours by Party members, volunteers
+# and units; 双报到 coverage; whistle response), place by place: the measures' readers of places
+# (measures_reach: leaders, supervision, the command centre, administrators, street desks, grid
+# workers and grid heads for their grid) and the Party-organisation staff over the unit they
+# are bound to. Department handlers' figures are their department's: participation is
+# measured by place, so they read none of it.
+PARTICIPATION_READERS = frozenset(MEASURE_READERS | STREET_STAFF | CHECKERS | {Role.PARTY_STAFF})
+PAGE_ROLES["participation"] = PARTICIPATION_READERS
+
+
+def participation_reach(user: User | AnonymousUser) -> MeasuresReach:
+    """The places whose participation figures `user` reads: measures_reach's places, and the
+    unit each PARTY_STAFF role is bound to (the district, a street or a community)."""
+    if not user.is_authenticated:
+        return MeasuresReach()
+    reach = measures_reach(user)  # type: ignore[arg-type]
+    district_wide = reach.district_wide
+    streets, communities = set(reach.street_ids), set(reach.community_ids)
+    for a in assignments(user):  # type: ignore[arg-type]
+        if a.role != Role.PARTY_STAFF or a.unit is None:
+            continue
+        if a.unit.level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY):
+            district_wide = True
+        elif a.unit.level == AdminUnit.Level.STREET:
+            streets.add(a.unit.pk)
+        elif a.unit.level == AdminUnit.Level.COMMUNITY:
+            communities.add(a.unit.pk)
+    return MeasuresReach(
+        district_wide=district_wide,
+        street_ids=frozenset(streets),
+        community_ids=frozenset(communities),
+        grid_ids=reach.grid_ids,
+    )
+
+
+def may_read_participation(user: User | AnonymousUser, *, place: Place | None) -> bool:
+    """Whether `user` reads the participation figures of `place` (a street, community or
+    grid; None: the whole district)."""
+    reach = participation_reach(user)
+    if place is None:
+        return reach.district_wide
+    return reach.covers(place)

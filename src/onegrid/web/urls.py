@@ -15,6 +15,7 @@ from .views import (
     live_map,
     measures,
     notifications,
+    participation,
     party,
     public,
     reports,
@@ -72,6 +73,7 @@ urlpatterns = [
 # Team and address pages keep their route lists beside their views.
 urlpatterns += teams.routes + addresses.routes + work_calendar.routes
 urlpatterns += measures.routes + bigscreen.routes
+urlpatterns += participation.routes
 urlpatterns += reports.routes
 urlpatterns += party.routes
 urlpatterns += hotspots.routes

@@ -688,6 +688,8 @@ def _dashboard_page(request: SignedInRequest, visible: insight.Visible, filters:
         if visible.person_id
         else "",
         "may_open_bigscreen": access.may_use(request.user, "bigscreen"),
+        "may_open_participation": access.may_use(request.user, "participation"),
+        "participation_query": urlencode(filters.period.query()),
         "chart_strings": chart_strings(),
         "as_of": timezone.localtime(board.as_of),
     }

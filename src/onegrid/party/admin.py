@@ -1,0 +1,76 @@
+"""The party app's admin pages: the organisation tree and its members, read-only (party.services
+alone writes them, so the tree's shape and the members' history hold). Members are sensitive
+personal data (PIPL art. 28): their pages open only to superusers and Party-organisation staff,
+and every page of them that shows a name or phone is recorded (PARTY_MEMBERSHIP)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from onegrid.org import access_log, policies
+from onegrid.org.models import Role
+
+from .models import Member, Membership, Organisation
+
+
+class ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(ReadOnly):
+    list_display = ["code", "name", "kind", "unit", "grid", "parent", "dissolved_at"]
+    list_filter = ["kind", "unit_kind"]
+    search_fields = ["code", "name"]
+    list_select_related = ["unit", "grid", "parent"]
+    readonly_fields = [f.name for f in Organisation._meta.fields if f.name != "secretary"]
+    exclude = ["secretary"]  # a secretary is a Party member: named on the Party pages only
+
+
+def _reads_members(request: HttpRequest) -> bool:
+    user = request.user
+    return user.is_authenticated and (
+        user.is_superuser or Role.PARTY_STAFF in policies.role_names(user)  # type: ignore[arg-type]
+    )
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ["organisation", "started_on", "start", "ended_on", "end", "reason", "end_reason"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Member)
+class MemberAdmin(access_log.RecordedReadsAdmin, ReadOnly):
+    list_display = ["name", "category", "status", "organisation"]
+    list_filter = ["category", "status"]
+    list_select_related = ["organisation"]
+    readonly_fields = [f.name for f in Member._meta.fields]
+    inlines = [MembershipInline]
+    access_kind = access_log.Kind.PARTY_MEMBERSHIP
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return _reads_members(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _reads_members(request)
+
+    def personal_fields(self, obj: Member, *, listed: bool) -> list[str]:
+        if listed:
+            return access_log.shown_fields(obj, ["name"])
+        return access_log.shown_fields(obj, ["name", "phone", "employer", "joined_party_on"])
