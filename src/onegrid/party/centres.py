@@ -21,6 +21,7 @@ import logging
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import File
@@ -291,7 +292,7 @@ def _store_photos(files: Iterable[tuple[int | None, File[bytes]]]) -> list[_Stor
 
 
 def _scores(
-    items: list[ChecklistItem], scores: Mapping[object, object], notes: Mapping[object, object]
+    items: list[ChecklistItem], scores: Mapping[Any, Any], notes: Mapping[Any, Any]
 ) -> dict[int, tuple[int, str]]:
     by_id = {str(i.pk): i for i in items}
     unknown = [str(k) for k in scores if str(k) not in by_id]
@@ -319,9 +320,9 @@ def record_inspection(
     *,
     actor: User,
     centre: ServiceCentre,
-    scores: Mapping[object, object],
+    scores: Mapping[Any, Any],
     idempotency_key: str | None,
-    notes: Mapping[object, object] | None = None,
+    notes: Mapping[Any, Any] | None = None,
     marked: Iterable[object] = (),
     note: str = "",
     photo_files: Iterable[tuple[int | None, File[bytes]]] = (),
