@@ -118,7 +118,11 @@ def add_item(
 
 
 def _locked_item(item_id: int) -> ListItem:
-    item = ListItem.objects.select_for_update().select_related("community").filter(pk=item_id)
+    item = (
+        ListItem.objects.select_for_update(of=("self",))
+        .select_related("community")
+        .filter(pk=item_id)
+    )
     found = item.first()
     if found is None:
         raise NotFound(_("No such list item."), field="item")
@@ -325,7 +329,7 @@ def claim_item(
 
 def _locked_claim(claim_id: int) -> Claim:
     claim = (
-        Claim.objects.select_for_update()
+        Claim.objects.select_for_update(of=("self",))
         .select_related("item__community", "member", "organisation")
         .filter(pk=claim_id)
         .first()

@@ -172,7 +172,7 @@ def register_partner(
 
 def _partner_for_keeper(actor: User, partner_id: int) -> CoBuildingUnit:
     partner = (
-        CoBuildingUnit.objects.select_for_update()
+        CoBuildingUnit.objects.select_for_update(of=("self",))
         .select_related("community")
         .filter(pk=partner_id)
         .first()
