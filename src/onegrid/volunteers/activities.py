@@ -45,6 +45,7 @@ from .volunteering import clean_text
 
 CHECK_IN_EARLY = dt.timedelta(minutes=30)
 HALF_HOUR = Decimal("0.5")
+MAX_HOURS = 1000  # beyond any activity (seven days at most): a typo, refused
 CENTS = Decimal("0.01")  # the model's two decimal places
 HOURS_MARGIN = Decimal("1.0")
 MAX_ACTIVITY = dt.timedelta(days=7)
@@ -392,7 +393,7 @@ def _hours(value: object) -> Decimal:
         hours = Decimal(text)
     except (InvalidOperation, ValueError):
         raise InvalidInput(_("Give the hours as a number, e.g. 2.5."), field="hours") from None
-    if not hours.is_finite() or hours < 0:
+    if not hours.is_finite() or hours < 0 or hours > MAX_HOURS:
         raise InvalidInput(_("Give the hours as a number, e.g. 2.5."), field="hours")
     return ((hours / HALF_HOUR).to_integral_value(rounding=ROUND_FLOOR) * HALF_HOUR).quantize(CENTS)
 
