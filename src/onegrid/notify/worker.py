@@ -91,7 +91,7 @@ class Worker:
         *,
         queues: Sequence[str] = ("*",),
         period: float | None = None,
-        max_jobs_per_round: int = 200,
+        max_jobs_per_round: int | None = 200,
     ) -> None:
         self.queues = list(queues)
         self.period = settings.ONEGRID["NOTIFY_WORKER_SECONDS"] if period is None else period
@@ -109,7 +109,8 @@ class Worker:
             self._rq_worker._stop_requested = True
 
     def run_jobs(self) -> int:
-        """Run the queue's ready jobs (at most max_jobs_per_round); how many ran."""
+        """Run the queue's ready jobs (at most max_jobs_per_round; None: until none is ready);
+        how many ran."""
         if uses_rq():
             return self.run_rq_jobs()
         if not uses_database_queue():

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import signal
-import socket
 import time
 from types import FrameType
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 from django.db.models import Count
@@ -17,34 +15,14 @@ from django.utils.translation import gettext as _
 
 from onegrid.forwarding import health, services
 from onegrid.forwarding.models import Forward, Mark, Target
+from onegrid.notify.worker import Worker
 
 
 def drain_queue() -> None:
-    """Run the "forwarding" jobs waiting in the queue until none is ready: the database queue
-    (the embedded backend) or, with ONEGRID_TASKS=rq, Redis (RQ in this process, with the
+    """Run the "forwarding" jobs waiting in the queue until none is ready, with notify's job
+    runner: the database queue, or with ONEGRID_TASKS=rq Redis (RQ in this process, with the
     deferred jobs whose time has come); `onegrid rqworker` processes may run them too."""
-    backend = settings.TASKS["default"]["BACKEND"]
-    if backend == "django_tasks_rq.RQBackend":
-        from onegrid.notify.worker import make_rq_worker
-
-        make_rq_worker(["forwarding"]).work(
-            burst=True, with_scheduler=True, logging_level="WARNING"
-        )
-        return
-    if backend != "django_tasks_db.DatabaseBackend":
-        return
-    from django_tasks_db.management.commands.db_worker import Worker
-
-    Worker(
-        queue_names=["forwarding"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id=f"forwarding-{socket.gethostname()}",
-        excluded_queue_names=[],
-    ).run()
+    Worker(queues=["forwarding"], max_jobs_per_round=None).run_jobs()
 
 
 class Command(BaseCommand):
