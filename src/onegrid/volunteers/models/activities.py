@@ -16,7 +16,8 @@ from .volunteering import Volunteer, VolunteerOrganisation
 def default_check_in_radius() -> int:
     """Metres from the activity's place within which a check-in counts (ONEGRID setting
     VOLUNTEER_CHECK_IN_RADIUS_M, 200 m unless set)."""
-    return int(settings.ONEGRID.get("VOLUNTEER_CHECK_IN_RADIUS_M", 200))
+    radius = settings.ONEGRID.get("VOLUNTEER_CHECK_IN_RADIUS_M", 200)
+    return radius if isinstance(radius, int) else int(str(radius))
 
 
 class Activity(models.Model):
