@@ -15,6 +15,7 @@ from onegrid.core.errors import InvalidInput, NotFound
 from onegrid.territory.models import AdminUnit, Grid
 from onegrid.territory.selectors import places_in_scope
 
+from . import access_log
 from .models import TEAM_ROLES, Department, DutyShift, Role, RoleAssignment, TeamSlot, User
 from .policies import (
     GRID_TEAM,
@@ -22,6 +23,7 @@ from .policies import (
     grantable_team_roles,
     grid_place,
     mask_phone,
+    may_read_party_membership,
     may_see_place,
     may_take_away_team_place,
     scope_for,
@@ -46,6 +48,8 @@ def grid_team(viewer: User, place: Place) -> list[TeamMember]:
         .select_related("user")
         .order_by("user__username")
     )
+    if _party_hidden(viewer, place.community_id):
+        rows = rows.exclude(role=Role.PARTY_MEMBER)
     members = [
         TeamMember(
             name=str(a.user),
@@ -132,27 +136,45 @@ def _filled_counts(
     return {(row["grid_id"], row["role"]): row["n"] for row in rows}
 
 
+def _party_hidden(viewer: User, community_id: int | None) -> bool:
+    """Whether a team's Party-member places are kept from `viewer`: holding one tells who is a
+    Party member (sensitive personal data, PIPL art. 28), which only Party-organisation staff
+    of the grid's community or above read (org.policies.may_read_party_membership)."""
+    community = AdminUnit.objects.filter(pk=community_id).first() if community_id else None
+    return community is None or not may_read_party_membership(viewer, community)
+
+
 def _held_labels(
-    grid_id: int, user_ids: Iterable[int], slots: Iterable[TeamSlot]
+    grid_id: int, user_ids: Iterable[int], slots: Iterable[TeamSlot], *, hide_party: bool = True
 ) -> dict[int, list[str]]:
     """The labels of the team roles each of `user_ids` holds on the grid, sorted: {user_id:
-    labels}. A role the slots leave out shows its name."""
+    labels}. A role the slots leave out shows its name. The Party-member place is left out
+    when `hide_party` (_party_hidden)."""
     labels = {s.role: s.label for s in slots}
     held: dict[int, list[str]] = {}
+    roles = [r for r in GRID_TEAM if not (hide_party and r == Role.PARTY_MEMBER)]
     for user_id, role in RoleAssignment.objects.filter(
-        grid_id=grid_id, user_id__in=set(user_ids), role__in=GRID_TEAM
+        grid_id=grid_id, user_id__in=set(user_ids), role__in=roles
     ).values_list("user_id", "role"):
         held.setdefault(user_id, []).append(labels.get(role) or str(Role(role).label))
     return {user_id: sorted(names) for user_id, names in held.items()}
 
 
 def team_of(
-    viewer: User, grid: Grid | None, slots: list[TeamSlot] | None = None
+    viewer: User,
+    grid: Grid | None,
+    slots: list[TeamSlot] | None = None,
+    *,
+    channel: str = access_log.Channel.PAGE,
+    path: str = "",
 ) -> list[TeamGroup]:
     """The grid's team by slot group (core, helper, volunteer), each slot with its members.
 
     Empty when the viewer may not see the grid. Members holding a team role that the district's
     slots leave out are not listed. `slots`: current_slots(), when the caller has them already.
+    Who holds a Party-member place is shown only to those who may read Party membership there
+    (each such answer logged, PARTY_MEMBERSHIP, through `channel` at `path`); others see the
+    place filled, without the person.
     """
     if grid is None:
         return []
@@ -168,7 +190,21 @@ def team_of(
         .order_by("user__username")
     )
     labels = {s.role: s.label for s in slots}
+    hide_party = _party_hidden(viewer, grid.community_id)
+    shown_party: list[int] = []
     for a in rows:
+        if a.role == Role.PARTY_MEMBER:
+            if hide_party:
+                by_role[a.role].append(
+                    SlotMember(
+                        name=gettext("(hidden: Party membership)"),
+                        role=a.role,
+                        role_label=labels[a.role],
+                        phone="",
+                    )
+                )
+                continue
+            shown_party.append(a.user_id)
         by_role[a.role].append(
             SlotMember(
                 name=str(a.user),
@@ -181,6 +217,13 @@ def team_of(
                 ),
             )
         )
+    access_log.record(
+        user=viewer,
+        kind=access_log.Kind.PARTY_MEMBERSHIP,
+        channel=channel,
+        subjects=[(f"user:{pk}", ["team_role"]) for pk in shown_party],
+        path=path,
+    )
     groups = []
     for value, label in TeamSlot.Group.choices:
         views = [
@@ -213,7 +256,12 @@ def on_duty(
         .order_by("starts_at", "user__username")
     )
     slots = current_slots() if slots is None else slots
-    held = _held_labels(grid.pk, [s.user_id for s in shifts], slots)
+    held = _held_labels(
+        grid.pk,
+        [s.user_id for s in shifts],
+        slots,
+        hide_party=_party_hidden(viewer, grid.community_id),
+    )
     return [
         OnDuty(
             name=str(s.user),
@@ -416,7 +464,12 @@ def shifts(
         .order_by("starts_at", "user__username", "pk")
     )
     slots = current_slots() if slots is None else slots
-    held = _held_labels(grid.pk, [s.user_id for s in rows], slots)
+    held = _held_labels(
+        grid.pk,
+        [s.user_id for s in rows],
+        slots,
+        hide_party=_party_hidden(viewer, grid.community_id),
+    )
     return [_shift(s, held) for s in rows]
 
 

@@ -277,7 +277,9 @@ def put_slots(request: SignedInRequest, payload: SlotsIn) -> dict[str, object]:
 def team(request: SignedInRequest, grid_code: str) -> dict[str, object]:
     grid = selectors.visible_grid(request.user, grid_code)
     slots = teams.current_slots()
-    groups = selectors.team_of(request.user, grid, slots=slots)
+    groups = selectors.team_of(
+        request.user, grid, slots=slots, channel=access_log.Channel.API, path=request.path
+    )
     access_log.record_usernames_shown(
         request, [m.username for g in groups for s in g.slots for m in s.members], channel="api"
     )

@@ -18,8 +18,8 @@ from django.db.models import Count, Q, QuerySet
 
 from onegrid.core.errors import NotFound
 from onegrid.org import access_log, policies
-from onegrid.org.models import User
-from onegrid.territory.models import AdminUnit
+from onegrid.org.models import Role, RoleAssignment, User
+from onegrid.territory.models import AdminUnit, Grid
 
 from .models import Member, Membership, Organisation
 
@@ -160,6 +160,52 @@ def grid_organisations(grid_id: int) -> list[Organisation]:
         .select_related("secretary", "unit")
         .order_by("kind", "code")
     )
+
+
+@dataclass(frozen=True)
+class GridPartyRow:
+    """A grid's Party branch or group as its team page shows it."""
+
+    organisation: Organisation
+    secretary_name: str  # empty unless the viewer may read Party membership there
+    has_secretary: bool
+    secretary_is_grid_head: bool
+
+
+def grid_party_rows(
+    user: User | AnonymousUser, grid: Grid, *, channel: str, path: str = ""
+) -> list[GridPartyRow]:
+    """The live Party branch or groups of `grid` for its team page: every viewer of the team sees
+    the organisation; its secretary (a Party member) is named only to who may read Party
+    membership at the grid's community, and logged. Whether the secretary is the grid head is
+    said to everyone: a grid head's place on the team is not secret."""
+    orgs = grid_organisations(grid.pk)
+    if not orgs:
+        return []
+    may_read = policies.may_read_party_membership(user, orgs[0].unit)
+    heads = set(
+        RoleAssignment.objects.filter(grid_id=grid.pk, role=Role.GRID_HEAD).values_list(
+            "user_id", flat=True
+        )
+    )
+    rows = [
+        GridPartyRow(
+            organisation=o,
+            secretary_name=str(o.secretary) if o.secretary is not None and may_read else "",
+            has_secretary=o.secretary_id is not None,
+            secretary_is_grid_head=o.secretary_id in heads,
+        )
+        for o in orgs
+    ]
+    if may_read:
+        access_log.record(
+            user=user,
+            kind=access_log.Kind.PARTY_MEMBERSHIP,
+            channel=channel,
+            subjects=[(f"user:{o.secretary_id}", ["secretary"]) for o in orgs if o.secretary_id],
+            path=path,
+        )
+    return rows
 
 
 # --- members --------------------------------------------------------------------------------

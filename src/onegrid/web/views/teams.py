@@ -27,6 +27,7 @@ from onegrid.core.errors import DomainError, InvalidInput, NotFound
 from onegrid.core.spreadsheets import xlsx_bytes
 from onegrid.org import access_log, selectors, teams
 from onegrid.org.models import TEAM_ROLES, Role, TeamSlot
+from onegrid.party import selectors as party_selectors
 
 from .. import downloads
 from ..access import forbidden, page
@@ -87,14 +88,15 @@ def _team_context(request, grid, failed: tuple[str, DomainError, dict] | None = 
     # org.policies.check_team_change would refuse the others at the role.
     grantable = teams.grantable_roles(request.user, grid)
     may_manage = bool(grantable)
-    groups = selectors.team_of(request.user, grid, slots=slots)
+    groups = selectors.team_of(request.user, grid, slots=slots, path=request.path)
     upcoming = selectors.shifts(request.user, grid, now, now + UPCOMING, slots=slots)
     form_name, error, values = failed or (None, None, {})
     errors: dict[str, dict[str, str]] = {}
     if error is not None:
         errors[form_name] = {(error.field or "form"): str(error.message)}
     members = sorted(
-        {(m.username, m.name) for g in groups for m in g.members}, key=lambda pair: pair[0]
+        {(m.username, m.name) for g in groups for m in g.members if m.username},
+        key=lambda pair: pair[0],
     )
     access_log.record_usernames_shown(
         request, [m[0] for m in members] + [s.username for s in upcoming], channel="page"
@@ -108,6 +110,9 @@ def _team_context(request, grid, failed: tuple[str, DomainError, dict] | None = 
         "may_manage": may_manage,
         "grantable_slots": [s for s in slots if s.role in grantable],
         "members": members,
+        "party_rows": party_selectors.grid_party_rows(
+            request.user, grid, channel=access_log.Channel.PAGE, path=request.path
+        ),
         "errors": errors,
         "values": {form_name: values} if form_name else {},
         "now": now,
