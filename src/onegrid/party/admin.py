@@ -74,3 +74,7 @@ class MemberAdmin(access_log.RecordedReadsAdmin, ReadOnly):
         if listed:
             return access_log.shown_fields(obj, ["name"])
         return access_log.shown_fields(obj, ["name", "phone", "employer", "joined_party_on"])
+
+
+# The service centres' admin pages (党群服务中心) live beside their services.
+from . import centres_admin as centres_admin  # noqa: E402

@@ -225,19 +225,31 @@ def save_checklist_item(
             _("Only administrators and the district's Party staff configure the checklist."),
             field="actor",
         )
+    row = item if item is not None else ChecklistItem()
+    for name, value in check_checklist_item(
+        category=category, text=text, max_score=max_score, applies_to=applies_to, order=order
+    ).items():
+        setattr(row, name, value)
+    row.active = bool(active)
+    row.save()
+    return row
+
+
+def check_checklist_item(
+    *, category: object, text: object, max_score: object, applies_to: object, order: object
+) -> dict[str, object]:
+    """A checklist item's fields, checked (the page, the API and the admin's form)."""
     if category not in ChecklistItem.Category.values:
         raise InvalidInput(_("Choose a category."), field="category")
     if applies_to not in ChecklistItem.AppliesTo.values:
         raise InvalidInput(_("Choose where the item applies."), field="applies_to")
-    row = item if item is not None else ChecklistItem()
-    row.category = str(category)
-    row.text = _text(text, "text", max_length=200, required=True)
-    row.max_score = _whole(max_score, "max_score", low=1, high=100)
-    row.applies_to = str(applies_to)
-    row.order = _whole(order, "order", low=0, high=10_000)
-    row.active = bool(active)
-    row.save()
-    return row
+    return {
+        "category": str(category),
+        "text": _text(text, "text", max_length=200, required=True),
+        "max_score": _whole(max_score, "max_score", low=1, high=100),
+        "applies_to": str(applies_to),
+        "order": _whole(order, "order", low=0, high=10_000),
+    }
 
 
 def applicable_items(level: str) -> list[ChecklistItem]:

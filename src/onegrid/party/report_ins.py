@@ -121,7 +121,11 @@ def report_in_member(
     """An employed member reports in to their home community. `community`, if given, must be
     that community (a form names it so a stale page cannot report in elsewhere)."""
     key = _key(idempotency_key)
-    member = Member.objects.select_for_update().select_related("home_community").get(pk=member.pk)
+    member = (
+        Member.objects.select_for_update(of=("self",))
+        .select_related("home_community")
+        .get(pk=member.pk)
+    )
     home = member.home_community
     if home is None:
         raise InvalidInput(
