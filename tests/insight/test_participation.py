@@ -460,3 +460,87 @@ def test_the_download_equals_the_page(world, rows):
     lines = list(csv.reader(io.StringIO(text)))
     assert [[r[0], *r[2:]] for r in lines[1:]] == page
     assert len(page) == 2 and page[0][2] == p.WITHHELD  # the street's members' reports
+
+
+# --- whistle response ------------------------------------------------------------------------
+
+
+def whistle_task(case, department, *, due, reported=None, rating="", rated=None):
+    from onegrid.cases.models import Task
+
+    return Task.objects.create(
+        case=case,
+        department=department,
+        role=Task.Role.WHISTLE,
+        state=Task.State.SUMMONED if reported is None else Task.State.FED_BACK,
+        dispatched_at=due - dt.timedelta(hours=2),
+        due_at=due + dt.timedelta(days=1),
+        report_in_due_at=due,
+        reported_in_at=reported,
+        reported_in_on_time=None if reported is None else reported <= due,
+        rating=rating,
+        rated_at=rated,
+    )
+
+
+def test_whistle_response_per_street_and_department(world):
+    pytest.importorskip("onegrid.insight.whistles")
+    w = world
+    case = case_at(w, w.grids[0], w.people.resident)
+    far = case_at(w, w.grids[2], w.people.resident)
+    due = T + dt.timedelta(hours=4)
+    whistle_task(
+        case,
+        w.city_mgmt,
+        due=due,
+        reported=due - dt.timedelta(hours=1),
+        rating="satisfied",
+        rated=due + dt.timedelta(days=2),
+    )
+    whistle_task(
+        case,
+        w.ecology,
+        due=due,
+        reported=due + dt.timedelta(hours=3),
+        rating="unsatisfied",
+        rated=due + dt.timedelta(days=2),
+    )
+    whistle_task(far, w.market, due=due)  # missed, in the other street
+    table = p.participation(w.people.leader, period=MARCH, scope=street_scope(w))
+    assert table.whistles_available
+    rows = {r["department"]: r for r in table.whistles}
+    assert set(rows) == {w.city_mgmt.name, w.ecology.name}
+    assert rows[w.city_mgmt.name]["reported_in_on_time"] == 1
+    assert rows[w.ecology.name]["on_time_rate"] == Decimal("0.00")
+    assert rows[w.ecology.name]["satisfaction_rate"] == Decimal("0.00")
+    district = p.participation(w.people.leader, period=MARCH, scope=p.Scope("district")).whistles
+    assert [(r["street"], r["department"]) for r in district][-1] == (
+        w.other_street.name,
+        w.market.name,
+    )
+    assert district[-1]["due"] == 1 and district[-1]["reported_in"] == 0
+    community = p.resolve_scope(w.people.leader, kind="community", code=w.community.code)
+    assert p.participation(w.people.leader, period=MARCH, scope=community).whistles is None
+    client = Client()
+    client.force_login(w.people.leader)
+    query = {"month": "2026-03", "scope": f"street:{w.street.code}"}
+    body = client.get("/console/participation/", query).content.decode()
+    assert 'id="whistle-table"' in body and w.ecology.name in body
+    csv_text = b"".join(
+        client.get(
+            "/console/participation/", {**query, "format": "csv", "table": "whistles"}
+        ).streaming_content
+    ).decode("utf-8-sig")
+    assert len(list(csv.reader(io.StringIO(csv_text)))) == 3
+    api = (
+        token_client(w.people.leader)
+        .get(
+            "/api/v1/insight/participation",
+            {"month": "2026-03", "scope": "street", "code": w.street.code},
+        )
+        .json()
+    )
+    assert {r["department"]: r["on_time_rate"] for r in api["whistles"]} == {
+        w.city_mgmt.name: "100.00",
+        w.ecology.name: "0.00",
+    }

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -49,7 +49,7 @@ from onegrid.cases.models import Case
 from onegrid.core import clock
 from onegrid.core.errors import InvalidInput, PermissionDenied
 from onegrid.org import policies
-from onegrid.org.models import Role, RoleAssignment, User
+from onegrid.org.models import Department, Role, RoleAssignment, User
 from onegrid.party.models import Member, Membership, Organisation, ReportIn
 from onegrid.territory.models import AdminUnit, Grid
 from onegrid.volunteers.models import Claim
@@ -850,31 +850,82 @@ def _whistle_source() -> Callable[..., Any] | None:
 def _whistles(
     scope: Scope, start: dt.datetime, end: dt.datetime
 ) -> tuple[list[dict[str, Any]] | None, bool]:
-    """The whistle response figures of the scope's streets (a district: every street; a
-    street: its own), by department; communities and grids do not whistle."""
+    """The whistle response of the scope's streets (a district: every street; a street: its
+    own), one row per street and department summoned there (WHISTLE_COLUMNS); communities and
+    grids do not whistle. (None, False) while insight.whistles is missing."""
     source = _whistle_source()
     if source is None:
         return None, False
     if scope.kind == "district":
-        street_ids = None
-    elif scope.kind == "street":
-        street_ids = [scope.pk]
+        streets = list(AdminUnit.objects.filter(level="street").order_by("code"))
+    elif scope.kind == "street" and scope.pk is not None:
+        streets = list(AdminUnit.objects.filter(pk=scope.pk))
     else:
         return None, True
-    figures = source(start=start, end=end, street_ids=street_ids)
-    return [_as_dict(f) for f in _iterable(figures)], True
+    by_street = {s.pk: source(start=start, end=end, street_ids=[s.pk]) for s in streets}
+    names = dict(
+        Department.objects.filter(
+            pk__in={d for figures in by_street.values() for d in figures}
+        ).values_list("pk", "name")
+    )
+    rows = []
+    for street in streets:
+        figures = by_street[street.pk]
+        for department_id in sorted(figures, key=lambda d: (names.get(d, ""), d)):
+            f = figures[department_id]
+            rows.append(
+                {
+                    "street": street.name,
+                    "department": names.get(department_id, str(department_id)),
+                    "summoned": f.summoned,
+                    "due": f.due,
+                    "reported_in": f.reported_in,
+                    "reported_in_on_time": f.reported_in_on_time,
+                    "on_time_rate": f.on_time_rate,
+                    "rated": f.rated,
+                    "satisfied": f.satisfied,
+                    "satisfaction_rate": f.satisfaction_rate,
+                }
+            )
+    return rows, True
 
 
-def _iterable(figures: Any) -> Iterable[Any]:
-    if isinstance(figures, dict):
-        return figures.values()
-    return figures or ()
-
-
-def _as_dict(figure: Any) -> dict[str, Any]:
-    if isinstance(figure, dict):
-        return figure
-    as_dict = getattr(figure, "as_dict", None)
-    if callable(as_dict):
-        return as_dict()
-    return dict(vars(figure))
+WHISTLE_COLUMNS: tuple[tuple[str, StrOrPromise, StrOrPromise], ...] = (
+    ("street", gettext_lazy("Street"), ""),
+    ("department", gettext_lazy("Department"), ""),
+    (
+        "summoned",
+        gettext_lazy("Summoned"),
+        gettext_lazy("Whistle tasks of the street's cases given to the department in the period."),
+    ),
+    (
+        "due",
+        gettext_lazy("Report-ins due"),
+        gettext_lazy(
+            "Summonses whose report-in deadline fell in the period and has passed, or that "
+            "reported in."
+        ),
+    ),
+    ("reported_in", gettext_lazy("Report-ins made"), gettext_lazy("Of those due, reported in.")),
+    (
+        "reported_in_on_time",
+        gettext_lazy("Report-ins on time"),
+        gettext_lazy("Of those due, reported in by the deadline."),
+    ),
+    (
+        "on_time_rate",
+        gettext_lazy("On-time rate (%)"),
+        gettext_lazy("Reported in on time ÷ report-ins due."),
+    ),
+    ("rated", gettext_lazy("Rated"), gettext_lazy("The street's ratings given in the period.")),
+    (
+        "satisfied",
+        gettext_lazy("Satisfied"),
+        gettext_lazy("Of those, satisfied or basically satisfied."),
+    ),
+    (
+        "satisfaction_rate",
+        gettext_lazy("Satisfaction (%)"),
+        gettext_lazy("Satisfied or basically satisfied ÷ ratings."),
+    ),
+)

@@ -10,6 +10,7 @@ them (insight.periods). Figures about Party members withheld by the small-cell r
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from ninja import Field, Query, Router, Schema
@@ -70,7 +71,11 @@ class ParticipationOut(Schema):
     rows: list[RowOut]
     whistles_available: bool
     whistles: list[dict[str, Any]] | None = Field(
-        ..., description="Whistle response by street and department (district and street)."
+        ...,
+        description="Whistle response by street and department (a district or a street; "
+        "null for a community or grid): street, department, summoned, due, reported_in, "
+        "reported_in_on_time, on_time_rate (percent as text), rated, satisfied, "
+        "satisfaction_rate.",
     )
 
 
@@ -106,5 +111,10 @@ def participation(request: SignedInRequest, query: Query[ParticipationQuery]) ->
         ],
         "rows": [r.as_dict() for r in table.rows],
         "whistles_available": table.whistles_available,
-        "whistles": table.whistles,
+        "whistles": None
+        if table.whistles is None
+        else [
+            {k: (str(v) if isinstance(v, Decimal) else v) for k, v in row.items()}
+            for row in table.whistles
+        ],
     }

@@ -19,7 +19,6 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from onegrid.core.errors import InvalidInput, PermissionDenied
@@ -32,11 +31,6 @@ from .measures import picker, read_filters, scope_param, table_links
 
 if TYPE_CHECKING:
     from django.http.response import HttpResponseBase
-
-WHISTLE_LABELS = {
-    "street": gettext_lazy("Street"),
-    "department": gettext_lazy("Department"),
-}
 
 
 def _scope(request: SignedInRequest, errors: dict[str, str]) -> Scope:
@@ -72,11 +66,15 @@ def rows_of(table: measures.Participation) -> list[dict[str, object]]:
     ]
 
 
-def _whistle_columns(table: measures.Participation) -> list[tuple[str, str]]:
-    keys: list[str] = []
-    for row in table.whistles or []:
-        keys += [k for k in row if k not in keys]
-    return [(k, str(WHISTLE_LABELS.get(k, k))) for k in keys]
+def _whistle_columns() -> list[tuple[str, str]]:
+    return [(key, str(label)) for key, label, _formula in measures.WHISTLE_COLUMNS]
+
+
+def whistle_rows(table: measures.Participation) -> list[dict[str, object]]:
+    """The whistle rows as shown: rates as text, — where nothing was due or rated."""
+    return [
+        {k: ("—" if v is None else str(v)) for k, v in row.items()} for row in table.whistles or []
+    ]
 
 
 @access.page("participation")
@@ -123,7 +121,7 @@ def _page(request: SignedInRequest, filters: Any, table: measures.Participation)
     for key, label in measures.GROUPS.items():
         figures = [f for f in measures.FIGURES if f.group == key]
         groups.append({"key": key, "label": label, "figures": figures, "span": len(figures)})
-    whistle_columns = _whistle_columns(table)
+    whistle_columns = _whistle_columns()
     context = {
         "active_page": "measures",
         "period": filters.period,
@@ -138,9 +136,9 @@ def _page(request: SignedInRequest, filters: Any, table: measures.Participation)
         "any_withheld": any(c.withheld for r in table.rows for c in r.cells.values()),
         "small_cell_rule": measures.SMALL_CELL_RULE,
         "whistle_columns": whistle_columns,
-        "whistle_rows": [
-            ["" if r.get(k) is None else r.get(k) for k, _label in whistle_columns]
-            for r in table.whistles or []
+        "whistle_rows": [[r[k] for k, _label in whistle_columns] for r in whistle_rows(table)],
+        "whistle_formulas": [
+            (label, formula) for _k, label, formula in measures.WHISTLE_COLUMNS if formula
         ],
         "downloads": table_links(request, "participation"),
         "whistle_downloads": table_links(request, "whistles"),
@@ -164,7 +162,7 @@ def _download(
         cols, rows = columns(), rows_of(table)
         name = _("participation")
     elif which == "whistles" and table.whistles is not None:
-        cols, rows = _whistle_columns(table), table.whistles
+        cols, rows = _whistle_columns(), whistle_rows(table)
         name = _("whistles")
     else:
         refusal = downloads.DownloadRefused(
