@@ -27,6 +27,8 @@ from onegrid.org.api import router as auth_router
 from onegrid.org.auth import API_AUTH
 from onegrid.org.teams_api import router as teams_router
 from onegrid.party.api import router as party_router
+from onegrid.party.api_centres import router as centres_router
+from onegrid.party.api_report_ins import router as report_ins_router
 from onegrid.residents.api import router as residents_router
 from onegrid.smart.api import router as smart_router
 from onegrid.territory.api import router as territory_router
@@ -107,6 +109,8 @@ api.add_router("/notifications", notify_router)
 api.add_router("/residents", residents_router)
 api.add_router("/points", points_router)
 api.add_router("/party", party_router)
+api.add_router("/party", report_ins_router)
+api.add_router("/party", centres_router)
 
 PROBLEMS = {
     "missing": lambda: _("is required"),

@@ -32,7 +32,11 @@ GRID_TEAM = set(TEAM_ROLES)
 # Roles that see only what they reported themselves, wherever they are bound.
 OWN_REPORTS_ONLY = {Role.RESIDENT, Role.VOLUNTEER, Role.PARTY_MEMBER}
 # Roles that may report a problem wherever they stand: residents report anywhere in the district.
-REPORTING_ROLES = GRID_TEAM | {Role.RESIDENT} | STREET_STAFF | {Role.COMMAND_CENTRE}
+# Party-organisation staff report the rectification items of the service centres they
+# inspect (party.centres), entered as imports from the inspection's record.
+REPORTING_ROLES = (
+    GRID_TEAM | {Role.RESIDENT} | STREET_STAFF | {Role.COMMAND_CENTRE} | {Role.PARTY_STAFF}
+)
 # The two axes of DOMAIN.md §3, which stay apart: supervision (the grid team's checkers find and
 # check) and disposal (departments fix).
 CHECKERS = frozenset({Role.GRID_WORKER, Role.GRID_HEAD})
@@ -245,8 +249,11 @@ def may_read_access_log(user: User | AnonymousUser) -> bool:
 
 
 def may_enter_staff_reports(user: User) -> bool:
-    """Hotline, sensor and import reports are entered by street or command-centre staff."""
-    return user.is_superuser or bool(role_names(user) & (STREET_STAFF | {Role.COMMAND_CENTRE}))
+    """Hotline, sensor and import reports are entered by street or command-centre staff, and
+    Party-organisation staff enter their centre inspections' rectification items as imports."""
+    return user.is_superuser or bool(
+        role_names(user) & (STREET_STAFF | {Role.COMMAND_CENTRE, Role.PARTY_STAFF})
+    )
 
 
 def duty_conflict(action: str, own_actions: Iterable[str]) -> str | None:
@@ -615,6 +622,15 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
         {Role.PARTY_STAFF, Role.LEADER, Role.COMMAND_CENTRE, Role.SUPERVISOR, Role.ADMIN}
         | STREET_STAFF
     ),
+    # The Party service centres (/party/centres/): public places with their inspections, read
+    # by those who read the Party tree, over their scope (centres_reach).
+    "centres": frozenset(
+        {Role.PARTY_STAFF, Role.LEADER, Role.COMMAND_CENTRE, Role.SUPERVISOR, Role.ADMIN}
+        | STREET_STAFF
+    ),
+    # 双报到 to confirm and confirmed (/party/report-ins/): names who is a Party member, so
+    # Party-organisation staff only.
+    "report_ins": frozenset({Role.PARTY_STAFF}),
 }
 
 
@@ -892,6 +908,56 @@ def may_adjust_points(user: User | AnonymousUser) -> bool:
     if not user.is_authenticated:
         return False
     return user.is_superuser or Role.ADMIN in role_names(user)  # type: ignore[arg-type]
+
+
+# --- 双报到 and the Party service centres ----------------------------------------------------
+
+
+def may_report_in_member(user: User, *, member_user_id: int | None, home: AdminUnit) -> bool:
+    """Whether `user` may report a member in (双报到) to their home community `home`: the member
+    themselves (their linked account), or Party-organisation staff over that community."""
+    if member_user_id is not None and user.pk == member_user_id:
+        return True
+    return _party_staff_over(user, home)
+
+
+def may_report_in_unit(user: User, *, secretary_id: int | None, place: AdminUnit) -> bool:
+    """Whether `user` may report a unit's Party organisation in to the community where it
+    stands (`place`): its secretary, or Party-organisation staff over that community."""
+    if secretary_id is not None and user.pk == secretary_id:
+        return True
+    return _party_staff_over(user, place)
+
+
+def may_decide_report_in(user: User, community: AdminUnit) -> bool:
+    """Confirming or declining a report-in, and ending one: the community's side of 双报到,
+    Party-organisation staff bound to the community or above (never the one reporting in)."""
+    return _party_staff_over(user, community)
+
+
+def may_keep_centres(user: User, unit: AdminUnit) -> bool:
+    """Registering and changing the Party service centre of a street or community, and
+    inspecting it: Party-organisation staff bound to it or above."""
+    return _party_staff_over(user, unit)
+
+
+def may_configure_centre_checklist(user: User) -> bool:
+    """The district's standardisation checklist for the centres: the administrators and the
+    district's Party-organisation staff."""
+    if user.is_superuser or Role.ADMIN in role_names(user):
+        return True
+    return any(
+        a.role == Role.PARTY_STAFF
+        and a.unit is not None
+        and a.unit.level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY)
+        for a in assignments(user)
+    )
+
+
+def centres_reach(user: User | AnonymousUser) -> PartyTreeReach:
+    """Where `user` reads the Party service centres: the places their PAGE_ROLES["centres"]
+    roles are bound to (the same readers as the Party tree)."""
+    return party_tree_reach(user)
 
 
 # --- participation measures (insight.participation) ------------------------------------------

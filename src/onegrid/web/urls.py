@@ -17,7 +17,9 @@ from .views import (
     notifications,
     participation,
     party,
+    party_centres,
     public,
+    report_ins,
     reports,
     resident,
     resident_report,
@@ -81,3 +83,4 @@ urlpatterns += public.routes
 urlpatterns += notifications.routes
 urlpatterns += resident.routes + resident_report.routes
 urlpatterns += community.routes
+urlpatterns += party_centres.routes + report_ins.routes
