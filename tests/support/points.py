@@ -19,8 +19,10 @@ def new_key() -> str:
     return uuid.uuid4().hex
 
 
-@pytest.fixture
-def store(world):
+def make_store(world) -> SimpleNamespace:
+    """The rules (1 a volunteer hour, 5 a verified report, 10 a confirmed claim), the first
+    community's store (洗衣液 10 points × 3, 大米 25 × 1), its clerk, an organiser of the other
+    street, and a volunteer (13900001111) with 30 points."""
     for kind, value in (("hours", 1), ("report", 5), ("claim", 10)):
         PointsRule.objects.create(kind=kind, points=value, changed_at=clock.now())
     clerk = person("clerk", Role.ORGANISER, unit=world.community)
@@ -40,6 +42,11 @@ def store(world):
     return SimpleNamespace(
         clerk=clerk, street_clerk=street_clerk, volunteer=volunteer, soap=soap, rice=rice
     )
+
+
+@pytest.fixture
+def store(world):
+    return make_store(world)
 
 
 def holder(world, role: str):

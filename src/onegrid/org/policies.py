@@ -872,7 +872,7 @@ def may_serve_points_counter(user: User | AnonymousUser, unit: AdminUnit) -> boo
     district. A superuser without that role does not: every redemption names a clerk."""
     if not user.is_authenticated:
         return False
-    return bool(roles_over(user, _unit_place(unit)) & POINTS_CLERKS)  # type: ignore[arg-type]
+    return bool(roles_over(user, _unit_place(unit)) & POINTS_CLERKS)
 
 
 def points_counter_units(user: User | AnonymousUser) -> list[AdminUnit]:
@@ -880,11 +880,7 @@ def points_counter_units(user: User | AnonymousUser) -> list[AdminUnit]:
     bound); empty for everyone else."""
     if not user.is_authenticated:
         return []
-    return [
-        a.unit
-        for a in assignments(user)  # type: ignore[arg-type]
-        if a.role in POINTS_CLERKS and a.unit is not None
-    ]
+    return [a.unit for a in assignments(user) if a.role in POINTS_CLERKS and a.unit is not None]
 
 
 def may_configure_points_rules(user: User | AnonymousUser) -> bool:
@@ -892,13 +888,13 @@ def may_configure_points_rules(user: User | AnonymousUser) -> bool:
     administrators, and Party-organisation staff or volunteer organisers bound to the district."""
     if not user.is_authenticated:
         return False
-    if user.is_superuser or Role.ADMIN in role_names(user):  # type: ignore[arg-type]
+    if user.is_superuser or Role.ADMIN in role_names(user):
         return True
     return any(
         a.role in (Role.PARTY_STAFF, Role.ORGANISER)
         and a.unit is not None
         and a.unit.level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY)
-        for a in assignments(user)  # type: ignore[arg-type]
+        for a in assignments(user)
     )
 
 
@@ -907,7 +903,7 @@ def may_adjust_points(user: User | AnonymousUser) -> bool:
     administrators only."""
     if not user.is_authenticated:
         return False
-    return user.is_superuser or Role.ADMIN in role_names(user)  # type: ignore[arg-type]
+    return user.is_superuser or Role.ADMIN in role_names(user)
 
 
 # --- 双报到 and the Party service centres ----------------------------------------------------

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from onegrid.core.errors import InvalidInput, NotFound, PermissionDenied
 from onegrid.org import access_log, policies
 from onegrid.org.models import RoleAssignment, User
+from onegrid.party.selectors import mask_name
 from onegrid.territory.models import AdminUnit
 
 from .models import PointsAccount, PointsEntry, Redemption, StoreItem, Volunteer
@@ -86,7 +87,9 @@ def counter_units(clerk: User) -> list[AdminUnit]:
     for unit in policies.points_counter_units(clerk):
         if unit.level in (AdminUnit.Level.COMMUNITY, AdminUnit.Level.STREET):
             units.append(unit)
-        below = AdminUnit.objects.filter(parent=unit, level__in=("street", "community"))
+        below = AdminUnit.objects.filter(
+            Q(parent=unit) | Q(parent__parent=unit), level__in=("street", "community")
+        )
         units.extend(below.order_by("code"))
     return list(dict.fromkeys(units))
 
@@ -172,3 +175,18 @@ def holder_by_phone(
         phone_masked=policies.mask_phone(number),
         balance=account.balance if account else 0,
     )
+
+
+def shown_name(user: User) -> str:
+    """A person's name in the counter's list of redemptions: masked (张*), as no read is made
+    there of who they are."""
+    return mask_name(user.display_name) or policies.mask_phone(user.username)
+
+
+def counter_unit(clerk: User, unit_id: object) -> AdminUnit:
+    """One of the stores `clerk` may add items to (counter_units), by id."""
+    text = str(unit_id).strip()
+    chosen = next((u for u in counter_units(clerk) if str(u.pk) == text), None)
+    if chosen is None:
+        raise InvalidInput(_("Choose one of your stores."), field="unit")
+    return chosen

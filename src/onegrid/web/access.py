@@ -29,6 +29,8 @@ LANDING_ORDER = [
     "reports",
     "party",
     "resident",
+    "counter",
+    "points",
 ]
 
 

@@ -18,6 +18,7 @@ from .views import (
     participation,
     party,
     party_centres,
+    points,
     public,
     report_ins,
     reports,
@@ -84,3 +85,4 @@ urlpatterns += notifications.routes
 urlpatterns += resident.routes + resident_report.routes
 urlpatterns += community.routes
 urlpatterns += party_centres.routes + report_ins.routes
+urlpatterns += points.routes
