@@ -32,6 +32,7 @@ from onegrid.party.api_report_ins import router as report_ins_router
 from onegrid.residents.api import router as residents_router
 from onegrid.smart.api import router as smart_router
 from onegrid.territory.api import router as territory_router
+from onegrid.volunteers.api import router as volunteers_router
 from onegrid.volunteers.community_api import router as community_router
 from onegrid.volunteers.points_api import router as points_router
 
@@ -108,6 +109,7 @@ api.add_router("/insight", participation_router)
 api.add_router("/notifications", notify_router)
 api.add_router("/residents", residents_router)
 api.add_router("/points", points_router)
+api.add_router("/volunteers", volunteers_router)
 api.add_router("/party", party_router)
 api.add_router("/party", report_ins_router)
 api.add_router("/party", centres_router)

@@ -847,6 +847,88 @@ def may_open_community(user: User | AnonymousUser, community: AdminUnit) -> bool
     return False
 
 
+# --- Volunteers and activities (多元参与) ----------------------------------------------------
+
+# Who runs volunteering at a place: a community's or street's volunteer organisers (a district
+# organiser everywhere) post and close activities, check real names, read the roster with
+# phones and confirm hours. Party-organisation staff also found volunteer organisations
+# (志愿服务队 are often set up by the Party branch) but do not run the activities.
+VOLUNTEER_ORGANISERS = frozenset({Role.ORGANISER})
+VOLUNTEER_ORGANISATION_FOUNDERS = frozenset({Role.ORGANISER, Role.PARTY_STAFF})
+# Who may register themselves as a volunteer and use the field app's volunteering pages: the
+# accounts that see only their own reports (residents, grid-team volunteers, Party members).
+# Registering does not grant the grid-team role VOLUNTEER: a place on a grid team is given by
+# the street desks (grantable_team_roles), a registration is only a person offering time.
+VOLUNTEERING_ACCOUNTS = frozenset(OWN_REPORTS_ONLY)
+PAGE_ROLES["volunteering"] = VOLUNTEERING_ACCOUNTS
+PAGE_ROLES["organiser"] = frozenset(VOLUNTEER_ORGANISATION_FOUNDERS)
+
+
+def _volunteering_place(unit: AdminUnit) -> Place:
+    """A community or a street as a Place, for roles_over."""
+    if unit.level == AdminUnit.Level.COMMUNITY:
+        return Place(grid_id=None, community_id=unit.pk, street_id=unit.parent_id)
+    if unit.level == AdminUnit.Level.STREET:
+        return Place(grid_id=None, community_id=None, street_id=unit.pk)
+    return Place(grid_id=None, community_id=None, street_id=None)
+
+
+def may_register_as_volunteer(user: User | AnonymousUser) -> bool:
+    return user.is_authenticated and bool(role_names(user) & VOLUNTEERING_ACCOUNTS)
+
+
+def may_organise_volunteers(user: User | AnonymousUser, unit: AdminUnit) -> bool:
+    """Posting, cancelling and finishing `unit`'s activities, checking its volunteers' real
+    names, reading their phones and confirming hours: organisers bound to the community, its
+    street or the district. A superuser counts as a district organiser."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return bool(roles_over(user, _volunteering_place(unit)) & VOLUNTEER_ORGANISERS)
+
+
+def may_found_volunteer_organisation(user: User | AnonymousUser, unit: AdminUnit) -> bool:
+    """A volunteer organisation of a community or street: its organisers or its
+    Party-organisation staff (bound there or above)."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    held = roles_over(user, _volunteering_place(unit))
+    return bool(held & VOLUNTEER_ORGANISATION_FOUNDERS)
+
+
+@dataclass(frozen=True)
+class VolunteeringReach:
+    """The territory whose volunteers, organisations and activities a person keeps."""
+
+    district_wide: bool = False
+    street_ids: frozenset[int] = frozenset()
+    community_ids: frozenset[int] = frozenset()
+
+
+def volunteering_reach(user: User | AnonymousUser) -> VolunteeringReach:
+    """Where `user` reads the organiser pages' rows: the places their organiser or Party-staff
+    roles are bound to (a superuser: the district)."""
+    if not user.is_authenticated:
+        return VolunteeringReach()
+    district_wide = user.is_superuser
+    streets: set[int] = set()
+    communities: set[int] = set()
+    for a in assignments(user):
+        if a.role not in VOLUNTEER_ORGANISATION_FOUNDERS or a.unit is None:
+            continue
+        level = a.unit.level
+        if level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY):
+            district_wide = True
+        elif level == AdminUnit.Level.STREET:
+            streets.add(a.unit.pk)
+        elif level == AdminUnit.Level.COMMUNITY:
+            communities.add(a.unit.pk)
+    return VolunteeringReach(district_wide, frozenset(streets), frozenset(communities))
+
+
 # --- Points and the points store (积分, 积分超市) ----------------------------------------------
 
 # Who holds points and opens "my points" in the field app (/field/points/): the grid teams,

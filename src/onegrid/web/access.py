@@ -29,6 +29,8 @@ LANDING_ORDER = [
     "reports",
     "party",
     "resident",
+    "volunteering",
+    "organiser",
     "counter",
     "points",
 ]

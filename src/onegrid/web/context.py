@@ -21,6 +21,8 @@ PAGE_LABELS = {
     "reports": _("Monthly reports"),
     "hotspots": _("Hotspots and alerts"),
     "resident": _("My reports"),
+    "volunteering": _("Volunteering"),
+    "organiser": _("Volunteers"),
     "counter": _("Points-store counter"),
     "points": _("My points"),
     "party": _("Party organisations"),

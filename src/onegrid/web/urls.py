@@ -15,6 +15,7 @@ from .views import (
     live_map,
     measures,
     notifications,
+    organiser,
     participation,
     party,
     party_centres,
@@ -25,6 +26,7 @@ from .views import (
     resident,
     resident_report,
     teams,
+    volunteering,
     work_calendar,
 )
 
@@ -84,5 +86,6 @@ urlpatterns += public.routes
 urlpatterns += notifications.routes
 urlpatterns += resident.routes + resident_report.routes
 urlpatterns += community.routes
+urlpatterns += volunteering.routes + organiser.routes
 urlpatterns += party_centres.routes + report_ins.routes
 urlpatterns += points.routes
