@@ -40,15 +40,18 @@ class OrganisationAdmin(ReadOnly):
 def _reads_members(request: HttpRequest) -> bool:
     user = request.user
     return user.is_authenticated and (
-        user.is_superuser or Role.PARTY_STAFF in policies.role_names(user)  # type: ignore[arg-type]
+        user.is_superuser or Role.PARTY_STAFF in policies.role_names(user)
     )
+
+
+STAY_FIELDS = ("organisation", "started_on", "start", "ended_on", "end", "reason", "end_reason")
 
 
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
-    fields = ["organisation", "started_on", "start", "ended_on", "end", "reason", "end_reason"]
-    readonly_fields = fields
+    fields = STAY_FIELDS
+    readonly_fields = STAY_FIELDS
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -106,7 +106,7 @@ def _org_out(o: Organisation) -> dict[str, object]:
         "kind_label": str(o.get_kind_display()),
         "unit_id": o.unit_id,
         "unit_name": o.unit.name,
-        "grid_code": o.grid.code if o.grid_id else None,
+        "grid_code": o.grid.code if o.grid is not None else None,
         "parent_id": o.parent_id,
         "unit_kind": o.unit_kind,
         "member_count": getattr(o, "member_count", 0),

@@ -22,6 +22,7 @@ import datetime as dt
 import unicodedata
 
 from django.db import IntegrityError, transaction
+from django.db.models import TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -69,9 +70,9 @@ def _text(value: object, field: str, *, max_length: int, required: bool = False)
     return text
 
 
-def _choice(value: object, choices: type[Organisation.Kind] | type, field: str) -> str:
+def _choice(value: object, choices: type[TextChoices], field: str) -> str:
     text = "" if value is None else str(value)
-    if text not in choices.values:  # type: ignore[attr-defined]
+    if text not in choices.values:
         raise InvalidInput(_("Choose one of the offered values."), field=field)
     return text
 
@@ -173,7 +174,11 @@ def _check_shape(
         parent_is((Kind.COMMUNITY_COMMITTEE, unit.pk), (Kind.COMMUNITY_BRANCH, unit.pk))
     elif kind == Kind.UNIT:
         need(Level.COMMUNITY)
-        street = AdminUnit.objects.filter(pk=unit.parent_id).only("parent_id").first()
+        street = (
+            AdminUnit.objects.filter(pk=unit.parent_id).only("parent_id").first()
+            if unit.parent_id is not None
+            else None
+        )
         parent_is(
             (Kind.COMMUNITY_COMMITTEE, unit.pk),
             (Kind.COMMUNITY_BRANCH, unit.pk),
