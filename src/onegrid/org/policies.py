@@ -739,7 +739,7 @@ def may_read_party_membership(user: User | AnonymousUser, unit: AdminUnit) -> bo
     read it only if they hold that role too: everyone else sees members masked."""
     if not user.is_authenticated:
         return False
-    return _party_staff_over(user, unit)  # type: ignore[arg-type]
+    return _party_staff_over(user, unit)
 
 
 def may_keep_party_members(user: User, unit: AdminUnit) -> bool:
@@ -779,7 +779,7 @@ def party_tree_reach(user: User | AnonymousUser) -> PartyTreeReach:
     district_wide = user.is_superuser
     streets: set[int] = set()
     communities: set[int] = set()
-    for a in assignments(user):  # type: ignore[arg-type]
+    for a in assignments(user):
         if a.role not in PAGE_ROLES["party"] or a.unit is None:
             continue
         level = a.unit.level
