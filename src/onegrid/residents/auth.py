@@ -19,9 +19,6 @@ from onegrid.org.policies import may_sign_in_with_code
 from .codes import consume_code
 from .models import OneTimeCode
 
-# The rule is org.policies' (the one place that reads the staff and superuser flags).
-code_sign_in_allowed = may_sign_in_with_code
-
 
 class CodeBackend:
     """Authenticates `username` (a mobile number) with its live sign-in code. Only accounts
@@ -42,7 +39,7 @@ class CodeBackend:
             phone=username, purpose=OneTimeCode.Purpose.SIGN_IN, code=one_time_token
         ):
             return None
-        if not code_sign_in_allowed(user):
+        if not may_sign_in_with_code(user):
             return None
         return user
 

@@ -32,12 +32,12 @@ from onegrid.cases import services as case_services
 from onegrid.core import clock
 from onegrid.core.errors import Conflict, DomainError, InvalidInput
 from onegrid.notify import services as notify_services
+from onegrid.org import policies
 from onegrid.org import services as org_services
 from onegrid.org.models import Role, RoleAssignment, User
 from onegrid.org.throttling import seconds_locked
 from onegrid.territory.models import AdminUnit
 
-from .auth import code_sign_in_allowed
 from .codes import check_code, digest, new_code, wrong_code
 from .models import AnonymousReport, OneTimeCode, ResidentProfile
 from .phones import normalise_mobile
@@ -172,7 +172,7 @@ def request_code(*, phone: str, purpose: str, client_address: str | None = None)
                     "[OneGrid] This number already has an account. Sign in with your "
                     "password or a sign-in code. If you did not ask, ignore this message."
                 )
-            elif code_sign_in_allowed(account):
+            elif policies.may_sign_in_with_code(account):
                 text = gettext(
                     "[OneGrid] Your sign-in code is %(code)s, valid for %(minutes)d minutes. "
                     "Do not tell it to anyone."
