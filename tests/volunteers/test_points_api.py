@@ -7,7 +7,7 @@ import pytest
 
 from onegrid.org.models import PersonalDataRead, Role
 from onegrid.volunteers import points
-from onegrid.volunteers.models import PointsEntry, Redemption
+from onegrid.volunteers.models import PointsEntry, PointsRule, Redemption
 from support.api import token_client
 from support.points import POINTS_HOLDERS, holder, new_key
 
@@ -124,3 +124,32 @@ def test_odd_redemption_ids_are_not_found(store, rid):
         f"{BASE}/counter/redemptions/{rid}/cancel", {}, content_type="application/json"
     )
     assert answer.status_code == 404
+
+
+RULE_SETTERS = {Role.ADMIN, Role.ORGANISER, Role.PARTY_STAFF}  # bound to the district here
+
+
+@pytest.mark.parametrize("role", sorted(Role.values))
+def test_every_role_against_the_rules(store, world, role):
+    client = token_client(holder(world, role))
+    listed = client.get(f"{BASE}/rules")
+    assert listed.status_code == 200
+    assert {r["kind"]: r["points"] for r in listed.json()} == {"hours": 1, "report": 5, "claim": 10}
+    put = client.put(f"{BASE}/rules/hours", {"points": 2}, content_type="application/json")
+    stop = client.delete(f"{BASE}/rules/claim")
+    active = dict(PointsRule.objects.filter(active=True).values_list("kind", "points"))
+    if role in RULE_SETTERS:
+        assert (put.status_code, stop.status_code) == (200, 204)
+        assert active == {"hours": 2, "report": 5}
+    else:
+        assert (put.status_code, stop.status_code) == (403, 403)
+        assert active == {"hours": 1, "report": 5, "claim": 10}
+
+
+def test_a_rule_cannot_be_set_for_an_unknown_kind_or_a_negative_value(store, world):
+    client = token_client(holder(world, Role.ADMIN))
+    unknown = client.put(f"{BASE}/rules/bogus", {"points": 1}, content_type="application/json")
+    assert unknown.status_code == 422 and unknown.json()["field"] == "kind"
+    negative = client.put(f"{BASE}/rules/hours", {"points": -1}, content_type="application/json")
+    assert negative.status_code == 422 and negative.json()["field"] == "points"
+    assert PointsRule.objects.filter(kind="hours").count() == 1

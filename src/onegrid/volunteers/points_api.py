@@ -20,7 +20,7 @@ from onegrid.org import access_log, policies
 from onegrid.org.requests import SignedInRequest
 
 from . import points, points_selectors
-from .models import PointsEntry, Redemption, StoreItem
+from .models import PointsEntry, PointsRule, Redemption, StoreItem
 
 router = Router(tags=["points"])
 
@@ -64,6 +64,17 @@ class RedeemIn(Schema):
 
 class CancelIn(Schema):
     reason: str = Field("", max_length=200)
+
+
+class RuleOut(Schema):
+    kind: str = Field(..., description="hours, report or claim.")
+    kind_label: str
+    points: int = Field(..., description="Points per hour, per verified report, per claim.")
+    changed_at: dt.datetime
+
+
+class RuleIn(Schema):
+    points: int = Field(..., ge=0, le=1_000_000)
 
 
 class RedemptionOut(Schema):
@@ -113,6 +124,15 @@ def _redemption_out(r: Redemption) -> dict[str, object]:
         "at": r.created_at,
         "balance": points.balance(r.account.user),
         "stock": r.item.stock,
+    }
+
+
+def _rule_out(r: PointsRule) -> dict[str, object]:
+    return {
+        "kind": r.kind,
+        "kind_label": str(r.get_kind_display()),
+        "points": r.points,
+        "changed_at": r.changed_at,
     }
 
 
@@ -199,3 +219,31 @@ def cancel(request: SignedInRequest, redemption_id: str, payload: CancelIn) -> d
     return _redemption_out(
         points.cancel_redemption(clerk=request.user, redemption=found, reason=payload.reason)
     )
+
+
+@router.get(
+    "/rules",
+    response={200: list[RuleOut], **errors(401)},
+    summary="The district's active points rules (not secret: anyone signed in)",
+)
+def rules(request: SignedInRequest) -> list[dict[str, object]]:
+    return [_rule_out(r) for r in PointsRule.objects.filter(active=True).order_by("kind")]
+
+
+@router.put(
+    "/rules/{kind}",
+    response={200: RuleOut, **errors(400, 401, 403, 422)},
+    summary="Set the points of a rule (administrators, the district's organisers and Party staff)",
+)
+def set_rule(request: SignedInRequest, kind: str, payload: RuleIn) -> dict[str, object]:
+    return _rule_out(points.set_rule(actor=request.user, kind=kind, points=payload.points))
+
+
+@router.delete(
+    "/rules/{kind}",
+    response={204: None, **errors(401, 403, 422)},
+    summary="Stop a rule: no more points of this kind from now on",
+)
+def stop_rule(request: SignedInRequest, kind: str) -> Status[None]:
+    points.stop_rule(actor=request.user, kind=kind)
+    return Status(204, None)
