@@ -281,3 +281,50 @@ def test_registering_on_the_field_page(world):
     assert not world.people.resident.roles.filter(role=Role.VOLUNTEER).exists()
     assert 'href="/field/points/"' in c.get("/field/volunteering/hours/").content.decode()
     assert volunteering  # the service module the page calls
+
+
+def test_every_role_against_the_organisers_writes_and_the_volunteers_withdrawal(world):
+    v = make(world)
+    lon, lat = world.point
+    activities.sign_up(actor=v.resident, activity_id=v.activity.pk, idempotency_key="s")
+    clock.set_now(START)
+    activities.check_in(
+        actor=v.resident, activity_id=v.activity.pk, lon=lon, lat=lat, idempotency_key="i"
+    )
+    clock.set_now(START.replace(hour=11))
+    activities.check_out(
+        actor=v.resident, activity_id=v.activity.pk, lon=lon, lat=lat, idempotency_key="o"
+    )
+    row = SignUp.objects.get()
+    clock.set_now(START.replace(hour=9))
+    later = activities.post_activity(
+        actor=v.organiser,
+        community_code=world.community.code,
+        title="下午场",
+        starts_at=START.replace(hour=14),
+        ends_at=START.replace(hour=16),
+        lon=lon,
+        lat=lat,
+        capacity=10,
+    )
+    organisers = {Role.ORGANISER}
+    for role, user in everyone(world).items():
+        c = client(user)
+        calls = [
+            (f"/api/v1/volunteers/sign-ups/{row.pk}/confirm", {}, organisers),
+            (f"/api/v1/volunteers/volunteers/{v.volunteer.pk}/real-name-check", {}, organisers),
+            (f"/api/v1/volunteers/activities/{v.activity.pk}/state/finished", {}, organisers),
+        ]
+        for url, body, allowed in calls:
+            status = c.post(url, body, content_type="application/json").status_code
+            assert status == (200 if role in allowed else 403), (role, url, status)
+        listing = c.get(f"/api/v1/volunteers/activities/{later.pk}/sign-ups").status_code
+        assert listing == (200 if role in ORGANISER_PAGE else 403), (role, listing)
+        if role in VOLUNTEERING:
+            volunteering.register(actor=user, community_code=world.community.code)
+            activities.sign_up(actor=user, activity_id=later.pk, idempotency_key="k")
+        status = c.post(f"/api/v1/volunteers/activities/{later.pk}/cancel-sign-up").status_code
+        assert status == (200 if role in VOLUNTEERING else 403), (role, status)
+    assert SignUp.objects.filter(activity=later, cancelled_at__isnull=True).count() == 0
+    row.refresh_from_db()
+    assert row.confirmed_by.username == f"r_{Role.ORGANISER}"
