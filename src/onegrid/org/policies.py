@@ -817,7 +817,7 @@ def may_keep_community_lists(user: User | AnonymousUser, community: AdminUnit) -
     the community, its street or the district (a superuser without such a role does not)."""
     if not user.is_authenticated:
         return False
-    held = roles_over(user, community_place(community))  # type: ignore[arg-type]
+    held = roles_over(user, community_place(community))
     return bool(held & LIST_KEEPERS)
 
 
@@ -830,10 +830,10 @@ def may_open_community(user: User | AnonymousUser, community: AdminUnit) -> bool
         return False
     if user.is_superuser:
         return True
-    held = role_names(user)  # type: ignore[arg-type]
+    held = role_names(user)
     if held & {Role.VOLUNTEER, Role.PARTY_MEMBER}:
         return True
-    for a in assignments(user):  # type: ignore[arg-type]
+    for a in assignments(user):
         if a.role not in COMMUNITY_PAGE_STAFF:
             continue
         if a.grid_id:
