@@ -47,7 +47,7 @@ IDEMPOTENCY_KEY = param.Header(
 # --- schemas ---------------------------------------------------------------------------------
 
 
-class ClaimOut(Schema):
+class ListClaimOut(Schema):
     id: int
     claimant_kind: str = Field(
         ..., description="member, organisation, partner or volunteer_organisation."
@@ -67,7 +67,7 @@ class ClaimOut(Schema):
     may_confirm: bool = Field(..., description="Whether you may confirm its service.")
 
 
-class ItemOut(Schema):
+class ListItemOut(Schema):
     id: int
     kind: str = Field(..., description="need, resource or project.")
     kind_label: str
@@ -78,43 +78,43 @@ class ItemOut(Schema):
     state_label: str
     live_claims: int
     places_left: int
-    claims: list[ClaimOut]
+    claims: list[ListClaimOut]
 
 
-class ClaimantOut(Schema):
+class ClaimantChoiceOut(Schema):
     field: str = Field(..., description="The claim body's field to send this id in (…_id).")
     id: int
     label: str
 
 
-class ListsOut(Schema):
+class CommunityListsOut(Schema):
     community_id: int
     community: str
     may_keep: bool = Field(..., description="Whether you keep this community's lists.")
-    items: list[ItemOut]
-    claim_as: list[ClaimantOut] = Field(..., description="Whom you may claim for here.")
+    items: list[ListItemOut]
+    claim_as: list[ClaimantChoiceOut] = Field(..., description="Whom you may claim for here.")
 
 
-class ListsQuery(Schema):
+class CommunityListsQuery(Schema):
     kind: ListItem.Kind | None = Field(None, description="Only one list.")
     withdrawn: bool = Field(False, description="Show withdrawn claims too.")
 
 
-class ItemIn(Schema):
+class ListItemIn(Schema):
     kind: ListItem.Kind
     title: str = Field(..., max_length=100)
     description: str = Field("", max_length=2000)
     capacity: int = Field(1, ge=1, le=lists.MAX_CAPACITY)
 
 
-class ItemPatch(Schema):
+class ListItemPatch(Schema):
     title: str | None = Field(None, max_length=100)
     description: str | None = Field(None, max_length=2000)
     capacity: int | None = Field(None, ge=1, le=lists.MAX_CAPACITY)
     state: ListItem.State | None = Field(None, description="open or closed.")
 
 
-class ClaimIn(Schema):
+class ListClaimIn(Schema):
     member_id: Id | None = Field(None, description="Claim as yourself, a reported-in member.")
     organisation_id: Id | None = Field(None, description="A reported-in unit's organisation.")
     partner_id: Id | None = Field(None, description="A co-building unit of the community.")
@@ -124,20 +124,20 @@ class ClaimIn(Schema):
     )
 
 
-class ClaimResultOut(Schema):
+class ListClaimResultOut(Schema):
     id: int
     item_id: int
     state: str
     replayed: bool = Field(..., description="True when this key already made the claim.")
 
 
-class RecordIn(Schema):
+class ServiceRecordIn(Schema):
     note: str = Field(..., max_length=2000, description="What was done.")
     hours: Decimal = Field(..., ge=0, le=lists.MAX_SERVICE_HOURS, description="Person-hours.")
     done_at: Moment | None = Field(None, description="When it was done (default: now).")
 
 
-class ClaimStateOut(Schema):
+class ListClaimStateOut(Schema):
     id: int
     state: str
     service_hours: Decimal | None
@@ -145,7 +145,7 @@ class ClaimStateOut(Schema):
     confirmed_at: dt.datetime | None
 
 
-class PartnerOut(Schema):
+class CoBuildingUnitOut(Schema):
     id: int
     name: str
     kind: str
@@ -157,7 +157,7 @@ class PartnerOut(Schema):
     active: bool
 
 
-class PartnerIn(Schema):
+class CoBuildingUnitIn(Schema):
     name: str = Field(..., max_length=100)
     kind: CoBuildingUnit.Kind
     credit_code: str = Field("", max_length=40, description="统一社会信用代码 (GB 32100-2015).")
@@ -166,7 +166,7 @@ class PartnerIn(Schema):
     contact_phone: str = Field("", max_length=20)
 
 
-class PartnerPatch(Schema):
+class CoBuildingUnitPatch(Schema):
     name: str | None = Field(None, max_length=100)
     kind: CoBuildingUnit.Kind | None = None
     credit_code: str | None = Field(None, max_length=40)
@@ -226,11 +226,11 @@ def _partner_out(row: partners.PartnerRow) -> dict[str, object]:
 
 @router.get(
     "/communities/{community_id}/lists",
-    response={200: ListsOut, **errors(401, 403, 404, 422)},
+    response={200: CommunityListsOut, **errors(401, 403, 404, 422)},
     summary="A community's three lists, with who claimed what",
 )
 def community_lists(
-    request: SignedInRequest, community_id: CommunityId, q: Query[ListsQuery]
+    request: SignedInRequest, community_id: CommunityId, q: Query[CommunityListsQuery]
 ) -> dict[str, object]:
     community = _community(request, community_id)
     rows = list_selectors.lists_of(
@@ -252,11 +252,11 @@ def community_lists(
 
 @router.post(
     "/communities/{community_id}/items",
-    response={201: ItemOut, **errors(400, 401, 403, 404, 413, 422)},
+    response={201: ListItemOut, **errors(400, 401, 403, 404, 413, 422)},
     summary="Put an item on one of the community's lists",
 )
 def add_item(
-    request: SignedInRequest, community_id: CommunityId, payload: ItemIn
+    request: SignedInRequest, community_id: CommunityId, payload: ListItemIn
 ) -> Status[dict[str, object]]:
     community = _community(request, community_id)
     item = lists.add_item(
@@ -272,11 +272,11 @@ def add_item(
 
 @router.patch(
     "/communities/{community_id}/items/{item_id}",
-    response={200: ItemOut, **errors(400, 401, 403, 404, 409, 413, 422)},
+    response={200: ListItemOut, **errors(400, 401, 403, 404, 409, 413, 422)},
     summary="Change an item, close it to claims or open it again",
 )
 def edit_item(
-    request: SignedInRequest, community_id: CommunityId, item_id: ItemId, payload: ItemPatch
+    request: SignedInRequest, community_id: CommunityId, item_id: ItemId, payload: ListItemPatch
 ) -> dict[str, object]:
     community = _community(request, community_id)
     item = list_selectors.item_of(community, item_id)
@@ -294,8 +294,8 @@ def edit_item(
 @router.post(
     "/communities/{community_id}/items/{item_id}/claims",
     response={
-        201: ClaimResultOut,
-        200: ClaimResultOut,
+        201: ListClaimResultOut,
+        200: ListClaimResultOut,
         **errors(400, 401, 403, 404, 409, 413, 422),
     },
     summary="Claim an item (idempotent on the client's key)",
@@ -304,7 +304,7 @@ def claim_item(
     request: SignedInRequest,
     community_id: CommunityId,
     item_id: ItemId,
-    payload: ClaimIn,
+    payload: ListClaimIn,
     idempotency_key: str | None = IDEMPOTENCY_KEY,
 ) -> Status[dict[str, object]]:
     """Name exactly one claimant. 201 when claimed; 200 with `replayed: true` when this key
@@ -328,7 +328,7 @@ def claim_item(
 
 @router.post(
     "/communities/{community_id}/claims/{claim_id}/withdraw",
-    response={200: ClaimStateOut, **errors(401, 403, 404, 409, 422)},
+    response={200: ListClaimStateOut, **errors(401, 403, 404, 409, 422)},
     summary="Withdraw a claim (the claimant's side; idempotent)",
 )
 def withdraw(
@@ -341,11 +341,11 @@ def withdraw(
 
 @router.post(
     "/communities/{community_id}/claims/{claim_id}/record",
-    response={200: ClaimStateOut, **errors(400, 401, 403, 404, 409, 413, 422)},
+    response={200: ListClaimStateOut, **errors(400, 401, 403, 404, 409, 413, 422)},
     summary="Record the service done on a claim (the claimant's side)",
 )
 def record(
-    request: SignedInRequest, community_id: CommunityId, claim_id: ClaimId, payload: RecordIn
+    request: SignedInRequest, community_id: CommunityId, claim_id: ClaimId, payload: ServiceRecordIn
 ) -> dict[str, object]:
     community = _community(request, community_id)
     claim = list_selectors.claim_of(community, claim_id)
@@ -361,7 +361,7 @@ def record(
 
 @router.post(
     "/communities/{community_id}/claims/{claim_id}/confirm",
-    response={200: ClaimStateOut, **errors(401, 403, 404, 409, 422)},
+    response={200: ListClaimStateOut, **errors(401, 403, 404, 409, 422)},
     summary="Confirm a recorded service (the community; idempotent)",
 )
 def confirm(
@@ -377,7 +377,7 @@ def confirm(
 
 @router.get(
     "/communities/{community_id}/partners",
-    response={200: list[PartnerOut], **errors(401, 403, 404, 422)},
+    response={200: list[CoBuildingUnitOut], **errors(401, 403, 404, 422)},
     summary="A community's co-building units (共建单位)",
 )
 def list_partners(request: SignedInRequest, community_id: CommunityId) -> list[dict[str, object]]:
@@ -394,11 +394,11 @@ def list_partners(request: SignedInRequest, community_id: CommunityId) -> list[d
 
 @router.post(
     "/communities/{community_id}/partners",
-    response={201: PartnerOut, **errors(400, 401, 403, 404, 409, 413, 422)},
+    response={201: CoBuildingUnitOut, **errors(400, 401, 403, 404, 409, 413, 422)},
     summary="Register a co-building unit with the community",
 )
 def register_partner(
-    request: SignedInRequest, community_id: CommunityId, payload: PartnerIn
+    request: SignedInRequest, community_id: CommunityId, payload: CoBuildingUnitIn
 ) -> Status[dict[str, object]]:
     community = _community(request, community_id)
     partner = partners.register_partner(
@@ -417,14 +417,14 @@ def register_partner(
 
 @router.patch(
     "/communities/{community_id}/partners/{partner_id}",
-    response={200: PartnerOut, **errors(400, 401, 403, 404, 409, 413, 422)},
+    response={200: CoBuildingUnitOut, **errors(400, 401, 403, 404, 409, 413, 422)},
     summary="Change or deactivate a co-building unit",
 )
 def update_partner(
     request: SignedInRequest,
     community_id: CommunityId,
     partner_id: PartnerId,
-    payload: PartnerPatch,
+    payload: CoBuildingUnitPatch,
 ) -> dict[str, object]:
     community = _community(request, community_id)
     partner = list_selectors.partner_of(community, partner_id)
