@@ -73,3 +73,25 @@ def test_the_command_runs_the_sweep(store, world, capsys):
     call_command("volunteers", "award-reports")
     assert "1" in capsys.readouterr().out
     assert PointsEntry.objects.filter(kind=PointsEntry.Kind.EARN_REPORT).count() == 1
+
+
+def test_a_resident_linked_to_a_party_member_earns(store, world):
+    from onegrid.party.models import Member, Organisation
+
+    branch = Organisation.objects.create(
+        code="B1",
+        name="第1社区党支部",
+        kind=Organisation.Kind.COMMUNITY_BRANCH,
+        unit=world.community,
+        created_at=clock.now(),
+    )
+    Member.objects.create(
+        user=world.people.resident,
+        name="张三",
+        category=Member.Category.RETIRED,
+        organisation=branch,
+        created_at=clock.now(),
+    )
+    registered(world, world.people.resident)
+    assert report_points.award_verified_reports() == 1
+    assert points.balance(world.people.resident) == 5

@@ -1,9 +1,9 @@
 """Points for verified reports: a volunteer's or Party member's report that the street
 registered (the case's `register` event) earns the district's "report" rule once per case.
 
-Who earns: reporters who are registered volunteers (an active volunteers.Volunteer row) or hold
-the volunteer or Party-member role. Residents without those and staff (reporting is their work)
-earn nothing here.
+Who earns: reporters who are registered volunteers (an active volunteers.Volunteer row), hold
+the volunteer or Party-member role, or whose account is linked to a Party member with an open
+membership. Residents without those and staff (reporting is their work) earn nothing here.
 
 The sweep reads the register events after its mark (PointsSweepMark "reports") less a safety
 window, so an event committed late by a long transaction is still seen; the entries' source keys
@@ -21,6 +21,7 @@ from django.db import transaction
 
 from onegrid.cases.models import CaseEvent
 from onegrid.org.models import Role, RoleAssignment, User
+from onegrid.party.models import Member
 
 from . import points
 from .models import PointsEntry, PointsRule, PointsSweepMark, Volunteer
@@ -41,8 +42,13 @@ def earners(user_ids: set[int]) -> set[int]:
     roles = RoleAssignment.objects.filter(
         user_id__in=user_ids, role__in=(Role.VOLUNTEER, Role.PARTY_MEMBER)
     ).values_list("user_id", flat=True)
+    # A Party member's account linked to their record, with an open membership. Only the ids
+    # are read, and only to credit them: nothing about membership is shown or logged here.
+    members = Member.objects.filter(user_id__in=user_ids, organisation__isnull=False).values_list(
+        "user_id", flat=True
+    )
     active = set(User.objects.filter(pk__in=user_ids, is_active=True).values_list("pk", flat=True))
-    return (set(volunteers) | set(roles)) & active
+    return (set(volunteers) | set(roles) | set(members)) & active
 
 
 def award_verified_reports(*, since: dt.datetime | None = None) -> int:
