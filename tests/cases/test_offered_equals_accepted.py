@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from onegrid.cases import selectors, services, workflow
+from onegrid.cases.access import LIVE_TASK_STATES
 from onegrid.cases.models import Case
 from onegrid.core.errors import DomainError
 from onegrid.org.models import Role, RoleAssignment, User
@@ -49,6 +50,32 @@ def _cases(world, both: User) -> dict[str, Case]:
     )
     approved = report(world)
     approved = act(approved, p.acceptor, "approve_photo", photo=str(approved.photos.get().pk))
+    # 吹哨报到: summoned; reported in; fed back and waiting for the street's rating; rated.
+    summoned = act(
+        drive(world, "in_progress"), p.shift_lead, "whistle", reason="r", departments=["market"]
+    )
+    reported_in = act(
+        act(drive(world, "dispatched"), p.shift_lead, "whistle", reason="r", departments=["market"]),
+        p.market_handler,
+        "report_in",
+    )
+    whistle_fed_back = act(
+        act(summoned_case(world), p.market_handler, "report_in"),
+        p.market_handler,
+        "feed_back",
+        reason="done",
+    )
+    whistle_rated = act(
+        act(
+            act(summoned_case(world), p.market_handler, "report_in"),
+            p.market_handler,
+            "feed_back",
+            reason="done",
+        ),
+        p.shift_lead,
+        "rate_whistle",
+        rating="satisfied",
+    )
     anonymous = services.report_anonymously(
         lon=world.point[0],
         lat=world.point[1],
@@ -86,7 +113,21 @@ def _cases(world, both: User) -> dict[str, Case]:
         "closed, rated unsatisfied": rated,
         "its photo approved": approved,
         "reported anonymously": anonymous,
+        "whistled, summoned": summoned,
+        "whistled, reported in": reported_in,
+        "whistled, fed back": whistle_fed_back,
+        "whistled, rated": whistle_rated,
     }
+
+
+def summoned_case(world) -> Case:
+    return act(
+        drive(world, "in_progress"),
+        world.people.shift_lead,
+        "whistle",
+        reason="needs the market office",
+        departments=["market"],
+    )
 
 
 def _accepted(person: User, case: Case, transition, merge_target: Case | None = None) -> bool:
@@ -100,6 +141,15 @@ def _accepted(person: User, case: Case, transition, merge_target: Case | None = 
         "class_code": "A0101",
         # approve_photo: a photo of the case no one approved yet (when it has one).
         "photo": next((str(p.pk) for p in case.photos.filter(approved_at=None)), None),
+        # whistle: a department with no live task on the case.
+        "departments": [
+            next(
+                d
+                for d in ("ecology", "market", "city_management")
+                if not case.tasks.filter(department__code=d, state__in=LIVE_TASK_STATES).exists()
+            )
+        ],
+        "rating": "satisfied",
     }
     try:
         with transaction.atomic():

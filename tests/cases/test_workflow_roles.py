@@ -38,6 +38,10 @@ ALLOWED = {
     # On a reported case: no department has a task on it yet.
     "comment": {"worker", "acceptor", "shift_lead", "callback", "dispatcher", "command"},
     "approve_photo": {"acceptor", "shift_lead", "command"},
+    # 吹哨报到: the street's shift lead whistles for the market office, which reports in.
+    "whistle": {"shift_lead"},
+    "report_in": {"market_handler"},
+    "rate_whistle": {"shift_lead"},
 }
 
 
@@ -53,6 +57,14 @@ def case_ready_for(world, action) -> Case:
     if action in ("approve_extension", "reject_extension"):
         case = drive(world, "in_progress")
         return act(case, p.city_handler, "request_extension", reason="big", hours=8)
+    if action in ("report_in", "rate_whistle"):
+        case = act(
+            drive(world, "in_progress"), p.shift_lead, "whistle", reason="r", departments=["market"]
+        )
+        if action == "report_in":
+            return case
+        case = act(case, p.market_handler, "report_in")
+        return act(case, p.market_handler, "feed_back", reason="done")
     transition = workflow.BY_ACTION[action]
     order = ["reported", "registered", "dispatched", "in_progress", "checking", "checked", "closed"]
     return drive(world, next(s for s in order if s in transition.sources))
@@ -77,6 +89,8 @@ def test_only_the_roles_in_the_table_may_act(world, action):
             "result": "confirmed",
             "satisfaction": "satisfied",
             "class_code": world.building.code,
+            "departments": ["market"],
+            "rating": "satisfied",
         }
         if action == "merge":
             params["target"] = drive(world, "registered").number

@@ -16,6 +16,7 @@ REPORTER = "reporter"
 SYSTEM = "system"
 
 LIVE_TASK_STATES = {
+    Task.State.SUMMONED,
     Task.State.DISPATCHED,
     Task.State.IN_PROGRESS,
     Task.State.EXTENSION_REQUESTED,

@@ -180,6 +180,12 @@ def _detail(request: SignedInRequest, case: Case) -> dict[str, object]:
             "fed_back_at": local(t.fed_back_at),
             "overdue": t.overdue,
             "escalation_level": t.escalation_level,
+            # 吹哨报到 (role "whistle"): the report-in clock and the street's rating.
+            "report_in_due_at": local(t.report_in_due_at),
+            "reported_in_at": local(t.reported_in_at),
+            "reported_in_on_time": t.reported_in_on_time,
+            "rating": t.rating,
+            "rated_at": local(t.rated_at),
         }
         # Kept on the case: allowed_actions below reads the same tasks without a query.
         for t in selectors.case_tasks(case)
@@ -201,6 +207,9 @@ class ActionForm(Schema):
     target: str | None = None
     task: str | None = None
     photo: str | None = None
+    # whistle: the codes of the departments summoned, comma-separated; rate_whistle: the rating.
+    departments: str | None = None
+    rating: str | None = None
     idempotency_key: str | None = None
 
 
@@ -218,10 +227,9 @@ def act(
     idempotency_key: str | None = IDEMPOTENCY_KEY,
 ) -> dict[str, object]:
     params = form.dict(exclude={"reason", "idempotency_key"})
-    if params.get("co_departments"):
-        params["co_departments"] = [
-            c.strip() for c in params["co_departments"].split(",") if c.strip()
-        ]
+    for name in ("co_departments", "departments"):
+        if params.get(name):
+            params[name] = [c.strip() for c in params[name].split(",") if c.strip()]
     outcome = services.perform_action(
         actor=request.user,
         case_id=case_id,

@@ -137,6 +137,17 @@ def not_arbitrated(ctx: ActionContext) -> None:
         )
 
 
+def returnable(ctx: ActionContext) -> None:
+    """return: not after arbitration, and never by a department the street summoned (吹哨报到:
+    it reports in and acts)."""
+    not_arbitrated(ctx)
+    if ctx.acting_task.role == Task.Role.WHISTLE:
+        raise InvalidInput(
+            _("A summoned department cannot return the matter: report in and act on it."),
+            field="action",
+        )
+
+
 def valid_extension(ctx: ActionContext) -> None:
     try:
         hours = int(ctx.params["hours"])
@@ -263,6 +274,13 @@ def dispatch_due(start: dt.datetime, urgency: str) -> dt.datetime:
     return calendar.add_working_time(start, hours, "hours")
 
 
+def disposal_due(case: Case, start: dt.datetime) -> dt.datetime:
+    """When a department sent to `case` at `start` is due to have acted: its class's time
+    limit in working hours or days."""
+    cls = case.case_class
+    return calendar.add_working_time(start, cls.time_limit, cls.time_unit)
+
+
 def restart_dispatch_clock(ctx: ActionContext) -> None:
     """A case (back) at registration waits for a dispatch within its urgency's limit."""
     case = ctx.case
@@ -298,8 +316,7 @@ def create_tasks(ctx: ActionContext, *, arbitrated: bool = False) -> None:
     co = [_department(c, "co_departments") for c in co_codes]
     if lead in co or len(set(co_codes)) != len(co_codes):
         raise InvalidInput(_("Each department takes one task on a case."), field="co_departments")
-    cls = case.case_class
-    due = calendar.add_working_time(ctx.now, cls.time_limit, cls.time_unit)
+    due = disposal_due(case, ctx.now)
     created = []
     for role, department in [(Task.Role.LEAD, lead)] + [(Task.Role.CO, d) for d in co]:
         created.append(

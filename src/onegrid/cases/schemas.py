@@ -91,6 +91,11 @@ class TaskOut(Schema):
     fed_back_at: dt.datetime | None
     overdue: bool
     escalation_level: int
+    report_in_due_at: dt.datetime | None = None
+    reported_in_at: dt.datetime | None = None
+    reported_in_on_time: bool | None = None
+    rating: str = ""
+    rated_at: dt.datetime | None = None
 
 
 class PhotoOut(Schema):

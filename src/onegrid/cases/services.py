@@ -656,6 +656,7 @@ def _apply(
 class TickResult:
     escalated: int = 0
     checked_tasks: int = 0
+    late_report_ins: int = 0  # 吹哨报到: summoned departments newly marked late
 
 
 def tick(*, now: dt.datetime | None = None) -> TickResult:
@@ -679,7 +680,35 @@ def tick(*, now: dt.datetime | None = None) -> TickResult:
                 continue
             if _escalate_once(case_id, task_id, level, now):
                 result.escalated += 1
+    missed = Task.objects.filter(
+        state=Task.State.SUMMONED, report_in_overdue=False, report_in_due_at__lt=now
+    ).values_list("id", "case_id")
+    for task_id, case_id in missed:
+        if _mark_late_report_in_once(case_id, task_id, now):
+            result.late_report_ins += 1
     return result
+
+
+def _mark_late_report_in_once(case_id: uuid.UUID, task_id: uuid.UUID, now: dt.datetime) -> bool:
+    """Mark a summoned department's missed report-in once: the case lock orders concurrent
+    ticks, and the second finds the task already marked (or reported in meanwhile)."""
+    try:
+        with transaction.atomic(), clock.frozen_at(now):
+            case = _lock_case(case_id, None)
+            task = next((t for t in case.tasks.all() if t.pk == task_id), None)
+            if (
+                task is None
+                or task.state != Task.State.SUMMONED
+                or task.report_in_overdue
+                or task.report_in_due_at is None
+                or task.report_in_due_at >= now
+            ):
+                return False
+            _apply(case, workflow.BY_ACTION["report_in_late"], None, task=task)
+    except DomainError:
+        logger.exception("could not mark the late report-in of task %s", task_id)
+        return False
+    return True
 
 
 def _escalate_once(case_id: uuid.UUID, task_id: uuid.UUID, level: int, now: dt.datetime) -> bool:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from onegrid.org.models import Role
 from onegrid.org.policies import CHECKERS, REPORTING_ROLES
 
-from . import rules
+from . import rules, whistles
 from .access import REPORTER as REPORTER
 from .access import SYSTEM as SYSTEM
 from .models import Task
@@ -46,6 +46,13 @@ COMMENTERS = (
 ) | DEPARTMENT
 # Who approves a photo for the public pages: the street desk and the command centre.
 PHOTO_APPROVERS = STREET_DESK | {Role.COMMAND_CENTRE}
+# 吹哨报到: who blows the street's whistle (summons departments) and rates their work: the
+# street's shift lead (held over the street's cases: org.policies.roles_over).
+WHISTLERS = frozenset({Role.SHIFT_LEAD})
+# The case states a street may whistle in: the matter is with a department and still open.
+WHISTLE_STATES = WITH_DEPARTMENT
+# Where a summoned department's work may wait for the street's rating.
+RATING_STATES = frozenset({State.IN_PROGRESS, State.CHECKING, State.CHECKED, State.CLOSED})
 
 
 @dataclass(frozen=True)
@@ -212,7 +219,7 @@ TABLE: tuple[Transition, ...] = (
         roles=DEPARTMENT,
         task_states=frozenset({Task.State.DISPATCHED, Task.State.IN_PROGRESS}),
         reason_required=True,
-        guard=rules.not_arbitrated,
+        guard=rules.returnable,
         effect=rules.return_task,
     ),
     T(
@@ -376,6 +383,52 @@ TABLE: tuple[Transition, ...] = (
         roles=frozenset({SYSTEM}),
         params=("level", "task"),
         effect=rules.escalate_task,
+    ),
+    # 吹哨报到: the street summons departments; each reports in on its own clock, then acts on
+    # its task as a co-department does (sign's place is taken by report_in).
+    T(
+        number=14,
+        action="whistle",
+        label=_("Whistle: summon departments (吹哨)"),
+        sources=WHISTLE_STATES,
+        targets=(STAY,),
+        roles=WHISTLERS,
+        reason_required=True,
+        params=("departments",),
+        guard=whistles.valid_departments,
+        effect=whistles.summon,
+    ),
+    T(
+        number=14,
+        action="report_in",
+        label=_("Report in (报到)"),
+        sources=WHISTLE_STATES,
+        targets=(State.IN_PROGRESS,),
+        roles=DEPARTMENT,
+        task_states=frozenset({Task.State.SUMMONED}),
+        effect=whistles.report_in,
+    ),
+    T(
+        number=14,
+        action="report_in_late",
+        label=_("Report-in overdue"),
+        sources=WHISTLE_STATES,
+        targets=(STAY,),
+        roles=frozenset({SYSTEM}),
+        task_states=frozenset({Task.State.SUMMONED}),
+        params=("task",),
+        effect=whistles.mark_report_in_late,
+    ),
+    T(
+        number=14,
+        action="rate_whistle",
+        label=_("Rate a summoned department's work"),
+        sources=RATING_STATES,
+        targets=(STAY,),
+        roles=WHISTLERS,
+        params=("task", "rating"),
+        guard=whistles.may_rate_whistle,
+        effect=whistles.rate,
     ),
 )
 

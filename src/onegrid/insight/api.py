@@ -173,6 +173,7 @@ class ScopesOut(Schema):
 class ColumnOut(Schema):
     key: str
     label: str
+    formula: str = Field("", description="How the column is computed, where it has a formula.")
 
 
 class LeagueRowOut(Schema):
@@ -416,7 +417,9 @@ def league(request: SignedInRequest, kind: str, query: Query[LeagueQuery]) -> di
         "rule": table.rule,
         "period": _period_out(table.period),
         "as_of": _local(table.as_of),
-        "columns": [{"key": k, "label": v} for k, v in table.columns],
+        "columns": [
+            {"key": k, "label": v, "formula": table.formulas.get(k, "")} for k, v in table.columns
+        ],
         "rows": [r.as_dict() for r in table.rows],
     }
 

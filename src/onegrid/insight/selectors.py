@@ -44,7 +44,7 @@ from onegrid.org.models import Department, Role, RoleAssignment, User
 from onegrid.territory.models import AdminUnit, Beat, Grid
 from onegrid.territory.selectors import beat_grid_ids
 
-from . import measures, periods
+from . import measures, periods, whistles
 from .measures import Scope, rate
 from .models import Campaign
 from .periods import Period
@@ -487,6 +487,8 @@ class League:
     rule: str
     columns: list[tuple[str, str]]  # extra columns: key → label
     rows: list[LeagueRow]
+    # The formula of each extra column that has one (the departments' 吹哨报到 columns).
+    formulas: dict[str, str] = field(default_factory=dict)
 
 
 # The measures a table may be ranked by, and the columns shown beside the ranked one.
@@ -579,12 +581,20 @@ def league_table(
             names[dept.code] = dept.name
             drillable[dept.code] = reach.district_wide or dept.pk in reach.department_ids
         shown, counted = DEPARTMENT_COLUMNS, DEPARTMENT_COUNTS
+    # 吹哨报到: how the streets' summonses of each department went (insight.whistles).
+    whistled: dict[str, whistles.WhistleFigures] | None = None
+    if kind == "department":
+        by_id = whistles.department_whistle_figures(start=period.start, end=period.end)
+        codes = dict(Department.objects.values_list("pk", "code"))
+        whistled = {codes[pk]: figures for pk, figures in by_id.items() if pk in codes}
     entries = []
     for code, name in names.items():
         counts = grouped.get(code) or Counts()
         ranked = ratio_of(counts, measure)
         columns: dict[str, object] = {k: ratio_of(counts, k).value for k in shown if k != measure}
         columns |= {k: getattr(counts, k) for k in counted}
+        if whistled is not None:
+            columns |= whistled.get(code, whistles.WhistleFigures()).columns()
         entries.append((code, name, ranked.value, ranked.numerator, ranked.denominator, columns))
     lower = measure in LOWER_IS_BETTER
     return League(
@@ -597,8 +607,11 @@ def league_table(
         as_of=as_of,
         rule=str(TIE_RULE) % {"n": MARKED},
         columns=[(k, str(measures.LABELS[k])) for k in shown if k != measure]
-        + [(k, str(COUNT_LABELS[k])) for k in counted],
+        + [(k, str(COUNT_LABELS[k])) for k in counted]
+        + ([(k, str(v)) for k, v in whistles.LABELS.items()] if whistled is not None else []),
         rows=rank(entries, lower_is_better=lower, drillable=drillable),
+        formulas={k: str(measures.DEFINITIONS[k]) for k in shown if k != measure}
+        | ({k: str(v) for k, v in whistles.DEFINITIONS.items()} if whistled is not None else {}),
     )
 
 

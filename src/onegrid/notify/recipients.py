@@ -13,6 +13,9 @@ Staff, by the role that has the next step:
 - reopen → the dispatch desk (the case is theirs again): to_my_desk;
 - rate, unsatisfied → the street's call-back desk (call-back staff, shift leads): to_my_desk;
 - comment by the reporter → the street desk, or the call-back desk once the case is closed.
+- 吹哨报到: whistle → the handlers of each summoned department: to_my_department; report_in →
+  the street's shift leads (who whistled): to_my_desk; report_in_late (the timer) → the
+  summoned department's handlers and the street's shift leads: overdue.
 The reporter (the case's own and every merged duplicate's with an account): report → received,
 register → registered, dispatch/arbitrate → dispatched, start_check → fixed,
 close → please_rate (closed: how was it handled?; a merged duplicate's reporter, who cannot rate
@@ -42,7 +45,7 @@ STREET_DESK = (Role.ACCEPTOR, Role.SHIFT_LEAD)
 CALLBACK_DESK = (Role.CALLBACK, Role.SHIFT_LEAD)
 DISPATCH_DESK = (Role.DISPATCHER, Role.SHIFT_LEAD)
 CHECKERS = (Role.GRID_WORKER, Role.GRID_HEAD)
-LIVE_TASK_STATES = ("dispatched", "in_progress", "extension_requested", "fed_back")
+LIVE_TASK_STATES = ("summoned", "dispatched", "in_progress", "extension_requested", "fed_back")
 
 Recipient = tuple[int, str]  # (user id, kind)
 
@@ -81,6 +84,12 @@ class Lookup:
     def callback_desk(self, case: Case) -> list[int]:
         return self._get(
             ("callback", case.street_id), Q(role__in=CALLBACK_DESK, unit_id=case.street_id)
+        )
+
+    def shift_leads(self, case: Case) -> list[int]:
+        """The street's shift leads: who blows its whistle (吹哨报到)."""
+        return self._get(
+            ("shift_leads", case.street_id), Q(role=Role.SHIFT_LEAD, unit_id=case.street_id)
         )
 
     def street_leaders(self, case: Case) -> list[int]:
@@ -186,6 +195,13 @@ def for_event(event: CaseEvent, case: Case, people: Lookup | None = None) -> lis
         if level >= 3:
             told += command_centre()
         staff.append((told, kinds.ESCALATED))
+    elif action == "whistle":
+        staff.append((department_handlers(_task_departments(event)), kinds.TO_MY_DEPARTMENT))
+    elif action == "report_in":
+        staff.append((people_of.shift_leads(case), kinds.TO_MY_DESK))
+    elif action == "report_in_late":
+        told = [*department_handlers(_task_departments(event)), *people_of.shift_leads(case)]
+        staff.append((told, kinds.OVERDUE))
     elif action in ("request_verification", "start_check"):
         # The grid's workers go and look: to confirm a report, or to check the fix.
         staff.append((grid_checkers(case), kinds.TO_MY_DESK))

@@ -73,6 +73,10 @@ EVENT_KINDS: dict[str, tuple[str, ...]] = {
     "reopen": (kinds.TO_MY_DESK,),
     "rate": (kinds.TO_MY_DESK,),
     "comment": (kinds.TO_MY_DESK,),
+    # 吹哨报到 (notify.recipients): the summons, the report-in, a missed report-in.
+    "whistle": (kinds.TO_MY_DEPARTMENT,),
+    "report_in": (kinds.TO_MY_DESK,),
+    "report_in_late": (kinds.OVERDUE,),
 }
 
 
@@ -171,7 +175,7 @@ def _texts(kind: str, case: Case | None, event: CaseEvent | None = None) -> tupl
         # address the other reporter typed (a flat, a name). Their own page shows their own.
         if case.address and kind not in kinds.FOR_REPORTERS:
             parts.append(case.address)
-    if event is not None and event.reason and event.action in ("return", "fail_check"):
+    if event is not None and event.reason and event.action in ("return", "fail_check", "whistle"):
         parts.append(_("Reason: %(reason)s") % {"reason": event.reason})
     # Why the call-back desk and the dispatch desk are told: without it, "a case for my desk"
     # does not say that the reporter was unsatisfied or reopened it, nor why.

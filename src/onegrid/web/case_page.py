@@ -13,6 +13,7 @@ from onegrid.cases import calendar, selectors, workflow
 from onegrid.cases.access import ACTIVE_TASK_STATES
 from onegrid.cases.models import CaseClass, Photo, Source, Task
 from onegrid.cases.rules import SATISFACTION, VERIFICATION_RESULTS
+from onegrid.cases.whistles import RATABLE_STATES
 from onegrid.core import clock
 from onegrid.org import selectors as org_selectors
 from onegrid.org.models import Role
@@ -37,6 +38,7 @@ FIELDS = (
     "task",
     "class_code",
     "photo",
+    "rating",
 )
 # Rows not offered as a form of their own in the side panel: approve_photo is a button beside
 # each photo waiting for approval.
@@ -72,6 +74,7 @@ def submitted_values(post) -> dict:
     values = {name: post.get(name, "").strip() for name in FIELDS if name in post}
     values["idempotency_key"] = post.get("idempotency_key", "")
     values["co_departments"] = [c for c in post.getlist("co_departments") if c]
+    values["departments"] = [c for c in post.getlist("departments") if c]
     return values
 
 
@@ -221,8 +224,22 @@ def case_context(request, case, *, failed=None) -> dict:
                 "colour": calendar.timer_colour(t.dispatched_at, t.due_at, now)
                 if t.state in ACTIVE_TASK_STATES
                 else None,
+                # 吹哨报到: the report-in clock runs while the department is summoned.
+                "report_in_colour": calendar.timer_colour(
+                    t.dispatched_at, t.report_in_due_at, now
+                )
+                if t.state == Task.State.SUMMONED and t.report_in_due_at
+                else None,
+                "rating_label": SATISFACTION_LABELS.get(t.rating, ""),
             }
             for t in tasks
+        ],
+        "whistled": any(t.role == Task.Role.WHISTLE for t in tasks),
+        # rate_whistle: the summoned departments' work waiting for the street's rating.
+        "ratable_tasks": [
+            t
+            for t in tasks
+            if t.role == Task.Role.WHISTLE and t.state in RATABLE_STATES and t.rated_at is None
         ],
         "before": before[-1] if before else None,
         "after": after[-1] if after else None,
@@ -231,7 +248,9 @@ def case_context(request, case, *, failed=None) -> dict:
         # Likely duplicates among the older open cases of the street (smart.duplicates), each
         # with a merge button: only while the desk may merge this case.
         "duplicates": duplicates.for_case(request.user, case) if merge_offered else [],
-        "departments": list(org_selectors.departments()) if _wants(forms, "department") else [],
+        "departments": list(org_selectors.departments())
+        if _wants(forms, "department") or _wants(forms, "departments")
+        else [],
         # The classifier's suggestion (smart.suggestions), made when the page is first opened;
         # one-click changes of the class for a desk that may reclassify.
         "suggestion": _suggestion_panel(case, forms),

@@ -3,6 +3,7 @@ time, and the same list as a CSV or XLSX download (`?format=csv|xlsx`, web.downl
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 
 TABS = {
     "all": (gettext_lazy("All to do"), None),
+    # 吹哨报到: the street summoned us; report in before the report-in deadline.
+    "summoned": (gettext_lazy("To report in"), Task.State.SUMMONED),
     "new": (gettext_lazy("To sign for"), Task.State.DISPATCHED),
     "doing": (gettext_lazy("In progress"), Task.State.IN_PROGRESS),
     "extension": (gettext_lazy("Extension asked"), Task.State.EXTENSION_REQUESTED),
@@ -61,6 +64,11 @@ def _page(request, tab, tasks):
             "state_label": Task.State(t.state).label,
             "role_label": Task.Role(t.role).label,
             "colour": calendar.timer_colour(t.dispatched_at, t.due_at, now),
+            # A summoned department's first clock: the report-in deadline.
+            "report_in_colour": calendar.timer_colour(t.dispatched_at, t.report_in_due_at, now)
+            if t.state == Task.State.SUMMONED and t.report_in_due_at
+            else None,
+            "key": uuid.uuid4().hex,
         }
         for t in page.object_list
     ]

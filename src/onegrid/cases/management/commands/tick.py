@@ -15,7 +15,8 @@ class Command(BaseCommand):
     def handle(self, *args: str, **options: Any) -> None:
         result = services.tick()
         self.stdout.write(
-            f"checked {result.checked_tasks} late tasks, escalated {result.escalated} steps"
+            f"checked {result.checked_tasks} late tasks, escalated {result.escalated} steps, "
+            f"marked {result.late_report_ins} late report-ins"
         )
         # tick runs from cron, whose mail carries standard error to whoever keeps the server.
         for year in workdays.years_without_calendar(clock.now()):
