@@ -162,3 +162,17 @@ def test_hostile_join_form_is_a_4xx(party, form):
     answer = _client(party.street_staff).post(f"/party/orgs/{party.community.pk}/join/", form)
     assert 400 <= answer.status_code < 500
     assert Member.objects.count() == 1
+
+
+def test_party_staff_name_the_grid_head_as_secretary(party, world):
+    holder(world, Role.GRID_HEAD)
+    client = _client(party.street_staff)
+    url = f"/party/orgs/{party.grid_group.pk}/secretary/"
+    assert client.post(url, {"username": "r_grid_head"}).status_code == 302
+    party.grid_group.refresh_from_db()
+    assert party.grid_group.secretary.username == "r_grid_head"
+    refused = client.post(url, {"username": "nobody\x00"})
+    assert refused.status_code == 400 and 'id="secretary-error"' in refused.content.decode()
+    assert _client(world.people.leader).post(url, {"username": ""}).status_code == 403
+    party.grid_group.refresh_from_db()
+    assert party.grid_group.secretary is not None

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from onegrid.core.errors import DomainError, InvalidInput, NotFound
 from onegrid.org import access_log, policies
-from onegrid.org.models import Role, RoleAssignment
+from onegrid.org.models import Role, RoleAssignment, User
 from onegrid.party import selectors, services
 from onegrid.party.models import Member, Membership, Organisation
 from onegrid.territory.models import AdminUnit, Grid
@@ -243,6 +243,24 @@ def create_child(request, org_id: str):
     return _act(request, parent, "create", act)
 
 
+@page("party")
+@require_POST
+def secretary(request, org_id: str):
+    """Name the secretary by account (username), or none with an empty one."""
+    org = _organisation_or_404(request, org_id)
+
+    def act():
+        username = request.POST.get("username", "").strip()
+        person = None
+        if username:
+            person = User.objects.filter(username=username[:150]).first()
+            if person is None:
+                raise InvalidInput(_("No account has this username."), field="username")
+        services.set_secretary(actor=request.user, organisation=org, secretary=person)
+
+    return _act(request, org, "secretary", act)
+
+
 ROSTER_COLUMNS = [
     ("name", gettext_lazy("Name")),
     ("phone", gettext_lazy("Phone")),
@@ -295,4 +313,5 @@ routes = [
     path("party/orgs/<str:org_id>/transfer/", transfer, name="party_transfer"),
     path("party/orgs/<str:org_id>/leave/", leave, name="party_leave"),
     path("party/orgs/<str:org_id>/create/", create_child, name="party_create"),
+    path("party/orgs/<str:org_id>/secretary/", secretary, name="party_secretary"),
 ]
