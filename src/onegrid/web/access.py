@@ -28,6 +28,8 @@ LANDING_ORDER = [
     "field",
     "reports",
     "party",
+    "centres",
+    "report_ins",
     "resident",
     "volunteering",
     "organiser",

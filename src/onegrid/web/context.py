@@ -26,6 +26,8 @@ PAGE_LABELS = {
     "counter": _("Points-store counter"),
     "points": _("My points"),
     "party": _("Party organisations"),
+    "centres": _("Party service centres"),
+    "report_ins": _("Report-ins (双报到)"),
 }
 
 
