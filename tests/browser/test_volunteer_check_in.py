@@ -100,3 +100,19 @@ def test_a_check_in_from_too_far_is_refused_with_the_distance(web):
     message = page.inner_text("#volunteering-status")
     assert "111" in message and "200" in message
     assert SignUp.objects.get(activity=activity).checked_in_at is None
+
+
+def test_an_activity_title_with_markup_is_text_in_the_near_list(web):
+    world = web.world
+    organiser = person("organiser", Role.ORGANISER, unit=world.community)
+    payload = "<img src=x onerror=window.__xss=1>"
+    activity = post(organiser, world, title=payload)
+    ctx = phone(web, "resident")
+    page = ctx.new_page()
+    page.goto("/field/volunteering/")
+    page.select_option("#id_community", world.community.code)
+    page.click("#register-form button[type=submit]")
+    page.wait_for_selector(f'#near-list li[data-activity="{activity.pk}"]')
+    assert payload in page.inner_text("#near-list")
+    assert page.locator("#near-list img").count() == 0
+    assert page.evaluate("() => window.__xss === undefined")
