@@ -40,6 +40,7 @@ function start() {
   const node = document.getElementById("party-map");
   if (!node || typeof L === "undefined") return;
   const points = readJson("party-points") || [];
+  if (!node.clientHeight) node.style.height = "420px"; // CSSOM, not an inline style attribute
   const map = createMap(node, {}, { canvas: true });
   const markers = points.map((p) => {
     const marker = L.circleMarker([p.lat, p.lon], markerStyle(p)).addTo(map);
@@ -51,6 +52,8 @@ function start() {
   });
   const bounds = markers.length ? L.featureGroup(markers).getBounds() : null;
   fitTo(map, bounds, { padding: [20, 20], maxZoom: 15 });
+  node.dataset.points = String(markers.length);
+  node.dataset.state = "ready";
 }
 
 if (typeof document !== "undefined") start();
