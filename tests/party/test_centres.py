@@ -266,3 +266,34 @@ def test_centres_at_and_the_latest_score(world, rows):
     assert shown[street_centre.pk].latest is None
     assert centres_for(rows.other_staff) == []
     assert centres_for(world.people.resident) == []
+
+
+def test_updating_and_closing_a_centre(world, rows):
+    changed = centres.update_centre(
+        actor=rows.community_staff,
+        centre=rows.centre,
+        name="第1社区党群服务中心（新址）",
+        lon=world.point[0],
+        lat=world.point[1],
+        opening_hours="8:30-20:00",
+        active=False,
+    )
+    assert changed.opening_hours == "8:30-20:00" and not changed.active
+    assert centres_at(world.community) == []
+    with pytest.raises(InvalidInput):
+        centres.record_inspection(
+            actor=rows.community_staff,
+            centre=rows.centre,
+            scores=_scores(rows),
+            idempotency_key="closed",
+        )
+    with pytest.raises(PermissionDenied):
+        centres.update_centre(
+            actor=rows.other_staff, centre=rows.centre, name="x", lon=117.1, lat=39.2
+        )
+    with pytest.raises(InvalidInput):
+        centres.update_centre(
+            actor=rows.community_staff, centre=rows.centre, name="", lon=117.1, lat=39.2
+        )
+    rows.centre.refresh_from_db()
+    assert rows.centre.name == "第1社区党群服务中心（新址）"
