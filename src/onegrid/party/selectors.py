@@ -225,6 +225,10 @@ class MemberRow:
     start: str
     masked: bool
 
+    @property
+    def category_label(self) -> str:
+        return str(Member.Category(self.category).label) if self.category else ""
+
 
 def _row(member: Member, stay: Membership | None, *, masked: bool) -> MemberRow:
     return MemberRow(
@@ -291,6 +295,14 @@ class HistoryRow:
     end: str
     reason: str
     end_reason: str
+
+    @property
+    def start_label(self) -> str:
+        return str(Membership.Start(self.start).label) if self.start else ""
+
+    @property
+    def end_label(self) -> str:
+        return str(Membership.End(self.end).label) if self.end else ""
 
 
 def history_of(
