@@ -370,6 +370,7 @@ class OneGridSettings(TypedDict):
     CHECK_HOURS: int
     WHISTLE_REPORT_IN_HOURS: int
     CENTRE_RECTIFICATION_CLASS: str
+    VOLUNTEER_CHECK_IN_RADIUS_M: int
     RECURRENCE_RADIUS_M: float
     RECURRENCE_DAYS: int
     MAP_TILE_URL: str
@@ -460,6 +461,9 @@ ONEGRID: OneGridSettings = {
     # as (party.centres). The default catalogue has no class for the centres; I0201 (房屋信息变更,
     # the governance office's) is the nearest: a district that keeps its own class sets it here.
     "CENTRE_RECTIFICATION_CLASS": os.environ.get("ONEGRID_CENTRE_RECTIFICATION_CLASS", "I0201"),
+    # A volunteer checks in within this many metres of the activity's place, unless the
+    # organiser sets another radius for the activity (volunteers.activities).
+    "VOLUNTEER_CHECK_IN_RADIUS_M": _env_int("ONEGRID_VOLUNTEER_CHECK_IN_RADIUS_M", 200),
     # Recurrence rate (§1 常态长效): a report recurs when a case of its class was closed within
     # this many metres of it in the days before (cases.facts). Changing either needs
     # `onegrid rollups rebuild`.

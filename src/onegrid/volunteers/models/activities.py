@@ -14,8 +14,8 @@ from .volunteering import Volunteer, VolunteerOrganisation
 
 
 def default_check_in_radius() -> int:
-    """Metres from the activity's place within which a check-in counts (ONEGRID setting
-    VOLUNTEER_CHECK_IN_RADIUS_M, 200 m unless set)."""
+    """Metres from the activity's place within which a check-in counts (the setting
+    ONEGRID_VOLUNTEER_CHECK_IN_RADIUS_M, 200 m unless set)."""
     radius = settings.ONEGRID.get("VOLUNTEER_CHECK_IN_RADIUS_M", 200)
     return radius if isinstance(radius, int) else int(str(radius))
 
