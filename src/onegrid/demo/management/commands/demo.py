@@ -1,23 +1,27 @@
 """`onegrid demo [--days 30] [--seed S] [--per-day K]`: a ready-to-use demo, once.
 
 Builds the Beichen district, the default catalogue and the demo people, simulates about a month
-of history, and prints one login per role and the evaluation measures. Run again, it only
+of history, adds the Party organisations, volunteers and partners of that month (demo.party,
+demo.volunteering), and prints one login per role and the evaluation measures. Run again, it only
 prints the logins: `make demo` runs it before every start of the server.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from onegrid.cases.models import Case
+from onegrid.demo import party, volunteering
 from onegrid.demo.district import DISTRICT_CODE
 from onegrid.demo.people import DEMO_PASSWORD, people_seeded, seed_people
 from onegrid.demo.simulator import simulate
 from onegrid.open311 import services as open311_services
 from onegrid.open311.models import ApiClient
-from onegrid.org.models import Role
+from onegrid.org.models import Role, User
 from onegrid.residents import public
 from onegrid.residents.public_models import PublicSettings
 
@@ -84,6 +88,15 @@ class Command(BaseCommand):
                 % {"name": client.name, "key": key}
             )
 
+    def _participation(self, start: dt.datetime, end: dt.datetime) -> None:
+        """The Party tree, 双报到, volunteers, partners, lists, points and store of the simulated
+        month, through their services (demo.party, demo.volunteering)."""
+        self.stdout.write(_("Adding the Party organisations, volunteers and partners…"))
+        for line in party.seed_party(start=start, end=end).lines():
+            self.stdout.write("  " + line)
+        for line in volunteering.seed_volunteering(start=start, end=end).lines():
+            self.stdout.write("  " + line)
+
     def handle(self, *args, days: int, seed: int, per_day: int, **options):
         if days < 1 or per_day < 1:
             raise CommandError(_("--days and --per-day must be at least 1."))
@@ -94,7 +107,14 @@ class Command(BaseCommand):
             logins = ensure_world(self.stdout)
             result = simulate(days, seed, reports_per_day=per_day, out=self.stdout)
             report_simulation(self.stdout, result)
+            self._participation(result.start, result.end)
             self._train_classifier()
+        for role, username in (
+            (Role.PARTY_STAFF, party.STAFF_USERNAME),
+            (Role.ORGANISER, volunteering.ORGANISER_EXAMPLE),
+        ):
+            if User.objects.filter(username=username).exists():
+                logins[str(role)] = username
         self._open_to_the_public()  # also for a demo loaded before these existed
         self.stdout.write("")
         self.stdout.write(

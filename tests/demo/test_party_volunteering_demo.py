@@ -1,0 +1,102 @@
+"""The demo's Party tree and volunteering (demo.party, demo.volunteering) on the small world:
+made through the services, with the invariants the services keep, and made once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+import pytest
+
+from onegrid.demo.party import seed_party
+from onegrid.demo.people import seed_teams
+from onegrid.demo.volunteering import RULES, seed_volunteering
+from onegrid.insight.periods import TZ
+from onegrid.party.models import Member, Membership, Organisation, ReportIn
+from onegrid.territory.models import Grid
+from onegrid.volunteers.models import (
+    Activity,
+    Claim,
+    PointsEntry,
+    PointsRule,
+    Redemption,
+    SignUp,
+    Volunteer,
+)
+
+START = dt.datetime(2026, 2, 1, tzinfo=TZ)
+END = START + dt.timedelta(days=30)  # before the world's frozen now (2026-03-10)
+
+
+@pytest.fixture
+def demo(world):
+    seed_teams(world.district)
+    party = seed_party(start=START, end=END)
+    volunteering = seed_volunteering(start=START, end=END)
+    return party, volunteering
+
+
+def test_the_tree_stands_on_the_territory(world, demo):
+    party, _v = demo
+    assert party.made_now
+    assert Organisation.objects.filter(kind="district_committee").count() == 1
+    assert Organisation.objects.filter(kind="street_committee").count() == 2
+    assert Organisation.objects.filter(kind="community_committee").count() == 2
+    for grid in Grid.objects.all():
+        group = Organisation.objects.get(kind="grid_group", grid=grid)
+        assert group.unit_id == grid.community_id
+        assert group.parent.kind == "community_committee"
+        assert group.parent.unit_id == grid.community_id
+        head = f"gh-{grid.code}"
+        if group.secretary is not None:
+            assert group.secretary.username == head
+
+
+def test_every_member_has_one_open_membership_where_it_says(world, demo):
+    members = Member.objects.all()
+    assert members.count() >= Grid.objects.count()
+    for member in members:
+        open_stays = list(Membership.objects.filter(member=member, ended_on__isnull=True))
+        assert len(open_stays) == 1
+        assert member.organisation_id == open_stays[0].organisation_id
+    # The grid teams' Party members are linked to their accounts.
+    linked = Member.objects.filter(user__username__startswith="pm-")
+    assert linked.count() == Member.objects.filter(user__isnull=False).count() > 0
+    # 双报到: only employed members, to their home community; decisions made by the staff.
+    for row in ReportIn.objects.filter(kind="member"):
+        assert row.member.category == "in_service"
+        assert row.community_id == row.member.home_community_id
+    states = Counter(ReportIn.objects.values_list("state", flat=True))
+    assert states["confirmed"] > 0
+
+
+def test_volunteering_through_the_month(world, demo):
+    _p, v = demo
+    assert v.made_now
+    assert not v.refused, v.refused  # every step the demo takes, the services accept
+    assert {r.kind: r.points for r in PointsRule.objects.filter(active=True)} == RULES
+    assert Volunteer.objects.filter(user=world.people.resident).exists()
+    assert Activity.objects.exists()
+    for row in SignUp.objects.filter(confirmed_at__isnull=False):
+        assert row.checked_in_at is not None and row.checked_out_at is not None
+        assert START <= row.confirmed_at < END
+        entry = PointsEntry.objects.get(source_key=f"signup:{row.pk}")
+        assert entry.amount == int(row.confirmed_hours * RULES["hours"])
+    for claim in Claim.objects.exclude(member=None):
+        live = ReportIn.objects.filter(member=claim.member, state="confirmed").first()
+        assert live is not None and live.community_id == claim.item.community_id
+        assert live.decided_at < claim.claimed_at
+    for claim in Claim.objects.filter(state="confirmed", member__user__isnull=False):
+        assert PointsEntry.objects.filter(source_key=f"claim:{claim.pk}").exists()
+    for redemption in Redemption.objects.all():
+        assert PointsEntry.objects.get(source_key=f"redeem:{redemption.pk}").amount == (
+            -redemption.points
+        )
+
+
+def test_the_demo_parts_are_made_once(world, demo):
+    before = (Member.objects.count(), Activity.objects.count(), PointsEntry.objects.count())
+    again = seed_party(start=START, end=END), seed_volunteering(start=START, end=END)
+    assert not again[0].made_now and not again[1].made_now
+    after = (Member.objects.count(), Activity.objects.count(), PointsEntry.objects.count())
+    assert after == before
