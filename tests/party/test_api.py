@@ -34,8 +34,12 @@ def test_every_role_against_every_read_endpoint(party, world, role):
         assert row["name"] == ("张三" if role == Role.PARTY_STAFF else "张*")
         assert row["phone"] == ("13912345678" if role == Role.PARTY_STAFF else "139****5678")
     logged = PersonalDataRead.objects.filter(kind=Kind.PARTY_MEMBERSHIP, channel="api")
-    # One row for each unmasked answer: the loop read the members once, then once more.
-    assert logged.count() == (2 if role == Role.PARTY_STAFF else 0)
+    # A member's own history: only who reads Party membership finds them at all.
+    history = client.get(f"/api/v1/party/members/{party.member.pk}").status_code
+    expected = 200 if role == Role.PARTY_STAFF else 404 if role in TREE_READERS else 403
+    assert history == expected, (role, history)
+    # One row for each unmasked answer: the members twice, the member's history once.
+    assert logged.count() == (3 if role == Role.PARTY_STAFF else 0)
 
 
 @pytest.mark.parametrize("role", sorted(Role.values))
@@ -141,3 +145,22 @@ def test_transfer_to_a_huge_or_same_organisation_is_refused(party):
         answer = client.post(url, {"to": to, "reason": "x"}, content_type="application/json")
         assert 400 <= answer.status_code < 500, to
     assert Membership.objects.count() == 1
+
+
+def test_a_members_history_is_for_party_staff_of_their_place_and_logged(party, world):
+    from onegrid.party import services
+
+    services.transfer(actor=party.street_staff, member=party.member, to=party.firm, reason="调动")
+    url = f"/api/v1/party/members/{party.member.pk}"
+    answer = token_client(party.street_staff).get(url)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["name"] == "张三" and body["organisation_id"] == party.firm.pk
+    assert [(m["start"], m["end"]) for m in body["memberships"]] == [
+        ("joined", "transferred_out"),
+        ("transferred_in", ""),
+    ]
+    assert PersonalDataRead.objects.filter(kind=Kind.PARTY_MEMBERSHIP, channel="api").count() == 1
+    assert token_client(world.people.leader).get(url).status_code == 404
+    assert token_client(party.other_staff).get(url).status_code == 404
+    assert token_client(world.people.resident).get(url).status_code == 403

@@ -174,6 +174,40 @@ def join(request: SignedInRequest, org_id: str, payload: JoinIn) -> Status[dict[
     return Status(201, _membership_out(stay))
 
 
+class MemberHistoryOut(Schema):
+    id: int
+    name: str
+    phone: str
+    category: str
+    status: str
+    organisation_id: int | None = Field(None, description="Where they are now; none once left.")
+    memberships: list[MembershipOut] = Field(..., description="Oldest first.")
+
+
+@router.get(
+    "/members/{member_id}",
+    response={200: MemberHistoryOut, **errors(401, 403, 404)},
+    summary="A member and their history (Party-organisation staff of their place; logged)",
+)
+def member(request: SignedInRequest, member_id: str) -> dict[str, object]:
+    found = _member(request, member_id)
+    access_log.record_request(
+        request,
+        kind=access_log.Kind.PARTY_MEMBERSHIP,
+        channel=access_log.Channel.API,
+        subjects=[(found.pk, access_log.shown_fields(found, ["name", "phone"]) + ["history"])],
+    )
+    return {
+        "id": found.pk,
+        "name": found.name,
+        "phone": found.phone,
+        "category": found.category,
+        "status": found.status,
+        "organisation_id": found.organisation_id,
+        "memberships": [_membership_out(m) for m in selectors.memberships_of(found)],
+    }
+
+
 def _member(request: SignedInRequest, member_id: str) -> Member:
     _require_reader(request)
     return selectors.member_for(request.user, member_id)
