@@ -176,3 +176,27 @@ def test_party_staff_name_the_grid_head_as_secretary(party, world):
     assert _client(world.people.leader).post(url, {"username": ""}).status_code == 403
     party.grid_group.refresh_from_db()
     assert party.grid_group.secretary is not None
+
+
+def test_party_staff_move_and_dissolve_from_the_page(party, world):
+    client = _client(party.street_staff)
+    base = f"/party/orgs/{party.firm.pk}"
+    # A unit's organisation may sit under its street's committee (属地管理) …
+    assert client.post(f"{base}/move/", {"parent": party.street.pk}).status_code == 302
+    party.firm.refresh_from_db()
+    assert party.firm.parent == party.street
+    # … not under a grid's group, nor under one of its own.
+    refused = client.post(f"{base}/move/", {"parent": party.grid_group.pk})
+    assert refused.status_code == 400 and 'id="move-error"' in refused.content.decode()
+    refused = client.post(f"/party/orgs/{party.street.pk}/move/", {"parent": party.community.pk})
+    assert refused.status_code in (400, 403)
+    assert client.post(f"{base}/dissolve/").status_code == 302
+    party.firm.refresh_from_db()
+    assert party.firm.dissolved_at is not None
+    # The grid group still has its member: not dissolved.
+    refused = client.post(f"/party/orgs/{party.grid_group.pk}/dissolve/")
+    assert refused.status_code == 400
+    assert (
+        _client(world.people.leader).post(f"/party/orgs/{party.community.pk}/dissolve/").status_code
+        == 403
+    )

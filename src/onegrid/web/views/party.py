@@ -261,6 +261,31 @@ def secretary(request, org_id: str):
     return _act(request, org, "secretary", act)
 
 
+@page("party")
+@require_POST
+def move(request, org_id: str):
+    """Put the organisation under another parent (its place stays)."""
+    org = _organisation_or_404(request, org_id)
+
+    def act():
+        parent = _organisation_or_404(request, request.POST.get("parent", ""))
+        services.move_organisation(actor=request.user, organisation=org, parent=parent)
+
+    return _act(request, org, "move", act)
+
+
+@page("party")
+@require_POST
+def dissolve(request, org_id: str):
+    org = _organisation_or_404(request, org_id)
+    return _act(
+        request,
+        org,
+        "dissolve",
+        lambda: services.dissolve_organisation(actor=request.user, organisation=org),
+    )
+
+
 ROSTER_COLUMNS = [
     ("name", gettext_lazy("Name")),
     ("phone", gettext_lazy("Phone")),
@@ -314,4 +339,6 @@ routes = [
     path("party/orgs/<str:org_id>/leave/", leave, name="party_leave"),
     path("party/orgs/<str:org_id>/create/", create_child, name="party_create"),
     path("party/orgs/<str:org_id>/secretary/", secretary, name="party_secretary"),
+    path("party/orgs/<str:org_id>/move/", move, name="party_move"),
+    path("party/orgs/<str:org_id>/dissolve/", dissolve, name="party_dissolve"),
 ]
