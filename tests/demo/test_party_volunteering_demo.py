@@ -100,3 +100,33 @@ def test_the_demo_parts_are_made_once(world, demo):
     assert not again[0].made_now and not again[1].made_now
     after = (Member.objects.count(), Activity.objects.count(), PointsEntry.objects.count())
     assert after == before
+
+
+def test_streets_whistle_on_quiet_open_cases(world, settings, tmp_path):
+    """The demo's whistles go through the workflow: summoned, reported in, fed back, rated, each
+    after the case's own last event."""
+    from onegrid.cases.models import CaseEvent, Task
+    from onegrid.demo import whistles
+    from onegrid.org.models import Role
+    from support.cases import drive
+    from support.people import person
+
+    settings.MEDIA_ROOT = tmp_path
+    cases = [drive(world, "in_progress"), drive(world, "in_progress")]
+    person("lead-001", Role.SHIFT_LEAD, unit=world.street)
+    for department in (world.ecology, world.market):
+        person(f"dept-{department.code}", Role.DEPT_HANDLER, department=department)
+    last = max(CaseEvent.objects.values_list("at", flat=True))
+    start, end = dt.datetime(2026, 3, 1, tzinfo=TZ), dt.datetime(2026, 3, 25, tzinfo=TZ)
+    result = whistles.seed_whistles(start=start, end=end, seed=3)
+    assert result.cases == 2 and not result.refused, result.refused
+    tasks = Task.objects.filter(role=Task.Role.WHISTLE)
+    assert tasks.exists()
+    assert {t.department_id for t in tasks} <= {world.ecology.pk, world.market.pk}
+    assert all(t.dispatched_at > last for t in tasks)
+    assert any(t.reported_in_at is not None for t in tasks)
+    for case in cases:
+        events = list(CaseEvent.objects.filter(case=case).order_by("seq"))
+        assert [e.at for e in events] == sorted(e.at for e in events)  # history in order
+    # Once is enough.
+    assert whistles.seed_whistles(start=start, end=end).cases == 0

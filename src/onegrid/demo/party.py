@@ -5,8 +5,8 @@
 * the district committee, a Party working committee per street, a committee per community and
   a Party group per grid, its grid head (``gh-<grid code>``) as secretary where the grid has
   one; a few units' Party organisations (机关, 企事业单位, 两新组织) per community;
-* members: one to three per grid group (the grid team's Party members, ``pm-<grid code>-<n>``,
-  are linked to their accounts), two or three per unit's organisation, employed members living
+* members: one or two per grid group (the grid team's Party members, ``pm-<grid code>-<n>``,
+  are linked to their accounts), two per unit's organisation, employed members living
   in a community of the unit's street; names from the demo's name generator, phones made up
   like the demo's other people;
 * through the month: a few transfers (组织关系转接) between grid groups of a community, and
@@ -226,7 +226,7 @@ def _tree_and_members(
             services.set_secretary(actor=staff, organisation=group, secretary=head_users[head_id])
         grid_groups.setdefault(grid.community_id, []).append(group)
         accounts = party_accounts.get(grid.code, [])
-        for n in range(max(len(accounts), rng.choice((1, 1, 1, 2, 2, 3)))):
+        for n in range(max(len(accounts), rng.choice((1, 1, 2)))):
             account = accounts[n] if n < len(accounts) else None
             category = _weighted(rng, CATEGORIES)
             name = account.display_name if account else _name(rng)
@@ -264,7 +264,7 @@ def _tree_and_members(
             )
             units.append(unit)
             neighbours = by_street[community.parent_id]  # type: ignore[index]
-            for _m in range(rng.randint(2, 3)):
+            for _m in range(2):
                 membership = services.join(
                     actor=staff,
                     organisation=unit,

@@ -64,10 +64,10 @@ from .people import DEMO_PASSWORD, _district, _name, _phone, street_serial
 VOLUNTEERING_SEED = 1209
 # Points per hour, per verified report, per confirmed claim (volunteers.points rules).
 RULES = {"hours": 1, "report": 2, "claim": 5}
-ACTIVITY_SHARE = 0.5  # communities holding an activity in the month
+ACTIVITY_SHARE = 0.4  # communities holding an activity in the month
 # Shares of the grid teams' volunteers and Party members who register as volunteers (every
 # resident account of the demo does).
-TEAM_VOLUNTEERS = 0.5
+TEAM_VOLUNTEERS = 0.4
 PARTY_VOLUNTEERS = 0.3
 ITEMS_PER_COMMUNITY = (1, 2, 2, 3)
 REDEEMERS = 0.35  # share of those with enough points who redeem something
@@ -198,10 +198,10 @@ def _organisers(streets: list[AdminUnit]) -> dict[int, User]:
 class _Steps:
     """Timed steps run in time order, each with the clock frozen at its moment."""
 
-    def __init__(self, result: VolunteeringSummary) -> None:
+    def __init__(self, refused: Counter) -> None:
         self.heap: list[tuple[dt.datetime, int, str, Callable[[], None]]] = []
         self.serial = itertools.count()
-        self.result = result
+        self.refused = refused  # what a service refused, by step and message
 
     def at(self, when: dt.datetime, what: str, step: Callable[[], None]) -> None:
         heapq.heappush(self.heap, (when, next(self.serial), what, step))
@@ -214,7 +214,7 @@ class _Steps:
                     with transaction.atomic():
                         step()
                 except DomainError as error:
-                    self.result.refused[f"{what}: {error.message}"] += 1
+                    self.refused[f"{what}: {error.message}"] += 1
 
 
 def seed_volunteering(
@@ -249,7 +249,7 @@ def seed_volunteering(
         partner_rows = _partners(rng, communities, organisers)
         volunteers = _volunteers(rng, teams)
         items = _items(rng, communities, organisers)
-    steps = _Steps(result)
+    steps = _Steps(result.refused)
     _plan_activities(rng, steps, communities, organisers, volunteers, start, days)
     _plan_claims(rng, steps, items, organisers, partner_rows, teams, start, end)
     _plan_redemptions(rng, steps, stores, organisers, volunteers, start, days)
@@ -420,7 +420,7 @@ def _plan_activities(
     start: dt.datetime,
     days: int,
 ) -> None:
-    """One activity in about half the communities that have volunteers: posted two days
+    """One activity in about two in five communities that have volunteers: posted two days
     before, signed up the day before, checked in and out at the place, confirmed next day."""
     first_grid: dict[int, Grid] = {}
     for grid in Grid.objects.filter(community__in=communities).order_by("-code"):
@@ -610,13 +610,13 @@ def _plan_redemptions(
             steps.at(
                 _day_at(start, day, 16),
                 "redeem",
-                partial(_counter, rng, steps.result, users, clerk, stores[street_id], day),
+                partial(_counter, rng, steps.refused, users, clerk, stores[street_id], day),
             )
 
 
 def _counter(
     rng: random.Random,
-    result: VolunteeringSummary,
+    refused: Counter,
     users: list[User],
     clerk: User,
     items: list[StoreItem],
@@ -638,4 +638,4 @@ def _counter(
             with transaction.atomic():
                 points.redeem(clerk=clerk, user=user, item=item, key=f"demo-redeem-{user.pk}-{day}")
         except DomainError as error:
-            result.refused[f"redeem: {error.message}"] += 1
+            refused[f"redeem: {error.message}"] += 1
