@@ -25,6 +25,7 @@ EVERY_PAGE = [
     "/console/measures/",
     "/bigscreen/",
     "/console/reports/",
+    "/party/",
 ]
 
 
@@ -60,7 +61,18 @@ def test_pages_open_by_role_and_never_for_anonymous_visitors(world):
     admin = User.objects.create_user("adm", password="pw-adm")
     RoleAssignment.objects.create(user=admin, role=Role.ADMIN, unit=world.district)
     opened = {p for p in policies.PAGE_ROLES if policies.may_open_page(admin, p)}
-    assert opened == {"console", "map", "layers", "calendar", "measures", "hotspots", "reports"}
+    assert opened == {
+        "console",
+        "map",
+        "layers",
+        "calendar",
+        "measures",
+        "hotspots",
+        "reports",
+        "party",
+        "centres",
+        "participation",
+    }
 
 
 @pytest.mark.parametrize(

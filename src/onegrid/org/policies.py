@@ -742,6 +742,14 @@ def may_read_party_membership(user: User | AnonymousUser, unit: AdminUnit) -> bo
     return _party_staff_over(user, unit)
 
 
+def may_open_party_members_admin(user: User | AnonymousUser) -> bool:
+    """The admin's pages of Party members (read-only, each page recorded): superusers and
+    Party-organisation staff; the pages and the API scope the rest by place."""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or Role.PARTY_STAFF in role_names(user)
+
+
 def may_keep_party_members(user: User, unit: AdminUnit) -> bool:
     """Joining, transfers (组织关系转接) and leaving of the members of an organisation standing
     at `unit`: whoever may read Party membership there."""

@@ -11,7 +11,6 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from onegrid.org import access_log, policies
-from onegrid.org.models import Role
 
 from .models import Member, Membership, Organisation
 
@@ -38,10 +37,7 @@ class OrganisationAdmin(ReadOnly):
 
 
 def _reads_members(request: HttpRequest) -> bool:
-    user = request.user
-    return user.is_authenticated and (
-        user.is_superuser or Role.PARTY_STAFF in policies.role_names(user)
-    )
+    return policies.may_open_party_members_admin(request.user)
 
 
 STAY_FIELDS = ("organisation", "started_on", "start", "ended_on", "end", "reason", "end_reason")
