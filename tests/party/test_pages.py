@@ -200,3 +200,12 @@ def test_party_staff_move_and_dissolve_from_the_page(party, world):
         _client(world.people.leader).post(f"/party/orgs/{party.community.pk}/dissolve/").status_code
         == 403
     )
+
+
+@pytest.mark.parametrize("place", ["12011300100\x00", "１２０１１３００１００１", "x" * 5000])
+def test_a_hostile_place_is_refused_at_its_field(party, place):
+    answer = _client(party.street_staff).post(
+        f"/party/orgs/{party.community.pk}/create/",
+        {"code": "Z", "name": "z", "kind": "community_branch", "place": place},
+    )
+    assert answer.status_code == 400 and 'id="create-error"' in answer.content.decode()

@@ -222,8 +222,9 @@ def create_child(request, org_id: str):
 
     def act():
         place = p.get("place", "").strip()
-        unit = AdminUnit.objects.filter(code=place).first() if len(place) == 12 else None
-        grid = Grid.objects.filter(code=place).first() if len(place) == 15 else None
+        digits = place.isascii() and place.isdigit()  # PostgreSQL refuses NUL in a query
+        unit = AdminUnit.objects.filter(code=place).first() if digits and len(place) == 12 else None
+        grid = Grid.objects.filter(code=place).first() if digits and len(place) == 15 else None
         if unit is None and grid is None:
             raise InvalidInput(
                 _("Enter a 12-digit admin code or a 15-digit grid code."), field="place"
@@ -252,6 +253,8 @@ def secretary(request, org_id: str):
     def act():
         username = request.POST.get("username", "").strip()
         person = None
+        if not username.isprintable():  # control characters, NUL: no account has them
+            raise InvalidInput(_("No account has this username."), field="username")
         if username:
             person = User.objects.filter(username=username[:150]).first()
             if person is None:
