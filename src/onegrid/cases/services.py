@@ -132,60 +132,6 @@ MAX_ATTRIBUTE_KEY = 50
 MAX_ATTRIBUTE_VALUE = 500
 
 
-def report_case(
-    *,
-    actor: User,
-    lon: float | None = None,
-    lat: float | None = None,
-    class_code: str,
-    crs: str = "wgs84",
-    description: str = "",
-    address: str = "",
-    photo_files: Iterable[File[bytes]] = (),
-    source: str | None = None,
-    reporter_name: str = "",
-    reporter_phone: str = "",
-    idempotency_key: str | None = None,
-    address_code: str | None = None,
-    attributes: Mapping[str, str] | None = None,
-) -> Outcome:
-    """Report a problem at a point (`lon`, `lat` in `crs`) or at a standard address
-    (`address_code`: the case takes the address's point, grid and name). Given both, the point
-    must lie in the address's grid.
-
-    `source="open311"` is taken only from an external system's account (Role.API_CLIENT); its
-    `attributes` (Open311 service attributes) are kept in the report event's data. An Open311
-    case has no reporter account: the client is the channel, `reporter_name`/`reporter_phone`
-    the person."""
-    if source == Source.OPEN311:
-        if not policies.may_report_as_client(actor):
-            raise PermissionDenied(
-                _("Only an external system's account reports through Open311."), field="source"
-            )
-    elif source == Source.PUBLIC:
-        raise PermissionDenied(
-            _("Anonymous reports come only through the public report form."), field="source"
-        )
-    elif not policies.may_report(actor):
-        raise PermissionDenied(_("Your role may not report problems."), field="actor")
-    return _report(
-        actor=actor,
-        lon=lon,
-        lat=lat,
-        class_code=class_code,
-        crs=crs,
-        description=description,
-        address=address,
-        photo_files=photo_files,
-        source=source,
-        reporter_name=reporter_name,
-        reporter_phone=reporter_phone,
-        idempotency_key=idempotency_key,
-        address_code=address_code,
-        attributes=attributes,
-    )
-
-
 def report_anonymously(
     *,
     lon: float | None,
@@ -201,7 +147,7 @@ def report_anonymously(
     confirmed on site before registration like every resident report. Idempotent on the key the
     form carries (anonymous keys are unique among themselves): a replay returns the same case,
     so the same tracking code. Throttling the form is the page's business."""
-    return _report(
+    return report_case(
         actor=None,
         lon=lon,
         lat=lat,
@@ -260,11 +206,25 @@ def _attributes(attributes: Mapping[str, str] | None) -> dict[str, str]:
     return clean
 
 
-def _report(
+def _check_may_report(actor: User, source: str | None) -> None:
+    if source == Source.OPEN311:
+        if not policies.may_report_as_client(actor):
+            raise PermissionDenied(
+                _("Only an external system's account reports through Open311."), field="source"
+            )
+    elif source == Source.PUBLIC:
+        raise PermissionDenied(
+            _("Anonymous reports come only through the public report form."), field="source"
+        )
+    elif not policies.may_report(actor):
+        raise PermissionDenied(_("Your role may not report problems."), field="actor")
+
+
+def report_case(
     *,
     actor: User | None,
-    lon: float | None,
-    lat: float | None,
+    lon: float | None = None,
+    lat: float | None = None,
     class_code: str,
     crs: str = "wgs84",
     description: str = "",
@@ -277,8 +237,19 @@ def _report(
     address_code: str | None = None,
     attributes: Mapping[str, str] | None = None,
 ) -> Outcome:
-    """The report (transition 1) once the caller's right to make it is known. `actor` None:
-    the public form (source "public")."""
+    """Report a problem at a point (`lon`, `lat` in `crs`) or at a standard address
+    (`address_code`: the case takes the address's point, grid and name). Given both, the point
+    must lie in the address's grid.
+
+    `source="open311"` is taken only from an external system's account (Role.API_CLIENT); its
+    `attributes` (Open311 service attributes) are kept in the report event's data. An Open311
+    case has no reporter account: the client is the channel, `reporter_name`/`reporter_phone`
+    the person.
+
+    `actor` None: the public form, through report_anonymously (source "public", no reporter,
+    a description required)."""
+    if actor is not None:
+        _check_may_report(actor, source)
     key = _check_key(idempotency_key)
     lon, lat, located, standard = _report_place(lon, lat, crs, address_code)
     if standard is not None:
