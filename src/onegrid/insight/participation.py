@@ -18,7 +18,8 @@ For a place and a period (insight.periods), each figure with its formula (FIGURE
   Party organisations standing there; employed (in-service) members living there, with an
   open membership, reported in to their home community ÷ those members.
 * whistle response per street and department (吹哨报到), from
-  insight.whistles.department_whistle_figures.
+  insight.whistles.department_whistle_figures (a district or a street; communities and grids
+  do not whistle).
 
 Aggregates only, but a count of Party members can still point at a person where few stand
 behind it (Party membership is sensitive personal data, PIPL art. 28). The small-cell rule:
@@ -35,8 +36,6 @@ Who reads which places: org.policies.participation_reach / may_read_participatio
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -57,6 +56,7 @@ from onegrid.volunteers.models.activities import SignUp
 
 from .measures import Scope, rate
 from .periods import TZ, Period
+from .whistles import department_whistle_figures
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -367,8 +367,7 @@ class Participation:
     as_of: dt.datetime  # the moment the coverage is measured at
     child_kind: str | None
     rows: list[Row]  # the scope's own row (total) first, then its children
-    whistles: list[dict[str, Any]] | None  # None: not measured here (or not available)
-    whistles_available: bool
+    whistles: list[dict[str, Any]] | None  # None: not measured here (communities, grids)
 
     @property
     def figures(self) -> tuple[FigureDef, ...]:
@@ -485,8 +484,8 @@ def participation(actor: User, *, period: Period, scope: Scope) -> Participation
         group = level if rows is children else None
         _fill(rows, level, scope, group, start, end, as_of)
     _withhold(actor, total, children)
-    whistles, available = _whistles(scope, start, end)
-    return Participation(period, scope, as_of, child_kind, [total, *children], whistles, available)
+    whistles = _whistles(scope, start, end)
+    return Participation(period, scope, as_of, child_kind, [total, *children], whistles)
 
 
 def _own_row(scope: Scope) -> Row:
@@ -838,31 +837,19 @@ def _withhold(actor: User, total: Row, children: list[Row]) -> None:
 # --- whistles ----------------------------------------------------------------------------------
 
 
-def _whistle_source() -> Callable[..., Any] | None:
-    """insight.whistles.department_whistle_figures, once that module is there."""
-    try:
-        module = importlib.import_module("onegrid.insight.whistles")
-    except ImportError:
-        return None
-    return getattr(module, "department_whistle_figures", None)
-
-
-def _whistles(
-    scope: Scope, start: dt.datetime, end: dt.datetime
-) -> tuple[list[dict[str, Any]] | None, bool]:
+def _whistles(scope: Scope, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]] | None:
     """The whistle response of the scope's streets (a district: every street; a street: its
     own), one row per street and department summoned there (WHISTLE_COLUMNS); communities and
-    grids do not whistle. (None, False) while insight.whistles is missing."""
-    source = _whistle_source()
-    if source is None:
-        return None, False
+    grids do not whistle (None)."""
     if scope.kind == "district":
         streets = list(AdminUnit.objects.filter(level="street").order_by("code"))
     elif scope.kind == "street" and scope.pk is not None:
         streets = list(AdminUnit.objects.filter(pk=scope.pk))
     else:
-        return None, True
-    by_street = {s.pk: source(start=start, end=end, street_ids=[s.pk]) for s in streets}
+        return None
+    by_street = {
+        s.pk: department_whistle_figures(start=start, end=end, street_ids=[s.pk]) for s in streets
+    }
     names = dict(
         Department.objects.filter(
             pk__in={d for figures in by_street.values() for d in figures}
@@ -887,7 +874,7 @@ def _whistles(
                     "satisfaction_rate": f.satisfaction_rate,
                 }
             )
-    return rows, True
+    return rows
 
 
 WHISTLE_COLUMNS: tuple[tuple[str, StrOrPromise, StrOrPromise], ...] = (

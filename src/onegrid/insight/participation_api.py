@@ -69,7 +69,6 @@ class ParticipationOut(Schema):
     small_cell_rule: str
     figures: list[FigureDefOut]
     rows: list[RowOut]
-    whistles_available: bool
     whistles: list[dict[str, Any]] | None = Field(
         ...,
         description="Whistle response by street and department (a district or a street; "
@@ -110,7 +109,6 @@ def participation(request: SignedInRequest, query: Query[ParticipationQuery]) ->
             for f in measures.FIGURES
         ],
         "rows": [r.as_dict() for r in table.rows],
-        "whistles_available": table.whistles_available,
         "whistles": None
         if table.whistles is None
         else [
