@@ -104,9 +104,7 @@ class ChecklistItem(models.Model):
 class Inspection(models.Model):
     """One standardisation inspection of a centre: the scores of every item that applied."""
 
-    centre = models.ForeignKey(
-        ServiceCentre, on_delete=models.PROTECT, related_name="inspections"
-    )
+    centre = models.ForeignKey(ServiceCentre, on_delete=models.PROTECT, related_name="inspections")
     inspector = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
