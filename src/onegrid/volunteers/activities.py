@@ -161,6 +161,9 @@ def confirm_hours(
         activity = sign_up.activity
         if not policies.may_organise_volunteers(actor, activity.community):
             raise PermissionDenied(_("You do not organise volunteers in this community."))
+        if sign_up.volunteer.user_id == actor.pk:
+            # An organiser who volunteers too: the confirmation is someone else's check.
+            raise PermissionDenied(_("Another organiser confirms your own hours."))
         if sign_up.checked_in_at is None or sign_up.cancelled_at is not None:
             raise Conflict(_("Only a volunteer who checked in has hours."), field="sign_up_id")
         claimed = sign_up.claimed_hours or Decimal(0)

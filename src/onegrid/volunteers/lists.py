@@ -350,6 +350,15 @@ def may_act_for_claim(actor: User, claim: Claim) -> bool:
     return policies.may_keep_community_lists(actor, claim.item.community)
 
 
+def _speaks_as_claimant(actor: User, claim: Claim) -> bool:
+    """Whether `actor` is the claimant themselves (the member's account, the unit's secretary):
+    a keeper who is also the claimant may not confirm (and so earn points for) their own
+    service."""
+    if claim.member is not None:
+        return claim.member.user_id == actor.pk
+    return claim.organisation is not None and claim.organisation.secretary_id == actor.pk
+
+
 @transaction.atomic
 def withdraw_claim(*, actor: User, claim_id: int) -> Claim:
     """The claimant's side gives a claim up before the community confirmed it; its place frees.
@@ -419,6 +428,8 @@ def confirm_service(*, actor: User, claim_id: int) -> Claim:
     claim = _locked_claim(claim_id)
     if not policies.may_keep_community_lists(actor, claim.item.community):
         raise PermissionDenied(_("Only the community's list keepers confirm service."))
+    if _speaks_as_claimant(actor, claim):
+        raise PermissionDenied(_("Another of the community's keepers confirms your own service."))
     if claim.state == Claim.State.CONFIRMED:
         return claim
     if claim.state != Claim.State.DONE:
