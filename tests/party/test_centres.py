@@ -63,7 +63,7 @@ def test_a_low_score_becomes_one_case_in_the_loop_and_a_replay_makes_no_second(w
     assert (case.lon, case.lat) == (rows.centre.lon, rows.centre.lat)
     assert "第1社区党群服务中心" in case.description and "活动场所面积达标" in case.description
     assert "面积不足" in case.description
-    assert case.source == "import" and case.state == "reported"
+    assert case.source == "inspection" and case.state == "reported"
     assert Case.objects.count() == before + 2
     again = centres.record_inspection(
         actor=rows.community_staff,

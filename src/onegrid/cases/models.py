@@ -82,8 +82,14 @@ class Source(models.TextChoices):
     IMPORT = "import", _("Import")
     OPEN311 = "open311", _("Open311 client")
     PUBLIC = "public", _("Public web form (anonymous)")
+    # A rectification item of a Party service centre's standardisation inspection (party.centres).
+    INSPECTION = "inspection", _("Standardisation inspection")
 
 
+# Found by the grid team itself (the proactive-discovery share, self-close, no on-site
+# verification). An inspection's items are found by Party-organisation staff, not the grid team,
+# so they are not proactive; like imports they need no verification: the inspection recorded them
+# on site with scores and photos.
 PROACTIVE_SOURCES = {Source.GRID_WORKER, Source.TEAM, Source.SENSOR}
 
 

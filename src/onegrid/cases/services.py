@@ -50,7 +50,7 @@ logger = logging.getLogger(__name__)
 MAX_DESCRIPTION = 2000
 LATE_TASK_STATES = (Task.State.DISPATCHED, Task.State.IN_PROGRESS, Task.State.EXTENSION_REQUESTED)
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
-STAFF_SOURCES = {Source.HOTLINE, Source.SENSOR, Source.IMPORT}
+STAFF_SOURCES = {Source.HOTLINE, Source.SENSOR, Source.IMPORT, Source.INSPECTION}
 # When a person holds several roles over a case, the event names the most specific one.
 ROLE_PRIORITY = [
     SYSTEM,
@@ -391,10 +391,8 @@ def _source_for(actor: User, place: policies.Place, requested: str | None) -> st
             raise InvalidInput(
                 _("Unknown source %(source)s.") % {"source": requested}, field="source"
             )
-        if not policies.may_enter_staff_reports(actor):
-            raise PermissionDenied(
-                _("Only street or command-centre staff enter such reports."), field="source"
-            )
+        if not policies.may_enter_staff_report(actor, requested):
+            raise PermissionDenied(_("You may not enter reports of this source."), field="source")
         return requested
     held = policies.roles_over(actor, place)
     if held & {Role.GRID_WORKER, Role.GRID_HEAD}:
@@ -405,7 +403,13 @@ def _source_for(actor: User, place: policies.Place, requested: str | None) -> st
         return Source.TEAM
     if names & {Role.RESIDENT, Role.VOLUNTEER, Role.PARTY_MEMBER}:
         return Source.RESIDENT
-    return Source.HOTLINE
+    if policies.may_enter_staff_report(actor, Source.HOTLINE):
+        return Source.HOTLINE
+    # Party-organisation staff report only their inspections' items, and say so.
+    raise PermissionDenied(
+        _("Name the source of the report: %(source)s.") % {"source": Source.INSPECTION.value},
+        field="source",
+    )
 
 
 def _next_number(now: dt.datetime) -> str:

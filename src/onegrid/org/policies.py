@@ -32,11 +32,19 @@ GRID_TEAM = set(TEAM_ROLES)
 # Roles that see only what they reported themselves, wherever they are bound.
 OWN_REPORTS_ONLY = {Role.RESIDENT, Role.VOLUNTEER, Role.PARTY_MEMBER}
 # Roles that may report a problem wherever they stand: residents report anywhere in the district.
-# Party-organisation staff report the rectification items of the service centres they
-# inspect (party.centres), entered as imports from the inspection's record.
+# Party-organisation staff report only the rectification items of the service centres they
+# inspect (party.centres), with the inspection source: STAFF_SOURCE_ROLES.
 REPORTING_ROLES = (
     GRID_TEAM | {Role.RESIDENT} | STREET_STAFF | {Role.COMMAND_CENTRE} | {Role.PARTY_STAFF}
 )
+# Who enters a report of each source on someone else's behalf (cases.services: the case has no
+# reporter account). Party-organisation staff enter no hotline, camera or import report.
+STAFF_SOURCE_ROLES: dict[str, frozenset[str]] = {
+    "hotline": frozenset(STREET_STAFF | {Role.COMMAND_CENTRE}),
+    "sensor": frozenset(STREET_STAFF | {Role.COMMAND_CENTRE}),
+    "import": frozenset(STREET_STAFF | {Role.COMMAND_CENTRE}),
+    "inspection": frozenset({Role.PARTY_STAFF}),
+}
 # The two axes of DOMAIN.md §3, which stay apart: supervision (the grid team's checkers find and
 # check) and disposal (departments fix).
 CHECKERS = frozenset({Role.GRID_WORKER, Role.GRID_HEAD})
@@ -248,12 +256,12 @@ def may_read_access_log(user: User | AnonymousUser) -> bool:
     return user.is_superuser or bool(role_names(user) & {Role.ADMIN, Role.AUDITOR})
 
 
-def may_enter_staff_reports(user: User) -> bool:
-    """Hotline, sensor and import reports are entered by street or command-centre staff, and
-    Party-organisation staff enter their centre inspections' rectification items as imports."""
-    return user.is_superuser or bool(
-        role_names(user) & (STREET_STAFF | {Role.COMMAND_CENTRE, Role.PARTY_STAFF})
-    )
+def may_enter_staff_report(user: User, source: str) -> bool:
+    """Hotline, sensor and import reports are entered by street or command-centre staff; the
+    rectification items of a service centre's standardisation inspection by Party-organisation
+    staff (source "inspection"), who enter nothing else."""
+    roles = STAFF_SOURCE_ROLES.get(source)
+    return roles is not None and (user.is_superuser or bool(role_names(user) & roles))
 
 
 def duty_conflict(action: str, own_actions: Iterable[str]) -> str | None:

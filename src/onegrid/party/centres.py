@@ -6,7 +6,7 @@ photos (checked and copied like a case's: cases.photos bounds them, cases.photo_
 the EXIF-free copies pages show) and leaves a rectification item (整改项) for each item scored
 under RECTIFY_BELOW of its maximum or marked by the inspector. Each rectification item is
 reported as a case (cases.services.report_case, class ONEGRID_CENTRE_RECTIFICATION_CLASS, at
-the centre's point, entered as an import from the inspection's record) so it runs the one
+the centre's point, with source inspection: the inspection's record) so it runs the one
 loop: dispatch, disposal, check, close. An inspection carries a client key: a retry returns the
 first inspection and reports no second case.
 
@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onegrid.cases import photos
 from onegrid.cases import services as case_services
+from onegrid.cases.models import Source
 from onegrid.cases.photo_copies import make_copies
 from onegrid.core import clock
 from onegrid.core.errors import Conflict, DomainError, InvalidInput, PermissionDenied
@@ -448,7 +449,7 @@ def report_rectifications(*, actor: User, inspection: Inspection) -> list[Rectif
                     lon=centre.lon,
                     lat=centre.lat,
                     class_code=class_code,
-                    source="import",
+                    source=Source.INSPECTION,
                     description=rect.description,
                     address=centre.address,
                     idempotency_key=f"centre-rectification-{inspection.pk}-{rect.item_id}",
