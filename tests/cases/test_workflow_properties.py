@@ -16,6 +16,7 @@ from hypothesis.stateful import (
 )
 
 from onegrid.cases import rollups, services, workflow
+from onegrid.cases.access import LIVE_TASK_STATES
 from onegrid.cases.history import replay_states
 from onegrid.cases.models import Case, CaseEvent, Escalation, Photo, Task
 from onegrid.core import clock
@@ -30,6 +31,7 @@ FORWARD = [
     "register",
     "dispatch",
     "sign",
+    "report_in",
     "approve_extension",
     "feed_back",
     "pass_check",
@@ -121,6 +123,8 @@ def test_no_sequence_of_actions_breaks_the_invariants(world):
         ):
             before = self._deadlines()
             params = {
+                "departments": ["market"],
+                "rating": satisfaction,
                 "department": department,
                 "co_departments": co,
                 "hours": hours,
@@ -144,6 +148,55 @@ def test_no_sequence_of_actions_breaks_the_invariants(world):
             for task_id, due in before.items():
                 if after.get(task_id) != due:
                     assert succeeded and action == "approve_extension", (action, task_id)
+
+        @rule(
+            case_id=cases,
+            summoned=st.sampled_from(
+                [["market"], [], ["ecology", "market"], ["market", "market"], ["nowhere"], "x"]
+            ),
+        )
+        def the_street_whistles(self, case_id, summoned):
+            """Any list the street sends is summoned whole or refused naming `departments`;
+            a summoned market office reports in, acts and is rated at once or later."""
+            tasks = Task.objects.filter(case=case_id).count()
+            try:
+                services.perform_action(
+                    actor=people["shift_lead"],
+                    case_id=case_id,
+                    action="whistle",
+                    reason="needs the market office",
+                    params={"departments": summoned},
+                )
+            except DomainError as error:
+                state = Case.objects.get(pk=case_id).state
+                if state in workflow.WHISTLE_STATES:
+                    assert error.field == "departments", (summoned, error.message)
+                assert Task.objects.filter(case=case_id).count() == tasks
+            else:
+                added = Task.objects.filter(case=case_id).count() - tasks
+                assert added == len(summoned)
+                taken.add("whistle")
+                if summoned == ["market"]:
+                    self._market_answers(case_id)
+
+        def _market_answers(self, case_id):
+            steps = [
+                ("market_handler", "report_in", {}),
+                ("market_handler", "feed_back", {}),
+                ("shift_lead", "rate_whistle", {"rating": "basically_satisfied"}),
+            ]
+            for name, action, params in steps:
+                try:
+                    services.perform_action(
+                        actor=people[name],
+                        case_id=case_id,
+                        action=action,
+                        reason="on the spot",
+                        params=params,
+                    )
+                except DomainError:
+                    return  # e.g. the case is not in progress yet: the lead signs first
+                taken.add(action)
 
         @rule(case_id=cases, steps=st.integers(1, 8))
         def the_case_moves_along_the_main_path(self, case_id, steps):
@@ -172,6 +225,8 @@ def test_no_sequence_of_actions_breaks_the_invariants(world):
                         "result": "confirmed",
                         "satisfaction": ["satisfied", "unsatisfied"][pick % 2],
                         "class_code": classes[pick % len(classes)].code,
+                        "departments": [["market"], ["ecology"]][pick % 2],
+                        "rating": ["satisfied", "unsatisfied"][pick % 2],
                         "photo": next(
                             (
                                 str(p.pk)
@@ -256,6 +311,28 @@ def test_no_sequence_of_actions_breaks_the_invariants(world):
                 str(p) for p in Photo.objects.exclude(approved_at=None).values_list("pk", flat=True)
             }
             assert sorted(d["photo"] for d in approvals) == sorted(approved)
+
+        @invariant()
+        def whistle_tasks_agree_with_their_history(self):
+            """吹哨报到: a summoned department reports in once, on time exactly when by its
+            report-in deadline; a missed report-in is marked once; the street rates once."""
+            for task in Task.objects.filter(role=Task.Role.WHISTLE):
+                events = list(task.events.values_list("action", flat=True))
+                assert events.count("report_in") == (task.reported_in_at is not None)
+                if task.reported_in_at is not None:
+                    assert task.reported_in_on_time == (
+                        task.reported_in_at <= task.report_in_due_at
+                    )
+                assert events.count("report_in_late") == task.report_in_overdue
+                assert events.count("rate_whistle") == (task.rated_at is not None)
+                assert (task.rating != "") == (task.rated_at is not None)
+            # A department has at most one live task on a case.
+            live = list(
+                Task.objects.filter(state__in=LIVE_TASK_STATES).values_list(
+                    "case_id", "department_id"
+                )
+            )
+            assert len(live) == len(set(live))
 
         @invariant()
         def exactly_one_escalation_per_overdue_step(self):
