@@ -82,7 +82,9 @@ def register(
         raise PermissionDenied(_("Only resident accounts register as volunteers."))
     grid = None
     if grid_code:
-        if not isinstance(grid_code, str) or len(grid_code) > 20:
+        # A NUL or other control character names no grid, and is not sent to the database
+        # (PostgreSQL refuses NUL in text: a 500 there).
+        if not isinstance(grid_code, str) or len(grid_code) > 20 or not grid_code.isprintable():
             raise InvalidInput(_("No such grid."), field="grid")
         grid = Grid.objects.select_related("community").filter(code=grid_code).first()
         if grid is None:
