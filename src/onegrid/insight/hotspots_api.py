@@ -74,7 +74,7 @@ def _local(moment: dt.datetime) -> str:
 # --- schemas ---------------------------------------------------------------------------------
 
 
-class PeriodOut(Schema):
+class HotspotPeriodOut(Schema):
     first: dt.date = Field(..., description="First day of the period.")
     last: dt.date = Field(..., description="Last day of the period (included).")
     label: str
@@ -98,7 +98,7 @@ class HotspotGridOut(Schema):
 
 
 class HotspotsOut(Schema):
-    period: PeriodOut
+    period: HotspotPeriodOut
     class_prefix: str = Field(..., description="The class filter (a code or its beginning).")
     area: str
     basis: str = Field(..., description="count or rate (per 10,000 residents).")
@@ -115,7 +115,7 @@ class HotspotsOut(Schema):
 
 
 class HeatOut(Schema):
-    period: PeriodOut
+    period: HotspotPeriodOut
     class_prefix: str = Field(..., description="The class filter (a code or its beginning).")
     west: float
     south: float

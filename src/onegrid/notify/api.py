@@ -50,7 +50,7 @@ class NotificationPage(Schema):
     items: list[NotificationOut]
 
 
-class ListQuery(Schema):
+class NotificationListQuery(Schema):
     unread: bool = Field(False, description="Only unread notifications.")
     page: int = Field(1, ge=1, le=10**6)
     page_size: int = Field(selectors.PAGE_SIZE, ge=1, le=selectors.MAX_PAGE_SIZE)
@@ -205,7 +205,9 @@ def read_all(request: SignedInRequest, payload: ReadAllIn) -> dict[str, object]:
     response={200: NotificationPage, **errors(401, 422)},
     summary="My notifications, newest first",
 )
-def list_notifications(request: SignedInRequest, query: Query[ListQuery]) -> dict[str, object]:
+def list_notifications(
+    request: SignedInRequest, query: Query[NotificationListQuery]
+) -> dict[str, object]:
     rows = selectors.notifications_for(request.user, unread_only=query.unread)
     count = rows.count()
     pages = max(1, -(-count // query.page_size))

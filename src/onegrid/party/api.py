@@ -26,7 +26,7 @@ from .models import Member, Membership, Organisation
 router = Router(tags=["party"])
 
 
-class OrganisationOut(Schema):
+class PartyOrganisationOut(Schema):
     id: int
     code: str
     name: str
@@ -43,7 +43,7 @@ class OrganisationOut(Schema):
     dissolved: bool
 
 
-class MemberOut(Schema):
+class PartyMemberOut(Schema):
     id: int
     name: str = Field(..., description="张* unless the caller may read Party membership.")
     phone: str = Field(..., description="Masked unless the caller may read Party membership.")
@@ -130,7 +130,7 @@ def _membership_out(m: Membership) -> dict[str, object]:
 
 @router.get(
     "/organisations",
-    response={200: list[OrganisationOut], **errors(401, 403)},
+    response={200: list[PartyOrganisationOut], **errors(401, 403)},
     summary="The Party organisations the caller may see",
 )
 def organisations(request: SignedInRequest) -> list[dict[str, object]]:
@@ -140,7 +140,7 @@ def organisations(request: SignedInRequest) -> list[dict[str, object]]:
 
 @router.get(
     "/organisations/{org_id}",
-    response={200: OrganisationOut, **errors(401, 403, 404)},
+    response={200: PartyOrganisationOut, **errors(401, 403, 404)},
     summary="One Party organisation",
 )
 def organisation(request: SignedInRequest, org_id: str) -> dict[str, object]:
@@ -150,7 +150,7 @@ def organisation(request: SignedInRequest, org_id: str) -> dict[str, object]:
 
 @router.get(
     "/organisations/{org_id}/members",
-    response={200: list[MemberOut], **errors(401, 403, 404)},
+    response={200: list[PartyMemberOut], **errors(401, 403, 404)},
     summary="An organisation's current members (masked unless allowed; reads logged)",
 )
 def members(request: SignedInRequest, org_id: str) -> list[dict[str, object]]:

@@ -46,7 +46,7 @@ class CodeSignInIn(Schema):
     code: str = Field(..., max_length=12, pattern=NO_NUL)
 
 
-class TokenOut(Schema):
+class ResidentTokenOut(Schema):
     token: str
     expires_at: dt.datetime
     username: str
@@ -80,7 +80,7 @@ def request_code(request: HttpRequest, body: CodeIn) -> Status[dict[str, object]
 
 @router.post(
     "/register",
-    response={201: TokenOut, **errors(400, 409, 422, 429)},
+    response={201: ResidentTokenOut, **errors(400, 409, 422, 429)},
     auth=None,
     summary="Register with the code sent to the number; answers a token",
 )
@@ -97,7 +97,7 @@ def register(request: HttpRequest, body: RegisterIn) -> Status[dict[str, object]
 
 @router.post(
     "/token",
-    response={200: TokenOut, **errors(400, 422, 429)},
+    response={200: ResidentTokenOut, **errors(400, 422, 429)},
     auth=None,
     summary="Get a token with a sign-in code (throttled as password sign-ins are)",
 )

@@ -99,7 +99,7 @@ class HoursOut(Schema):
     sign_ups: list[SignUpOut]
 
 
-class RegisterIn(Schema):
+class VolunteerRegisterIn(Schema):
     community: str | None = Field(None, max_length=12, description="Community code.")
     grid: str | None = Field(None, max_length=20, description="Grid code (sets the community).")
     organisation: int | None = None
@@ -154,7 +154,7 @@ class OrganisationIn(Schema):
     description: str = Field("", max_length=2000)
 
 
-class OrganisationOut(Schema):
+class VolunteerOrganisationOut(Schema):
     id: int
     name: str
     unit: str
@@ -247,7 +247,7 @@ def _forbidden() -> str:
     response={200: VolunteerOut, **errors(400, 401, 403, 422)},
     summary="Register (or update) myself as a volunteer",
 )
-def register(request: SignedInRequest, payload: RegisterIn) -> dict[str, object]:
+def register(request: SignedInRequest, payload: VolunteerRegisterIn) -> dict[str, object]:
     v = volunteering.register(
         actor=request.user,
         community_code=payload.community,
@@ -473,7 +473,7 @@ def real_name_check(request: SignedInRequest, volunteer_id: str) -> dict[str, ob
 
 @router.post(
     "/organisations",
-    response={200: OrganisationOut, **errors(400, 401, 403, 422)},
+    response={200: VolunteerOrganisationOut, **errors(400, 401, 403, 422)},
     summary="Found a volunteer organisation",
 )
 def found_organisation(request: SignedInRequest, payload: OrganisationIn) -> dict[str, object]:
