@@ -322,6 +322,12 @@ def test_league_tables_as_the_selectors_rank_them(history):
         ], kind
         section = body[body.index(f'id="league-{kind}"') :]
         assert league.formula in text_of(section[: section.index("</table>")])
+        # Every extra column with a formula (the departments' 吹哨报到 columns) shows it too.
+        shown = text_of(section[: section.index("</section>")])
+        for key, label in league.columns:
+            if key in league.formulas:
+                assert label in shown and league.formulas[key] in shown, key
+    assert selectors.league_table(leader, kind="department", period=MARCH).formulas
     # A department handler reads the departments' table only.
     handler = page(client_for(history, "city_handler"), f"{MEASURES}?month=2026-03")
     assert 'id="league-department"' in handler

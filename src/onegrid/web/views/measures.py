@@ -521,6 +521,9 @@ def _league_block(
             (k, _measure_label(league.kind, k)) for k in insight.league_measures(league.kind)
         ],
         "columns": [label for _k, label in league.columns],
+        "column_formulas": [
+            (label, league.formulas[k]) for k, label in league.columns if k in league.formulas
+        ],
         "page": page,
         "rows": league_rows(league, filters, page.object_list),
         "query": query_without_page(request, page_param),
