@@ -178,7 +178,7 @@ def grid_party_rows(
     """The live Party branch or groups of `grid` for its team page: every viewer of the team sees
     the organisation; its secretary (a Party member) is named only to who may read Party
     membership at the grid's community, and logged. Whether the secretary is the grid head is
-    said to everyone: a grid head's place on the team is not secret."""
+    said only to them too: everyone knows the grid head, so it would name a Party member."""
     orgs = grid_organisations(grid.pk)
     if not orgs:
         return []
@@ -193,7 +193,7 @@ def grid_party_rows(
             organisation=o,
             secretary_name=str(o.secretary) if o.secretary is not None and may_read else "",
             has_secretary=o.secretary_id is not None,
-            secretary_is_grid_head=o.secretary_id in heads,
+            secretary_is_grid_head=may_read and o.secretary_id in heads,
         )
         for o in orgs
     ]

@@ -91,6 +91,7 @@ def _context(request, organisation: Organisation, errors=None, values=None) -> d
         "may_read": may_read,
         "secretary_name": str(secretary) if secretary is not None and may_read else "",
         "secretary_is_grid_head": secretary is not None
+        and may_read
         and secretary.pk in _grid_heads(organisation),
         "may_keep_members": policies.may_keep_party_members(request.user, organisation.unit)
         and organisation.dissolved_at is None,
