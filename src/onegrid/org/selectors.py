@@ -39,8 +39,12 @@ class TeamMember:
     phone: str  # masked
 
 
-def grid_team(viewer: User, place: Place) -> list[TeamMember]:
-    """The 1+3+N team bound to the grid at `place`, for a viewer who may see that place."""
+def grid_team(
+    viewer: User, place: Place, *, channel: str = access_log.Channel.PAGE, path: str = ""
+) -> list[TeamMember]:
+    """The 1+3+N team bound to the grid at `place`, for a viewer who may see that place. Who
+    holds its Party-member place is listed only to those who may read Party membership there,
+    each such answer logged (PARTY_MEMBERSHIP, through `channel` at `path`)."""
     if place.grid_id is None or not may_see_place(viewer, place):
         return []
     rows = (
@@ -50,6 +54,10 @@ def grid_team(viewer: User, place: Place) -> list[TeamMember]:
     )
     if _party_hidden(viewer, place.community_id):
         rows = rows.exclude(role=Role.PARTY_MEMBER)
+    assigned = list(rows)
+    _log_party_shown(
+        viewer, [a.user_id for a in assigned if a.role == Role.PARTY_MEMBER], channel, path
+    )
     members = [
         TeamMember(
             name=str(a.user),
@@ -57,7 +65,7 @@ def grid_team(viewer: User, place: Place) -> list[TeamMember]:
             role_label=str(Role(a.role).label),
             phone=mask_phone(a.user.phone),
         )
-        for a in rows
+        for a in assigned
     ]
     members.sort(key=lambda m: TEAM_ROLES.index(Role(m.role)))
     return members
@@ -144,12 +152,30 @@ def _party_hidden(viewer: User, community_id: int | None) -> bool:
     return community is None or not may_read_party_membership(viewer, community)
 
 
+def _log_party_shown(viewer: User, user_ids: Iterable[int], channel: str, path: str) -> None:
+    """Record that `viewer` was shown that each of `user_ids` holds a grid's Party-member place
+    (Party membership, PIPL art. 28: every unmasked read logged)."""
+    access_log.record(
+        user=viewer,
+        kind=access_log.Kind.PARTY_MEMBERSHIP,
+        channel=channel,
+        subjects=[(f"user:{pk}", ["team_role"]) for pk in dict.fromkeys(user_ids)],
+        path=path,
+    )
+
+
 def _held_labels(
-    grid_id: int, user_ids: Iterable[int], slots: Iterable[TeamSlot], *, hide_party: bool = True
+    grid_id: int,
+    user_ids: Iterable[int],
+    slots: Iterable[TeamSlot],
+    *,
+    hide_party: bool = True,
+    party_shown: list[int] | None = None,
 ) -> dict[int, list[str]]:
     """The labels of the team roles each of `user_ids` holds on the grid, sorted: {user_id:
     labels}. A role the slots leave out shows its name. The Party-member place is left out
-    when `hide_party` (_party_hidden)."""
+    when `hide_party` (_party_hidden); otherwise those labelled with it are added to
+    `party_shown`, for the caller to log."""
     labels = {s.role: s.label for s in slots}
     held: dict[int, list[str]] = {}
     roles = [r for r in GRID_TEAM if not (hide_party and r == Role.PARTY_MEMBER)]
@@ -157,6 +183,8 @@ def _held_labels(
         grid_id=grid_id, user_id__in=set(user_ids), role__in=roles
     ).values_list("user_id", "role"):
         held.setdefault(user_id, []).append(labels.get(role) or str(Role(role).label))
+        if role == Role.PARTY_MEMBER and party_shown is not None:
+            party_shown.append(user_id)
     return {user_id: sorted(names) for user_id, names in held.items()}
 
 
@@ -217,13 +245,7 @@ def team_of(
                 ),
             )
         )
-    access_log.record(
-        user=viewer,
-        kind=access_log.Kind.PARTY_MEMBERSHIP,
-        channel=channel,
-        subjects=[(f"user:{pk}", ["team_role"]) for pk in shown_party],
-        path=path,
-    )
+    _log_party_shown(viewer, shown_party, channel, path)
     groups = []
     for value, label in TeamSlot.Group.choices:
         views = [
@@ -244,10 +266,17 @@ class OnDuty:
 
 
 def on_duty(
-    viewer: User, grid: Grid | None, at: dt.datetime, slots: list[TeamSlot] | None = None
+    viewer: User,
+    grid: Grid | None,
+    at: dt.datetime,
+    slots: list[TeamSlot] | None = None,
+    *,
+    channel: str = access_log.Channel.PAGE,
+    path: str = "",
 ) -> list[OnDuty]:
     """Who is on duty in the grid at the moment `at`; empty when the viewer may not see it.
-    `slots`: current_slots(), when the caller has them already."""
+    `slots`: current_slots(), when the caller has them already. A Party-member label shown
+    (to those who may read Party membership there) is logged through `channel` at `path`."""
     if grid is None or not may_see_place(viewer, grid_place(grid)):
         return []
     shifts = list(
@@ -256,12 +285,15 @@ def on_duty(
         .order_by("starts_at", "user__username")
     )
     slots = current_slots() if slots is None else slots
+    party_shown: list[int] = []
     held = _held_labels(
         grid.pk,
         [s.user_id for s in shifts],
         slots,
         hide_party=_party_hidden(viewer, grid.community_id),
+        party_shown=party_shown,
     )
+    _log_party_shown(viewer, party_shown, channel, path)
     return [
         OnDuty(
             name=str(s.user),
@@ -453,9 +485,13 @@ def shifts(
     start: dt.datetime,
     end: dt.datetime,
     slots: list[TeamSlot] | None = None,
+    *,
+    channel: str = access_log.Channel.PAGE,
+    path: str = "",
 ) -> list[Shift]:
     """The grid's shifts that overlap [start, end), by start; empty when the viewer may not see
-    the grid. `slots`: current_slots(), when the caller has them already."""
+    the grid. `slots`: current_slots(), when the caller has them already. A Party-member label
+    shown (as on_duty) is logged through `channel` at `path`."""
     if grid is None or not may_see_place(viewer, grid_place(grid)):
         return []
     rows = list(
@@ -464,12 +500,15 @@ def shifts(
         .order_by("starts_at", "user__username", "pk")
     )
     slots = current_slots() if slots is None else slots
+    party_shown: list[int] = []
     held = _held_labels(
         grid.pk,
         [s.user_id for s in rows],
         slots,
         hide_party=_party_hidden(viewer, grid.community_id),
+        party_shown=party_shown,
     )
+    _log_party_shown(viewer, party_shown, channel, path)
     return [_shift(s, held) for s in rows]
 
 

@@ -22,7 +22,7 @@ from onegrid.core.api_types import Moment
 from onegrid.core.errors import InvalidInput
 
 from . import access_log, selectors, teams
-from .models import TeamSlot
+from .models import Role, TeamSlot
 from .policies import mask_phone
 from .requests import SignedInRequest
 
@@ -325,7 +325,9 @@ def team(request: SignedInRequest, grid_code: str) -> dict[str, object]:
                 "starts_at": timezone.localtime(d.starts_at),
                 "ends_at": timezone.localtime(d.ends_at),
             }
-            for d in selectors.on_duty(request.user, grid, clock.now(), slots=slots)
+            for d in selectors.on_duty(
+                request.user, grid, clock.now(), slots=slots, channel="api", path=request.path
+            )
         ],
     }
 
@@ -349,6 +351,15 @@ def add_member(
         actor=request.user, grid_code=grid.code, username=payload.username, role=payload.role
     )
     label = {s.role: s.label for s in teams.current_slots()}.get(a.role, a.role)
+    if a.role == Role.PARTY_MEMBER:
+        # The answer names the person holding the Party-member place: a read of Party
+        # membership (PIPL art. 28), logged as the team page's and roster's are.
+        access_log.record_request(
+            request,
+            kind=access_log.Kind.PARTY_MEMBERSHIP,
+            channel="api",
+            subjects=[(f"user:{a.user.pk}", ["team_role"])],
+        )
     return Status(
         200 if a.replayed else 201,
         {
@@ -416,7 +427,7 @@ def list_shifts(
         raise InvalidInput(_("The end must come after the start."), field="end")
     if end - start > MAX_SHIFT_WINDOW:
         raise InvalidInput(_("Ask for at most 62 days at a time."), field="end")
-    shifts = selectors.shifts(request.user, grid, start, end)
+    shifts = selectors.shifts(request.user, grid, start, end, channel="api", path=request.path)
     access_log.record_usernames_shown(request, [s.username for s in shifts], channel="api")
     return [_shift_out(s) for s in shifts]
 

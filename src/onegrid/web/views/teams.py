@@ -89,7 +89,9 @@ def _team_context(request, grid, failed: tuple[str, DomainError, dict] | None = 
     grantable = teams.grantable_roles(request.user, grid)
     may_manage = bool(grantable)
     groups = selectors.team_of(request.user, grid, slots=slots, path=request.path)
-    upcoming = selectors.shifts(request.user, grid, now, now + UPCOMING, slots=slots)
+    upcoming = selectors.shifts(
+        request.user, grid, now, now + UPCOMING, slots=slots, path=request.path
+    )
     form_name, error, values = failed or (None, None, {})
     errors: dict[str, dict[str, str]] = {}
     if error is not None:
@@ -105,7 +107,7 @@ def _team_context(request, grid, failed: tuple[str, DomainError, dict] | None = 
         "active_page": "console",
         "grid": grid,
         "groups": groups,
-        "on_duty": selectors.on_duty(request.user, grid, now, slots=slots),
+        "on_duty": selectors.on_duty(request.user, grid, now, slots=slots, path=request.path),
         "upcoming": [{"shift": s, "started": s.started(now)} for s in upcoming],
         "may_manage": may_manage,
         "grantable_slots": [s for s in slots if s.role in grantable],
