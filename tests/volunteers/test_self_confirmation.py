@@ -11,7 +11,7 @@ from onegrid.core import clock
 from onegrid.core.errors import PermissionDenied
 from onegrid.org import policies
 from onegrid.org.models import Role, RoleAssignment
-from onegrid.volunteers import activities, lists, points
+from onegrid.volunteers import activities, list_selectors, lists, points
 from onegrid.volunteers.models import Claim, PointsRule, SignUp
 from support.community_lists import build, new_key
 from support.volunteering import END, START, make
@@ -56,6 +56,9 @@ def test_a_keeper_does_not_confirm_their_own_members_claim(world):
         lists.confirm_service(actor=lw.member_user, claim_id=c.pk)
     assert Claim.objects.get(pk=c.pk).state == Claim.State.DONE
     assert points.balance(lw.member_user) == 0
+    # Nor is the member offered the confirmation on the community page.
+    shown = list_selectors.lists_of(world.community, user=lw.member_user, channel="page")
+    assert not any(r.may_confirm for row in shown for r in row.claims)
     lists.confirm_service(actor=lw.staff, claim_id=c.pk)
     assert points.balance(lw.member_user) == 5
 

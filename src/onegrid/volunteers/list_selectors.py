@@ -23,7 +23,7 @@ from onegrid.party.models import Member, Organisation, ReportIn
 from onegrid.party.selectors import mask_name
 from onegrid.territory.models import AdminUnit
 
-from .lists import LIVE_STATES, may_act_for_claim
+from .lists import LIVE_STATES, may_act_for_claim, speaks_as_claimant
 from .models import Claim, CoBuildingUnit, ListItem, VolunteerOrganisation
 
 
@@ -156,7 +156,9 @@ def lists_of(
                     confirmed_at=claim.confirmed_at,
                     may_act=claim.state in (Claim.State.CLAIMED, Claim.State.DONE)
                     and may_act_for_claim(user, claim),
-                    may_confirm=keeper and claim.state == Claim.State.DONE,
+                    may_confirm=keeper
+                    and claim.state == Claim.State.DONE
+                    and not speaks_as_claimant(user, claim),
                 )
             )
         rows.append(

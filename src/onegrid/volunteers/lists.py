@@ -350,7 +350,7 @@ def may_act_for_claim(actor: User, claim: Claim) -> bool:
     return policies.may_keep_community_lists(actor, claim.item.community)
 
 
-def _speaks_as_claimant(actor: User, claim: Claim) -> bool:
+def speaks_as_claimant(actor: User, claim: Claim) -> bool:
     """Whether `actor` is the claimant themselves (the member's account, the unit's secretary):
     a keeper who is also the claimant may not confirm (and so earn points for) their own
     service."""
@@ -428,7 +428,7 @@ def confirm_service(*, actor: User, claim_id: int) -> Claim:
     claim = _locked_claim(claim_id)
     if not policies.may_keep_community_lists(actor, claim.item.community):
         raise PermissionDenied(_("Only the community's list keepers confirm service."))
-    if _speaks_as_claimant(actor, claim):
+    if speaks_as_claimant(actor, claim):
         raise PermissionDenied(_("Another of the community's keepers confirms your own service."))
     if claim.state == Claim.State.CONFIRMED:
         return claim
