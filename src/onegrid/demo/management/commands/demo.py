@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from onegrid.cases.models import Case
-from onegrid.demo import party, volunteering, whistles
+from onegrid.demo import centres, party, volunteering, whistles
 from onegrid.demo.district import DISTRICT_CODE
 from onegrid.demo.people import DEMO_PASSWORD, people_seeded, seed_people
 from onegrid.demo.simulator import simulate
@@ -89,15 +89,17 @@ class Command(BaseCommand):
             )
 
     def _participation(self, start: dt.datetime, end: dt.datetime) -> None:
-        """The Party tree, 双报到, volunteers, partners, lists, points and store, and the streets'
-        whistles of the simulated month, through their services (demo.party,
-        demo.volunteering, demo.whistles)."""
+        """The Party tree, 双报到, volunteers, partners, lists, points and store, the streets'
+        whistles and the Party service centres of the simulated month, through their services
+        (demo.party, demo.volunteering, demo.whistles, demo.centres)."""
         self.stdout.write(_("Adding the Party organisations, volunteers and partners…"))
         for line in party.seed_party(start=start, end=end).lines():
             self.stdout.write("  " + line)
         for line in volunteering.seed_volunteering(start=start, end=end).lines():
             self.stdout.write("  " + line)
         for line in whistles.seed_whistles(start=start, end=end).lines():
+            self.stdout.write("  " + line)
+        for line in centres.seed_centres(start=start, end=end).lines():
             self.stdout.write("  " + line)
 
     def handle(self, *args, days: int, seed: int, per_day: int, **options):
