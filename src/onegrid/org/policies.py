@@ -119,6 +119,7 @@ def forget(user: User) -> None:
     """Drop the per-request cache after a role change."""
     if hasattr(user, "_onegrid_roles"):
         del user._onegrid_roles
+    user.__dict__.pop("_onegrid_unit_chains", None)
 
 
 def reader_holding(
@@ -722,21 +723,44 @@ def may_see_delivery_alerts(user: User | AnonymousUser) -> bool:
 # --- Party organisations (一核引领) ---------------------------------------------------------
 
 
-def _unit_and_ancestors(unit: AdminUnit) -> set[int]:
+# The units above a unit's parent read in one query (the tree is city → district → street →
+# community: a community's whole chain comes in one row; a deeper tree takes another row).
+_ABOVE_PARENT = ("parent_id", "parent__parent_id", "parent__parent__parent_id")
+
+
+def _unit_and_ancestors(unit: AdminUnit) -> frozenset[int]:
     """The ids of `unit` and every unit above it (a community's street, district and city)."""
     ids = {unit.pk}
-    parent_id = unit.parent_id
-    while parent_id is not None and parent_id not in ids:
-        ids.add(parent_id)
-        parent_id = (
-            AdminUnit.objects.filter(pk=parent_id).values_list("parent_id", flat=True).first()
-        )
-    return ids
+    step = unit.parent_id
+    while step is not None and step not in ids:
+        ids.add(step)
+        row = AdminUnit.objects.filter(pk=step).order_by().values_list(*_ABOVE_PARENT).first()
+        step = None
+        for depth, above in enumerate(row or (), start=1):
+            if above is None or above in ids:
+                break
+            if depth == len(_ABOVE_PARENT):
+                step = above  # the row ends below the root: walk on from there
+            else:
+                ids.add(above)
+    return frozenset(ids)
 
 
 def _party_staff_over(user: User, unit: AdminUnit) -> bool:
     bound = {a.unit_id for a in assignments(user) if a.role == Role.PARTY_STAFF and a.unit_id}
-    return bool(bound) and bool(bound & _unit_and_ancestors(unit))
+    if not bound:
+        return False
+    # Staff of the unit itself or of its parent need no walk up the tree.
+    if unit.pk in bound or unit.parent_id in bound:
+        return True
+    # Services ask again and again about the same places (a page of members, the demo's
+    # thousands of joins): each unit's chain is read once and kept with the user's roles for
+    # the request (forget drops both).
+    chains: dict[int, frozenset[int]] = user.__dict__.setdefault("_onegrid_unit_chains", {})
+    chain = chains.get(unit.pk)
+    if chain is None:
+        chain = chains[unit.pk] = _unit_and_ancestors(unit)
+    return bool(bound & chain)
 
 
 def may_read_party_membership(user: User | AnonymousUser, unit: AdminUnit) -> bool:
