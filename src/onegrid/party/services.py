@@ -356,6 +356,11 @@ def set_secretary(
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     _require_tree_keeper(actor, organisation.unit)
     _live(organisation, "organisation")
+    if secretary is not None and secretary.pk == actor.pk:
+        # A unit's secretary reports it in and claims for it: no keeper gives themselves that.
+        raise PermissionDenied(
+            _("Another keeper of the tree names you secretary."), field="secretary"
+        )
     if secretary is not None and not secretary.is_active:
         raise InvalidInput(_("This account is not active."), field="secretary")
     organisation.secretary = secretary
