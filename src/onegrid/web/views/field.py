@@ -34,8 +34,12 @@ from django.views.decorators.http import require_GET
 
 from onegrid.cases import selectors, workflow
 from onegrid.cases.models import CaseClass
+from onegrid.org import policies
 from onegrid.org.policies import GRID_TEAM, role_names, scope_for
+from onegrid.party.report_in_selectors import own_report_in
 from onegrid.territory import locator
+from onegrid.territory.models import AdminUnit
+from onegrid.volunteers.activity_selectors import volunteer_of
 
 from ..access import page
 
@@ -75,8 +79,52 @@ def home(request):
         # Field reports by the grid team need a photo (services.report_case); residents' do not.
         "grid_team": bool(role_names(user) & GRID_TEAM),
         "address_picker": _sees_addresses(user),
+        "field_links": _sections(user),
     }
     return render(request, "web/field/home.html", context)
+
+
+def _my_communities(user) -> list[AdminUnit]:
+    """The communities a person belongs to: where they volunteer, where a Party member lives
+    (their home community, as 双报到 reports them in), and the communities of their grids."""
+    found: dict[int, AdminUnit] = {}
+    volunteer = volunteer_of(user)
+    if volunteer is not None and volunteer.community is not None:
+        found[volunteer.community.pk] = volunteer.community
+    member, _report_in = own_report_in(user)
+    if member is not None and member.home_community is not None:
+        found.setdefault(member.home_community.pk, member.home_community)
+    for a in policies.assignments(user):
+        if a.grid_id and a.role in GRID_TEAM:
+            community = AdminUnit.objects.filter(grids__pk=a.grid_id).first()
+            if community is not None:
+                found.setdefault(community.pk, community)
+    return [c for c in found.values() if policies.may_open_community(user, c)]
+
+
+def _sections(user) -> list[dict[str, str]]:
+    """The field app's other sections the person may open: volunteering and points (志愿), and
+    the page of their community."""
+    links = []
+    if policies.may_open_page(user, "volunteering"):
+        links.append(
+            {
+                "id": "link-volunteering",
+                "url": reverse("web:volunteering"),
+                "label": _("Volunteering"),
+            }
+        )
+    if policies.may_open_page(user, "points"):
+        links.append({"id": "link-points", "url": reverse("web:points"), "label": _("My points")})
+    for community in _my_communities(user):
+        links.append(
+            {
+                "id": f"link-community-{community.pk}",
+                "url": reverse("web:community", args=[community.pk]),
+                "label": _("My community: %(name)s") % {"name": community.name},
+            }
+        )
+    return links
 
 
 @page("field")
