@@ -154,8 +154,12 @@ def holder_by_phone(
     if not policies.points_counter_units(clerk):
         raise PermissionDenied(_("Only volunteer organisers serve the points-store counter."))
     number = mobile_number(phone, field=field)
+    # Only those who hold points: a staff member's number names no one at the counter.
+    holders = User.objects.filter(roles__role__in=policies.PAGE_ROLES["points"]).values("pk")
     matches = list(
-        User.objects.filter(Q(phone=number) | Q(username=number), is_active=True).order_by("pk")[:2]
+        User.objects.filter(Q(phone=number) | Q(username=number), is_active=True)
+        .filter(pk__in=holders)
+        .order_by("pk")[:2]
     )
     if len(matches) != 1:
         raise NotFound(_("No one with this mobile number holds points."), field=field)
