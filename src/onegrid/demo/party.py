@@ -119,6 +119,28 @@ def staff_account(district: AdminUnit) -> User:
     return user
 
 
+def member_login() -> str | None:
+    """The one Party member of the demo who signs in (the grid teams' ``pm-`` people cannot):
+    an in-service member with an account, one with a confirmed 双报到 if there is one, given
+    the demo password so a new user can try the member's side (the resident portal's report-in
+    page, claiming on the community page, my points). Its username, or None before the Party
+    demo is seeded."""
+    linked = Member.objects.filter(
+        user__username__startswith="pm-", category=Member.Category.IN_SERVICE
+    ).select_related("user")
+    confirmed = linked.filter(report_ins__state=ReportIn.State.CONFIRMED)
+    member = (
+        confirmed.order_by("user__username").first() or linked.order_by("user__username").first()
+    )
+    if member is None or member.user is None:
+        return None
+    user = member.user
+    if not user.check_password(DEMO_PASSWORD):
+        user.password = make_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    return user.username
+
+
 def summary() -> PartySummary:
     counts: dict[str, int] = {}
     for state in ReportIn.objects.values_list("state", flat=True):

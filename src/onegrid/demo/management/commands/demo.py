@@ -120,6 +120,9 @@ class Command(BaseCommand):
         ):
             if User.objects.filter(username=username).exists():
                 logins[str(role)] = username
+        member = party.member_login()  # the grid teams' pm- people cannot sign in; this one can
+        if member is not None:
+            logins[str(Role.PARTY_MEMBER)] = member
         self._open_to_the_public()  # also for a demo loaded before these existed
         self.stdout.write("")
         self.stdout.write(
