@@ -8,9 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 from onegrid.org import access_log, policies
+from onegrid.org.models import Role
 
 from .models import Member, Membership, Organisation
 
@@ -62,6 +64,25 @@ class MemberAdmin(access_log.RecordedReadsAdmin, ReadOnly):
     readonly_fields = [f.name for f in Member._meta.fields]
     inlines = [MembershipInline]
     access_kind = access_log.Kind.PARTY_MEMBERSHIP
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Member]:
+        # Party-organisation staff read the members of the unit they are bound to and below
+        # (may_read_party_membership), here as on the Party pages; superusers read them all.
+        members = super().get_queryset(request)
+        user = request.user
+        if user.is_superuser:
+            return members
+        bound = {
+            a.unit_id
+            for a in policies.assignments(user)  # type: ignore[arg-type]
+            if a.role == Role.PARTY_STAFF and a.unit_id
+        }
+        return members.filter(
+            Q(organisation__unit_id__in=bound)
+            | Q(organisation__unit__parent_id__in=bound)
+            | Q(organisation__unit__parent__parent_id__in=bound)
+            | Q(organisation__unit__parent__parent__parent_id__in=bound)
+        )
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return _reads_members(request)
