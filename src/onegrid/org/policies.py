@@ -1095,10 +1095,10 @@ def participation_reach(user: User | AnonymousUser) -> MeasuresReach:
     unit each PARTY_STAFF role is bound to (the district, a street or a community)."""
     if not user.is_authenticated:
         return MeasuresReach()
-    reach = measures_reach(user)  # type: ignore[arg-type]
+    reach = measures_reach(user)
     district_wide = reach.district_wide
     streets, communities = set(reach.street_ids), set(reach.community_ids)
-    for a in assignments(user):  # type: ignore[arg-type]
+    for a in assignments(user):
         if a.role != Role.PARTY_STAFF or a.unit is None:
             continue
         if a.unit.level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY):
