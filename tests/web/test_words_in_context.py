@@ -52,3 +52,11 @@ def test_the_live_map_closes_its_panel_not_a_case(world):
     client.force_login(world.people.leader)
     page = _text(client, "/map/")
     assert 'aria-label="关闭"' in page and "结案" not in page
+
+
+def test_the_league_tables_head_their_names_for_streets_and_departments_too(world):
+    client = Client()
+    client.force_login(world.people.leader)
+    page = _text(client, "/console/measures/")
+    heads = re.findall(r'id="league-[\w-]+-table".*?<thead>(.*?)</thead>', page, re.S)
+    assert heads and all("考核对象" in h and "姓名" not in h for h in heads)
