@@ -109,6 +109,23 @@ def test_the_roster_is_masked_for_a_reader_who_may_not_read_membership(party, wo
     assert PersonalDataRead.objects.get(kind=Kind.PARTY_MEMBERSHIP).channel == "download"
 
 
+def test_the_organisation_list_of_the_transfer_form_is_on_the_page_once(party):
+    """A district holds thousands of organisations: listing them once for every member made a
+    two-member page weigh hundreds of kilobytes."""
+    for name in ("甲", "乙", "丙"):
+        services.join(
+            actor=party.street_staff,
+            organisation=party.grid_group,
+            name=name,
+            category="retired",
+        )
+    body = _client(party.street_staff).get(f"/party/orgs/{party.grid_group.pk}/").content.decode()
+    assert body.count('name="to"') == 1
+    assert body.count(f'<option value="{party.firm.pk}">') == 2  # transfer to, and move under
+    members = body[body.index('<select name="member"') :]
+    assert members[: members.index("</select>")].count("<option") == 4  # every member, once
+
+
 def test_a_refused_form_names_the_field_and_changes_nothing(party):
     client = _client(party.street_staff)
     answer = client.post(
