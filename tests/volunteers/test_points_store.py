@@ -87,6 +87,15 @@ def test_only_organisers_over_the_store_serve_its_counter(store, world):
     assert redemption.served_by == street_organiser
 
 
+def test_a_clerk_does_not_serve_their_own_redemption(store):
+    points.award(user=store.clerk, rule="hours", source_key="own-hours", quantity=30)
+    held = points.balance(store.clerk)
+    with pytest.raises(PermissionDenied) as refused:
+        points.redeem(clerk=store.clerk, user=store.clerk, item=store.soap, key=new_key())
+    assert refused.value.field == "phone"
+    assert points.balance(store.clerk) == held and not Redemption.objects.exists()
+
+
 def test_an_item_off_sale_is_not_redeemed(store):
     points.restock(actor=store.clerk, item=store.soap, stock=3, active=False)
     with pytest.raises(InvalidInput) as refused:

@@ -209,6 +209,9 @@ def redeem(
     count = _whole(quantity, field="quantity", low=1, high=MAX_REDEEM_QUANTITY)
     if not policies.may_serve_points_counter(clerk, item.unit):
         raise PermissionDenied(_("Only the volunteer organisers of this store serve its counter."))
+    if clerk.pk == user.pk:
+        # A clerk who holds points too: the counter is someone else's check on the spending.
+        raise PermissionDenied(_("Another organiser serves your own redemption."), field="phone")
     earlier = Redemption.objects.select_related("account").filter(key=key).first()
     if earlier is not None:
         return _replay(earlier, user=user, item=item, quantity=count)
