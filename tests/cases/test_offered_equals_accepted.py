@@ -55,7 +55,9 @@ def _cases(world, both: User) -> dict[str, Case]:
         drive(world, "in_progress"), p.shift_lead, "whistle", reason="r", departments=["market"]
     )
     reported_in = act(
-        act(drive(world, "dispatched"), p.shift_lead, "whistle", reason="r", departments=["market"]),
+        act(
+            drive(world, "dispatched"), p.shift_lead, "whistle", reason="r", departments=["market"]
+        ),
         p.market_handler,
         "report_in",
     )
