@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from onegrid.cases.models import CaseEvent
 from onegrid.core import clock
@@ -38,6 +39,19 @@ def test_a_volunteer_s_registered_report_earns_once(store, world):
     entry = PointsEntry.objects.get(source_key=f"report:{case.pk}")
     assert entry.amount == 5 and entry.kind == PointsEntry.Kind.EARN_REPORT
     assert points.balance(store.volunteer) == before + 5
+
+
+def test_the_entry_s_note_names_the_case_and_its_time_is_when_it_was_written(store, world):
+    case = registered(world, store.volunteer)
+    registered_at = case.events.get(action="register").at
+    later = registered_at + dt.timedelta(hours=3)
+    with translation.override("en"):  # the stored note is in the district's language anyway
+        with clock.frozen_at(later):
+            assert report_points.award_verified_reports() == 1
+    entry = PointsEntry.objects.get(source_key=f"report:{case.pk}")
+    assert entry.note == f"上报问题 {case.number} 已立案"
+    # An append-only ledger: the entry is dated when it was written, not when the case was.
+    assert entry.created_at == later
 
 
 def test_residents_and_staff_earn_nothing_and_unregistered_reports_wait(store, world):

@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from onegrid.cases.models import CaseEvent
 from onegrid.org.models import Role, RoleAssignment, User
@@ -55,7 +58,7 @@ def award_verified_reports(*, since: dt.datetime | None = None) -> int:
     """Award the "report" rule for the register events after `since` (default: the mark less
     the overlap); returns how many entries were written. Moves the mark to the newest event
     read."""
-    mark, _ = PointsSweepMark.objects.get_or_create(name=MARK)
+    mark, _created = PointsSweepMark.objects.get_or_create(name=MARK)
     start = since if since is not None else (mark.at - OVERLAP if mark.at else None)
     rule = PointsRule.objects.filter(kind=PointsRule.Kind.REPORT, active=True).first()
     if rule is None:
@@ -67,20 +70,27 @@ def award_verified_reports(*, since: dt.datetime | None = None) -> int:
     )
     written = 0
     newest = mark.at
-    rows = list(events.order_by("at").values_list("case_id", "case__reporter_id", "at"))
+    rows = list(
+        events.order_by("at").values_list("case_id", "case__reporter_id", "at", "case__number")
+    )
     for offset in range(0, len(rows), BATCH):
         batch = rows[offset : offset + BATCH]
-        paid = earners({reporter for _, reporter, _ in batch})
+        paid = earners({row[1] for row in batch})
         users = {u.pk: u for u in User.objects.filter(pk__in=paid)}
         with transaction.atomic():
-            for case_id, reporter_id, at in batch:
+            for case_id, reporter_id, at, number in batch:
                 newest = at if newest is None or at > newest else newest
                 if reporter_id not in users:
                     continue
                 key = f"report:{case_id}"
                 if PointsEntry.objects.filter(source_key=key).exists():
                     continue
-                if points.award(user=users[reporter_id], rule="report", source_key=key):
+                # The note says what the entry was for; its created_at stays the time it was
+                # written (the ledger is append-only), not the case's registration time.
+                # Stored text: written in the district's language, whoever runs the sweep.
+                with translation.override(settings.LANGUAGE_CODE):
+                    note = _("Reported problem %(number)s registered") % {"number": number}
+                if points.award(user=users[reporter_id], rule="report", source_key=key, note=note):
                     written += 1
     if newest is not None and newest != mark.at:
         PointsSweepMark.objects.filter(pk=mark.pk).update(at=newest)
