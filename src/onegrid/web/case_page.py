@@ -225,9 +225,7 @@ def case_context(request, case, *, failed=None) -> dict:
                 if t.state in ACTIVE_TASK_STATES
                 else None,
                 # 吹哨报到: the report-in clock runs while the department is summoned.
-                "report_in_colour": calendar.timer_colour(
-                    t.dispatched_at, t.report_in_due_at, now
-                )
+                "report_in_colour": calendar.timer_colour(t.dispatched_at, t.report_in_due_at, now)
                 if t.state == Task.State.SUMMONED and t.report_in_due_at
                 else None,
                 "rating_label": SATISFACTION_LABELS.get(t.rating, ""),
