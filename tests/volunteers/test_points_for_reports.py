@@ -45,9 +45,9 @@ def test_the_entry_s_note_names_the_case_and_its_time_is_when_it_was_written(sto
     case = registered(world, store.volunteer)
     registered_at = case.events.get(action="register").at
     later = registered_at + dt.timedelta(hours=3)
-    with translation.override("en"):  # the stored note is in the district's language anyway
-        with clock.frozen_at(later):
-            assert report_points.award_verified_reports() == 1
+    # The stored note is in the district's language whatever the request's language is.
+    with translation.override("en"), clock.frozen_at(later):
+        assert report_points.award_verified_reports() == 1
     entry = PointsEntry.objects.get(source_key=f"report:{case.pk}")
     assert entry.note == f"上报问题 {case.number} 已立案"
     # An append-only ledger: the entry is dated when it was written, not when the case was.
