@@ -130,3 +130,48 @@ def test_streets_whistle_on_quiet_open_cases(world, settings, tmp_path):
         assert [e.at for e in events] == sorted(e.at for e in events)  # history in order
     # Once is enough.
     assert whistles.seed_whistles(start=start, end=end).cases == 0
+
+
+def test_the_grid_teams_party_members_and_volunteers_report_in_the_simulation(
+    world, settings, tmp_path
+):
+    """The simulator has a share of the reports made by the grid teams' pm- and vol- accounts,
+    so the month's participation counts reports by Party members and volunteers, and their
+    registered reports earn points whose ledger note names the case."""
+    from onegrid.cases.models import Case
+    from onegrid.demo.party import STAFF_USERNAME
+    from onegrid.demo.people import seed_people
+    from onegrid.demo.simulator import simulate
+    from onegrid.insight import participation, periods
+    from onegrid.org.models import RoleAssignment, User
+
+    settings.MEDIA_ROOT = tmp_path
+    seed_people("pw-simulated")  # the desks, residents and grid teams the simulator acts as
+    result = simulate(5, 20260202, start=dt.datetime(2026, 2, 2, tzinfo=TZ), reports_per_day=30)
+    assert result.errors == []
+    team = Case.objects.filter(source="team").select_related("reporter", "grid")
+    patrol_and_residents = Case.objects.filter(source__in=("grid_worker", "resident", "team"))
+    assert 0 < team.count() <= 0.15 * patrol_and_residents.count()
+    usernames = {case.reporter.username for case in team}
+    assert any(u.startswith("pm-") for u in usernames), usernames
+    assert any(u.startswith("vol-") for u in usernames), usernames
+    for case in team:  # a member of the team of the grid where the problem is
+        assert RoleAssignment.objects.filter(
+            user=case.reporter, grid=case.grid, role__in=("party_member", "volunteer")
+        ).exists()
+
+    seed_party(start=START, end=END)
+    seed_volunteering(start=START, end=END)
+    staff = User.objects.get(username=STAFF_USERNAME)
+    table = participation.participation(
+        staff, period=periods.month(2026, 2), scope=participation.Scope("district")
+    )
+    cells = table.rows[0].cells
+    assert cells["reports_members"].value > 0
+    assert cells["reports_team_volunteers"].value > 0
+
+    paid = PointsEntry.objects.filter(kind=PointsEntry.Kind.EARN_REPORT)
+    assert paid.exists()
+    for entry in paid:
+        case = Case.objects.get(pk=entry.source_key.removeprefix("report:"))
+        assert entry.note == f"上报问题 {case.number} 已立案"

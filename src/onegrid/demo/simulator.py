@@ -21,7 +21,10 @@ Reports carry descriptions (demo/descriptions.py), and some problems are reporte
 someone else, close by and in other words (`duplicate_of`, the ground truth smart.duplicates is
 measured on; the desk merges them while the first case is open), beside look-alikes: another
 problem of the same kind close by (`lookalike_of`). Both come from generators of their own, so
-the first reports and their fates are what the seed gave before they existed.
+the first reports and their fates are what the seed gave before they existed. So does the share
+of patrol and resident reports (`TEAM_SHARE`) made instead by a Party member or volunteer of
+the grid's team (``pm-``/``vol-`` accounts, demo.people.seed_teams): the service calls those
+reports the team's (source "team"), registered without an on-site check like a patrol's.
 
 Desk and department work happens in working time (Asia/Shanghai working calendar); reports
 come in through the day. Department behaviour differs per department (sign-for delay, share
@@ -40,7 +43,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -58,7 +61,7 @@ from onegrid.cases.models import Case, CaseClass
 from onegrid.cases.states import OPEN_STATES
 from onegrid.core import clock
 from onegrid.core.errors import DomainError
-from onegrid.org.models import Department, User
+from onegrid.org.models import Department, Role, RoleAssignment, User
 from onegrid.territory import locator
 from onegrid.territory.models import AdminUnit, Grid
 
@@ -122,6 +125,9 @@ RESIDENT_MIX = {
 }
 WEIGHT_REST = 0.2
 SOURCES = (("grid_worker", 0.80), ("resident", 0.10), ("hotline", 0.10))
+# Of the patrol and resident reports that are not fixed on the spot and not found wanting on
+# site, the share made by a Party member or volunteer of the grid's team, where it has one.
+TEAM_SHARE = 0.07
 # Departments' habits: mean sign-for delay (working hours), share finished within the time
 # limit, share never finished within the run. "police" stands for every street's station.
 PROFILES = {
@@ -204,7 +210,7 @@ class CasePlan:
 
     n: int
     at: dt.datetime
-    source: str  # grid_worker | resident | hotline
+    source: str  # grid_worker | resident | hotline | team
     grid_code: str
     street_code: str
     lon: float
@@ -212,6 +218,7 @@ class CasePlan:
     class_code: str
     lead: str  # the department that should handle it
     resident: int = 0
+    reporter: str = ""  # the team member's username (source "team")
     caller: tuple[str, str] = ("", "")
     with_photo: bool = True
     self_close: bool = False
@@ -354,7 +361,13 @@ def _day_times(rng: random.Random, day: dt.date, count: int) -> list[dt.datetime
     return [base + dt.timedelta(seconds=round(h * 3600)) for h in hours]
 
 
-def make_plan(days: int, seed: int, start: dt.datetime, reports_per_day: int = 120) -> Plan:
+def make_plan(
+    days: int,
+    seed: int,
+    start: dt.datetime,
+    reports_per_day: int = 120,
+    team_share: float = TEAM_SHARE,
+) -> Plan:
     """Every report of the run and its fate, drawn from `seed`; reads territory and catalogue."""
     rng = random.Random(seed)
     classes = _load_classes()
@@ -418,6 +431,7 @@ def make_plan(days: int, seed: int, start: dt.datetime, reports_per_day: int = 1
             problems.append(problem)
     world = _World(classes, departments, words, {g[0]: g[4] for g in grids}, end)
     plans += _second_reports(random.Random(f"{seed}:again"), plans, problems, world, n)
+    plans = _by_the_team(random.Random(f"{seed}:team"), plans, team_share)
     return Plan(seed=seed, start=start, end=end, cases=plans)
 
 
@@ -445,6 +459,52 @@ def _reporter_and_fate(
             )
     if not plan.get("self_close") and not plan.get("reject") and plan.get("found", True):
         _fate(rng, plan, info, departments)
+
+
+def _team_accounts() -> dict[str, list[str]]:
+    """The usernames of each grid's team Party members and volunteers, by grid code."""
+    accounts: dict[str, list[str]] = {}
+    rows = (
+        RoleAssignment.objects.filter(
+            role__in=(Role.PARTY_MEMBER, Role.VOLUNTEER),
+            grid__isnull=False,
+            user__is_active=True,
+        )
+        .order_by("grid__code", "user__username")
+        .values_list("grid__code", "user__username")
+        .distinct()
+    )
+    for grid_code, username in rows:
+        accounts.setdefault(grid_code, []).append(username)
+    return accounts
+
+
+def _by_the_team(rng: random.Random, plans: list[CasePlan], share: float) -> list[CasePlan]:
+    """Hand `share` of the patrol and resident reports that go on to registration to a Party
+    member or volunteer of the grid's team. Two draws for every plan, whatever it is, so which
+    reports the team makes does not hang on the other grids' teams."""
+    team = _team_accounts() if share > 0 else {}
+    handed: list[CasePlan] = []
+    for plan in plans:
+        chosen, pick = rng.random(), rng.random()
+        accounts = team.get(plan.grid_code)
+        if (
+            accounts
+            and chosen < share
+            and plan.source in ("grid_worker", "resident")
+            and plan.found
+            and not plan.self_close  # a volunteer does not fix a problem and close it
+        ):
+            # A team member's field report carries a photo, as the service requires.
+            plan = replace(
+                plan,
+                source="team",
+                reporter=accounts[int(pick * len(accounts))],
+                resident=0,
+                with_photo=True,
+            )
+        handed.append(plan)
+    return handed
 
 
 @dataclass(frozen=True)
@@ -789,6 +849,8 @@ class _Player:
             actor = self.worker(live)
         elif p.source == "resident":
             actor = self.user(f"resident{p.resident + 1}")
+        elif p.source == "team":
+            actor = self.user(p.reporter)
         else:
             actor = self.desk(live, "acc")
             extra = {
@@ -824,7 +886,7 @@ class _Player:
                 self.self_close,
                 live,
             )
-        elif p.source == "grid_worker":
+        elif p.source in ("grid_worker", "team"):
             self.later(live, p.desk_delay, self.register)
         else:
             self.later(live, p.desk_delay, self.request_verification)
@@ -1062,7 +1124,12 @@ def default_start(days: int) -> dt.datetime:
 
 
 def simulate(
-    days: int, seed: int, start: dt.datetime | None = None, reports_per_day: int = 120, out=None
+    days: int,
+    seed: int,
+    start: dt.datetime | None = None,
+    reports_per_day: int = 120,
+    out=None,
+    team_share: float = TEAM_SHARE,
 ) -> SimulationResult:
     """Play `days` days of reports and their handling through the real services.
 
@@ -1076,7 +1143,7 @@ def simulate(
     if start.utcoffset() is None:
         raise ValueError("start must be timezone-aware")
     began = time.perf_counter()
-    plan = make_plan(days, seed, start, reports_per_day)
+    plan = make_plan(days, seed, start, reports_per_day, team_share)
     result = SimulationResult(
         seed=seed, days=days, start=start, end=plan.end, plan_digest=plan.digest()
     )
