@@ -782,6 +782,15 @@ def may_open_party_members_admin(user: User | AnonymousUser) -> bool:
     return user.is_superuser or Role.PARTY_STAFF in role_names(user)
 
 
+def party_members_admin_units(user: User) -> set[int] | None:
+    """The units whose members (with those standing below them) the admin's member pages list
+    for `user`: None for a superuser (every member), else the units its Party-organisation
+    staff roles are bound to, as on the Party pages and the API."""
+    if user.is_superuser:
+        return None
+    return {a.unit_id for a in assignments(user) if a.role == Role.PARTY_STAFF and a.unit_id}
+
+
 def may_keep_party_members(user: User, unit: AdminUnit) -> bool:
     """Joining, transfers (组织关系转接) and leaving of the members of an organisation standing
     at `unit`: whoever may read Party membership there."""

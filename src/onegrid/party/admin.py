@@ -12,7 +12,6 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 from onegrid.org import access_log, policies
-from onegrid.org.models import Role
 
 from .models import Member, Membership, Organisation
 
@@ -69,14 +68,9 @@ class MemberAdmin(access_log.RecordedReadsAdmin, ReadOnly):
         # Party-organisation staff read the members of the unit they are bound to and below
         # (may_read_party_membership), here as on the Party pages; superusers read them all.
         members = super().get_queryset(request)
-        user = request.user
-        if user.is_superuser:
+        bound = policies.party_members_admin_units(request.user)  # type: ignore[arg-type]
+        if bound is None:
             return members
-        bound = {
-            a.unit_id
-            for a in policies.assignments(user)  # type: ignore[arg-type]
-            if a.role == Role.PARTY_STAFF and a.unit_id
-        }
         return members.filter(
             Q(organisation__unit_id__in=bound)
             | Q(organisation__unit__parent_id__in=bound)
