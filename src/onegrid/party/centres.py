@@ -34,6 +34,7 @@ from onegrid.cases.models import Source
 from onegrid.cases.photo_copies import make_copies
 from onegrid.core import clock
 from onegrid.core.errors import Conflict, DomainError, InvalidInput, PermissionDenied
+from onegrid.core.text_input import bounded_text
 from onegrid.org import policies
 from onegrid.org.models import User
 from onegrid.territory.models import AdminUnit
@@ -60,20 +61,6 @@ LEVELS = {
 
 
 # --- input ------------------------------------------------------------------------------------
-
-
-def _text(value: object, field: str, *, max_length: int, required: bool = False) -> str:
-    text = "" if value is None else str(value).strip()
-    if required and not text:
-        raise InvalidInput(_("This field is required."), field=field)
-    if len(text) > max_length:
-        raise InvalidInput(
-            _("At most %(n)d characters.") % {"n": max_length},
-            field=field,
-        )
-    if any((ch < " " and ch not in "\n\r\t") or ch == "\x7f" for ch in text):
-        raise InvalidInput(_("Control characters are not allowed."), field=field)
-    return text
 
 
 def _number(value: object, field: str, *, low: float, high: float) -> float:
@@ -153,14 +140,14 @@ def _centre_fields(
     if floor_area_m2 not in (None, ""):
         area = _whole(floor_area_m2, "floor_area_m2", low=1, high=1_000_000)
     return {
-        "name": _text(name, "name", max_length=100, required=True),
+        "name": bounded_text(name, "name", max_length=100, required=True),
         "lon": _number(lon, "lon", low=-180, high=180),
         "lat": _number(lat, "lat", low=-90, high=90),
-        "address": _text(address, "address", max_length=200),
+        "address": bounded_text(address, "address", max_length=200),
         "floor_area_m2": area,
-        "opening_hours": _text(opening_hours, "opening_hours", max_length=200),
-        "services": _text(services, "services", max_length=2000),
-        "phone": _text(phone, "phone", max_length=20),
+        "opening_hours": bounded_text(opening_hours, "opening_hours", max_length=200),
+        "services": bounded_text(services, "services", max_length=2000),
+        "phone": bounded_text(phone, "phone", max_length=20),
     }
 
 
@@ -246,7 +233,7 @@ def check_checklist_item(
         raise InvalidInput(_("Choose where the item applies."), field="applies_to")
     return {
         "category": str(category),
-        "text": _text(text, "text", max_length=200, required=True),
+        "text": bounded_text(text, "text", max_length=200, required=True),
         "max_score": _whole(max_score, "max_score", low=1, high=100),
         "applies_to": str(applies_to),
         "order": _whole(order, "order", low=0, high=10_000),
@@ -323,7 +310,9 @@ def _scores(
                 field=f"score_{item.pk}",
             )
         score = _whole(given[key], f"score_{item.pk}", low=0, high=item.max_score)
-        note = _text(notes.get(item.pk, notes.get(key, "")), f"note_{item.pk}", max_length=200)
+        note = bounded_text(
+            notes.get(item.pk, notes.get(key, "")), f"note_{item.pk}", max_length=200
+        )
         out[item.pk] = (score, note)
     return out
 
@@ -367,7 +356,7 @@ def record_inspection(
     marked_ids = {str(m) for m in marked}
     if marked_ids - {str(i.pk) for i in items}:
         raise InvalidInput(_("Only checklist items can be marked."), field="marked")
-    note = _text(note, "note", max_length=2000)
+    note = bounded_text(note, "note", max_length=2000)
     by_id = {i.pk: i for i in items}
     photo_list = list(photo_files)
     for item_id, _file in photo_list:

@@ -19,7 +19,6 @@ form may retry take a client key and replay the first result.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 
 from django.db import IntegrityError, transaction
 from django.db.models import TextChoices
@@ -28,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onegrid.core import clock
 from onegrid.core.errors import Conflict, InvalidInput, PermissionDenied
+from onegrid.core.text_input import bounded_text
 from onegrid.org import policies
 from onegrid.org.models import User
 from onegrid.territory.models import AdminUnit, Grid
@@ -57,19 +57,6 @@ MAX_KEY = 64
 # --- input ------------------------------------------------------------------------------------
 
 
-def _text(value: object, field: str, *, max_length: int, required: bool = False) -> str:
-    text = "" if value is None else str(value).strip()
-    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text):
-        raise InvalidInput(_("This field may not hold control characters."), field=field)
-    if len(text) > max_length:
-        raise InvalidInput(
-            _("At most %(n)s characters are allowed here.") % {"n": max_length}, field=field
-        )
-    if required and not text:
-        raise InvalidInput(_("This field is required."), field=field)
-    return text
-
-
 def _choice(value: object, choices: type[TextChoices], field: str) -> str:
     text = "" if value is None else str(value)
     if text not in choices.values:
@@ -89,7 +76,7 @@ def _date(value: dt.date | None, field: str) -> dt.date:
 
 
 def _key(value: object) -> str:
-    key = _text(value, "client_key", max_length=MAX_KEY)
+    key = bounded_text(value, "client_key", max_length=MAX_KEY)
     return key
 
 
@@ -258,11 +245,11 @@ def create_organisation(
 ) -> Organisation:
     """A new organisation. A grid's takes its place from the grid (its community). The code is
     the client's key: a retry with the same code, kind, place and parent returns the first."""
-    code = _text(code, "code", max_length=40, required=True)
-    name = _text(name, "name", max_length=100, required=True)
+    code = bounded_text(code, "code", max_length=40, required=True)
+    name = bounded_text(name, "name", max_length=100, required=True)
     kind = _choice(kind, Kind, "kind")
     unit_kind = _choice(unit_kind, Organisation.UnitKind, "unit_kind") if unit_kind else ""
-    address = _text(address, "address", max_length=200)
+    address = bounded_text(address, "address", max_length=200)
     lon, lat = _coords(lon, lat)
     if grid is not None:
         unit = unit or grid.community
@@ -459,8 +446,8 @@ def join(
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     _require_member_keeper(actor, organisation)
     _live(organisation, "organisation")
-    name = _text(name, "name", max_length=100, required=True)
-    phone = _text(phone, "phone", max_length=20)
+    name = bounded_text(name, "name", max_length=100, required=True)
+    phone = bounded_text(phone, "phone", max_length=20)
     if phone and not all(ch.isascii() and (ch.isdigit() or ch in "+-() ") for ch in phone):
         raise InvalidInput(_("Enter a phone number of digits."), field="phone")
     category = _choice(category, Member.Category, "category")
@@ -468,8 +455,8 @@ def join(
     start = _choice(start, Membership.Start, "start")
     if start == Membership.Start.TRANSFERRED_IN:
         raise InvalidInput(_("A transfer moves an existing member: use transfer."), field="start")
-    employer = _text(employer, "employer", max_length=100)
-    reason = _text(reason, "reason", max_length=200)
+    employer = bounded_text(employer, "employer", max_length=100)
+    reason = bounded_text(reason, "reason", max_length=200)
     on = _date(started_on, "started_on")
     joined_on = _date(joined_party_on, "joined_party_on") if joined_party_on else None
     if home_community is not None and home_community.level != Level.COMMUNITY:
@@ -533,7 +520,7 @@ def transfer(
     _live(to, "to")
     if to.pk == stay.organisation_id:
         raise InvalidInput(_("The member is in this organisation already."), field="to")
-    reason = _text(reason, "reason", max_length=200, required=True)
+    reason = bounded_text(reason, "reason", max_length=200, required=True)
     day = _date(on, "on")
     _close(stay, actor=actor, on=day, end=Membership.End.TRANSFERRED_OUT, reason=reason)
     member.organisation = to
@@ -571,7 +558,7 @@ def leave(
     member = Member.objects.select_for_update().get(pk=member.pk)
     stay = _open_membership(member)
     _require_member_keeper(actor, stay.organisation)
-    reason = _text(reason, "reason", max_length=200)
+    reason = bounded_text(reason, "reason", max_length=200)
     _close(stay, actor=actor, on=_date(on, "on"), end=end, reason=reason, key=key)
     member.organisation = None
     member.save(update_fields=["organisation"])

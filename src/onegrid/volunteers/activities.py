@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onegrid.core import clock
 from onegrid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from onegrid.core.text_input import bounded_text
 from onegrid.org import policies
 from onegrid.org.models import User
 from onegrid.territory import geometry
@@ -41,7 +42,6 @@ from onegrid.territory.selectors import address_distance_m
 
 from . import points
 from .models import Activity, SignUp, Volunteer, VolunteerOrganisation
-from .volunteering import clean_text
 
 CHECK_IN_EARLY = dt.timedelta(minutes=30)
 HALF_HOUR = Decimal("0.5")
@@ -86,7 +86,7 @@ def post_activity(
     community = _community(community_code)
     if not policies.may_organise_volunteers(actor, community):
         raise PermissionDenied(_("You do not organise volunteers in this community."))
-    clean_title = clean_text(title, field="title", limit=MAX_TITLE, required=True)
+    clean_title = bounded_text(title, field="title", max_length=MAX_TITLE, required=True)
     start = _moment(starts_at, field="starts_at")
     end = _moment(ends_at, field="ends_at")
     if end <= start:
@@ -118,8 +118,8 @@ def post_activity(
         "community": community,
         "organisation": organisation,
         "title": clean_title,
-        "description": clean_text(description, field="description", limit=MAX_DESCRIPTION),
-        "place": clean_text(place, field="place", limit=MAX_PLACE),
+        "description": bounded_text(description, field="description", max_length=MAX_DESCRIPTION),
+        "place": bounded_text(place, field="place", max_length=MAX_PLACE),
         "starts_at": start,
         "ends_at": end,
         "lon": x,
@@ -173,7 +173,7 @@ def confirm_hours(
             raise InvalidInput(
                 _("At most %(h)s hours for this sign-up.") % {"h": ceiling}, field="hours"
             )
-        text = clean_text(reason, field="reason", limit=MAX_REASON)
+        text = bounded_text(reason, field="reason", max_length=MAX_REASON)
         if sign_up.confirmed_at is not None:
             if sign_up.confirmed_hours == wanted:
                 return sign_up  # a retry of the same confirmation

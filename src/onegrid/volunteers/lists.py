@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onegrid.core import clock
 from onegrid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from onegrid.core.text_input import bounded_text
 from onegrid.org import policies
 from onegrid.org.models import User
 from onegrid.party.models import Member, Organisation
@@ -33,7 +34,6 @@ from onegrid.territory.models import AdminUnit
 
 from . import points
 from .models import Claim, CoBuildingUnit, ListItem, VolunteerOrganisation
-from .partners import clean_text
 
 TITLE_LENGTH = 100
 DESCRIPTION_LENGTH = 2000
@@ -108,8 +108,8 @@ def add_item(
     return ListItem.objects.create(
         community=community,
         kind=_kind(kind),
-        title=clean_text(title, TITLE_LENGTH, "title", required=True),
-        description=clean_text(description, DESCRIPTION_LENGTH, "description"),
+        title=bounded_text(title, "title", max_length=TITLE_LENGTH, required=True),
+        description=bounded_text(description, "description", max_length=DESCRIPTION_LENGTH),
         capacity=_capacity(capacity),
         state=ListItem.State.OPEN,
         created_at=clock.now(),
@@ -148,9 +148,9 @@ def edit_item(
     item = _locked_item(item_id)
     _check_keeper(actor, item.community)
     if title is not None:
-        item.title = clean_text(title, TITLE_LENGTH, "title", required=True)
+        item.title = bounded_text(title, "title", max_length=TITLE_LENGTH, required=True)
     if description is not None:
-        item.description = clean_text(description, DESCRIPTION_LENGTH, "description")
+        item.description = bounded_text(description, "description", max_length=DESCRIPTION_LENGTH)
     if capacity is not None:
         wanted = _capacity(capacity)
         if wanted < _live_claims(item):
@@ -413,7 +413,7 @@ def record_service(
         raise InvalidInput(_("Give the time with its time zone."), field="done_at")
     if when > now or when < claim.claimed_at:
         raise InvalidInput(_("The service is done between the claim and now."), field="done_at")
-    claim.service_note = clean_text(note, NOTE_LENGTH, "note", required=True)
+    claim.service_note = bounded_text(note, "note", max_length=NOTE_LENGTH, required=True)
     claim.service_hours = _hours(hours)
     claim.done_at = when
     claim.state = Claim.State.DONE

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from onegrid.cases.services import contact_phone
 from onegrid.core import clock
 from onegrid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from onegrid.core.text_input import bounded_text
 from onegrid.org import access_log, policies
 from onegrid.org.models import User
 from onegrid.party.selectors import mask_name
@@ -80,32 +81,6 @@ def credit_code(value: str | None, *, field: str = "credit_code") -> str:
     return text
 
 
-def clean_text(value: object, limit: int, field: str, *, required: bool = False) -> str:
-    """Trimmed text of at most `limit` characters without control characters (line breaks and
-    tabs allowed); nothing is cut off silently."""
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise InvalidInput(_("%(field)s must be text.") % {"field": field}, field=field)
-    text = value.strip()
-    if required and not text:
-        raise InvalidInput(_("%(field)s is required.") % {"field": field}, field=field)
-    if len(text) > limit:
-        raise InvalidInput(
-            _("%(field)s is longer than %(n)d characters.") % {"field": field, "n": limit},
-            field=field,
-        )
-    if any(
-        (unicodedata.category(ch) == "Cc" and ch not in "\n\r\t")
-        or unicodedata.category(ch) in ("Cs", "Co")
-        for ch in text
-    ):
-        raise InvalidInput(
-            _("%(field)s may not contain control characters.") % {"field": field}, field=field
-        )
-    return text
-
-
 def _kind(value: str) -> str:
     if value not in CoBuildingUnit.Kind.values:
         raise InvalidInput(_("Choose the kind of unit from the list."), field="kind")
@@ -157,12 +132,12 @@ def register_partner(
     community = _community(community_id)
     _check_keeper(actor, community)
     partner = CoBuildingUnit(
-        name=clean_text(name, NAME_LENGTH, "name", required=True),
+        name=bounded_text(name, "name", max_length=NAME_LENGTH, required=True),
         kind=_kind(kind),
         credit_code=credit_code(credit_code_text),
         community=community,
-        address=clean_text(address, ADDRESS_LENGTH, "address"),
-        contact_name=clean_text(contact_name, NAME_LENGTH, "contact_name"),
+        address=bounded_text(address, "address", max_length=ADDRESS_LENGTH),
+        contact_name=bounded_text(contact_name, "contact_name", max_length=NAME_LENGTH),
         contact_phone=contact_phone(contact_phone_text or "", field="contact_phone"),
         registered_at=clock.now(),
         registered_by=actor,
@@ -199,15 +174,15 @@ def update_partner(
     """Change the fields given (None leaves a field as it is); `active` False deactivates."""
     partner = _partner_for_keeper(actor, partner_id)
     if name is not None:
-        partner.name = clean_text(name, NAME_LENGTH, "name", required=True)
+        partner.name = bounded_text(name, "name", max_length=NAME_LENGTH, required=True)
     if kind is not None:
         partner.kind = _kind(kind)
     if credit_code_text is not None:
         partner.credit_code = credit_code(credit_code_text)
     if address is not None:
-        partner.address = clean_text(address, ADDRESS_LENGTH, "address")
+        partner.address = bounded_text(address, "address", max_length=ADDRESS_LENGTH)
     if contact_name is not None:
-        partner.contact_name = clean_text(contact_name, NAME_LENGTH, "contact_name")
+        partner.contact_name = bounded_text(contact_name, "contact_name", max_length=NAME_LENGTH)
     if contact_phone_text is not None:
         partner.contact_phone = contact_phone(contact_phone_text, field="contact_phone")
     if active is not None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
@@ -23,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onegrid.core import clock
 from onegrid.core.errors import Conflict, InvalidInput, PermissionDenied
+from onegrid.core.text_input import bounded_text
 from onegrid.org import policies
 from onegrid.org.models import User
 from onegrid.territory.models import AdminUnit
@@ -176,17 +176,6 @@ def _whole(value: object, *, field: str, low: int, high: int) -> int:
     return value
 
 
-def _text(value: object, *, field: str, limit: int, required: bool) -> str:
-    text = value.strip() if isinstance(value, str) else ""
-    if required and not text:
-        raise InvalidInput(_("This field is required."), field=field)
-    if len(text) > limit:
-        raise InvalidInput(_("At most %(n)d characters.") % {"n": limit}, field=field)
-    if any(unicodedata.category(ch) == "Cc" for ch in text.replace("\n", "")):
-        raise InvalidInput(_("Control characters are not allowed."), field=field)
-    return text
-
-
 def _replay(redemption: Redemption, *, user: User, item: StoreItem, quantity: int) -> Redemption:
     """The earlier redemption under the same key, if the request is the same; a 409 if not."""
     if (
@@ -269,7 +258,7 @@ def redeem(
 def cancel_redemption(*, clerk: User, redemption: Redemption, reason: object = "") -> Redemption:
     """Give the points back and the items back to stock (the item was returned, or handed over
     by mistake), once: a second cancel changes nothing."""
-    why = _text(reason, field="reason", limit=MAX_NOTE, required=False)
+    why = bounded_text(reason, field="reason", max_length=MAX_NOTE, required=False)
     if not policies.may_serve_points_counter(clerk, redemption.item.unit):
         raise PermissionDenied(_("Only the volunteer organisers of this store serve its counter."))
     with transaction.atomic():
@@ -304,7 +293,7 @@ def adjust(*, actor: User, user: User, amount: object, reason: object, key: obje
     points = _whole(amount, field="amount", low=-MAX_ADJUSTMENT, high=MAX_ADJUSTMENT)
     if points == 0:
         raise InvalidInput(_("A correction of 0 points changes nothing."), field="amount")
-    why = _text(reason, field="reason", limit=MAX_NOTE, required=True)
+    why = bounded_text(reason, field="reason", max_length=MAX_NOTE, required=True)
     with transaction.atomic():
         account = locked_account(user)
         earlier = PointsEntry.objects.filter(source_key=f"adjust:{key}").first()
@@ -382,8 +371,10 @@ def add_item(
     with transaction.atomic():
         return StoreItem.objects.create(
             unit=unit,
-            name=_text(name, field="name", limit=100, required=True),
-            description=_text(description, field="description", limit=500, required=False),
+            name=bounded_text(name, field="name", max_length=100, required=True),
+            description=bounded_text(
+                description, field="description", max_length=500, required=False
+            ),
             price=_whole(price, field="price", low=1, high=MAX_PRICE),
             stock=_whole(stock, field="stock", low=0, high=MAX_STOCK),
             created_at=clock.now(),

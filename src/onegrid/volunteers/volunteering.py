@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onegrid.core import clock
 from onegrid.core.errors import InvalidInput, NotFound, PermissionDenied
+from onegrid.core.text_input import bounded_text
 from onegrid.org import policies
 from onegrid.org.models import User
 from onegrid.territory.models import AdminUnit, Grid
@@ -23,25 +24,6 @@ from .models import Volunteer, VolunteerOrganisation
 MAX_NAME = 100
 MAX_SKILLS = 200
 MAX_DESCRIPTION = 2000
-
-
-def clean_text(value: object, *, field: str, limit: int, required: bool = False) -> str:
-    """One line (or `limit` characters of text) a person typed: no NUL or other control
-    character but line breaks, at most `limit` characters."""
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise InvalidInput(_("Expected text."), field=field)
-    text = value.strip()
-    if required and not text:
-        raise InvalidInput(_("This field is required."), field=field)
-    if len(text) > limit:
-        raise InvalidInput(
-            _("At most %(n)s characters.") % {"n": limit}, field=field, code="too_long"
-        )
-    if any(not (c.isprintable() or c in "\n\r\t") for c in text):
-        raise InvalidInput(_("Remove the control characters."), field=field)
-    return text
 
 
 def _unit(code: object, *, field: str, levels: tuple[str, ...]) -> AdminUnit:
@@ -60,8 +42,8 @@ def found_organisation(
     unit = _unit(unit_code, field="unit", levels=("community", "street"))
     if not policies.may_found_volunteer_organisation(actor, unit):
         raise PermissionDenied(_("You may not found volunteer organisations here."))
-    clean_name = clean_text(name, field="name", limit=MAX_NAME, required=True)
-    text = clean_text(description, field="description", limit=MAX_DESCRIPTION)
+    clean_name = bounded_text(name, field="name", max_length=MAX_NAME, required=True)
+    text = bounded_text(description, field="description", max_length=MAX_DESCRIPTION)
     with transaction.atomic():
         return VolunteerOrganisation.objects.create(
             name=clean_name, unit=unit, description=text, created_at=clock.now()
@@ -103,7 +85,7 @@ def register(
                 _("No such volunteer organisation in this community or its street."),
                 field="organisation",
             )
-    text = clean_text(skills, field="skills", limit=MAX_SKILLS)
+    text = bounded_text(skills, field="skills", max_length=MAX_SKILLS)
     with transaction.atomic():
         volunteer, created = Volunteer.objects.select_for_update().get_or_create(
             user=actor,

@@ -1,0 +1,35 @@
+"""Text a person typed into a form or an API field, checked the one way every service checks it."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from django.utils.translation import gettext as _
+
+from .errors import InvalidInput
+
+# Control characters (a tab and line breaks aside), surrogates, private-use and unassigned code
+# points, and the line/paragraph separators: nothing a person means to store (PostgreSQL refuses
+# NUL outright). Spaces of every script (全角空格 U+3000 included) and format characters (the
+# joiners inside emoji) are text.
+_REFUSED = frozenset({"Cc", "Cs", "Co", "Cn", "Zl", "Zp"})
+_ALLOWED_CONTROLS = frozenset("\t\n\r")
+
+
+def bounded_text(value: object, field: str, *, max_length: int, required: bool = False) -> str:
+    """`value` trimmed, at most `max_length` characters, without refused characters; None is
+    empty. Anything else is a 422 naming `field`: nothing is cut off silently."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidInput(_("Expected text."), field=field)
+    text = value.strip()
+    if required and not text:
+        raise InvalidInput(_("This field is required."), field=field)
+    if len(text) > max_length:
+        raise InvalidInput(
+            _("At most %(n)d characters.") % {"n": max_length}, field=field, code="too_long"
+        )
+    if any(unicodedata.category(ch) in _REFUSED and ch not in _ALLOWED_CONTROLS for ch in text):
+        raise InvalidInput(_("Control characters are not allowed."), field=field)
+    return text

@@ -1,0 +1,31 @@
+"""The one check of typed text (core.text_input) every issue-12 service uses."""
+
+from __future__ import annotations
+
+import pytest
+
+from onegrid.core.errors import InvalidInput
+from onegrid.core.text_input import bounded_text
+
+
+def test_text_is_trimmed_and_keeps_what_people_type():
+    typed = "  第一行\n第二行\t全角　空格 a\u00a0b 👨\u200d👩\u200d👧  "
+    assert bounded_text(typed, "note", max_length=100) == typed.strip()
+    assert bounded_text(None, "note", max_length=5) == ""
+
+
+@pytest.mark.parametrize(
+    "value", ["a\x00b", "a\x1bb", "a\x7fb", "a\x85b", "a\u2028b", "a\ue000b", "a\U000e0080b"]
+)
+def test_control_private_and_unassigned_characters_are_refused_at_the_field(value):
+    with pytest.raises(InvalidInput) as refused:
+        bounded_text(value, "title", max_length=100)
+    assert refused.value.field == "title"
+
+
+def test_length_required_and_type_are_checked_at_the_field():
+    assert bounded_text("x" * 10, "name", max_length=10) == "x" * 10
+    for value, kwargs in (("x" * 11, {}), ("   ", {"required": True}), (12, {})):
+        with pytest.raises(InvalidInput) as refused:
+            bounded_text(value, "name", max_length=10, **kwargs)
+        assert refused.value.field == "name"
