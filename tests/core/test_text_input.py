@@ -29,3 +29,17 @@ def test_length_required_and_type_are_checked_at_the_field():
         with pytest.raises(InvalidInput) as refused:
             bounded_text(value, "name", max_length=10, **kwargs)
         assert refused.value.field == "name"
+
+
+def test_an_idempotency_key_is_given_printable_and_at_most_64_characters():
+    from onegrid.core.text_input import idempotency_key
+
+    assert idempotency_key("  k-1  ", missing="send one") == "k-1"
+    assert idempotency_key("x" * 64, missing="send one") == "x" * 64
+    for value in (None, "  ", "x" * 65, "a\x00b", "a\u202eb"):
+        with pytest.raises(InvalidInput) as refused:
+            idempotency_key(value, missing="send one")
+        assert refused.value.field == "idempotency_key"
+    with pytest.raises(InvalidInput) as refused:
+        idempotency_key("", missing="send one")
+    assert refused.value.message == "send one"

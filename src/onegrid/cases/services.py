@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from onegrid.core import clock
 from onegrid.core.codes import code_problem, shown
 from onegrid.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from onegrid.core.text_input import idempotency_key
 from onegrid.org import policies
 from onegrid.org.models import Role, User
 from onegrid.territory import addresses, geometry, locator
@@ -427,18 +428,10 @@ def _next_number(now: dt.datetime) -> str:
 # --- idempotency ---
 
 
-def _check_key(key: str | None) -> str:
-    key = (key or "").strip()
-    if not key:
-        raise InvalidInput(
-            _("Send an idempotency key so a retry cannot create the case twice."),
-            field="idempotency_key",
-        )
-    if len(key) > 64 or not key.isprintable():
-        raise InvalidInput(
-            _("The idempotency key is at most 64 printable characters."), field="idempotency_key"
-        )
-    return key
+def _check_key(value: object) -> str:
+    return idempotency_key(
+        value, missing=_("Send an idempotency key so a retry cannot create the case twice.")
+    )
 
 
 def _hash(payload: dict[str, object]) -> str:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
 from .errors import InvalidInput
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Control characters (a tab and line breaks aside), surrogates, private-use and unassigned code
 # points, and the line/paragraph separators: nothing a person means to store (PostgreSQL refuses
@@ -33,3 +37,19 @@ def bounded_text(value: object, field: str, *, max_length: int, required: bool =
     if any(unicodedata.category(ch) in _REFUSED and ch not in _ALLOWED_CONTROLS for ch in text):
         raise InvalidInput(_("Control characters are not allowed."), field=field)
     return text
+
+
+MAX_IDEMPOTENCY_KEY = 64
+
+
+def idempotency_key(value: object, *, missing: StrOrPromise, field: str = "idempotency_key") -> str:
+    """A client's idempotency key (what makes a retry replay instead of doing twice): trimmed,
+    1 to 64 printable characters. `missing` says, translated, what a missing key would risk."""
+    key = "" if value is None else str(value).strip()
+    if not key:
+        raise InvalidInput(missing, field=field)
+    if len(key) > MAX_IDEMPOTENCY_KEY or not key.isprintable():
+        raise InvalidInput(
+            _("The idempotency key is at most 64 printable characters."), field=field
+        )
+    return key

@@ -34,7 +34,7 @@ from onegrid.cases.models import Source
 from onegrid.cases.photo_copies import make_copies
 from onegrid.core import clock
 from onegrid.core.errors import Conflict, DomainError, InvalidInput, PermissionDenied
-from onegrid.core.text_input import bounded_text
+from onegrid.core.text_input import bounded_text, idempotency_key
 from onegrid.org import policies
 from onegrid.org.models import User
 from onegrid.territory.models import AdminUnit
@@ -53,7 +53,6 @@ logger = logging.getLogger(__name__)
 
 # An item scored under this share of its maximum becomes a rectification item.
 RECTIFY_BELOW = 0.6
-MAX_KEY = 64
 LEVELS = {
     ServiceCentre.Level.STREET: AdminUnit.Level.STREET,
     ServiceCentre.Level.COMMUNITY: AdminUnit.Level.COMMUNITY,
@@ -61,6 +60,12 @@ LEVELS = {
 
 
 # --- input ------------------------------------------------------------------------------------
+
+
+def _key(value: object) -> str:
+    return idempotency_key(
+        value, missing=_("Send an idempotency key so a retry cannot record the inspection twice.")
+    )
 
 
 def _number(value: object, field: str, *, low: float, high: float) -> float:
@@ -98,20 +103,6 @@ def _whole(value: object, field: str, *, low: int, high: int) -> int:
             field=field,
         )
     return number
-
-
-def _key(value: object) -> str:
-    key = "" if value is None else str(value).strip()
-    if not key:
-        raise InvalidInput(
-            _("Send an idempotency key so a retry cannot record the inspection twice."),
-            field="idempotency_key",
-        )
-    if len(key) > MAX_KEY or not key.isprintable():
-        raise InvalidInput(
-            _("The idempotency key is at most 64 printable characters."), field="idempotency_key"
-        )
-    return key
 
 
 # --- centres ----------------------------------------------------------------------------------

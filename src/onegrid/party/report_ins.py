@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onegrid.core import clock
 from onegrid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from onegrid.core.text_input import idempotency_key
 from onegrid.org import policies
 from onegrid.org.models import User
 from onegrid.territory.models import AdminUnit
@@ -33,7 +34,6 @@ from .models import Member, Organisation, ReportIn
 
 State = ReportIn.State
 LIVE = (State.PENDING, State.CONFIRMED)
-MAX_KEY = 64
 MAX_REASON = 200
 
 
@@ -44,17 +44,9 @@ class Outcome:
 
 
 def _key(value: object) -> str:
-    key = "" if value is None else str(value).strip()
-    if not key:
-        raise InvalidInput(
-            _("Send an idempotency key so a retry cannot report in twice."),
-            field="idempotency_key",
-        )
-    if len(key) > MAX_KEY or not key.isprintable():
-        raise InvalidInput(
-            _("The idempotency key is at most 64 printable characters."), field="idempotency_key"
-        )
-    return key
+    return idempotency_key(
+        value, missing=_("Send an idempotency key so a retry cannot report in twice.")
+    )
 
 
 def _reason(value: object) -> str:
