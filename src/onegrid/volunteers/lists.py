@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onegrid.core import clock
 from onegrid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from onegrid.core.text_input import bounded_text
+from onegrid.core.text_input import bounded_text, idempotency_key
 from onegrid.org import policies
 from onegrid.org.models import User
 from onegrid.party.models import Member, Organisation
@@ -182,16 +182,7 @@ def set_item_open(*, actor: User, item_id: int, open: bool) -> ListItem:
 
 
 def _check_key(key: str | None) -> str:
-    key = (key or "").strip()
-    if not key:
-        raise InvalidInput(
-            _("Send an idempotency key so a retry cannot claim twice."), field="idempotency_key"
-        )
-    if len(key) > 64 or not key.isprintable():
-        raise InvalidInput(
-            _("The idempotency key is at most 64 printable characters."), field="idempotency_key"
-        )
-    return key
+    return idempotency_key(key, missing=_("Send an idempotency key so a retry cannot claim twice."))
 
 
 def _one_claimant(ids: dict[str, int | None]) -> tuple[str, int]:
