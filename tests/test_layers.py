@@ -14,6 +14,8 @@ ORDER = [
     "forwarding",
     "party",
     "volunteers",
+    "deliberation",
+    "mediation",
     "smart",
     "insight",
     "residents",

@@ -63,6 +63,9 @@ class CaseClass(models.Model):
     active = models.BooleanField(default=True)
     # The class's reports may appear on the public pages (when the district's pages are on).
     public = models.BooleanField(_("shown on the public pages"), default=True)
+    # The legal basis (法律依据) staff act on for this class: the law and its article(s).
+    legal_basis_law = models.CharField(_("law"), max_length=100, blank=True)
+    legal_basis_article = models.CharField(_("article"), max_length=60, blank=True)
 
     class Meta:
         ordering = ["code"]

@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "onegrid.forwarding",
     "onegrid.party",
     "onegrid.volunteers",
+    "onegrid.deliberation",
+    "onegrid.mediation",
     "onegrid.smart",
     "onegrid.insight",
     "onegrid.residents",

@@ -67,6 +67,16 @@ class Role(models.TextChoices):
     # A community's (or street's) volunteer organiser: posts activities, confirms hours, keeps
     # the needs/resources/projects lists and serves the points-store counter.
     ORGANISER = "organiser", _("Volunteer organiser")
+    # 居（村）民委员会成员: a community committee member, bound to their community: keeps the
+    # deliberation voter roll, reviews topics, holds meetings and votes, publishes decisions.
+    COMMUNITY_COMMITTEE = "community_committee", _("Community committee member")
+    # 人民调解员: a mediator of the people's mediation committee of the unit they are bound to.
+    MEDIATOR = "mediator", _("People's mediator")
+    # 司法所 (street) or 司法局 (district) staff: guide the mediation committees in their unit and
+    # read their files; receive the high risks escalated there.
+    JUDICIAL_OFFICE = "judicial_office", _("Judicial office")
+    # 一村（社区）一法律顾问: the lawyer serving the communities they are bound to.
+    LEGAL_ADVISER = "legal_adviser", _("Community legal adviser")
 
 
 class RoleAssignment(models.Model):
@@ -227,6 +237,9 @@ class PersonalDataRead(models.Model):
         PARTY_MEMBERSHIP = "party_membership", _("Party membership")
         VOLUNTEER = "volunteer", _("Volunteer's personal data")
         PARTNER_CONTACT = "partner_contact", _("Co-building unit's contact")
+        VOTER = "voter", _("Voter roll entry")
+        MEDIATION = "mediation", _("Mediation file")
+        LEGAL_QUESTION = "legal_question", _("Question to the legal adviser")
 
     class Channel(models.TextChoices):
         PAGE = "page", _("Web page")

@@ -6,46 +6,119 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('org', '0001_initial'),
-        ('territory', '0001_initial'),  # Grid exists there; no later territory change is needed
+        ("org", "0001_initial"),
+        ("territory", "0001_initial"),  # Grid exists there; no later territory change is needed
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TeamSlot',
+            name="TeamSlot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('grid_worker', 'Grid worker'), ('grid_head', 'Grid head'), ('police_officer', 'Community police officer'), ('building_head', 'Building head'), ('party_member', 'Party member'), ('volunteer', 'Volunteer')], max_length=20, unique=True, verbose_name='role')),
-                ('label', models.CharField(max_length=50, verbose_name='label')),
-                ('group', models.CharField(choices=[('core', 'Core (the 1: full-time grid worker)'), ('helper', 'Helpers (the 3)'), ('volunteer', 'Volunteers and Party members (the N)')], max_length=10, verbose_name='group')),
-                ('minimum', models.PositiveSmallIntegerField(default=0, verbose_name='minimum per grid')),
-                ('order', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("grid_worker", "Grid worker"),
+                            ("grid_head", "Grid head"),
+                            ("police_officer", "Community police officer"),
+                            ("building_head", "Building head"),
+                            ("party_member", "Party member"),
+                            ("volunteer", "Volunteer"),
+                        ],
+                        max_length=20,
+                        unique=True,
+                        verbose_name="role",
+                    ),
+                ),
+                ("label", models.CharField(max_length=50, verbose_name="label")),
+                (
+                    "group",
+                    models.CharField(
+                        choices=[
+                            ("core", "Core (the 1: full-time grid worker)"),
+                            ("helper", "Helpers (the 3)"),
+                            ("volunteer", "Volunteers and Party members (the N)"),
+                        ],
+                        max_length=10,
+                        verbose_name="group",
+                    ),
+                ),
+                (
+                    "minimum",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="minimum per grid"),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0, verbose_name="order")),
             ],
             options={
-                'verbose_name': 'team slot',
-                'verbose_name_plural': 'team slots',
-                'ordering': ['order', 'role'],
+                "verbose_name": "team slot",
+                "verbose_name_plural": "team slots",
+                "ordering": ["order", "role"],
             },
         ),
         migrations.CreateModel(
-            name='DutyShift',
+            name="DutyShift",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('starts_at', models.DateTimeField(verbose_name='starts at')),
-                ('ends_at', models.DateTimeField(verbose_name='ends at')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('grid', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='duty_shifts', to='territory.grid')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='duty_shifts', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("starts_at", models.DateTimeField(verbose_name="starts at")),
+                ("ends_at", models.DateTimeField(verbose_name="ends at")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "grid",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="duty_shifts",
+                        to="territory.grid",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="duty_shifts",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'duty shift',
-                'verbose_name_plural': 'duty shifts',
-                'ordering': ['starts_at', 'grid_id'],
-                'indexes': [models.Index(fields=['user', 'starts_at'], name='org_dutyshi_user_id_39212d_idx'), models.Index(fields=['grid', 'starts_at'], name='org_dutyshi_grid_id_2fb0f4_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='org_dutyshift_ends_after_start')],
+                "verbose_name": "duty shift",
+                "verbose_name_plural": "duty shifts",
+                "ordering": ["starts_at", "grid_id"],
+                "indexes": [
+                    models.Index(
+                        fields=["user", "starts_at"], name="org_dutyshi_user_id_39212d_idx"
+                    ),
+                    models.Index(
+                        fields=["grid", "starts_at"], name="org_dutyshi_grid_id_2fb0f4_idx"
+                    ),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("ends_at__gt", models.F("starts_at"))),
+                        name="org_dutyshift_ends_after_start",
+                    )
+                ],
             },
         ),
     ]

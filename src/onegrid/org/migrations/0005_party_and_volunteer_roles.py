@@ -4,20 +4,61 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('org', '0004_personal_data_reads'),
+        ("org", "0004_personal_data_reads"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='personaldataread',
-            name='kind',
-            field=models.CharField(choices=[('case_reporter', 'Case reporter'), ('open311_contact', 'Open311 contact'), ('user_account', 'User account'), ('delivery_address', 'Notification address'), ('resident_account', 'Resident account'), ('one_time_code', 'One-time code request'), ('anonymous_report', 'Anonymous report'), ('sign_in_record', 'Sign-in record'), ('team_member_phone', "Team member's phone (as username)"), ('party_membership', 'Party membership'), ('volunteer', "Volunteer's personal data"), ('partner_contact', "Co-building unit's contact")], max_length=32, verbose_name='kind'),
+            model_name="personaldataread",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("case_reporter", "Case reporter"),
+                    ("open311_contact", "Open311 contact"),
+                    ("user_account", "User account"),
+                    ("delivery_address", "Notification address"),
+                    ("resident_account", "Resident account"),
+                    ("one_time_code", "One-time code request"),
+                    ("anonymous_report", "Anonymous report"),
+                    ("sign_in_record", "Sign-in record"),
+                    ("team_member_phone", "Team member's phone (as username)"),
+                    ("party_membership", "Party membership"),
+                    ("volunteer", "Volunteer's personal data"),
+                    ("partner_contact", "Co-building unit's contact"),
+                ],
+                max_length=32,
+                verbose_name="kind",
+            ),
         ),
         migrations.AlterField(
-            model_name='roleassignment',
-            name='role',
-            field=models.CharField(choices=[('resident', 'Resident'), ('volunteer', 'Volunteer'), ('grid_worker', 'Grid worker'), ('grid_head', 'Grid head'), ('police_officer', 'Community police officer'), ('building_head', 'Building head'), ('party_member', 'Party member'), ('acceptor', 'Acceptor'), ('dispatcher', 'Dispatcher'), ('shift_lead', 'Shift lead'), ('callback', 'Call-back staff'), ('command_centre', 'District command centre'), ('supervisor', 'Supervision and assessment'), ('dept_handler', 'Department handler'), ('leader', 'Leader'), ('auditor', 'Data-protection auditor'), ('admin', 'Administrator'), ('api_client', 'External system (API client)'), ('party_staff', 'Party-organisation staff'), ('organiser', 'Volunteer organiser')], max_length=20, verbose_name='role'),
+            model_name="roleassignment",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("resident", "Resident"),
+                    ("volunteer", "Volunteer"),
+                    ("grid_worker", "Grid worker"),
+                    ("grid_head", "Grid head"),
+                    ("police_officer", "Community police officer"),
+                    ("building_head", "Building head"),
+                    ("party_member", "Party member"),
+                    ("acceptor", "Acceptor"),
+                    ("dispatcher", "Dispatcher"),
+                    ("shift_lead", "Shift lead"),
+                    ("callback", "Call-back staff"),
+                    ("command_centre", "District command centre"),
+                    ("supervisor", "Supervision and assessment"),
+                    ("dept_handler", "Department handler"),
+                    ("leader", "Leader"),
+                    ("auditor", "Data-protection auditor"),
+                    ("admin", "Administrator"),
+                    ("api_client", "External system (API client)"),
+                    ("party_staff", "Party-organisation staff"),
+                    ("organiser", "Volunteer organiser"),
+                ],
+                max_length=20,
+                verbose_name="role",
+            ),
         ),
     ]
