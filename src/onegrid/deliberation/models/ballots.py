@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from onegrid.territory.models import Address
 
@@ -25,8 +26,8 @@ class Ballot(models.Model):
         HOUSEHOLD = "household", _("One vote per household")
 
     class State(models.TextChoices):
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+        OPEN = "open", pgettext_lazy("ballot", "Open")
+        CLOSED = "closed", pgettext_lazy("ballot", "Closed")
         CANCELLED = "cancelled", _("Cancelled")
 
     class Result(models.TextChoices):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from onegrid.cases.models import Case
 from onegrid.territory.models import AdminUnit, Grid
@@ -78,7 +79,7 @@ class Dispute(models.Model):
     )
     risk = models.CharField(_("risk"), max_length=6, choices=Risk.choices, default=Risk.LOW)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, db_index=True)
-    registered_at = models.DateTimeField(_("registered at"))
+    registered_at = models.DateTimeField(pgettext_lazy("dispute", "registered at"))
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from onegrid.territory.models import AdminUnit, Grid
 
@@ -44,7 +45,7 @@ class Screening(models.Model):
 
 class Risk(models.Model):
     class State(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("risk", "Open")
         RESOLVED = "resolved", _("Resolved")
 
     class RiskLevel(models.TextChoices):
@@ -55,7 +56,9 @@ class Risk(models.Model):
     number = models.CharField(_("number"), max_length=30, unique=True)
     title = models.CharField(_("title"), max_length=100)
     description = models.TextField(_("description"), max_length=4000)
-    level = models.CharField(_("level"), max_length=6, choices=RiskLevel.choices, db_index=True)
+    level = models.CharField(
+        pgettext_lazy("risk", "level"), max_length=6, choices=RiskLevel.choices, db_index=True
+    )
     grid = models.ForeignKey(
         Grid, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
