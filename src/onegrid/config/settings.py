@@ -373,6 +373,13 @@ class OneGridSettings(TypedDict):
     WHISTLE_REPORT_IN_HOURS: int
     CENTRE_RECTIFICATION_CLASS: str
     VOLUNTEER_CHECK_IN_RADIUS_M: int
+    DELIBERATION_COSIGN_MIN: int
+    DELIBERATION_COSIGN_PERMILLE: int
+    DELIBERATION_COSIGN_DAYS: int
+    DELIBERATION_QUORUM: str
+    DELIBERATION_MAJORITY: str
+    MEDIATION_MONTHS: int
+    LEGAL_ANSWER_WORKING_DAYS: int
     RECURRENCE_RADIUS_M: float
     RECURRENCE_DAYS: int
     MAP_TILE_URL: str
@@ -466,6 +473,23 @@ ONEGRID: OneGridSettings = {
     # A volunteer checks in within this many metres of the activity's place, unless the
     # organiser sets another radius for the activity (volunteers.activities).
     "VOLUNTEER_CHECK_IN_RADIUS_M": _env_int("ONEGRID_VOLUNTEER_CHECK_IN_RADIUS_M", 200),
+    # 议事协商: a resident's topic goes to the committee once co-signed by this many people on
+    # the roll of its place: the larger of a minimum and a share (per mille) of that roll, never
+    # more than the roll itself; co-signing stays open this many days.
+    "DELIBERATION_COSIGN_MIN": _env_int("ONEGRID_DELIBERATION_COSIGN_MIN", 5),
+    "DELIBERATION_COSIGN_PERMILLE": _env_int("ONEGRID_DELIBERATION_COSIGN_PERMILLE", 10),
+    "DELIBERATION_COSIGN_DAYS": _env_int("ONEGRID_DELIBERATION_COSIGN_DAYS", 30),
+    # A ballot's default quorum (share of the electorate voting or present) and majority (share
+    # of the votes cast for): ">1/2" is more than half, ">=2/3" at least two thirds. The
+    # committee may set others on a ballot (村民委员会组织法 arts. 22, 23).
+    "DELIBERATION_QUORUM": os.environ.get("ONEGRID_DELIBERATION_QUORUM", ">1/2"),
+    "DELIBERATION_MAJORITY": os.environ.get("ONEGRID_DELIBERATION_MAJORITY", ">1/2"),
+    # 人民调解: a dispute is normally mediated within this many months of its acceptance
+    # (人民调解工作若干规定 art. 36: 一般在一个月内调结); a last day on a rest day moves to the
+    # next working day.
+    "MEDIATION_MONTHS": _env_int("ONEGRID_MEDIATION_MONTHS", 1),
+    # The community legal adviser answers a resident's question within this many working days.
+    "LEGAL_ANSWER_WORKING_DAYS": _env_int("ONEGRID_LEGAL_ANSWER_WORKING_DAYS", 3),
     # Recurrence rate (§1 常态长效): a report recurs when a case of its class was closed within
     # this many metres of it in the days before (cases.facts). Changing either needs
     # `onegrid rollups rebuild`.
