@@ -61,3 +61,15 @@ class CalendarState(models.Model):
 
     def __str__(self) -> str:
         return f"calendar v{self.version}"
+
+
+class Serial(models.Model):
+    """The last number given in one series of human-readable numbers (a register's serial per
+    year: disputes, topics, decisions, risks …), counted up in the writer's transaction so two
+    writers never get the same number (core.serials.next_serial)."""
+
+    series = models.CharField(max_length=40, unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.series}: {self.last}"
