@@ -34,9 +34,10 @@ def _msgstrs(entry: polib._BaseEntry) -> list[str]:
     return [entry.msgstr]
 
 
-def _pairs(catalogue: polib._BaseFile) -> dict[tuple[str, str], tuple[str, ...]]:
+def _pairs(catalogue: polib._BaseFile) -> dict[tuple[str | None, str, str], tuple[str, ...]]:
+    # Keyed by context too: "Open" of a ballot and "Open" of a case are two entries.
     return {
-        (e.msgid, e.msgid_plural): tuple(_msgstrs(e))
+        (e.msgctxt, e.msgid, e.msgid_plural): tuple(_msgstrs(e))
         for e in catalogue
         if e.msgid and not e.obsolete
     }
