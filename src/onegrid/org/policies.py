@@ -1131,3 +1131,289 @@ def may_read_participation(user: User | AnonymousUser, *, place: Place | None) -
     if place is None:
         return reach.district_wide
     return reach.covers(place)
+
+
+# --- Resident deliberation (议事协商) --------------------------------------------------------
+
+# Who keeps a community's deliberation: its committee members (居委会成员) bound to the
+# community or its street, and the district's administrators. They keep the voter roll (and so
+# read it unmasked), review topics, hold meetings, record proposals and run the votes.
+DELIBERATION_KEEPERS = frozenset({Role.COMMUNITY_COMMITTEE, Role.ADMIN})
+# Who reads a community's deliberation (topics, meetings, proposals; the roll masked) without
+# keeping it: those who steer by the figures and the street desks, within their scope.
+DELIBERATION_STAFF_READERS = frozenset(MEASURE_READERS | STREET_STAFF)
+# The committee desk (/deliberation/): keepers and staff readers.
+PAGE_ROLES["deliberation"] = frozenset(DELIBERATION_KEEPERS | DELIBERATION_STAFF_READERS)
+# The resident pages (/resident/deliberation/): the accounts that speak for themselves
+# (residents, volunteers, Party members): apply to the roll, raise and co-sign topics.
+DELIBERATION_ACCOUNTS = frozenset(OWN_REPORTS_ONLY)
+PAGE_ROLES["resident_deliberation"] = DELIBERATION_ACCOUNTS
+
+
+def may_keep_deliberation(user: User | AnonymousUser, community: AdminUnit) -> bool:
+    """Checking identities on the roll, refusing and removing voters, raising topics straight
+    to review, reviewing, meetings, minutes, attachments and proposals: a COMMUNITY_COMMITTEE
+    bound to the community or its street, or an administrator of the district (a superuser
+    counts as one)."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    for a in assignments(user):
+        if a.unit is None:
+            continue
+        if a.role == Role.COMMUNITY_COMMITTEE and a.unit_id in (community.pk, community.parent_id):
+            return True
+        if a.role == Role.ADMIN and a.unit.level in (
+            AdminUnit.Level.DISTRICT,
+            AdminUnit.Level.CITY,
+        ):
+            return True
+    return False
+
+
+def may_read_deliberation(
+    user: User | AnonymousUser, community: AdminUnit, *, on_roll: bool = False
+) -> bool:
+    """Reading a community's topics, meetings (with their attachments) and proposals: its
+    keepers; DELIBERATION_STAFF_READERS whose scope reaches the community; and a resident
+    account on the community's roll (`on_roll`: a verified roll entry there, which the
+    caller's selector looks up)."""
+    if not user.is_authenticated:
+        return False
+    if may_keep_deliberation(user, community):
+        return True
+    if on_roll and role_names(user) & DELIBERATION_ACCOUNTS:
+        return True
+    held = roles_over(user, community_place(community))
+    return bool(held & DELIBERATION_STAFF_READERS)
+
+
+def may_read_voter_roll(user: User | AnonymousUser, community: AdminUnit) -> bool:
+    """Names on the roll unmasked (each read logged, kind VOTER): the roll's keepers only.
+    Staff readers see the roll's entries masked."""
+    return may_keep_deliberation(user, community)
+
+
+def may_take_part_in_deliberation(user: User | AnonymousUser) -> bool:
+    """Applying to the roll, raising a topic and co-signing (the service then checks the roll
+    entry and the topic's place): resident accounts (DELIBERATION_ACCOUNTS)."""
+    if not user.is_authenticated:
+        return False
+    return bool(role_names(user) & DELIBERATION_ACCOUNTS)
+
+
+def deliberation_reach(user: User | AnonymousUser) -> Scope | None:
+    """The communities whose deliberation `user` reads as staff: None for none; a Scope
+    (district_wide, street_ids, community_ids, grid_ids) otherwise. Keepers bound to a
+    community or street read it; staff readers their scope."""
+    if not user.is_authenticated:
+        return None
+    scope = Scope(user_id=user.pk)
+    found = False
+    if user.is_superuser:
+        scope.district_wide = True
+        return scope
+    for a in assignments(user):
+        if a.role not in DELIBERATION_KEEPERS | DELIBERATION_STAFF_READERS:
+            continue
+        if a.unit is None:
+            continue
+        found = True
+        level = a.unit.level
+        if level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY):
+            scope.district_wide = True
+        elif level == AdminUnit.Level.STREET:
+            scope.street_ids.add(a.unit.pk)
+        elif level == AdminUnit.Level.COMMUNITY:
+            scope.community_ids.add(a.unit.pk)
+    return scope if found else None
+
+
+# --- People's mediation (人民调解) ----------------------------------------------------------
+
+# A dispute's content (facts, claims, parties, sessions, the agreement) is confidential
+# (人民调解法 art. 15, PIPL): only the mediators of the committee that holds it and the judicial
+# office over its street (司法所) or the district (司法局) read it. Administrators, superusers,
+# leaders and street desks do not: they hold no role here. Street desks read a register line
+# (number, type, state, dates; no names, no content) of the disputes of their street.
+MEDIATION_READERS = frozenset({Role.MEDIATOR, Role.JUDICIAL_OFFICE})
+MEDIATION_REGISTER_LINE_READERS = frozenset(STREET_STAFF)
+PAGE_ROLES["mediation"] = frozenset(MEDIATION_READERS | MEDIATION_REGISTER_LINE_READERS)
+# Residents apply for mediation in the resident portal (/resident/mediation/).
+MEDIATION_APPLICANTS = frozenset({Role.RESIDENT})
+
+
+def _bound_units(user: User, role: str) -> set[int]:
+    return {a.unit_id for a in assignments(user) if a.role == role and a.unit_id}
+
+
+def _bound_district_wide(user: User, role: str) -> bool:
+    return any(
+        a.role == role
+        and a.unit is not None
+        and a.unit.level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY)
+        for a in assignments(user)
+    )
+
+
+def _dispute_committee_units(dispute) -> set[int]:
+    """The units whose mediators hold `dispute`: its committee's unit once accepted; before
+    that the units a committee for its place may stand at (its community, its street)."""
+    committee = getattr(dispute, "committee", None) if dispute.committee_id else None
+    if committee is not None:
+        return {committee.unit_id}
+    return {u for u in (dispute.community_id, dispute.street_id) if u}
+
+
+def is_mediator_of(user: User | AnonymousUser, committee_unit_id: int | None) -> bool:
+    """Whether `user` holds Role.MEDIATOR bound to the committee's unit."""
+    if not user.is_authenticated or committee_unit_id is None:
+        return False
+    return committee_unit_id in _bound_units(user, Role.MEDIATOR)
+
+
+def _judicial_office_over(user: User, street_id: int | None) -> bool:
+    if _bound_district_wide(user, Role.JUDICIAL_OFFICE):
+        return True
+    return street_id is not None and street_id in _bound_units(user, Role.JUDICIAL_OFFICE)
+
+
+def may_read_dispute(user: User | AnonymousUser, dispute) -> bool:
+    """Whether `user` reads the content of `dispute` (facts, claims, parties, sessions, the
+    agreement): mediators bound to its committee's unit (before acceptance: to its community
+    or street), and the judicial office bound to its street or the district. Nobody else: not
+    administrators, superusers, leaders or street desks. Every such read is logged
+    (PersonalDataRead, MEDIATION)."""
+    if not user.is_authenticated:
+        return False
+    if _bound_units(user, Role.MEDIATOR) & _dispute_committee_units(dispute):
+        return True
+    return _judicial_office_over(user, dispute.street_id)
+
+
+def may_act_on_dispute(user: User | AnonymousUser, dispute) -> bool:
+    """Accepting, declining, assigning mediators, sessions, the outcome, follow-ups, closing,
+    withdrawing on the applicant's behalf and the one extension: the mediators of the committee
+    that holds it (before acceptance: of its community or street). The judicial office reads
+    and guides; it does not mediate."""
+    if not user.is_authenticated:
+        return False
+    return bool(_bound_units(user, Role.MEDIATOR) & _dispute_committee_units(dispute))
+
+
+def may_see_dispute_register(user: User | AnonymousUser, *, street_id: int | None) -> bool:
+    """A register line (number, type, state, dates; no names, no content) of the disputes of
+    `street_id`: street desks bound to the street or the district, and whoever reads disputes
+    there (mediators and the judicial office)."""
+    if not user.is_authenticated or street_id is None:
+        return False
+    held = roles_over(user, Place(grid_id=None, community_id=None, street_id=street_id))
+    if user.is_superuser:
+        held.discard(Role.ADMIN)
+    return bool(held & (MEDIATION_REGISTER_LINE_READERS | {Role.JUDICIAL_OFFICE}))
+
+
+@dataclass(frozen=True)
+class MediationReach:
+    """Where a person reads the mediation register: units whose committees' disputes they read
+    in full (mediator_units), streets where they read them in full (judicial), and streets
+    where they read register lines only (lines)."""
+
+    district_wide: bool = False
+    mediator_units: frozenset[int] = frozenset()
+    judicial_street_ids: frozenset[int] = frozenset()
+    line_street_ids: frozenset[int] = frozenset()
+    lines_district_wide: bool = False
+
+    @property
+    def reads_anything(self) -> bool:
+        return bool(
+            self.district_wide
+            or self.mediator_units
+            or self.judicial_street_ids
+            or self.line_street_ids
+            or self.lines_district_wide
+        )
+
+
+def mediation_reach(user: User | AnonymousUser) -> MediationReach:
+    """The disputes `user` finds in the register (the selectors scope by it): mediators their
+    committees', the judicial office its street's or the district's, street desks register
+    lines of their street (the district's, when bound there). A superuser holds none of it."""
+    if not user.is_authenticated:
+        return MediationReach()
+    judicial: set[int] = set()
+    lines: set[int] = set()
+    lines_district = False
+    for a in assignments(user):
+        if a.unit is None:
+            continue
+        wide = a.unit.level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY)
+        if a.role == Role.JUDICIAL_OFFICE and a.unit.level == AdminUnit.Level.STREET:
+            judicial.add(a.unit_id)
+        elif a.role in MEDIATION_REGISTER_LINE_READERS:
+            if wide:
+                lines_district = True
+            elif a.unit.level == AdminUnit.Level.STREET:
+                lines.add(a.unit_id)
+            elif a.unit.level == AdminUnit.Level.COMMUNITY and a.unit.parent_id:
+                lines.add(a.unit.parent_id)
+    return MediationReach(
+        district_wide=_bound_district_wide(user, Role.JUDICIAL_OFFICE),
+        mediator_units=frozenset(_bound_units(user, Role.MEDIATOR)),
+        judicial_street_ids=frozenset(judicial),
+        line_street_ids=frozenset(lines),
+        lines_district_wide=lines_district,
+    )
+
+
+def may_refer_case_to_mediation(user: User | AnonymousUser, place: Place) -> bool:
+    """The case page's "转人民调解": the street desks over the case's street, and the mediators
+    bound to its community or street."""
+    if not user.is_authenticated:
+        return False
+    if bool(roles_over(user, Place(None, None, place.street_id)) & STREET_STAFF):
+        return True
+    mediator_units = _bound_units(user, Role.MEDIATOR)
+    return bool(mediator_units & {place.community_id, place.street_id})
+
+
+def may_register_dispute(user: User | AnonymousUser, *, community_id: int, street_id: int) -> bool:
+    """A walk-in or a referral registered at the committee: mediators bound to the community or
+    its street."""
+    if not user.is_authenticated:
+        return False
+    return bool(_bound_units(user, Role.MEDIATOR) & {community_id, street_id})
+
+
+def may_register_screened_dispute(user: User | AnonymousUser, place: Place) -> bool:
+    """A dispute found in a monthly screening, registered by the grid's worker or head."""
+    if not user.is_authenticated:
+        return False
+    return bool(roles_over(user, place) & CHECKERS) or bool(
+        _bound_units(user, Role.MEDIATOR) & {place.community_id, place.street_id}
+    )
+
+
+def may_apply_for_mediation(user: User | AnonymousUser) -> bool:
+    """A resident applies for mediation of their own dispute (/resident/mediation/)."""
+    return user.is_authenticated and bool(role_names(user) & MEDIATION_APPLICANTS)
+
+
+def may_keep_mediation_committees(user: User | AnonymousUser, unit: AdminUnit) -> bool:
+    """Setting up and changing the mediation committee of a street or community: the judicial
+    office bound to its street or the district, and the administrators (a committee's name and
+    address are base data; its files are not theirs to read)."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or Role.ADMIN in role_names(user):
+        return True
+    street_id = unit.pk if unit.level == AdminUnit.Level.STREET else unit.parent_id
+    return _judicial_office_over(user, street_id)
+
+
+def may_open_disputes_admin(user: User | AnonymousUser) -> bool:
+    """The admin's dispute pages (read-only, each page recorded): only mediators and the
+    judicial office; the admin lists for them what may_read_dispute allows."""
+    return user.is_authenticated and bool(role_names(user) & MEDIATION_READERS)

@@ -7,6 +7,7 @@ from .views import (
     case,
     community,
     console,
+    deliberation,
     field,
     hotspots,
     inbox,
@@ -14,6 +15,7 @@ from .views import (
     layers,
     live_map,
     measures,
+    mediation,
     notifications,
     organiser,
     participation,
@@ -89,3 +91,5 @@ urlpatterns += community.routes
 urlpatterns += volunteering.routes + organiser.routes
 urlpatterns += party_centres.routes + report_ins.routes
 urlpatterns += points.routes
+urlpatterns += mediation.routes
+urlpatterns += deliberation.routes
