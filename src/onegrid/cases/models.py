@@ -87,6 +87,9 @@ class Source(models.TextChoices):
     PUBLIC = "public", _("Public web form (anonymous)")
     # A rectification item of a Party service centre's standardisation inspection (party.centres).
     INSPECTION = "inspection", _("Standardisation inspection")
+    # Carrying out a resident deliberation's decision (决议), reported by the community committee
+    # (deliberation.decisions): like an inspection's items, found by staff, not verified on site.
+    DELIBERATION = "deliberation", _("Deliberation decision")
 
 
 # Found by the grid team itself (the proactive-discovery share, self-close, no on-site

@@ -51,7 +51,13 @@ logger = logging.getLogger(__name__)
 MAX_DESCRIPTION = 2000
 LATE_TASK_STATES = (Task.State.DISPATCHED, Task.State.IN_PROGRESS, Task.State.EXTENSION_REQUESTED)
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
-STAFF_SOURCES = {Source.HOTLINE, Source.SENSOR, Source.IMPORT, Source.INSPECTION}
+STAFF_SOURCES = {
+    Source.HOTLINE,
+    Source.SENSOR,
+    Source.IMPORT,
+    Source.INSPECTION,
+    Source.DELIBERATION,
+}
 # When a person holds several roles over a case, the event names the most specific one.
 ROLE_PRIORITY = [
     SYSTEM,

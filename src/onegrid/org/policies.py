@@ -33,9 +33,16 @@ GRID_TEAM = set(TEAM_ROLES)
 OWN_REPORTS_ONLY = {Role.RESIDENT, Role.VOLUNTEER, Role.PARTY_MEMBER}
 # Roles that may report a problem wherever they stand: residents report anywhere in the district.
 # Party-organisation staff report only the rectification items of the service centres they
-# inspect (party.centres), with the inspection source: STAFF_SOURCE_ROLES.
+# inspect (party.centres), with the inspection source: STAFF_SOURCE_ROLES. Community committee
+# members report only the cases carrying out their community's decisions (deliberation.decisions),
+# with the deliberation source.
 REPORTING_ROLES = (
-    GRID_TEAM | {Role.RESIDENT} | STREET_STAFF | {Role.COMMAND_CENTRE} | {Role.PARTY_STAFF}
+    GRID_TEAM
+    | {Role.RESIDENT}
+    | STREET_STAFF
+    | {Role.COMMAND_CENTRE}
+    | {Role.PARTY_STAFF}
+    | {Role.COMMUNITY_COMMITTEE}
 )
 # Who enters a report of each source on someone else's behalf (cases.services: the case has no
 # reporter account). Party-organisation staff enter no hotline, camera or import report.
@@ -44,6 +51,7 @@ STAFF_SOURCE_ROLES: dict[str, frozenset[str]] = {
     "sensor": frozenset(STREET_STAFF | {Role.COMMAND_CENTRE}),
     "import": frozenset(STREET_STAFF | {Role.COMMAND_CENTRE}),
     "inspection": frozenset({Role.PARTY_STAFF}),
+    "deliberation": frozenset({Role.COMMUNITY_COMMITTEE}),
 }
 # The two axes of DOMAIN.md §3, which stay apart: supervision (the grid team's checkers find and
 # check) and disposal (departments fix).
@@ -1417,3 +1425,238 @@ def may_open_disputes_admin(user: User | AnonymousUser) -> bool:
     """The admin's dispute pages (read-only, each page recorded): only mediators and the
     judicial office; the admin lists for them what may_read_dispute allows."""
     return user.is_authenticated and bool(role_names(user) & MEDIATION_READERS)
+
+
+# --- Screening, risks and legal advice (矛盾纠纷排查, 不稳定因素, 一村一法律顾问) --------------
+
+# The monthly dispute screening of a grid (mediation.screening) is the grid's checkers' work:
+# its grid worker and grid head, bound to it, in the field app (/field/screening/).
+SCREENERS = CHECKERS
+PAGE_ROLES["screening"] = frozenset(SCREENERS)
+# Who keeps the risk register (raise a risk, follow it up, change its level, resolve it): the
+# grid's checkers over their grid, the street desks over their street and the judicial office
+# (司法所 of a street, 司法局 of the district) over theirs. Who reads it besides: the grid's
+# other staff places (police officer, building head) and, read-only, the leaders and the
+# command centre over the unit they are bound to. A risk names no personal data beyond its
+# owner (a member of staff); the register is not confidential as a dispute's file is.
+RISK_KEEPERS = frozenset(SCREENERS | STREET_STAFF | {Role.JUDICIAL_OFFICE})
+RISK_READERS = frozenset(RISK_KEEPERS | STAFF_TEAM_ROLES | {Role.LEADER, Role.COMMAND_CENTRE})
+PAGE_ROLES["risks"] = RISK_READERS
+# Who hears of a high risk once (Risk.escalated_at): the street's shift leads and the judicial
+# office bound to the street (the district's when the street has none).
+RISK_ESCALATION_ROLES = frozenset({Role.SHIFT_LEAD, Role.JUDICIAL_OFFICE})
+# A resident asks their community's legal adviser (/resident/legal/); the advisers bound to a
+# community answer its questions (/legal/). Questions are personal: nobody else reads them,
+# not administrators, not superusers, not the judicial office (each adviser read is logged,
+# LEGAL_QUESTION).
+LEGAL_ASKERS = frozenset(OWN_REPORTS_ONLY)
+PAGE_ROLES["resident_legal"] = LEGAL_ASKERS
+PAGE_ROLES["legal"] = frozenset({Role.LEGAL_ADVISER})
+# Who appoints a community's legal adviser (一村（社区）一法律顾问 is organised by the judicial
+# administration): the judicial office bound to the community's street or the district, and
+# the district's administrators. Nobody appoints themselves, and the adviser's account is a
+# staff account, never a resident's.
+LEGAL_ADVISER_APPOINTERS = frozenset({Role.JUDICIAL_OFFICE, Role.ADMIN})
+
+
+def may_screen_grid(user: User | AnonymousUser, grid: Grid) -> bool:
+    """Recording `grid`'s monthly screening: its grid worker or grid head (bound to the grid)."""
+    if not user.is_authenticated:
+        return False
+    return any(a.role in SCREENERS and a.grid_id == grid.pk for a in assignments(user))
+
+
+def screening_grid_ids(user: User | AnonymousUser) -> list[int]:
+    """The grids whose monthly screening `user` records (their grid-worker and grid-head
+    places)."""
+    if not user.is_authenticated:
+        return []
+    return sorted({a.grid_id for a in assignments(user) if a.role in SCREENERS and a.grid_id})
+
+
+def may_keep_risk(user: User | AnonymousUser, place: Place) -> bool:
+    """Raising, following up and resolving a risk at `place`: RISK_KEEPERS over it (a grid's
+    checkers for that grid, street desks and the judicial office for their street or the
+    district). A superuser without such a role does not: every step names who took it."""
+    if not user.is_authenticated:
+        return False
+    return _holds_risk_role(user, place, RISK_KEEPERS)
+
+
+def _holds_risk_role(user: User, place: Place, roles: frozenset[str]) -> bool:
+    for a in assignments(user):
+        if a.role not in roles:
+            continue
+        if a.grid_id:
+            if place.grid_id is not None and a.grid_id == place.grid_id:
+                return True
+            continue
+        if a.unit is not None:
+            level = a.unit.level
+            if (
+                level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY)
+                or (level == AdminUnit.Level.STREET and a.unit_id == place.street_id)
+                or (level == AdminUnit.Level.COMMUNITY and a.unit_id == place.community_id)
+            ):
+                return True
+    return False
+
+
+def may_read_risk(user: User | AnonymousUser, place: Place) -> bool:
+    """Reading a risk at `place`: RISK_READERS over it. A superuser reads the district's."""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or _holds_risk_role(user, place, RISK_READERS)
+
+
+def risk_reach(user: User | AnonymousUser) -> Scope | None:
+    """Where `user` reads the risk register: None for nowhere; else a Scope of the grids,
+    communities and streets their RISK_READERS roles are bound to (district-wide for a
+    district binding or a superuser)."""
+    if not user.is_authenticated:
+        return None
+    scope = Scope(user_id=user.pk)
+    found = user.is_superuser
+    scope.district_wide = user.is_superuser
+    for a in assignments(user):
+        if a.role not in RISK_READERS:
+            continue
+        if a.grid_id:
+            scope.grid_ids.add(a.grid_id)
+            found = True
+        elif a.unit is not None:
+            found = True
+            level = a.unit.level
+            if level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY):
+                scope.district_wide = True
+            elif level == AdminUnit.Level.STREET:
+                scope.street_ids.add(a.unit.pk)
+            elif level == AdminUnit.Level.COMMUNITY:
+                scope.community_ids.add(a.unit.pk)
+    return scope if found else None
+
+
+def may_own_risk(person: User, place: Place) -> bool:
+    """Whether `person` may be named a risk's owner (the one responsible for following it up):
+    an active staff account holding a RISK_KEEPERS role over the risk's place."""
+    return person.is_active and _holds_risk_role(person, place, RISK_KEEPERS)
+
+
+def may_ask_legal_adviser(user: User | AnonymousUser) -> bool:
+    """Asking a community's legal adviser: resident accounts (LEGAL_ASKERS)."""
+    return user.is_authenticated and bool(role_names(user) & LEGAL_ASKERS)
+
+
+def is_legal_adviser_of(user: User | AnonymousUser, community_id: int) -> bool:
+    """A LEGAL_ADVISER bound to that very community (not to its street or the district)."""
+    if not user.is_authenticated:
+        return False
+    return any(
+        a.role == Role.LEGAL_ADVISER and a.unit_id == community_id for a in assignments(user)
+    )
+
+
+def legal_adviser_community_ids(user: User | AnonymousUser) -> list[int]:
+    """The communities whose questions `user` answers."""
+    if not user.is_authenticated:
+        return []
+    return sorted(
+        {a.unit_id for a in assignments(user) if a.role == Role.LEGAL_ADVISER and a.unit_id}
+    )
+
+
+def may_read_legal_question(
+    user: User | AnonymousUser, *, asked_by_id: int, community_id: int
+) -> bool:
+    """A question and its answer: the resident who asked it and the advisers of its community;
+    nobody else (administrators and superusers included)."""
+    if not user.is_authenticated:
+        return False
+    return user.pk == asked_by_id or is_legal_adviser_of(user, community_id)
+
+
+def may_appoint_legal_adviser(
+    actor: User | AnonymousUser, *, person: User, community: AdminUnit
+) -> bool:
+    """Giving (or taking away) Role.LEGAL_ADVISER bound to `community`: the judicial office
+    bound to its street or the district, or an administrator of the district (a superuser
+    counts as one); never to oneself, and never to a resident's account."""
+    if not actor.is_authenticated or person.pk == actor.pk:
+        return False
+    if _is_resident_account(person):
+        return False
+    if actor.is_superuser:
+        return True
+    for a in assignments(actor):
+        if a.role not in LEGAL_ADVISER_APPOINTERS or a.unit is None:
+            continue
+        if a.unit.level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY):
+            return True
+        if a.role == Role.JUDICIAL_OFFICE and a.unit_id == community.parent_id:
+            return True
+    return False
+
+
+# --- Measures of 自治 and 法治 (insight.governance) ---------------------------------------------
+
+# Who reads the governance measures (/console/governance/, /api/v1/insight/governance): counts
+# only, never a dispute's content or a name. Three sections, each with its own readers, over the
+# unit (or grid) their role is bound to:
+# - "mediation" (mediation success and on-time rates, disputes per 10,000 residents,
+#   recurrence): those who steer by the figures (leaders, supervision, the command centre,
+#   administrators), the judicial office, the street desks, and the mediators (their
+#   committee's unit);
+# - "stability" (screening coverage, risks open by level, escalations): the same, mediators
+#   aside;
+# - "deliberation" (participation, co-signatures, topics by state, decisions carried out): the
+#   same, mediators aside, and the community committee members (their community).
+GOVERNANCE_SECTIONS = ("mediation", "stability", "deliberation")
+_GOVERNANCE_STEERING = frozenset(MEASURE_READERS | {Role.JUDICIAL_OFFICE} | STREET_STAFF)
+GOVERNANCE_READERS: dict[str, frozenset[str]] = {
+    "mediation": frozenset(_GOVERNANCE_STEERING | {Role.MEDIATOR}),
+    "stability": _GOVERNANCE_STEERING,
+    "deliberation": frozenset(_GOVERNANCE_STEERING | {Role.COMMUNITY_COMMITTEE}),
+}
+PAGE_ROLES["governance"] = frozenset().union(*GOVERNANCE_READERS.values())
+
+
+def governance_reach(user: User | AnonymousUser, section: str) -> MeasuresReach:
+    """The places whose `section` figures (GOVERNANCE_SECTIONS) `user` reads: the unit or grid
+    each of their roles among GOVERNANCE_READERS[section] is bound to (a district binding: the
+    whole district). A superuser reads the whole district, as the other measures."""
+    if not user.is_authenticated or section not in GOVERNANCE_READERS:
+        return MeasuresReach()
+    readers = GOVERNANCE_READERS[section]
+    district_wide = user.is_superuser
+    streets: set[int] = set()
+    communities: set[int] = set()
+    grids: set[int] = set()
+    for a in assignments(user):
+        if a.role not in readers:
+            continue
+        if a.unit is not None:
+            if a.unit.level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY):
+                district_wide = True
+            elif a.unit.level == AdminUnit.Level.STREET:
+                streets.add(a.unit.pk)
+            elif a.unit.level == AdminUnit.Level.COMMUNITY:
+                communities.add(a.unit.pk)
+        elif a.grid_id:
+            grids.add(a.grid_id)
+    return MeasuresReach(
+        district_wide=district_wide,
+        street_ids=frozenset(streets),
+        community_ids=frozenset(communities),
+        grid_ids=frozenset(grids),
+    )
+
+
+def may_read_governance(
+    user: User | AnonymousUser, *, section: str, place: Place | None
+) -> bool:
+    """Whether `user` reads the `section` figures of `place` (a street, community or grid;
+    None: the whole district)."""
+    reach = governance_reach(user, section)
+    if place is None:
+        return reach.district_wide
+    return reach.covers(place)
