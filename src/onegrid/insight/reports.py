@@ -31,13 +31,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from onegrid.cases.models import Case
 from onegrid.core import clock
+
+# The font is core.pdf_fonts' (the mediation agreements use it too); its names stay importable here.
+from onegrid.core.pdf_fonts import FONT_NAME as FONT_NAME
+from onegrid.core.pdf_fonts import ReportFontMissing as ReportFontMissing
+from onegrid.core.pdf_fonts import font_path as font_path
+from onegrid.core.pdf_fonts import register_font
 from onegrid.org import policies
 from onegrid.org.models import Role, User
 from onegrid.territory.district import current_district
@@ -52,7 +57,6 @@ if TYPE_CHECKING:
     from reportlab.pdfgen.canvas import Canvas
     from reportlab.platypus import Flowable, Paragraph, Table
 
-FONT_NAME = "OneGridCJK"
 # The user name of the reader a report is written for (report_reader; never saved).
 REPORT_USERNAME = "monthly-report"
 KINDS = ("district", "street")
@@ -64,47 +68,6 @@ TOP_CLASSES = 10
 TREND_MONTHS = 12
 _FILE = re.compile(r"^(district|street-(\d{6,12}))\.pdf$")
 _MONTH_DIR = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-class ReportFontMissing(ImproperlyConfigured):
-    """The CJK font the reports are written in is not where ONEGRID["PDF_FONT"] says."""
-
-
-# --- the font ----------------------------------------------------------------------------------
-
-
-def font_path() -> Path:
-    return Path(settings.ONEGRID["PDF_FONT"])
-
-
-def register_font() -> str:
-    """Register the report font with reportlab once per process (and again when the setting
-    names another file); its name. Raises ReportFontMissing with the path and the fix."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFError, TTFont
-
-    path = font_path()
-    registered = getattr(register_font, "_path", None)
-    if registered == path and FONT_NAME in pdfmetrics.getRegisteredFontNames():
-        return FONT_NAME
-    if not path.is_file():
-        raise ReportFontMissing(
-            _(
-                "The PDF report font %(path)s is missing. Install Debian's fonts-wqy-microhei "
-                "(apt-get install fonts-wqy-microhei) or set ONEGRID_PDF_FONT to a TrueType "
-                "font (.ttf or .ttc) with Chinese characters."
-            )
-            % {"path": path}
-        )
-    try:
-        pdfmetrics.registerFont(TTFont(FONT_NAME, str(path), subfontIndex=0))
-    except (TTFError, OSError) as exc:
-        raise ReportFontMissing(
-            _("The PDF report font %(path)s cannot be used: %(error)s")
-            % {"path": path, "error": exc}
-        ) from None
-    register_font._path = path  # type: ignore[attr-defined]
-    return FONT_NAME
 
 
 # --- scopes and readers ------------------------------------------------------------------------
