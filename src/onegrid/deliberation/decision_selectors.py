@@ -1,0 +1,257 @@
+"""Reads of decisions and how far they are carried out: each project's milestones done of all,
+budget against spending, and the linked cases open and closed.
+
+Two audiences:
+- staff and residents who read a community's deliberation (org.policies.may_read_deliberation,
+  deliberation_reach): `decisions_for`, `progress_of` with the linked cases' numbers;
+- anyone, on the public pages (`public_decisions`, `public_decision`): only decisions of the
+  districts the caller names (the web view passes those whose public pages are switched on:
+  residents.public, which sits above this app), and `public_progress`, which carries no person:
+  no names of who raised, published or recorded, no case numbers, only counts.
+
+Reading progress changes nothing; the edges call decisions.settle_decision first so a decision
+whose work is all done reads as carried out (cases cannot call up into deliberation).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+
+from onegrid.cases.models import Case
+from onegrid.cases.states import FINAL_STATES, STATE_LABELS
+from onegrid.core.errors import NotFound
+from onegrid.org import policies
+from onegrid.org.models import User
+
+from .decisions import DONE_CASE_STATES, OPEN_PROJECT_STATES, decision_by_number
+from .models import Decision, DecisionCase, Milestone, Project, Topic, Voter
+
+
+@dataclass(frozen=True)
+class MilestoneView:
+    title: str
+    due_on: dt.date
+    done_at: dt.datetime | None
+    note: str
+    pk: int = 0
+
+    @property
+    def done(self) -> bool:
+        return self.done_at is not None
+
+
+@dataclass(frozen=True)
+class ProjectProgress:
+    pk: int
+    title: str
+    description: str
+    undertaker: str
+    state: str
+    state_label: str
+    budget: Decimal
+    spent: Decimal
+    completed_at: dt.datetime | None
+    note: str
+    milestones: list[MilestoneView]
+
+    @property
+    def open(self) -> bool:
+        return self.state in OPEN_PROJECT_STATES
+
+    @property
+    def milestones_done(self) -> int:
+        return sum(1 for m in self.milestones if m.done)
+
+    @property
+    def over_budget(self) -> bool:
+        return self.spent > self.budget
+
+    @property
+    def spent_percent(self) -> int | None:
+        """Spending as a whole percentage of the budget (None for a budget of 0)."""
+        if not self.budget:
+            return None
+        return int(self.spent * 100 / self.budget)
+
+
+@dataclass(frozen=True)
+class CaseLine:
+    number: str
+    state: str
+    state_label: str
+    open: bool
+
+
+@dataclass
+class Progress:
+    decision: Decision
+    projects: list[ProjectProgress] = field(default_factory=list)
+    cases: list[CaseLine] = field(default_factory=list)
+
+    @property
+    def budget(self) -> Decimal:
+        return sum((p.budget for p in self.projects if p.state != "cancelled"), Decimal("0.00"))
+
+    @property
+    def spent(self) -> Decimal:
+        return sum((p.spent for p in self.projects), Decimal("0.00"))
+
+    @property
+    def milestones_total(self) -> int:
+        return sum(len(p.milestones) for p in self.projects)
+
+    @property
+    def milestones_done(self) -> int:
+        return sum(p.milestones_done for p in self.projects)
+
+    @property
+    def projects_completed(self) -> int:
+        return sum(1 for p in self.projects if p.state == Project.State.COMPLETED)
+
+    @property
+    def projects_open(self) -> int:
+        return sum(1 for p in self.projects if p.open)
+
+    @property
+    def cases_open(self) -> int:
+        return sum(1 for c in self.cases if c.open)
+
+    @property
+    def cases_closed(self) -> int:
+        return sum(1 for c in self.cases if not c.open)
+
+
+def _projects(decision: Decision) -> list[ProjectProgress]:
+    rows = decision.projects.prefetch_related(
+        Prefetch("milestones", queryset=Milestone.objects.order_by("due_on", "pk"))
+    )
+    return [
+        ProjectProgress(
+            pk=p.pk,
+            title=p.title,
+            description=p.description,
+            undertaker=p.undertaker,
+            state=p.state,
+            state_label=str(p.get_state_display()),
+            budget=p.budget,
+            spent=p.spent,
+            completed_at=p.completed_at,
+            note=p.completion_note,
+            milestones=[
+                MilestoneView(m.title, m.due_on, m.done_at, m.note, m.pk)
+                for m in p.milestones.all()
+            ],
+        )
+        for p in rows
+    ]
+
+
+def _cases(decision: Decision) -> list[CaseLine]:
+    rows = Case.objects.filter(decision_link__decision=decision).order_by(
+        "decision_link__linked_at"
+    )
+    return [
+        CaseLine(
+            number=c.number,
+            state=c.state,
+            state_label=str(STATE_LABELS.get(c.state, c.state)),
+            open=c.state not in FINAL_STATES,
+        )
+        for c in rows.only("number", "state")
+    ]
+
+
+def progress_of(decision: Decision) -> Progress:
+    """A decision's projects (with milestones) and linked cases (number and state), for those
+    who read the community's deliberation."""
+    return Progress(decision, _projects(decision), _cases(decision))
+
+
+def public_progress(decision: Decision) -> Progress:
+    """The same without case numbers (the public pages show counts: a case's number leads to
+    its page, which has its own rules)."""
+    lines = [
+        CaseLine("", c.state, str(STATE_LABELS.get(c.state, c.state)), c.state not in FINAL_STATES)
+        for c in Case.objects.filter(decision_link__decision=decision).only("state")
+    ]
+    return Progress(decision, _projects(decision), lines)
+
+
+def done_case_count(decision: Decision) -> int:
+    return Case.objects.filter(
+        decision_link__decision=decision, state__in=list(DONE_CASE_STATES)
+    ).count()
+
+
+# --- staff and roll readers -------------------------------------------------------------------
+
+
+def decision_of_topic(topic: Topic) -> Decision | None:
+    return Decision.objects.filter(topic=topic).select_related("topic", "topic__community").first()
+
+
+def on_roll(user: User, community_id: int) -> bool:
+    """Whether `user` stands verified on the roll of the community (a reader of its topics)."""
+    return (
+        user.is_authenticated
+        and Voter.objects.filter(
+            user=user, community_id=community_id, state=Voter.State.VERIFIED
+        ).exists()
+    )
+
+
+def may_read(user: User, decision: Decision) -> bool:
+    community = decision.topic.community
+    return policies.may_read_deliberation(user, community, on_roll=on_roll(user, community.pk))
+
+
+def decisions_for(user: User) -> QuerySet[Decision]:
+    """The decisions of the communities `user` reads as staff (deliberation_reach), newest
+    first; none without a reach."""
+    rows = Decision.objects.select_related("topic", "topic__community")
+    reach = policies.deliberation_reach(user)
+    if reach is None:
+        return rows.none()
+    if reach.district_wide:
+        return rows
+    return rows.filter(topic__community_id__in=reach.community_ids) | rows.filter(
+        topic__community__parent_id__in=reach.street_ids
+    )
+
+
+def decision_for(user: User, number: object) -> Decision:
+    """A decision `user` may read (staff reach, or the roll of its community), else NotFound."""
+    decision = decision_by_number(number)
+    if not may_read(user, decision):
+        raise NotFound(_("No such decision."), field="number")
+    return decision
+
+
+def case_decision(case: Case) -> Decision | None:
+    """The decision a case carries out (the case page's link), if any."""
+    link = DecisionCase.objects.filter(case=case).select_related("decision").first()
+    return link.decision if link is not None else None
+
+
+# --- the public pages ---------------------------------------------------------------------------
+
+
+def public_decisions(district_ids: Iterable[int]) -> QuerySet[Decision]:
+    """Every decision of the communities in the named districts (community → street →
+    district), newest first."""
+    return Decision.objects.select_related("topic", "topic__community").filter(
+        topic__community__parent__parent_id__in=list(district_ids)
+    )
+
+
+def public_decision(number: object, district_ids: Iterable[int]) -> Decision | None:
+    text = str(number or "").strip()
+    if not text or len(text) > 30 or not text.isascii() or not text.isalnum():
+        return None
+    return public_decisions(district_ids).filter(number=text).first()
