@@ -3,8 +3,12 @@ made directly, so the vote rules are tested apart from how topics are raised."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
 
 from onegrid.core import clock
 from onegrid.deliberation.models import Proposal, Topic, Voter
@@ -88,3 +92,68 @@ def committee(world, name: str = "committee") -> User:
     user = User.objects.create_user(name, password="pw-" + name, display_name=name)
     RoleAssignment.objects.create(user=user, role=Role.COMMUNITY_COMMITTEE, unit=world.community)
     return user
+
+
+def new_key() -> str:
+    return f"k-{next(_serial)}"
+
+
+@pytest.fixture
+def votes(world):
+    """A community topic accepted for deliberation with two proposals; its committee member;
+    six voters on the roll in four households of the first grid (two households of two), one
+    voter in the second grid and one in the other community; a staff reader (the street's
+    acceptor) and a resident not on the roll."""
+    g0, g1, g_far = world.grids
+    flats = [household(g0) for _ in range(4)]
+    on_roll = [
+        voter(flats[0]),
+        voter(flats[0]),
+        voter(flats[1]),
+        voter(flats[1]),
+        voter(flats[2]),
+        voter(flats[3]),
+        voter(household(g1)),
+    ]
+    far = voter(household(g_far))
+    of = topic(g0)
+    return SimpleNamespace(
+        world=world,
+        committee=committee(world),
+        topic=of,
+        proposal=proposal(of, "方案一"),
+        proposal2=proposal(of, "方案二"),
+        voters=on_roll,
+        far=far,
+        outsider=resident("outsider"),
+        households=flats,
+    )
+
+
+def open_online(v, *, counting: str = "person", proposal_=None, **extra):
+    """An online ballot on the fixture's topic, open now for a day."""
+    from onegrid.deliberation import ballots
+
+    args = {
+        "actor": v.committee,
+        "topic_id": v.topic.pk,
+        "proposal_id": (proposal_ or v.proposal).pk,
+        "mode": "online",
+        "counting": counting,
+        "closes_at": clock.now() + dt.timedelta(days=1),
+        "idempotency_key_": new_key(),
+    }
+    args.update(extra)
+    return ballots.open_ballot(**args).ballot
+
+
+def vote(ballot, who: Voter, choice: str = "for", key: str | None = None):
+    from onegrid.deliberation import ballots
+
+    return ballots.cast_vote(
+        actor=who.user,
+        ballot_id=ballot.pk,
+        choice=choice,
+        password="pw-" + who.user.username,
+        idempotency_key_=key or new_key(),
+    )
