@@ -18,6 +18,7 @@ from ninja.renderers import JSONRenderer
 from onegrid.cases.api import router as cases_router
 from onegrid.core import api_errors, jsonlimits
 from onegrid.core.errors import DomainError, InvalidInput
+from onegrid.deliberation.api_decisions import router as decisions_router
 from onegrid.insight.api import router as insight_router
 from onegrid.insight.hotspots_api import router as hotspots_router
 from onegrid.insight.participation_api import router as participation_router
@@ -113,6 +114,7 @@ api.add_router("/volunteers", volunteers_router)
 api.add_router("/party", party_router)
 api.add_router("/party", report_ins_router)
 api.add_router("/party", centres_router)
+api.add_router("/deliberation", decisions_router)
 
 PROBLEMS = {
     "missing": lambda: _("is required"),
