@@ -1425,3 +1425,25 @@ def may_open_disputes_admin(user: User | AnonymousUser) -> bool:
     """The admin's dispute pages (read-only, each page recorded): only mediators and the
     judicial office; the admin lists for them what may_read_dispute allows."""
     return user.is_authenticated and bool(role_names(user) & MEDIATION_READERS)
+
+
+# --- Mediation agreements and judicial confirmation (人民调解协议书, 司法确认) ---------------------
+
+# The agreement is part of the dispute's confidential file: whoever reads the dispute
+# (may_read_dispute) reads it and downloads its PDF (each read logged, MEDIATION). The
+# committee's mediators record it, as they record every step of the mediation
+# (may_act_on_dispute). The parties' joint application for judicial confirmation and the court's
+# ruling are recorded by the mediators (who help the parties apply) or by the judicial office
+# over the dispute, which follows the confirmations of its street.
+
+
+def may_record_agreement(user: User | AnonymousUser, dispute) -> bool:
+    """Recording the agreement the parties reached (and so the dispute's AGREED outcome)."""
+    return may_act_on_dispute(user, dispute)
+
+
+def may_record_judicial_confirmation(user: User | AnonymousUser, dispute) -> bool:
+    """Recording the application for judicial confirmation and the court's ruling."""
+    return may_act_on_dispute(user, dispute) or (
+        user.is_authenticated and _judicial_office_over(user, dispute.street_id)
+    )
