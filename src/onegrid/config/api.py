@@ -23,6 +23,7 @@ from onegrid.insight.api import router as insight_router
 from onegrid.insight.hotspots_api import router as hotspots_router
 from onegrid.insight.participation_api import router as participation_router
 from onegrid.notify.api import router as notify_router
+from onegrid.mediation.api import router as mediation_router
 from onegrid.org.addresses_api import router as addresses_router
 from onegrid.org.api import router as auth_router
 from onegrid.org.auth import API_AUTH
@@ -114,6 +115,7 @@ api.add_router("/volunteers", volunteers_router)
 api.add_router("/party", party_router)
 api.add_router("/party", report_ins_router)
 api.add_router("/party", centres_router)
+api.add_router("/mediation", mediation_router)
 api.add_router("/deliberation", decisions_router)
 
 PROBLEMS = {

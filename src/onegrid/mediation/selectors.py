@@ -9,14 +9,31 @@ state.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
+from onegrid.core import clock
 from onegrid.core.errors import NotFound
-from onegrid.org import policies
+from onegrid.org import access_log, policies
 from onegrid.org.models import User
 
-from .models import Dispute
+from .models import Dispute, DisputeParty, FollowUp, MediationSession, MediatorAssignment
+
+PARTY_FIELDS = (
+    "name",
+    "sex",
+    "age",
+    "ethnicity",
+    "occupation",
+    "address",
+    "phone",
+    "representative",
+)
 
 
 def _reach_filter(reach: policies.MediationReach, *, content_only: bool) -> Q | None:
@@ -73,7 +90,126 @@ def dispute_for(user: User | AnonymousUser, dispute_id: object) -> Dispute:
     return found
 
 
-def _not_found():
-    from django.utils.translation import gettext
-
+def _not_found() -> str:
     return gettext("No such dispute.")
+
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+def _today() -> dt.date:
+    return clock.now().astimezone(TZ).date()
+
+
+def is_overdue(dispute: Dispute, today: dt.date | None = None) -> bool:
+    """Accepted, still being mediated and past its last day on the working calendar."""
+    due = dispute.extended_on or dispute.due_on
+    if due is None or dispute.state not in (Dispute.State.ACCEPTED, Dispute.State.MEDIATING):
+        return False
+    return (today or _today()) > due
+
+
+def register_line(dispute: Dispute, today: dt.date | None = None) -> dict[str, object]:
+    """What the register shows of a dispute to everyone who finds it there: no names, no
+    content (street desks see only this)."""
+    return {
+        "id": dispute.pk,
+        "number": dispute.number,
+        "type": dispute.type.name,
+        "type_code": dispute.type.code,
+        "source": dispute.source,
+        "source_label": str(dispute.get_source_display()),
+        "state": dispute.state,
+        "state_label": str(dispute.get_state_display()),
+        "risk": dispute.risk,
+        "community": dispute.community.name,
+        "street": dispute.street.name,
+        "committee": dispute.committee.name if dispute.committee_id else "",
+        "registered_at": dispute.registered_at,
+        "accepted_at": dispute.accepted_at,
+        "due_on": dispute.extended_on or dispute.due_on,
+        "extended": dispute.extended_on is not None,
+        "outcome_at": dispute.outcome_at,
+        "closed_at": dispute.closed_at,
+        "overdue": is_overdue(dispute, today),
+    }
+
+
+def filtered(
+    user: User | AnonymousUser,
+    *,
+    state: str = "",
+    type_code: str = "",
+    street_id: int | None = None,
+    overdue: bool = False,
+    number: str = "",
+) -> QuerySet[Dispute]:
+    """The register with the list's filters (unknown values simply match nothing)."""
+    rows = register(user)
+    if state:
+        rows = rows.filter(state=state)
+    if type_code:
+        rows = rows.filter(type__code=type_code)
+    if street_id:
+        rows = rows.filter(street_id=street_id)
+    if number:
+        rows = rows.filter(number__icontains=number)
+    if overdue:
+        today = _today()
+        rows = rows.filter(
+            state__in=(Dispute.State.ACCEPTED, Dispute.State.MEDIATING),
+        ).filter(Q(extended_on__lt=today) | Q(extended_on__isnull=True, due_on__lt=today))
+    return rows.order_by("-registered_at", "-pk")
+
+
+@dataclass
+class DisputeContent:
+    """The confidential file of a dispute, for those may_read_dispute allows."""
+
+    facts: str
+    claims: str
+    title: str
+    parties: list[DisputeParty] = field(default_factory=list)
+    mediators: list[MediatorAssignment] = field(default_factory=list)
+    sessions: list[MediationSession] = field(default_factory=list)
+    follow_ups: list[FollowUp] = field(default_factory=list)
+
+
+def content_of(
+    user: User | AnonymousUser, dispute: Dispute, *, channel: str, path: str = ""
+) -> DisputeContent | None:
+    """The dispute's content when `user` may read it (None otherwise), its read recorded in one
+    insert (PersonalDataRead, MEDIATION): the dispute and each party shown."""
+    if not policies.may_read_dispute(user, dispute):
+        return None
+    content = DisputeContent(
+        facts=dispute.facts,
+        claims=dispute.claims,
+        title=dispute.title,
+        parties=list(dispute.parties.all()),
+        mediators=list(dispute.assignments.select_related("mediator")),
+        sessions=list(dispute.sessions.all()),
+        follow_ups=list(dispute.follow_ups.all()),
+    )
+    shown = ["facts"] + (["claims"] if dispute.claims else [])
+    if content.sessions:
+        shown.append("sessions")
+    subjects: list[tuple[object, list[str]]] = [(f"dispute:{dispute.pk}", shown)]
+    subjects += [
+        (f"party:{p.pk}", access_log.shown_fields(p, PARTY_FIELDS)) for p in content.parties
+    ]
+    access_log.record(
+        user=user, kind=access_log.Kind.MEDIATION, channel=channel, subjects=subjects, path=path
+    )
+    return content
+
+
+def my_applications(user: User | AnonymousUser) -> QuerySet[Dispute]:
+    """The applications `user` made as a resident: they follow each one's state."""
+    if not user.is_authenticated:
+        return Dispute.objects.none()
+    return (
+        Dispute.objects.filter(source=Dispute.Source.RESIDENT, registered_by=user)
+        .select_related("type", "community")
+        .order_by("-registered_at")
+    )

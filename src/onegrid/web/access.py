@@ -35,6 +35,7 @@ LANDING_ORDER = [
     "organiser",
     "counter",
     "points",
+    "mediation",
 ]
 
 

@@ -28,6 +28,7 @@ PAGE_LABELS = {
     "party": _("Party organisations"),
     "centres": _("Party service centres"),
     "report_ins": _("Report-ins (双报到)"),
+    "mediation": _("People's mediation"),
 }
 
 

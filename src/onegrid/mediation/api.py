@@ -1,0 +1,492 @@
+"""The people's mediation register API (/api/v1/mediation/).
+
+Thin: parse, call one selector or service, render. The register (lines without names or
+content) is read by PAGE_ROLES["mediation"] over their reach; a dispute outside it is a 404.
+The content (facts, claims, parties, mediators, sessions, follow-ups) comes only to those
+org.policies.may_read_dispute allows, each answer recorded once (PersonalDataRead, MEDIATION,
+channel api); everyone else gets the register line alone. Residents apply and follow their
+own applications' state. Every write a client may retry carries an idempotency key or is a
+state move that replays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
+
+from onegrid.cases.selectors import get_case
+from onegrid.core.api_errors import errors
+from onegrid.core.errors import InvalidInput, NotFound, PermissionDenied
+from onegrid.org import access_log, policies
+from onegrid.org.requests import SignedInRequest
+from onegrid.territory.models import AdminUnit
+
+from . import selectors, services
+from .models import Dispute, MediationSession
+
+router = Router(tags=["mediation"])
+
+
+class LineOut(Schema):
+    id: int
+    number: str
+    type: str
+    type_code: str
+    source: str
+    source_label: str
+    state: str
+    state_label: str
+    risk: str
+    community: str
+    street: str
+    committee: str
+    registered_at: dt.datetime
+    accepted_at: dt.datetime | None
+    due_on: dt.date | None = Field(None, description="The last day, extension included.")
+    extended: bool
+    outcome_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    overdue: bool
+
+
+class PartyIn(Schema):
+    side: str = Field("applicant", description="applicant, respondent or third.")
+    kind: str = Field("person", description="person or organisation.")
+    name: str
+    sex: str = ""
+    age: int | None = None
+    ethnicity: str = ""
+    occupation: str = ""
+    address: str = ""
+    phone: str = ""
+    representative: str = Field("", description="An organisation's legal representative.")
+
+
+class PartyOut(PartyIn):
+    id: int
+
+
+class SessionOut(Schema):
+    id: int
+    held_at: dt.datetime
+    place: str
+    attendees: str
+    notes: str
+
+
+class FollowUpOut(Schema):
+    id: int
+    visited_at: dt.datetime
+    performance: str
+    note: str
+
+
+class MediatorOut(Schema):
+    user_id: int
+    name: str
+    lead: bool
+
+
+class DisputeOut(LineOut):
+    content: bool = Field(..., description="Whether the content below is shown to the caller.")
+    title: str = ""
+    facts: str = ""
+    claims: str = ""
+    parties: list[PartyOut] = Field(default_factory=list)
+    mediators: list[MediatorOut] = Field(default_factory=list)
+    sessions: list[SessionOut] = Field(default_factory=list)
+    follow_ups: list[FollowUpOut] = Field(default_factory=list)
+    declined_reason: str = ""
+    failure_reason: str = ""
+    referral: str = ""
+    referral_note: str = ""
+    extension_reason: str = ""
+
+
+class RegisterIn(Schema):
+    source: str = Field("walk_in", description="walk_in or referred (at the committee).")
+    community_id: int
+    type: str = Field(..., description="A mediation type's code.")
+    title: str
+    facts: str
+    claims: str = ""
+    risk: str = ""
+    parties: list[PartyIn]
+    idempotency_key: str = ""
+
+
+class CaseReferIn(Schema):
+    case: str = Field(..., description="The case number.")
+    type: str
+    title: str = ""
+    facts: str = ""
+    claims: str = ""
+    risk: str = ""
+    parties: list[PartyIn]
+    idempotency_key: str = ""
+
+
+class ApplyIn(Schema):
+    community_id: int
+    type: str
+    title: str
+    facts: str
+    claims: str = ""
+    parties: list[PartyIn]
+    idempotency_key: str = ""
+
+
+class ReasonIn(Schema):
+    reason: str = ""
+
+
+class AssignIn(Schema):
+    mediators: list[int]
+    lead: int | None = None
+
+
+class SessionIn(Schema):
+    held_at: dt.datetime
+    place: str
+    attendees: str = ""
+    notes: str
+    idempotency_key: str = ""
+
+
+class FailIn(Schema):
+    reason: str
+    referral: str = Field(..., description="litigation, arbitration, administrative, petition.")
+    referral_note: str = ""
+
+
+class FollowUpIn(Schema):
+    visited_at: dt.datetime
+    performance: str = Field(..., description="performed, partly or not_performed.")
+    note: str = ""
+    idempotency_key: str = ""
+
+
+class ExtendIn(Schema):
+    reason: str
+    until: dt.date | None = None
+
+
+class ApplicationOut(Schema):
+    id: int
+    number: str
+    type: str
+    title: str
+    state: str
+    state_label: str
+    registered_at: dt.datetime
+    accepted_at: dt.datetime | None
+    due_on: dt.date | None
+    declined_reason: str
+
+
+def _require_page(request: SignedInRequest) -> None:
+    if not policies.may_open_page(request.user, "mediation"):
+        raise PermissionDenied(_("You may not read the mediation register."))
+
+
+def _small_id(value: int, field: str) -> int:
+    if not 0 < value < 2**31:
+        raise InvalidInput(_("There is no such row."), field=field)
+    return value
+
+
+def _community(community_id: int) -> AdminUnit:
+    found = AdminUnit.objects.filter(
+        pk=_small_id(community_id, "community_id"), level=AdminUnit.Level.COMMUNITY
+    ).first()
+    if found is None:
+        raise InvalidInput(_("No such community."), field="community_id")
+    return found
+
+
+def _parties(rows: list[PartyIn]) -> list[dict[str, Any]]:
+    return [r.dict() for r in rows]
+
+
+def dispute_out(request: SignedInRequest, dispute: Dispute) -> dict[str, Any]:
+    """The line, and the content when the caller may read it (that read recorded)."""
+    body: dict[str, Any] = selectors.register_line(dispute)
+    content = selectors.content_of(
+        request.user, dispute, channel=access_log.Channel.API, path=request.path
+    )
+    body["content"] = content is not None
+    if content is None:
+        return body
+    body.update(
+        title=content.title,
+        facts=content.facts,
+        claims=content.claims,
+        parties=[
+            {
+                "id": p.pk,
+                **{f: getattr(p, f) for f in ("side", "kind", *selectors.PARTY_FIELDS)},
+            }
+            for p in content.parties
+        ],
+        mediators=[
+            {"user_id": a.mediator_id, "name": str(a.mediator), "lead": a.lead}
+            for a in content.mediators
+        ],
+        sessions=[
+            {
+                "id": s.pk,
+                "held_at": s.held_at,
+                "place": s.place,
+                "attendees": s.attendees,
+                "notes": s.notes,
+            }
+            for s in content.sessions
+        ],
+        follow_ups=[
+            {"id": f.pk, "visited_at": f.visited_at, "performance": f.performance, "note": f.note}
+            for f in content.follow_ups
+        ],
+        declined_reason=dispute.declined_reason,
+        failure_reason=dispute.failure_reason,
+        referral=dispute.referral,
+        referral_note=dispute.referral_note,
+        extension_reason=dispute.extension_reason,
+    )
+    return body
+
+
+def _status(dispute: Dispute) -> int:
+    return 200 if getattr(dispute, "replayed", False) else 201
+
+
+@router.get(
+    "/disputes",
+    response={200: list[LineOut], **errors(401, 403)},
+    summary="The mediation register (lines without names or content)",
+)
+def register(
+    request: SignedInRequest,
+    state: str = "",
+    type: str = "",
+    overdue: bool = False,
+    number: str = "",
+) -> list[dict[str, Any]]:
+    _require_page(request)
+    rows = selectors.filtered(
+        request.user, state=state[:20], type_code=type[:20], overdue=overdue, number=number[:30]
+    )[:500]
+    return [selectors.register_line(d) for d in rows]
+
+
+@router.get(
+    "/disputes/{dispute_id}",
+    response={200: DisputeOut, **errors(401, 403, 404)},
+    summary="One dispute: its line, and its content to those who may read it (logged)",
+)
+def dispute(request: SignedInRequest, dispute_id: str) -> dict[str, Any]:
+    _require_page(request)
+    return dispute_out(request, selectors.dispute_for(request.user, dispute_id))
+
+
+def _acting_on(request: SignedInRequest, dispute_id: str) -> Dispute:
+    _require_page(request)
+    return selectors.dispute_for(request.user, dispute_id)
+
+
+@router.post(
+    "/disputes",
+    response={201: DisputeOut, 200: DisputeOut, **errors(400, 401, 403, 409, 422)},
+    summary="Register a walk-in or a referred dispute at the committee",
+)
+def register_dispute(request: SignedInRequest, payload: RegisterIn) -> Status[dict[str, Any]]:
+    if payload.source not in (Dispute.Source.WALK_IN, Dispute.Source.REFERRED):
+        raise InvalidInput(_("Not one of the choices."), field="source")
+    found = services.register_at_committee(
+        by=request.user,
+        community=_community(payload.community_id),
+        type=payload.type,
+        title=payload.title,
+        facts=payload.facts,
+        claims=payload.claims,
+        risk=payload.risk,
+        parties=_parties(payload.parties),
+        referred=payload.source == Dispute.Source.REFERRED,
+        idempotency_key=payload.idempotency_key,
+    )
+    return Status(_status(found), dispute_out(request, found))
+
+
+@router.post(
+    "/disputes/from-case",
+    response={201: DisputeOut, 200: DisputeOut, **errors(400, 401, 403, 404, 409, 422)},
+    summary="转人民调解: refer a case's dispute to mediation (one dispute per case)",
+)
+def refer_case(request: SignedInRequest, payload: CaseReferIn) -> Status[dict[str, Any]]:
+    try:
+        case = get_case(request.user, payload.case)
+    except NotFound:
+        raise NotFound(_("No such case."), field="case") from None
+    found = services.refer_case(
+        by=request.user,
+        case=case,
+        type=payload.type,
+        title=payload.title,
+        facts=payload.facts,
+        claims=payload.claims,
+        risk=payload.risk,
+        parties=_parties(payload.parties),
+        idempotency_key=payload.idempotency_key,
+    )
+    body = dispute_out(request, found)
+    return Status(_status(found), body)
+
+
+@router.post(
+    "/applications",
+    response={201: ApplicationOut, 200: ApplicationOut, **errors(400, 401, 403, 409, 422)},
+    summary="A resident applies for mediation",
+)
+def apply(request: SignedInRequest, payload: ApplyIn) -> Status[dict[str, Any]]:
+    found = services.apply_as_resident(
+        by=request.user,
+        community=_community(payload.community_id),
+        type=payload.type,
+        title=payload.title,
+        facts=payload.facts,
+        claims=payload.claims,
+        parties=_parties(payload.parties),
+        idempotency_key=payload.idempotency_key,
+    )
+    return Status(_status(found), application_out(found))
+
+
+def application_out(d: Dispute) -> dict[str, Any]:
+    return {
+        "id": d.pk,
+        "number": d.number,
+        "type": d.type.name,
+        "title": d.title,
+        "state": d.state,
+        "state_label": str(d.get_state_display()),
+        "registered_at": d.registered_at,
+        "accepted_at": d.accepted_at,
+        "due_on": d.extended_on or d.due_on,
+        "declined_reason": d.declined_reason,
+    }
+
+
+@router.get(
+    "/applications",
+    response={200: list[ApplicationOut], **errors(401)},
+    summary="My applications for mediation and their state",
+)
+def my_applications(request: SignedInRequest) -> list[dict[str, Any]]:
+    return [application_out(d) for d in selectors.my_applications(request.user)[:100]]
+
+
+@router.post(
+    "/applications/{dispute_id}/withdraw",
+    response={200: ApplicationOut, **errors(401, 403, 404, 409)},
+    summary="Withdraw my application",
+)
+def withdraw_application(request: SignedInRequest, dispute_id: str) -> dict[str, Any]:
+    mine = selectors.my_applications(request.user)
+    try:
+        found = mine.get(pk=_small_id(int(dispute_id), "dispute_id"))
+    except (ValueError, InvalidInput, Dispute.DoesNotExist):
+        raise NotFound(_("No such dispute.")) from None
+    return application_out(services.withdraw(by=request.user, dispute=found))
+
+
+def _act(request: SignedInRequest, dispute_id: str, move, **kwargs) -> dict[str, Any]:
+    found = _acting_on(request, dispute_id)
+    moved = move(by=request.user, dispute=found, **kwargs)
+    return dispute_out(request, moved)
+
+
+ACT = {200: DisputeOut, **errors(400, 401, 403, 404, 409, 422)}
+
+
+@router.post("/disputes/{dispute_id}/accept", response=ACT, summary="Accept a dispute")
+def accept(request: SignedInRequest, dispute_id: str) -> dict[str, Any]:
+    return _act(request, dispute_id, services.accept)
+
+
+@router.post("/disputes/{dispute_id}/decline", response=ACT, summary="Decline, with a reason")
+def decline(request: SignedInRequest, dispute_id: str, payload: ReasonIn) -> dict[str, Any]:
+    return _act(request, dispute_id, services.decline, reason=payload.reason)
+
+
+@router.post("/disputes/{dispute_id}/mediators", response=ACT, summary="Assign mediators")
+def assign(request: SignedInRequest, dispute_id: str, payload: AssignIn) -> dict[str, Any]:
+    return _act(
+        request,
+        dispute_id,
+        services.assign_mediators,
+        mediators=payload.mediators,
+        lead=payload.lead,
+    )
+
+
+@router.post(
+    "/disputes/{dispute_id}/sessions",
+    response={201: SessionOut, 200: SessionOut, **errors(400, 401, 403, 404, 409, 422)},
+    summary="Record a session (confidential)",
+)
+def session(request: SignedInRequest, dispute_id: str, payload: SessionIn) -> Status[Any]:
+    found = _acting_on(request, dispute_id)
+    row: MediationSession = services.record_session(
+        by=request.user, dispute=found, **payload.dict()
+    )
+    return Status(
+        200 if getattr(row, "replayed", False) else 201,
+        {
+            "id": row.pk,
+            "held_at": row.held_at,
+            "place": row.place,
+            "attendees": row.attendees,
+            "notes": row.notes,
+        },
+    )
+
+
+@router.post("/disputes/{dispute_id}/fail", response=ACT, summary="Mediation failed: referral")
+def fail(request: SignedInRequest, dispute_id: str, payload: FailIn) -> dict[str, Any]:
+    return _act(request, dispute_id, services.fail, **payload.dict())
+
+
+@router.post(
+    "/disputes/{dispute_id}/follow-ups",
+    response={201: FollowUpOut, 200: FollowUpOut, **errors(400, 401, 403, 404, 409, 422)},
+    summary="A follow-up visit after an agreement",
+)
+def follow_up(request: SignedInRequest, dispute_id: str, payload: FollowUpIn) -> Status[Any]:
+    found = _acting_on(request, dispute_id)
+    row = services.record_follow_up(by=request.user, dispute=found, **payload.dict())
+    return Status(
+        200 if getattr(row, "replayed", False) else 201,
+        {
+            "id": row.pk,
+            "visited_at": row.visited_at,
+            "performance": row.performance,
+            "note": row.note,
+        },
+    )
+
+
+@router.post("/disputes/{dispute_id}/close", response=ACT, summary="Close the file")
+def close(request: SignedInRequest, dispute_id: str) -> dict[str, Any]:
+    return _act(request, dispute_id, services.close)
+
+
+@router.post("/disputes/{dispute_id}/withdraw", response=ACT, summary="Record a withdrawal")
+def withdraw(request: SignedInRequest, dispute_id: str) -> dict[str, Any]:
+    return _act(request, dispute_id, services.withdraw)
+
+
+@router.post("/disputes/{dispute_id}/extend", response=ACT, summary="Extend the period once")
+def extend(request: SignedInRequest, dispute_id: str, payload: ExtendIn) -> dict[str, Any]:
+    return _act(request, dispute_id, services.extend, reason=payload.reason, until=payload.until)
