@@ -24,6 +24,9 @@ from onegrid.insight.hotspots_api import router as hotspots_router
 from onegrid.insight.participation_api import router as participation_router
 from onegrid.notify.api import router as notify_router
 from onegrid.mediation.api import router as mediation_router
+from onegrid.mediation.api_advice import router as legal_advice_router
+from onegrid.mediation.api_risks import router as risks_router
+from onegrid.mediation.api_screening import router as screening_router
 from onegrid.org.addresses_api import router as addresses_router
 from onegrid.org.api import router as auth_router
 from onegrid.org.auth import API_AUTH
@@ -116,6 +119,9 @@ api.add_router("/party", party_router)
 api.add_router("/party", report_ins_router)
 api.add_router("/party", centres_router)
 api.add_router("/mediation", mediation_router)
+api.add_router("/mediation", screening_router)
+api.add_router("/mediation", risks_router)
+api.add_router("/mediation", legal_advice_router)
 api.add_router("/deliberation", decisions_router)
 
 PROBLEMS = {

@@ -25,6 +25,11 @@ REPORTER_FIXED = "reporter_fixed"
 REPORTER_CLOSED = "reporter_closed"
 PLEASE_RATE = "please_rate"
 CODE = "code"
+# Screening, risks and legal advice (mediation): a high risk escalated to the street and the
+# judicial office (once); a resident's question answered; a question late for its answer.
+RISK_ESCALATED = "risk_escalated"
+LEGAL_ANSWERED = "legal_answered"
+LEGAL_OVERDUE = "legal_overdue"
 # What a case's reporters are told of it (the rest goes to staff).
 FOR_REPORTERS = frozenset(
     {
@@ -53,6 +58,9 @@ KINDS: dict[str, StrOrPromise] = {
     REPORTER_CLOSED: _("My report was closed"),
     PLEASE_RATE: _("Please rate how my report was handled"),
     CODE: _("One-time codes"),
+    RISK_ESCALATED: _("A high risk to stability was escalated"),
+    LEGAL_ANSWERED: _("The legal adviser answered my question"),
+    LEGAL_OVERDUE: _("A question to the legal adviser is late for its answer"),
 }
 
 # The kinds a person may choose channels for (one-time codes always go by SMS).
@@ -78,6 +86,9 @@ DEFAULT_CHANNELS: dict[str, list[str]] = {
     REPORTER_CLOSED: ["sms"],
     PLEASE_RATE: [],
     CODE: ["sms"],
+    RISK_ESCALATED: ["sms"],
+    LEGAL_ANSWERED: ["sms"],
+    LEGAL_OVERDUE: [],
 }
 
 

@@ -503,3 +503,49 @@ def retry_dead(*, now: dt.datetime | None = None) -> int:
             delivery.save(update_fields=["state", "attempts", "next_attempt_at"])
             jobs.wake(delivery, now=now)
     return len(dead)
+
+
+# --- notifications of the apps above (no case event behind them) -----------------------------
+
+
+def tell(
+    *,
+    kind: str,
+    user_ids: Iterable[int],
+    key: str,
+    title: StrOrPromise,
+    body: StrOrPromise = "",
+    url: str = "",
+    params: dict[str, object] | None = None,
+    now: dt.datetime | None = None,
+) -> int:
+    """Notify each of `user_ids` of one thing that is not a case event (a high risk escalated,
+    a legal question answered or late): one Notification per person keyed f"{key}:{user_id}",
+    with its deliveries on the person's channels for `kind`. Idempotent on `key`: a second call
+    (a retry, a second tick) adds nothing. The title and text are written in the site's language
+    (they are stored): pass lazy texts, with `params` to fill their placeholders. Call it
+    inside the writer's transaction: the rows commit with it. Returns the count of new
+    notifications."""
+    if kind not in kinds.KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    now = now or clock.now()
+    people = _people(user_ids)
+    notifications: list[Notification] = []
+    deliveries: list[Delivery] = []
+    with translation.override(settings.LANGUAGE_CODE):
+        title_text = (str(title) % params if params else str(title))[:200]
+        body_text = str(body) % params if params and body else str(body)
+    for person in people.values():
+        notification = Notification(
+            user_id=person.id,
+            kind=kind,
+            title=title_text,
+            body=body_text,
+            url=url[:300],
+            created_at=now,
+            key=f"{key}:{person.id}"[:160],
+        )
+        notifications.append(notification)
+        deliveries.extend(_new_deliveries(notification, person, now))
+    with translation.override(settings.LANGUAGE_CODE):
+        return _store(notifications, deliveries, now)

@@ -1447,3 +1447,173 @@ def may_record_judicial_confirmation(user: User | AnonymousUser, dispute) -> boo
     return may_act_on_dispute(user, dispute) or (
         user.is_authenticated and _judicial_office_over(user, dispute.street_id)
     )
+
+
+# --- Screening, risks and legal advice (矛盾纠纷排查, 不稳定因素, 一村一法律顾问) --------------
+
+# The monthly dispute screening of a grid (mediation.screening) is the grid's checkers' work:
+# its grid worker and grid head, bound to it, in the field app (/field/screening/).
+SCREENERS = CHECKERS
+PAGE_ROLES["screening"] = frozenset(SCREENERS)
+# Who keeps the risk register (raise a risk, follow it up, change its level, resolve it): the
+# grid's checkers over their grid, the street desks over their street and the judicial office
+# (司法所 of a street, 司法局 of the district) over theirs. Who reads it besides: the grid's
+# other staff places (police officer, building head) and, read-only, the leaders and the
+# command centre over the unit they are bound to. A risk names no personal data beyond its
+# owner (a member of staff); the register is not confidential as a dispute's file is.
+RISK_KEEPERS = frozenset(SCREENERS | STREET_STAFF | {Role.JUDICIAL_OFFICE})
+RISK_READERS = frozenset(RISK_KEEPERS | STAFF_TEAM_ROLES | {Role.LEADER, Role.COMMAND_CENTRE})
+PAGE_ROLES["risks"] = RISK_READERS
+# Who hears of a high risk once (Risk.escalated_at): the street's shift leads and the judicial
+# office bound to the street (the district's when the street has none).
+RISK_ESCALATION_ROLES = frozenset({Role.SHIFT_LEAD, Role.JUDICIAL_OFFICE})
+# A resident asks their community's legal adviser (/resident/legal/); the advisers bound to a
+# community answer its questions (/legal/). Questions are personal: nobody else reads them,
+# not administrators, not superusers, not the judicial office (each adviser read is logged,
+# LEGAL_QUESTION).
+LEGAL_ASKERS = frozenset(OWN_REPORTS_ONLY)
+PAGE_ROLES["resident_legal"] = LEGAL_ASKERS
+PAGE_ROLES["legal"] = frozenset({Role.LEGAL_ADVISER})
+# Who appoints a community's legal adviser (一村（社区）一法律顾问 is organised by the judicial
+# administration): the judicial office bound to the community's street or the district, and
+# the district's administrators. Nobody appoints themselves, and the adviser's account is a
+# staff account, never a resident's.
+LEGAL_ADVISER_APPOINTERS = frozenset({Role.JUDICIAL_OFFICE, Role.ADMIN})
+
+
+def may_screen_grid(user: User | AnonymousUser, grid: Grid) -> bool:
+    """Recording `grid`'s monthly screening: its grid worker or grid head (bound to the grid)."""
+    if not user.is_authenticated:
+        return False
+    return any(a.role in SCREENERS and a.grid_id == grid.pk for a in assignments(user))
+
+
+def screening_grid_ids(user: User | AnonymousUser) -> list[int]:
+    """The grids whose monthly screening `user` records (their grid-worker and grid-head
+    places)."""
+    if not user.is_authenticated:
+        return []
+    return sorted({a.grid_id for a in assignments(user) if a.role in SCREENERS and a.grid_id})
+
+
+def may_keep_risk(user: User | AnonymousUser, place: Place) -> bool:
+    """Raising, following up and resolving a risk at `place`: RISK_KEEPERS over it (a grid's
+    checkers for that grid, street desks and the judicial office for their street or the
+    district). A superuser without such a role does not: every step names who took it."""
+    if not user.is_authenticated:
+        return False
+    return _holds_risk_role(user, place, RISK_KEEPERS)
+
+
+def _holds_risk_role(user: User, place: Place, roles: frozenset[str]) -> bool:
+    for a in assignments(user):
+        if a.role not in roles:
+            continue
+        if a.grid_id:
+            if place.grid_id is not None and a.grid_id == place.grid_id:
+                return True
+            continue
+        if a.unit is not None:
+            level = a.unit.level
+            if (
+                level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY)
+                or (level == AdminUnit.Level.STREET and a.unit_id == place.street_id)
+                or (level == AdminUnit.Level.COMMUNITY and a.unit_id == place.community_id)
+            ):
+                return True
+    return False
+
+
+def may_read_risk(user: User | AnonymousUser, place: Place) -> bool:
+    """Reading a risk at `place`: RISK_READERS over it. A superuser reads the district's."""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or _holds_risk_role(user, place, RISK_READERS)
+
+
+def risk_reach(user: User | AnonymousUser) -> Scope | None:
+    """Where `user` reads the risk register: None for nowhere; else a Scope of the grids,
+    communities and streets their RISK_READERS roles are bound to (district-wide for a
+    district binding or a superuser)."""
+    if not user.is_authenticated:
+        return None
+    scope = Scope(user_id=user.pk)
+    found = user.is_superuser
+    scope.district_wide = user.is_superuser
+    for a in assignments(user):
+        if a.role not in RISK_READERS:
+            continue
+        if a.grid_id:
+            scope.grid_ids.add(a.grid_id)
+            found = True
+        elif a.unit is not None:
+            found = True
+            level = a.unit.level
+            if level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY):
+                scope.district_wide = True
+            elif level == AdminUnit.Level.STREET:
+                scope.street_ids.add(a.unit.pk)
+            elif level == AdminUnit.Level.COMMUNITY:
+                scope.community_ids.add(a.unit.pk)
+    return scope if found else None
+
+
+def may_own_risk(person: User, place: Place) -> bool:
+    """Whether `person` may be named a risk's owner (the one responsible for following it up):
+    an active staff account holding a RISK_KEEPERS role over the risk's place."""
+    return person.is_active and _holds_risk_role(person, place, RISK_KEEPERS)
+
+
+def may_ask_legal_adviser(user: User | AnonymousUser) -> bool:
+    """Asking a community's legal adviser: resident accounts (LEGAL_ASKERS)."""
+    return user.is_authenticated and bool(role_names(user) & LEGAL_ASKERS)
+
+
+def is_legal_adviser_of(user: User | AnonymousUser, community_id: int) -> bool:
+    """A LEGAL_ADVISER bound to that very community (not to its street or the district)."""
+    if not user.is_authenticated:
+        return False
+    return any(
+        a.role == Role.LEGAL_ADVISER and a.unit_id == community_id for a in assignments(user)
+    )
+
+
+def legal_adviser_community_ids(user: User | AnonymousUser) -> list[int]:
+    """The communities whose questions `user` answers."""
+    if not user.is_authenticated:
+        return []
+    return sorted(
+        {a.unit_id for a in assignments(user) if a.role == Role.LEGAL_ADVISER and a.unit_id}
+    )
+
+
+def may_read_legal_question(
+    user: User | AnonymousUser, *, asked_by_id: int, community_id: int
+) -> bool:
+    """A question and its answer: the resident who asked it and the advisers of its community;
+    nobody else (administrators and superusers included)."""
+    if not user.is_authenticated:
+        return False
+    return user.pk == asked_by_id or is_legal_adviser_of(user, community_id)
+
+
+def may_appoint_legal_adviser(
+    actor: User | AnonymousUser, *, person: User, community: AdminUnit
+) -> bool:
+    """Giving (or taking away) Role.LEGAL_ADVISER bound to `community`: the judicial office
+    bound to its street or the district, or an administrator of the district (a superuser
+    counts as one); never to oneself, and never to a resident's account."""
+    if not actor.is_authenticated or person.pk == actor.pk:
+        return False
+    if _is_resident_account(person):
+        return False
+    if actor.is_superuser:
+        return True
+    for a in assignments(actor):
+        if a.role not in LEGAL_ADVISER_APPOINTERS or a.unit is None:
+            continue
+        if a.unit.level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY):
+            return True
+        if a.role == Role.JUDICIAL_OFFICE and a.unit_id == community.parent_id:
+            return True
+    return False

@@ -36,6 +36,11 @@ LANDING_ORDER = [
     "counter",
     "points",
     "mediation",
+    # Screening, risks and legal advice (mediation): a legal adviser's work is /legal/.
+    "screening",
+    "risks",
+    "legal",
+    "resident_legal",
 ]
 
 

@@ -28,6 +28,10 @@ PAGE_LABELS = {
     "party": _("Party organisations"),
     "centres": _("Party service centres"),
     "report_ins": _("Report-ins (双报到)"),
+    "screening": _("Monthly dispute screening"),
+    "risks": _("Risk register"),
+    "legal": _("Legal adviser's questions"),
+    "resident_legal": _("Ask the legal adviser"),
     "mediation": _("People's mediation"),
 }
 

@@ -13,6 +13,7 @@ from .views import (
     inbox,
     layer_codes,
     layers,
+    legal_advice,
     live_map,
     measures,
     mediation,
@@ -27,6 +28,8 @@ from .views import (
     reports,
     resident,
     resident_report,
+    risks,
+    screening,
     teams,
     volunteering,
     work_calendar,
@@ -92,4 +95,5 @@ urlpatterns += volunteering.routes + organiser.routes
 urlpatterns += party_centres.routes + report_ins.routes
 urlpatterns += points.routes
 urlpatterns += mediation.routes
+urlpatterns += screening.routes + risks.routes + legal_advice.routes
 urlpatterns += deliberation.routes

@@ -116,6 +116,14 @@ def _sections(user) -> list[dict[str, str]]:
         )
     if policies.may_open_page(user, "points"):
         links.append({"id": "link-points", "url": reverse("web:points"), "label": _("My points")})
+    if policies.may_open_page(user, "screening"):
+        links.append(
+            {
+                "id": "link-screening",
+                "url": reverse("web:screening"),
+                "label": _("Monthly dispute screening"),
+            }
+        )
     for community in _my_communities(user):
         links.append(
             {
