@@ -692,6 +692,7 @@ def _dashboard_page(request: SignedInRequest, visible: insight.Visible, filters:
         else "",
         "may_open_bigscreen": access.may_use(request.user, "bigscreen"),
         "may_open_participation": access.may_use(request.user, "participation"),
+        "may_open_governance": access.may_use(request.user, "governance"),
         "participation_query": urlencode(filters.period.query()),
         "chart_strings": chart_strings(),
         "as_of": timezone.localtime(board.as_of),
