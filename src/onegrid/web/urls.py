@@ -8,6 +8,7 @@ from .views import (
     community,
     console,
     deliberation,
+    deliberation_decisions,
     field,
     hotspots,
     inbox,
@@ -24,6 +25,7 @@ from .views import (
     party_centres,
     points,
     public,
+    public_decisions,
     report_ins,
     reports,
     resident,
@@ -97,3 +99,4 @@ urlpatterns += points.routes
 urlpatterns += mediation.routes
 urlpatterns += screening.routes + risks.routes + legal_advice.routes
 urlpatterns += deliberation.routes
+urlpatterns += deliberation_decisions.routes + public_decisions.routes
