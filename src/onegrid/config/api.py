@@ -21,6 +21,7 @@ from onegrid.core.errors import DomainError, InvalidInput
 from onegrid.deliberation.api_decisions import router as decisions_router
 from onegrid.insight.api import router as insight_router
 from onegrid.insight.hotspots_api import router as hotspots_router
+from onegrid.insight.governance_api import router as governance_router
 from onegrid.insight.participation_api import router as participation_router
 from onegrid.notify.api import router as notify_router
 from onegrid.mediation.api import router as mediation_router
@@ -111,6 +112,7 @@ api.add_router("/smart", smart_router)
 api.add_router("/insight", insight_router)
 api.add_router("/insight/hotspots", hotspots_router)
 api.add_router("/insight", participation_router)
+api.add_router("/insight", governance_router)
 api.add_router("/notifications", notify_router)
 api.add_router("/residents", residents_router)
 api.add_router("/points", points_router)

@@ -1617,3 +1617,70 @@ def may_appoint_legal_adviser(
         if a.role == Role.JUDICIAL_OFFICE and a.unit_id == community.parent_id:
             return True
     return False
+
+
+# --- Measures of 自治 and 法治 (insight.governance) ---------------------------------------------
+
+# Who reads the governance measures (/console/governance/, /api/v1/insight/governance): counts
+# only, never a dispute's content or a name. Three sections, each with its own readers, over the
+# unit (or grid) their role is bound to:
+# - "mediation" (mediation success and on-time rates, disputes per 10,000 residents,
+#   recurrence): those who steer by the figures (leaders, supervision, the command centre,
+#   administrators), the judicial office, the street desks, and the mediators (their
+#   committee's unit);
+# - "stability" (screening coverage, risks open by level, escalations): the same, mediators
+#   aside;
+# - "deliberation" (participation, co-signatures, topics by state, decisions carried out): the
+#   same, mediators aside, and the community committee members (their community).
+GOVERNANCE_SECTIONS = ("mediation", "stability", "deliberation")
+_GOVERNANCE_STEERING = frozenset(MEASURE_READERS | {Role.JUDICIAL_OFFICE} | STREET_STAFF)
+GOVERNANCE_READERS: dict[str, frozenset[str]] = {
+    "mediation": frozenset(_GOVERNANCE_STEERING | {Role.MEDIATOR}),
+    "stability": _GOVERNANCE_STEERING,
+    "deliberation": frozenset(_GOVERNANCE_STEERING | {Role.COMMUNITY_COMMITTEE}),
+}
+PAGE_ROLES["governance"] = frozenset().union(*GOVERNANCE_READERS.values())
+# Nobody's main work: the page is in the menu of its readers, who land on their desks.
+LANDING_ROLES["governance"] = frozenset()
+
+
+def governance_reach(user: User | AnonymousUser, section: str) -> MeasuresReach:
+    """The places whose `section` figures (GOVERNANCE_SECTIONS) `user` reads: the unit or grid
+    each of their roles among GOVERNANCE_READERS[section] is bound to (a district binding: the
+    whole district). A superuser reads the whole district, as the other measures."""
+    if not user.is_authenticated or section not in GOVERNANCE_READERS:
+        return MeasuresReach()
+    readers = GOVERNANCE_READERS[section]
+    district_wide = user.is_superuser
+    streets: set[int] = set()
+    communities: set[int] = set()
+    grids: set[int] = set()
+    for a in assignments(user):
+        if a.role not in readers:
+            continue
+        if a.unit is not None:
+            if a.unit.level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY):
+                district_wide = True
+            elif a.unit.level == AdminUnit.Level.STREET:
+                streets.add(a.unit.pk)
+            elif a.unit.level == AdminUnit.Level.COMMUNITY:
+                communities.add(a.unit.pk)
+        elif a.grid_id:
+            grids.add(a.grid_id)
+    return MeasuresReach(
+        district_wide=district_wide,
+        street_ids=frozenset(streets),
+        community_ids=frozenset(communities),
+        grid_ids=frozenset(grids),
+    )
+
+
+def may_read_governance(
+    user: User | AnonymousUser, *, section: str, place: Place | None
+) -> bool:
+    """Whether `user` reads the `section` figures of `place` (a street, community or grid;
+    None: the whole district)."""
+    reach = governance_reach(user, section)
+    if place is None:
+        return reach.district_wide
+    return reach.covers(place)

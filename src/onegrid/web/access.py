@@ -35,6 +35,7 @@ LANDING_ORDER = [
     "organiser",
     "counter",
     "points",
+    "governance",
     "mediation",
     # Screening, risks and legal advice (mediation): a legal adviser's work is /legal/.
     "screening",

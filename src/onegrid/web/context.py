@@ -28,6 +28,7 @@ PAGE_LABELS = {
     "party": _("Party organisations"),
     "centres": _("Party service centres"),
     "report_ins": _("Report-ins (双报到)"),
+    "governance": _("Self-governance and rule of law"),
     "screening": _("Monthly dispute screening"),
     "risks": _("Risk register"),
     "legal": _("Legal adviser's questions"),

@@ -8,8 +8,8 @@ from .views import (
     community,
     console,
     deliberation,
-    deliberation_decisions,
     field,
+    governance_measures,
     hotspots,
     inbox,
     layer_codes,
@@ -25,7 +25,6 @@ from .views import (
     party_centres,
     points,
     public,
-    public_decisions,
     report_ins,
     reports,
     resident,
@@ -86,6 +85,7 @@ urlpatterns = [
 urlpatterns += teams.routes + addresses.routes + work_calendar.routes
 urlpatterns += measures.routes + bigscreen.routes
 urlpatterns += participation.routes
+urlpatterns += governance_measures.routes
 urlpatterns += reports.routes
 urlpatterns += party.routes
 urlpatterns += hotspots.routes
@@ -99,4 +99,3 @@ urlpatterns += points.routes
 urlpatterns += mediation.routes
 urlpatterns += screening.routes + risks.routes + legal_advice.routes
 urlpatterns += deliberation.routes
-urlpatterns += deliberation_decisions.routes + public_decisions.routes
