@@ -8,6 +8,7 @@ from .views import (
     community,
     console,
     deliberation,
+    deliberation_decisions,
     field,
     governance_measures,
     hotspots,
@@ -25,6 +26,7 @@ from .views import (
     party_centres,
     points,
     public,
+    public_decisions,
     report_ins,
     reports,
     resident,
@@ -99,3 +101,4 @@ urlpatterns += points.routes
 urlpatterns += mediation.routes
 urlpatterns += screening.routes + risks.routes + legal_advice.routes
 urlpatterns += deliberation.routes
+urlpatterns += deliberation_decisions.routes + public_decisions.routes
