@@ -18,6 +18,7 @@ from ninja.renderers import JSONRenderer
 from onegrid.cases.api import router as cases_router
 from onegrid.core import api_errors, jsonlimits
 from onegrid.core.errors import DomainError, InvalidInput
+from onegrid.deliberation.api import router as deliberation_router
 from onegrid.deliberation.api_decisions import router as decisions_router
 from onegrid.insight.api import router as insight_router
 from onegrid.insight.hotspots_api import router as hotspots_router
@@ -124,6 +125,7 @@ api.add_router("/mediation", mediation_router)
 api.add_router("/mediation", screening_router)
 api.add_router("/mediation", risks_router)
 api.add_router("/mediation", legal_advice_router)
+api.add_router("/deliberation", deliberation_router)
 api.add_router("/deliberation", decisions_router)
 
 PROBLEMS = {

@@ -137,13 +137,13 @@ def _staff_place(
     if scope not in Topic.Scope.values:
         raise InvalidInput(_("Choose whom the topic concerns."), field="scope")
     community = AdminUnit.objects.filter(
-        pk=_pk(community_id, "community"), level=AdminUnit.Level.COMMUNITY
+        pk=parse_pk(community_id, "community"), level=AdminUnit.Level.COMMUNITY
     ).first()
     if community is None:
         raise NotFound(_("No such community."), field="community")
     if scope == Topic.Scope.COMMUNITY:
         return community, None, ""
-    grid = Grid.objects.filter(pk=_pk(grid_id, "grid"), community=community).first()
+    grid = Grid.objects.filter(pk=parse_pk(grid_id, "grid"), community=community).first()
     if grid is None:
         raise InvalidInput(_("Choose a grid of this community."), field="grid")
     if scope == Topic.Scope.GRID:
@@ -152,7 +152,7 @@ def _staff_place(
     return community, grid, name
 
 
-def _pk(value: object, field: str) -> int:
+def parse_pk(value: object, field: str) -> int:
     if isinstance(value, bool):
         raise InvalidInput(_("Choose from the list."), field=field)
     if isinstance(value, int):
@@ -220,7 +220,7 @@ def locked_topic(topic_id: object) -> Topic:
     topic = (
         Topic.objects.select_for_update(of=("self",))
         .select_related("community")
-        .filter(pk=_pk(topic_id, "topic"))
+        .filter(pk=parse_pk(topic_id, "topic"))
         .first()
     )
     if topic is None:

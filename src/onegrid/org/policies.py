@@ -1223,13 +1223,17 @@ def deliberation_reach(user: User | AnonymousUser) -> Scope | None:
         scope.district_wide = True
         return scope
     for a in assignments(user):
-        if a.role not in DELIBERATION_KEEPERS | DELIBERATION_STAFF_READERS:
-            continue
         if a.unit is None:
             continue
-        found = True
         level = a.unit.level
-        if level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY):
+        district = level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY)
+        # The same bindings as may_keep_deliberation and may_read_deliberation.
+        if a.role == Role.COMMUNITY_COMMITTEE and district:
+            continue
+        if a.role not in DELIBERATION_KEEPERS | DELIBERATION_STAFF_READERS:
+            continue
+        found = True
+        if district:
             scope.district_wide = True
         elif level == AdminUnit.Level.STREET:
             scope.street_ids.add(a.unit.pk)

@@ -35,6 +35,8 @@ LANDING_ORDER = [
     "organiser",
     "counter",
     "points",
+    "deliberation",
+    "resident_deliberation",
     "governance",
     "mediation",
     # Screening, risks and legal advice (mediation): a legal adviser's work is /legal/.

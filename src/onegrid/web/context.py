@@ -28,6 +28,8 @@ PAGE_LABELS = {
     "party": _("Party organisations"),
     "centres": _("Party service centres"),
     "report_ins": _("Report-ins (双报到)"),
+    "deliberation": _("Resident deliberation"),
+    "resident_deliberation": _("Deliberation in my community"),
     "governance": _("Self-governance and rule of law"),
     "screening": _("Monthly dispute screening"),
     "risks": _("Risk register"),

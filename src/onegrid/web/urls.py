@@ -8,7 +8,6 @@ from .views import (
     community,
     console,
     deliberation,
-    deliberation_decisions,
     field,
     governance_measures,
     hotspots,
@@ -26,10 +25,10 @@ from .views import (
     party_centres,
     points,
     public,
-    public_decisions,
     report_ins,
     reports,
     resident,
+    resident_deliberation,
     resident_report,
     risks,
     screening,
@@ -100,5 +99,4 @@ urlpatterns += party_centres.routes + report_ins.routes
 urlpatterns += points.routes
 urlpatterns += mediation.routes
 urlpatterns += screening.routes + risks.routes + legal_advice.routes
-urlpatterns += deliberation.routes
-urlpatterns += deliberation_decisions.routes + public_decisions.routes
+urlpatterns += deliberation.routes + resident_deliberation.routes

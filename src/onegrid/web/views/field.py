@@ -116,6 +116,14 @@ def _sections(user) -> list[dict[str, str]]:
         )
     if policies.may_open_page(user, "points"):
         links.append({"id": "link-points", "url": reverse("web:points"), "label": _("My points")})
+    if policies.may_open_page(user, "resident_deliberation"):
+        links.append(
+            {
+                "id": "link-deliberation",
+                "url": reverse("web:resident_deliberation"),
+                "label": _("Deliberation in my community"),
+            }
+        )
     if policies.may_open_page(user, "screening"):
         links.append(
             {

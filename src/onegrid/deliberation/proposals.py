@@ -1,0 +1,114 @@
+"""Proposals (方案) on an accepted topic: what would be done and at what estimated cost, recorded
+by the committee (from the meeting, the raiser, the property company …). Each is put to its own
+ballot (ballots). A proposal not yet put to a vote may be withdrawn."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from onegrid.core import clock
+from onegrid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from onegrid.core.text_input import bounded_text, idempotency_key
+from onegrid.org import policies
+from onegrid.org.models import User
+
+from .models import Proposal, Topic
+from .topics import locked_topic, parse_pk
+
+OPEN_TO_PROPOSALS = (Topic.State.ACCEPTED, Topic.State.VOTING)
+MAX_COST = Decimal("9999999999.99")
+
+
+def _cost(value: object) -> Decimal | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool | float):
+        raise InvalidInput(_("Enter an amount in yuan such as 1200.50."), field="estimated_cost")
+    text = str(value).strip()
+    if not text.isascii() or len(text) > 16:
+        raise InvalidInput(_("Enter an amount in yuan such as 1200.50."), field="estimated_cost")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise InvalidInput(
+            _("Enter an amount in yuan such as 1200.50."), field="estimated_cost"
+        ) from None
+    if (
+        not amount.is_finite()
+        or amount < 0
+        or amount > MAX_COST
+        or amount != amount.quantize(Decimal("0.01"))
+    ):
+        raise InvalidInput(_("Enter an amount in yuan such as 1200.50."), field="estimated_cost")
+    return amount.quantize(Decimal("0.01"))
+
+
+@transaction.atomic
+def propose(
+    *,
+    actor: User,
+    topic_id: object,
+    title: object,
+    body: object,
+    key: object,
+    estimated_cost: object = None,
+) -> Proposal:
+    """The committee records a proposal on an accepted topic. A retry with the same key
+    returns it."""
+    key = idempotency_key(key, missing=_("An idempotency key is required, so a retry adds once."))
+    existing = Proposal.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        if existing.proposed_by_id != actor.pk:
+            raise Conflict(
+                _("This idempotency key was used for another request."), field="idempotency_key"
+            )
+        return existing
+    topic = locked_topic(topic_id)
+    if not policies.may_keep_deliberation(actor, topic.community):
+        raise PermissionDenied(_("Only the community committee records proposals."))
+    if topic.state not in OPEN_TO_PROPOSALS:
+        raise Conflict(_("Proposals are recorded on accepted topics."), field="topic")
+    title_text = bounded_text(title, "title", max_length=100, required=True)
+    body_text = bounded_text(body, "body", max_length=8000, required=True)
+    cost = _cost(estimated_cost)
+    try:
+        with transaction.atomic():
+            return Proposal.objects.create(
+                topic=topic,
+                title=title_text,
+                body=body_text,
+                estimated_cost=cost,
+                proposed_by=actor,
+                proposed_at=clock.now(),
+                idempotency_key=key,
+            )
+    except IntegrityError:
+        existing = Proposal.objects.filter(idempotency_key=key, proposed_by=actor).first()
+        if existing is None:
+            raise
+        return existing
+
+
+@transaction.atomic
+def withdraw_proposal(*, actor: User, proposal_id: object) -> Proposal:
+    """A proposal never put to a vote leaves the topic. Withdrawing it again changes nothing."""
+    proposal = (
+        Proposal.objects.select_for_update(of=("self",))
+        .select_related("topic__community")
+        .filter(pk=parse_pk(proposal_id, "proposal"))
+        .first()
+    )
+    if proposal is None:
+        raise NotFound(_("No such proposal."), field="proposal")
+    if not policies.may_keep_deliberation(actor, proposal.topic.community):
+        raise PermissionDenied(_("Only the community committee withdraws proposals."))
+    if proposal.withdrawn_at is not None:
+        return proposal
+    if proposal.ballots.exists():
+        raise Conflict(_("A proposal put to a vote stays on the record."), field="proposal")
+    proposal.withdrawn_at = clock.now()
+    proposal.save(update_fields=["withdrawn_at"])
+    return proposal
