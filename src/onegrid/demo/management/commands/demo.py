@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from onegrid.cases.models import Case
-from onegrid.demo import centres, party, volunteering, whistles
+from onegrid.demo import centres, deliberation, mediation, party, volunteering, whistles
 from onegrid.demo.district import DISTRICT_CODE
 from onegrid.demo.people import DEMO_PASSWORD, people_seeded, seed_people
 from onegrid.demo.simulator import simulate
@@ -102,6 +102,16 @@ class Command(BaseCommand):
         for line in centres.seed_centres(start=start, end=end).lines():
             self.stdout.write("  " + line)
 
+    def _self_governance(self, start: dt.datetime, end: dt.datetime) -> None:
+        """自治 and 法治 of the simulated month through their services: committee members, the
+        voter roll, topics, ballots and decisions (demo.deliberation); mediation committees,
+        disputes, screenings, risks and legal questions (demo.mediation)."""
+        self.stdout.write(_("Adding resident deliberation, people's mediation and legal advice…"))
+        for line in deliberation.seed_deliberation(start=start, end=end).lines():
+            self.stdout.write("  " + line)
+        for line in mediation.seed_mediation(start=start, end=end).lines():
+            self.stdout.write("  " + line)
+
     def handle(self, *args, days: int, seed: int, per_day: int, **options):
         if days < 1 or per_day < 1:
             raise CommandError(_("--days and --per-day must be at least 1."))
@@ -113,12 +123,21 @@ class Command(BaseCommand):
             result = simulate(days, seed, reports_per_day=per_day, out=self.stdout)
             report_simulation(self.stdout, result)
             self._participation(result.start, result.end)
+            self._self_governance(result.start, result.end)
             self._train_classifier()
         for role, username in (
             (Role.PARTY_STAFF, party.STAFF_USERNAME),
             (Role.ORGANISER, volunteering.ORGANISER_EXAMPLE),
         ):
             if User.objects.filter(username=username).exists():
+                logins[str(role)] = username
+        for role, username in (
+            (Role.COMMUNITY_COMMITTEE, deliberation.committee_login()),
+            (Role.MEDIATOR, mediation.mediator_login()),
+            (Role.JUDICIAL_OFFICE, mediation.judicial_login()),
+            (Role.LEGAL_ADVISER, mediation.adviser_login()),
+        ):
+            if username is not None:
                 logins[str(role)] = username
         member = party.member_login()  # the grid teams' pm- people cannot sign in; this one can
         if member is not None:
