@@ -27,6 +27,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +43,9 @@ from onegrid.org.models import User
 from onegrid.territory.models import Address, Grid
 
 from .models import Decision, DecisionCase, Milestone, Project, Topic
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Budget and spending: at most this many yuan (the column holds 12 digits, 2 after the point).
 MAX_YUAN = Decimal("9999999999.99")
@@ -101,7 +105,7 @@ def parse_date(value: object, field: str) -> dt.date:
     return day
 
 
-def _key(value: object, missing: str) -> str:
+def _key(value: object, missing: StrOrPromise) -> str:
     return idempotency_key(value, missing=missing)
 
 
