@@ -7,7 +7,7 @@ Thin: parse, call one service (mediation.screening) or selector, render."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
@@ -33,9 +33,9 @@ class GridMonthOut(Schema):
 class ScreeningIn(Schema):
     grid: str = Field(..., description="The grid's code.")
     month: str | None = Field(None, description="YYYY-MM; the earliest open month by default.")
-    disputes_found: Annotated[int, StrictInt] = Field(..., description="0 to 999.")
+    disputes_found: StrictInt = Field(..., description="0 to 999.")
     risk_level: str = Field(..., description="none, low, medium or high.")
-    stable: Annotated[bool, StrictBool]
+    stable: StrictBool
     note: str = ""
     idempotency_key: str = Field(..., description="The client's key: a retry replays.")
 
