@@ -64,6 +64,13 @@ class PartyInline(admin.TabularInline):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Shown on a dispute's page, which only its readers open (DisputeAdmin).
+        return _opens(request) and (obj is None or policies.may_read_dispute(request.user, obj))
+
 
 def _opens(request: HttpRequest) -> bool:
     return policies.may_open_disputes_admin(request.user)
