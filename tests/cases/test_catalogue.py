@@ -50,6 +50,8 @@ def row(code="X0101", **changes) -> list[str]:
         "filing_criteria": "",
         "closing_criteria": "",
         "active": "true",
+        "legal_basis_law": "",
+        "legal_basis_article": "",
     }
     values.update(changes)
     return [values[c] for c in COLUMNS]

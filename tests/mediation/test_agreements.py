@@ -146,9 +146,7 @@ def _agree_in_2027(rows, effective_on: str) -> Agreement:
         accepted_at=dt.datetime(2027, 1, 4, 9, tzinfo=TZ)
     )
     with clock.frozen_at(dt.datetime(2027, 1, 8, 16, tzinfo=TZ)):
-        return _record(
-            rows, effective_on=effective_on, performance_deadline="2027-01-30"
-        ).agreement
+        return _record(rows, effective_on=effective_on, performance_deadline="2027-01-30").agreement
 
 
 def test_applying_on_the_last_day_is_accepted_and_the_day_after_refused(rows):

@@ -10,7 +10,6 @@ from types import SimpleNamespace
 from onegrid.core import clock
 from onegrid.mediation.models import Dispute, DisputeParty, MediationCommittee, MediationType
 from onegrid.org.models import Role
-
 from support.people import person
 
 ACCEPTED_AT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))

@@ -309,6 +309,8 @@ class CatalogueClassOut(Schema):
     urgency: str
     default_department: str | None
     minor_self_closable: bool
+    legal_basis_law: str = Field("", description="The law the class is handled under, if named.")
+    legal_basis_article: str = Field("", description="Its article(s).")
 
 
 @router.get(
@@ -330,6 +332,8 @@ def catalogue(request: HttpRequest) -> list[dict[str, object]]:
             "urgency": c.urgency,
             "default_department": c.default_department.code if c.default_department else None,
             "minor_self_closable": c.minor_self_closable,
+            "legal_basis_law": c.legal_basis_law,
+            "legal_basis_article": c.legal_basis_article,
         }
         for c in classes
     ]

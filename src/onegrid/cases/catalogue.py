@@ -5,7 +5,7 @@ file can be sorted and filtered in Excel without losing anything. Columns (see C
 
     major_code, major_name, major_name_en, code, name, name_en, time_limit, time_unit, urgency,
     default_department, route_to_street_police, minor_self_closable, filing_criteria,
-    closing_criteria, active
+    closing_criteria, active, legal_basis_law, legal_basis_article
 
 Only the first six of those listed in REQUIRED must be present; unknown columns are ignored, so a
 hotline (12345) catalogue or a neighbouring city's catalogue imports as long as it uses these
@@ -13,6 +13,11 @@ headers. Import is all-or-nothing: every row is checked before anything is writt
 error names the spreadsheet row (the header is row 1) and the column. Rows are upserted by
 class code; classes that are missing from the file are left as they are (deactivate them with
 active=false rather than by omission, so cases that use them keep their class).
+
+legal_basis_law and legal_basis_article name the law a class is handled under and its
+article(s) (法律依据, shown to staff on the case page); both optional, an article only with its
+law. The default catalogue names them where a law clearly governs the class and leaves them
+blank elsewhere.
 
 Class and major class codes follow core.codes' rule (ASCII letters and digits, then also
 - _ .). A file is read within the upload limits (core.limits: its size, what an XLSX unpacks
@@ -69,6 +74,8 @@ COLUMNS = (
     "filing_criteria",
     "closing_criteria",
     "active",
+    "legal_basis_law",
+    "legal_basis_article",
 )
 REQUIRED = ("major_code", "major_name", "code", "name", "time_limit", "time_unit")
 FORMATS = ("csv", "xlsx")
@@ -106,6 +113,8 @@ _MAX_LENGTH = {
     "code": columns.max_length(CaseClass, "code"),
     "name": columns.max_length(CaseClass, "name"),
     "name_en": columns.max_length(CaseClass, "name_en"),
+    "legal_basis_law": columns.max_length(CaseClass, "legal_basis_law"),
+    "legal_basis_article": columns.max_length(CaseClass, "legal_basis_article"),
 }
 _CODE_COLUMNS = ("major_code", "code")
 # The fields of CaseClass an import sets, in the order they are compared.
@@ -121,6 +130,8 @@ _CLASS_FIELDS = (
     "urgency",
     "minor_self_closable",
     "active",
+    "legal_basis_law",
+    "legal_basis_article",
 )
 # Far beyond any real limit (about 48 working years of hours) but safe for every database.
 _MAX_LIMIT = 100_000
@@ -317,6 +328,13 @@ def _check(
                 % {"value": urgency_text},
             )
 
+        law, article = v.get("legal_basis_law", ""), v.get("legal_basis_article", "")
+        for column, text in (("legal_basis_law", law), ("legal_basis_article", article)):
+            if any(ch < " " or ch == "\x7f" for ch in text):
+                problem(column, _("control characters and line breaks are not allowed"))
+        if article and not law:
+            problem("legal_basis_law", _("name the law the article belongs to"))
+
         dept_code = v.get("default_department", "")
         department = departments.get(dept_code) if dept_code else None
         if dept_code and department is None:
@@ -351,6 +369,8 @@ def _check(
                     v.get("minor_self_closable", ""), False, row, "minor_self_closable", problems
                 ),
                 "active": _flag(v.get("active", ""), True, row, "active", problems),
+                "legal_basis_law": law,
+                "legal_basis_article": article,
             }
         )
     return cleaned, problems
@@ -417,6 +437,16 @@ def _apply(cleaned: list[_Cleaned], *, dry_run: bool, update_existing: bool = Tr
             changed = [f for f, value in values.items() if getattr(current, f) != value]
             if current.major_id != majors[item["major_code"]].pk:
                 changed.append("major")
+            if changed and not update_existing and _basis_to_fill(current, values):
+                # Topping up: a class named before the catalogue had a legal basis gets the
+                # file's (it had none, so no edit is undone); nothing else of it changes.
+                report.updated += 1
+                report.updated_codes.append(item["code"])
+                if not dry_run:
+                    current.legal_basis_law = values["legal_basis_law"]
+                    current.legal_basis_article = values["legal_basis_article"]
+                    current.save(update_fields=["legal_basis_law", "legal_basis_article"])
+                continue
             if not changed or not update_existing:
                 report.unchanged += 1
                 continue
@@ -428,6 +458,12 @@ def _apply(cleaned: list[_Cleaned], *, dry_run: bool, update_existing: bool = Tr
                 current.major = majors[item["major_code"]]
                 current.save()
     return report
+
+
+def _basis_to_fill(current: CaseClass, values: dict[str, Any]) -> bool:
+    return not (current.legal_basis_law or current.legal_basis_article) and bool(
+        values["legal_basis_law"]
+    )
 
 
 # --- public API -------------------------------------------------------------------------------
@@ -446,7 +482,8 @@ def import_catalogue(
     InvalidInput naming the row and column of the first problem (all problems are listed in the
     message and on ``error.problems``) and changes nothing. With ``dry_run`` nothing is written
     and the report says what would have happened. With ``update_existing=False`` classes that
-    already exist are left alone (used to top up the default catalogue without undoing edits).
+    already exist are left alone (used to top up the default catalogue without undoing edits),
+    except that one naming no legal basis gets the file's.
     """
     if fmt not in FORMATS:
         raise InvalidInput(_('The format must be "csv" or "xlsx".'), field="fmt")
@@ -469,7 +506,8 @@ def load_default_catalogue(*, update_existing: bool = False) -> ImportReport:
     """Create the default departments and the default catalogue's missing classes.
 
     Idempotent. Classes that already exist keep any edits made since, unless
-    ``update_existing`` is set, which resets them to the defaults. Police stations are not
+    ``update_existing`` is set, which resets them to the defaults; one that names no legal
+    basis yet gets the default's. Police stations are not
     created here (they need the streets): see org.departments.ensure_default_departments.
     """
     ensure_default_departments(())
@@ -499,6 +537,8 @@ def catalogue_rows() -> list[list[str | int]]:
                 c.filing_criteria,
                 c.closing_criteria,
                 _bool_text(c.active),
+                c.legal_basis_law,
+                c.legal_basis_article,
             ]
         )
     return rows

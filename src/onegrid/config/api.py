@@ -27,6 +27,7 @@ from onegrid.insight.participation_api import router as participation_router
 from onegrid.notify.api import router as notify_router
 from onegrid.mediation.api import router as mediation_router
 from onegrid.mediation.api_advice import router as legal_advice_router
+from onegrid.mediation.api_agreements import router as agreements_router
 from onegrid.mediation.api_risks import router as risks_router
 from onegrid.mediation.api_screening import router as screening_router
 from onegrid.org.addresses_api import router as addresses_router
@@ -125,6 +126,7 @@ api.add_router("/mediation", mediation_router)
 api.add_router("/mediation", screening_router)
 api.add_router("/mediation", risks_router)
 api.add_router("/mediation", legal_advice_router)
+api.add_router("/mediation", agreements_router)
 api.add_router("/deliberation", deliberation_router)
 api.add_router("/deliberation", decisions_router)
 

@@ -5,7 +5,8 @@
   and each party's responsibility; what was agreed; how and by when it is performed), written or
   oral (art. 28: a matter settled on the spot may be agreed orally, the mediator recording it),
   its number ``（2027）<committee unit>调字第N号`` from the series ``agreement-<committee>-<year>``
-  (core.serials), and moves the dispute to AGREED in the same transaction. It takes effect the
+  (core.serials), and moves the dispute to AGREED in the same transaction
+  (mediation.services.mark_agreed, the register's state move). It takes effect the
   day every party and the mediator signed (``effective_on``): not in the future, not before the
   dispute was accepted.
 * `confirmation_deadline(effective_on)`: the parties may apply together to the people's court
@@ -38,6 +39,7 @@ from onegrid.core.text_input import bounded_text
 from onegrid.org import policies
 from onegrid.org.models import User
 
+from . import services
 from .models import Agreement, Dispute, JudicialConfirmation
 
 CONFIRMATION_DAYS = 30
@@ -223,7 +225,8 @@ def record_agreement(
     if dispute.state not in AGREEABLE:
         raise Conflict(
             _(
-                "An agreement is recorded while the dispute is being mediated, not when it is %(state)s."
+                "An agreement is recorded while the dispute is being mediated, not when it is "
+                "%(state)s."
             )
             % {"state": dispute.get_state_display()},
             field="dispute",
@@ -263,9 +266,8 @@ def record_agreement(
         recorded_at=now,
         **values,
     )
-    dispute.state = Dispute.State.AGREED
-    dispute.outcome_at = now
-    dispute.save(update_fields=["state", "outcome_at"])
+    # The register's own state move (mediation.services), in this transaction.
+    services.mark_agreed(by=actor, dispute=dispute)
     return Outcome(agreement)
 
 
@@ -393,3 +395,50 @@ def record_ruling(
     confirmation.ruling_number = number
     confirmation.save(update_fields=["state", "ruled_on", "ruling_number"])
     return ConfirmationOutcome(confirmation)
+
+
+# --- reads ----------------------------------------------------------------------------------
+
+
+def agreement_of(dispute: Dispute) -> Agreement | None:
+    """The dispute's agreement with its confirmation (None before one is recorded). Callers
+    check may_read_dispute first: the agreement is part of the confidential file."""
+    return (
+        Agreement.objects.filter(dispute_id=dispute.pk)
+        .select_related("dispute__committee__unit", "dispute__type", "confirmation")
+        .first()
+    )
+
+
+def record_read(
+    user: User, dispute: Dispute, agreement: Agreement, *, channel: str, path: str, pdf: bool
+) -> None:
+    """Record one read of the agreement (PersonalDataRead, MEDIATION), with the parties whose
+    basic facts it shows (the PDF names them all)."""
+    from onegrid.org import access_log
+
+    shown = ["agreement"] + (["pdf"] if pdf else [])
+    subjects: list[tuple[object, list[str]]] = [(f"dispute:{dispute.pk}", shown)]
+    if pdf:
+        subjects += [
+            (f"party:{p.pk}", access_log.shown_fields(p, PARTY_FACTS))
+            for p in dispute.parties.all()
+        ]
+    access_log.record(
+        user=user,
+        kind=access_log.Kind.MEDIATION,
+        channel=channel,
+        subjects=subjects,
+        path=path,
+    )
+
+
+PARTY_FACTS = (
+    "name",
+    "sex",
+    "age",
+    "ethnicity",
+    "occupation",
+    "address",
+    "representative",
+)

@@ -18,6 +18,7 @@ from .views import (
     live_map,
     measures,
     mediation,
+    mediation_agreement,
     notifications,
     organiser,
     participation,
@@ -98,5 +99,6 @@ urlpatterns += volunteering.routes + organiser.routes
 urlpatterns += party_centres.routes + report_ins.routes
 urlpatterns += points.routes
 urlpatterns += mediation.routes
+urlpatterns += mediation_agreement.routes
 urlpatterns += screening.routes + risks.routes + legal_advice.routes
 urlpatterns += deliberation.routes + resident_deliberation.routes
