@@ -12,13 +12,17 @@ import datetime as dt
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Max, Min
 from django.utils.translation import gettext as _
 
 from onegrid.cases.models import Case
+from onegrid.core import clock
+from onegrid.deliberation.models import Topic
 from onegrid.demo import centres, deliberation, mediation, party, volunteering, whistles
 from onegrid.demo.district import DISTRICT_CODE
 from onegrid.demo.people import DEMO_PASSWORD, people_seeded, seed_people
-from onegrid.demo.simulator import simulate
+from onegrid.demo.simulator import TZ, simulate
+from onegrid.mediation.models import MediationCommittee
 from onegrid.open311 import services as open311_services
 from onegrid.open311.models import ApiClient
 from onegrid.org.models import Role, User
@@ -112,12 +116,28 @@ class Command(BaseCommand):
         for line in mediation.seed_mediation(start=start, end=end).lines():
             self.stdout.write("  " + line)
 
+    def _self_governance_if_missing(self) -> None:
+        """A demo loaded before deliberation and mediation existed gets them once, over the month
+        its cases span (each part is made only where none exists)."""
+        if Topic.objects.exists() and MediationCommittee.objects.exists():
+            return
+        span = Case.objects.aggregate(first=Min("reported_at"), last=Max("reported_at"))
+        if span["first"] is None:
+            return
+        first = span["first"].astimezone(TZ).date()
+        last = span["last"].astimezone(TZ).date() + dt.timedelta(days=1)
+        start = dt.datetime.combine(first, dt.time(0), tzinfo=TZ)
+        end = min(dt.datetime.combine(last, dt.time(0), tzinfo=TZ), clock.now())
+        if end - start >= dt.timedelta(days=2):
+            self._self_governance(start, end)
+
     def handle(self, *args, days: int, seed: int, per_day: int, **options):
         if days < 1 or per_day < 1:
             raise CommandError(_("--days and --per-day must be at least 1."))
         if people_seeded() and Case.objects.exists():
             logins = seed_people(DEMO_PASSWORD)
             self.stdout.write(_("The demo is already loaded."))
+            self._self_governance_if_missing()
         else:
             logins = ensure_world(self.stdout)
             result = simulate(days, seed, reports_per_day=per_day, out=self.stdout)
