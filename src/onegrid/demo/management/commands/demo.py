@@ -151,14 +151,14 @@ class Command(BaseCommand):
         ):
             if User.objects.filter(username=username).exists():
                 logins[str(role)] = username
-        for role, username in (
+        for role, found in (
             (Role.COMMUNITY_COMMITTEE, deliberation.committee_login()),
             (Role.MEDIATOR, mediation.mediator_login()),
             (Role.JUDICIAL_OFFICE, mediation.judicial_login()),
             (Role.LEGAL_ADVISER, mediation.adviser_login()),
         ):
-            if username is not None:
-                logins[str(role)] = username
+            if found is not None:
+                logins[str(role)] = found
         member = party.member_login()  # the grid teams' pm- people cannot sign in; this one can
         if member is not None:
             logins[str(Role.PARTY_MEMBER)] = member
