@@ -4,7 +4,8 @@ ballot (ballots). A proposal not yet put to a vote may be withdrawn."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
@@ -20,28 +21,19 @@ from .topics import locked_topic, parse_pk
 
 OPEN_TO_PROPOSALS = (Topic.State.ACCEPTED, Topic.State.VOTING)
 MAX_COST = Decimal("9999999999.99")
+COST = re.compile(r"[0-9]{1,10}(\.[0-9]{1,2})?", re.ASCII)
 
 
 def _cost(value: object) -> Decimal | None:
+    """Yuan as plain digits with at most two decimals (no sign, exponent or other script's
+    digits); blank for nothing to spend."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if isinstance(value, bool | float):
+    text = value.strip() if isinstance(value, str) else ""
+    if not COST.fullmatch(text):
         raise InvalidInput(_("Enter an amount in yuan such as 1200.50."), field="estimated_cost")
-    text = str(value).strip()
-    if not text.isascii() or len(text) > 16:
-        raise InvalidInput(_("Enter an amount in yuan such as 1200.50."), field="estimated_cost")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise InvalidInput(
-            _("Enter an amount in yuan such as 1200.50."), field="estimated_cost"
-        ) from None
-    if (
-        not amount.is_finite()
-        or amount < 0
-        or amount > MAX_COST
-        or amount != amount.quantize(Decimal("0.01"))
-    ):
+    amount = Decimal(text)
+    if amount > MAX_COST:
         raise InvalidInput(_("Enter an amount in yuan such as 1200.50."), field="estimated_cost")
     return amount.quantize(Decimal("0.01"))
 
