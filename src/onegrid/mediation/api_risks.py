@@ -98,7 +98,7 @@ def _out(risk: Risk, **extra: Any) -> dict[str, Any]:
         "description": risk.description,
         "level": risk.level,
         "state": risk.state,
-        "grid_code": risk.grid.code if risk.grid_id else None,
+        "grid_code": risk.grid.code if risk.grid is not None else None,
         "community": risk.community.name,
         "street": risk.street.name,
         "owner": _name(risk.owner),

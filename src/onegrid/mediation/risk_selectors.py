@@ -49,7 +49,7 @@ def register(
     if state:
         rows = rows.filter(state=state)
     rows = rows.annotate(last_follow_up=Max("follow_ups__at"))
-    order = {Risk.RiskLevel.HIGH: 0, Risk.RiskLevel.MEDIUM: 1, Risk.RiskLevel.LOW: 2}
+    order: dict[str, int] = {"high": 0, "medium": 1, "low": 2}
     now = clock.now()
     out = []
     for risk in rows.order_by("-raised_at")[:limit]:

@@ -140,6 +140,9 @@ def raise_risk(
             raise NotFound(_("No such screening."), field="screening")
         grid = found_in.grid
     at_grid, at_community = _where(grid=grid, community=community)
+    street_id = at_community.parent_id
+    if street_id is None:
+        raise NotFound(_("No such community."), field="community")
     place = policies.Place(at_grid.pk if at_grid else None, at_community.pk, at_community.parent_id)
     if not policies.may_keep_risk(actor, place):
         raise PermissionDenied(
@@ -170,7 +173,7 @@ def raise_risk(
                 level=chosen,
                 grid=at_grid,
                 community=at_community,
-                street_id=at_community.parent_id,
+                street_id=street_id,
                 state=State.OPEN,
                 owner=person,
                 screening=found_in,
