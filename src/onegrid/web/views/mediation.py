@@ -17,6 +17,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -224,11 +225,12 @@ def dispute_act(request, dispute_id: str, form: str):
 
 
 def _mediator_communities(user) -> list[AdminUnit]:
+    """The communities whose disputes a mediator registers: their committee's community, or
+    every community of their street."""
     units = policies.mediation_reach(user).mediator_units
     return list(
         AdminUnit.objects.filter(level=AdminUnit.Level.COMMUNITY)
-        .filter(pk__in=units)
-        .union(AdminUnit.objects.filter(level=AdminUnit.Level.COMMUNITY, parent_id__in=units))
+        .filter(Q(pk__in=units) | Q(parent_id__in=units))
         .order_by("code")
     )
 
