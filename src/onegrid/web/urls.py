@@ -8,6 +8,7 @@ from .views import (
     community,
     console,
     deliberation,
+    deliberation_decisions,
     field,
     governance_measures,
     hotspots,
@@ -26,6 +27,7 @@ from .views import (
     party_centres,
     points,
     public,
+    public_decisions,
     report_ins,
     reports,
     resident,
@@ -102,3 +104,4 @@ urlpatterns += mediation.routes
 urlpatterns += mediation_agreement.routes
 urlpatterns += screening.routes + risks.routes + legal_advice.routes
 urlpatterns += deliberation.routes + resident_deliberation.routes
+urlpatterns += deliberation_decisions.routes + public_decisions.routes
