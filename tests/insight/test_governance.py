@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from onegrid.core.errors import PermissionDenied
 from onegrid.insight import governance as g
@@ -73,7 +74,8 @@ def test_mediation_by_grid_and_disputes_per_10000_residents(world, rows):
     grid0, grid1 = world.grids[:2]
     grid0.population = 2000
     grid0.save()
-    total, g0, g1 = table(world, "community", world.community.code).rows
+    with translation.override("en"):
+        total, g0, g1 = table(world, "community", world.community.code).rows
     assert values(g0, "registered", "agreed", "failed", "recurrences") == (4, 1, 1, 1)
     assert values(g1, "registered", "agreed", "failed", "recurrences") == (3, 1, 0, 0)
     assert values(g0, "population", "per_10k") == (2000, Decimal("20.00"))  # 4 ÷ 2000 × 10^4

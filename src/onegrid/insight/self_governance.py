@@ -37,7 +37,7 @@ import datetime as dt
 
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from onegrid.deliberation.models import Ballot, CoSignature, Decision, Milestone, Project, Topic
 
@@ -59,19 +59,19 @@ FIGURES: tuple[FigureDef, ...] = (
     FigureDef(
         "topics_raised",
         "deliberation",
-        gettext_lazy("Topics raised"),
+        pgettext_lazy("governance", "Topics raised"),
         gettext_lazy("Deliberation topics raised in the period in the place."),
     ),
     FigureDef(
         "topics_by_residents",
         "deliberation",
-        gettext_lazy("by residents"),
+        pgettext_lazy("governance", "by residents"),
         gettext_lazy("Of those, raised by a resident on the roll (they collect co-signatures)."),
     ),
     FigureDef(
         "cosignatures",
         "deliberation",
-        gettext_lazy("Co-signatures"),
+        pgettext_lazy("governance", "Co-signatures"),
         gettext_lazy(
             "Co-signatures on the topics raised by residents in the period, made before its end."
         ),
@@ -79,25 +79,25 @@ FIGURES: tuple[FigureDef, ...] = (
     FigureDef(
         "cosignatures_per_topic",
         "deliberation",
-        gettext_lazy("per topic"),
+        pgettext_lazy("governance", "per topic"),
         gettext_lazy("Co-signatures ÷ topics raised by residents."),
     ),
     FigureDef(
         "online_ballots",
         "deliberation",
-        gettext_lazy("Online ballots"),
+        pgettext_lazy("governance", "Online ballots"),
         gettext_lazy("Online ballots closed in the period (cancelled ones aside)."),
     ),
     FigureDef(
         "online_votes",
         "deliberation",
-        gettext_lazy("votes cast"),
+        pgettext_lazy("governance", "votes cast"),
         gettext_lazy("The votes cast in those ballots (their turnout as closed)."),
     ),
     FigureDef(
         "online_electorate",
         "deliberation",
-        gettext_lazy("electorate"),
+        pgettext_lazy("governance", "electorate"),
         gettext_lazy(
             "Their electorates (people or households on the roll when each ballot opened)."
         ),
@@ -105,32 +105,32 @@ FIGURES: tuple[FigureDef, ...] = (
     FigureDef(
         "online_participation",
         "deliberation",
-        gettext_lazy("Participation"),
+        pgettext_lazy("governance", "Participation"),
         gettext_lazy("Votes cast ÷ electorate, over the online ballots closed in the period."),
         is_rate=True,
     ),
     FigureDef(
         "meeting_ballots",
         "deliberation",
-        gettext_lazy("Meeting ballots"),
+        pgettext_lazy("governance", "Meeting ballots"),
         gettext_lazy("Ballots taken at a meeting and closed in the period."),
     ),
     FigureDef(
         "meeting_present",
         "deliberation",
-        gettext_lazy("present"),
+        pgettext_lazy("governance", "present"),
         gettext_lazy("Those present at those meetings, as the tallies recorded."),
     ),
     FigureDef(
         "meeting_electorate",
         "deliberation",
-        gettext_lazy("electorate"),
+        pgettext_lazy("governance", "electorate"),
         gettext_lazy("Their electorates."),
     ),
     FigureDef(
         "meeting_turnout",
         "deliberation",
-        gettext_lazy("Meeting turnout"),
+        pgettext_lazy("governance", "Meeting turnout"),
         gettext_lazy("Present ÷ electorate, over the meeting ballots closed in the period."),
         is_rate=True,
     ),
@@ -138,32 +138,32 @@ FIGURES: tuple[FigureDef, ...] = (
     FigureDef(
         "decisions_published",
         "decisions",
-        gettext_lazy("Decisions published"),
+        pgettext_lazy("governance", "Decisions published"),
         gettext_lazy("Decisions published in the period."),
     ),
     FigureDef(
         "decisions_carried_out",
         "decisions",
-        gettext_lazy("carried out"),
+        pgettext_lazy("governance", "carried out"),
         gettext_lazy("Of those, carried out by now."),
     ),
     FigureDef(
         "decisions_abandoned",
         "decisions",
-        gettext_lazy("abandoned"),
+        pgettext_lazy("governance", "abandoned"),
         gettext_lazy("Of those, abandoned by now."),
     ),
     FigureDef(
         "carried_out_rate",
         "decisions",
-        gettext_lazy("Rate carried out"),
+        pgettext_lazy("governance", "Rate carried out"),
         gettext_lazy("Decisions carried out ÷ decisions published."),
         is_rate=True,
     ),
     FigureDef(
         "milestones_due",
         "decisions",
-        gettext_lazy("Milestones due"),
+        pgettext_lazy("governance", "Milestones due"),
         gettext_lazy(
             "Milestones of the place's practical projects (cancelled ones aside) due on a day of "
             "the period up to today."
@@ -172,13 +172,13 @@ FIGURES: tuple[FigureDef, ...] = (
     FigureDef(
         "milestones_on_track",
         "decisions",
-        gettext_lazy("on track"),
+        pgettext_lazy("governance", "on track"),
         gettext_lazy("Of those, done on or before their due day (Beijing time)."),
     ),
     FigureDef(
         "on_track_rate",
         "decisions",
-        gettext_lazy("Rate on track"),
+        pgettext_lazy("governance", "Rate on track"),
         gettext_lazy("Milestones on track ÷ milestones due."),
         is_rate=True,
     ),
