@@ -33,7 +33,8 @@ def test_each_field_role_gets_the_sections_it_may_open_and_they_open(world):
     community = f"link-community-{g0.community_id}"
     cases = {
         "resident": {"link-volunteering", "link-points"},
-        "worker": {"link-points", community},
+        # A grid worker also records the monthly dispute screening of their grid.
+        "worker": {"link-points", "link-screening", community},
         "volunteer_x": {"link-volunteering", "link-points", community},
         "member_x": {"link-volunteering", "link-points", community},
     }
