@@ -227,7 +227,16 @@ def main() -> None:
         ("month", periods.month(YEAR, 6)),
     ):
         scope = governance.resolve_scope(leader, kind="district")
-        with CaptureQueriesContext(connection) as captured:
+        slow: list[tuple[float, str]] = []
+
+        def timed(execute, sql, params, many, context, slow=slow):
+            started = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                slow.append(((time.perf_counter() - started) * 1000, sql))
+
+        with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(timed):
             table = governance.governance(leader, period=period, scope=scope)
         times = []
         for _run in range(RUNS):
@@ -239,6 +248,8 @@ def main() -> None:
             f"median {statistics.median(times):.0f} ms, max {max(times):.0f} ms "
             f"({connection.vendor}, {DISPUTES} disputes)"
         )
+        for ms, sql in sorted(slow, reverse=True)[:3]:
+            print(f"    {ms:6.0f} ms  {sql[:150]}")
 
 
 if __name__ == "__main__":

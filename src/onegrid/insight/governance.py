@@ -206,7 +206,7 @@ def governance(actor: User, *, period: Period, scope: Scope) -> Governance:
     for rows, group in (([total], None), (children, child_kind)):
         if not rows:
             continue
-        keys = [None] if group is None else [row.pk for row in rows]
+        keys: list[int | None] = [None] if group is None else [row.pk for row in rows]
         tables = []
         if "mediation" in sections:
             tables.append(rule_of_law.mediation(scope, group, period, keys))
