@@ -245,3 +245,24 @@ def test_forms_need_csrf(world):
     assert answer.status_code == 403
     topic.refresh_from_db()
     assert topic.state == Topic.State.SUBMITTED
+
+
+def test_admin_is_read_only_and_scoped(world):
+    from onegrid.org.models import User
+
+    admin_user = User.objects.create_superuser("root", password="pw-root")
+    topic = dv.topic(world.grids[0])
+    client = dt_.page_client(admin_user)
+    listing = client.get("/admin/deliberation/topic/")
+    assert listing.status_code == 200 and topic.number in listing.content.decode()
+    assert client.get("/admin/deliberation/topic/add/").status_code == 403
+    assert client.get("/admin/deliberation/voter/").status_code == 404  # the roll is not there
+    leader = world.people.leader
+    leader.is_staff = True
+    leader.save()
+    far = dt_.committee(world, "far_staff", unit=world.other_street)
+    far.is_staff = True
+    far.save()
+    assert dt_.page_client(leader).get("/admin/deliberation/topic/").status_code == 200
+    answer = dt_.page_client(far).get("/admin/deliberation/topic/")
+    assert answer.status_code == 200 and topic.number not in answer.content.decode()

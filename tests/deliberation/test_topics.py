@@ -132,9 +132,10 @@ def test_raise_cosign_submit_review(world):
     assert topic.cosign_until == clock.now() + dt.timedelta(days=30)
     assert CoSignature.objects.filter(topic=topic).count() == 1  # the raiser
     # Replays.
-    assert topics.raise_topic(
-        actor=raiser.user, title="x", body="y", scope="grid", key="t1"
-    ).pk == topic.pk
+    assert (
+        topics.raise_topic(actor=raiser.user, title="x", body="y", scope="grid", key="t1").pk
+        == topic.pk
+    )
     # A voter of another place may not co-sign; co-signing twice counts once.
     with pytest.raises(PermissionDenied):
         topics.cosign(actor=far.user, topic_id=topic.pk)
@@ -175,9 +176,7 @@ def test_only_voters_raise(world):
     with pytest.raises(PermissionDenied):
         topics.raise_topic(actor=pending.user, title="t", body="b", scope="grid", key="p")
     with pytest.raises(PermissionDenied):
-        topics.raise_topic(
-            actor=world.people.acceptor, title="t", body="b", scope="grid", key="q"
-        )
+        topics.raise_topic(actor=world.people.acceptor, title="t", body="b", scope="grid", key="q")
     (v,) = dt_.voters(world, 1)
     for field, kwargs in [
         ("scope", {"scope": "street"}),
@@ -263,9 +262,8 @@ def test_lapse_after_cosign_until(world):
         )
     assert timers.lapse_topics(clock.now() + dt.timedelta(days=9)) == 0
     later = clock.now() + dt.timedelta(days=10)
-    with clock.frozen_at(later):
-        with pytest.raises(Conflict):
-            topics.cosign(actor=_others[0].user, topic_id=topic.pk)
+    with clock.frozen_at(later), pytest.raises(Conflict):
+        topics.cosign(actor=_others[0].user, topic_id=topic.pk)
     assert timers.lapse_topics(later) == 1
     assert timers.lapse_topics(later) == 0  # idempotent
     topic.refresh_from_db()

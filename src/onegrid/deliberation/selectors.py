@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -79,7 +80,7 @@ def topic_for(user: User, topic_id: object) -> Topic:
     return topic
 
 
-def _reach_filter(user: User, prefix: str = "") -> Q | None:
+def _reach_filter(user: User | AnonymousUser, prefix: str = "") -> Q | None:
     reach = policies.deliberation_reach(user)
     if reach is None:
         return None
@@ -90,7 +91,7 @@ def _reach_filter(user: User, prefix: str = "") -> Q | None:
     )
 
 
-def topics_in_reach(user: User, *, state: str = "") -> QuerySet[Topic]:
+def topics_in_reach(user: User | AnonymousUser, *, state: str = "") -> QuerySet[Topic]:
     """The topics of the communities the viewer reads as staff (the committee desk)."""
     where = _reach_filter(user)
     if where is None:
