@@ -1431,7 +1431,7 @@ def may_open_disputes_admin(user: User | AnonymousUser) -> bool:
     return user.is_authenticated and bool(role_names(user) & MEDIATION_READERS)
 
 
-# --- Mediation agreements and judicial confirmation (人民调解协议书, 司法确认) ---------------------
+# --- Mediation agreements and judicial confirmation (人民调解协议书, 司法确认) -------------
 
 # The agreement is part of the dispute's confidential file: whoever reads the dispute
 # (may_read_dispute) reads it and downloads its PDF (each read logged, MEDIATION). The
@@ -1441,15 +1441,18 @@ def may_open_disputes_admin(user: User | AnonymousUser) -> bool:
 # over the dispute, which follows the confirmations of its street.
 
 
-def may_record_agreement(user: User | AnonymousUser, dispute) -> bool:
+def may_record_agreement(user: User | AnonymousUser, dispute: object) -> bool:
     """Recording the agreement the parties reached (and so the dispute's AGREED outcome)."""
     return may_act_on_dispute(user, dispute)
 
 
-def may_record_judicial_confirmation(user: User | AnonymousUser, dispute) -> bool:
-    """Recording the application for judicial confirmation and the court's ruling."""
+def may_record_judicial_confirmation(user: User | AnonymousUser, dispute: object) -> bool:
+    """Recording the application for judicial confirmation and the court's ruling (`dispute`: a
+    mediation.Dispute, which this module may not import)."""
     return may_act_on_dispute(user, dispute) or (
-        user.is_authenticated and _judicial_office_over(user, dispute.street_id)
+        isinstance(user, User)
+        and user.is_authenticated
+        and _judicial_office_over(user, getattr(dispute, "street_id", None))
     )
 
 
