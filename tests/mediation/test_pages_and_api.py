@@ -244,3 +244,34 @@ def test_errors_are_translated(world, med):
     )
     assert response.status_code == 422 and response.json()["field"] == "referral"
     assert response.json()["message"] != "Not one of the choices."
+
+
+def test_committees_are_kept_by_the_judicial_office_and_administrators(world, med):
+    body = {"name": "第2社区人民调解委员会", "phone": "022-1234"}
+    other = med.other_community
+    url = f"/api/v1/mediation/committees/{world.street.pk}"
+    assert (
+        token_client(med.mediator).put(url, body, content_type="application/json").status_code
+        == 403
+    )
+    assert (
+        token_client(med.other_judicial).put(url, body, content_type="application/json").status_code
+        == 403
+    )
+    response = token_client(med.judicial).put(url, body, content_type="application/json")
+    assert response.status_code == 200 and response.json()["phone"] == "022-1234"
+    response = token_client(med.admin).put(
+        f"/api/v1/mediation/committees/{other.pk}",
+        {"name": "新名"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    district = token_client(med.admin).put(
+        f"/api/v1/mediation/committees/{world.district.pk}", body, content_type="application/json"
+    )
+    assert district.status_code == 422 and district.json()["field"] == "unit"
+    names = [
+        c["name"]
+        for c in token_client(world.people.worker).get("/api/v1/mediation/committees").json()
+    ]
+    assert "新名" in names and "第2社区人民调解委员会" in names

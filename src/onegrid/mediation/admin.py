@@ -81,7 +81,7 @@ class DisputeAdmin(access_log.RecordedReadsAdmin, ReadOnly):
     list_display = list(LINE_FIELDS)
     list_filter = ["state", "source"]
     list_select_related = ["type", "street", "community"]
-    readonly_fields = [*LINE_FIELDS, *CONTENT_FIELDS, "source", "committee", "accepted_at"]
+    readonly_fields = (*LINE_FIELDS, *CONTENT_FIELDS, "source", "committee", "accepted_at")
     fields = readonly_fields
     inlines = [PartyInline]
     access_kind = access_log.Kind.MEDIATION

@@ -25,7 +25,7 @@ from onegrid.org.requests import SignedInRequest
 from onegrid.territory.models import AdminUnit
 
 from . import selectors, services
-from .models import Dispute, MediationSession
+from .models import Dispute, MediationCommittee, MediationSession
 
 router = Router(tags=["mediation"])
 
@@ -490,3 +490,56 @@ def withdraw(request: SignedInRequest, dispute_id: str) -> dict[str, Any]:
 @router.post("/disputes/{dispute_id}/extend", response=ACT, summary="Extend the period once")
 def extend(request: SignedInRequest, dispute_id: str, payload: ExtendIn) -> dict[str, Any]:
     return _act(request, dispute_id, services.extend, reason=payload.reason, until=payload.until)
+
+
+class CommitteeOut(Schema):
+    id: int
+    name: str
+    unit_id: int
+    unit_name: str
+    address: str
+    phone: str
+    active: bool
+
+
+class CommitteeIn(Schema):
+    name: str
+    address: str = ""
+    phone: str = ""
+    active: bool = True
+
+
+def _committee_out(c: MediationCommittee) -> dict[str, Any]:
+    return {
+        "id": c.pk,
+        "name": c.name,
+        "unit_id": c.unit_id,
+        "unit_name": c.unit.name,
+        "address": c.address,
+        "phone": c.phone,
+        "active": c.active,
+    }
+
+
+@router.get(
+    "/committees",
+    response={200: list[CommitteeOut], **errors(401)},
+    summary="The people's mediation committees (names and addresses: base data)",
+)
+def committees(request: SignedInRequest) -> list[dict[str, Any]]:
+    rows = MediationCommittee.objects.select_related("unit").order_by("unit__code")
+    return [_committee_out(c) for c in rows[:2000]]
+
+
+@router.put(
+    "/committees/{unit_id}",
+    response={200: CommitteeOut, **errors(400, 401, 403, 404, 422)},
+    summary="Set up or change the committee of a street or community (judicial office, admins)",
+)
+def keep_committee(request: SignedInRequest, unit_id: str, payload: CommitteeIn) -> dict[str, Any]:
+    pk = int(unit_id) if unit_id.isascii() and unit_id.isdigit() and len(unit_id) < 10 else 0
+    unit = AdminUnit.objects.filter(pk=pk).first()
+    if unit is None:
+        raise NotFound(_("No such community."), field="unit_id")
+    found = services.keep_committee(by=request.user, unit=unit, **payload.dict())
+    return _committee_out(MediationCommittee.objects.select_related("unit").get(pk=found.pk))

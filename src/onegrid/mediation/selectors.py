@@ -124,7 +124,7 @@ def register_line(dispute: Dispute, today: dt.date | None = None) -> dict[str, o
         "risk": dispute.risk,
         "community": dispute.community.name,
         "street": dispute.street.name,
-        "committee": dispute.committee.name if dispute.committee_id else "",
+        "committee": dispute.committee.name if dispute.committee is not None else "",
         "registered_at": dispute.registered_at,
         "accepted_at": dispute.accepted_at,
         "due_on": dispute.extended_on or dispute.due_on,

@@ -248,7 +248,11 @@ def _key(value: object) -> str:
 
 
 def _lock(dispute: Dispute) -> Dispute:
-    return Dispute.objects.select_for_update().select_related("committee").get(pk=dispute.pk)
+    return (
+        Dispute.objects.select_for_update(of=("self",))
+        .select_related("committee")
+        .get(pk=dispute.pk)
+    )
 
 
 def _replay(found: Dispute) -> Dispute:
@@ -536,6 +540,8 @@ def decline(*, by: User, dispute: Dispute, reason: object) -> Dispute:
 
 
 def _committee_mediator_ids(dispute: Dispute) -> set[int]:
+    if dispute.committee is None:
+        return set()
     return set(
         RoleAssignment.objects.filter(
             role=Role.MEDIATOR, unit_id=dispute.committee.unit_id, user__is_active=True
@@ -748,8 +754,9 @@ def record_follow_up(
         found.replayed = True  # type: ignore[attr-defined]
         return found
     _acting(by, dispute)
+    visited = _moment(visited_at, "visited_at")
     values = {
-        "visited_at": _moment(visited_at, "visited_at"),
+        "visited_at": visited,
         "performance": _choice(performance, FollowUp.Performance, "performance"),
         "note": bounded_text(note, "note", max_length=500),
     }
@@ -757,7 +764,7 @@ def record_follow_up(
         dispute = _lock(dispute)
         if dispute.state not in (Dispute.State.AGREED, Dispute.State.CLOSED):
             raise _state_error(dispute)
-        if dispute.outcome_at and values["visited_at"] < dispute.outcome_at:
+        if dispute.outcome_at and visited < dispute.outcome_at:
             raise InvalidInput(_("A follow-up comes after the agreement."), field="visited_at")
         visit = FollowUp.objects.create(
             dispute=dispute, visited_by=by, idempotency_key=key, **values

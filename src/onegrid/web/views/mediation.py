@@ -41,8 +41,8 @@ from ..access import page
 from .paging import query_without_page
 
 PARTY_SLOTS = 4
-PARTY_INPUTS = ("side", "kind", "name", "sex", "age", "ethnicity", "occupation", "address")
-PARTY_INPUTS += ("phone", "representative")
+PARTY_INPUTS: tuple[str, ...] = ("side", "kind", "name", "sex", "age", "ethnicity")
+PARTY_INPUTS += ("occupation", "address", "phone", "representative")
 
 
 def _dispute_or_404(request, dispute_id) -> Dispute:
@@ -119,7 +119,9 @@ def _dispute_context(request, dispute: Dispute, *, form: str = "", error=None, v
     )
     may_act = policies.may_act_on_dispute(request.user, dispute)
     committee_mediators = (
-        services.mediators_of(dispute.committee) if may_act and dispute.committee_id else []
+        services.mediators_of(dispute.committee)
+        if may_act and dispute.committee is not None
+        else []
     )
     errors: dict[str, dict[str, str]] = {}
     if error is not None:
@@ -200,7 +202,7 @@ def _run(request, dispute: Dispute, form: str, values: dict[str, Any]) -> Any:
     raise Http404(_("No such form."))
 
 
-FORMS = ("accept", "decline", "assign", "session", "fail", "follow_up", "close")
+FORMS: tuple[str, ...] = ("accept", "decline", "assign", "session", "fail", "follow_up", "close")
 FORMS += ("withdraw", "extend")
 
 
