@@ -19,6 +19,7 @@ from onegrid.cases.api import router as cases_router
 from onegrid.core import api_errors, jsonlimits
 from onegrid.core.errors import DomainError, InvalidInput
 from onegrid.deliberation.api import router as deliberation_router
+from onegrid.deliberation.api_ballots import router as ballots_router
 from onegrid.deliberation.api_decisions import router as decisions_router
 from onegrid.insight.api import router as insight_router
 from onegrid.insight.hotspots_api import router as hotspots_router
@@ -129,6 +130,7 @@ api.add_router("/mediation", legal_advice_router)
 api.add_router("/mediation", agreements_router)
 api.add_router("/deliberation", deliberation_router)
 api.add_router("/deliberation", decisions_router)
+api.add_router("/deliberation", ballots_router)
 
 PROBLEMS = {
     "missing": lambda: _("is required"),

@@ -170,13 +170,13 @@ def open_ballot(
 
 
 def _replay_ballot(ballot: Ballot, topic_id: object, proposal_id: object) -> BallotOutcome:
-    if ballot.topic_id != _pk(topic_id) or ballot.proposal_id != _pk(proposal_id):
+    if ballot.topic_id != pk_of(topic_id) or ballot.proposal_id != pk_of(proposal_id):
         raise _key_reused()
     return BallotOutcome(ballot, replayed=True)
 
 
 def _live_proposal(topic: Topic, proposal_id: object) -> Proposal:
-    pk = _pk(proposal_id)
+    pk = pk_of(proposal_id)
     proposal = Proposal.objects.filter(pk=pk, topic=topic).first() if pk else None
     if proposal is None:
         raise NotFound(_("No such proposal on this topic."), field="proposal_id")
@@ -261,7 +261,11 @@ def cast_vote(
 
 
 def _replay_vote(vote: Vote, actor: User, ballot_id: object, choice: str) -> VoteOutcome:
-    if vote.voter.user_id != actor.pk or vote.ballot_id != _pk(ballot_id) or vote.choice != choice:
+    if (
+        vote.voter.user_id != actor.pk
+        or vote.ballot_id != pk_of(ballot_id)
+        or vote.choice != choice
+    ):
         raise _key_reused()
     return VoteOutcome(vote, replayed=True)
 
@@ -523,7 +527,7 @@ def _keeps(actor: User, topic: Topic) -> None:
 
 
 def _locked_topic(topic_id: object) -> Topic:
-    pk = _pk(topic_id)
+    pk = pk_of(topic_id)
     topic = (
         Topic.objects.select_for_update().select_related("community").filter(pk=pk).first()
         if pk
@@ -535,7 +539,7 @@ def _locked_topic(topic_id: object) -> Topic:
 
 
 def _locked_ballot(ballot_id: object) -> Ballot:
-    pk = _pk(ballot_id)
+    pk = pk_of(ballot_id)
     ballot = (
         Ballot.objects.select_for_update(of=("self",))
         .select_related("topic", "topic__community")
@@ -549,7 +553,7 @@ def _locked_ballot(ballot_id: object) -> Ballot:
     return ballot
 
 
-def _pk(value: object) -> int | None:
+def pk_of(value: object) -> int | None:
     if isinstance(value, bool):
         return None
     text = str(value)
