@@ -26,6 +26,7 @@ EVERY_PAGE = [
     "/bigscreen/",
     "/console/reports/",
     "/party/",
+    "/deliberation/",
 ]
 
 
@@ -72,6 +73,7 @@ def test_pages_open_by_role_and_never_for_anonymous_visitors(world):
         "party",
         "centres",
         "participation",
+        "deliberation",
     }
 
 
