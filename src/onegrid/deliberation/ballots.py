@@ -22,6 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -275,7 +276,13 @@ def _check_password(actor: User, password: object, request: Any) -> None:
         raise InvalidInput(_("Enter your password to confirm it is you."), field="password")
     if len(password) > 128 or "\x00" in password:
         raise PermissionDenied(_("The password is not right."), field="password")
-    who = authenticate(request, username=actor.get_username(), password=password)
+    try:
+        who = authenticate(request, username=actor.get_username(), password=password)
+    except DjangoPermissionDenied:
+        # Locked out after too many wrong passwords (org.throttling, as at sign-in).
+        raise PermissionDenied(
+            _("Too many wrong passwords: try again later."), field="password"
+        ) from None
     if who is None or who.pk != actor.pk:
         raise PermissionDenied(_("The password is not right."), field="password")
 

@@ -8,6 +8,7 @@ from .views import (
     community,
     console,
     deliberation,
+    deliberation_ballots,
     deliberation_decisions,
     field,
     governance_measures,
@@ -105,3 +106,4 @@ urlpatterns += mediation_agreement.routes
 urlpatterns += screening.routes + risks.routes + legal_advice.routes
 urlpatterns += deliberation.routes + resident_deliberation.routes
 urlpatterns += deliberation_decisions.routes + public_decisions.routes
+urlpatterns += deliberation_ballots.routes
