@@ -176,3 +176,23 @@ def test_made_once(world, demo):
         LegalQuestion.objects.count(),
         User.objects.count(),
     )
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "month"),
+    [
+        # The demo's month ends in a month's first days: the month before is screened, in its
+        # last week or the grace days after it.
+        (dt.datetime(2026, 11, 6, tzinfo=TZ), dt.datetime(2026, 12, 6, tzinfo=TZ), (2026, 11)),
+        (dt.datetime(2026, 2, 1, tzinfo=TZ), dt.datetime(2026, 3, 3, tzinfo=TZ), (2026, 2)),
+        # It ends late in a month: that month is screened, in its last days before the end.
+        (dt.datetime(2026, 11, 20, tzinfo=TZ), dt.datetime(2026, 12, 20, tzinfo=TZ), (2026, 12)),
+    ],
+)
+def test_the_screened_month_and_its_window(start, end, month):
+    screened, opens, closes = mediation._screened_month(start, end)
+    assert (screened.year, screened.month) == month and screened.day == 1
+    assert start <= opens < closes <= end
+    # Inside the month screened or the services' grace days after it.
+    assert opens.date() >= screened
+    assert (closes.date() - screened).days < 31 + 5
