@@ -26,6 +26,7 @@ EVERY_PAGE = [
     "/bigscreen/",
     "/console/reports/",
     "/party/",
+    "/console/governance/",
     "/deliberation/",
 ]
 
@@ -73,6 +74,7 @@ def test_pages_open_by_role_and_never_for_anonymous_visitors(world):
         "party",
         "centres",
         "participation",
+        "governance",
         "deliberation",
     }
 
