@@ -203,3 +203,32 @@ def test_who_appoints_an_adviser(world, sra):
         advice.appoint_adviser(actor=sra.admin, person=lawyer, community=world.community).pk
         == done.pk
     )
+
+
+def test_appointing_and_dismissing_through_the_api(world, sra):
+    from onegrid.org.models import RoleAssignment, User
+    from support.api import token_client
+
+    User.objects.create_user("lawyer", password="pw-lawyer")
+    body = {"username": "lawyer", "community": world.community.code}
+    url = "/api/v1/mediation/legal/advisers"
+    refused = token_client(world.people.shift_lead).post(
+        url, data=body, content_type="application/json"
+    )
+    assert refused.status_code == 403 and refused.json()["field"] == "username"
+    client = token_client(sra.judicial)
+    assert client.post(url, data=body, content_type="application/json").status_code == 200
+    assert (
+        RoleAssignment.objects.filter(user__username="lawyer", role=Role.LEGAL_ADVISER).count() == 1
+    )
+    assert client.post(url, data=body, content_type="application/json").status_code == 200
+    assert (
+        RoleAssignment.objects.filter(user__username="lawyer", role=Role.LEGAL_ADVISER).count() == 1
+    )
+    gone = client.post(f"{url}/dismiss", data=body, content_type="application/json")
+    assert gone.status_code == 200 and gone.json()["adviser"] is False
+    assert not RoleAssignment.objects.filter(user__username="lawyer").exists()
+    nobody = client.post(url, data={**body, "username": "nobody"}, content_type="application/json")
+    assert nobody.status_code == 404
+    odd = client.post(url, data={**body, "community": "x\u3000"}, content_type="application/json")
+    assert odd.status_code == 404

@@ -284,3 +284,23 @@ def appoint_adviser(
     )
     policies.forget(person)
     return assignment
+
+
+@transaction.atomic
+def dismiss_adviser(*, actor: User, person: User, community: AdminUnit | int | str) -> bool:
+    """Take Role.LEGAL_ADVISER bound to `community` away from `person` (the same policy as
+    appointing). Returns whether there was such a place; dismissing again changes nothing."""
+    unit = community_of(community)
+    if not policies.may_appoint_legal_adviser(actor, person=person, community=unit):
+        raise PermissionDenied(
+            _(
+                "Only the judicial office over the community or an administrator appoints its "
+                "legal adviser, never to themselves nor to a resident's account."
+            ),
+            field="username",
+        )
+    deleted, _rows = RoleAssignment.objects.filter(
+        user=person, role=Role.LEGAL_ADVISER, unit=unit
+    ).delete()
+    policies.forget(person)
+    return bool(deleted)

@@ -15,8 +15,9 @@ from ninja import Field, Query, Router, Schema, Status
 
 from onegrid.core import clock
 from onegrid.core.api_errors import errors
-from onegrid.core.errors import PermissionDenied
+from onegrid.core.errors import NotFound, PermissionDenied
 from onegrid.org import access_log, policies
+from onegrid.org.models import User
 from onegrid.org.requests import SignedInRequest
 
 from . import advice, advice_selectors
@@ -48,6 +49,17 @@ class QuestionOut(Schema):
     answered_at: dt.datetime | None
     overdue: bool
     replayed: bool = False
+
+
+class AdviserIn(Schema):
+    username: str = Field(..., description="The lawyer's account.")
+    community: str = Field(..., description="The community's code.")
+
+
+class AdviserOut(Schema):
+    username: str
+    community: str
+    adviser: bool = Field(..., description="Whether they hold the place now.")
 
 
 class StateQuery(Schema):
@@ -150,3 +162,36 @@ def withdraw(request: SignedInRequest, question_id: str) -> dict[str, Any]:
     )
     outcome = advice.withdraw(actor=request.user, question=row)
     return _out(outcome.question, replayed=outcome.replayed)
+
+
+def _person(username: str) -> User:
+    person = User.objects.filter(username=username.strip()).first() if username.strip() else None
+    if person is None:
+        raise NotFound(_("No such person."), field="username")
+    return person
+
+
+@router.post(
+    "/legal/advisers",
+    response={200: AdviserOut, **errors(400, 401, 403, 404, 422)},
+    summary="Appoint a community's legal adviser (judicial office, administrators)",
+)
+def appoint(request: SignedInRequest, payload: AdviserIn) -> dict[str, Any]:
+    person = _person(payload.username)
+    done = advice.appoint_adviser(actor=request.user, person=person, community=payload.community)
+    return {
+        "username": person.username,
+        "community": payload.community.strip(),
+        "adviser": done.pk > 0,
+    }
+
+
+@router.post(
+    "/legal/advisers/dismiss",
+    response={200: AdviserOut, **errors(400, 401, 403, 404, 422)},
+    summary="Take a community's legal adviser place away (judicial office, administrators)",
+)
+def dismiss(request: SignedInRequest, payload: AdviserIn) -> dict[str, Any]:
+    person = _person(payload.username)
+    advice.dismiss_adviser(actor=request.user, person=person, community=payload.community)
+    return {"username": person.username, "community": payload.community.strip(), "adviser": False}
