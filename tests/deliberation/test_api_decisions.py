@@ -79,6 +79,8 @@ def test_the_committee_carries_a_decision_out_through_the_api(world, api):
         ({"title": "x", "budget": "1e12", "idempotency_key": "a"}, "budget"),
         ({"title": "x", "budget": 1e300, "idempotency_key": "a"}, "budget"),
         ({"title": "x", "budget": "１２", "idempotency_key": "a"}, "budget"),
+        ({"title": "x", "budget": True, "idempotency_key": "a"}, "budget"),
+        ({"title": "x", "budget": None, "idempotency_key": "a"}, "budget"),
         ({"title": "", "budget": "3", "idempotency_key": "a"}, "title"),
         ({"title": "x" * 101, "budget": "3", "idempotency_key": "a"}, "title"),
         ({"title": "x\u202e", "budget": "3", "idempotency_key": "a"}, None),

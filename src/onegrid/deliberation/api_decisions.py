@@ -12,6 +12,7 @@ text ("12000.50") or JSON numbers and answered as text with two decimals.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,10 +28,12 @@ from .models import Decision, Milestone, Project
 
 router = Router(tags=["deliberation"])
 
-Money = str | int | float
+# Text or a JSON number, read by deliberation.decisions.parse_yuan (so an odd amount, true,
+# false or null is a 422 at the field itself, not a coercion or a union's sub-path).
+Money = Any
 
 
-class MilestoneOut(Schema):
+class DecisionMilestoneOut(Schema):
     id: int
     title: str
     due_on: dt.date
@@ -38,7 +41,7 @@ class MilestoneOut(Schema):
     note: str
 
 
-class ProjectOut(Schema):
+class DecisionProjectOut(Schema):
     id: int
     title: str
     description: str
@@ -49,16 +52,16 @@ class ProjectOut(Schema):
     completed_at: dt.datetime | None
     note: str = Field(..., description="The completion note, or why it was cancelled.")
     milestones_done: int
-    milestones: list[MilestoneOut]
+    milestones: list[DecisionMilestoneOut]
 
 
-class CaseLineOut(Schema):
+class DecisionCaseLineOut(Schema):
     number: str
     state: str
     open: bool
 
 
-class DecisionOut(Schema):
+class DecisionProgressOut(Schema):
     number: str
     topic_number: str
     topic_title: str
@@ -74,11 +77,11 @@ class DecisionOut(Schema):
     milestones_total: int
     cases_open: int
     cases_closed: int
-    projects: list[ProjectOut]
-    cases: list[CaseLineOut]
+    projects: list[DecisionProjectOut]
+    cases: list[DecisionCaseLineOut]
 
 
-class ProjectIn(Schema):
+class DecisionProjectIn(Schema):
     title: str
     budget: Money = Field(..., description="Yuan, 0 or more, at most two decimals.")
     description: str = ""
@@ -86,32 +89,32 @@ class ProjectIn(Schema):
     idempotency_key: str = ""
 
 
-class ProjectEditIn(Schema):
+class DecisionProjectEditIn(Schema):
     title: str
     budget: Money
     description: str = ""
     undertaker: str = ""
 
 
-class SpendingIn(Schema):
+class DecisionSpendingIn(Schema):
     spent: Money = Field(..., description="The total spent so far, in yuan.")
 
 
-class MilestoneIn(Schema):
+class DecisionMilestoneIn(Schema):
     title: str
     due_on: str = Field(..., description="YYYY-MM-DD.")
     note: str = ""
 
 
-class NoteIn(Schema):
+class DecisionNoteIn(Schema):
     note: str = ""
 
 
-class ReasonIn(Schema):
+class DecisionReasonIn(Schema):
     reason: str
 
 
-class CaseIn(Schema):
+class DecisionCaseIn(Schema):
     class_code: str
     description: str
     grid_code: str = Field("", description="A grid of the topic's place (its label point).")
@@ -188,7 +191,7 @@ def _project_answer(project: Project) -> dict[str, object]:
 
 @router.get(
     "/decisions",
-    response={200: list[DecisionOut], **errors(401)},
+    response={200: list[DecisionProgressOut], **errors(401)},
     summary="The decisions of the communities the caller reads as staff, newest first",
 )
 def decision_list(request: SignedInRequest) -> list[dict[str, object]]:
@@ -197,7 +200,7 @@ def decision_list(request: SignedInRequest) -> list[dict[str, object]]:
 
 @router.get(
     "/decisions/{number}",
-    response={200: DecisionOut, **errors(401, 404)},
+    response={200: DecisionProgressOut, **errors(401, 404)},
     summary="A decision with its projects, milestones, spending and linked cases",
 )
 def decision_detail(request: SignedInRequest, number: str) -> dict[str, object]:
@@ -206,11 +209,15 @@ def decision_detail(request: SignedInRequest, number: str) -> dict[str, object]:
 
 @router.post(
     "/decisions/{number}/projects",
-    response={201: ProjectOut, 200: ProjectOut, **errors(400, 401, 403, 404, 409, 422)},
+    response={
+        201: DecisionProjectOut,
+        200: DecisionProjectOut,
+        **errors(400, 401, 403, 404, 409, 422),
+    },
     summary="Add a practical project (为民办实事) carrying out the decision",
 )
 def add_project(
-    request: SignedInRequest, number: str, payload: ProjectIn
+    request: SignedInRequest, number: str, payload: DecisionProjectIn
 ) -> Status[dict[str, object]]:
     decision = decision_selectors.decision_for(request.user, number)
     out = decisions.add_project(actor=request.user, decision=decision, **payload.dict())
@@ -219,11 +226,11 @@ def add_project(
 
 @router.put(
     "/projects/{project_id}",
-    response={200: ProjectOut, **errors(400, 401, 403, 404, 409, 422)},
+    response={200: DecisionProjectOut, **errors(400, 401, 403, 404, 409, 422)},
     summary="Change a planned or underway project",
 )
 def edit_project(
-    request: SignedInRequest, project_id: int, payload: ProjectEditIn
+    request: SignedInRequest, project_id: int, payload: DecisionProjectEditIn
 ) -> dict[str, object]:
     project = decisions.edit_project(
         actor=request.user, project=_project(request, project_id), **payload.dict()
@@ -233,11 +240,11 @@ def edit_project(
 
 @router.post(
     "/projects/{project_id}/spending",
-    response={200: ProjectOut, **errors(400, 401, 403, 404, 409, 422)},
+    response={200: DecisionProjectOut, **errors(400, 401, 403, 404, 409, 422)},
     summary="Record the total the project has spent so far",
 )
 def record_spending(
-    request: SignedInRequest, project_id: int, payload: SpendingIn
+    request: SignedInRequest, project_id: int, payload: DecisionSpendingIn
 ) -> dict[str, object]:
     project = decisions.record_spending(
         actor=request.user, project=_project(request, project_id), spent=payload.spent
@@ -247,11 +254,11 @@ def record_spending(
 
 @router.post(
     "/projects/{project_id}/milestones",
-    response={201: ProjectOut, **errors(400, 401, 403, 404, 409, 422)},
+    response={201: DecisionProjectOut, **errors(400, 401, 403, 404, 409, 422)},
     summary="Add a milestone with its due date",
 )
 def add_milestone(
-    request: SignedInRequest, project_id: int, payload: MilestoneIn
+    request: SignedInRequest, project_id: int, payload: DecisionMilestoneIn
 ) -> Status[dict[str, object]]:
     project = _project(request, project_id)
     decisions.add_milestone(actor=request.user, project=project, **payload.dict())
@@ -260,11 +267,11 @@ def add_milestone(
 
 @router.post(
     "/milestones/{milestone_id}/done",
-    response={200: ProjectOut, **errors(400, 401, 403, 404, 409, 422)},
+    response={200: DecisionProjectOut, **errors(400, 401, 403, 404, 409, 422)},
     summary="Mark a milestone done",
 )
 def milestone_done(
-    request: SignedInRequest, milestone_id: int, payload: NoteIn
+    request: SignedInRequest, milestone_id: int, payload: DecisionNoteIn
 ) -> dict[str, object]:
     milestone = Milestone.objects.filter(pk=milestone_id).first()
     if milestone is None:
@@ -276,11 +283,11 @@ def milestone_done(
 
 @router.post(
     "/projects/{project_id}/complete",
-    response={200: ProjectOut, **errors(400, 401, 403, 404, 409, 422)},
+    response={200: DecisionProjectOut, **errors(400, 401, 403, 404, 409, 422)},
     summary="Complete a project, saying what was done",
 )
 def complete_project(
-    request: SignedInRequest, project_id: int, payload: NoteIn
+    request: SignedInRequest, project_id: int, payload: DecisionNoteIn
 ) -> dict[str, object]:
     project = decisions.complete_project(
         actor=request.user, project=_project(request, project_id), note=payload.note
@@ -290,11 +297,11 @@ def complete_project(
 
 @router.post(
     "/projects/{project_id}/cancel",
-    response={200: ProjectOut, **errors(400, 401, 403, 404, 409, 422)},
+    response={200: DecisionProjectOut, **errors(400, 401, 403, 404, 409, 422)},
     summary="Cancel a project, saying why",
 )
 def cancel_project(
-    request: SignedInRequest, project_id: int, payload: ReasonIn
+    request: SignedInRequest, project_id: int, payload: DecisionReasonIn
 ) -> dict[str, object]:
     project = decisions.cancel_project(
         actor=request.user, project=_project(request, project_id), reason=payload.reason
@@ -304,11 +311,15 @@ def cancel_project(
 
 @router.post(
     "/decisions/{number}/cases",
-    response={201: CaseLineOut, 200: CaseLineOut, **errors(400, 401, 403, 404, 409, 422)},
+    response={
+        201: DecisionCaseLineOut,
+        200: DecisionCaseLineOut,
+        **errors(400, 401, 403, 404, 409, 422),
+    },
     summary="Report a case into the one loop to carry out the decision, linked to it",
 )
 def report_case(
-    request: SignedInRequest, number: str, payload: CaseIn
+    request: SignedInRequest, number: str, payload: DecisionCaseIn
 ) -> Status[dict[str, object]]:
     decision = decision_selectors.decision_for(request.user, number)
     out = decisions.report_case_for_decision(
@@ -321,10 +332,10 @@ def report_case(
 
 @router.post(
     "/decisions/{number}/abandon",
-    response={200: DecisionOut, **errors(400, 401, 403, 404, 409, 422)},
+    response={200: DecisionProgressOut, **errors(400, 401, 403, 404, 409, 422)},
     summary="Abandon the decision, saying why (shown on the public page)",
 )
-def abandon(request: SignedInRequest, number: str, payload: ReasonIn) -> dict[str, object]:
+def abandon(request: SignedInRequest, number: str, payload: DecisionReasonIn) -> dict[str, object]:
     decision = decision_selectors.decision_for(request.user, number)
     return _decision_out(
         decisions.abandon_decision(actor=request.user, decision=decision, reason=payload.reason)
