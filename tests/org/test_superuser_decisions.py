@@ -26,6 +26,10 @@ EVERY_PAGE = [
     "/bigscreen/",
     "/console/reports/",
     "/party/",
+    "/field/screening/",
+    "/mediation/risks/",
+    "/legal/",
+    "/resident/legal/",
     "/console/governance/",
     "/deliberation/",
 ]
