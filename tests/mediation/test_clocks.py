@@ -111,3 +111,28 @@ def test_overdue_mark_on_the_register_page(world, med):
     assert dispute.number in body and "overdue-mark" in body
     body = client.get("/mediation/?overdue=1").content.decode()
     assert dispute.number not in body
+
+
+def test_due_soon_and_overdue_notices_go_once(world, med):
+    from onegrid.notify.models import Notification
+
+    import_2027()
+    dispute = _accept_at(world, med, dt.datetime(2027, 1, 8, 16, 0, tzinfo=SHANGHAI))
+    services.assign_mediators(
+        by=med.mediator, dispute=dispute, mediators=[med.mediator2.pk], lead=None
+    )
+    # Last day Friday 12 Feb 2027. On Tuesday 2 Feb three working days are left before it (2,
+    # 3 and 4 Feb; the holiday runs to 11 Feb): not yet; on Thursday 4 Feb, one: soon.
+    assert services.notify_due(now=dt.datetime(2027, 2, 2, 9, 0, tzinfo=SHANGHAI)) == {
+        "mediation_due_soon": 0,
+        "mediation_overdue": 0,
+    }
+    for _ in range(2):
+        services.notify_due(now=dt.datetime(2027, 2, 4, 9, 0, tzinfo=SHANGHAI))
+    soon = Notification.objects.filter(kind="mediation_due_soon")
+    assert [n.user_id for n in soon] == [med.mediator2.pk]
+    assert dispute.number in soon[0].title and "张三" not in soon[0].title
+    for _ in range(2):
+        services.notify_due(now=dt.datetime(2027, 2, 15, 9, 0, tzinfo=SHANGHAI))
+    late = Notification.objects.filter(kind="mediation_overdue")
+    assert sorted(n.user_id for n in late) == sorted([med.mediator2.pk, med.judicial.pk])

@@ -23,11 +23,14 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from onegrid.cases.models import Case
 from onegrid.core import clock, serials, workdays
 from onegrid.core.errors import Conflict, InvalidInput, PermissionDenied
 from onegrid.core.text_input import bounded_text, idempotency_key
+from onegrid.notify import kinds
+from onegrid.notify import services as notify_services
 from onegrid.org import policies
 from onegrid.org.models import Role, RoleAssignment, User
 from onegrid.territory.models import AdminUnit, Grid
@@ -842,3 +845,66 @@ def extend(*, by: User, dispute: Dispute, reason: object, until: object = None) 
         dispute.extension_reason = text
         dispute.save(update_fields=["extended_on", "extension_reason"])
     return dispute
+
+
+# --- timers ----------------------------------------------------------------------------------
+
+# A period "ends soon" when at most this many working days are left before its last day.
+DUE_SOON_WORKING_DAYS = 2
+
+
+def _due_recipients(dispute: Dispute, *, with_judicial_office: bool) -> list[int]:
+    ids = list(dispute.assignments.values_list("mediator_id", flat=True))
+    if not ids:
+        ids = sorted(_committee_mediator_ids(dispute))
+    if with_judicial_office:
+        ids += list(
+            RoleAssignment.objects.filter(role=Role.JUDICIAL_OFFICE, unit_id=dispute.street_id)
+            .values_list("user_id", flat=True)
+            .distinct()
+        )
+    return list(dict.fromkeys(ids))
+
+
+def notify_due(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Tell the mediators of each dispute whose period ends within DUE_SOON_WORKING_DAYS
+    working days, and its mediators and the street's judicial office of each dispute past its
+    last day with no outcome: once per dispute and last day (notify.services.tell is idempotent
+    on the key, so any number of ticks tell once; an extension makes a new last day). The texts
+    name the number only: no content. Returns the counts told."""
+    now = now or clock.now()
+    today = local_date(now)
+    told = {"mediation_due_soon": 0, "mediation_overdue": 0}
+    rows = Dispute.objects.filter(state__in=IN_MEDIATION, due_on__isnull=False).select_related(
+        "committee"
+    )
+    for dispute in rows.iterator(chunk_size=500):
+        due = current_due(dispute)
+        assert due is not None
+        url = f"/mediation/disputes/{dispute.pk}/"
+        params = {"number": dispute.number, "due": due.isoformat()}
+        if today > due:
+            told["mediation_overdue"] += bool(
+                notify_services.tell(
+                    kind=kinds.MEDIATION_OVERDUE,
+                    user_ids=_due_recipients(dispute, with_judicial_office=True),
+                    key=f"mediation_overdue:{dispute.pk}:{due.isoformat()}",
+                    title=_lazy("Dispute %(number)s is past its mediation period (%(due)s)"),
+                    url=url,
+                    params=params,
+                    now=now,
+                )
+            )
+        elif workdays.count_working_days(today, due) <= DUE_SOON_WORKING_DAYS:
+            told["mediation_due_soon"] += bool(
+                notify_services.tell(
+                    kind=kinds.MEDIATION_DUE_SOON,
+                    user_ids=_due_recipients(dispute, with_judicial_office=False),
+                    key=f"mediation_due_soon:{dispute.pk}:{due.isoformat()}",
+                    title=_lazy("The mediation period of dispute %(number)s ends on %(due)s"),
+                    url=url,
+                    params=params,
+                    now=now,
+                )
+            )
+    return told

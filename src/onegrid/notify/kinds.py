@@ -25,6 +25,10 @@ REPORTER_FIXED = "reporter_fixed"
 REPORTER_CLOSED = "reporter_closed"
 PLEASE_RATE = "please_rate"
 CODE = "code"
+# People's mediation: a dispute's period ends soon, or ended with no outcome (its mediators and,
+# once late, the judicial office over it).
+MEDIATION_DUE_SOON = "mediation_due_soon"
+MEDIATION_OVERDUE = "mediation_overdue"
 # Screening, risks and legal advice (mediation): a high risk escalated to the street and the
 # judicial office (once); a resident's question answered; a question late for its answer.
 RISK_ESCALATED = "risk_escalated"
@@ -58,6 +62,8 @@ KINDS: dict[str, StrOrPromise] = {
     REPORTER_CLOSED: _("My report was closed"),
     PLEASE_RATE: _("Please rate how my report was handled"),
     CODE: _("One-time codes"),
+    MEDIATION_DUE_SOON: _("A dispute's mediation period ends soon"),
+    MEDIATION_OVERDUE: _("A dispute's mediation period ended without an outcome"),
     RISK_ESCALATED: _("A high risk to stability was escalated"),
     LEGAL_ANSWERED: _("The legal adviser answered my question"),
     LEGAL_OVERDUE: _("A question to the legal adviser is late for its answer"),
@@ -86,6 +92,8 @@ DEFAULT_CHANNELS: dict[str, list[str]] = {
     REPORTER_CLOSED: ["sms"],
     PLEASE_RATE: [],
     CODE: ["sms"],
+    MEDIATION_DUE_SOON: [],
+    MEDIATION_OVERDUE: [],
     RISK_ESCALATED: ["sms"],
     LEGAL_ANSWERED: ["sms"],
     LEGAL_OVERDUE: [],
