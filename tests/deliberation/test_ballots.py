@@ -387,3 +387,17 @@ def test_the_tick_closes_an_untallied_meeting_ballot_without_quorum(votes):
     assert closed.result == Ballot.Result.NO_QUORUM and closed.turnout == 0
     # The one proposal left unvoted sends the topic back to the committee.
     assert Topic.objects.get(pk=votes.topic.pk).state == Topic.State.ACCEPTED
+
+
+def test_the_roll_hears_of_a_vote_once(votes):
+    from onegrid.notify.models import Notification
+
+    key = new_key()
+    ballot = open_online(votes, idempotency_key_=key)
+    told = Notification.objects.filter(kind="ballot_opened")
+    assert set(told.values_list("user_id", flat=True)) == {v.user_id for v in votes.voters}
+    assert all(votes.topic.number in n.title for n in told)
+    open_online(votes, idempotency_key_=key)  # a retry tells nobody again
+    assert told.count() == len(votes.voters)
+    assert told.first().url == f"/deliberation/topics/{votes.topic.pk}/"
+    assert ballot.pk

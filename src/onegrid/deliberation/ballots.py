@@ -25,13 +25,17 @@ from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from onegrid.core import clock
 from onegrid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from onegrid.core.serials import next_serial
 from onegrid.core.text_input import bounded_text, idempotency_key
+from onegrid.notify import kinds
+from onegrid.notify import services as notify_services
 from onegrid.org import policies
 from onegrid.org.models import User
 
@@ -162,12 +166,41 @@ def open_ballot(
             )
             topic.state = Topic.State.VOTING
             topic.save(update_fields=["state"])
+            _tell_the_roll(ballot, topic)
     except IntegrityError:
         earlier = Ballot.objects.filter(idempotency_key=key).first()
         if earlier is None:
             raise
         return _replay_ballot(earlier, topic_id, proposal_id)
     return BallotOutcome(ballot)
+
+
+def _tell_the_roll(ballot: Ballot, topic: Topic) -> None:
+    """Everyone on the roll of the topic's place hears, in their inbox, that a vote opened
+    (once per ballot: the key makes a retry add nothing)."""
+    user_ids = roll_selectors.voters_in_place(topic).values_list("user_id", flat=True)
+    notify_services.tell(
+        kind=kinds.BALLOT_OPENED,
+        user_ids=list(user_ids),
+        key=f"ballot_opened:{ballot.pk}",
+        title=_lazy("Vote on %(number)s: %(title)s"),
+        body=_lazy("Voting from %(opens)s to %(closes)s."),
+        params={
+            "number": topic.number,
+            "title": topic.title,
+            "opens": _local(ballot.opens_at),
+            "closes": _local(ballot.closes_at),
+        },
+        url=_topic_url(topic),
+        now=clock.now(),
+    )
+
+
+def _topic_url(topic: Topic) -> str:
+    try:
+        return reverse("web:deliberation_topic", args=[topic.pk])
+    except NoReverseMatch:
+        return ""
 
 
 def _replay_ballot(ballot: Ballot, topic_id: object, proposal_id: object) -> BallotOutcome:

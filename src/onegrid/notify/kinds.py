@@ -34,6 +34,8 @@ MEDIATION_OVERDUE = "mediation_overdue"
 RISK_ESCALATED = "risk_escalated"
 LEGAL_ANSWERED = "legal_answered"
 LEGAL_OVERDUE = "legal_overdue"
+# Resident deliberation: a vote opened on a topic of the place where a resident is on the roll.
+BALLOT_OPENED = "ballot_opened"
 # What a case's reporters are told of it (the rest goes to staff).
 FOR_REPORTERS = frozenset(
     {
@@ -67,6 +69,7 @@ KINDS: dict[str, StrOrPromise] = {
     RISK_ESCALATED: _("A high risk to stability was escalated"),
     LEGAL_ANSWERED: _("The legal adviser answered my question"),
     LEGAL_OVERDUE: _("A question to the legal adviser is late for its answer"),
+    BALLOT_OPENED: _("A vote opened on a topic of my place"),
 }
 
 # The kinds a person may choose channels for (one-time codes always go by SMS).
@@ -97,6 +100,7 @@ DEFAULT_CHANNELS: dict[str, list[str]] = {
     RISK_ESCALATED: ["sms"],
     LEGAL_ANSWERED: ["sms"],
     LEGAL_OVERDUE: [],
+    BALLOT_OPENED: [],
 }
 
 
