@@ -136,3 +136,5 @@ def test_due_soon_and_overdue_notices_go_once(world, med):
         services.notify_due(now=dt.datetime(2027, 2, 15, 9, 0, tzinfo=SHANGHAI))
     late = Notification.objects.filter(kind="mediation_overdue")
     assert sorted(n.user_id for n in late) == sorted([med.mediator2.pk, med.judicial.pk])
+    # Stored in the district's language.
+    assert late[0].title == f"纠纷 {dispute.number} 已超过调解期限（2027-02-12）"

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from onegrid.cases.models import Case
 from onegrid.core import clock, serials, workdays
@@ -851,6 +851,8 @@ def extend(*, by: User, dispute: Dispute, reason: object, until: object = None) 
 
 # A period "ends soon" when at most this many working days are left before its last day.
 DUE_SOON_WORKING_DAYS = 2
+DUE_SOON_TITLE = gettext_lazy("The mediation period of dispute %(number)s ends on %(due)s")
+OVERDUE_TITLE = gettext_lazy("Dispute %(number)s is past its mediation period (%(due)s)")
 
 
 def _due_recipients(dispute: Dispute, *, with_judicial_office: bool) -> list[int]:
@@ -889,7 +891,7 @@ def notify_due(*, now: dt.datetime | None = None) -> dict[str, int]:
                     kind=kinds.MEDIATION_OVERDUE,
                     user_ids=_due_recipients(dispute, with_judicial_office=True),
                     key=f"mediation_overdue:{dispute.pk}:{due.isoformat()}",
-                    title=_lazy("Dispute %(number)s is past its mediation period (%(due)s)"),
+                    title=OVERDUE_TITLE,
                     url=url,
                     params=params,
                     now=now,
@@ -901,7 +903,7 @@ def notify_due(*, now: dt.datetime | None = None) -> dict[str, int]:
                     kind=kinds.MEDIATION_DUE_SOON,
                     user_ids=_due_recipients(dispute, with_judicial_office=False),
                     key=f"mediation_due_soon:{dispute.pk}:{due.isoformat()}",
-                    title=_lazy("The mediation period of dispute %(number)s ends on %(due)s"),
+                    title=DUE_SOON_TITLE,
                     url=url,
                     params=params,
                     now=now,
