@@ -275,3 +275,13 @@ def test_committees_are_kept_by_the_judicial_office_and_administrators(world, me
         for c in token_client(world.people.worker).get("/api/v1/mediation/committees").json()
     ]
     assert "新名" in names and "第2社区人民调解委员会" in names
+
+
+@pytest.mark.parametrize(
+    "query", ["number=%00", "state=a%00", "type=%E2%80%A8", "page=%00", "page=99999999999999999999"]
+)
+def test_odd_register_filters_are_no_500(world, med, query):
+    walk_in(world, med)
+    page = _client(med.mediator).get(f"/mediation/?{query}")
+    api = token_client(med.mediator).get(f"/api/v1/mediation/disputes?{query}")
+    assert page.status_code == 200 and api.status_code in (200, 422)

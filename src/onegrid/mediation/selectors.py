@@ -144,8 +144,11 @@ def filtered(
     overdue: bool = False,
     number: str = "",
 ) -> QuerySet[Dispute]:
-    """The register with the list's filters (unknown values simply match nothing)."""
+    """The register with the list's filters (unknown values simply match nothing; a value with
+    control characters, which PostgreSQL would refuse, is no filter of any row)."""
     rows = register(user)
+    if not all(v.isprintable() for v in (state, type_code, number)):
+        return rows.none()
     if state:
         rows = rows.filter(state=state)
     if type_code:
