@@ -293,3 +293,59 @@ def test_links(world):
     assert (
         'id="legal-advice-link"' in _page(world.people.resident).get("/resident/").content.decode()
     )
+
+
+def test_registering_a_found_dispute_through_the_page(world):
+    from onegrid.mediation.models import Dispute, MediationType
+
+    MediationType.objects.get_or_create(code="neighbour", defaults={"name": "邻里纠纷"})
+    client = _page(world.people.worker)
+    client.post(
+        "/field/screening/",
+        {
+            "grid": world.grids[0].code,
+            "disputes_found": "1",
+            "risk_level": "low",
+            "stable": "stable",
+            "idempotency_key": "s-page",
+        },
+    )
+    row = Screening.objects.get()
+    form = client.get(f"/field/screening/{row.pk}/dispute/")
+    assert form.status_code == 200 and 'name="applicant_name"' in form.content.decode()
+    refused = client.post(
+        f"/field/screening/{row.pk}/dispute/",
+        {
+            "type": "neighbour",
+            "title": "",
+            "facts": "x",
+            "applicant_name": "张三",
+            "idempotency_key": "d1",
+        },
+    )
+    assert refused.status_code == 422 and 'data-field="title"' in refused.content.decode()
+    done = client.post(
+        f"/field/screening/{row.pk}/dispute/",
+        {
+            "type": "neighbour",
+            "title": "楼道堆物",
+            "facts": "两户争执",
+            "applicant_name": "张三",
+            "respondent_name": "李四",
+            "risk": "low",
+            "idempotency_key": "d2",
+        },
+    )
+    assert done.status_code == 302
+    dispute = Dispute.objects.get()
+    assert dispute.source == "screening" and dispute.parties.count() == 2
+
+
+def test_the_tick_command(world, rows):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("mediation", "tick", stdout=out)
+    assert "0" in out.getvalue()
