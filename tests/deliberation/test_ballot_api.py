@@ -210,3 +210,19 @@ def test_odd_open_input_names_the_field(votes):
         assert answer.status_code == 422, answer.content
         assert answer.json()["field"] == field
     assert not Ballot.objects.exists()
+
+
+def test_refusals_come_in_chinese(votes):
+    ballot = open_online(votes)
+    alice = votes.voters[0]
+    client = token_client(alice.user, language="zh-hans")
+    body = {"choice": "for", "password": "wrong", "idempotency_key": new_key()}
+    answer = _post(client, f"{API}/ballots/{ballot.pk}/vote", body)
+    assert answer.status_code == 403
+    assert answer.json() == {"code": "forbidden", "message": "密码不正确。", "field": "password"}
+    bad_rule = _post(
+        token_client(votes.committee, language="zh-hans"),
+        f"{API}/topics/{votes.topic.pk}/ballots",
+        _open_body(votes, proposal_id=votes.proposal2.pk, quorum="一半"),
+    )
+    assert bad_rule.status_code == 422 and "过半数" in bad_rule.json()["message"]
