@@ -47,4 +47,3 @@ def agreement_panel(context: template.Context, dispute: Any) -> dict[str, Any]:
         "today": today,
         "client_key": uuid.uuid4().hex,
     }
-
