@@ -22,15 +22,15 @@ from onegrid.deliberation.api import router as deliberation_router
 from onegrid.deliberation.api_ballots import router as ballots_router
 from onegrid.deliberation.api_decisions import router as decisions_router
 from onegrid.insight.api import router as insight_router
-from onegrid.insight.hotspots_api import router as hotspots_router
 from onegrid.insight.governance_api import router as governance_router
+from onegrid.insight.hotspots_api import router as hotspots_router
 from onegrid.insight.participation_api import router as participation_router
-from onegrid.notify.api import router as notify_router
 from onegrid.mediation.api import router as mediation_router
 from onegrid.mediation.api_advice import router as legal_advice_router
 from onegrid.mediation.api_agreements import router as agreements_router
 from onegrid.mediation.api_risks import router as risks_router
 from onegrid.mediation.api_screening import router as screening_router
+from onegrid.notify.api import router as notify_router
 from onegrid.org.addresses_api import router as addresses_router
 from onegrid.org.api import router as auth_router
 from onegrid.org.auth import API_AUTH
