@@ -1682,9 +1682,7 @@ def governance_reach(user: User | AnonymousUser, section: str) -> MeasuresReach:
     )
 
 
-def may_read_governance(
-    user: User | AnonymousUser, *, section: str, place: Place | None
-) -> bool:
+def may_read_governance(user: User | AnonymousUser, *, section: str, place: Place | None) -> bool:
     """Whether `user` reads the `section` figures of `place` (a street, community or grid;
     None: the whole district)."""
     reach = governance_reach(user, section)
