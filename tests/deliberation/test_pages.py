@@ -266,3 +266,11 @@ def test_admin_is_read_only_and_scoped(world):
     assert dt_.page_client(leader).get("/admin/deliberation/topic/").status_code == 200
     answer = dt_.page_client(far).get("/admin/deliberation/topic/")
     assert answer.status_code == 200 and topic.number not in answer.content.decode()
+
+
+@pytest.mark.parametrize("role", [Role.VOLUNTEER, Role.PARTY_MEMBER, Role.GRID_WORKER])
+def test_field_app_links_the_resident_pages(world, role):
+    body = dt_.page_client(holder(world, role)).get("/field/")
+    assert body.status_code == 200
+    linked = 'id="link-deliberation"' in body.content.decode()
+    assert linked is (role in ACCOUNTS)
