@@ -268,4 +268,3 @@ def publish(request: SignedInRequest, ballot_id: str, payload: DecisionIn) -> di
         "published_at": d.published_at,
         "replayed": outcome.replayed,
     }
-
