@@ -5,6 +5,7 @@ and section, the page and the endpoint, the downloads equal to the page, odd per
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from decimal import Decimal
@@ -95,7 +96,7 @@ def test_the_recurrence_window_is_ninety_days(world, rows):
     d = rows[0]
     before = table(world, "community", world.community.code).rows[1]
     assert before.cells["recurrences"].value == 1
-    d.d8.outcome_at = d.d1.registered_at - periods.dt.timedelta(days=89)
+    d.d8.outcome_at = d.d1.registered_at - dt.timedelta(days=89)
     d.d8.save()
     after = table(world, "community", world.community.code).rows[1]
     assert after.cells["recurrences"].value == 2
