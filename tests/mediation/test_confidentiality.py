@@ -196,3 +196,25 @@ def test_the_applicant_follows_the_state_only(world, med):
     assert [a["state"] for a in api.json()] == ["accepted"]
     assert "facts" not in api.json()[0]
     assert client.get(f"/mediation/disputes/{dispute.pk}/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("name", "register", "resident_page"),
+    [
+        ("mediator", 200, 403),
+        ("judicial", 200, 403),
+        ("acceptor", 200, 403),
+        ("leader", 403, 403),
+        ("admin", 403, 403),
+        ("worker", 403, 403),
+        ("resident", 403, 200),
+    ],
+)
+def test_doors_of_the_mediation_pages(world, med, name, register, resident_page):
+    client = Client()
+    client.force_login(_who(world, med, name))
+    assert client.get("/mediation/").status_code == register
+    assert client.get("/mediation/new/").status_code == register
+    assert client.get("/resident/mediation/").status_code == resident_page
+    nav = client.get("/account/").content.decode()
+    assert ('href="/mediation/"' in nav) == (register == 200)
