@@ -423,3 +423,20 @@ def test_a_role_at_the_district_and_at_a_street_reads_the_union(world, rows):
     RoleAssignment.objects.create(user=both, role=Role.COMMUNITY_COMMITTEE, unit=w.community)
     t = g.governance(both, period=FEBRUARY, scope=g.resolve_scope(both))
     assert t.sections == ("mediation", "deliberation")
+
+
+def test_the_formulas_download_lists_every_figure_the_reader_sees(world, rows):
+    client = Client()
+    client.force_login(world.people.leader)
+    response = client.get(
+        "/console/governance/", {"month": "2026-02", "format": "csv", "table": "formulas"}
+    )
+    assert response.status_code == 200
+    lines = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    keys = [r[1] for r in lines[1:]]
+    assert set(keys) >= {f.key for f in g.FIGURES} and all(r[3] for r in lines[1:])
+    mediator = person("mediator", Role.MEDIATOR, unit=world.community)
+    client.force_login(mediator)
+    response = client.get("/console/governance/", {"format": "csv", "table": "formulas"})
+    lines = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert {r[1] for r in lines[1:]} == {f.key for f in g.FIGURES if f.group == "mediation"}

@@ -90,6 +90,41 @@ def _month_columns() -> list[tuple[str, str]]:
     return [(key, str(label)) for key, label, _formula in MONTH_COLUMNS]
 
 
+def formula_columns() -> list[tuple[str, str]]:
+    return [
+        ("table", _("Table")),
+        ("key", _("Key")),
+        ("figure", _("Figure")),
+        ("formula", _("Formula")),
+    ]
+
+
+def formula_rows(table: measures.Governance) -> list[dict[str, object]]:
+    """Every figure of the tables the reader sees, with its formula (the `formulas` download)."""
+    rows: list[dict[str, object]] = [
+        {
+            "table": str(measures.GROUPS[group][1]),
+            "key": f.key,
+            "figure": str(f.label),
+            "formula": str(f.formula),
+        }
+        for group in table.groups
+        for f in table.figures(group)
+    ]
+    if table.months is not None:
+        rows += [
+            {
+                "table": _("Screening coverage by month"),
+                "key": key,
+                "figure": str(label),
+                "formula": str(formula),
+            }
+            for key, label, formula in MONTH_COLUMNS
+            if formula
+        ]
+    return rows
+
+
 @access.page("governance")
 @require_GET
 def governance_page(request: SignedInRequest) -> HttpResponseBase:
@@ -165,6 +200,7 @@ def _page(request: SignedInRequest, filters: Any, table: measures.Governance):
         "month_rows": [[r[k] for k, _label in month_columns] for r in month_rows(table)],
         "month_formulas": [(label, formula) for _k, label, formula in MONTH_COLUMNS if formula],
         "month_downloads": table_links(request, "months"),
+        "formula_downloads": table_links(request, "formulas"),
         "back": reverse("web:measures") + "?" + urlencode(period_query),
         "as_of": timezone.localtime(table.as_of),
     }
@@ -182,6 +218,9 @@ def _download(request: SignedInRequest, fmt: str, table: measures.Governance) ->
     if which in table.groups:
         cols, rows = columns(table, which), rows_of(table, which)
         name = str(measures.GROUPS[which][1]).split(" (", 1)[0]
+    elif which == "formulas":
+        cols, rows = formula_columns(), formula_rows(table)
+        name = _("formulas")
     elif which == "months" and table.months is not None:
         cols, rows = _month_columns(), month_rows(table)
         name = _("screening by month")
