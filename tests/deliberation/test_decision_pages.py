@@ -141,3 +141,23 @@ def test_the_public_pages_of_decisions_follow_the_districts_switch(world, commit
     assert anonymous.get("/public/decisions/?page=x").status_code == 400
     nav = anonymous.get("/public/").content.decode()
     assert 'href="/public/decisions/"' in nav
+
+
+def test_the_decision_forms_need_a_signed_in_keeper(world):
+    decision = _decision(world)
+    anonymous = Client()
+    answer = anonymous.post(
+        _topic_url(decision, "decision/projects/"), {"title": "x", "budget": "1", "key": "k"}
+    )
+    assert answer.status_code == 302 and "/login/" in answer["Location"]
+    assert anonymous.get(_topic_url(decision, "decision/projects/")).status_code in (302, 405)
+    resident = Client()
+    resident.force_login(world.people.resident)
+    assert resident.post(
+        _topic_url(decision, "decision/abandon/"), {"reason": "x"}
+    ).status_code in (
+        403,
+        404,
+    )
+    decision.refresh_from_db()
+    assert decision.state == Decision.State.PUBLISHED and not Project.objects.exists()

@@ -322,3 +322,23 @@ def test_readers_and_the_public_selection(world, d):
     assert list(decision_selectors.public_decisions([])) == []
     assert decision_selectors.public_decision("JY202600001", [world.district.pk]) == d.decision
     assert decision_selectors.public_decision("<b>", [world.district.pk]) is None
+
+
+def test_a_milestone_past_its_due_date_and_not_done_is_late(world, d):
+    project = _project(d).project
+    # The world's clock stands at 2026-03-10 (Asia/Shanghai).
+    decisions.add_milestone(actor=d.committee, project=project, title="设计", due_on="2026-03-09")
+    decisions.add_milestone(actor=d.committee, project=project, title="施工", due_on="2026-03-10")
+    done = decisions.add_milestone(
+        actor=d.committee, project=project, title="招标", due_on="2026-03-01"
+    )
+    decisions.mark_milestone_done(actor=d.committee, milestone=done)
+    progress = decision_selectors.progress_of(d.decision)
+    assert {m.title: m.late for m in progress.projects[0].milestones} == {
+        "招标": False,
+        "设计": True,
+        "施工": False,
+    }
+    assert progress.milestones_late == 1
+    decisions.cancel_project(actor=d.committee, project=project, reason="停")
+    assert decision_selectors.progress_of(d.decision).milestones_late == 0

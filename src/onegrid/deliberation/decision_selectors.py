@@ -19,18 +19,23 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onegrid.cases.models import Case
 from onegrid.cases.states import FINAL_STATES, STATE_LABELS
+from onegrid.core import clock
 from onegrid.core.errors import NotFound
 from onegrid.org import policies
 from onegrid.org.models import User
 
 from .decisions import DONE_CASE_STATES, OPEN_PROJECT_STATES, decision_by_number
 from .models import Decision, DecisionCase, Milestone, Project, Topic, Voter
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,8 @@ class MilestoneView:
     done_at: dt.datetime | None
     note: str
     pk: int = 0
+    # Not done and its due date has passed (in Asia/Shanghai, the district's day).
+    late: bool = False
 
     @property
     def done(self) -> bool:
@@ -111,6 +118,10 @@ class Progress:
         return sum(p.milestones_done for p in self.projects)
 
     @property
+    def milestones_late(self) -> int:
+        return sum(1 for p in self.projects for m in p.milestones if m.late)
+
+    @property
     def projects_completed(self) -> int:
         return sum(1 for p in self.projects if p.state == Project.State.COMPLETED)
 
@@ -128,6 +139,7 @@ class Progress:
 
 
 def _projects(decision: Decision) -> list[ProjectProgress]:
+    today = timezone.localtime(clock.now(), LOCAL_TZ).date()
     rows = decision.projects.prefetch_related(
         Prefetch("milestones", queryset=Milestone.objects.order_by("due_on", "pk"))
     )
@@ -144,7 +156,14 @@ def _projects(decision: Decision) -> list[ProjectProgress]:
             completed_at=p.completed_at,
             note=p.completion_note,
             milestones=[
-                MilestoneView(m.title, m.due_on, m.done_at, m.note, m.pk)
+                MilestoneView(
+                    m.title,
+                    m.due_on,
+                    m.done_at,
+                    m.note,
+                    m.pk,
+                    late=m.done_at is None and m.due_on < today and p.state in OPEN_PROJECT_STATES,
+                )
                 for m in p.milestones.all()
             ],
         )
