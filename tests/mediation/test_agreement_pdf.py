@@ -88,7 +88,9 @@ def test_an_oral_agreement_says_so(world):
         actor=rows.mediator, dispute=rows.dispute, **{**AGREEMENT, "form": "oral"}
     ).agreement
     _reader, text = _text(agreement_pdf.render_agreement(agreement))
-    assert "口头" in _flat(text)
+    flat = _flat(text)
+    assert "口头调解协议自各方当事人达成协议之日起生效" in flat
+    assert "人民调解员签名并加盖人民调解委员会印章之日起生效" not in flat
 
 
 def test_markup_in_user_text_is_drawn_as_text(world):

@@ -172,28 +172,21 @@ def _render(agreement: Agreement, s: _Styles) -> bytes:
         Spacer(1, 4 * mm),
     ]
     if agreement.form == Agreement.Form.ORAL:
-        story.append(
-            p(
-                escape(
-                    _(
-                        "The parties agreed orally; the mediator recorded the agreement. An oral "
-                        "agreement takes effect on the day the parties reach it (People's "
-                        "Mediation Law, art. 30)."
-                    )
-                )
-            )
+        # Art. 28 and 30: agreed orally, recorded by the mediator, in effect the day agreed.
+        effect = _(
+            "The parties agreed orally; the mediator recorded the agreement. An oral "
+            "agreement takes effect on the day the parties reach it (People's "
+            "Mediation Law, art. 30)."
+        )
+    else:
+        effect = _(
+            "This agreement takes effect when every party has signed, sealed or put "
+            "their thumbprint on it and the people's mediator has signed it and affixed "
+            "the seal of the people's mediation committee (People's Mediation Law, art. "
+            "29)."
         )
     story += [
-        p(
-            escape(
-                _(
-                    "This agreement takes effect when every party has signed, sealed or put "
-                    "their thumbprint on it and the people's mediator has signed it and affixed "
-                    "the seal of the people's mediation committee (People's Mediation Law, art. "
-                    "29)."
-                )
-            )
-        ),
+        p(escape(effect)),
         labelled(_("Took effect on: "), _day(agreement.effective_on)),
         p(
             escape(
