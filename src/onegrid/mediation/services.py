@@ -884,7 +884,7 @@ def notify_due(*, now: dt.datetime | None = None) -> dict[str, int]:
         due = current_due(dispute)
         assert due is not None
         url = f"/mediation/disputes/{dispute.pk}/"
-        params = {"number": dispute.number, "due": due.isoformat()}
+        params: dict[str, object] = {"number": dispute.number, "due": due.isoformat()}
         if today > due:
             told["mediation_overdue"] += bool(
                 notify_services.tell(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext_lazy as _
@@ -1269,7 +1270,7 @@ def _bound_district_wide(user: User, role: str) -> bool:
     )
 
 
-def _dispute_committee_units(dispute) -> set[int]:
+def _dispute_committee_units(dispute: Any) -> set[int]:
     """The units whose mediators hold `dispute`: its committee's unit once accepted; before
     that the units a committee for its place may stand at (its community, its street)."""
     committee = getattr(dispute, "committee", None) if dispute.committee_id else None
@@ -1291,7 +1292,7 @@ def _judicial_office_over(user: User, street_id: int | None) -> bool:
     return street_id is not None and street_id in _bound_units(user, Role.JUDICIAL_OFFICE)
 
 
-def may_read_dispute(user: User | AnonymousUser, dispute) -> bool:
+def may_read_dispute(user: User | AnonymousUser, dispute: Any) -> bool:
     """Whether `user` reads the content of `dispute` (facts, claims, parties, sessions, the
     agreement): mediators bound to its committee's unit (before acceptance: to its community
     or street), and the judicial office bound to its street or the district. Nobody else: not
@@ -1304,7 +1305,7 @@ def may_read_dispute(user: User | AnonymousUser, dispute) -> bool:
     return _judicial_office_over(user, dispute.street_id)
 
 
-def may_act_on_dispute(user: User | AnonymousUser, dispute) -> bool:
+def may_act_on_dispute(user: User | AnonymousUser, dispute: Any) -> bool:
     """Accepting, declining, assigning mediators, sessions, the outcome, follow-ups, closing,
     withdrawing on the applicant's behalf and the one extension: the mediators of the committee
     that holds it (before acceptance: of its community or street). The judicial office reads
@@ -1363,12 +1364,12 @@ def mediation_reach(user: User | AnonymousUser) -> MediationReach:
             continue
         wide = a.unit.level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY)
         if a.role == Role.JUDICIAL_OFFICE and a.unit.level == AdminUnit.Level.STREET:
-            judicial.add(a.unit_id)
+            judicial.add(a.unit.pk)
         elif a.role in MEDIATION_REGISTER_LINE_READERS:
             if wide:
                 lines_district = True
             elif a.unit.level == AdminUnit.Level.STREET:
-                lines.add(a.unit_id)
+                lines.add(a.unit.pk)
             elif a.unit.level == AdminUnit.Level.COMMUNITY and a.unit.parent_id:
                 lines.add(a.unit.parent_id)
     return MediationReach(
