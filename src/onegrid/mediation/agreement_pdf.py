@@ -26,7 +26,7 @@ from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.http import HttpResponse
-from django.utils import translation
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from onegrid.core.pdf_fonts import register_font
@@ -42,11 +42,8 @@ if TYPE_CHECKING:
 def _day(day: dt.date | None) -> str:
     if day is None:
         return "—"
-    return _("%(year)d-%(month)02d-%(day)02d") % {
-        "year": day.year,
-        "month": day.month,
-        "day": day.day,
-    }
+    # The language's own long date (Chinese: 2027年2月12日), as a signed document writes it.
+    return formats.date_format(day, "DATE_FORMAT")
 
 
 def _text(value: object) -> str:
