@@ -268,3 +268,26 @@ def test_lapse_after_cosign_until(world):
     assert timers.lapse_topics(later) == 0  # idempotent
     topic.refresh_from_db()
     assert topic.state == Topic.State.LAPSED and topic.closed_at == later
+
+
+def test_the_committee_hears_of_a_topic_to_review_and_the_raiser_of_the_review(world):
+    from onegrid.notify.models import Notification
+
+    committee = dt_.committee(world)
+    street_member = dt_.committee(world, "street_member", unit=world.street)
+    raiser, other = dt_.voters(world, 2)
+    with _settings(minimum=2):
+        topic = topics.raise_topic(
+            actor=raiser.user, title="修路灯", body="b", scope="community", key="n1"
+        )
+    assert not Notification.objects.filter(kind="topic_to_review").exists()
+    topics.cosign(actor=other.user, topic_id=topic.pk)
+    told = Notification.objects.filter(kind="topic_to_review")
+    assert {n.user_id for n in told} == {committee.pk, street_member.pk}
+    assert all(topic.number in n.title and n.url.endswith(f"/{topic.pk}/") for n in told)
+    topics.review(
+        actor=committee, topic_id=topic.pk, accept=False, note="100% 不属于议事范围 %(x)s"
+    )
+    (reviewed,) = Notification.objects.filter(kind="topic_reviewed")
+    assert reviewed.user_id == raiser.user_id
+    assert "100% 不属于议事范围 %(x)s" in reviewed.body

@@ -16,6 +16,7 @@ import math
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +24,8 @@ from onegrid.core import clock
 from onegrid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from onegrid.core.serials import next_serial
 from onegrid.core.text_input import bounded_text, idempotency_key
+from onegrid.notify import kinds
+from onegrid.notify import services as notify_services
 from onegrid.org import policies
 from onegrid.org.models import User
 from onegrid.territory.models import AdminUnit, Grid
@@ -69,11 +72,29 @@ def _replay(key: str, actor: User) -> Topic | None:
     return existing
 
 
+def _topic_url(topic: Topic) -> str:
+    try:
+        return reverse("web:deliberation_topic", args=[topic.pk])
+    except NoReverseMatch:  # the web app is not installed (a worker without pages)
+        return ""
+
+
 def _submit_if_enough(topic: Topic, signed: int, at: dt.datetime) -> None:
     if topic.state == Topic.State.COLLECTING and signed >= topic.cosign_threshold:
         topic.state = Topic.State.SUBMITTED
         topic.submitted_at = at
         topic.save(update_fields=["state", "submitted_at"])
+        # The community's committee hears of it once (the key makes a retry add nothing).
+        notify_services.tell(
+            kind=kinds.TOPIC_TO_REVIEW,
+            user_ids=policies.deliberation_keeper_ids(topic.community),
+            key=f"topic_to_review:{topic.pk}",
+            title=_("Topic %(number)s awaits review: %(title)s"),
+            body=_("%(count)d residents on the roll co-signed it."),
+            params={"number": topic.number, "title": topic.title, "count": signed},
+            url=_topic_url(topic),
+            now=at,
+        )
 
 
 @transaction.atomic
@@ -274,6 +295,18 @@ def review(*, actor: User, topic_id: object, accept: bool, note: object = "") ->
         topic.closed_at = at
         fields.append("closed_at")
     topic.save(update_fields=fields)
+    if topic.raised_by_id is not None and not topic.raised_by_staff:
+        notify_services.tell(
+            kind=kinds.TOPIC_REVIEWED,
+            user_ids=[topic.raised_by_id],
+            key=f"topic_reviewed:{topic.pk}",
+            title=_("Your topic %(number)s: %(state)s"),
+            # The note is the committee's own text: a placeholder's value, never a format.
+            body=_("The committee's note: %(note)s") if text else "",
+            params={"number": topic.number, "state": topic.get_state_display(), "note": text},
+            url=_topic_url(topic),
+            now=at,
+        )
     return topic
 
 

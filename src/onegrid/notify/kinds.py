@@ -36,6 +36,10 @@ LEGAL_ANSWERED = "legal_answered"
 LEGAL_OVERDUE = "legal_overdue"
 # Resident deliberation: a vote opened on a topic of the place where a resident is on the roll.
 BALLOT_OPENED = "ballot_opened"
+# Resident deliberation: a topic awaits the committee's review (its committee members); the
+# committee accepted or declined a resident's topic (the one who raised it).
+TOPIC_TO_REVIEW = "topic_to_review"
+TOPIC_REVIEWED = "topic_reviewed"
 # What a case's reporters are told of it (the rest goes to staff).
 FOR_REPORTERS = frozenset(
     {
@@ -70,6 +74,8 @@ KINDS: dict[str, StrOrPromise] = {
     LEGAL_ANSWERED: _("The legal adviser answered my question"),
     LEGAL_OVERDUE: _("A question to the legal adviser is late for its answer"),
     BALLOT_OPENED: _("A vote opened on a topic of my place"),
+    TOPIC_TO_REVIEW: _("A deliberation topic awaits the committee's review"),
+    TOPIC_REVIEWED: _("The committee reviewed the topic I raised"),
 }
 
 # The kinds a person may choose channels for (one-time codes always go by SMS).
@@ -101,6 +107,8 @@ DEFAULT_CHANNELS: dict[str, list[str]] = {
     LEGAL_ANSWERED: ["sms"],
     LEGAL_OVERDUE: [],
     BALLOT_OPENED: [],
+    TOPIC_TO_REVIEW: [],
+    TOPIC_REVIEWED: [],
 }
 
 

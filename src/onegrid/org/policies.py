@@ -1204,6 +1204,18 @@ def may_read_voter_roll(user: User | AnonymousUser, community: AdminUnit) -> boo
     return may_keep_deliberation(user, community)
 
 
+def deliberation_keeper_ids(community: AdminUnit) -> list[int]:
+    """Who hears that a topic of `community` awaits review: the committee members bound to the
+    community or its street (the district's administrators are not told of every topic)."""
+    return list(
+        RoleAssignment.objects.filter(
+            role=Role.COMMUNITY_COMMITTEE, unit_id__in=[community.pk, community.parent_id]
+        )
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
 def may_take_part_in_deliberation(user: User | AnonymousUser) -> bool:
     """Applying to the roll, raising a topic and co-signing (the service then checks the roll
     entry and the topic's place): resident accounts (DELIBERATION_ACCOUNTS)."""
