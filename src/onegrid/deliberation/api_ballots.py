@@ -66,7 +66,7 @@ class BallotResult(Schema):
     replayed: bool = Field(..., description="True when this answers a retry (nothing changed).")
 
 
-class OpenIn(Schema):
+class BallotOpenIn(Schema):
     proposal_id: int
     mode: str = Field(..., description="online or meeting.")
     counting: str = Field(..., description="person or household.")
@@ -77,32 +77,32 @@ class OpenIn(Schema):
     idempotency_key: str = KEY
 
 
-class VoteIn(Schema):
+class BallotVoteIn(Schema):
     choice: str = Field(..., description="for, against or abstain.")
     password: str = Field(..., max_length=256, description="Your account's password, again.")
     idempotency_key: str = KEY
 
 
-class VoteOut(Schema):
+class BallotVoteOut(Schema):
     ballot_id: int
     choice: str
     cast_at: dt.datetime
     replayed: bool
 
 
-class TallyIn(Schema):
+class BallotTallyIn(Schema):
     present: int = Field(..., ge=0, le=ballots.MAX_COUNT)
     votes_for: int = Field(..., ge=0, le=ballots.MAX_COUNT)
     votes_against: int = Field(..., ge=0, le=ballots.MAX_COUNT)
     abstentions: int = Field(..., ge=0, le=ballots.MAX_COUNT)
 
 
-class DecisionIn(Schema):
+class BallotDecisionIn(Schema):
     text: str = Field(..., max_length=8000, description="What was decided.")
     idempotency_key: str = KEY
 
 
-class DecisionOut(Schema):
+class PublishedDecisionOut(Schema):
     id: int
     number: str
     topic_id: int
@@ -168,7 +168,9 @@ def list_ballots(request: SignedInRequest, topic_id: str) -> list[dict[str, obje
     response={200: BallotResult, **errors(400, 401, 403, 404, 409, 422)},
     summary="Put a proposal to the vote (community committee)",
 )
-def open_ballot(request: SignedInRequest, topic_id: str, payload: OpenIn) -> dict[str, object]:
+def open_ballot(
+    request: SignedInRequest, topic_id: str, payload: BallotOpenIn
+) -> dict[str, object]:
     outcome = ballots.open_ballot(
         actor=request.user,
         topic_id=topic_id,
@@ -197,10 +199,10 @@ def ballot(request: SignedInRequest, ballot_id: str) -> dict[str, object]:
 
 @router.post(
     "/ballots/{ballot_id}/vote",
-    response={200: VoteOut, **errors(400, 401, 403, 404, 409, 422)},
+    response={200: BallotVoteOut, **errors(400, 401, 403, 404, 409, 422)},
     summary="Vote online (residents on the verified roll of the topic's place; password again)",
 )
-def vote(request: SignedInRequest, ballot_id: str, payload: VoteIn) -> dict[str, object]:
+def vote(request: SignedInRequest, ballot_id: str, payload: BallotVoteIn) -> dict[str, object]:
     outcome = ballots.cast_vote(
         actor=request.user,
         ballot_id=ballot_id,
@@ -223,7 +225,7 @@ def vote(request: SignedInRequest, ballot_id: str, payload: VoteIn) -> dict[str,
     response={200: BallotOut, **errors(400, 401, 403, 404, 409, 422)},
     summary="Enter (or correct) a meeting ballot's tally (community committee)",
 )
-def tally(request: SignedInRequest, ballot_id: str, payload: TallyIn) -> dict[str, object]:
+def tally(request: SignedInRequest, ballot_id: str, payload: BallotTallyIn) -> dict[str, object]:
     entered = ballots.enter_tally(
         actor=request.user,
         ballot_id=ballot_id,
@@ -247,10 +249,12 @@ def close(request: SignedInRequest, ballot_id: str) -> dict[str, object]:
 
 @router.post(
     "/ballots/{ballot_id}/decision",
-    response={200: DecisionOut, **errors(400, 401, 403, 404, 409, 422)},
+    response={200: PublishedDecisionOut, **errors(400, 401, 403, 404, 409, 422)},
     summary="Publish the decision of a ballot that passed (community committee)",
 )
-def publish(request: SignedInRequest, ballot_id: str, payload: DecisionIn) -> dict[str, object]:
+def publish(
+    request: SignedInRequest, ballot_id: str, payload: BallotDecisionIn
+) -> dict[str, object]:
     outcome = ballots.publish_decision(
         actor=request.user,
         ballot_id=ballot_id,
