@@ -12,6 +12,7 @@ import re
 import pypdf
 
 from onegrid.mediation import agreements
+from onegrid.mediation.legal_basis import ensure_default_types
 from onegrid.mediation.models import Agreement, Dispute, MediationCommittee
 from onegrid.org.models import Role
 from support.browser import screenshot
@@ -20,6 +21,8 @@ from support.people import person
 
 def test_a_mediation_from_intake_to_the_agreement_pdf(web):
     world = web.world
+    # The live server's tests run after others that may have emptied the migration's types.
+    ensure_default_types()
     MediationCommittee.objects.create(name="第1社区人民调解委员会", unit=world.community)
     person("mediator", Role.MEDIATOR, unit=world.community)
     person("judicial", Role.JUDICIAL_OFFICE, unit=world.street)

@@ -7,13 +7,14 @@ import pytest
 
 from onegrid.cases import catalogue
 from onegrid.cases.models import CaseClass
-from onegrid.mediation.legal_basis import DEFAULT_TYPES
+from onegrid.mediation.legal_basis import DEFAULT_TYPES, ensure_default_types
 from onegrid.mediation.models import MediationType
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_default_types_name_their_law():
+    ensure_default_types()  # a transactional test before may have emptied the migration's rows
     types = {t.code: t for t in MediationType.objects.all()}
     for default in DEFAULT_TYPES:
         made = types[default.code]
@@ -78,3 +79,11 @@ def test_a_basis_imports():
         "《城市市容和环境卫生管理条例》",
         "第十七条",
     )
+
+
+def test_missing_default_types_are_made_again_and_edits_kept():
+    MediationType.objects.filter(code="other").delete()
+    MediationType.objects.filter(code="labour").update(legal_basis_article="第十条")
+    assert ensure_default_types() == 1
+    assert ensure_default_types() == 0
+    assert MediationType.objects.get(code="labour").legal_basis_article == "第十条"

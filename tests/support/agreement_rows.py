@@ -8,6 +8,7 @@ import datetime as dt
 from types import SimpleNamespace
 
 from onegrid.core import clock
+from onegrid.mediation.legal_basis import ensure_default_types
 from onegrid.mediation.models import Dispute, DisputeParty, MediationCommittee, MediationType
 from onegrid.org.models import Role
 from support.people import person
@@ -16,6 +17,7 @@ ACCEPTED_AT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.timezone(dt.timedelta(hou
 
 
 def mediation_rows(world, *, party_name: str = "张三") -> SimpleNamespace:
+    ensure_default_types()  # a transactional test before may have emptied the migration's rows
     committee = MediationCommittee.objects.create(
         name="第1社区人民调解委员会", unit=world.community
     )

@@ -110,3 +110,24 @@ def basis_text(law: str, article: str) -> str:
     if not law:
         return ""
     return _("%(law)s %(article)s") % {"law": law, "article": article} if article else law
+
+
+def ensure_default_types() -> int:
+    """Create the default types that are missing (as migration 0002 does; for a database whose
+    rows were emptied since, such as the demo's or a test's); an existing type is left as it is.
+    The number created."""
+    from .models import MediationType
+
+    created = 0
+    for t in DEFAULT_TYPES:
+        _row, made = MediationType.objects.get_or_create(
+            code=t.code,
+            defaults={
+                "name": t.name,
+                "name_en": t.name_en,
+                "legal_basis_law": t.law,
+                "legal_basis_article": t.article,
+            },
+        )
+        created += made
+    return created
