@@ -218,3 +218,32 @@ def test_doors_of_the_mediation_pages(world, med, name, register, resident_page)
     assert client.get("/resident/mediation/").status_code == resident_page
     nav = client.get("/account/").content.decode()
     assert ('href="/mediation/"' in nav) == (register == 200)
+
+
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [
+        ("mediator", 200),
+        ("judicial", 403),
+        ("district_judicial", 403),
+        ("acceptor", 403),
+        ("street_mediator", 200),
+        ("superuser", 404),
+        ("admin", 403),
+        ("leader", 403),
+        ("resident", 403),
+    ],
+)
+def test_who_acts_through_the_api(world, med, name, status):
+    from support.mediation_world import walk_in
+
+    dispute = walk_in(world, med)
+    # Before acceptance the street's mediators may act too; after it, the committee's only.
+    response = token_client(_who(world, med, name)).post(
+        f"/api/v1/mediation/disputes/{dispute.pk}/accept"
+    )
+    assert response.status_code == status
+    if status != 200:
+        _assert_no_content(response.content.decode())
+        dispute.refresh_from_db()
+        assert dispute.state == "registered"
