@@ -247,3 +247,31 @@ def test_who_acts_through_the_api(world, med, name, status):
         _assert_no_content(response.content.decode())
         dispute.refresh_from_db()
         assert dispute.state == "registered"
+
+
+def test_the_page_records_that_it_showed_the_agreement(world, med):
+    import datetime as dt
+
+    from onegrid.mediation.models import Agreement
+
+    dispute = mediating(world, med)
+    client = Client()
+    client.force_login(med.mediator)
+    client.get(f"/mediation/disputes/{dispute.pk}/")
+    row = PersonalDataRead.objects.filter(subject_id=f"dispute:{dispute.pk}").latest("pk")
+    assert "agreement" not in row.fields
+    Agreement.objects.create(
+        dispute=dispute,
+        number="（2026）第1社区调字第1号",
+        facts="f",
+        matters="m",
+        responsibilities="r",
+        terms="t",
+        performance_manner="一次性支付",
+        effective_on=dt.date(2026, 3, 10),
+        confirmation_deadline=dt.date(2026, 4, 9),
+        recorded_at=dispute.registered_at,
+    )
+    client.get(f"/mediation/disputes/{dispute.pk}/")
+    row = PersonalDataRead.objects.filter(subject_id=f"dispute:{dispute.pk}").latest("pk")
+    assert "agreement" in row.fields.split(",")

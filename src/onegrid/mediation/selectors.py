@@ -22,7 +22,14 @@ from onegrid.core.errors import NotFound
 from onegrid.org import access_log, policies
 from onegrid.org.models import User
 
-from .models import Dispute, DisputeParty, FollowUp, MediationSession, MediatorAssignment
+from .models import (
+    Agreement,
+    Dispute,
+    DisputeParty,
+    FollowUp,
+    MediationSession,
+    MediatorAssignment,
+)
 
 PARTY_FIELDS = (
     "name",
@@ -179,10 +186,16 @@ class DisputeContent:
 
 
 def content_of(
-    user: User | AnonymousUser, dispute: Dispute, *, channel: str, path: str = ""
+    user: User | AnonymousUser,
+    dispute: Dispute,
+    *,
+    channel: str,
+    path: str = "",
+    with_agreement: bool = False,
 ) -> DisputeContent | None:
     """The dispute's content when `user` may read it (None otherwise), its read recorded in one
-    insert (PersonalDataRead, MEDIATION): the dispute and each party shown."""
+    insert (PersonalDataRead, MEDIATION): the dispute and each party shown (`with_agreement`:
+    the page shows the agreement too, and the record says so when there is one)."""
     if not policies.may_read_dispute(user, dispute):
         return None
     content = DisputeContent(
@@ -197,6 +210,8 @@ def content_of(
     shown = ["facts"] + (["claims"] if dispute.claims else [])
     if content.sessions:
         shown.append("sessions")
+    if with_agreement and Agreement.objects.filter(dispute_id=dispute.pk).exists():
+        shown.append("agreement")
     subjects: list[tuple[object, list[str]]] = [(f"dispute:{dispute.pk}", shown)]
     subjects += [
         (f"party:{p.pk}", access_log.shown_fields(p, PARTY_FIELDS)) for p in content.parties

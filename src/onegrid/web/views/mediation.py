@@ -115,7 +115,11 @@ def register(request):
 
 def _dispute_context(request, dispute: Dispute, *, form: str = "", error=None, values=None):
     content = selectors.content_of(
-        request.user, dispute, channel=access_log.Channel.PAGE, path=request.path
+        request.user,
+        dispute,
+        channel=access_log.Channel.PAGE,
+        path=request.path,
+        with_agreement=True,
     )
     may_act = policies.may_act_on_dispute(request.user, dispute)
     committee_mediators = (
