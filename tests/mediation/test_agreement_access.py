@@ -227,3 +227,27 @@ def test_the_case_page_shows_its_class_legal_basis(world):
     client.force_login(world.people.acceptor)
     page = client.get(f"/cases/{case.number}/").content.decode()
     assert "《中华人民共和国城乡规划法》 第六十四条" in page
+
+
+APPLY = {
+    "mediator": 201,
+    "judicial": 201,
+    "district_judicial": 201,
+    "other_mediator": 404,
+    "acceptor": 403,
+    "leader": 403,
+    "resident": 403,
+    "root": 404,
+}
+
+
+@pytest.mark.parametrize(("who", "status"), sorted(APPLY.items()))
+def test_who_records_the_application_for_judicial_confirmation(rows, world, who, status):
+    _agree(rows)
+    response = token_client(_who(rows, world)[who]).post(
+        f"/api/v1/mediation/disputes/{rows.dispute.pk}/agreement/confirmation",
+        {"court": "天津市北辰区人民法院", "applied_on": "2026-03-10"},
+        content_type="application/json",
+    )
+    assert response.status_code == status, response.content
+    assert JudicialConfirmation.objects.exists() == (status == 201)
