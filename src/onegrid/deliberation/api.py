@@ -40,7 +40,7 @@ FILE = answered_as(
 )
 
 
-class ApplyIn(Schema):
+class RollApplyIn(Schema):
     household: str = Field(..., description="The standard address code of your household.")
     client_key: str = KEY
 
@@ -78,7 +78,7 @@ class CheckIn(Schema):
     method: str = Field(..., description="id_card, hukou, residence_permit or in_person.")
 
 
-class ReasonIn(Schema):
+class TopicReasonIn(Schema):
     reason: str
 
 
@@ -291,7 +291,7 @@ def _state(value: str, choices: list[str], field: str = "state") -> str:
     response={201: VoterOut, **errors(400, 401, 403, 409, 422)},
     summary="Apply to stand on the voter roll with your household (resident accounts)",
 )
-def apply(request: SignedInRequest, payload: ApplyIn) -> Status[dict[str, object]]:
+def apply(request: SignedInRequest, payload: RollApplyIn) -> Status[dict[str, object]]:
     entry = roll.apply_to_roll(
         actor=request.user, household=payload.household, key=payload.client_key
     )
@@ -343,7 +343,7 @@ def check(request: SignedInRequest, voter_id: str, payload: CheckIn) -> dict[str
     response={200: VoterOut, **errors(400, 401, 403, 404, 409, 422)},
     summary="The committee refuses an application, with a reason",
 )
-def refuse(request: SignedInRequest, voter_id: str, payload: ReasonIn) -> dict[str, object]:
+def refuse(request: SignedInRequest, voter_id: str, payload: TopicReasonIn) -> dict[str, object]:
     entry = roll.refuse(
         actor=request.user, voter_id=topics.parse_pk(voter_id, "voter"), reason=payload.reason
     )
@@ -355,7 +355,7 @@ def refuse(request: SignedInRequest, voter_id: str, payload: ReasonIn) -> dict[s
     response={200: VoterOut, **errors(400, 401, 403, 404, 409, 422)},
     summary="The committee removes a voter from the roll, with a reason",
 )
-def remove(request: SignedInRequest, voter_id: str, payload: ReasonIn) -> dict[str, object]:
+def remove(request: SignedInRequest, voter_id: str, payload: TopicReasonIn) -> dict[str, object]:
     entry = roll.remove(
         actor=request.user, voter_id=topics.parse_pk(voter_id, "voter"), reason=payload.reason
     )

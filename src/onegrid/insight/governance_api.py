@@ -40,7 +40,7 @@ class GovernanceQuery(Schema):
     code: str | None = Field(None, max_length=40, description="The place's code.")
 
 
-class FigureOut(Schema):
+class GovernanceFigureOut(Schema):
     key: str
     label: str
     formula: str
@@ -53,23 +53,23 @@ class TableOut(Schema):
         ..., description="The section its readers read: mediation, stability or deliberation."
     )
     label: str
-    figures: list[FigureOut]
+    figures: list[GovernanceFigureOut]
 
 
-class CellOut(Schema):
+class GovernanceCellOut(Schema):
     value: int | str | None
     note: str | None = Field(None, description="Why there is no value, where worth saying.")
 
 
-class RowOut(Schema):
+class GovernanceRowOut(Schema):
     kind: str
     code: str
     name: str
     total: bool = Field(..., description="The place asked for (the rows below are its parts).")
-    figures: dict[str, CellOut]
+    figures: dict[str, GovernanceCellOut]
 
 
-class MonthOut(Schema):
+class GovernanceMonthOut(Schema):
     month: str
     grids: int
     screened: int
@@ -84,8 +84,8 @@ class GovernanceOut(Schema):
     as_of: dt.datetime = Field(..., description="When open risks are counted (period end or now).")
     sections: list[str]
     tables: list[TableOut]
-    rows: list[RowOut]
-    months: list[MonthOut] | None = Field(
+    rows: list[GovernanceRowOut]
+    months: list[GovernanceMonthOut] | None = Field(
         ..., description="Screening coverage month by month (null without the stability section)."
     )
     recurrence_days: int

@@ -52,7 +52,7 @@ class LineOut(Schema):
     overdue: bool
 
 
-class PartyIn(Schema):
+class DisputePartyIn(Schema):
     side: str = Field("applicant", description="applicant, respondent or third.")
     kind: str = Field("person", description="person or organisation.")
     name: str
@@ -65,7 +65,7 @@ class PartyIn(Schema):
     representative: str = Field("", description="An organisation's legal representative.")
 
 
-class PartyOut(PartyIn):
+class PartyOut(DisputePartyIn):
     id: int
 
 
@@ -77,7 +77,7 @@ class SessionOut(Schema):
     notes: str
 
 
-class FollowUpOut(Schema):
+class DisputeFollowUpOut(Schema):
     id: int
     visited_at: dt.datetime
     performance: str
@@ -98,7 +98,7 @@ class DisputeOut(LineOut):
     parties: list[PartyOut] = Field(default_factory=list)
     mediators: list[MediatorOut] = Field(default_factory=list)
     sessions: list[SessionOut] = Field(default_factory=list)
-    follow_ups: list[FollowUpOut] = Field(default_factory=list)
+    follow_ups: list[DisputeFollowUpOut] = Field(default_factory=list)
     declined_reason: str = ""
     failure_reason: str = ""
     referral: str = ""
@@ -106,7 +106,7 @@ class DisputeOut(LineOut):
     extension_reason: str = ""
 
 
-class RegisterIn(Schema):
+class DisputeRegisterIn(Schema):
     source: str = Field("walk_in", description="walk_in or referred (at the committee).")
     community_id: int
     type: str = Field(..., description="A mediation type's code.")
@@ -114,7 +114,7 @@ class RegisterIn(Schema):
     facts: str
     claims: str = ""
     risk: str = ""
-    parties: list[PartyIn]
+    parties: list[DisputePartyIn]
     idempotency_key: str = ""
 
 
@@ -125,21 +125,21 @@ class CaseReferIn(Schema):
     facts: str = ""
     claims: str = ""
     risk: str = ""
-    parties: list[PartyIn]
+    parties: list[DisputePartyIn]
     idempotency_key: str = ""
 
 
-class ApplyIn(Schema):
+class DisputeApplyIn(Schema):
     community_id: int
     type: str
     title: str
     facts: str
     claims: str = ""
-    parties: list[PartyIn]
+    parties: list[DisputePartyIn]
     idempotency_key: str = ""
 
 
-class ReasonIn(Schema):
+class DisputeReasonIn(Schema):
     reason: str = ""
 
 
@@ -162,7 +162,7 @@ class FailIn(Schema):
     referral_note: str = ""
 
 
-class FollowUpIn(Schema):
+class DisputeFollowUpIn(Schema):
     visited_at: dt.datetime
     performance: str = Field(..., description="performed, partly or not_performed.")
     note: str = ""
@@ -207,7 +207,7 @@ def _community(community_id: int) -> AdminUnit:
     return found
 
 
-def _parties(rows: list[PartyIn]) -> list[dict[str, Any]]:
+def _parties(rows: list[DisputePartyIn]) -> list[dict[str, Any]]:
     return [r.dict() for r in rows]
 
 
@@ -301,7 +301,9 @@ def _acting_on(request: SignedInRequest, dispute_id: str) -> Dispute:
     response={201: DisputeOut, 200: DisputeOut, **errors(400, 401, 403, 409, 422)},
     summary="Register a walk-in or a referred dispute at the committee",
 )
-def register_dispute(request: SignedInRequest, payload: RegisterIn) -> Status[dict[str, Any]]:
+def register_dispute(
+    request: SignedInRequest, payload: DisputeRegisterIn
+) -> Status[dict[str, Any]]:
     if payload.source not in (Dispute.Source.WALK_IN, Dispute.Source.REFERRED):
         raise InvalidInput(_("Not one of the choices."), field="source")
     found = services.register_at_committee(
@@ -349,7 +351,7 @@ def refer_case(request: SignedInRequest, payload: CaseReferIn) -> Status[dict[st
     response={201: ApplicationOut, 200: ApplicationOut, **errors(400, 401, 403, 409, 422)},
     summary="A resident applies for mediation",
 )
-def apply(request: SignedInRequest, payload: ApplyIn) -> Status[dict[str, Any]]:
+def apply(request: SignedInRequest, payload: DisputeApplyIn) -> Status[dict[str, Any]]:
     found = services.apply_as_resident(
         by=request.user,
         community=_community(payload.community_id),
@@ -416,7 +418,7 @@ def accept(request: SignedInRequest, dispute_id: str) -> dict[str, Any]:
 
 
 @router.post("/disputes/{dispute_id}/decline", response=ACT, summary="Decline, with a reason")
-def decline(request: SignedInRequest, dispute_id: str, payload: ReasonIn) -> dict[str, Any]:
+def decline(request: SignedInRequest, dispute_id: str, payload: DisputeReasonIn) -> dict[str, Any]:
     return _act(request, dispute_id, services.decline, reason=payload.reason)
 
 
@@ -460,10 +462,14 @@ def fail(request: SignedInRequest, dispute_id: str, payload: FailIn) -> dict[str
 
 @router.post(
     "/disputes/{dispute_id}/follow-ups",
-    response={201: FollowUpOut, 200: FollowUpOut, **errors(400, 401, 403, 404, 409, 422)},
+    response={
+        201: DisputeFollowUpOut,
+        200: DisputeFollowUpOut,
+        **errors(400, 401, 403, 404, 409, 422),
+    },
     summary="A follow-up visit after an agreement",
 )
-def follow_up(request: SignedInRequest, dispute_id: str, payload: FollowUpIn) -> Status[Any]:
+def follow_up(request: SignedInRequest, dispute_id: str, payload: DisputeFollowUpIn) -> Status[Any]:
     found = _acting_on(request, dispute_id)
     row = services.record_follow_up(by=request.user, dispute=found, **payload.dict())
     return Status(

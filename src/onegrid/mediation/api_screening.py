@@ -52,7 +52,7 @@ class ScreeningOut(Schema):
     replayed: bool = False
 
 
-class PartyIn(Schema):
+class FoundPartyIn(Schema):
     side: str = "applicant"
     kind: str = "person"
     name: str
@@ -67,7 +67,7 @@ class FoundDisputeIn(Schema):
     title: str
     facts: str
     claims: str = ""
-    parties: list[PartyIn]
+    parties: list[FoundPartyIn]
     risk: str = ""
     idempotency_key: str
 
