@@ -138,3 +138,17 @@ def test_due_soon_and_overdue_notices_go_once(world, med):
     assert sorted(n.user_id for n in late) == sorted([med.mediator2.pk, med.judicial.pk])
     # Stored in the district's language.
     assert late[0].title == f"纠纷 {dispute.number} 已超过调解期限（2027-02-12）"
+
+
+def test_the_mediation_tick_tells_of_periods_too(monkeypatch):
+    """`onegrid mediation tick` runs the mediation periods' notices beside the late answers."""
+    from onegrid.mediation import timers
+
+    seen = []
+    monkeypatch.setattr(
+        services, "notify_due", lambda *, now: seen.append(now) or {"mediation_overdue": 2}
+    )
+    monkeypatch.setattr(timers.advice, "notify_overdue", lambda *, now: 1)
+    moment = dt.datetime(2027, 2, 2, 9, 0, tzinfo=SHANGHAI)
+    assert timers.tick(now=moment) == {"legal_overdue": 1, "mediation_overdue": 2}
+    assert seen == [moment]

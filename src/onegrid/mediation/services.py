@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -877,8 +878,14 @@ def notify_due(*, now: dt.datetime | None = None) -> dict[str, int]:
     now = now or clock.now()
     today = local_date(now)
     told = {"mediation_due_soon": 0, "mediation_overdue": 0}
-    rows = Dispute.objects.filter(state__in=IN_MEDIATION, due_on__isnull=False).select_related(
-        "committee"
+    # Only disputes whose last day is near or past: the others have nothing to tell, and the
+    # tick runs every minute over the whole register. The horizon is generous in calendar days
+    # (no run of rest days is longer than the Spring Festival's); the loop below decides.
+    horizon = today + dt.timedelta(days=DUE_SOON_WORKING_DAYS + 14)
+    rows = (
+        Dispute.objects.filter(state__in=IN_MEDIATION, due_on__isnull=False)
+        .filter(Q(extended_on__isnull=True, due_on__lte=horizon) | Q(extended_on__lte=horizon))
+        .select_related("committee")
     )
     for dispute in rows.iterator(chunk_size=500):
         due = current_due(dispute)
