@@ -34,9 +34,11 @@ demo: $(VENV)/.installed
 	$(BIN)/onegrid demo
 	$(MAKE) --no-print-directory serve
 
-# Serves the app and runs the escalation timer (`onegrid tick`) and the points for verified
-# reports (`onegrid volunteers award-reports`: a few queries when nothing is new) every minute
-# beside it, and writes last month's PDF reports once they are due (`onegrid reports monthly
+# Serves the app and runs the escalation timer (`onegrid tick`), the points for verified
+# reports (`onegrid volunteers award-reports`: a few queries when nothing is new), the
+# deliberation timers (`onegrid deliberation tick`: ballots closing, topics lapsing, decisions
+# carried out) and the mediation timers (`onegrid mediation tick`: late answers of the legal
+# adviser, mediation periods ending or past) every minute beside it, and writes last month's PDF reports once they are due (`onegrid reports monthly
 # --if-missing`: a few file checks when they exist; in the background, one writer at a time, so
 # a long first-of-the-month run never holds up the timer). The notification worker runs beside
 # them (`onegrid notify worker`: fan-out, due-soon warnings and the queue's jobs, the
@@ -48,6 +50,8 @@ serve: $(VENV)/.installed
 	@echo "OneGrid on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/v1/docs)"
 	@( while sleep 60; do $(BIN)/onegrid tick > /dev/null 2>&1 || true; \
 		$(BIN)/onegrid volunteers award-reports > /dev/null 2>&1 || true; \
+		$(BIN)/onegrid deliberation tick > /dev/null 2>&1 || true; \
+		$(BIN)/onegrid mediation tick > /dev/null 2>&1 || true; \
 		( $(BIN)/onegrid reports monthly --if-missing > /dev/null 2>&1 & ); done ) & ticker=$$!; \
 	mkdir -p $${ONEGRID_VAR_DIR:-var}; \
 	$(BIN)/onegrid notify worker >> $${ONEGRID_VAR_DIR:-var}/notify-worker.log 2>&1 & notifier=$$!; \
