@@ -42,10 +42,6 @@ END = START + dt.timedelta(days=30)  # before the world's frozen now (2026-03-10
 
 @pytest.fixture
 def demo(world):
-    # The small world names both its communities 第1社区; an agreement's number (（year）<unit
-    # name>调字第N号, per committee) would then repeat across the two committees, which the
-    # register's unique number refuses. Beichen's community names are unique.
-    AdminUnit.objects.filter(code="120113002001").update(name="第2社区")
     load_demo_addresses()
     seed_people(DEMO_PASSWORD)  # desks, grid workers (gw-), resident1…5
     made = (

@@ -119,7 +119,7 @@ def test_the_agreement_api(rows, world, who, status):
     assert pdf.status_code == status
     if status == 200:
         body = response.json()
-        assert body["number"] == "（2026）第1社区调字第1号"
+        assert body["number"] == "（2026）120113001001调字第1号"
         assert body["confirmation_deadline"] == "2026-04-09"
         assert body["confirmation_open"] is True
         assert body["legal_basis"]["law"] == "《中华人民共和国民法典》"
@@ -198,7 +198,7 @@ def test_the_dispute_page_shows_the_agreement_as_text_and_records_it(rows, world
     done = client.post(url + "agreement/agreement/", form)
     assert done.status_code == 302
     page = client.get(url).content.decode()
-    assert "（2026）第1社区调字第1号" in page
+    assert "（2026）120113001001调字第1号" in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
     assert f"/mediation/disputes/{rows.dispute.pk}/agreement.pdf" in page
     assert 'id="confirmation-form"' in page

@@ -35,7 +35,7 @@ def test_every_field_of_the_agreement_is_in_the_pdf(world):
     flat = _flat(text)
     expected = [
         "人民调解协议书",
-        "（2026）第1社区调字第1号",
+        "（2026）120113001001调字第1号",
         "第1社区人民调解委员会",
         "邻里纠纷",
         # The parties' basic facts (art. 29 (一)).
@@ -118,4 +118,4 @@ def test_long_text_wraps_and_flows_over_pages(world):
     assert len(reader.pages) >= 3
     flat = _flat(text)
     assert "第79条" in flat and "2026年4月9日" in flat  # nothing cut off at the end
-    assert "（2026）第1社区调字第1号·第3页" in flat  # every page numbered
+    assert "（2026）120113001001调字第1号·第3页" in flat  # every page numbered

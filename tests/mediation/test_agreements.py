@@ -36,7 +36,7 @@ def test_an_agreement_is_numbered_per_committee_and_year_and_the_dispute_is_agre
     outcome = _record(rows)
     agreement = outcome.agreement
     assert not outcome.replayed
-    assert agreement.number == "（2026）第1社区调字第1号"
+    assert agreement.number == "（2026）120113001001调字第1号"
     assert agreement.copies == 3  # two parties and the committee
     assert agreement.form == Agreement.Form.WRITTEN
     assert agreement.effective_on == dt.date(2026, 3, 10)
@@ -114,7 +114,7 @@ def test_numbers_run_per_committee_and_year(rows, world):
         party.dispute = second
         party.save()
     agreement = agreements.record_agreement(actor=rows.mediator, dispute=second, **AGREEMENT)
-    assert agreement.agreement.number == "（2026）第1社区调字第2号"
+    assert agreement.agreement.number == "（2026）120113001001调字第2号"
 
 
 # --- the window -----------------------------------------------------------------------------
@@ -153,7 +153,7 @@ def test_applying_on_the_last_day_is_accepted_and_the_day_after_refused(rows):
     import_2027()
     workdays.forget()
     agreement = _agree_in_2027(rows, "2027-01-08")
-    assert agreement.number == "（2027）第1社区调字第1号"
+    assert agreement.number == "（2027）120113001001调字第1号"
     assert agreement.confirmation_deadline == dt.date(2027, 2, 12)
     with clock.frozen_at(dt.datetime(2027, 2, 13, 10, tzinfo=TZ)):
         with pytest.raises(InvalidInput) as caught:

@@ -262,7 +262,7 @@ def test_the_page_records_that_it_showed_the_agreement(world, med):
     assert "agreement" not in row.fields
     Agreement.objects.create(
         dispute=dispute,
-        number="（2026）第1社区调字第1号",
+        number="（2026）120113001001调字第1号",
         facts="f",
         matters="m",
         responsibilities="r",

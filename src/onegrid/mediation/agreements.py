@@ -4,9 +4,9 @@
   (the parties' basic facts are their DisputeParty rows; the main facts, the matters in dispute
   and each party's responsibility; what was agreed; how and by when it is performed), written or
   oral (art. 28: a matter settled on the spot may be agreed orally, the mediator recording it),
-  its number ``（2027）<committee unit>调字第N号`` from the series ``agreement-<committee>-<year>``
-  (core.serials), and moves the dispute to AGREED in the same transaction
-  (mediation.services.mark_agreed, the register's state move). It takes effect the
+  its number ``（2027）<committee unit code>调字第N号`` from the series
+  ``agreement-<committee>-<year>`` (core.serials), and moves the dispute to AGREED in the same
+  transaction (mediation.services.mark_agreed, the register's state move). It takes effect the
   day every party and the mediator signed (``effective_on``): not in the future, not before the
   dispute was accepted.
 * `confirmation_deadline(effective_on)`: the parties may apply together to the people's court
@@ -122,11 +122,13 @@ def _accepted_on(dispute: Dispute) -> dt.date | None:
 
 
 def agreement_number(dispute: Dispute, year: int) -> str:
-    """The next number of the committee's agreements of `year` (call inside the transaction)."""
+    """The next number of the committee's agreements of `year` (call inside the transaction),
+    named by the committee's unit code: names repeat across streets (two 第1社区), codes never,
+    and the register's number is unique."""
     committee = dispute.committee
     assert committee is not None
     serial = next_serial(f"agreement-{committee.pk}-{year}")
-    return f"（{year}）{committee.unit.name}调字第{serial}号"
+    return f"（{year}）{committee.unit.code}调字第{serial}号"
 
 
 def _copies(value: object, parties: int) -> int:
