@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
@@ -100,12 +101,19 @@ def _not_found() -> str:
     return gettext("No such dispute.")
 
 
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+def _today() -> dt.date:
+    return clock.now().astimezone(TZ).date()
+
+
 def is_overdue(dispute: Dispute, today: dt.date | None = None) -> bool:
     """Accepted, still being mediated and past its last day on the working calendar."""
     due = dispute.extended_on or dispute.due_on
     if due is None or dispute.state not in (Dispute.State.ACCEPTED, Dispute.State.MEDIATING):
         return False
-    return (today or clock.local_today()) > due
+    return (today or _today()) > due
 
 
 def register_line(dispute: Dispute, today: dt.date | None = None) -> dict[str, object]:
@@ -157,7 +165,7 @@ def filtered(
     if number:
         rows = rows.filter(number__icontains=number)
     if overdue:
-        today = clock.local_today()
+        today = _today()
         rows = rows.filter(
             state__in=(Dispute.State.ACCEPTED, Dispute.State.MEDIATING),
         ).filter(Q(extended_on__lt=today) | Q(extended_on__isnull=True, due_on__lt=today))

@@ -13,7 +13,6 @@ from typing import Any
 
 from django import template
 
-from onegrid.core import clock
 from onegrid.mediation import agreements
 from onegrid.mediation.models import Agreement, Dispute
 from onegrid.org import policies
@@ -31,7 +30,7 @@ def agreement_panel(context: template.Context, dispute: Any) -> dict[str, Any]:
         return {"may_read": False}
     found = agreements.agreement_of(dispute)
     confirmation = getattr(found, "confirmation", None) if found else None
-    today = clock.local_today()
+    today = agreements.today()
     may_confirm = policies.may_record_judicial_confirmation(user, dispute)
     return {
         "may_read": True,

@@ -1,0 +1,61 @@
+"""Hostile users against people's mediation (reviewer R2): replaying another's idempotency key
+must not hand back confidential records to someone who may not read them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from onegrid.mediation.models import FollowUp, MediationSession
+from onegrid.org.models import PersonalDataRead
+from support.api import token_client
+from support.mediation_world import mediating
+
+
+def _post(user, path, body):
+    return token_client(user).post(path, json.dumps(body), content_type="application/json")
+
+
+@pytest.mark.parametrize("name", ["acceptor", "street_mediator", "judicial"])
+def test_a_session_key_replayed_by_a_non_mediator_returns_no_notes(world, med, name):
+    dispute = mediating(world, med)
+    session = MediationSession.objects.get(dispute=dispute)
+    user = getattr(med, name, None) or getattr(world.people, name)
+    before = PersonalDataRead.objects.count()
+    response = _post(
+        user,
+        f"/api/v1/mediation/disputes/{dispute.pk}/sessions",
+        {
+            "held_at": "2026-03-11T09:00:00+08:00",
+            "place": "x",
+            "attendees": "x",
+            "notes": "x",
+            "idempotency_key": session.idempotency_key,
+        },
+    )
+    assert response.status_code in (403, 404), response.content
+    assert "双方陈述" not in response.content.decode()
+    assert PersonalDataRead.objects.count() == before
+    assert MediationSession.objects.filter(dispute=dispute).count() == 1
+
+
+def test_a_follow_up_key_replayed_by_a_non_mediator_returns_nothing(world, med):
+    from onegrid.mediation import services
+
+    dispute = mediating(world, med)
+    visit = FollowUp(dispute=dispute, visited_by=med.mediator, idempotency_key="fu-secret")
+    visit.visited_at = dispute.registered_at
+    visit.performance = FollowUp._meta.get_field("performance").choices[0][0]
+    visit.note = "回访：李四已付款"
+    visit.save()
+    with pytest.raises(Exception) as refused:
+        services.record_follow_up(
+            by=world.people.acceptor,
+            dispute=dispute,
+            visited_at="2026-04-01T09:00:00+08:00",
+            performance=visit.performance,
+            note="",
+            idempotency_key="fu-secret",
+        )
+    assert type(refused.value).__name__ in ("PermissionDenied", "NotFound")
