@@ -21,6 +21,7 @@ from .views import (
     measures,
     mediation,
     mediation_agreement,
+    mediation_ledgers,
     notifications,
     organiser,
     participation,
@@ -103,6 +104,7 @@ urlpatterns += party_centres.routes + report_ins.routes
 urlpatterns += points.routes
 urlpatterns += mediation.routes
 urlpatterns += mediation_agreement.routes
+urlpatterns += mediation_ledgers.routes
 urlpatterns += screening.routes + risks.routes + legal_advice.routes
 urlpatterns += deliberation.routes + resident_deliberation.routes
 urlpatterns += deliberation_decisions.routes + public_decisions.routes

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from onegrid.core import clock
 from onegrid.core.errors import DomainError, NotFound
-from onegrid.mediation import risk_selectors, risks
+from onegrid.mediation import risk_selectors, risks, screening
 from onegrid.mediation.models import Risk
 from onegrid.org import policies
 from onegrid.territory.models import Grid
@@ -58,6 +58,8 @@ def register(request):
         "levels": Risk.RiskLevel.choices,
         "states": Risk.State.choices,
         "may_raise": bool(_keeper_grids(request.user)),
+        # The month the screening download offers first (web.views.mediation_ledgers).
+        "this_month": screening.current_month().strftime("%Y-%m"),
     }
     return render(request, "web/risks/register.html", context)
 
