@@ -11,6 +11,7 @@ import re
 
 import pypdf
 
+from onegrid.core import clock
 from onegrid.mediation import agreements
 from onegrid.mediation.legal_basis import ensure_default_types
 from onegrid.mediation.models import Agreement, Dispute, MediationCommittee
@@ -26,7 +27,7 @@ def test_a_mediation_from_intake_to_the_agreement_pdf(web):
     MediationCommittee.objects.create(name="第1社区人民调解委员会", unit=world.community)
     person("mediator", Role.MEDIATOR, unit=world.community)
     person("judicial", Role.JUDICIAL_OFFICE, unit=world.street)
-    today = agreements.today()
+    today = clock.local_today()
 
     page = web.context("mediator").new_page()
     page.goto("/mediation/new/")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from onegrid.core.errors import InvalidInput
-from onegrid.core.text_input import bounded_text
+from onegrid.core.text_input import bounded_text, chosen_row_id, row_id
 
 
 def test_text_is_trimmed_and_keeps_what_people_type():
@@ -43,3 +43,32 @@ def test_an_idempotency_key_is_given_printable_and_at_most_64_characters():
     with pytest.raises(InvalidInput) as refused:
         idempotency_key("", missing="send one")
     assert refused.value.message == "send one"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (7, 7),
+        ("12", 12),
+        (" 12 ", 12),
+        ("9223372036854775807", 2**63 - 1),
+        ("9223372036854775808", None),
+        ("0", None),
+        (-3, None),
+        (True, None),
+        ("١٢", None),
+        ("１２", None),
+        ("12a", None),
+        ("", None),
+        (None, None),
+        ("1" * 40, None),
+    ],
+)
+def test_row_id_takes_ascii_ids_in_the_keys_range_only(value, expected):
+    assert row_id(value) == expected
+
+
+def test_chosen_row_id_is_a_422_at_its_field():
+    with pytest.raises(InvalidInput) as caught:
+        chosen_row_id("x", "grid")
+    assert caught.value.field == "grid"

@@ -29,7 +29,7 @@ SHANGHAI = dt.timezone(dt.timedelta(hours=8))
     ],
 )
 def test_calendar_months_clamp_to_the_month_end(day, months, expected):
-    assert services.add_months(day, months) == expected
+    assert clock.add_months(day, months) == expected
 
 
 def _accept_at(world, med, moment):

@@ -53,3 +53,31 @@ def idempotency_key(value: object, *, missing: StrOrPromise, field: str = "idemp
             _("The idempotency key is at most 64 printable characters."), field=field
         )
     return key
+
+
+# Every table's key is a BigAutoField: ids run from 1 to 2**63 - 1.
+MAX_ROW_ID = 2**63 - 1
+
+
+def row_id(value: object) -> int | None:
+    """The id of a row as a client names it (an int, or ASCII digits with spaces around), or
+    None for anything else — "١٢", "１２", True, 0, a negative or a number past the key's range
+    — so the caller says what is missing in its own words (a 404, or a 422 at its field)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    else:
+        text = str(value if value is not None else "").strip()
+        if not text.isascii() or not text.isdigit() or len(text) > 19:
+            return None
+        number = int(text)
+    return number if 0 < number <= MAX_ROW_ID else None
+
+
+def chosen_row_id(value: object, field: str) -> int:
+    """The id of a row picked from a list; anything but an id is a 422 at `field`."""
+    number = row_id(value)
+    if number is None:
+        raise InvalidInput(_("Choose from the list."), field=field)
+    return number

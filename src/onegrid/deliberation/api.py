@@ -20,6 +20,7 @@ from ninja.params import functions as param
 
 from onegrid.core.api_errors import BINARY, answered_as, errors
 from onegrid.core.errors import InvalidInput, NotFound, PermissionDenied
+from onegrid.core.text_input import chosen_row_id
 from onegrid.org import access_log, policies
 from onegrid.org.requests import SignedInRequest
 
@@ -333,7 +334,7 @@ def roll_list(request: SignedInRequest, query: Query[RollQuery]) -> list[dict[st
 )
 def check(request: SignedInRequest, voter_id: str, payload: CheckIn) -> dict[str, object]:
     entry = roll.check_identity(
-        actor=request.user, voter_id=topics.parse_pk(voter_id, "voter"), method=payload.method
+        actor=request.user, voter_id=chosen_row_id(voter_id, "voter"), method=payload.method
     )
     return _voter_out(Voter.objects.select_related("household", "community").get(pk=entry.pk))
 
@@ -345,7 +346,7 @@ def check(request: SignedInRequest, voter_id: str, payload: CheckIn) -> dict[str
 )
 def refuse(request: SignedInRequest, voter_id: str, payload: TopicReasonIn) -> dict[str, object]:
     entry = roll.refuse(
-        actor=request.user, voter_id=topics.parse_pk(voter_id, "voter"), reason=payload.reason
+        actor=request.user, voter_id=chosen_row_id(voter_id, "voter"), reason=payload.reason
     )
     return _voter_out(Voter.objects.select_related("household", "community").get(pk=entry.pk))
 
@@ -357,7 +358,7 @@ def refuse(request: SignedInRequest, voter_id: str, payload: TopicReasonIn) -> d
 )
 def remove(request: SignedInRequest, voter_id: str, payload: TopicReasonIn) -> dict[str, object]:
     entry = roll.remove(
-        actor=request.user, voter_id=topics.parse_pk(voter_id, "voter"), reason=payload.reason
+        actor=request.user, voter_id=chosen_row_id(voter_id, "voter"), reason=payload.reason
     )
     return _voter_out(Voter.objects.select_related("household", "community").get(pk=entry.pk))
 

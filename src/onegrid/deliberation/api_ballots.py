@@ -19,6 +19,7 @@ from ninja import Field, Router, Schema
 from onegrid.core.api_errors import errors
 from onegrid.core.api_types import Moment
 from onegrid.core.errors import NotFound
+from onegrid.core.text_input import row_id
 from onegrid.org.requests import SignedInRequest
 
 from . import ballot_selectors, ballots, selectors
@@ -154,7 +155,7 @@ def _render(request: SignedInRequest, ballot_id: int) -> dict[str, object]:
     summary="The ballots on a topic, newest first",
 )
 def list_ballots(request: SignedInRequest, topic_id: str) -> list[dict[str, object]]:
-    pk = ballots.pk_of(topic_id)
+    pk = row_id(topic_id)
     if pk is None:
         raise NotFound(_("No such topic."), field="topic_id")
     topic = selectors.topic_for(request.user, pk)

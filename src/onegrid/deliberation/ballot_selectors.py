@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from onegrid.core import clock
 from onegrid.core.errors import NotFound
+from onegrid.core.text_input import row_id
 from onegrid.org import policies
 from onegrid.org.models import User
 
@@ -55,7 +56,7 @@ class BallotView:
 def ballot_for(user: User, ballot_id: object) -> Ballot:
     """The ballot if `user` reads its topic: NotFound for no such ballot, PermissionDenied
     outside the viewer's reach."""
-    pk = ballots.pk_of(ballot_id)
+    pk = row_id(ballot_id)
     ballot = (
         Ballot.objects.select_related("topic", "topic__community", "proposal").filter(pk=pk).first()
         if pk

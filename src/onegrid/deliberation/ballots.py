@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from onegrid.core import clock
 from onegrid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from onegrid.core.serials import next_serial
-from onegrid.core.text_input import bounded_text, idempotency_key
+from onegrid.core.text_input import bounded_text, idempotency_key, row_id
 from onegrid.notify import kinds
 from onegrid.notify import services as notify_services
 from onegrid.org import policies
@@ -204,13 +204,13 @@ def _topic_url(topic: Topic) -> str:
 
 
 def _replay_ballot(ballot: Ballot, topic_id: object, proposal_id: object) -> BallotOutcome:
-    if ballot.topic_id != pk_of(topic_id) or ballot.proposal_id != pk_of(proposal_id):
+    if ballot.topic_id != row_id(topic_id) or ballot.proposal_id != row_id(proposal_id):
         raise _key_reused()
     return BallotOutcome(ballot, replayed=True)
 
 
 def _live_proposal(topic: Topic, proposal_id: object) -> Proposal:
-    pk = pk_of(proposal_id)
+    pk = row_id(proposal_id)
     proposal = Proposal.objects.filter(pk=pk, topic=topic).first() if pk else None
     if proposal is None:
         raise NotFound(_("No such proposal on this topic."), field="proposal_id")
@@ -297,7 +297,7 @@ def cast_vote(
 def _replay_vote(vote: Vote, actor: User, ballot_id: object, choice: str) -> VoteOutcome:
     if (
         vote.voter.user_id != actor.pk
-        or vote.ballot_id != pk_of(ballot_id)
+        or vote.ballot_id != row_id(ballot_id)
         or vote.choice != choice
     ):
         raise _key_reused()
@@ -567,7 +567,7 @@ def _keeps(actor: User, topic: Topic) -> None:
 
 
 def _locked_topic(topic_id: object) -> Topic:
-    pk = pk_of(topic_id)
+    pk = row_id(topic_id)
     topic = (
         Topic.objects.select_for_update().select_related("community").filter(pk=pk).first()
         if pk
@@ -579,7 +579,7 @@ def _locked_topic(topic_id: object) -> Topic:
 
 
 def _locked_ballot(ballot_id: object) -> Ballot:
-    pk = pk_of(ballot_id)
+    pk = row_id(ballot_id)
     ballot = (
         Ballot.objects.select_for_update(of=("self",))
         .select_related("topic", "topic__community")
@@ -591,16 +591,6 @@ def _locked_ballot(ballot_id: object) -> Ballot:
     if ballot is None:
         raise NotFound(_("No such ballot."), field="ballot_id")
     return ballot
-
-
-def pk_of(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    text = str(value)
-    if not text.isascii() or not text.isdigit() or len(text) > 10:
-        return None
-    pk = int(text)
-    return pk if 0 < pk < 2**31 else None
 
 
 def _choice(value: object, allowed: list[str], field: str) -> str:

@@ -19,10 +19,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onegrid.cases.models import Case
@@ -34,8 +32,6 @@ from onegrid.org.models import User
 
 from .decisions import DONE_CASE_STATES, OPEN_PROJECT_STATES, decision_by_number
 from .models import Decision, DecisionCase, Milestone, Project, Topic, Voter
-
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -139,7 +135,7 @@ class Progress:
 
 
 def _projects(decision: Decision) -> list[ProjectProgress]:
-    today = timezone.localtime(clock.now(), LOCAL_TZ).date()
+    today = clock.local_today()
     rows = decision.projects.prefetch_related(
         Prefetch("milestones", queryset=Milestone.objects.order_by("due_on", "pk"))
     )

@@ -20,12 +20,12 @@ from django.utils.translation import gettext_lazy as _
 
 from onegrid.core import clock
 from onegrid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from onegrid.core.text_input import bounded_text, idempotency_key
+from onegrid.core.text_input import bounded_text, chosen_row_id, idempotency_key
 from onegrid.org import policies
 from onegrid.org.models import User
 
 from .models import Meeting, MeetingAttachment, Topic
-from .topics import locked_topic, parse_pk
+from .topics import locked_topic
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 MAX_ATTACHMENTS = 20
@@ -120,7 +120,7 @@ def _locked_meeting(meeting_id: object) -> Meeting:
     meeting = (
         Meeting.objects.select_for_update(of=("self",))
         .select_related("topic__community")
-        .filter(pk=parse_pk(meeting_id, "meeting"))
+        .filter(pk=chosen_row_id(meeting_id, "meeting"))
         .first()
     )
     if meeting is None:

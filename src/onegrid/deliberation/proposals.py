@@ -12,12 +12,12 @@ from django.utils.translation import gettext_lazy as _
 
 from onegrid.core import clock
 from onegrid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from onegrid.core.text_input import bounded_text, idempotency_key
+from onegrid.core.text_input import bounded_text, chosen_row_id, idempotency_key
 from onegrid.org import policies
 from onegrid.org.models import User
 
 from .models import Proposal, Topic
-from .topics import locked_topic, parse_pk
+from .topics import locked_topic
 
 OPEN_TO_PROPOSALS = (Topic.State.ACCEPTED, Topic.State.VOTING)
 MAX_COST = Decimal("9999999999.99")
@@ -90,7 +90,7 @@ def withdraw_proposal(*, actor: User, proposal_id: object) -> Proposal:
     proposal = (
         Proposal.objects.select_for_update(of=("self",))
         .select_related("topic__community")
-        .filter(pk=parse_pk(proposal_id, "proposal"))
+        .filter(pk=chosen_row_id(proposal_id, "proposal"))
         .first()
     )
     if proposal is None:

@@ -17,6 +17,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from onegrid.core.errors import NotFound, PermissionDenied
+from onegrid.core.text_input import chosen_row_id
 from onegrid.org import access_log, policies
 from onegrid.org.models import User
 from onegrid.party.selectors import mask_name
@@ -24,7 +25,6 @@ from onegrid.territory.models import AdminUnit
 
 from .models import CoSignature, Meeting, MeetingAttachment, Proposal, Topic, Voter
 from .roll_selectors import voter_for
-from .topics import parse_pk
 
 Kind = access_log.Kind
 
@@ -72,7 +72,7 @@ def may_read_topic(user: User, topic: Topic) -> bool:
 def topic_for(user: User, topic_id: object) -> Topic:
     """The topic if `user` may read it: NotFound for no such topic, PermissionDenied outside
     the viewer's reach."""
-    topic = annotated_topics().filter(pk=parse_pk(topic_id, "topic")).first()
+    topic = annotated_topics().filter(pk=chosen_row_id(topic_id, "topic")).first()
     if topic is None:
         raise NotFound(_("No such topic."), field="topic")
     if not may_read_topic(user, topic):
@@ -149,7 +149,7 @@ def attachment_for(user: User, attachment_id: object) -> MeetingAttachment:
     """A meeting's file if `user` may read its topic."""
     attachment = (
         MeetingAttachment.objects.select_related("meeting__topic__community")
-        .filter(pk=parse_pk(attachment_id, "attachment"))
+        .filter(pk=chosen_row_id(attachment_id, "attachment"))
         .first()
     )
     if attachment is None:

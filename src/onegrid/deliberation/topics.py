@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from onegrid.core import clock
 from onegrid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from onegrid.core.serials import next_serial
-from onegrid.core.text_input import bounded_text, idempotency_key
+from onegrid.core.text_input import bounded_text, chosen_row_id, idempotency_key
 from onegrid.notify import kinds
 from onegrid.notify import services as notify_services
 from onegrid.org import policies
@@ -158,34 +158,19 @@ def _staff_place(
     if scope not in Topic.Scope.values:
         raise InvalidInput(_("Choose whom the topic concerns."), field="scope")
     community = AdminUnit.objects.filter(
-        pk=parse_pk(community_id, "community"), level=AdminUnit.Level.COMMUNITY
+        pk=chosen_row_id(community_id, "community"), level=AdminUnit.Level.COMMUNITY
     ).first()
     if community is None:
         raise NotFound(_("No such community."), field="community")
     if scope == Topic.Scope.COMMUNITY:
         return community, None, ""
-    grid = Grid.objects.filter(pk=parse_pk(grid_id, "grid"), community=community).first()
+    grid = Grid.objects.filter(pk=chosen_row_id(grid_id, "grid"), community=community).first()
     if grid is None:
         raise InvalidInput(_("Choose a grid of this community."), field="grid")
     if scope == Topic.Scope.GRID:
         return community, grid, ""
     name = bounded_text(building, "building", max_length=40, required=True)
     return community, grid, name
-
-
-def parse_pk(value: object, field: str) -> int:
-    if isinstance(value, bool):
-        raise InvalidInput(_("Choose from the list."), field=field)
-    if isinstance(value, int):
-        number = value
-    else:
-        text = str(value or "").strip()
-        if not text.isascii() or not text.isdigit():
-            raise InvalidInput(_("Choose from the list."), field=field)
-        number = int(text)
-    if not 0 < number < 2**63:
-        raise InvalidInput(_("Choose from the list."), field=field)
-    return number
 
 
 @transaction.atomic
@@ -241,7 +226,7 @@ def locked_topic(topic_id: object) -> Topic:
     topic = (
         Topic.objects.select_for_update(of=("self",))
         .select_related("community")
-        .filter(pk=parse_pk(topic_id, "topic"))
+        .filter(pk=chosen_row_id(topic_id, "topic"))
         .first()
     )
     if topic is None:

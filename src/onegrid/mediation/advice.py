@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from onegrid.cases.calendar import add_working_time
 from onegrid.core import clock, workdays
 from onegrid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from onegrid.core.text_input import bounded_text, idempotency_key
+from onegrid.core.text_input import bounded_text, idempotency_key, row_id
 from onegrid.notify import kinds
 from onegrid.notify import services as notify_services
 from onegrid.org import policies
@@ -67,8 +67,8 @@ def community_of(value: AdminUnit | int | str | None) -> AdminUnit:
         text = value.strip()
         if text and text.isascii() and text.isprintable() and len(text) <= 30:
             unit = AdminUnit.objects.filter(code=text).first()
-            if unit is None and text.isdigit() and len(text) < 18:
-                unit = AdminUnit.objects.filter(pk=int(text)).first()
+            if unit is None and row_id(text) is not None:
+                unit = AdminUnit.objects.filter(pk=row_id(text)).first()
     if unit is None or unit.level != AdminUnit.Level.COMMUNITY:
         raise NotFound(_("No such community."), field="community")
     return unit

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from onegrid.core.errors import NotFound
+from onegrid.core.text_input import row_id
 from onegrid.org import access_log, policies
 from onegrid.org.models import User
 
@@ -49,12 +50,12 @@ def record_adviser_reads(
 def question_for(user: User, question_id: object, *, channel: str, path: str) -> LegalQuestion:
     """One question `user` may read (asker or the community's adviser), the read logged for
     an adviser; NotFound otherwise (or for an odd id)."""
-    text = str(question_id).strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 18:
+    pk = row_id(question_id)
+    if pk is None:
         raise NotFound(_("No such question."), field="question")
     row = (
         LegalQuestion.objects.select_related("community", "asked_by", "answered_by")
-        .filter(pk=int(text))
+        .filter(pk=pk)
         .first()
     )
     if row is None or not policies.may_read_legal_question(

@@ -74,11 +74,6 @@ class ConfirmationOutcome:
 # --- the calendar -------------------------------------------------------------------------------
 
 
-def today() -> dt.date:
-    """Today in Asia/Shanghai (the district's calendar day)."""
-    return clock.now().astimezone(workdays.TZ).date()
-
-
 def confirmation_deadline(effective_on: dt.date) -> dt.date:
     """The last day to apply for judicial confirmation of an agreement that took effect on
     `effective_on`: 30 days later (the day of effect not counted), moved to the next working day
@@ -115,7 +110,7 @@ def parse_day(value: object, field: str, *, required: bool = True) -> dt.date | 
 def _accepted_on(dispute: Dispute) -> dt.date | None:
     if dispute.accepted_at is None:
         return None
-    return dispute.accepted_at.astimezone(workdays.TZ).date()
+    return clock.local_date(dispute.accepted_at)
 
 
 # --- the agreement ------------------------------------------------------------------------------
@@ -242,8 +237,7 @@ def record_agreement(
             _("Record both parties of the dispute before its agreement."), field="parties"
         )
     now = clock.now()
-    local_today = now.astimezone(workdays.TZ).date()
-    if effective > local_today:
+    if effective > clock.local_date(now):
         raise InvalidInput(
             _("The agreement takes effect the day all signed; that cannot be in the future."),
             field="effective_on",
@@ -318,7 +312,7 @@ def apply_for_confirmation(
             _("The application for judicial confirmation is already recorded."),
             field="applied_on",
         )
-    if day > today():
+    if day > clock.local_today():
         raise InvalidInput(_("The day applied cannot be in the future."), field="applied_on")
     if day < agreement.effective_on:
         raise InvalidInput(
@@ -384,7 +378,7 @@ def record_ruling(
         ):
             return ConfirmationOutcome(confirmation, replayed=True)
         raise Conflict(_("The court's ruling is already recorded."), field="confirmed")
-    if day > today():
+    if day > clock.local_today():
         raise InvalidInput(_("The day of the ruling cannot be in the future."), field="ruled_on")
     if day < confirmation.applied_on:
         raise InvalidInput(

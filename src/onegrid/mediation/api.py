@@ -20,6 +20,7 @@ from ninja import Field, Router, Schema, Status
 from onegrid.cases.selectors import get_case
 from onegrid.core.api_errors import errors
 from onegrid.core.errors import InvalidInput, NotFound, PermissionDenied
+from onegrid.core.text_input import row_id
 from onegrid.org import access_log, policies
 from onegrid.org.requests import SignedInRequest
 from onegrid.territory.models import AdminUnit
@@ -192,15 +193,9 @@ def _require_page(request: SignedInRequest) -> None:
         raise PermissionDenied(_("You may not read the mediation register."))
 
 
-def _small_id(value: int, field: str) -> int:
-    if not 0 < value < 2**31:
-        raise InvalidInput(_("There is no such row."), field=field)
-    return value
-
-
 def _community(community_id: int) -> AdminUnit:
     found = AdminUnit.objects.filter(
-        pk=_small_id(community_id, "community_id"), level=AdminUnit.Level.COMMUNITY
+        pk=row_id(community_id), level=AdminUnit.Level.COMMUNITY
     ).first()
     if found is None:
         raise InvalidInput(_("No such community."), field="community_id")
@@ -396,10 +391,9 @@ def my_applications(request: SignedInRequest) -> list[dict[str, Any]]:
 )
 def withdraw_application(request: SignedInRequest, dispute_id: str) -> dict[str, Any]:
     mine = selectors.my_applications(request.user)
-    try:
-        found = mine.get(pk=_small_id(int(dispute_id), "dispute_id"))
-    except (ValueError, InvalidInput, Dispute.DoesNotExist):
-        raise NotFound(_("No such dispute.")) from None
+    found = mine.filter(pk=row_id(dispute_id)).first()
+    if found is None:
+        raise NotFound(_("No such dispute."))
     return application_out(services.withdraw(by=request.user, dispute=found))
 
 
@@ -543,8 +537,7 @@ def committees(request: SignedInRequest) -> list[dict[str, Any]]:
     summary="Set up or change the committee of a street or community (judicial office, admins)",
 )
 def keep_committee(request: SignedInRequest, unit_id: str, payload: CommitteeIn) -> dict[str, Any]:
-    pk = int(unit_id) if unit_id.isascii() and unit_id.isdigit() and len(unit_id) < 10 else 0
-    unit = AdminUnit.objects.filter(pk=pk).first()
+    unit = AdminUnit.objects.filter(pk=row_id(unit_id)).first()
     if unit is None:
         raise NotFound(_("No such community."), field="unit_id")
     found = services.keep_committee(by=request.user, unit=unit, **payload.dict())

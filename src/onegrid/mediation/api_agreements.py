@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
+from onegrid.core import clock
 from onegrid.core.api_errors import errors
 from onegrid.core.errors import NotFound, PermissionDenied
 from onegrid.core.pdf_fonts import ReportFontMissing
@@ -126,7 +127,7 @@ def agreement_out(agreement: Agreement, *, replayed: bool = False) -> dict[str, 
         "effective_on": agreement.effective_on,
         "confirmation_deadline": agreement.confirmation_deadline,
         "confirmation_open": agreement.effective_on
-        <= agreements.today()
+        <= clock.local_today()
         <= agreement.confirmation_deadline,
         "confirmation": None
         if confirmation is None

@@ -10,6 +10,7 @@ from django.db.models import Max, Q, QuerySet
 
 from onegrid.core import clock
 from onegrid.core.errors import NotFound
+from onegrid.core.text_input import row_id
 from onegrid.org import policies
 from onegrid.org.models import RoleAssignment, User
 
@@ -59,13 +60,13 @@ def register(
 
 
 def risk_for(user: User, risk_id: object) -> Risk:
-    text = str(risk_id).strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 18:
+    pk = row_id(risk_id)
+    if pk is None:
         raise NotFound(_no_such(), field="risk")
     risk = (
         visible(user)
         .select_related("grid", "community", "street", "owner", "raised_by", "screening")
-        .filter(pk=int(text))
+        .filter(pk=pk)
         .first()
     )
     if risk is None:

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from onegrid.core import clock, workdays
 from onegrid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from onegrid.core.serials import next_serial
-from onegrid.core.text_input import bounded_text, idempotency_key
+from onegrid.core.text_input import bounded_text, idempotency_key, row_id
 from onegrid.notify import kinds
 from onegrid.notify import services as notify_services
 from onegrid.org import policies
@@ -102,8 +102,8 @@ def _owner(value: User | int | str | None) -> User:
     elif isinstance(value, str) and value.strip():
         text = value.strip()
         person = User.objects.filter(username=text).first()
-        if person is None and text.isascii() and text.isdigit() and len(text) < 18:
-            person = User.objects.filter(pk=int(text)).first()
+        if person is None and row_id(text) is not None:
+            person = User.objects.filter(pk=row_id(text)).first()
     if person is None:
         raise InvalidInput(_("Name the risk's owner."), field="owner")
     return person

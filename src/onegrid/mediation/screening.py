@@ -19,10 +19,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from onegrid.core import clock, workdays
+from onegrid.core import clock
 from onegrid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from onegrid.core.text_input import bounded_text, idempotency_key
 from onegrid.org import policies
@@ -44,26 +43,18 @@ class Outcome:
     replayed: bool = False
 
 
-def local_today(now: dt.datetime | None = None) -> dt.date:
-    return timezone.localtime(now or clock.now(), workdays.TZ).date()
-
-
-def _first_of_previous(month: dt.date) -> dt.date:
-    return (month - dt.timedelta(days=1)).replace(day=1)
-
-
 def open_months(now: dt.datetime | None = None) -> list[dt.date]:
     """The months (their first days) a screening may be recorded for now, the earliest first:
     the current month, and the previous one during the first SCREENING_GRACE_DAYS days."""
-    today = local_today(now)
+    today = clock.local_date(now or clock.now())
     current = today.replace(day=1)
     if today.day <= SCREENING_GRACE_DAYS:
-        return [_first_of_previous(current), current]
+        return [clock.add_months(current, -1), current]
     return [current]
 
 
 def current_month(now: dt.datetime | None = None) -> dt.date:
-    return local_today(now).replace(day=1)
+    return clock.local_date(now or clock.now()).replace(day=1)
 
 
 def parse_month(value: object) -> dt.date:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
@@ -19,6 +18,7 @@ from django.utils.translation import gettext
 
 from onegrid.core import clock
 from onegrid.core.errors import NotFound
+from onegrid.core.text_input import row_id
 from onegrid.org import access_log, policies
 from onegrid.org.models import User
 
@@ -85,11 +85,8 @@ def readable(user: User | AnonymousUser) -> QuerySet[Dispute]:
 
 def dispute_for(user: User | AnonymousUser, dispute_id: object) -> Dispute:
     """One dispute on the register of `user`; NotFound outside it (or for an odd id)."""
-    try:
-        pk = int(str(dispute_id)) if str(dispute_id).isascii() else None
-    except ValueError:
-        pk = None
-    if pk is None or not 0 < pk < 2**31:
+    pk = row_id(dispute_id)
+    if pk is None:
         raise NotFound(_not_found())
     found = register(user).filter(pk=pk).first()
     if found is None:
@@ -101,19 +98,12 @@ def _not_found() -> str:
     return gettext("No such dispute.")
 
 
-TZ = ZoneInfo("Asia/Shanghai")
-
-
-def _today() -> dt.date:
-    return clock.now().astimezone(TZ).date()
-
-
 def is_overdue(dispute: Dispute, today: dt.date | None = None) -> bool:
     """Accepted, still being mediated and past its last day on the working calendar."""
     due = dispute.extended_on or dispute.due_on
     if due is None or dispute.state not in (Dispute.State.ACCEPTED, Dispute.State.MEDIATING):
         return False
-    return (today or _today()) > due
+    return (today or clock.local_today()) > due
 
 
 def register_line(dispute: Dispute, today: dt.date | None = None) -> dict[str, object]:
@@ -165,7 +155,7 @@ def filtered(
     if number:
         rows = rows.filter(number__icontains=number)
     if overdue:
-        today = _today()
+        today = clock.local_today()
         rows = rows.filter(
             state__in=(Dispute.State.ACCEPTED, Dispute.State.MEDIATING),
         ).filter(Q(extended_on__lt=today) | Q(extended_on__isnull=True, due_on__lt=today))

@@ -14,11 +14,9 @@ the client's key returns the same row; a state move already made returns the dis
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -29,7 +27,7 @@ from django.utils.translation import gettext_lazy
 from onegrid.cases.models import Case
 from onegrid.core import clock, serials, workdays
 from onegrid.core.errors import Conflict, InvalidInput, PermissionDenied
-from onegrid.core.text_input import bounded_text, idempotency_key
+from onegrid.core.text_input import bounded_text, idempotency_key, row_id
 from onegrid.notify import kinds
 from onegrid.notify import services as notify_services
 from onegrid.org import policies
@@ -47,7 +45,6 @@ from .models import (
     Screening,
 )
 
-TZ = ZoneInfo("Asia/Shanghai")
 MAX_PARTIES = 20
 OPEN_STATES = (Dispute.State.REGISTERED, Dispute.State.ACCEPTED, Dispute.State.MEDIATING)
 IN_MEDIATION = (Dispute.State.ACCEPTED, Dispute.State.MEDIATING)
@@ -111,14 +108,6 @@ def mediators_of(committee: MediationCommittee) -> list[User]:
 # --- clocks ----------------------------------------------------------------------------------
 
 
-def add_months(day: dt.date, months: int) -> dt.date:
-    """`day` plus `months` calendar months, the day clamped to the month's end (31 Jan + 1 →
-    28/29 Feb)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def next_working_day(day: dt.date) -> dt.date:
     """`day` itself when it is a working day, else the first working day after it."""
     return day if workdays.is_working_day(day) else workdays.shift_working_days(day, 1)
@@ -129,11 +118,7 @@ def due_on_for(accepted_on: dt.date, months: int | None = None) -> dt.date:
     calendar months after acceptance, moved to the next working day when it is a rest day."""
     if months is None:
         months = int(settings.ONEGRID["MEDIATION_MONTHS"])
-    return next_working_day(add_months(accepted_on, months))
-
-
-def local_date(moment: dt.datetime) -> dt.date:
-    return moment.astimezone(TZ).date()
+    return next_working_day(clock.add_months(accepted_on, months))
 
 
 def current_due(dispute: Dispute) -> dt.date | None:
@@ -146,7 +131,7 @@ def is_overdue(dispute: Dispute, today: dt.date | None = None) -> bool:
     due = current_due(dispute)
     if due is None or dispute.state not in IN_MEDIATION:
         return False
-    return (today or local_date(clock.now())) > due
+    return (today or clock.local_today()) > due
 
 
 # --- input -----------------------------------------------------------------------------------
@@ -192,8 +177,8 @@ def mediation_type(value: object, field: str = "type") -> MediationType:
         return value
     code = bounded_text(value if not isinstance(value, int) else str(value), field, max_length=20)
     found = MediationType.objects.filter(code=code, active=True).first()
-    if found is None and code.isascii() and code.isdigit() and len(code) < 10:
-        found = MediationType.objects.filter(pk=int(code), active=True).first()
+    if found is None and row_id(code) is not None:
+        found = MediationType.objects.filter(pk=row_id(code), active=True).first()
     if found is None:
         raise InvalidInput(_("No such mediation type."), field=field)
     return found
@@ -304,9 +289,9 @@ def _register(
     now = clock.now()
     try:
         with transaction.atomic():
-            serial = serials.next_serial(f"dispute-{local_date(now).year}")
+            serial = serials.next_serial(f"dispute-{clock.local_date(now).year}")
             dispute = Dispute.objects.create(
-                number=f"TJ{local_date(now).year}{serial:05d}",
+                number=f"TJ{clock.local_date(now).year}{serial:05d}",
                 type=kind,
                 source=source,
                 case=case,
@@ -516,7 +501,7 @@ def accept(*, by: User, dispute: Dispute) -> Dispute:
         dispute.state = Dispute.State.ACCEPTED
         dispute.accepted_at = now
         dispute.accepted_by = by
-        dispute.due_on = due_on_for(local_date(now))
+        dispute.due_on = due_on_for(clock.local_date(now))
         dispute.save(update_fields=["committee", "state", "accepted_at", "accepted_by", "due_on"])
     dispute.replayed = False  # type: ignore[attr-defined]
     return dispute
@@ -622,7 +607,7 @@ def _moment(value: object, field: str) -> dt.datetime:
     else:
         raise InvalidInput(_("Expected a date and time."), field=field)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=TZ)
+        moment = moment.replace(tzinfo=clock.LOCAL_TZ)
     if not 2000 <= moment.year <= 2100:
         raise InvalidInput(_("Expected a date and time."), field=field)
     if moment > clock.now() + dt.timedelta(minutes=5):
@@ -880,7 +865,7 @@ def notify_due(*, now: dt.datetime | None = None) -> dict[str, int]:
     on the key, so any number of ticks tell once; an extension makes a new last day). The texts
     name the number only: no content. Returns the counts told."""
     now = now or clock.now()
-    today = local_date(now)
+    today = clock.local_date(now)
     told = {"mediation_due_soon": 0, "mediation_overdue": 0}
     # Only disputes whose last day is near or past: the others have nothing to tell, and the
     # tick runs every minute over the whole register. The horizon is generous in calendar days

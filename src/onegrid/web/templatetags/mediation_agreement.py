@@ -13,6 +13,7 @@ from typing import Any
 
 from django import template
 
+from onegrid.core import clock
 from onegrid.mediation import agreements
 from onegrid.mediation.models import Agreement, Dispute
 from onegrid.org import policies
@@ -30,7 +31,7 @@ def agreement_panel(context: template.Context, dispute: Any) -> dict[str, Any]:
         return {"may_read": False}
     found = agreements.agreement_of(dispute)
     confirmation = getattr(found, "confirmation", None) if found else None
-    today = agreements.today()
+    today = clock.local_today()
     may_confirm = policies.may_record_judicial_confirmation(user, dispute)
     return {
         "may_read": True,

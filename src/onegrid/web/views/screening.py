@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from onegrid.core.errors import DomainError, NotFound
+from onegrid.core.text_input import row_id
 from onegrid.mediation import risks, screening, screening_selectors
 from onegrid.mediation.models import Level, MediationType, Risk, Screening
 from onegrid.org import policies
@@ -61,11 +62,11 @@ def home(request):
             messages.success(request, _("Screening recorded."))
             return redirect(f"{request.path}?done={outcome.screening.pk}")
     done = None
-    done_id = request.GET.get("done", "")
-    if done_id.isascii() and done_id.isdigit() and len(done_id) < 18:
+    done_id = row_id(request.GET.get("done"))
+    if done_id is not None:
         done = (
             Screening.objects.filter(
-                pk=int(done_id), grid_id__in=policies.screening_grid_ids(request.user)
+                pk=done_id, grid_id__in=policies.screening_grid_ids(request.user)
             )
             .select_related("grid")
             .first()
