@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
@@ -81,3 +83,35 @@ def chosen_row_id(value: object, field: str) -> int:
     if number is None:
         raise InvalidInput(_("Choose from the list."), field=field)
     return number
+
+
+# Money columns hold 12 digits, 2 after the point: at most this many yuan.
+MAX_YUAN = Decimal("9999999999.99")
+_YUAN = re.compile(r"(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?")
+
+
+def yuan_amount(value: object, field: str) -> Decimal:
+    """An amount of yuan, 0 to MAX_YUAN, with at most two decimals, written with 0-9 and one
+    point (12, 12.5, 12.50): anything else (negative, huge, 1e3, 1,000, full-width digits,
+    NaN) is a 422 naming `field`. A JSON number is read by its text."""
+    if isinstance(value, bool) or value is None:
+        raise InvalidInput(_("Give an amount in yuan, e.g. 12000 or 12000.50."), field=field)
+    if isinstance(value, Decimal | int | float):
+        text = format(value, "f") if isinstance(value, Decimal) else repr(value)
+    elif isinstance(value, str):
+        text = value.strip()
+    else:
+        raise InvalidInput(_("Give an amount in yuan, e.g. 12000 or 12000.50."), field=field)
+    if text.startswith("-"):
+        raise InvalidInput(_("An amount cannot be negative."), field=field)
+    if len(text) > 20 or not _YUAN.fullmatch(text):
+        raise InvalidInput(
+            _("Give an amount in yuan with the digits 0-9 and at most two decimals."),
+            field=field,
+        )
+    amount = Decimal(text).quantize(Decimal("0.01"))
+    if amount > MAX_YUAN:
+        raise InvalidInput(
+            _("At most %(max)s yuan.") % {"max": f"{MAX_YUAN:,}"}, field=field, code="too_large"
+        )
+    return amount

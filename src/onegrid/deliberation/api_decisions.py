@@ -28,7 +28,7 @@ from .models import Decision, Milestone, Project
 
 router = Router(tags=["deliberation"])
 
-# Text or a JSON number, read by deliberation.decisions.parse_yuan (so an odd amount, true,
+# Text or a JSON number, read by core.text_input.yuan_amount (so an odd amount, true,
 # false or null is a 422 at the field itself, not a coercion or a union's sub-path).
 Money = Any
 

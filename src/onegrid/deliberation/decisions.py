@@ -26,7 +26,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
@@ -37,7 +36,7 @@ from onegrid.cases.models import Case, IdempotencyRecord, Source
 from onegrid.cases.states import FINAL_STATES, State
 from onegrid.core import clock
 from onegrid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from onegrid.core.text_input import bounded_text, idempotency_key
+from onegrid.core.text_input import bounded_text, idempotency_key, yuan_amount
 from onegrid.org import policies
 from onegrid.org.models import User
 from onegrid.territory.models import Address, Grid
@@ -47,9 +46,6 @@ from .models import Decision, DecisionCase, Milestone, Project, Topic
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-# Budget and spending: at most this many yuan (the column holds 12 digits, 2 after the point).
-MAX_YUAN = Decimal("9999999999.99")
-_MONEY = re.compile(r"(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?")
 DONE_CASE_STATES = frozenset({State.CLOSED, State.SELF_CLOSED})
 OPEN_PROJECT_STATES = (Project.State.PLANNED, Project.State.UNDERWAY)
 MAX_MILESTONES = 50
@@ -57,33 +53,6 @@ MAX_PROJECTS = 50
 
 
 # --- input ------------------------------------------------------------------------------------
-
-
-def parse_yuan(value: object, field: str) -> Decimal:
-    """An amount of yuan, 0 to MAX_YUAN, with at most two decimals, written with 0-9 and one
-    point (12, 12.5, 12.50): anything else (negative, huge, 1e3, 1,000, full-width digits,
-    NaN) is a 422 naming `field`. A JSON number is read by its text."""
-    if isinstance(value, bool) or value is None:
-        raise InvalidInput(_("Give an amount in yuan, e.g. 12000 or 12000.50."), field=field)
-    if isinstance(value, Decimal | int | float):
-        text = format(value, "f") if isinstance(value, Decimal) else repr(value)
-    elif isinstance(value, str):
-        text = value.strip()
-    else:
-        raise InvalidInput(_("Give an amount in yuan, e.g. 12000 or 12000.50."), field=field)
-    if text.startswith("-"):
-        raise InvalidInput(_("An amount cannot be negative."), field=field)
-    if len(text) > 20 or not _MONEY.fullmatch(text):
-        raise InvalidInput(
-            _("Give an amount in yuan with the digits 0-9 and at most two decimals."),
-            field=field,
-        )
-    amount = Decimal(text).quantize(Decimal("0.01"))
-    if amount > MAX_YUAN:
-        raise InvalidInput(
-            _("At most %(max)s yuan.") % {"max": f"{MAX_YUAN:,}"}, field=field, code="too_large"
-        )
-    return amount
 
 
 def parse_date(value: object, field: str) -> dt.date:
@@ -164,7 +133,7 @@ def _project_fields(
     return {
         "title": bounded_text(title, "title", max_length=100, required=True),
         "description": bounded_text(description, "description", max_length=4000),
-        "budget": parse_yuan(budget, "budget"),
+        "budget": yuan_amount(budget, "budget"),
         "undertaker": bounded_text(undertaker, "undertaker", max_length=100),
     }
 
@@ -255,7 +224,7 @@ def record_spending(*, actor: User, project: Project, spent: object) -> Project:
     project, decision = _locked_project(project.pk)
     _require_keeper(actor, decision, "project")
     _require_open_project(project)
-    project.spent = parse_yuan(spent, "spent")
+    project.spent = yuan_amount(spent, "spent")
     if project.spent > 0 and project.state == Project.State.PLANNED:
         project.state = Project.State.UNDERWAY
     project.save(update_fields=["spent", "state"])

@@ -4,15 +4,14 @@ ballot (ballots). A proposal not yet put to a vote may be withdrawn."""
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from onegrid.core import clock
-from onegrid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from onegrid.core.text_input import bounded_text, chosen_row_id, idempotency_key
+from onegrid.core.errors import Conflict, NotFound, PermissionDenied
+from onegrid.core.text_input import bounded_text, chosen_row_id, idempotency_key, yuan_amount
 from onegrid.org import policies
 from onegrid.org.models import User
 
@@ -20,22 +19,13 @@ from .models import Proposal, Topic
 from .topics import locked_topic
 
 OPEN_TO_PROPOSALS = (Topic.State.ACCEPTED, Topic.State.VOTING)
-MAX_COST = Decimal("9999999999.99")
-COST = re.compile(r"[0-9]{1,10}(\.[0-9]{1,2})?", re.ASCII)
 
 
 def _cost(value: object) -> Decimal | None:
-    """Yuan as plain digits with at most two decimals (no sign, exponent or other script's
-    digits); blank for nothing to spend."""
+    """The proposal's estimated cost in yuan; blank for nothing to spend."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    text = value.strip() if isinstance(value, str) else ""
-    if not COST.fullmatch(text):
-        raise InvalidInput(_("Enter an amount in yuan such as 1200.50."), field="estimated_cost")
-    amount = Decimal(text)
-    if amount > MAX_COST:
-        raise InvalidInput(_("Enter an amount in yuan such as 1200.50."), field="estimated_cost")
-    return amount.quantize(Decimal("0.01"))
+    return yuan_amount(value, "estimated_cost")
 
 
 @transaction.atomic
