@@ -39,7 +39,7 @@ REGISTER_COLUMNS = [
     ("overdue", gettext_lazy("Overdue")),
     ("outcome_at", gettext_lazy("Agreed or failed at")),
     ("closed_at", gettext_lazy("Closed at")),
-    ("title", gettext_lazy("Summary")),
+    ("title", gettext_lazy("Brief of the dispute")),
     ("applicants", gettext_lazy("Applicants")),
     ("respondents", gettext_lazy("Respondents")),
     ("mediators", gettext_lazy("Mediators")),
