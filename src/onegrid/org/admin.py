@@ -15,6 +15,21 @@ class RoleInline(admin.TabularInline[RoleAssignment, User]):
     extra = 0
     autocomplete_fields = ["unit", "grid", "department"]
 
+    # Nobody grants themselves a role, nor takes one away: on one's own account the roles are
+    # shown, not changed (a superuser who made themselves a mediator would read every dispute
+    # of that committee; see org.policies, People's mediation). Another person must do it.
+    def _own(self, request: HttpRequest, obj: object | None) -> bool:
+        return obj is not None and getattr(obj, "pk", None) == request.user.pk
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not self._own(request, obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not self._own(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not self._own(request, obj) and super().has_delete_permission(request, obj)
+
 
 @admin.register(User)
 class OneGridUserAdmin(access_log.RecordedReadsAdmin, UserAdmin[User]):
