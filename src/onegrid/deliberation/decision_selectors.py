@@ -270,3 +270,41 @@ def public_decision(number: object, district_ids: Iterable[int]) -> Decision | N
     if not text or len(text) > 30 or not text.isascii() or not text.isalnum():
         return None
     return public_decisions(district_ids).filter(number=text).first()
+
+
+@dataclass(frozen=True)
+class PublicVote:
+    """The vote that carried a decision, as it is made public (公示): how it was taken, the
+    rules, the electorate and the counts. Counts only: no voter, no household."""
+
+    mode: str
+    counting: str
+    electorate: int
+    turnout: int
+    votes_for: int
+    votes_against: int
+    abstentions: int
+    quorum: str
+    majority: str
+    closed_at: dt.datetime | None
+    result: str
+
+
+def public_vote(decision: Decision) -> PublicVote:
+    """The closed ballot behind `decision` (a decision is published only from a passed one)."""
+    from .ballots import majority_of, quorum_of
+
+    b = decision.ballot
+    return PublicVote(
+        mode=str(b.get_mode_display()),
+        counting=str(b.get_counting_display()),
+        electorate=b.electorate,
+        turnout=b.turnout,
+        votes_for=b.votes_for,
+        votes_against=b.votes_against,
+        abstentions=b.abstentions,
+        quorum=str(quorum_of(b)),
+        majority=str(majority_of(b)),
+        closed_at=b.closed_at,
+        result=str(b.get_result_display()),
+    )

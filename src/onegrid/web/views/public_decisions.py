@@ -70,7 +70,9 @@ def decision_page(request, number: str):
     if found is None:
         raise Http404(_("No public decision has this number."))
     progress = decision_selectors.public_progress(_settled(found))
-    return render(request, "web/public/decision.html", {"progress": progress})
+    # The vote behind the decision, made public with it (公示): counts and rules, no voter.
+    vote = decision_selectors.public_vote(found)
+    return render(request, "web/public/decision.html", {"progress": progress, "vote": vote})
 
 
 routes = [
