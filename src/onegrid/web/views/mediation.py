@@ -63,14 +63,26 @@ def parties_from(post) -> list[dict[str, str]]:
     return rows
 
 
-def _form_context() -> dict[str, Any]:
+def party_slots(count: int = PARTY_SLOTS, post=None) -> list[dict[str, Any]]:
+    """The party rows of the parties form: slot i with what was typed into it (`post`, the
+    form sent back after an error) so that a refused form keeps every party's facts."""
+    return [
+        {
+            "i": i,
+            **{f: (post.get(f"p{i}_{f}", "") if post is not None else "") for f in PARTY_INPUTS},
+        }
+        for i in range(count)
+    ]
+
+
+def _form_context(post=None) -> dict[str, Any]:
     return {
         "types": MediationType.objects.filter(active=True),
         "sides": DisputeParty.Side.choices,
         "party_kinds": DisputeParty.Kind.choices,
         "sexes": DisputeParty.Sex.choices,
         "risks": Dispute.Risk.choices,
-        "slots": range(PARTY_SLOTS),
+        "slots": party_slots(post=post),
         "client_key": uuid.uuid4().hex,
     }
 
@@ -146,6 +158,8 @@ def _dispute_context(request, dispute: Dispute, *, form: str = "", error=None, v
         "can_extend": dispute.state in services.IN_MEDIATION and dispute.extended_on is None,
         "errors": errors,
         "values": values or {},
+        # What was typed into the refused form, under its name, so that only that form keeps it.
+        "kept": {form: values or {}} if form else {},
         "client_key": uuid.uuid4().hex,
     }
 
@@ -256,6 +270,7 @@ def register_new(request):
     if request.method == "POST":
         p = request.POST
         context["values"] = p
+        context["slots"] = party_slots(post=p)
         try:
             community = next((c for c in communities if str(c.pk) == p.get("community")), None)
             if community is None:
@@ -333,6 +348,7 @@ def resident_mediation(request):
     if request.method == "POST":
         p = request.POST
         context["values"] = p
+        context["slots"] = party_slots(post=p)
         try:
             if p.get("withdraw"):
                 found = (
