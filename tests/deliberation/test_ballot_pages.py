@@ -175,3 +175,20 @@ def test_role_by_page_action(votes):
     assert answer.status_code == 404
     # Not signed in: to the sign-in page.
     assert Client().post(_ballot_url(votes, ballot, "close"), {}).status_code == 302
+
+
+def test_a_wrong_password_keeps_the_choice_made_but_not_the_password(votes):
+    """A resident who mistypes the password comes back to the form with the choice they made
+    still chosen (they only retype the password)."""
+    ballot = open_online(votes)
+    resident = _client(votes.voters[0].user)
+    wrong = resident.post(
+        _ballot_url(votes, ballot, "vote"),
+        {"choice": "against", "password": "nope", "key": "k-keep"},
+    )
+    assert wrong.status_code == 400
+    body = wrong.content.decode()
+    assert re.search(r'name="choice" value="against"[^>]*\bchecked\b', body)
+    assert not re.search(r'name="choice" value="(for|abstain)"[^>]*\bchecked\b', body)
+    assert "nope" not in body
+    assert not Vote.objects.exists()
