@@ -115,3 +115,13 @@ def test_a_party_field_error_names_the_party_and_the_field(world, med):
     alert = page.split('role="alert"')[1].split("</p>")[0]
     assert "第1方当事人 · 年龄：" in alert, alert
     assert 'value="２００"' in page
+
+
+def test_a_dispute_is_registered_not_signed_up(world, med):
+    """登记 (a register's entry), not 注册 (an account's sign-up), on the register and the
+    dispute's page."""
+    dispute = mediating(world, med)
+    client = _client(med.mediator)
+    for url in ("/mediation/", f"/mediation/disputes/{dispute.pk}/"):
+        page = client.get(url).content.decode()
+        assert "登记时间" in page and "注册时间" not in page, url
