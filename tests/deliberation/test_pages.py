@@ -38,7 +38,10 @@ def test_every_role_against_the_forms(world, role):
     topic = dv.topic(world.grids[0], state=Topic.State.SUBMITTED)
     pending = dv.voter(dv.household(world.grids[0]), state=Voter.State.PENDING)
     answers = {
-        "check": client.post(f"/deliberation/roll/{pending.pk}/check/", {"method": "id_card"}),
+        "check": client.post(
+            f"/deliberation/roll/{pending.pk}/check/",
+            {"method": "id_card", "adult_resident": "1"},
+        ),
         "review": client.post(
             f"/deliberation/topics/{topic.pk}/review/", {"decision": "accept", "note": ""}
         ),
@@ -82,7 +85,15 @@ def test_committee_desk_flow(world):
     bad = client.post(f"/deliberation/roll/{entry.pk}/check/", {"method": "guess"})
     assert bad.status_code == 400
     assert client.post(f"/deliberation/roll/{entry.pk}/refuse/", {"reason": ""}).status_code == 400
-    ok = client.post(f"/deliberation/roll/{entry.pk}/check/", {"method": "in_person"})
+    # Without the committee's word that the applicant is an adult living there: refused.
+    unticked = client.post(f"/deliberation/roll/{entry.pk}/check/", {"method": "in_person"})
+    assert unticked.status_code == 400
+    assert 'data-form="voter-' in unticked.content.decode()
+    entry.refresh_from_db()
+    assert entry.state == Voter.State.PENDING
+    ok = client.post(
+        f"/deliberation/roll/{entry.pk}/check/", {"method": "in_person", "adult_resident": "1"}
+    )
     assert ok.status_code == 302
     removed = client.post(f"/deliberation/roll/{entry.pk}/remove/", {"reason": "搬走"})
     assert removed.status_code == 302
@@ -206,7 +217,9 @@ def test_resident_pages(world):
         {"title": "t", "body": "b", "scope": "grid", "key": "r"},
     )
     assert refused.status_code == 403
-    dt_.page_client(committee).post(f"/deliberation/roll/{entry.pk}/check/", {"method": "id_card"})
+    dt_.page_client(committee).post(
+        f"/deliberation/roll/{entry.pk}/check/", {"method": "id_card", "adult_resident": "1"}
+    )
     neighbours = dt_.voters(world, 3, building="3号楼")
     with override_settings(ONEGRID=dict(settings.ONEGRID, DELIBERATION_COSIGN_MIN=2)):
         raised = client.post(

@@ -17,6 +17,7 @@ from django.http import FileResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status, UploadedFile
 from ninja.params import functions as param
+from pydantic import StrictBool
 
 from onegrid.core.api_errors import BINARY, answered_as, errors
 from onegrid.core.errors import InvalidInput, NotFound, PermissionDenied
@@ -77,6 +78,13 @@ class RollEntryOut(Schema):
 
 class CheckIn(Schema):
     method: str = Field(..., description="id_card, hukou, residence_permit or in_person.")
+    adult_resident: StrictBool = Field(
+        True,
+        description=(
+            "The committee's word that the document seen shows a resident of the place aged 18 "
+            "or older (城市居民委员会组织法 art. 8, 村民委员会组织法 art. 13); false is a 422."
+        ),
+    )
 
 
 class TopicReasonIn(Schema):
@@ -334,7 +342,10 @@ def roll_list(request: SignedInRequest, query: Query[RollQuery]) -> list[dict[st
 )
 def check(request: SignedInRequest, voter_id: str, payload: CheckIn) -> dict[str, object]:
     entry = roll.check_identity(
-        actor=request.user, voter_id=chosen_row_id(voter_id, "voter"), method=payload.method
+        actor=request.user,
+        voter_id=chosen_row_id(voter_id, "voter"),
+        method=payload.method,
+        adult_resident=payload.adult_resident,
     )
     return _voter_out(Voter.objects.select_related("household", "community").get(pk=entry.pk))
 

@@ -99,13 +99,28 @@ def _kept(actor: User, voter: Voter) -> None:
 
 
 @transaction.atomic
-def check_identity(*, actor: User, voter_id: int, method: object) -> Voter:
+def check_identity(
+    *, actor: User, voter_id: int, method: object, adult_resident: object = True
+) -> Voter:
     """The committee has checked who the applicant is: the entry goes on the roll. Checking an
-    entry already verified by the same method changes nothing (a replay)."""
+    entry already verified by the same method changes nothing (a replay).
+
+    Only residents of the place who are 18 or older stand on the roll (城市居民委员会组织法
+    art. 8 and 村民委员会组织法 art. 13: the residents' or villagers' meeting is of the adults
+    living there): `adult_resident` is the committee's word that the document it saw shows
+    both; anything but True is refused at that field (the page asks for it in a tick box)."""
     voter = _locked_voter(voter_id)
     _kept(actor, voter)
     if method not in Voter.Method.values:
         raise InvalidInput(_("Choose how identity was checked."), field="method")
+    if adult_resident is not True:
+        raise InvalidInput(
+            _(
+                "Only residents who are 18 or older and live in the place stand on the roll: "
+                "confirm the document you saw shows both, or refuse the application."
+            ),
+            field="adult_resident",
+        )
     if voter.state == Voter.State.VERIFIED and voter.method == method:
         return voter
     if voter.state != Voter.State.PENDING:

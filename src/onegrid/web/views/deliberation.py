@@ -100,10 +100,16 @@ def _desk_action(request, form_name: str, fields: list[str], act):
 @require_POST
 def check_voter(request, voter_id: int):
     def act(v):
-        entry = roll.check_identity(actor=request.user, voter_id=voter_id, method=v["method"])
+        entry = roll.check_identity(
+            actor=request.user,
+            voter_id=voter_id,
+            method=v["method"],
+            # The tick box: the document seen shows an adult living in the place.
+            adult_resident=v["adult_resident"] == "1",
+        )
         return _("Roll entry %(id)s is checked: on the roll.") % {"id": entry.pk}
 
-    return _desk_action(request, f"voter-{voter_id}", ["method"], act)
+    return _desk_action(request, f"voter-{voter_id}", ["method", "adult_resident"], act)
 
 
 @page("deliberation")
