@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from onegrid.cases.models import Case
@@ -134,11 +134,34 @@ class Progress:
         return sum(1 for c in self.cases if not c.open)
 
 
+# A decision's progress: its projects with their milestones, and its linked cases, prefetched
+# for a whole page of decisions at once (public_progress_of_page) or read afresh for one.
+PROGRESS_PREFETCH = (
+    Prefetch(
+        "projects",
+        queryset=Project.objects.order_by("created_at", "pk").prefetch_related(
+            Prefetch("milestones", queryset=Milestone.objects.order_by("due_on", "pk"))
+        ),
+    ),
+    Prefetch(
+        "case_links",
+        queryset=DecisionCase.objects.select_related("case")
+        .only("decision_id", "linked_at", "case__number", "case__state")
+        .order_by("linked_at", "pk"),
+    ),
+)
+
+
+def _read_afresh(decision: Decision) -> Decision:
+    """The decision's row again with its progress prefetched: a page acting on a decision
+    (completing a project) reads what it has just written, not a cache of an earlier read."""
+    return Decision.objects.prefetch_related(*PROGRESS_PREFETCH).get(pk=decision.pk)
+
+
 def _projects(decision: Decision) -> list[ProjectProgress]:
+    """Of a decision with PROGRESS_PREFETCH done."""
     today = clock.local_today()
-    rows = decision.projects.prefetch_related(
-        Prefetch("milestones", queryset=Milestone.objects.order_by("due_on", "pk"))
-    )
+    rows = decision.projects.all()
     return [
         ProjectProgress(
             pk=p.pk,
@@ -167,10 +190,12 @@ def _projects(decision: Decision) -> list[ProjectProgress]:
     ]
 
 
+def _linked_cases(decision: Decision) -> list[Case]:
+    """Of a decision with PROGRESS_PREFETCH done."""
+    return [link.case for link in decision.case_links.all()]
+
+
 def _cases(decision: Decision) -> list[CaseLine]:
-    rows = Case.objects.filter(decision_link__decision=decision).order_by(
-        "decision_link__linked_at"
-    )
     return [
         CaseLine(
             number=c.number,
@@ -178,24 +203,35 @@ def _cases(decision: Decision) -> list[CaseLine]:
             state_label=str(STATE_LABELS.get(c.state, c.state)),
             open=c.state not in FINAL_STATES,
         )
-        for c in rows.only("number", "state")
+        for c in _linked_cases(decision)
     ]
 
 
 def progress_of(decision: Decision) -> Progress:
     """A decision's projects (with milestones) and linked cases (number and state), for those
     who read the community's deliberation."""
-    return Progress(decision, _projects(decision), _cases(decision))
+    rows = _read_afresh(decision)
+    return Progress(decision, _projects(rows), _cases(rows))
+
+
+def _public_progress(decision: Decision, rows: Decision) -> Progress:
+    lines = [
+        CaseLine("", c.state, str(STATE_LABELS.get(c.state, c.state)), c.state not in FINAL_STATES)
+        for c in _linked_cases(rows)
+    ]
+    return Progress(decision, _projects(rows), lines)
 
 
 def public_progress(decision: Decision) -> Progress:
     """The same without case numbers (the public pages show counts: a case's number leads to
     its page, which has its own rules)."""
-    lines = [
-        CaseLine("", c.state, str(STATE_LABELS.get(c.state, c.state)), c.state not in FINAL_STATES)
-        for c in Case.objects.filter(decision_link__decision=decision).only("state")
-    ]
-    return Progress(decision, _projects(decision), lines)
+    return _public_progress(decision, _read_afresh(decision))
+
+
+def public_progress_of_page(shown: list[Decision]) -> list[Progress]:
+    """public_progress of each decision on a page, read in a fixed number of queries."""
+    prefetch_related_objects(shown, *PROGRESS_PREFETCH)
+    return [_public_progress(decision, decision) for decision in shown]
 
 
 def done_case_count(decision: Decision) -> int:

@@ -434,6 +434,20 @@ class Work:
     cases_done: int
     cases_ended: int  # rejected or merged: no longer open, nothing done by them
 
+    @classmethod
+    def of_states(cls, project_states: list[str], case_states: list[str]) -> Work:
+        """Count projects and cases by their states."""
+        return cls(
+            projects_open=sum(1 for s in project_states if s in OPEN_PROJECT_STATES),
+            projects_completed=project_states.count(Project.State.COMPLETED),
+            projects_cancelled=project_states.count(Project.State.CANCELLED),
+            cases_open=sum(1 for s in case_states if s not in FINAL_STATES),
+            cases_done=sum(1 for s in case_states if s in DONE_CASE_STATES),
+            cases_ended=sum(
+                1 for s in case_states if s in FINAL_STATES and s not in DONE_CASE_STATES
+            ),
+        )
+
     @property
     def carried_out(self) -> bool:
         return (
@@ -449,14 +463,7 @@ def work_of(decision: Decision) -> Work:
     case_states = list(
         Case.objects.filter(decision_link__decision=decision).values_list("state", flat=True)
     )
-    return Work(
-        projects_open=sum(1 for s in states if s in OPEN_PROJECT_STATES),
-        projects_completed=states.count(Project.State.COMPLETED),
-        projects_cancelled=states.count(Project.State.CANCELLED),
-        cases_open=sum(1 for s in case_states if s not in FINAL_STATES),
-        cases_done=sum(1 for s in case_states if s in DONE_CASE_STATES),
-        cases_ended=sum(1 for s in case_states if s in FINAL_STATES and s not in DONE_CASE_STATES),
-    )
+    return Work.of_states(states, case_states)
 
 
 def _settle_locked(decision: Decision) -> bool:
@@ -475,6 +482,29 @@ def settle_decision(*, decision: Decision) -> bool:
     if decision.state != Decision.State.PUBLISHED:
         return False
     return _settle_locked(_locked_decision(decision))
+
+
+def settle_shown(shown: list[Decision]) -> None:
+    """Settle the published decisions among `shown` (a page about to be read) whose work is
+    done, in two queries for the page however long it is; only a decision that changes is
+    locked and written (settle_decision), and its row in `shown` takes the new state."""
+    published = {d.pk: d for d in shown if d.state == Decision.State.PUBLISHED}
+    if not published:
+        return
+    project_states: dict[int, list[str]] = {pk: [] for pk in published}
+    case_states: dict[int, list[str]] = {pk: [] for pk in published}
+    for decision_id, state in Project.objects.filter(decision_id__in=published).values_list(
+        "decision_id", "state"
+    ):
+        project_states[decision_id].append(state)
+    for decision_id, state in DecisionCase.objects.filter(decision_id__in=published).values_list(
+        "decision_id", "case__state"
+    ):
+        case_states[decision_id].append(state)
+    for pk, decision in published.items():
+        work = Work.of_states(project_states[pk], case_states[pk])
+        if work.carried_out and settle_decision(decision=decision):
+            decision.refresh_from_db(fields=["state", "carried_out_at"])
 
 
 def settle_decisions() -> int:

@@ -52,7 +52,9 @@ def decision_list(request):
         decision_selectors.public_decisions(enabled.keys()), settings.ONEGRID["PUBLIC_PAGE_SIZE"]
     )
     page = paginator.get_page(page_number)
-    rows = [decision_selectors.public_progress(_settled(d)) for d in page.object_list]
+    shown = list(page.object_list)
+    decisions.settle_shown(shown)
+    rows = decision_selectors.public_progress_of_page(shown)
     return render(
         request,
         "web/public/decisions.html",
