@@ -21,6 +21,7 @@ from onegrid.deliberation.models import Topic
 from onegrid.demo import centres, deliberation, mediation, party, volunteering, whistles
 from onegrid.demo.district import DISTRICT_CODE
 from onegrid.demo.people import DEMO_PASSWORD, people_seeded, seed_people
+from onegrid.demo.populations import record_grid_populations
 from onegrid.demo.simulator import TZ, simulate
 from onegrid.mediation.models import MediationCommittee
 from onegrid.open311 import services as open311_services
@@ -145,6 +146,13 @@ class Command(BaseCommand):
             self._participation(result.start, result.end)
             self._self_governance(result.start, result.end)
             self._train_classifier()
+        # Also for a demo loaded before grids had residents: the rates per 10,000 need them.
+        populated = record_grid_populations()
+        if populated:
+            self.stdout.write(
+                _("Recorded the residents of %(n)d grids (for the rates per 10,000).")
+                % {"n": populated}
+            )
         for role, username in (
             (Role.PARTY_STAFF, party.STAFF_USERNAME),
             (Role.ORGANISER, volunteering.ORGANISER_EXAMPLE),
