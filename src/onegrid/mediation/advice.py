@@ -251,17 +251,8 @@ def notify_overdue(*, now: dt.datetime | None = None, batch: int = 200) -> int:
 
 
 def overdue_recipients(community_id: int) -> list[int]:
-    advisers = set(
-        RoleAssignment.objects.filter(role=Role.LEGAL_ADVISER, unit_id=community_id).values_list(
-            "user_id", flat=True
-        )
-    )
-    committee = set(
-        RoleAssignment.objects.filter(
-            role=Role.COMMUNITY_COMMITTEE, unit_id=community_id
-        ).values_list("user_id", flat=True)
-    )
-    return sorted(advisers | committee)
+    """Who hears that a question is past its due time: the community's advisers and committee."""
+    return policies.holder_ids({Role.LEGAL_ADVISER, Role.COMMUNITY_COMMITTEE}, [community_id])
 
 
 @transaction.atomic

@@ -31,7 +31,7 @@ from onegrid.core.text_input import bounded_text, idempotency_key, row_id
 from onegrid.notify import kinds
 from onegrid.notify import services as notify_services
 from onegrid.org import policies
-from onegrid.org.models import Role, RoleAssignment, User
+from onegrid.org.models import Role, User
 from onegrid.territory.models import AdminUnit, Grid
 
 from .models import (
@@ -99,10 +99,8 @@ def keep_committee(
 
 def mediators_of(committee: MediationCommittee) -> list[User]:
     """The people holding Role.MEDIATOR bound to the committee's unit."""
-    ids = RoleAssignment.objects.filter(role=Role.MEDIATOR, unit_id=committee.unit_id).values(
-        "user_id"
-    )
-    return list(User.objects.filter(pk__in=ids, is_active=True).order_by("username"))
+    ids = policies.holder_ids({Role.MEDIATOR}, [committee.unit_id])
+    return list(User.objects.filter(pk__in=ids).order_by("username"))
 
 
 # --- clocks ----------------------------------------------------------------------------------
@@ -531,11 +529,7 @@ def decline(*, by: User, dispute: Dispute, reason: object) -> Dispute:
 def _committee_mediator_ids(dispute: Dispute) -> set[int]:
     if dispute.committee is None:
         return set()
-    return set(
-        RoleAssignment.objects.filter(
-            role=Role.MEDIATOR, unit_id=dispute.committee.unit_id, user__is_active=True
-        ).values_list("user_id", flat=True)
-    )
+    return set(policies.holder_ids({Role.MEDIATOR}, [dispute.committee.unit_id]))
 
 
 def _user_ids(values: Iterable[object], field: str) -> list[int]:
@@ -850,11 +844,7 @@ def _due_recipients(dispute: Dispute, *, with_judicial_office: bool) -> list[int
     if not ids:
         ids = sorted(_committee_mediator_ids(dispute))
     if with_judicial_office:
-        ids += list(
-            RoleAssignment.objects.filter(role=Role.JUDICIAL_OFFICE, unit_id=dispute.street_id)
-            .values_list("user_id", flat=True)
-            .distinct()
-        )
+        ids += policies.holder_ids({Role.JUDICIAL_OFFICE}, [dispute.street_id])
     return list(dict.fromkeys(ids))
 
 

@@ -151,6 +151,20 @@ def role_names(user: User) -> set[str]:
     return {a.role for a in assignments(user)}
 
 
+def holder_ids(roles: Collection[str], unit_ids: Iterable[int | None]) -> list[int]:
+    """The active accounts holding one of `roles` bound to one of `unit_ids` (None skipped),
+    each once, ascending: who hears of something at a place (a notice's recipients)."""
+    units = [u for u in unit_ids if u is not None]
+    if not units:
+        return []
+    return list(
+        RoleAssignment.objects.filter(role__in=list(roles), unit_id__in=units, user__is_active=True)
+        .values_list("user_id", flat=True)
+        .distinct()
+        .order_by("user_id")
+    )
+
+
 def scope_for(user: User) -> Scope:
     scope = Scope(user_id=user.pk)
     if user.is_superuser:
@@ -1207,13 +1221,7 @@ def may_read_voter_roll(user: User | AnonymousUser, community: AdminUnit) -> boo
 def deliberation_keeper_ids(community: AdminUnit) -> list[int]:
     """Who hears that a topic of `community` awaits review: the committee members bound to the
     community or its street (the district's administrators are not told of every topic)."""
-    return list(
-        RoleAssignment.objects.filter(
-            role=Role.COMMUNITY_COMMITTEE, unit_id__in=[community.pk, community.parent_id]
-        )
-        .values_list("user_id", flat=True)
-        .distinct()
-    )
+    return holder_ids({Role.COMMUNITY_COMMITTEE}, [community.pk, community.parent_id])
 
 
 def may_take_part_in_deliberation(user: User | AnonymousUser) -> bool:
