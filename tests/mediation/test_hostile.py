@@ -59,3 +59,23 @@ def test_a_follow_up_key_replayed_by_a_non_mediator_returns_nothing(world, med):
             idempotency_key="fu-secret",
         )
     assert type(refused.value).__name__ in ("PermissionDenied", "NotFound")
+
+
+def test_a_case_is_referred_through_the_api(world, med):
+    """POST /disputes/from-case was shadowed by GET /disputes/{dispute_id} (a 405)."""
+    from onegrid.mediation.models import Dispute
+    from support.cases import report
+    from support.mediation_world import PARTIES
+
+    case = report(world, case_class=world.fight, description="邻里因噪音争吵")
+    body = {
+        "case": case.number,
+        "type": "neighbour",
+        "parties": PARTIES,
+        "idempotency_key": "api-c1",
+    }
+    response = _post(world.people.acceptor, "/api/v1/mediation/disputes/from-case", body)
+    assert response.status_code == 201, response.content
+    assert Dispute.objects.get(case=case).number == response.json()["number"]
+    again = _post(world.people.acceptor, "/api/v1/mediation/disputes/from-case", body)
+    assert again.status_code == 200 and again.json()["id"] == response.json()["id"]

@@ -259,7 +259,7 @@ def _status(dispute: Dispute) -> int:
 
 @router.get(
     "/disputes",
-    response={200: list[LineOut], **errors(401, 403)},
+    response={200: list[LineOut], **errors(401, 403, 422)},
     summary="The mediation register (lines without names or content)",
 )
 def register(
@@ -274,6 +274,33 @@ def register(
         request.user, state=state[:20], type_code=type[:20], overdue=overdue, number=number[:30]
     )[:500]
     return [selectors.register_line(d) for d in rows]
+
+
+# Before "/disputes/{dispute_id}": a literal path after a parametrised one of the same prefix is
+# shadowed by it (Django tries the URL patterns in order; the GET route answered 405).
+@router.post(
+    "/disputes/from-case",
+    response={201: DisputeOut, 200: DisputeOut, **errors(400, 401, 403, 404, 409, 422)},
+    summary="转人民调解: refer a case's dispute to mediation (one dispute per case)",
+)
+def refer_case(request: SignedInRequest, payload: CaseReferIn) -> Status[dict[str, Any]]:
+    try:
+        case = get_case(request.user, payload.case)
+    except NotFound:
+        raise NotFound(_("No such case."), field="case") from None
+    found = services.refer_case(
+        by=request.user,
+        case=case,
+        type=payload.type,
+        title=payload.title,
+        facts=payload.facts,
+        claims=payload.claims,
+        risk=payload.risk,
+        parties=_parties(payload.parties),
+        idempotency_key=payload.idempotency_key,
+    )
+    body = dispute_out(request, found)
+    return Status(_status(found), body)
 
 
 @router.get(
@@ -314,31 +341,6 @@ def register_dispute(
         idempotency_key=payload.idempotency_key,
     )
     return Status(_status(found), dispute_out(request, found))
-
-
-@router.post(
-    "/disputes/from-case",
-    response={201: DisputeOut, 200: DisputeOut, **errors(400, 401, 403, 404, 409, 422)},
-    summary="转人民调解: refer a case's dispute to mediation (one dispute per case)",
-)
-def refer_case(request: SignedInRequest, payload: CaseReferIn) -> Status[dict[str, Any]]:
-    try:
-        case = get_case(request.user, payload.case)
-    except NotFound:
-        raise NotFound(_("No such case."), field="case") from None
-    found = services.refer_case(
-        by=request.user,
-        case=case,
-        type=payload.type,
-        title=payload.title,
-        facts=payload.facts,
-        claims=payload.claims,
-        risk=payload.risk,
-        parties=_parties(payload.parties),
-        idempotency_key=payload.idempotency_key,
-    )
-    body = dispute_out(request, found)
-    return Status(_status(found), body)
 
 
 @router.post(
