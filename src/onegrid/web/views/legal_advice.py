@@ -28,6 +28,7 @@ from onegrid.org import access_log
 from onegrid.territory.models import AdminUnit
 
 from ..access import page
+from .home_community import home_community
 
 State = LegalQuestion.State
 
@@ -72,6 +73,7 @@ def resident_home(request):
         .order_by("code"),
         "error": error,
         "posted": posted,
+        "home_community": home_community(request.user),
         "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
         "now": clock.now(),
     }

@@ -38,6 +38,7 @@ from onegrid.territory.models import AdminUnit
 
 from .. import access
 from ..access import page
+from .home_community import home_community
 from .paging import query_without_page
 
 PARTY_SLOTS = 4
@@ -344,6 +345,7 @@ def resident_mediation(request):
         **_form_context(),
         "values": {},
         "error": None,
+        "home_community": home_community(request.user),
     }
     if request.method == "POST":
         p = request.POST
