@@ -67,8 +67,8 @@ def community_of(value: AdminUnit | int | str | None) -> AdminUnit:
         text = value.strip()
         if text and text.isascii() and text.isprintable() and len(text) <= 30:
             unit = AdminUnit.objects.filter(code=text).first()
-            if unit is None and row_id(text) is not None:
-                unit = AdminUnit.objects.filter(pk=row_id(text)).first()
+            if unit is None and (pk := row_id(text)) is not None:
+                unit = AdminUnit.objects.filter(pk=pk).first()
     if unit is None or unit.level != AdminUnit.Level.COMMUNITY:
         raise NotFound(_("No such community."), field="community")
     return unit

@@ -194,9 +194,8 @@ def _require_page(request: SignedInRequest) -> None:
 
 
 def _community(community_id: int) -> AdminUnit:
-    found = AdminUnit.objects.filter(
-        pk=row_id(community_id), level=AdminUnit.Level.COMMUNITY
-    ).first()
+    pk = row_id(community_id)
+    found = AdminUnit.objects.filter(pk=pk, level=AdminUnit.Level.COMMUNITY).first() if pk else None
     if found is None:
         raise InvalidInput(_("No such community."), field="community_id")
     return found
@@ -393,7 +392,8 @@ def my_applications(request: SignedInRequest) -> list[dict[str, Any]]:
 )
 def withdraw_application(request: SignedInRequest, dispute_id: str) -> dict[str, Any]:
     mine = selectors.my_applications(request.user)
-    found = mine.filter(pk=row_id(dispute_id)).first()
+    pk = row_id(dispute_id)
+    found = mine.filter(pk=pk).first() if pk else None
     if found is None:
         raise NotFound(_("No such dispute."))
     return application_out(services.withdraw(by=request.user, dispute=found))
@@ -539,7 +539,8 @@ def committees(request: SignedInRequest) -> list[dict[str, Any]]:
     summary="Set up or change the committee of a street or community (judicial office, admins)",
 )
 def keep_committee(request: SignedInRequest, unit_id: str, payload: CommitteeIn) -> dict[str, Any]:
-    unit = AdminUnit.objects.filter(pk=row_id(unit_id)).first()
+    pk = row_id(unit_id)
+    unit = AdminUnit.objects.filter(pk=pk).first() if pk else None
     if unit is None:
         raise NotFound(_("No such community."), field="unit_id")
     found = services.keep_committee(by=request.user, unit=unit, **payload.dict())

@@ -102,8 +102,8 @@ def _owner(value: User | int | str | None) -> User:
     elif isinstance(value, str) and value.strip():
         text = value.strip()
         person = User.objects.filter(username=text).first()
-        if person is None and row_id(text) is not None:
-            person = User.objects.filter(pk=row_id(text)).first()
+        if person is None and (pk := row_id(text)) is not None:
+            person = User.objects.filter(pk=pk).first()
     if person is None:
         raise InvalidInput(_("Name the risk's owner."), field="owner")
     return person

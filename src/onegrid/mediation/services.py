@@ -175,8 +175,8 @@ def mediation_type(value: object, field: str = "type") -> MediationType:
         return value
     code = bounded_text(value if not isinstance(value, int) else str(value), field, max_length=20)
     found = MediationType.objects.filter(code=code, active=True).first()
-    if found is None and row_id(code) is not None:
-        found = MediationType.objects.filter(pk=row_id(code), active=True).first()
+    if found is None and (pk := row_id(code)) is not None:
+        found = MediationType.objects.filter(pk=pk, active=True).first()
     if found is None:
         raise InvalidInput(_("No such mediation type."), field=field)
     return found
