@@ -125,3 +125,32 @@ def test_a_dispute_is_registered_not_signed_up(world, med):
     for url in ("/mediation/", f"/mediation/disputes/{dispute.pk}/"):
         page = client.get(url).content.decode()
         assert "登记时间" in page and "注册时间" not in page, url
+
+
+def test_a_refused_referral_from_the_case_page_opens_the_form_again_with_its_input(world, med):
+    from support.cases import report
+
+    case = report(world, case_class=world.fight, description="邻里噪音纠纷")
+    acceptor = _client(world.people.acceptor)
+    refused = acceptor.post(
+        f"/cases/{case.number}/mediation/",
+        {
+            "client_key": "case-keep",
+            "type": "neighbour",
+            "claims": "要求夜间停止施工噪音",
+            "risk": "medium",
+            **{**PARTIES, "p0_age": "abc"},
+        },
+    )
+    assert refused.status_code == 302 and refused.url.endswith("#refer-mediation")
+    assert not Dispute.objects.exists()
+    page = html.unescape(acceptor.get(refused.url.split("#")[0]).content.decode())
+    assert '<details class="action" id="refer-mediation" open>' in page
+    alert = page.split('id="refer-mediation-error">')[1].split("</p>")[0]
+    assert "第1方当事人 · 年龄：" in alert and "parties[0]" not in page
+    assert "要求夜间停止施工噪音</textarea>" in page
+    assert 'value="王五"' in page and 'value="abc"' in page and 'value="某物业公司"' in page
+    assert '<option value="medium" selected>' in page
+    # Once: the next visit shows the empty form, closed.
+    again = acceptor.get(f"/cases/{case.number}/").content.decode()
+    assert "refer-mediation-error" not in again and 'id="refer-mediation" open' not in again

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from onegrid.mediation.models import Dispute, DisputeParty, MediationType
 from onegrid.org import policies
 
-from ..views.mediation import party_slots
+from ..views.mediation import party_slots, referral_session_key
 
 register = template.Library()
 
@@ -30,7 +30,13 @@ def mediation_referral(context, case) -> dict[str, Any]:
     if not policies.may_refer_case_to_mediation(user, place):
         return {"may_refer": False}
     existing = Dispute.objects.filter(case_id=case.pk).only("pk", "number", "state").first()
+    # A referral refused a moment ago (web.views.mediation.refer_case keeps what was typed in
+    # the session, once): the form opens again with it and the error.
+    kept = request.session.pop(referral_session_key(case), None) if existing is None else None
+    kept = kept if isinstance(kept, dict) else None
     return {
+        "kept": kept or {},
+        "error": (kept or {}).get("_error", ""),
         "may_refer": existing is None,
         "existing": existing,
         "may_open": policies.may_open_page(user, "mediation"),
@@ -39,7 +45,7 @@ def mediation_referral(context, case) -> dict[str, Any]:
         "party_kinds": DisputeParty.Kind.choices,
         "sexes": DisputeParty.Sex.choices,
         "risks": Dispute.Risk.choices,
-        "slots": party_slots(2),
+        "slots": party_slots(2, post=kept),
         "client_key": uuid.uuid4().hex,
     }
 

@@ -20,7 +20,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -296,6 +296,10 @@ def register_new(request):
     return render(request, "web/mediation/new.html", context)
 
 
+def referral_session_key(case) -> str:
+    return f"mediation-referral-{case.pk}"
+
+
 @require_POST
 @access.signed_in
 def refer_case(request, ref: str):
@@ -318,11 +322,14 @@ def refer_case(request, ref: str):
             idempotency_key=p.get("client_key", ""),
         )
     except DomainError as error:
-        field = f" ({error.field})" if error.field else ""
-        messages.error(
-            request, _("Not referred to mediation: %(why)s") % {"why": error.message} + field
-        )
-        return redirect("web:case", ref=case.number)
+        from ..templatetags.onegrid_mediation import naming_field
+
+        why = naming_field(error.message, error.field)
+        # The case page's form opens again with what was typed and the error (once).
+        kept = {k: v for k, v in p.items() if k != "csrfmiddlewaretoken" and len(v) <= 20000}
+        kept["_error"] = _("Not referred to mediation: %(why)s") % {"why": why}
+        request.session[referral_session_key(case)] = kept
+        return redirect(reverse("web:case", kwargs={"ref": case.number}) + "#refer-mediation")
     messages.success(
         request, _("Referred to mediation as %(number)s.") % {"number": dispute.number}
     )
