@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from onegrid.core import clock
 from onegrid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from onegrid.core.rows import locked_row
 from onegrid.core.serials import next_serial
 from onegrid.core.text_input import bounded_text, idempotency_key, row_id
 from onegrid.notify import kinds
@@ -567,30 +568,19 @@ def _keeps(actor: User, topic: Topic) -> None:
 
 
 def _locked_topic(topic_id: object) -> Topic:
-    pk = row_id(topic_id)
-    topic = (
-        Topic.objects.select_for_update().select_related("community").filter(pk=pk).first()
-        if pk
-        else None
+    return locked_row(
+        Topic.objects.select_related("community"),
+        row_id(topic_id),
+        NotFound(_("No such topic."), field="topic_id"),
     )
-    if topic is None:
-        raise NotFound(_("No such topic."), field="topic_id")
-    return topic
 
 
 def _locked_ballot(ballot_id: object) -> Ballot:
-    pk = row_id(ballot_id)
-    ballot = (
-        Ballot.objects.select_for_update(of=("self",))
-        .select_related("topic", "topic__community")
-        .filter(pk=pk)
-        .first()
-        if pk
-        else None
+    return locked_row(
+        Ballot.objects.select_related("topic", "topic__community"),
+        row_id(ballot_id),
+        NotFound(_("No such ballot."), field="ballot_id"),
     )
-    if ballot is None:
-        raise NotFound(_("No such ballot."), field="ballot_id")
-    return ballot
 
 
 def _choice(value: object, allowed: list[str], field: str) -> str:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onegrid.core import clock
 from onegrid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from onegrid.core.rows import locked_row
 from onegrid.core.text_input import bounded_text, chosen_row_id, idempotency_key
 from onegrid.org import policies
 from onegrid.org.models import User
@@ -117,15 +118,11 @@ def schedule(
 
 
 def _locked_meeting(meeting_id: object) -> Meeting:
-    meeting = (
-        Meeting.objects.select_for_update(of=("self",))
-        .select_related("topic__community")
-        .filter(pk=chosen_row_id(meeting_id, "meeting"))
-        .first()
+    return locked_row(
+        Meeting.objects.select_related("topic__community"),
+        chosen_row_id(meeting_id, "meeting"),
+        NotFound(_("No such meeting."), field="meeting"),
     )
-    if meeting is None:
-        raise NotFound(_("No such meeting."), field="meeting")
-    return meeting
 
 
 def _count(value: object) -> int:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onegrid.core import clock
 from onegrid.core.errors import Conflict, NotFound, PermissionDenied
+from onegrid.core.rows import locked_row
 from onegrid.core.text_input import bounded_text, chosen_row_id, idempotency_key, yuan_amount
 from onegrid.org import policies
 from onegrid.org.models import User
@@ -77,14 +78,11 @@ def propose(
 @transaction.atomic
 def withdraw_proposal(*, actor: User, proposal_id: object) -> Proposal:
     """A proposal never put to a vote leaves the topic. Withdrawing it again changes nothing."""
-    proposal = (
-        Proposal.objects.select_for_update(of=("self",))
-        .select_related("topic__community")
-        .filter(pk=chosen_row_id(proposal_id, "proposal"))
-        .first()
+    proposal = locked_row(
+        Proposal.objects.select_related("topic__community"),
+        chosen_row_id(proposal_id, "proposal"),
+        NotFound(_("No such proposal."), field="proposal"),
     )
-    if proposal is None:
-        raise NotFound(_("No such proposal."), field="proposal")
     if not policies.may_keep_deliberation(actor, proposal.topic.community):
         raise PermissionDenied(_("Only the community committee withdraws proposals."))
     if proposal.withdrawn_at is not None:

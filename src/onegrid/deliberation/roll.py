@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onegrid.core import clock
 from onegrid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from onegrid.core.rows import locked_row
 from onegrid.core.text_input import bounded_text, idempotency_key
 from onegrid.org import policies
 from onegrid.org.models import User
@@ -82,15 +83,11 @@ def apply_to_roll(*, actor: User, household: object, key: object) -> Voter:
 
 
 def _locked_voter(voter_id: int) -> Voter:
-    voter = (
-        Voter.objects.select_for_update(of=("self",))
-        .select_related("community", "household")
-        .filter(pk=voter_id)
-        .first()
+    return locked_row(
+        Voter.objects.select_related("community", "household"),
+        voter_id,
+        NotFound(_("No such roll entry."), field="voter"),
     )
-    if voter is None:
-        raise NotFound(_("No such roll entry."), field="voter")
-    return voter
 
 
 def _kept(actor: User, voter: Voter) -> None:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onegrid.core import clock
 from onegrid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from onegrid.core.rows import locked_row
 from onegrid.core.serials import next_serial
 from onegrid.core.text_input import bounded_text, chosen_row_id, idempotency_key
 from onegrid.notify import kinds
@@ -223,15 +224,11 @@ def raise_topic_as_committee(
 
 
 def locked_topic(topic_id: object) -> Topic:
-    topic = (
-        Topic.objects.select_for_update(of=("self",))
-        .select_related("community")
-        .filter(pk=chosen_row_id(topic_id, "topic"))
-        .first()
+    return locked_row(
+        Topic.objects.select_related("community"),
+        chosen_row_id(topic_id, "topic"),
+        NotFound(_("No such topic."), field="topic"),
     )
-    if topic is None:
-        raise NotFound(_("No such topic."), field="topic")
-    return topic
 
 
 @transaction.atomic

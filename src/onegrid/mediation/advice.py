@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from onegrid.cases.calendar import add_working_time
 from onegrid.core import clock, workdays
 from onegrid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from onegrid.core.rows import locked_row
 from onegrid.core.text_input import bounded_text, idempotency_key, row_id
 from onegrid.notify import kinds
 from onegrid.notify import services as notify_services
@@ -130,11 +131,10 @@ def ask(
 
 
 def _locked(question: LegalQuestion | int) -> LegalQuestion:
-    pk = question.pk if isinstance(question, LegalQuestion) else question
-    row = LegalQuestion.objects.select_for_update().filter(pk=pk).first()
-    if row is None:
-        raise NotFound(_("No such question."), field="question")
-    return row
+    pk = question.pk if isinstance(question, LegalQuestion) else row_id(question)
+    return locked_row(
+        LegalQuestion.objects.all(), pk, NotFound(_("No such question."), field="question")
+    )
 
 
 def _question_url(row: LegalQuestion, *, adviser: bool) -> str:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onegrid.core import clock, workdays
 from onegrid.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from onegrid.core.rows import locked_row
 from onegrid.core.serials import next_serial
 from onegrid.core.text_input import bounded_text, idempotency_key, row_id
 from onegrid.notify import kinds
@@ -191,11 +192,8 @@ def raise_risk(
 
 
 def _locked(risk: Risk | int) -> Risk:
-    pk = risk.pk if isinstance(risk, Risk) else risk
-    row = Risk.objects.select_for_update().filter(pk=pk).first()
-    if row is None:
-        raise NotFound(_("No such risk."), field="risk")
-    return row
+    pk = risk.pk if isinstance(risk, Risk) else row_id(risk)
+    return locked_row(Risk.objects.all(), pk, NotFound(_("No such risk."), field="risk"))
 
 
 @transaction.atomic
