@@ -322,7 +322,7 @@ def refer_case(request, ref: str):
             idempotency_key=p.get("client_key", ""),
         )
     except DomainError as error:
-        from ..templatetags.onegrid_mediation import naming_field
+        from ..templatetags.onegrid_forms import naming_field
 
         why = naming_field(error.message, error.field)
         # The case page's form opens again with what was typed and the error (once).
