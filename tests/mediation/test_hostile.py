@@ -79,3 +79,37 @@ def test_a_case_is_referred_through_the_api(world, med):
     assert Dispute.objects.get(case=case).number == response.json()["number"]
     again = _post(world.people.acceptor, "/api/v1/mediation/disputes/from-case", body)
     assert again.status_code == 200 and again.json()["id"] == response.json()["id"]
+
+
+def test_naming_a_risk_owner_is_no_oracle_of_accounts(world):
+    """A risk keeper (a grid worker) naming any username or id as a risk's owner learnt the
+    account's name (a resident's username is their phone: phone → name) from the refusal."""
+    from onegrid.core.errors import InvalidInput
+    from onegrid.mediation import risks
+    from support.sra_world import build
+
+    build(world)
+    resident = world.people.resident
+    resident.display_name = "王秘密"
+    resident.save()
+
+    def refusal(owner):
+        with pytest.raises(InvalidInput) as refused:
+            risks.raise_risk(
+                actor=world.people.worker,
+                grid=world.grids[0],
+                title="苗头",
+                description="酝酿集体上访。",
+                level="medium",
+                owner=owner,
+                idempotency_key=f"owner-{owner}",
+            )
+        assert refused.value.field == "owner"
+        return str(refused.value)
+
+    by_name, by_id = refusal(resident.username), refusal(str(resident.pk))
+    nobody = refusal("no-such-account")
+    # The refusal names the owner as typed, the same whether the account exists or not.
+    assert "王秘密" not in by_name + by_id
+    assert by_name == nobody.replace("no-such-account", resident.username)
+    assert by_id == nobody.replace("no-such-account", str(resident.pk))

@@ -106,8 +106,22 @@ def _owner(value: User | int | str | None) -> User:
         if person is None and (pk := row_id(text)) is not None:
             person = User.objects.filter(pk=pk).first()
     if person is None:
+        if (isinstance(value, str) and value.strip()) or isinstance(value, int):
+            raise _not_responsible(value)
         raise InvalidInput(_("Name the risk's owner."), field="owner")
     return person
+
+
+def _not_responsible(named: object) -> InvalidInput:
+    """The refusal of an owner who may not own the risk, naming them as they were typed: the
+    same for an account that does not exist, so that no username, phone number or id tells
+    a keeper whose account it is (nor that there is one)."""
+    typed = named.strip() if isinstance(named, str) else named
+    return InvalidInput(
+        _("%(name)s is not responsible here: choose staff of the grid or the street.")
+        % {"name": typed},
+        field="owner",
+    )
 
 
 @transaction.atomic
@@ -157,11 +171,7 @@ def raise_risk(
     chosen = _level(level)
     person = _owner(owner)
     if not policies.may_own_risk(person, place):
-        raise InvalidInput(
-            _("%(name)s is not responsible here: choose staff of the grid or the street.")
-            % {"name": person},
-            field="owner",
-        )
+        raise _not_responsible(owner if isinstance(owner, str | int) else person)
     now = clock.now()
     year = timezone.localtime(now, workdays.TZ).year
     number = f"FX{year}{next_serial(f'risk-{year}'):05d}"
