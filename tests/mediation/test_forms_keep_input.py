@@ -154,3 +154,38 @@ def test_a_refused_referral_from_the_case_page_opens_the_form_again_with_its_inp
     # Once: the next visit shows the empty form, closed.
     again = acceptor.get(f"/cases/{case.number}/").content.decode()
     assert "refer-mediation-error" not in again and 'id="refer-mediation" open' not in again
+
+
+def test_a_mediator_adds_the_respondent_a_screening_did_not_name(world, med):
+    from onegrid.mediation.models import DisputeParty
+    from support.mediation_world import walk_in
+
+    dispute = walk_in(world, med, parties=[{"side": "applicant", "name": "李四"}])
+    client = _client(med.mediator)
+    url = f"/mediation/disputes/{dispute.pk}/"
+    page = client.get(url).content.decode()
+    assert 'id="party-form"' in page
+    # Refused (not a number), the row comes back as typed and the error names the field.
+    refused = client.post(
+        url + "party/", {"p0_side": "respondent", "p0_name": "王五", "p0_age": "x"}
+    )
+    assert refused.status_code == 422
+    body = html.unescape(refused.content.decode())
+    assert "第2方当事人 · 年龄：" in body and 'value="王五"' in body
+    form = {"p0_side": "respondent", "p0_name": "王五", "p0_age": "52", "p0_phone": "13900001111"}
+    assert client.post(url + "party/", form).status_code == 302
+    assert client.post(url + "party/", form).status_code == 302  # a double submit
+    assert [(p.side, p.name, p.age) for p in dispute.parties.order_by("pk")] == [
+        ("applicant", "李四", None),
+        ("respondent", "王五", 52),
+    ]
+    # The applicant named briefly at registration gets the facts the agreement needs.
+    more = {"p0_side": "applicant", "p0_name": "李四", "p0_sex": "male", "p0_age": "45"}
+    assert client.post(url + "party/", {**more, "p0_address": "3号楼201"}).status_code == 302
+    applicant = dispute.parties.get(side="applicant")
+    assert (applicant.sex, applicant.age, applicant.address) == ("male", 45, "3号楼201")
+    # Nobody else adds parties: not the street desk, not a resident.
+    for who in (world.people.acceptor, world.people.resident):
+        other = _client(who).post(url + "party/", {"p0_side": "third", "p0_name": "赵六"})
+        assert other.status_code in (403, 404)
+    assert DisputeParty.objects.filter(dispute=dispute).count() == 2

@@ -182,6 +182,39 @@ def mediation_type(value: object, field: str = "type") -> MediationType:
     return found
 
 
+def clean_party(raw: object, i: int = 0) -> dict[str, Any]:
+    """One party's facts (人民调解法 art. 29), its errors naming `parties[i].<field>`."""
+    if not isinstance(raw, Mapping):
+        raise InvalidInput(_("Expected a party's facts."), field=f"parties[{i}]")
+
+    def f(name: str) -> str:
+        return f"parties[{i}].{name}"
+
+    kind = _choice(raw.get("kind"), DisputeParty.Kind, f("kind"), default="person")
+    party = {
+        "side": _choice(raw.get("side"), DisputeParty.Side, f("side"), default="applicant"),
+        "kind": kind,
+        "name": bounded_text(raw.get("name"), f("name"), max_length=100, required=True),
+        "sex": _choice(raw.get("sex"), DisputeParty.Sex, f("sex"), default=""),
+        "age": _small_int(raw.get("age"), f("age"), low=0, high=150),
+        "ethnicity": bounded_text(raw.get("ethnicity"), f("ethnicity"), max_length=20),
+        "occupation": bounded_text(raw.get("occupation"), f("occupation"), max_length=100),
+        "address": bounded_text(raw.get("address"), f("address"), max_length=200),
+        "phone": _phone(raw.get("phone"), f("phone")),
+        "representative": bounded_text(
+            raw.get("representative"), f("representative"), max_length=50
+        ),
+    }
+    if kind == DisputeParty.Kind.ORGANISATION:
+        if not party["representative"]:
+            raise InvalidInput(
+                _("Name the organisation's legal representative."), field=f("representative")
+            )
+        if party["sex"] or party["age"] is not None:
+            raise InvalidInput(_("An organisation has no sex or age."), field=f("sex"))
+    return party
+
+
 def clean_parties(parties: object) -> list[dict[str, Any]]:
     """The parties as the register keeps them (人民调解法 art. 29: name, sex, age, ethnicity,
     occupation, address, phone; an organisation's legal representative). At least one
@@ -192,37 +225,7 @@ def clean_parties(parties: object) -> list[dict[str, Any]]:
         raise InvalidInput(
             _("At most %(n)d parties.") % {"n": MAX_PARTIES}, field="parties", code="too_long"
         )
-    cleaned = []
-    for i, raw in enumerate(parties):
-        if not isinstance(raw, Mapping):
-            raise InvalidInput(_("Expected a party's facts."), field=f"parties[{i}]")
-
-        def f(name: str, i: int = i) -> str:
-            return f"parties[{i}].{name}"
-
-        kind = _choice(raw.get("kind"), DisputeParty.Kind, f("kind"), default="person")
-        party = {
-            "side": _choice(raw.get("side"), DisputeParty.Side, f("side"), default="applicant"),
-            "kind": kind,
-            "name": bounded_text(raw.get("name"), f("name"), max_length=100, required=True),
-            "sex": _choice(raw.get("sex"), DisputeParty.Sex, f("sex"), default=""),
-            "age": _small_int(raw.get("age"), f("age"), low=0, high=150),
-            "ethnicity": bounded_text(raw.get("ethnicity"), f("ethnicity"), max_length=20),
-            "occupation": bounded_text(raw.get("occupation"), f("occupation"), max_length=100),
-            "address": bounded_text(raw.get("address"), f("address"), max_length=200),
-            "phone": _phone(raw.get("phone"), f("phone")),
-            "representative": bounded_text(
-                raw.get("representative"), f("representative"), max_length=50
-            ),
-        }
-        if kind == DisputeParty.Kind.ORGANISATION:
-            if not party["representative"]:
-                raise InvalidInput(
-                    _("Name the organisation's legal representative."), field=f("representative")
-                )
-            if party["sex"] or party["age"] is not None:
-                raise InvalidInput(_("An organisation has no sex or age."), field=f("sex"))
-        cleaned.append(party)
+    cleaned = [clean_party(raw, i) for i, raw in enumerate(parties)]
     if not any(p["side"] == DisputeParty.Side.APPLICANT for p in cleaned):
         raise InvalidInput(_("Name at least one applicant."), field="parties")
     return cleaned
@@ -669,6 +672,36 @@ def record_session(
             dispute.save(update_fields=["state"])
     session.replayed = False  # type: ignore[attr-defined]
     return session
+
+
+def add_party(*, by: User, dispute: Dispute, party: object) -> DisputeParty:
+    """A party the registration did not name or named too briefly — a respondent found later,
+    a third party — added by the committee's mediators before the outcome, so that the
+    agreement (which names every party with the facts of art. 29) can be recorded. A party of
+    the same side and name already there is completed instead: the facts given fill or correct
+    its facts (so sending the same form twice changes nothing more)."""
+    _acting(by, dispute)
+    with transaction.atomic():
+        dispute = _lock(dispute)
+        if dispute.state not in (Dispute.State.REGISTERED, *IN_MEDIATION):
+            raise _state_error(dispute)
+        count = dispute.parties.count()
+        values = clean_party(party, count)
+        found = dispute.parties.filter(side=values["side"], name=values["name"]).first()
+        if found is not None:
+            given = [k for k, v in values.items() if v not in ("", None) and k != "kind"]
+            if values["kind"] != found.kind and (values["representative"] or values["age"]):
+                given.append("kind")
+            for k in given:
+                setattr(found, k, values[k])
+            if given:
+                found.save(update_fields=given)
+            return found
+        if count >= MAX_PARTIES:
+            raise InvalidInput(
+                _("At most %(n)d parties.") % {"n": MAX_PARTIES}, field="parties", code="too_long"
+            )
+        return DisputeParty.objects.create(dispute=dispute, **values)
 
 
 # --- outcome ---------------------------------------------------------------------------------

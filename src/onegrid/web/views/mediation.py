@@ -126,6 +126,13 @@ def register(request):
 # --- a dispute ---------------------------------------------------------------------------------
 
 
+def _added_party_slot(post) -> list[dict[str, Any]]:
+    """The add-a-party form's one row: what was typed when refused, else a respondent."""
+    slot = party_slots(1, post=post)
+    slot[0]["side"] = slot[0]["side"] or DisputeParty.Side.RESPONDENT
+    return slot
+
+
 def _dispute_context(request, dispute: Dispute, *, form: str = "", error=None, values=None):
     content = selectors.content_of(
         request.user,
@@ -158,6 +165,11 @@ def _dispute_context(request, dispute: Dispute, *, form: str = "", error=None, v
         "in_mediation": dispute.state in services.IN_MEDIATION,
         "can_extend": dispute.state in services.IN_MEDIATION and dispute.extended_on is None,
         "errors": errors,
+        # The add-a-party form: one row, with what was typed when it was refused.
+        "party_slot": _added_party_slot(values if form == "party" else None),
+        "sides": DisputeParty.Side.choices,
+        "party_kinds": DisputeParty.Kind.choices,
+        "sexes": DisputeParty.Sex.choices,
         "values": values or {},
         # What was typed into the refused form, under its name, so that only that form keeps it.
         "kept": {form: values or {}} if form else {},
@@ -214,6 +226,9 @@ def _run(request, dispute: Dispute, form: str, values: dict[str, Any]) -> Any:
         return services.close(by=by, dispute=dispute)
     if form == "withdraw":
         return services.withdraw(by=by, dispute=dispute)
+    if form == "party":
+        found = parties_from(p)
+        return services.add_party(by=by, dispute=dispute, party=found[0] if found else {})
     if form == "extend":
         return services.extend(
             by=by, dispute=dispute, reason=p.get("reason", ""), until=p.get("until", "")
@@ -222,7 +237,7 @@ def _run(request, dispute: Dispute, form: str, values: dict[str, Any]) -> Any:
 
 
 FORMS: tuple[str, ...] = ("accept", "decline", "assign", "session", "fail", "follow_up", "close")
-FORMS += ("withdraw", "extend")
+FORMS += ("withdraw", "extend", "party")
 
 
 @page("mediation")
