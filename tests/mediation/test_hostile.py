@@ -113,3 +113,23 @@ def test_naming_a_risk_owner_is_no_oracle_of_accounts(world):
     assert "王秘密" not in by_name + by_id
     assert by_name == nobody.replace("no-such-account", resident.username)
     assert by_id == nobody.replace("no-such-account", str(resident.pk))
+
+
+@pytest.mark.parametrize("name", ["resident", "worker", "other_judicial"])
+def test_appointing_an_adviser_is_no_oracle_of_accounts(world, name):
+    """Anyone signed in learnt which usernames (a resident's is their phone) have an account:
+    404 "No such person" for one without, 403 for one with."""
+    from support.sra_world import build
+
+    sra = build(world)
+    caller = getattr(world.people, name, None) or getattr(sra, name)
+    answers = [
+        _post(
+            caller,
+            "/api/v1/mediation/legal/advisers",
+            {"username": username, "community": world.community.code},
+        )
+        for username in (world.people.acceptor.username, "13999999999")
+    ]
+    assert [a.status_code for a in answers] == [403, 403]
+    assert answers[0].json() == answers[1].json()

@@ -164,7 +164,17 @@ def withdraw(request: SignedInRequest, question_id: str) -> dict[str, Any]:
     return _out(outcome.question, replayed=outcome.replayed)
 
 
-def _person(username: str) -> User:
+def _person(request: SignedInRequest, username: str, community: str) -> User:
+    # Who may appoint there comes first: else a 404 against a 403 told anyone signed in which
+    # usernames (a resident's is their phone number) have an account.
+    if not policies.appoints_legal_advisers_at(request.user, advice.community_of(community)):
+        raise PermissionDenied(
+            _(
+                "Only the judicial office over the community or an administrator appoints its "
+                "legal adviser, never to themselves nor to a resident's account."
+            ),
+            field="username",
+        )
     person = User.objects.filter(username=username.strip()).first() if username.strip() else None
     if person is None:
         raise NotFound(_("No such person."), field="username")
@@ -177,7 +187,7 @@ def _person(username: str) -> User:
     summary="Appoint a community's legal adviser (judicial office, administrators)",
 )
 def appoint(request: SignedInRequest, payload: AdviserIn) -> dict[str, Any]:
-    person = _person(payload.username)
+    person = _person(request, payload.username, payload.community)
     done = advice.appoint_adviser(actor=request.user, person=person, community=payload.community)
     return {
         "username": person.username,
@@ -192,6 +202,6 @@ def appoint(request: SignedInRequest, payload: AdviserIn) -> dict[str, Any]:
     summary="Take a community's legal adviser place away (judicial office, administrators)",
 )
 def dismiss(request: SignedInRequest, payload: AdviserIn) -> dict[str, Any]:
-    person = _person(payload.username)
+    person = _person(request, payload.username, payload.community)
     advice.dismiss_adviser(actor=request.user, person=person, community=payload.community)
     return {"username": person.username, "community": payload.community.strip(), "adviser": False}

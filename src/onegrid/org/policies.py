@@ -1635,6 +1635,15 @@ def may_appoint_legal_adviser(
         return False
     if _is_resident_account(person):
         return False
+    return appoints_legal_advisers_at(actor, community)
+
+
+def appoints_legal_advisers_at(actor: User | AnonymousUser, community: AdminUnit) -> bool:
+    """Whether `actor` appoints anyone as `community`'s legal adviser (the appointer's half of
+    may_appoint_legal_adviser): asked before the person named is looked up, so that no one else
+    learns which usernames (a resident's is their phone) have an account."""
+    if not actor.is_authenticated:
+        return False
     if actor.is_superuser:
         return True
     for a in assignments(actor):
