@@ -32,11 +32,12 @@ def test_each_field_role_gets_the_sections_it_may_open_and_they_open(world):
     g0 = world.grids[0]
     community = f"link-community-{g0.community_id}"
     cases = {
-        "resident": {"link-volunteering", "link-points"},
+        # Residents, volunteers and Party members take part in their place's deliberation.
+        "resident": {"link-volunteering", "link-points", "link-deliberation"},
         # A grid worker also records the monthly dispute screening of their grid.
         "worker": {"link-points", "link-screening", community},
-        "volunteer_x": {"link-volunteering", "link-points", community},
-        "member_x": {"link-volunteering", "link-points", community},
+        "volunteer_x": {"link-volunteering", "link-points", "link-deliberation", community},
+        "member_x": {"link-volunteering", "link-points", "link-deliberation", community},
     }
     people = {
         "resident": world.people.resident,
