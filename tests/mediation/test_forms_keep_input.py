@@ -145,7 +145,7 @@ def test_a_refused_referral_from_the_case_page_opens_the_form_again_with_its_inp
     assert refused.status_code == 302 and refused.url.endswith("#refer-mediation")
     assert not Dispute.objects.exists()
     page = html.unescape(acceptor.get(refused.url.split("#")[0]).content.decode())
-    assert '<details class="action" id="refer-mediation" open>' in page
+    assert '<details class="referral" id="refer-mediation" open>' in page
     alert = page.split('id="refer-mediation-error">')[1].split("</p>")[0]
     assert "第1方当事人 · 年龄：" in alert and "parties[0]" not in page
     assert "要求夜间停止施工噪音</textarea>" in page
