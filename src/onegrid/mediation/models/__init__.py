@@ -3,7 +3,14 @@
 from .advice import LegalQuestion
 from .agreements import Agreement, JudicialConfirmation
 from .committees import MediationCommittee, MediationType
-from .disputes import Dispute, DisputeParty, FollowUp, MediationSession, MediatorAssignment
+from .disputes import (
+    Dispute,
+    DisputeParty,
+    FollowUp,
+    MediationSession,
+    MediatorAssignment,
+    RefusedMediator,
+)
 from .screening import Level, Risk, RiskFollowUp, Screening
 
 __all__ = [
@@ -18,6 +25,7 @@ __all__ = [
     "MediationSession",
     "MediationType",
     "MediatorAssignment",
+    "RefusedMediator",
     "Risk",
     "RiskFollowUp",
     "Screening",

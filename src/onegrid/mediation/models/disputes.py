@@ -45,6 +45,13 @@ class Dispute(models.Model):
         ADMINISTRATIVE = "administrative", _("Administrative handling (行政处理)")
         PETITION = "petition", _("Petition office (信访)")
 
+    class Hearing(models.TextChoices):
+        # 人民调解法 art. 23 (三): the parties may ask for the mediation to be held in public
+        # or not.
+        UNSPECIFIED = "unspecified", _("Not asked")
+        PUBLIC = "public", _("In public, as the parties asked")
+        PRIVATE = "private", _("Not in public, as the parties asked")
+
     number = models.CharField(_("number"), max_length=30, unique=True)
     type = models.ForeignKey(
         MediationType, verbose_name=_("type"), on_delete=models.PROTECT, related_name="disputes"
@@ -100,6 +107,10 @@ class Dispute(models.Model):
     )
     referral_note = models.CharField(_("referral note"), max_length=300, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    withdrawal_reason = models.CharField(_("why withdrawn"), max_length=300, blank=True)
+    public_hearing = models.CharField(
+        _("held in public"), max_length=11, choices=Hearing.choices, default=Hearing.UNSPECIFIED
+    )
     idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
@@ -164,6 +175,9 @@ class MediatorAssignment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="mediations"
     )
     lead = models.BooleanField(_("lead mediator"), default=False)
+    # 人民调解法 art. 23 (一): the parties chose this mediator (选择人民调解员); else the
+    # committee named them and the parties accepted them.
+    chosen_by_parties = models.BooleanField(_("chosen by the parties"), default=False)
     assigned_at = models.DateTimeField()
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -181,6 +195,32 @@ class MediatorAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"mediator {self.mediator_id} on {self.dispute_id}"
+
+
+class RefusedMediator(models.Model):
+    """A party refused a mediator (人民调解法 art. 23 (一): the parties may choose or accept a
+    mediator, so they may refuse one): the mediator leaves the dispute and is not assigned to
+    it again."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="refusals")
+    mediator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("why refused"), max_length=300)
+    at = models.DateTimeField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at"]
+        verbose_name = _("refused mediator")
+        constraints = [
+            models.UniqueConstraint(fields=["dispute", "mediator"], name="mediation_refuse_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"mediator {self.mediator_id} refused on {self.dispute_id}"
 
 
 class MediationSession(models.Model):
