@@ -192,3 +192,20 @@ def test_a_wrong_password_keeps_the_choice_made_but_not_the_password(votes):
     assert not re.search(r'name="choice" value="(for|abstain)"[^>]*\bchecked\b', body)
     assert "nope" not in body
     assert not Vote.objects.exists()
+
+
+def test_a_wrong_password_is_told_once_at_the_vote_form(votes):
+    """The refusal of a wrong password is shown once, in the ballot's panel before its form, not
+    also at the top of the topic page."""
+    ballot = open_online(votes)
+    wrong = _client(votes.voters[0].user).post(
+        _ballot_url(votes, ballot, "vote"),
+        {"choice": "for", "password": "nope", "key": "k-once"},
+    )
+    assert wrong.status_code == 400
+    body = wrong.content.decode()
+    alerts = re.findall(r'<p class="error" role="alert"[^>]*>', body)
+    assert len(alerts) == 1, alerts
+    assert f'data-form="ballot_{ballot.pk}" data-field="password"' in alerts[0]
+    panel = body.index(f'data-ballot="{ballot.pk}"')
+    assert panel < body.index(alerts[0]) < body.index('data-form="vote"')

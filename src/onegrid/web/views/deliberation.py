@@ -164,6 +164,7 @@ def raise_topic(request):
 def _topic_context(request, topic: Topic, failed=None) -> dict:
     form_name, error, values = failed or (None, None, {})
     perms = selectors.permissions_on(request.user, topic)
+    errors = _failed(form_name, error)
     return {
         "active_page": "deliberation",
         "topic": topic,
@@ -175,7 +176,10 @@ def _topic_context(request, topic: Topic, failed=None) -> dict:
         "may_propose": perms.keep and topic.state in proposals.OPEN_TO_PROPOSALS,
         "max_attachment_mb": meetings.MAX_ATTACHMENT_BYTES // (1024 * 1024),
         "key": uuid.uuid4().hex,
-        "errors": _failed(form_name, error),
+        "errors": errors,
+        # At the top of the page: the errors of forms that do not show their own (the ballot
+        # forms, web/deliberation/_ballots.html, show theirs at the form, once).
+        "top_errors": {k: v for k, v in errors.items() if not k.startswith("ballot_")},
         "values": {form_name: values} if form_name else {},
     }
 
