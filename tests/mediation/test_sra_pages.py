@@ -37,6 +37,7 @@ RISK_READERS = SCREENERS | {
     Role.JUDICIAL_OFFICE,
     Role.LEADER,
     Role.COMMAND_CENTRE,
+    Role.MEDIATOR,
 }
 ASKERS = {Role.RESIDENT, Role.VOLUNTEER, Role.PARTY_MEMBER}
 ALL_ROLES = [r for r in Role.values if r != Role.API_CLIENT]

@@ -1487,10 +1487,14 @@ PAGE_ROLES["screening"] = frozenset(SCREENERS)
 # grid's checkers over their grid, the street desks over their street and the judicial office
 # (司法所 of a street, 司法局 of the district) over theirs. Who reads it besides: the grid's
 # other staff places (police officer, building head) and, read-only, the leaders and the
-# command centre over the unit they are bound to. A risk names no personal data beyond its
-# owner (a member of staff); the register is not confidential as a dispute's file is.
+# command centre over the unit they are bound to, and the people's mediators over the unit
+# (community or street) they are bound to, who follow the disputes found early. A risk
+# names no personal data beyond its owner (a member of staff); the register is not
+# confidential as a dispute's file is.
 RISK_KEEPERS = frozenset(SCREENERS | STREET_STAFF | {Role.JUDICIAL_OFFICE})
-RISK_READERS = frozenset(RISK_KEEPERS | STAFF_TEAM_ROLES | {Role.LEADER, Role.COMMAND_CENTRE})
+RISK_READERS = frozenset(
+    RISK_KEEPERS | STAFF_TEAM_ROLES | {Role.LEADER, Role.COMMAND_CENTRE, Role.MEDIATOR}
+)
 PAGE_ROLES["risks"] = RISK_READERS
 # Who hears of a high risk once (Risk.escalated_at): the street's shift leads and the judicial
 # office bound to the street (the district's when the street has none).
