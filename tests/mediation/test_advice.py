@@ -151,7 +151,11 @@ def test_tick_tells_late_answers_once(world, sra):
     told = set(
         Notification.objects.filter(kind=kinds.LEGAL_OVERDUE).values_list("user_id", flat=True)
     )
-    assert told == {sra.adviser.pk, sra.committee.pk}
+    # The community's advisers and committee, and the judicial office of its street (one notice
+    # each, pointing to its page of advisers): not the district's, not another street's.
+    assert told == {sra.adviser.pk, sra.committee.pk, sra.judicial.pk}
+    office = Notification.objects.get(kind=kinds.LEGAL_OVERDUE, user=sra.judicial)
+    assert office.url == "/legal/advisers/"
     late.refresh_from_db()
     assert late.overdue_notified_at == later
 
@@ -178,7 +182,8 @@ def test_concurrent_ticks_tell_once(world, sra):
     for t in threads:
         t.join()
     assert sum(results) == 1
-    assert Notification.objects.filter(kind=kinds.LEGAL_OVERDUE).count() == 2
+    # The adviser, the committee member and the street's judicial office: one notice each.
+    assert Notification.objects.filter(kind=kinds.LEGAL_OVERDUE).count() == 3
 
 
 def test_who_appoints_an_adviser(world, sra):

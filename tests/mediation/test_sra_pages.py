@@ -93,6 +93,7 @@ def test_every_role_against_every_page(world, rows, role):
         f"/mediation/risks/{risk.pk}/": 200 if role in RISK_READERS else 403,
         "/resident/legal/": 200 if role in ASKERS else 403,
         "/legal/": 200 if role == Role.LEGAL_ADVISER else 403,
+        "/legal/advisers/": 200 if role in {Role.JUDICIAL_OFFICE, Role.ADMIN} else 403,
         f"/legal/questions/{question.pk}/": 200 if role == Role.LEGAL_ADVISER else 403,
         f"/resident/legal/{question.pk}/": 404 if role in ASKERS else 403,
     }

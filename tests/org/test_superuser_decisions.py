@@ -30,6 +30,7 @@ EVERY_PAGE = [
     "/mediation/risks/",
     "/legal/",
     "/resident/legal/",
+    "/legal/advisers/",
     "/console/governance/",
     "/deliberation/",
 ]
@@ -80,6 +81,7 @@ def test_pages_open_by_role_and_never_for_anonymous_visitors(world):
         "participation",
         "governance",
         "deliberation",
+        "legal_advisers",
     }
 
 

@@ -6,8 +6,8 @@ making a retry replay). The answer is due settings.ONEGRID["LEGAL_ANSWER_WORKING
 days after the question (cases.calendar.add_working_time: weekends and statutory holidays do
 not count). A LEGAL_ADVISER bound to that community answers, optionally naming the legal basis
 (law and article); the asker is notified (legal_answered). `notify_overdue` (run by
-`onegrid mediation tick`) tells the community's advisers once of each question still
-unanswered past its due time (overdue_notified_at).
+`onegrid mediation tick`) tells the community's advisers, and the judicial office of its
+street, once of each question still unanswered past its due time (overdue_notified_at).
 
 Questions are personal: only the asker and the community's advisers read them
 (org.policies.may_read_legal_question); the selectors log each adviser's read (LEGAL_QUESTION).
@@ -245,9 +245,31 @@ def notify_overdue(*, now: dt.datetime | None = None, batch: int = 200) -> int:
                     url=_question_url(row, adviser=True),
                     now=now,
                 )
+                # The judicial office of the community's street follows late answers on its
+                # page of advisers (/legal/advisers/), never reading the question itself.
+                notify_services.tell(
+                    kind=kinds.LEGAL_OVERDUE,
+                    user_ids=policies.holder_ids({Role.JUDICIAL_OFFICE}, [row.community.parent_id]),
+                    key=f"legal_overdue_office:{row.pk}",
+                    title=_("A question to the legal adviser of %(community)s is late"),
+                    body=_("It was due %(due)s."),
+                    params={
+                        "community": row.community.name,
+                        "due": f"{timezone.localtime(row.due_at, workdays.TZ):%Y-%m-%d %H:%M}",
+                    },
+                    url=_advisers_url(),
+                    now=now,
+                )
                 told += 1
         if len(ids) < batch:
             return told
+
+
+def _advisers_url() -> str:
+    try:
+        return reverse("web:legal_advisers")
+    except NoReverseMatch:
+        return ""
 
 
 def overdue_recipients(community_id: int) -> list[int]:

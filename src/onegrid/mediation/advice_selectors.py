@@ -4,13 +4,16 @@ reads them."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import datetime as dt
+
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from onegrid.core.errors import NotFound
 from onegrid.core.text_input import row_id
 from onegrid.org import access_log, policies
-from onegrid.org.models import User
+from onegrid.org.models import Role, RoleAssignment, User
+from onegrid.territory.models import AdminUnit
 
 from .models import LegalQuestion
 
@@ -64,3 +67,74 @@ def question_for(user: User, question_id: object, *, channel: str, path: str) ->
         raise NotFound(_("No such question."), field="question")
     record_adviser_reads(user, [row], channel=channel, path=path)
     return row
+
+
+# --- the appointers' page: advisers and the oversight of answers (never a question's text) --
+
+
+def _reach_filter(user: User, field: str) -> dict[str, object] | None:
+    """A filter on `field` (a community) for the communities in `user`'s
+    policies.legal_adviser_reach: {} for the whole district, None for nowhere."""
+    reach = policies.legal_adviser_reach(user)
+    if reach is None:
+        return None
+    if reach.district_wide:
+        return {}
+    return {f"{field}__parent_id__in": sorted(reach.street_ids)}
+
+
+def overseen_communities(user: User) -> list[dict[str, object]]:
+    """The communities whose advisers `user` appoints, each with its advisers' usernames and
+    names: [{"community": AdminUnit, "advisers": [User, …]}, …] by code."""
+    where = _reach_filter(user, "unit")
+    if where is None:
+        return []
+    units = AdminUnit.objects.filter(level=AdminUnit.Level.COMMUNITY).select_related("parent")
+    if "unit__parent_id__in" in where:
+        units = units.filter(parent_id__in=where["unit__parent_id__in"])
+    advisers: dict[int, list[User]] = {}
+    for a in (
+        RoleAssignment.objects.filter(role=Role.LEGAL_ADVISER, unit__level="community", **where)
+        .select_related("user")
+        .order_by("user__username")
+    ):
+        if a.unit_id is not None:
+            advisers.setdefault(a.unit_id, []).append(a.user)
+    return [{"community": u, "advisers": advisers.get(u.pk, [])} for u in units.order_by("code")]
+
+
+OVERSIGHT_FIELDS = (
+    "pk",
+    "community__name",
+    "community__code",
+    "asked_at",
+    "due_at",
+    "answered_at",
+    "state",
+    "answered_by__username",
+)
+
+
+def oversight(user: User, *, now: dt.datetime, limit: int = 200) -> list[dict[str, object]]:
+    """The questions in `user`'s reach that are open or were answered after their due time,
+    the late first: community, asked at, due, answered at, late or not, adviser. Only those
+    fields are read from the database: never the question's or the answer's text, nor the
+    asker (questions are personal; this is no read of one, and is not logged as one)."""
+    where = _reach_filter(user, "community")
+    if where is None:
+        return []
+    rows = (
+        LegalQuestion.objects.filter(**where)
+        .filter(
+            Q(state=LegalQuestion.State.OPEN)
+            | Q(state=LegalQuestion.State.ANSWERED, answered_at__gt=F("due_at"))
+        )
+        .order_by("due_at", "pk")
+        .values(*OVERSIGHT_FIELDS)[:limit]
+    )
+    out = []
+    for row in rows:
+        done = row["answered_at"]
+        row["late"] = (done or now) > row["due_at"]
+        out.append(row)
+    return out

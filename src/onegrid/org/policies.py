@@ -1511,6 +1511,11 @@ PAGE_ROLES["legal"] = frozenset({Role.LEGAL_ADVISER})
 # the district's administrators. Nobody appoints themselves, and the adviser's account is a
 # staff account, never a resident's.
 LEGAL_ADVISER_APPOINTERS = frozenset({Role.JUDICIAL_OFFICE, Role.ADMIN})
+# The appointers' page (/legal/advisers/): the communities in their reach (legal_adviser_reach)
+# with their advisers, the forms to appoint and dismiss, and the oversight of answers: the
+# questions open or answered late, by community, times and adviser only, never the question's
+# or the answer's text nor the asker (who may read a question stays may_read_legal_question).
+PAGE_ROLES["legal_advisers"] = LEGAL_ADVISER_APPOINTERS
 
 
 def may_screen_grid(user: User | AnonymousUser, grid: Grid) -> bool:
@@ -1658,6 +1663,24 @@ def appoints_legal_advisers_at(actor: User | AnonymousUser, community: AdminUnit
         if a.role == Role.JUDICIAL_OFFICE and a.unit_id == community.parent_id:
             return True
     return False
+
+
+def legal_adviser_reach(actor: User | AnonymousUser) -> Scope | None:
+    """The communities whose advisers `actor` appoints (appoints_legal_advisers_at), as a Scope:
+    district_wide for the district's judicial office, an administrator or a superuser, else the
+    streets of the judicial office's places; None for nowhere."""
+    if not actor.is_authenticated:
+        return None
+    scope = Scope(user_id=actor.pk)
+    scope.district_wide = actor.is_superuser
+    for a in assignments(actor):
+        if a.role not in LEGAL_ADVISER_APPOINTERS or a.unit is None:
+            continue
+        if a.unit.level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY):
+            scope.district_wide = True
+        elif a.role == Role.JUDICIAL_OFFICE and a.unit.level == AdminUnit.Level.STREET:
+            scope.street_ids.add(a.unit.pk)
+    return scope if scope.district_wide or scope.street_ids else None
 
 
 # --- Measures of 自治 and 法治 (insight.governance) ---------------------------------------------

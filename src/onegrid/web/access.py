@@ -44,6 +44,8 @@ LANDING_ORDER = [
     "risks",
     "legal",
     "resident_legal",
+    # The judicial office's and administrators' page of advisers and late answers.
+    "legal_advisers",
 ]
 
 

@@ -35,6 +35,7 @@ PAGE_LABELS = {
     "risks": _("Risk register"),
     "legal": _("Legal adviser's questions"),
     "resident_legal": _("Ask the legal adviser"),
+    "legal_advisers": _("Community legal advisers"),
     "mediation": _("People's mediation"),
 }
 

@@ -21,10 +21,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onegrid.core import clock, workdays
-from onegrid.core.errors import DomainError, NotFound
+from onegrid.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from onegrid.mediation import advice, advice_selectors
 from onegrid.mediation.models import LegalQuestion
-from onegrid.org import access_log
+from onegrid.org import access_log, policies
+from onegrid.org.models import User
 from onegrid.territory.models import AdminUnit
 
 from ..access import page
@@ -159,7 +160,70 @@ def question(request, question_id: str):
     )
 
 
+# --- the appointers' page: the communities' advisers and the oversight of answers -----------
+
+
+def _person(actor, username: str, community: AdminUnit) -> User:
+    # Who may appoint there comes first, so that nobody else learns which usernames exist.
+    if not policies.appoints_legal_advisers_at(actor, community):
+        raise PermissionDenied(
+            _(
+                "Only the judicial office over the community or an administrator appoints its "
+                "legal adviser, never to themselves nor to a resident's account."
+            ),
+            field="username",
+        )
+    name = username.strip()
+    person = User.objects.filter(username=name).first() if name and name.isprintable() else None
+    if person is None:
+        raise NotFound(_("No such person."), field="username")
+    return person
+
+
+@page("legal_advisers")
+@require_http_methods(["GET", "POST"])
+def advisers(request):
+    """The appointers' page (org.policies.legal_adviser_reach): each community in reach with
+    its advisers, the forms to appoint (by username) and dismiss, and the questions open or
+    answered late, without their text or their asker."""
+    error: DomainError | None = None
+    posted = {}
+    if request.method == "POST":
+        posted = request.POST
+        action = request.POST.get("action", "")
+        try:
+            unit = advice.community_of(request.POST.get("community", ""))
+            person = _person(request.user, request.POST.get("username", "")[:200], unit)
+            if action == "appoint":
+                advice.appoint_adviser(actor=request.user, person=person, community=unit)
+                note = _("%(user)s is the legal adviser of %(community)s.")
+            elif action == "dismiss":
+                if not advice.dismiss_adviser(actor=request.user, person=person, community=unit):
+                    raise NotFound(_("Not an adviser of this community."), field="username")
+                note = _("%(user)s is no longer the legal adviser of %(community)s.")
+            else:
+                raise InvalidInput(_("Choose to appoint or dismiss."), field="action")
+        except DomainError as e:
+            error = e
+        else:
+            messages.success(request, note % {"user": person.username, "community": unit.name})
+            return redirect("web:legal_advisers")
+    now = clock.now()
+    context = {
+        "active_page": "legal_advisers",
+        "communities": advice_selectors.overseen_communities(request.user),
+        "oversight": advice_selectors.oversight(request.user, now=now),
+        "error": error,
+        "posted": posted,
+        "now": now,
+    }
+    return render(
+        request, "web/legal/advisers.html", context, status=error.status if error else 200
+    )
+
+
 routes = [
+    path("legal/advisers/", advisers, name="legal_advisers"),
     path("resident/legal/", resident_home, name="resident_legal"),
     path("resident/legal/<str:question_id>/", resident_question, name="resident_legal_question"),
     path(
