@@ -8,7 +8,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from onegrid.core import clock
 from onegrid.mediation import advice
@@ -140,3 +142,19 @@ def test_others_do_not_open_the_page(world, sra, who):
     user = getattr(sra, who, None) or getattr(world.people, who)
     assert _client(user).get("/legal/advisers/").status_code == 403
     assert _client(user).post("/legal/advisers/", {"action": "appoint"}).status_code == 403
+
+
+def test_the_page_does_not_query_per_row(world, sra):
+    client = _client(sra.district_judicial)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/legal/advisers/").status_code == 200
+        return len(captured.captured_queries)
+
+    _ask(world)
+    before = count()
+    for i in range(10):
+        _ask(world, community=sra.other_community if i % 2 else None)
+        person(f"law_{i}", Role.LEGAL_ADVISER, unit=world.community)
+    assert count() <= before
