@@ -168,8 +168,15 @@ def test_withdrawal_by_the_resident_applicant(world, med):
     assert dispute.source == Dispute.Source.RESIDENT
     assert dispute.parties.filter(user=resident).count() == 1
     with pytest.raises(PermissionDenied):
-        services.withdraw(by=world.people.worker, dispute=dispute)
-    assert services.withdraw(by=resident, dispute=dispute).state == Dispute.State.WITHDRAWN
+        services.withdraw(by=world.people.worker, dispute=dispute, reason="和好了")
+    with pytest.raises(InvalidInput):
+        services.withdraw(by=resident, dispute=dispute, reason="  ")
+    done = services.withdraw(by=resident, dispute=dispute, reason="已和好")
+    assert done.state == Dispute.State.WITHDRAWN
+    assert done.withdrawal_reason == "已和好"
+    # Again: a replay, the first reason stays.
+    again = services.withdraw(by=resident, dispute=dispute, reason="另一理由")
+    assert again.replayed and again.withdrawal_reason == "已和好"
 
 
 def test_only_residents_apply(world, med):

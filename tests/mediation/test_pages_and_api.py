@@ -134,9 +134,17 @@ def test_a_resident_applies_and_withdraws(world, med):
     assert dispute.source == Dispute.Source.RESIDENT
     page = client.get("/resident/mediation/").content.decode()
     assert dispute.number in page
-    assert client.post("/resident/mediation/", {"withdraw": str(dispute.pk)}).status_code == 302
+    # The reason is required.
+    response = client.post("/resident/mediation/", {"withdraw": str(dispute.pk)})
+    assert response.status_code == 422
+    assert 'data-field="reason"' in response.content.decode()
+    dispute.refresh_from_db()
+    assert dispute.state == Dispute.State.REGISTERED
+    response = client.post("/resident/mediation/", {"withdraw": str(dispute.pk), "reason": "和好"})
+    assert response.status_code == 302
     dispute.refresh_from_db()
     assert dispute.state == Dispute.State.WITHDRAWN
+    assert dispute.withdrawal_reason == "和好"
     response = client.post("/resident/mediation/", {"withdraw": "١"})
     assert response.status_code == 404
 
@@ -164,7 +172,7 @@ def test_the_api_flow_and_replays(world, med):
         content_type="application/json",
     )
     assert assign.json()["mediators"] == [
-        {"user_id": med.mediator.pk, "name": "mediator", "lead": True}
+        {"user_id": med.mediator.pk, "name": "mediator", "lead": True, "chosen_by_parties": False}
     ]
     session = {
         "held_at": "2026-03-10T09:00:00+08:00",

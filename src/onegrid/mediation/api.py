@@ -26,7 +26,7 @@ from onegrid.org.requests import SignedInRequest
 from onegrid.territory.models import AdminUnit
 
 from . import selectors, services
-from .models import Dispute, MediationCommittee, MediationSession
+from .models import Dispute, DisputeParty, MediationCommittee, MediationSession
 
 router = Router(tags=["mediation"])
 
@@ -89,6 +89,14 @@ class MediatorOut(Schema):
     user_id: int
     name: str
     lead: bool
+    chosen_by_parties: bool = Field(False, description="The parties chose this mediator.")
+
+
+class RefusedMediatorOut(Schema):
+    user_id: int
+    name: str
+    reason: str
+    at: dt.datetime
 
 
 class DisputeOut(LineOut):
@@ -105,6 +113,11 @@ class DisputeOut(LineOut):
     referral: str = ""
     referral_note: str = ""
     extension_reason: str = ""
+    public_hearing: str = Field(
+        "", description="unspecified, public or private: what the parties asked (art. 23)."
+    )
+    refused_mediators: list[RefusedMediatorOut] = Field(default_factory=list)
+    withdrawal_reason: str = ""
 
 
 class DisputeRegisterIn(Schema):
@@ -115,6 +128,7 @@ class DisputeRegisterIn(Schema):
     facts: str
     claims: str = ""
     risk: str = ""
+    public_hearing: str = Field("unspecified", description="unspecified, public or private.")
     parties: list[DisputePartyIn]
     idempotency_key: str = ""
 
@@ -136,6 +150,7 @@ class DisputeApplyIn(Schema):
     title: str
     facts: str
     claims: str = ""
+    public_hearing: str = Field("unspecified", description="unspecified, public or private.")
     parties: list[DisputePartyIn]
     idempotency_key: str = ""
 
@@ -144,9 +159,23 @@ class DisputeReasonIn(Schema):
     reason: str = ""
 
 
+class DisputeWithdrawIn(Schema):
+    reason: str = Field("", description="Why the party withdraws (required).")
+
+
 class AssignIn(Schema):
     mediators: list[int]
     lead: int | None = None
+    chosen_by_parties: bool = Field(False, description="The parties chose those named.")
+
+
+class RefuseMediatorIn(Schema):
+    mediator: int
+    reason: str = ""
+
+
+class PublicHearingIn(Schema):
+    public_hearing: str = Field(..., description="unspecified, public or private.")
 
 
 class SessionIn(Schema):
@@ -226,9 +255,20 @@ def dispute_out(request: SignedInRequest, dispute: Dispute) -> dict[str, Any]:
             for p in content.parties
         ],
         mediators=[
-            {"user_id": a.mediator_id, "name": str(a.mediator), "lead": a.lead}
+            {
+                "user_id": a.mediator_id,
+                "name": str(a.mediator),
+                "lead": a.lead,
+                "chosen_by_parties": a.chosen_by_parties,
+            }
             for a in content.mediators
         ],
+        refused_mediators=[
+            {"user_id": r.mediator_id, "name": str(r.mediator), "reason": r.reason, "at": r.at}
+            for r in content.refusals
+        ],
+        public_hearing=content.public_hearing,
+        withdrawal_reason=content.withdrawal_reason,
         sessions=[
             {
                 "id": s.pk,
@@ -337,6 +377,7 @@ def register_dispute(
         risk=payload.risk,
         parties=_parties(payload.parties),
         referred=payload.source == Dispute.Source.REFERRED,
+        public_hearing=payload.public_hearing,
         idempotency_key=payload.idempotency_key,
     )
     return Status(_status(found), dispute_out(request, found))
@@ -356,6 +397,7 @@ def apply(request: SignedInRequest, payload: DisputeApplyIn) -> Status[dict[str,
         facts=payload.facts,
         claims=payload.claims,
         parties=_parties(payload.parties),
+        public_hearing=payload.public_hearing,
         idempotency_key=payload.idempotency_key,
     )
     return Status(_status(found), application_out(found))
@@ -387,16 +429,18 @@ def my_applications(request: SignedInRequest) -> list[dict[str, Any]]:
 
 @router.post(
     "/applications/{dispute_id}/withdraw",
-    response={200: ApplicationOut, **errors(401, 403, 404, 409)},
-    summary="Withdraw my application",
+    response={200: ApplicationOut, **errors(400, 401, 403, 404, 409, 422)},
+    summary="Withdraw my application, with the reason",
 )
-def withdraw_application(request: SignedInRequest, dispute_id: str) -> dict[str, Any]:
+def withdraw_application(
+    request: SignedInRequest, dispute_id: str, payload: DisputeWithdrawIn
+) -> dict[str, Any]:
     mine = selectors.my_applications(request.user)
     pk = row_id(dispute_id)
     found = mine.filter(pk=pk).first() if pk else None
     if found is None:
         raise NotFound(_("No such dispute."))
-    return application_out(services.withdraw(by=request.user, dispute=found))
+    return application_out(services.withdraw(by=request.user, dispute=found, reason=payload.reason))
 
 
 def _act(request: SignedInRequest, dispute_id: str, move, **kwargs) -> dict[str, Any]:
@@ -426,6 +470,61 @@ def assign(request: SignedInRequest, dispute_id: str, payload: AssignIn) -> dict
         services.assign_mediators,
         mediators=payload.mediators,
         lead=payload.lead,
+        chosen_by_parties=payload.chosen_by_parties,
+    )
+
+
+@router.post(
+    "/disputes/{dispute_id}/refused-mediators",
+    response=ACT,
+    summary="A party refused a mediator: they leave the dispute (art. 23), with the reason",
+)
+def refuse_mediator(
+    request: SignedInRequest, dispute_id: str, payload: RefuseMediatorIn
+) -> dict[str, Any]:
+    return _act(
+        request,
+        dispute_id,
+        services.refuse_mediator,
+        mediator=payload.mediator,
+        reason=payload.reason,
+    )
+
+
+@router.post(
+    "/disputes/{dispute_id}/public-hearing",
+    response=ACT,
+    summary="Whether the parties asked for the mediation in public or not (art. 23)",
+)
+def public_hearing(
+    request: SignedInRequest, dispute_id: str, payload: PublicHearingIn
+) -> dict[str, Any]:
+    return _act(
+        request, dispute_id, services.set_public_hearing, public_hearing=payload.public_hearing
+    )
+
+
+@router.post(
+    "/disputes/{dispute_id}/parties",
+    response={201: PartyOut, 200: PartyOut, **errors(400, 401, 403, 404, 409, 422)},
+    summary="Add a party, or complete one of the same side and name (before the outcome)",
+)
+def add_party(request: SignedInRequest, dispute_id: str, payload: DisputePartyIn) -> Status[Any]:
+    found = _acting_on(request, dispute_id)
+    before = found.parties.count()
+    row = services.add_party(by=request.user, dispute=found, party=payload.dict())
+    after = DisputeParty.objects.filter(dispute_id=found.pk).count()
+    # The party's facts go back to the caller: a read of personal data, recorded.
+    access_log.record(
+        user=request.user,
+        kind=access_log.Kind.MEDIATION,
+        channel=access_log.Channel.API,
+        subjects=[(f"party:{row.pk}", access_log.shown_fields(row, selectors.PARTY_FIELDS))],
+        path=request.path,
+    )
+    return Status(
+        201 if after > before else 200,
+        {"id": row.pk, **{f: getattr(row, f) for f in ("side", "kind", *selectors.PARTY_FIELDS)}},
     )
 
 
@@ -484,9 +583,13 @@ def close(request: SignedInRequest, dispute_id: str) -> dict[str, Any]:
     return _act(request, dispute_id, services.close)
 
 
-@router.post("/disputes/{dispute_id}/withdraw", response=ACT, summary="Record a withdrawal")
-def withdraw(request: SignedInRequest, dispute_id: str) -> dict[str, Any]:
-    return _act(request, dispute_id, services.withdraw)
+@router.post(
+    "/disputes/{dispute_id}/withdraw", response=ACT, summary="Record a withdrawal, with the reason"
+)
+def withdraw(
+    request: SignedInRequest, dispute_id: str, payload: DisputeWithdrawIn
+) -> dict[str, Any]:
+    return _act(request, dispute_id, services.withdraw, reason=payload.reason)
 
 
 @router.post("/disputes/{dispute_id}/extend", response=ACT, summary="Extend the period once")

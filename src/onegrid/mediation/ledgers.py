@@ -52,6 +52,7 @@ CONTENT_KEYS = (
     "respondents",
     "mediators",
     "sessions",
+    "public_hearing",
     "declined_reason",
     "failure_reason",
     "referral",
@@ -127,7 +128,9 @@ def mediation_register(
             parties = list(dispute.parties.all())
             agreement = _agreement(dispute)
             mediators = [
-                _who(a.mediator) + (gettext(" (lead)") if a.lead else "")
+                _who(a.mediator)
+                + (gettext(" (lead)") if a.lead else "")
+                + (gettext(" (chosen by the parties)") if a.chosen_by_parties else "")
                 for a in dispute.assignments.all()
             ]
             row.update(
@@ -137,6 +140,7 @@ def mediation_register(
                     "respondents": _names(parties, DisputeParty.Side.RESPONDENT),
                     "mediators": "、".join(mediators),
                     "sessions": dispute.session_count,
+                    "public_hearing": str(dispute.get_public_hearing_display()),
                     "declined_reason": dispute.declined_reason,
                     "failure_reason": dispute.failure_reason,
                     "referral": " · ".join(

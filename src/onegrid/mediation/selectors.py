@@ -29,6 +29,7 @@ from .models import (
     FollowUp,
     MediationSession,
     MediatorAssignment,
+    RefusedMediator,
 )
 
 PARTY_FIELDS = (
@@ -173,6 +174,10 @@ class DisputeContent:
     mediators: list[MediatorAssignment] = field(default_factory=list)
     sessions: list[MediationSession] = field(default_factory=list)
     follow_ups: list[FollowUp] = field(default_factory=list)
+    # The parties' choices (人民调解法 art. 23): mediators refused, public hearing or not.
+    refusals: list[RefusedMediator] = field(default_factory=list)
+    public_hearing: str = ""
+    withdrawal_reason: str = ""
 
 
 def content_of(
@@ -196,6 +201,9 @@ def content_of(
         mediators=list(dispute.assignments.select_related("mediator")),
         sessions=list(dispute.sessions.all()),
         follow_ups=list(dispute.follow_ups.all()),
+        refusals=list(dispute.refusals.select_related("mediator")),
+        public_hearing=dispute.public_hearing,
+        withdrawal_reason=dispute.withdrawal_reason,
     )
     shown = ["facts"] + (["claims"] if dispute.claims else [])
     if content.sessions:

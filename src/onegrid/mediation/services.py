@@ -42,6 +42,7 @@ from .models import (
     MediationSession,
     MediationType,
     MediatorAssignment,
+    RefusedMediator,
     Screening,
 )
 
@@ -266,6 +267,7 @@ def _register(
     parties: object,
     risk: object,
     key: str,
+    public_hearing: object = "",
     case: Case | None = None,
     screening: Screening | None = None,
     applicant_user: User | None = None,
@@ -285,6 +287,9 @@ def _register(
         "facts": bounded_text(facts, "facts", max_length=8000, required=True),
         "claims": bounded_text(claims, "claims", max_length=4000),
         "risk": _choice(risk, Dispute.Risk, "risk", default=Dispute.Risk.LOW),
+        "public_hearing": _choice(
+            public_hearing, Dispute.Hearing, "public_hearing", default=Dispute.Hearing.UNSPECIFIED
+        ),
     }
     people = clean_parties(parties)
     now = clock.now()
@@ -334,6 +339,7 @@ def refer_case(
     parties: object,
     title: object = "",
     risk: object = "",
+    public_hearing: object = "",
     idempotency_key: object,
 ) -> Dispute:
     """ "转人民调解": register the dispute behind a case (one dispute per case), by the street desks
@@ -358,6 +364,7 @@ def refer_case(
         risk=risk,
         key=key,
         case=case,
+        public_hearing=public_hearing,
     )
 
 
@@ -370,6 +377,7 @@ def apply_as_resident(
     facts: object,
     claims: object = "",
     parties: object,
+    public_hearing: object = "",
     idempotency_key: object,
 ) -> Dispute:
     """A resident applies for mediation (/resident/mediation/): the first applicant is them,
@@ -390,6 +398,7 @@ def apply_as_resident(
         risk="",
         key=key,
         applicant_user=by,
+        public_hearing=public_hearing,
     )
 
 
@@ -440,6 +449,7 @@ def register_at_committee(
     risk: object = "",
     referred: bool = False,
     grid: Grid | None = None,
+    public_hearing: object = "",
     idempotency_key: object,
 ) -> Dispute:
     """A walk-in at the committee, or a matter referred by a court, the police or another body:
@@ -463,6 +473,7 @@ def register_at_committee(
         parties=parties,
         risk=risk,
         key=key,
+        public_hearing=public_hearing,
     )
 
 
@@ -548,9 +559,21 @@ def _user_ids(values: Iterable[object], field: str) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
-def assign_mediators(*, by: User, dispute: Dispute, mediators: object, lead: object) -> Dispute:
+def assign_mediators(
+    *,
+    by: User,
+    dispute: Dispute,
+    mediators: object,
+    lead: object,
+    chosen_by_parties: object = False,
+) -> Dispute:
     """Assign mediators of the committee (people holding Role.MEDIATOR at its unit), one of
-    them the lead. Those already assigned stay; the lead moves when another is named."""
+    them the lead. Those already assigned stay; the lead moves when another is named.
+    `chosen_by_parties`: the parties chose those named (人民调解法 art. 23 (一)); it marks them,
+    and an assignment once marked stays marked. A mediator a party refused on this dispute is
+    not assigned to it again."""
+    if not isinstance(chosen_by_parties, bool):
+        raise InvalidInput(_("Not one of the choices."), field="chosen_by_parties")
     _acting(by, dispute)
     if not isinstance(mediators, (list, tuple)):
         mediators = [mediators] if mediators not in (None, "") else []
@@ -569,6 +592,8 @@ def assign_mediators(*, by: User, dispute: Dispute, mediators: object, lead: obj
             raise InvalidInput(
                 _("Only mediators of the committee may be assigned."), field="mediators"
             )
+        if RefusedMediator.objects.filter(dispute=dispute, mediator_id__in=ids).exists():
+            raise Conflict(_("A party refused this mediator on this dispute."), field="mediators")
         now = clock.now()
         current = {a.mediator_id: a for a in dispute.assignments.all()}
         if lead_id is None and not any(a.lead for a in current.values()):
@@ -579,14 +604,65 @@ def assign_mediators(*, by: User, dispute: Dispute, mediators: object, lead: obj
             if uid in current:
                 if uid == lead_id and not current[uid].lead:
                     MediatorAssignment.objects.filter(pk=current[uid].pk).update(lead=True)
+                if chosen_by_parties and not current[uid].chosen_by_parties:
+                    MediatorAssignment.objects.filter(pk=current[uid].pk).update(
+                        chosen_by_parties=True
+                    )
                 continue
             MediatorAssignment.objects.create(
                 dispute=dispute,
                 mediator_id=uid,
                 lead=uid == lead_id,
+                chosen_by_parties=chosen_by_parties,
                 assigned_at=now,
                 assigned_by=by,
             )
+    return dispute
+
+
+def refuse_mediator(*, by: User, dispute: Dispute, mediator: object, reason: object) -> Dispute:
+    """A party refused a mediator assigned to the dispute (人民调解法 art. 23 (一)): the
+    mediators record it with the reason; the mediator leaves the dispute (when they led it,
+    the next assignment names a new lead) and is not assigned to it again. Again: nothing
+    changes."""
+    _acting(by, dispute)
+    (uid,) = _user_ids([mediator], "mediator") if mediator not in (None, "") else (None,)
+    if uid is None:
+        raise InvalidInput(_("Name a mediator."), field="mediator")
+    text = bounded_text(reason, "reason", max_length=300, required=True)
+    with transaction.atomic():
+        dispute = _lock(dispute)
+        if RefusedMediator.objects.filter(dispute=dispute, mediator_id=uid).exists():
+            return _replay(dispute)
+        if dispute.state not in IN_MEDIATION:
+            raise _state_error(dispute)
+        _mediator_on_committee(by, dispute)
+        removed, _rows = MediatorAssignment.objects.filter(
+            dispute=dispute, mediator_id=uid
+        ).delete()
+        if not removed:
+            raise InvalidInput(_("This mediator is not assigned to the dispute."), field="mediator")
+        RefusedMediator.objects.create(
+            dispute=dispute, mediator_id=uid, reason=text, at=clock.now(), by=by
+        )
+    dispute.replayed = False  # type: ignore[attr-defined]
+    return dispute
+
+
+def set_public_hearing(*, by: User, dispute: Dispute, public_hearing: object) -> Dispute:
+    """Whether the parties asked for the mediation to be held in public or not (人民调解法 art.
+    23 (三)), recorded or changed by the mediators acting on the dispute while it is open."""
+    _acting(by, dispute)
+    value = _choice(public_hearing, Dispute.Hearing, "public_hearing")
+    with transaction.atomic():
+        dispute = _lock(dispute)
+        if dispute.public_hearing == value:
+            return _replay(dispute)
+        if dispute.state not in OPEN_STATES:
+            raise _state_error(dispute)
+        dispute.public_hearing = value
+        dispute.save(update_fields=["public_hearing"])
+    dispute.replayed = False  # type: ignore[attr-defined]
     return dispute
 
 
@@ -819,11 +895,13 @@ def may_withdraw(user: User, dispute: Dispute) -> bool:
     )
 
 
-def withdraw(*, by: User, dispute: Dispute) -> Dispute:
+def withdraw(*, by: User, dispute: Dispute, reason: object) -> Dispute:
     """The applicant withdraws (art. 26: a party may ask to end the mediation), or the mediators
-    record it for them. Again: nothing changes."""
+    record it for them, with the reason (recorded). Again: nothing changes (the first reason
+    stays)."""
     if not may_withdraw(by, dispute):
         raise PermissionDenied(_("You may not withdraw this dispute."))
+    text = bounded_text(reason, "reason", max_length=300, required=True)
     with transaction.atomic():
         dispute = _lock(dispute)
         if dispute.state == Dispute.State.WITHDRAWN:
@@ -831,8 +909,9 @@ def withdraw(*, by: User, dispute: Dispute) -> Dispute:
         if dispute.state not in OPEN_STATES:
             raise _state_error(dispute)
         dispute.state = Dispute.State.WITHDRAWN
+        dispute.withdrawal_reason = text
         dispute.closed_at = clock.now()
-        dispute.save(update_fields=["state", "closed_at"])
+        dispute.save(update_fields=["state", "withdrawal_reason", "closed_at"])
     return dispute
 
 

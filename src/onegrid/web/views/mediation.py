@@ -83,6 +83,7 @@ def _form_context(post=None) -> dict[str, Any]:
         "party_kinds": DisputeParty.Kind.choices,
         "sexes": DisputeParty.Sex.choices,
         "risks": Dispute.Risk.choices,
+        "hearings": Dispute.Hearing.choices,
         "slots": party_slots(post=post),
         "client_key": uuid.uuid4().hex,
     }
@@ -161,6 +162,8 @@ def _dispute_context(request, dispute: Dispute, *, form: str = "", error=None, v
         "may_withdraw": services.may_withdraw(request.user, dispute),
         "committee_mediators": committee_mediators,
         "referrals": Dispute.Referral.choices,
+        "hearings": Dispute.Hearing.choices,
+        "is_open": dispute.state in services.OPEN_STATES,
         "performances": FollowUp.Performance.choices,
         "in_mediation": dispute.state in services.IN_MEDIATION,
         "can_extend": dispute.state in services.IN_MEDIATION and dispute.extended_on is None,
@@ -193,7 +196,19 @@ def _run(request, dispute: Dispute, form: str, values: dict[str, Any]) -> Any:
         return services.decline(by=by, dispute=dispute, reason=p.get("reason", ""))
     if form == "assign":
         return services.assign_mediators(
-            by=by, dispute=dispute, mediators=p.getlist("mediators"), lead=p.get("lead", "")
+            by=by,
+            dispute=dispute,
+            mediators=p.getlist("mediators"),
+            lead=p.get("lead", ""),
+            chosen_by_parties=p.get("chosen_by_parties") == "1",
+        )
+    if form == "refuse":
+        return services.refuse_mediator(
+            by=by, dispute=dispute, mediator=p.get("mediator", ""), reason=p.get("reason", "")
+        )
+    if form == "hearing":
+        return services.set_public_hearing(
+            by=by, dispute=dispute, public_hearing=p.get("public_hearing", "")
         )
     if form == "session":
         return services.record_session(
@@ -225,7 +240,7 @@ def _run(request, dispute: Dispute, form: str, values: dict[str, Any]) -> Any:
     if form == "close":
         return services.close(by=by, dispute=dispute)
     if form == "withdraw":
-        return services.withdraw(by=by, dispute=dispute)
+        return services.withdraw(by=by, dispute=dispute, reason=p.get("reason", ""))
     if form == "party":
         found = parties_from(p)
         return services.add_party(by=by, dispute=dispute, party=found[0] if found else {})
@@ -237,7 +252,7 @@ def _run(request, dispute: Dispute, form: str, values: dict[str, Any]) -> Any:
 
 
 FORMS: tuple[str, ...] = ("accept", "decline", "assign", "session", "fail", "follow_up", "close")
-FORMS += ("withdraw", "extend", "party")
+FORMS += ("withdraw", "extend", "party", "refuse", "hearing")
 
 
 @page("mediation")
@@ -301,6 +316,7 @@ def register_new(request):
                 risk=p.get("risk", ""),
                 parties=parties_from(p),
                 referred=p.get("source") == Dispute.Source.REFERRED,
+                public_hearing=p.get("public_hearing", ""),
                 idempotency_key=p.get("client_key", ""),
             )
         except DomainError as error:
@@ -388,7 +404,7 @@ def resident_mediation(request):
                 )
                 if found is None:
                     raise NotFound(_("No such dispute."), field="withdraw")
-                services.withdraw(by=request.user, dispute=found)
+                services.withdraw(by=request.user, dispute=found, reason=p.get("reason", ""))
                 return redirect("web:resident_mediation")
             code = p.get("community", "")
             community = (
@@ -406,6 +422,7 @@ def resident_mediation(request):
                 facts=p.get("facts", ""),
                 claims=p.get("claims", ""),
                 parties=parties_from(p),
+                public_hearing=p.get("public_hearing", ""),
                 idempotency_key=p.get("client_key", ""),
             )
         except DomainError as error:

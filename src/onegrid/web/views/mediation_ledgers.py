@@ -44,6 +44,7 @@ REGISTER_COLUMNS = [
     ("respondents", gettext_lazy("Respondents")),
     ("mediators", gettext_lazy("Mediators")),
     ("sessions", gettext_lazy("Sessions")),
+    ("public_hearing", gettext_lazy("Held in public (as the parties asked)")),
     ("declined_reason", gettext_lazy("Why not accepted")),
     ("failure_reason", gettext_lazy("Why mediation failed")),
     ("referral", gettext_lazy("Referred to")),
