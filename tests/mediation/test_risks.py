@@ -117,7 +117,8 @@ def test_who_keeps_and_who_reads(world, sra):
         sra.district_judicial,
     ):
         risks.follow_up(actor=keeper, risk=risk, note="跟进", idempotency_key=key())
-    for reader in (world.people.leader, world.people.command, sra.police):
+    # A mediator of the risk's community reads it too (the register of their unit), read-only.
+    for reader in (world.people.leader, world.people.command, sra.police, sra.mediator):
         assert risk_selectors.risk_for(reader, risk.pk).pk == risk.pk
         with pytest.raises(PermissionDenied):
             risks.follow_up(actor=reader, risk=risk, note="跟进", idempotency_key=key())
@@ -128,7 +129,6 @@ def test_who_keeps_and_who_reads(world, sra):
         sra.other_judicial,
         world.people.resident,
         sra.adviser,
-        sra.mediator,
         world.people.city_handler,
     ):
         with pytest.raises(NotFound):
