@@ -25,12 +25,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from onegrid.core import clock
-from onegrid.core.errors import InvalidInput, PermissionDenied
+from onegrid.core.errors import PermissionDenied
 from onegrid.org import policies
 from onegrid.org.models import User
 from onegrid.territory.models import AdminUnit, Grid
 
-from . import rule_of_law, self_governance
+from . import rule_of_law, selectors, self_governance
 from .governance_figures import Cell, FigureDef
 from .measures import Scope
 from .periods import TZ, Period
@@ -163,26 +163,7 @@ def resolve_scope(actor: User, *, kind: str | None = None, code: str | None = No
         if not scopes:
             raise refused()
         return scopes[0]
-    if kind not in KINDS:
-        raise InvalidInput(
-            _("scope: must be one of %(kinds)s.") % {"kinds": ", ".join(KINDS)}, field="scope"
-        )
-    if kind == "district":
-        scope = Scope("district")
-    else:
-        code = (code or "").strip()
-        if not code or len(code) > 40 or not code.isascii() or not code.isdigit():
-            raise InvalidInput(_("code: give the code of the place (digits)."), field="code")
-        found: Scope | None = None
-        if kind == "grid":
-            grid = Grid.all_objects.filter(code=code).first()
-            found = Scope("grid", grid.code, grid.name, grid.pk) if grid else None
-        else:
-            unit = AdminUnit.objects.filter(level=kind, code=code).first()
-            found = _unit_scope(unit) if unit else None
-        if found is None:
-            raise InvalidInput(_("code: no place of this kind has this code."), field="code")
-        scope = found
+    scope = selectors.place_scope(kind, code, kinds=KINDS)
     if not readable_sections(actor, scope):
         raise refused()
     return scope

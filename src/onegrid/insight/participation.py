@@ -46,7 +46,7 @@ from django.utils.translation import gettext_lazy
 
 from onegrid.cases.models import Case
 from onegrid.core import clock
-from onegrid.core.errors import InvalidInput, PermissionDenied
+from onegrid.core.errors import PermissionDenied
 from onegrid.org import policies
 from onegrid.org.models import Department, Role, RoleAssignment, User
 from onegrid.party.models import Member, Membership, Organisation, ReportIn
@@ -54,6 +54,7 @@ from onegrid.territory.models import AdminUnit, Grid
 from onegrid.volunteers.models import Claim
 from onegrid.volunteers.models.activities import SignUp
 
+from . import selectors
 from .measures import Scope, rate
 from .periods import TZ, Period
 from .whistles import department_whistle_figures
@@ -439,26 +440,7 @@ def resolve_scope(actor: User, *, kind: str | None = None, code: str | None = No
         if not scopes:
             raise refused()
         return scopes[0]
-    if kind not in KINDS:
-        raise InvalidInput(
-            _("scope: must be one of %(kinds)s.") % {"kinds": ", ".join(KINDS)}, field="scope"
-        )
-    if kind == "district":
-        scope = Scope("district")
-    else:
-        code = (code or "").strip()
-        if not code or len(code) > 40 or not code.isascii() or not code.isdigit():
-            raise InvalidInput(_("code: give the code of the place (digits)."), field="code")
-        found: Scope | None = None
-        if kind == "grid":
-            grid = Grid.all_objects.filter(code=code).first()
-            found = Scope("grid", grid.code, grid.name, grid.pk) if grid else None
-        else:
-            unit = AdminUnit.objects.filter(level=kind, code=code).first()
-            found = _unit_scope(unit) if unit else None
-        if found is None:
-            raise InvalidInput(_("code: no place of this kind has this code."), field="code")
-        scope = found
+    scope = selectors.place_scope(kind, code, kinds=KINDS)
     if not may_read(actor, scope):
         raise refused()
     return scope

@@ -24,7 +24,7 @@ reports and the JSON API (`insight.api`) call these and nothing below them:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -162,32 +162,37 @@ def resolve_scope(actor: User, *, kind: str | None = None, code: str | None = No
         if visible.default is None:
             raise refused()
         return visible.default
-    if kind not in SCOPE_KINDS:
-        raise InvalidInput(
-            _("scope: must be one of %(kinds)s.") % {"kinds": ", ".join(SCOPE_KINDS)},
-            field="scope",
-        )
-    code = (code or "").strip()
-    if kind == "district":
-        scope = Scope("district")
-    else:
-        if not code:
-            raise InvalidInput(
-                _("code: give the code of the %(kind)s.") % {"kind": measures.SCOPE_KINDS[kind]},
-                field="code",
-            )
-        problem = codes.code_problem(code, max_length=40)
-        if problem is not None:
-            raise InvalidInput(f"code: {problem}", field="code")
-        found = _find_scope(kind, code)
-        if found is None:
-            raise InvalidInput(
-                _("code: no %(kind)s has this code.") % {"kind": measures.SCOPE_KINDS[kind]},
-                field="code",
-            )
-        scope = found
+    scope = place_scope(kind, code, kinds=SCOPE_KINDS)
     require_readable(actor, scope)
     return scope
+
+
+def place_scope(kind: str, code: str | None, *, kinds: Sequence[str]) -> Scope:
+    """The Scope of the place of `kind` (one of `kinds`, which a page or table measures) with
+    `code`, unscoped: the caller checks who may read it. InvalidInput names the field (scope:
+    a kind not in `kinds`; code: missing, malformed or unknown)."""
+    if kind not in kinds:
+        raise InvalidInput(
+            _("scope: must be one of %(kinds)s.") % {"kinds": ", ".join(kinds)}, field="scope"
+        )
+    if kind == "district":
+        return Scope("district")
+    code = (code or "").strip()
+    if not code:
+        raise InvalidInput(
+            _("code: give the code of the %(kind)s.") % {"kind": measures.SCOPE_KINDS[kind]},
+            field="code",
+        )
+    problem = codes.code_problem(code, max_length=40)
+    if problem is not None:
+        raise InvalidInput(f"code: {problem}", field="code")
+    found = _find_scope(kind, code)
+    if found is None:
+        raise InvalidInput(
+            _("code: no %(kind)s has this code.") % {"kind": measures.SCOPE_KINDS[kind]},
+            field="code",
+        )
+    return found
 
 
 def _find_scope(kind: str, code: str) -> Scope | None:
