@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -704,6 +704,23 @@ def _mediator_on_committee(by: User, dispute: Dispute) -> None:
         raise PermissionDenied(_("Only the committee's mediators act on this dispute."))
 
 
+Record = TypeVar("Record", MediationSession, FollowUp)
+
+
+def _replayed(model: type[Record], key: str, dispute: Dispute) -> Record | None:
+    """The record an earlier request with `key` made on `dispute` (marked replayed), or None;
+    a key used on another dispute is a 409."""
+    found = model.objects.filter(idempotency_key=key).first()
+    if found is None:
+        return None
+    if found.dispute_id != dispute.pk:
+        raise Conflict(
+            _("This idempotency key was used for another record."), field="idempotency_key"
+        )
+    found.replayed = True  # type: ignore[attr-defined]
+    return found
+
+
 def record_session(
     *,
     by: User,
@@ -718,15 +735,9 @@ def record_session(
     key = _key(idempotency_key)
     # Who may act comes first: a replayed key hands back a confidential record.
     _acting(by, dispute)
-    found = MediationSession.objects.filter(idempotency_key=key).first()
+    found = _replayed(MediationSession, key, dispute)
     if found is not None:
-        if found.dispute_id != dispute.pk:
-            raise Conflict(
-                _("This idempotency key was used for another record."), field="idempotency_key"
-            )
-        found.replayed = True  # type: ignore[attr-defined]
         return found
-    _acting(by, dispute)
     values = {
         "held_at": _moment(held_at, "held_at"),
         "place": bounded_text(place, "place", max_length=200, required=True),
@@ -841,15 +852,9 @@ def record_follow_up(
     key = _key(idempotency_key)
     # Who may act comes first: a replayed key hands back a confidential record.
     _acting(by, dispute)
-    found = FollowUp.objects.filter(idempotency_key=key).first()
+    found = _replayed(FollowUp, key, dispute)
     if found is not None:
-        if found.dispute_id != dispute.pk:
-            raise Conflict(
-                _("This idempotency key was used for another record."), field="idempotency_key"
-            )
-        found.replayed = True  # type: ignore[attr-defined]
         return found
-    _acting(by, dispute)
     visited = _moment(visited_at, "visited_at")
     values = {
         "visited_at": visited,
