@@ -342,3 +342,21 @@ def test_a_milestone_past_its_due_date_and_not_done_is_late(world, d):
     assert progress.milestones_late == 1
     decisions.cancel_project(actor=d.committee, project=project, reason="停")
     assert decision_selectors.progress_of(d.decision).milestones_late == 0
+
+
+def test_the_tick_reads_every_published_decision_in_a_fixed_number_of_queries(world):
+    """Decisions still being carried out pile up over the years; the tick runs every minute,
+    so it may not lock or read them one by one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    made = iter(range(90000, 90100))
+
+    def queries(n_more: int) -> int:
+        for _ in range(n_more):
+            _decision(world, number=f"JY2026{next(made)}")
+        with CaptureQueriesContext(connection) as seen:
+            assert decisions.settle_decisions() == 0
+        return len(seen.captured_queries)
+
+    assert queries(2) == queries(20)

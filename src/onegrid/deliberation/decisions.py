@@ -484,13 +484,15 @@ def settle_decision(*, decision: Decision) -> bool:
     return _settle_locked(_locked_decision(decision))
 
 
-def settle_shown(shown: list[Decision]) -> None:
-    """Settle the published decisions among `shown` (a page about to be read) whose work is
-    done, in two queries for the page however long it is; only a decision that changes is
-    locked and written (settle_decision), and its row in `shown` takes the new state."""
+def settle_shown(shown: list[Decision]) -> int:
+    """Settle the published decisions among `shown` (a page about to be read, or every
+    published one for the tick) whose work is done, in two queries however many there are;
+    only a decision that changes is locked and written (settle_decision), and its row in
+    `shown` takes the new state. Returns how many were carried out now."""
     published = {d.pk: d for d in shown if d.state == Decision.State.PUBLISHED}
     if not published:
-        return
+        return 0
+    settled = 0
     project_states: dict[int, list[str]] = {pk: [] for pk in published}
     case_states: dict[int, list[str]] = {pk: [] for pk in published}
     for decision_id, state in Project.objects.filter(decision_id__in=published).values_list(
@@ -505,13 +507,17 @@ def settle_shown(shown: list[Decision]) -> None:
         work = Work.of_states(project_states[pk], case_states[pk])
         if work.carried_out and settle_decision(decision=decision):
             decision.refresh_from_db(fields=["state", "carried_out_at"])
+            settled += 1
+    return settled
 
 
 def settle_decisions() -> int:
-    """Settle every published decision with linked cases or projects (the tick): how many
-    were carried out now."""
-    published = Decision.objects.filter(state=Decision.State.PUBLISHED).only("pk", "state")
-    return sum(1 for decision in list(published) if settle_decision(decision=decision))
+    """Settle every published decision whose work is done (the tick, every minute): the
+    states of their projects and cases in two queries, a lock only on a decision that
+    changes. How many were carried out now."""
+    return settle_shown(
+        list(Decision.objects.filter(state=Decision.State.PUBLISHED).only("pk", "state"))
+    )
 
 
 @transaction.atomic
