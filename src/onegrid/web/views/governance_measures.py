@@ -129,7 +129,8 @@ def formula_rows(table: measures.Governance) -> list[dict[str, object]]:
 @require_GET
 def governance_page(request: SignedInRequest) -> HttpResponseBase:
     """The governance tables of one place and period."""
-    if not measures.visible_scopes(request.user):
+    scopes = measures.visible_scopes(request.user)
+    if not scopes:
         return access.forbidden(request)
     filters = read_filters(request, with_scope=False)
     try:
@@ -139,14 +140,14 @@ def governance_page(request: SignedInRequest) -> HttpResponseBase:
         return access.forbidden(request)
     return downloads.download_or_page(
         request,
-        page=lambda: _page(request, filters, table),
+        page=lambda: _page(request, filters, table, scopes),
         download=lambda fmt: _download(request, fmt, table),
     )
 
 
-def _page(request: SignedInRequest, filters: Any, table: measures.Governance):
+def _page(request: SignedInRequest, filters: Any, table: measures.Governance, scopes: list[Scope]):
     period_query = filters.period.query()
-    scopes = measures.visible_scopes(request.user)
+    scopes = list(scopes)
     if all(scope_param(s) != scope_param(table.scope) for s in scopes):
         scopes.insert(0, table.scope)
     links = {}
