@@ -51,6 +51,9 @@ class LocatedGrid:
     grid_code: str
     community_id: int
     street_id: int
+    # The 12-digit code of the district the grid lies in (its street's parent): a city's
+    # installation serves several districts, and case numbers and calendars follow the district.
+    district_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ class _Snapshot:
     def __init__(self, token, rows, district: _District):
         self.token = token
         self.district = district
-        self.located = [LocatedGrid(r[0], r[1], r[2], r[3]) for r in rows]
+        self.located = [LocatedGrid(r[0], r[1], r[2], r[3], r[5] or "") for r in rows]
         self.polys = shapely.from_wkb([bytes(r[4]) for r in rows]) if rows else np.array([])
         self.tree = shapely.STRtree(self.polys)
         if len(self.polys):
@@ -363,7 +366,7 @@ def _live_rows() -> list[tuple]:
     """The live grids, as the rows a snapshot is built from."""
     return list(
         Grid.objects.order_by("code").values_list(
-            "id", "code", "community_id", "street_id", "geometry_wkb"
+            "id", "code", "community_id", "street_id", "geometry_wkb", "street__parent__code"
         )
     )
 
