@@ -76,6 +76,67 @@ class CaseClass(models.Model):
         return f"{self.code} {self.name}"
 
 
+class ClassOverride(models.Model):
+    """What one district of a city changes of a class of the shared catalogue: its time limit,
+    its default department, its urgency, or whether its reporters may choose it at all. A blank
+    field keeps the catalogue's value. cases.overrides reads these (cached per process, reloaded
+    when OverrideState's version changes) wherever a case's class is read for its district."""
+
+    district = models.ForeignKey(
+        AdminUnit,
+        on_delete=models.CASCADE,
+        related_name="class_overrides",
+        limit_choices_to={"level": AdminUnit.Level.DISTRICT},
+        verbose_name=_("district"),
+    )
+    case_class = models.ForeignKey(
+        CaseClass, on_delete=models.CASCADE, related_name="overrides", verbose_name=_("class")
+    )
+    time_limit = models.PositiveIntegerField(_("time limit"), null=True, blank=True)
+    time_unit = models.CharField(
+        _("time unit"), max_length=5, choices=CaseClass.Unit.choices, blank=True
+    )
+    default_department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("default department"),
+    )
+    urgency = models.CharField(
+        _("urgency"), max_length=6, choices=CaseClass.Urgency.choices, blank=True
+    )
+    # None: as the catalogue; False: switched off in this district (not offered, refused).
+    active = models.BooleanField(_("offered in this district"), null=True, blank=True)
+    updated_by = models.CharField(_("changed by"), max_length=150, blank=True)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    class Meta:
+        ordering = ["district__code", "case_class__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "case_class"], name="class_override_once_per_district"
+            )
+        ]
+        verbose_name = _("district class override")
+        verbose_name_plural = _("district class overrides")
+
+    def __str__(self) -> str:
+        return f"{self.district_id}/{self.case_class_id}"
+
+
+class OverrideState(models.Model):
+    """The overrides' version, one row: every change bumps it, and each process's copy
+    (cases.overrides) reloads when (version, updated_at) changes."""
+
+    version = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"overrides v{self.version}"
+
+
 class Source(models.TextChoices):
     GRID_WORKER = "grid_worker", _("Grid worker")
     TEAM = "team", _("Grid team member")

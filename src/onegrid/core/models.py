@@ -52,6 +52,31 @@ class HolidayDay(models.Model):
         return f"{self.day.isoformat()} {self.kind}"
 
 
+class DistrictDay(models.Model):
+    """A day one district of a city counts differently from the national schedule: a local rest
+    day (休, e.g. a district's own holiday) or a make-up working day (班). Keyed by the district's
+    12-digit code, not a key to territory's row: core stands below territory. Changing these
+    bumps CalendarState like an import, so every process reloads them with the schedule."""
+
+    district_code = models.CharField(_("district code"), max_length=12)
+    day = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=4, choices=HolidayDay.Kind.choices)
+    name = models.CharField(_("name"), max_length=40, blank=True)
+    added_by = models.CharField(_("added by"), max_length=150)
+    added_at = models.DateTimeField(_("added at"))
+
+    class Meta:
+        ordering = ["district_code", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["district_code", "day"], name="district_day_once")
+        ]
+        verbose_name = _("district calendar day")
+        verbose_name_plural = _("district calendar days")
+
+    def __str__(self) -> str:
+        return f"{self.district_code} {self.day.isoformat()} {self.kind}"
+
+
 class CalendarState(models.Model):
     """The schedule's version, one row: every import bumps it, and each process's cache of the
     calendar (core.workdays) reloads when (version, updated_at) changes."""
