@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
+THREADS ?= 4
 # Browser tests drive Debian's chromium (no browser download) with a CJK font so screenshots
 # show Chinese; the same font (WenQuanYi Micro Hei, TrueType) is embedded in the monthly PDF
 # reports (ONEGRID_PDF_FONT). `make test` installs both with apt. The scripts' unit tests
@@ -58,7 +59,7 @@ serve: $(VENV)/.installed
 	$(BIN)/onegrid forwarding worker >> $${ONEGRID_VAR_DIR:-var}/forwarding-worker.log 2>&1 & forwarder=$$!; \
 	trap 'kill $$ticker $$notifier $$forwarder 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn onegrid.config.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
-		--threads 4 --access-logfile - --log-level warning
+		--threads $(THREADS) --access-logfile - --log-level warning
 
 $(CHROMIUM) $(CJK_FONT):
 	@echo "Installing Debian's chromium and a CJK font for the browser tests"
