@@ -18,6 +18,7 @@ from pathlib import Path
 
 import shapely
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from onegrid.core import clock
@@ -27,7 +28,7 @@ from . import geometry as geo
 from . import layerio
 from .addresses import relink_addresses
 from .coverage import Unit, overlaps_between
-from .district import current_district, current_outline
+from .district import current_district, outline_of
 from .layerio import FeatureProblem, LayerFeature, LayerFile
 from .models import AdminUnit, Beat, Grid, LayerState, LayerVersion, UnitSnapshot
 from .selectors import current_version
@@ -85,14 +86,77 @@ def _same(old_wkb, geom, tolerance=1e-7) -> bool:
 
 
 def import_layer_file(
-    *, file: str | Path | bytes, level: str, crs: str = geo.WGS84, filename=None, **options
+    *,
+    file: str | Path | bytes,
+    level: str,
+    crs: str = geo.WGS84,
+    filename=None,
+    district: str = "",
+    **options,
 ) -> ImportReport:
-    """Read a layer file (a path, or its bytes named by `filename`) against the district's
-    outline, and `import_layer` it with `options`."""
-    layer = layerio.read_layer(
-        file, level=level, crs=crs, filename=filename, outline=current_outline()
+    """Read a layer file (a path, or its bytes named by `filename`) against its district's
+    outline, and `import_layer` it with `options`.
+
+    In a city's installation each district keeps its own layers: `district` (its 12-digit
+    code) names the one the file belongs to; without it the district is the only one there
+    is, or, in a city, the one the file's codes name (GB/T 2260: a unit's first 6 digits are
+    its district's)."""
+    city = layer_district_needed()
+    unit = district_unit(district) if district else (None if city else current_district())
+
+    def read(outline):
+        return layerio.read_layer(file, level=level, crs=crs, filename=filename, outline=outline)
+
+    if unit is None and city:
+        # The district comes from the file's own codes; then it is read against its outline.
+        unit = _district_of_codes(read(None))
+    layer = read(outline_of(unit))
+    return import_layer(layer=layer, district=unit.code if city else district, **options)
+
+
+def layer_district_needed() -> bool:
+    """Whether this installation holds several districts (a city's): then every layer import
+    and fusion works on one district's units only."""
+    return AdminUnit.objects.filter(level=AdminUnit.Level.DISTRICT).count() > 1
+
+
+def district_unit(code: str) -> AdminUnit:
+    """The district a layer operation names by its 6- or 12-digit code; a translated error
+    naming the field when there is none."""
+    code = str(code or "").strip()
+    if len(code) == 6 and code.isascii() and code.isdigit():
+        code += "000000"
+    unit = (
+        AdminUnit.objects.filter(code=code, level=AdminUnit.Level.DISTRICT).first()
+        if len(code) == 12 and code.isascii() and code.isdigit()
+        else None
     )
-    return import_layer(layer=layer, **options)
+    if unit is None:
+        raise InvalidInput(
+            _("No district of this installation has the code %(code)s.") % {"code": code[:20]},
+            field="district",
+        )
+    return unit
+
+
+def _district_of_codes(layer: LayerFile) -> AdminUnit | None:
+    """The one district a file's codes name, when they name exactly one (beats' codes are the
+    police's own and name none: their streets do)."""
+    prefixes = {
+        (f.parent_code if layer.level == "beat" else f.code)[:6]
+        for f in layer.features
+        if (f.parent_code if layer.level == "beat" else f.code)
+    }
+    if len(prefixes) != 1:
+        raise InvalidInput(
+            _(
+                "This installation holds several districts: name the district the file "
+                "belongs to (its units' codes name %(count)d districts)."
+            )
+            % {"count": len(prefixes)},
+            field="district",
+        )
+    return district_unit(next(iter(prefixes)))
 
 
 def import_layer(
@@ -105,8 +169,13 @@ def import_layer(
     actor: str = "",
     source: str = "",
     note: str = "",
+    district: str = "",
 ) -> ImportReport:
     """Import a grid, beat, street or community layer (or report what would change).
+
+    `district` (a 12-digit code) confines the import to that district's units in a city's
+    installation: the file's units must be that district's, and `replace` retires only its
+    units; with one district it may be left empty.
 
     A file with any problem changes nothing unless `accept_valid_part`; then its valid features
     are imported and the problems listed. `replace` retires the units the file does not hold;
@@ -129,13 +198,18 @@ def import_layer(
             _("Streets and communities are never retired: import them without replacing."),
             field="replace",
         )
+    unit = district_unit(district) if district else None
+    if unit is None and layer_district_needed():
+        unit = _district_of_codes(layer)
     report = ImportReport(level=level, dry_run=dry_run, problems=list(layer.problems))
-    features = _with_known_parents(layer, report)
+    features = _with_known_parents(layer, report, unit)
     if not admin:
         _refuse_retired_codes(features, level, report)
+    if unit is not None:
+        _refuse_other_districts(features, level, unit, report)
     bad = {p.index for p in report.problems if p.index is not None}
     features = [f for f in features if f.index not in bad]
-    live = {u.code: u for u in _live_rows(level)}
+    live = {u.code: u for u in _live_rows(level, unit)}
     for f in features:
         if f.code not in live:
             report.added.append(f.code)
@@ -163,7 +237,7 @@ def import_layer(
         return report
     with transaction.atomic():
         if admin:
-            _write_admin_units(features, live, level)
+            _write_admin_units(features, live, level, unit)
         else:
             version = _new_version(KIND_OF_LEVEL[level], actor, source, note)
             if level == "grid":
@@ -178,12 +252,51 @@ def import_layer(
     return report
 
 
-def _live_rows(level: str):
+def _live_rows(level: str, district: AdminUnit | None = None):
+    """The live units of `level`; only `district`'s when one is named (a city's installation:
+    a grid's or beat's district is its street's parent, a community's its street's)."""
     if level == "grid":
-        return Grid.objects.all()
+        rows = Grid.objects.all()
+        return rows.filter(street__parent=district) if district is not None else rows
     if level == "beat":
-        return Beat.objects.all()
-    return AdminUnit.objects.filter(level=ADMIN_LEVELS[level])
+        rows = Beat.objects.all()
+        return rows.filter(street__parent=district) if district is not None else rows
+    rows = AdminUnit.objects.filter(level=ADMIN_LEVELS[level])
+    if district is None:
+        return rows
+    if level == "street":
+        return rows.filter(parent=district)
+    return rows.filter(Q(parent__parent=district))
+
+
+def _refuse_other_districts(features, level: str, district: AdminUnit, report) -> None:
+    """In a city, a district's file holds that district's units only (by their codes; a beat by
+    its street's), so one district's import never touches another's layer."""
+    for f in features:
+        code = f.parent_code if level == "beat" else f.code
+        if level == "beat" and not code:
+            problem = _(
+                "Feature %(index)s (%(code)s): in a city's installation a beat names its street, "
+                "so that it belongs to one district."
+            )
+            field_name = "parent_code"
+        elif code[:6] != district.code[:6]:
+            problem = _(
+                "Feature %(index)s (%(code)s): belongs to another district than %(district)s; "
+                "import it with that district's layer."
+            )
+            field_name = "parent_code" if level == "beat" else "code"
+        else:
+            continue
+        report.problems.append(
+            FeatureProblem(
+                f.index,
+                f.code,
+                field_name,
+                UNKNOWN_PARENT,
+                problem % {"index": f.index, "code": f.code, "district": district.name},
+            )
+        )
 
 
 def _refuse_retired_codes(features, level: str, report: ImportReport) -> None:
@@ -249,14 +362,17 @@ def _stacked_over_live(features, live: dict, report: ImportReport, wanted: set) 
     return stacked
 
 
-def _with_known_parents(layer: LayerFile, report: ImportReport) -> list[LayerFeature]:
+def _with_known_parents(
+    layer: LayerFile, report: ImportReport, unit: AdminUnit | None = None
+) -> list[LayerFeature]:
     """Each unit's parent must exist: a grid's community (required), a beat's street (when
-    given), a community's street, a street's district (this installation's). Street and
-    community codes follow DOMAIN.md §2 besides: a street's begins with its district's 6 digits
-    and its street/town part is not 000; a community's community part is not 000."""
+    given), a community's street, a street's district (the one imported into, else this
+    installation's). Street and community codes follow DOMAIN.md §2 besides: a street's begins
+    with its district's 6 digits and its street/town part is not 000; a community's community
+    part is not 000."""
     level = layer.level
     parent_level = PARENT_LEVEL[level]
-    district = current_district() if level == "street" else None
+    district = (unit or current_district()) if level == "street" else None
     if level == "street" and district is None:
         report.problems.append(
             FeatureProblem(
@@ -397,7 +513,7 @@ def _write_beats(features, live, report: ImportReport, version: LayerVersion) ->
     snapshot(version)
 
 
-def _write_admin_units(features, live, level: str) -> None:
+def _write_admin_units(features, live, level: str, unit: AdminUnit | None = None) -> None:
     """Create or update streets or communities by code; their parents exist (checked)."""
     parents = {
         u.code: u
@@ -406,7 +522,7 @@ def _write_admin_units(features, live, level: str) -> None:
             level=PARENT_LEVEL[level],
         )
     }
-    district = current_district()  # a street's parent when the file names none
+    district = unit or current_district()  # a street's parent when the file names none
     rows = {
         f.code: {
             "name": (f.name or getattr(live.get(f.code), "name", "") or f.code)[:100],

@@ -59,6 +59,12 @@ class Command(BaseCommand):
             help="also retire these units (e.g. the grids a split replaced)",
         )
         load.add_argument("--note", default="")
+        load.add_argument(
+            "--district",
+            default="",
+            help="in a city's installation, the district (6 or 12 digits) the file belongs to "
+            "(default: the one its codes name)",
+        )
 
         check = sub.add_parser(
             "check",
@@ -142,9 +148,22 @@ class Command(BaseCommand):
 
     # --- verbs ---
 
-    def _import(self, path, level, crs, dry_run, accept_valid, replace, retire, note, **_options):
+    def _import(
+        self,
+        path,
+        level,
+        crs,
+        dry_run,
+        accept_valid,
+        replace,
+        retire,
+        note,
+        district="",
+        **_options,
+    ):
         report = layers.import_layer_file(
             file=self._existing(path),
+            district=district,
             level=level,
             crs=crs,
             dry_run=dry_run,
