@@ -90,6 +90,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: request id, request log and metrics for every request, and /healthz, /readyz,
+    # /metrics answered before the HTTPS redirect and the host check (config/ops.py).
+    "onegrid.config.ops.OpsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
@@ -176,10 +179,34 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [("leaflet", xstatic_leaflet.BASE_DIR)]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("ONEGRID_MEDIA_ROOT", VAR_DIR / "media"))
+# Media (photos, Party centre files): the file system under MEDIA_ROOT, or with
+# ONEGRID_MEDIA_STORAGE=s3 a bucket of any S3-compatible store (django-storages: MinIO, Ceph,
+# a cloud's object storage) shared by every app machine. Files are served by the app's views
+# after their permission checks, never by a public URL (docs/operations.md "Media").
+MEDIA_STORAGE = os.environ.get("ONEGRID_MEDIA_STORAGE", "files").strip().lower()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+if MEDIA_STORAGE == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("ONEGRID_S3_BUCKET", "onegrid-media"),
+            "endpoint_url": os.environ.get("ONEGRID_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("ONEGRID_S3_REGION") or None,
+            "access_key": os.environ.get("ONEGRID_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("ONEGRID_S3_SECRET_KEY") or None,
+            "location": os.environ.get("ONEGRID_S3_PREFIX", ""),
+            # "path" for MinIO and most self-hosted stores, "virtual" for cloud buckets.
+            "addressing_style": os.environ.get("ONEGRID_S3_ADDRESSING_STYLE") or None,
+            "default_acl": None,  # private: the bucket's own policy, never public-read
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+elif MEDIA_STORAGE != "files":
+    raise RuntimeError("ONEGRID_MEDIA_STORAGE must be files or s3")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
@@ -305,12 +332,40 @@ AXES_LOCKOUT_CALLABLE = "onegrid.config.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "onegrid.org.throttling.client_address"
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken", "code"]
 
+# Logs on standard error (journald under systemd). ONEGRID_LOG_FORMAT=json: one JSON object a
+# line, each with the request id, and one line per request (config/requestlog.py).
+LOG_FORMAT = os.environ.get("ONEGRID_LOG_FORMAT", "text").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "onegrid.config.requestlog.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",  # ISO 8601, UTC
+            "json_ensure_ascii": False,
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("ONEGRID_LOG_LEVEL", "WARNING")},
+    "loggers": {"onegrid.request": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"}},
 }
+
+# Prometheus metrics at /metrics (config/metrics.py): off unless ONEGRID_METRICS is on, then
+# only for the ONEGRID_METRICS_ALLOW networks or the bearer ONEGRID_METRICS_TOKEN.
+METRICS_ENABLED = _env_bool("ONEGRID_METRICS", False)
+METRICS_ALLOW = [
+    n.strip() for n in os.environ.get("ONEGRID_METRICS_ALLOW", "127.0.0.1,::1").split(",") if n
+]
+METRICS_TOKEN = os.environ.get("ONEGRID_METRICS_TOKEN", "")
 
 # --- OneGrid's own knobs (all configurable per district) ---
 
