@@ -98,3 +98,16 @@ class Serial(models.Model):
 
     def __str__(self) -> str:
         return f"{self.series}: {self.last}"
+
+
+class CacheVersion(models.Model):
+    """A counter per kind of data that processes cache across requests (core.versions):
+    "access" (API tokens, people, their roles) and "catalogue" (the problem classes). The
+    services and signals that change the data bump it in their own transaction; a process's
+    cached copy is used only while the counter it was read under is still the current one."""
+
+    name = models.CharField(max_length=20, unique=True)
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
