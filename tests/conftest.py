@@ -79,9 +79,12 @@ def _fresh_working_calendar():
     # The holiday schedule is cached per process (core.workdays) and re-read only when its
     # version changes; a test's rolled-back import would otherwise linger for the next test.
     yield
+    from onegrid.cases import overrides
     from onegrid.core import workdays
 
     workdays.forget()
+    # The districts' class overrides and the street → district map, cached the same way.
+    overrides.forget()
 
 
 @pytest.fixture(autouse=True)

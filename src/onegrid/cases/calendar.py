@@ -24,7 +24,10 @@ exact):
   holiday (or in the evening) first moves to the next window's start, so it ends at
   ``WORKDAY_START`` ``N`` working days after that.
 
-Every function takes and returns timezone-aware datetimes; results are in Asia/Shanghai.
+Every function takes and returns timezone-aware datetimes; results are in Asia/Shanghai. Each
+takes an optional ``district`` (12-digit code): in a city's installation a district may keep days
+of its own (core.models.DistrictDay), and a case's time counts on its district's calendar
+(cases.overrides.calendar_district gives it, "" while no district has days of its own).
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ _JUST_BELOW_ONE = math.nextafter(1.0, 0.0)
 # --- days -------------------------------------------------------------------------------------
 
 
-def is_working_day(day: dt.date) -> bool:
+def is_working_day(day: dt.date, district: str = "") -> bool:
     """Whether ``day`` is a working day on the Chinese calendar.
 
     Statutory holidays are days off even on weekdays, and make-up working days (调休) are working
@@ -58,7 +61,7 @@ def is_working_day(day: dt.date) -> bool:
     Where the answer comes from (the schedule, the package, or Monday–Friday for a year that
     neither has) is core.workdays' business.
     """
-    return workdays.is_working_day(day)
+    return workdays.is_working_day(day, district)
 
 
 def clear_caches() -> None:
@@ -97,24 +100,26 @@ def _local(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(TZ)
 
 
-def _offset_in_day(local: dt.datetime, t0: dt.time, length: dt.timedelta) -> dt.timedelta:
+def _offset_in_day(
+    local: dt.datetime, t0: dt.time, length: dt.timedelta, district: str = ""
+) -> dt.timedelta:
     """Working time already spent on ``local``'s date by that moment (0 on a day off)."""
-    if not workdays.is_working_day(local.date()):
+    if not workdays.is_working_day(local.date(), district):
         return dt.timedelta(0)
     since_start = local - dt.datetime.combine(local.date(), t0, tzinfo=TZ)
     return min(max(since_start, dt.timedelta(0)), length)
 
 
-def _normalise(moment: dt.datetime) -> tuple[dt.date, dt.timedelta]:
+def _normalise(moment: dt.datetime, district: str = "") -> tuple[dt.date, dt.timedelta]:
     """Move a moment to a working-clock position: (working day, time since its window start)."""
     t0, _t1, length = _window()
     local = _local(moment)
     day = local.date()
-    if workdays.is_working_day(day):
+    if workdays.is_working_day(day, district):
         offset = local - dt.datetime.combine(day, t0, tzinfo=TZ)
         if offset < length:
             return day, max(offset, dt.timedelta(0))
-    return workdays.shift_working_days(day, 1), dt.timedelta(0)
+    return workdays.shift_working_days(day, 1, district), dt.timedelta(0)
 
 
 def _at(day: dt.date, offset: dt.timedelta) -> dt.datetime:
@@ -125,7 +130,7 @@ def _at(day: dt.date, offset: dt.timedelta) -> dt.datetime:
 # --- public API -------------------------------------------------------------------------------
 
 
-def add_working_time(start: dt.datetime, amount: int, unit: str) -> dt.datetime:
+def add_working_time(start: dt.datetime, amount: int, unit: str, district: str = "") -> dt.datetime:
     """The deadline ``amount`` working hours or working days after ``start``.
 
     See the module docstring for the rules. ``amount`` must be a non-negative whole number;
@@ -137,28 +142,34 @@ def add_working_time(start: dt.datetime, amount: int, unit: str) -> dt.datetime:
     if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
         raise InvalidInput(_("A time limit must be a whole number not below zero."), field="amount")
     _t0, _t1, length = _window()
-    day, offset = _normalise(start)
+    day, offset = _normalise(start, district)
     if unit == "days":
-        return _at(workdays.shift_working_days(day, amount), offset)
+        return _at(workdays.shift_working_days(day, amount, district), offset)
     full_days, rest = divmod(offset + amount * _HOUR, length)
     if rest == dt.timedelta(0) and full_days > 0:
         # Ends exactly at a window's end: show that day's close rather than the next opening.
-        return _at(workdays.shift_working_days(day, full_days - 1), length)
-    return _at(workdays.shift_working_days(day, full_days), rest)
+        return _at(workdays.shift_working_days(day, full_days - 1, district), length)
+    return _at(workdays.shift_working_days(day, full_days, district), rest)
 
 
-def working_hours_between(a: dt.datetime, b: dt.datetime) -> float:
+def working_hours_between(a: dt.datetime, b: dt.datetime, district: str = "") -> float:
     """Working hours from ``a`` to ``b`` (negative when ``b`` is before ``a``)."""
     if b < a:
-        return -working_hours_between(b, a)
+        return -working_hours_between(b, a, district)
     t0, _t1, length = _window()
     la, lb = _local(a), _local(b)
-    whole_days = workdays.count_working_days(la.date(), lb.date())
-    spent = whole_days * length + _offset_in_day(lb, t0, length) - _offset_in_day(la, t0, length)
+    whole_days = workdays.count_working_days(la.date(), lb.date(), district)
+    spent = (
+        whole_days * length
+        + _offset_in_day(lb, t0, length, district)
+        - _offset_in_day(la, t0, length, district)
+    )
     return spent / _HOUR
 
 
-def elapsed_share(start: dt.datetime, due: dt.datetime, now: dt.datetime) -> float:
+def elapsed_share(
+    start: dt.datetime, due: dt.datetime, now: dt.datetime, district: str = ""
+) -> float:
     """Share of the working time between ``start`` and ``due`` used up by ``now``.
 
     0 at (or before) the start, 1 at the deadline, above 1 when overdue. The share is kept
@@ -166,16 +177,16 @@ def elapsed_share(start: dt.datetime, due: dt.datetime, now: dt.datetime) -> flo
     colour agrees with the overdue flag even when a deadline falls at a window's start (the
     previous evening has used the whole allowance in working time but is not yet late).
     """
-    total = working_hours_between(start, due)
-    share = 0.0 if total <= 0 else max(working_hours_between(start, now), 0.0) / total
+    total = working_hours_between(start, due, district)
+    share = 0.0 if total <= 0 else max(working_hours_between(start, now, district), 0.0) / total
     if now < due:
         return min(share, _JUST_BELOW_ONE)
     return max(share, 1.0)
 
 
-def timer_colour(start: dt.datetime, due: dt.datetime, now: dt.datetime) -> str:
+def timer_colour(start: dt.datetime, due: dt.datetime, now: dt.datetime, district: str = "") -> str:
     """The timer colour: "green" before half the allowance, "yellow" until due, then "red"."""
-    share = elapsed_share(start, due, now)
+    share = elapsed_share(start, due, now, district)
     if share < 0.5:
         return "green"
     if share < 1.0:

@@ -22,7 +22,7 @@ from onegrid.core.codes import code_problem, shown
 from onegrid.core.errors import Conflict, InvalidInput, NotFound
 from onegrid.org.models import Department, User
 
-from . import calendar
+from . import calendar, overrides
 from .access import live_tasks, may_see
 from .models import PROACTIVE_SOURCES, Case, CaseClass, CaseReporter, Photo, Source, Task
 from .states import OPEN_STATES, State
@@ -245,6 +245,8 @@ def valid_new_class(ctx: ActionContext) -> None:
         raise InvalidInput(
             _("Unknown problem class %(code)s.") % {"code": shown(code)}, field="class_code"
         )
+    # A class the case's district switched off is refused there (overrides.check_offered).
+    overrides.check_offered(new_class, overrides.override_district(ctx.case))
     if new_class.pk == ctx.case.case_class_id:
         raise InvalidInput(
             _("The case is already in class %(code)s.") % {"code": code}, field="class_code"
@@ -267,32 +269,39 @@ def close_now(ctx: ActionContext) -> None:
     ctx.event_data["on_time"] = case.closed_on_time
 
 
-def dispatch_due(start: dt.datetime, urgency: str) -> dt.datetime:
+def dispatch_due(start: dt.datetime, urgency: str, district: str = "") -> dt.datetime:
     """When a case registered at `start` is due for dispatch: its urgency's allowance
-    (ONEGRID["URGENCY_DISPATCH_HOURS"], 24 for an urgency not listed) in working hours."""
+    (ONEGRID["URGENCY_DISPATCH_HOURS"], 24 for an urgency not listed) in working hours, on the
+    calendar of `district` (a case's: overrides.calendar_district)."""
     hours = settings.ONEGRID["URGENCY_DISPATCH_HOURS"].get(urgency, 24)
-    return calendar.add_working_time(start, hours, "hours")
+    return calendar.add_working_time(start, hours, "hours", district)
 
 
 def disposal_due(case: Case, start: dt.datetime) -> dt.datetime:
     """When a department sent to `case` at `start` is due to have acted: its class's time
-    limit in working hours or days."""
-    cls = case.case_class
-    return calendar.add_working_time(start, cls.time_limit, cls.time_unit)
+    limit in working hours or days (as the case's district overrides it), on the district's
+    calendar."""
+    limit = overrides.for_case(case)
+    return calendar.add_working_time(
+        start, limit.time_limit, limit.time_unit, overrides.calendar_district(case)
+    )
 
 
 def restart_dispatch_clock(ctx: ActionContext) -> None:
     """A case (back) at registration waits for a dispatch within its urgency's limit."""
     case = ctx.case
     case.registered_at = ctx.now
-    case.dispatch_due_at = dispatch_due(ctx.now, case.urgency)
+    case.dispatch_due_at = dispatch_due(ctx.now, case.urgency, overrides.calendar_district(case))
 
 
 def default_department(case: Case) -> Department | None:
     cls = case.case_class
     if cls.route_to_street_police:
         return Department.objects.filter(code=f"police_{case.street.code}").first()
-    return cls.default_department
+    chosen = overrides.for_case(case)
+    if chosen.default_department_id == cls.default_department_id:
+        return cls.default_department
+    return Department.objects.filter(pk=chosen.default_department_id).first()
 
 
 def _department(code: str, field_name: str) -> Department:
@@ -388,7 +397,9 @@ def approve_extension(ctx: ActionContext) -> None:
     if task.extension_hours is None:  # extension_pending chose a task that asked for hours
         raise InvalidInput(_("No extension request is waiting on this case."), field="action")
     old_due = task.due_at
-    task.due_at = calendar.add_working_time(old_due, task.extension_hours, "hours")
+    task.due_at = calendar.add_working_time(
+        old_due, task.extension_hours, "hours", overrides.calendar_district(ctx.case)
+    )
     task.state = Task.State.IN_PROGRESS
     task.overdue = task.due_at < ctx.now
     task.save(update_fields=["due_at", "state", "overdue"])
@@ -422,7 +433,9 @@ def start_check_clock(ctx: ActionContext) -> None:
     # The case counts as fed back from the moment its last live task did: now.
     ctx.case.fed_back_at = ctx.now
     hours = settings.ONEGRID["CHECK_HOURS"]
-    ctx.case.check_due_at = calendar.add_working_time(ctx.now, hours, "hours")
+    ctx.case.check_due_at = calendar.add_working_time(
+        ctx.now, hours, "hours", overrides.calendar_district(ctx.case)
+    )
     # Recorded, so the timely-check rate (cases.facts) needs no calendar of the time.
     ctx.event_data["check_due_at"] = ctx.case.check_due_at.isoformat()
 
@@ -534,9 +547,9 @@ def reclassify(ctx: ActionContext) -> None:
     old_class, old_urgency = case.case_class, case.urgency
     new_class = CaseClass.objects.get(code=ctx.params["class_code"], active=True)
     case.case_class = new_class
-    case.urgency = new_class.urgency
+    case.urgency = overrides.for_case(case).urgency
     if case.state == State.REGISTERED and case.registered_at is not None:
-        due = dispatch_due(case.registered_at, case.urgency)
+        due = dispatch_due(case.registered_at, case.urgency, overrides.calendar_district(case))
         # A dispatch deadline already missed stays missed: a late desk cannot take its case off
         # the overdue list by choosing a class with a longer limit. An earlier one applies.
         missed = case.dispatch_due_at is not None and case.dispatch_due_at <= ctx.now

@@ -18,7 +18,7 @@ from onegrid.org.models import Department, Role, User
 from onegrid.territory.models import Address, Grid
 from onegrid.territory.selectors import places_in_scope
 
-from . import calendar, evaluator, rules, tracking, workflow
+from . import calendar, evaluator, overrides, rules, tracking, workflow
 from .access import (
     ACTIVE_TASK_STATES,
     REPORTER,
@@ -180,7 +180,9 @@ def timer_colour(case: Case) -> str | None:
     running = running_clock(case)
     if running is None:
         return None
-    return calendar.timer_colour(running[0], running[1], clock.now())
+    return calendar.timer_colour(
+        running[0], running[1], clock.now(), overrides.calendar_district(case)
+    )
 
 
 def department_tasks(user: User, *, live_only: bool = True) -> QuerySet[Task]:
@@ -326,8 +328,25 @@ def case_tasks(case: Case) -> list[Task]:
     return list(case.tasks.all())
 
 
-def active_classes() -> QuerySet[CaseClass]:
-    return CaseClass.objects.filter(active=True).select_related("major").order_by("code")
+def active_classes(district_id: int | None = None) -> QuerySet[CaseClass]:
+    """The classes a reporter may choose: the catalogue's active ones, less those the district
+    (when given) switched off (cases.overrides)."""
+    classes = CaseClass.objects.filter(active=True).select_related("major").order_by("code")
+    off = overrides.off_in(district_id)
+    return classes.exclude(pk__in=off) if off else classes
+
+
+def reporting_district(user: User) -> int | None:
+    """The one district a field reporter works in (the district of their grids), for the class
+    list: None while no district overrides anything, or when their grids span several."""
+    if not overrides.any_overrides():
+        return None
+    streets = {g.street_id for g in field_grids(user)}
+    districts = {overrides.district_of_street(s) for s in streets}
+    if len(districts) != 1:
+        return None
+    found = districts.pop()
+    return found[0] if found else None
 
 
 def frequent_classes(user: User, *, limit: int = 6, days: int = 90) -> list[str]:

@@ -33,7 +33,7 @@ from onegrid.org.models import Role, User
 from onegrid.territory import addresses, geometry, locator
 from onegrid.territory.models import Address
 
-from . import access, calendar, evaluator, history, photos, tracking, workflow
+from . import access, calendar, evaluator, history, overrides, photos, tracking, workflow
 from .models import (
     Case,
     CaseClass,
@@ -271,6 +271,10 @@ def report_case(
         raise InvalidInput(
             _("Unknown problem class %(code)s.") % {"code": shown(code)}, field="class_code"
         )
+    # The class as the grid's district has it: switched off there → refused; its urgency.
+    district_id = overrides.street_override_district(located.street_id)
+    overrides.check_offered(case_class, district_id)
+    urgency = overrides.effective(case_class, district_id).urgency
     description = _bounded(description, MAX_DESCRIPTION, "description")
     address = _bounded(address, 200, "address")
     reporter_name = _bounded(reporter_name, 100, "reporter_name")
@@ -335,7 +339,7 @@ def report_case(
             reporter=reporter,
             reporter_name=reporter_name,
             reporter_phone=reporter_phone,
-            urgency=case_class.urgency,
+            urgency=urgency,
             reported_at=now,
         )
         CaseReporter.objects.create(
@@ -643,11 +647,12 @@ def tick(*, now: dt.datetime | None = None) -> TickResult:
     steps = settings.ONEGRID["ESCALATION_AFTER_HOURS"]
     result = TickResult()
     late = Task.objects.filter(state__in=LATE_TASK_STATES, due_at__lt=now).values_list(
-        "id", "case_id", "due_at", "escalation_level"
+        "id", "case_id", "due_at", "escalation_level", "case__street_id"
     )
-    for task_id, case_id, due_at, level_done in late:
+    for task_id, case_id, due_at, level_done, street_id in late:
         result.checked_tasks += 1
-        over = calendar.working_hours_between(due_at, now)
+        district = overrides.calendar_district_of_street(street_id)
+        over = calendar.working_hours_between(due_at, now, district)
         due_levels = [i + 1 for i, h in enumerate(steps) if i == 0 or over >= h]
         for level in due_levels:
             if level <= level_done:

@@ -21,7 +21,7 @@ from onegrid.core.codes import code_problem, shown
 from onegrid.core.errors import Conflict, InvalidInput
 from onegrid.org.models import Department
 
-from . import calendar
+from . import calendar, overrides
 from .access import live_tasks
 from .models import Task
 from .rules import SATISFACTION, UNSATISFIED, disposal_due
@@ -35,11 +35,13 @@ MAX_SUMMONED = 20
 RATABLE_STATES = frozenset({Task.State.FED_BACK, Task.State.DONE})
 
 
-def report_in_due(start: dt.datetime) -> dt.datetime:
+def report_in_due(start: dt.datetime, district: str = "") -> dt.datetime:
     """When a department summoned at `start` must have reported in: the working hours of
     ONEGRID["WHISTLE_REPORT_IN_HOURS"] on the working calendar (weekends, holidays and make-up
     working days as the district's schedule has them)."""
-    return calendar.add_working_time(start, settings.ONEGRID["WHISTLE_REPORT_IN_HOURS"], "hours")
+    return calendar.add_working_time(
+        start, settings.ONEGRID["WHISTLE_REPORT_IN_HOURS"], "hours", district
+    )
 
 
 # --- guards ---
@@ -137,7 +139,7 @@ def may_rate_whistle(ctx: ActionContext) -> None:
 def summon(ctx: ActionContext) -> None:
     case = ctx.case
     departments: list[Department] = ctx.params["departments"]
-    report_by = report_in_due(ctx.now)
+    report_by = report_in_due(ctx.now, overrides.calendar_district(case))
     due = disposal_due(case, ctx.now)
     created = [
         Task.objects.create(

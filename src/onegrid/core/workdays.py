@@ -11,6 +11,12 @@ For each year, in this order:
 The State Council publishes each year's arrangement late in the year before, usually after the
 installed package was released, hence the schedule.
 
+In a city's installation a district may count some days differently (core.models.DistrictDay: a
+local rest day or make-up working day, keyed by the district's 12-digit code). Every function
+takes an optional ``district`` code: its days come first, then the national answer above. An
+empty code, or a district without days of its own, reads the national calendar (the same
+cached arrays, so a district costs nothing until it has days).
+
 Deadlines are computed often (every tick, every page with a timer), so nothing here queries the
 database per day: each process keeps the whole schedule in memory (a few dozen rows a year)
 and re-reads only the schedule's version, at most every
@@ -31,6 +37,7 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 from django.conf import settings
+from django.db.models import CharField, Value
 
 logger = logging.getLogger(__name__)
 
@@ -48,9 +55,12 @@ class _Snapshot:
     # date → True for a 班 (make-up working) day, False for a 休 (rest) day.
     exceptions: dict[dt.date, bool]
     years: frozenset[int]
-    # Filled lazily per year: ascending ordinals of the working days, and the same as a set.
-    ordinals: dict[int, tuple[int, ...]] = field(default_factory=dict)
-    ordinal_sets: dict[int, frozenset[int]] = field(default_factory=dict)
+    # district code → its own days (date → True for 班, False for 休).
+    districts: dict[str, dict[dt.date, bool]] = field(default_factory=dict)
+    # Filled lazily per (district or "", year): ascending ordinals of the working days, and the
+    # same as a set.
+    ordinals: dict[tuple[str, int], tuple[int, ...]] = field(default_factory=dict)
+    ordinal_sets: dict[tuple[str, int], frozenset[int]] = field(default_factory=dict)
     warned: set[int] = field(default_factory=set)
 
 
@@ -74,14 +84,21 @@ def _token() -> tuple[int, str]:
 
 
 def _load(token: tuple[int, str]) -> _Snapshot:
-    from .models import HolidayDay, HolidayYear
+    from .models import DistrictDay, HolidayDay, HolidayYear
 
     years = frozenset(HolidayYear.objects.values_list("year", flat=True))
-    exceptions = {
-        day: kind == HolidayDay.Kind.WORK
-        for day, kind in HolidayDay.objects.values_list("day", "kind")
-    }
-    return _Snapshot(token=token, exceptions=exceptions, years=years)
+    # The national days and the districts' own in one query (code "" for a national day).
+    national = (
+        HolidayDay.objects.order_by()
+        .annotate(code=Value("", output_field=CharField()))
+        .values_list("code", "day", "kind")
+    )
+    local = DistrictDay.objects.order_by().values_list("district_code", "day", "kind")
+    exceptions: dict[dt.date, bool] = {}
+    districts: dict[str, dict[dt.date, bool]] = {}
+    for code, day, kind in national.union(local, all=True):
+        (districts.setdefault(code, {}) if code else exceptions)[day] = kind == "work"
+    return _Snapshot(token=token, exceptions=exceptions, years=years, districts=districts)
 
 
 def _snapshot() -> _Snapshot:
@@ -164,7 +181,22 @@ def _chinese_name(english: str | None) -> str:
 # --- days -------------------------------------------------------------------------------------
 
 
-def _decide(snap: _Snapshot, day: dt.date) -> bool:
+def districts_with_days() -> frozenset[str]:
+    """The codes of the districts that have days of their own (empty in most installations:
+    then no caller needs to find a case's district to count its time)."""
+    return frozenset(_snapshot().districts)
+
+
+def _district(snap: _Snapshot, district: str) -> str:
+    # A district without days of its own shares the national arrays.
+    return district if district and district in snap.districts else ""
+
+
+def _decide(snap: _Snapshot, day: dt.date, district: str = "") -> bool:
+    if district:
+        own = snap.districts[district].get(day)
+        if own is not None:
+            return own
     if day.year in snap.years:
         return snap.exceptions.get(day, day.weekday() < 5)
     answer = _package_is_workday(day)
@@ -181,55 +213,64 @@ def _decide(snap: _Snapshot, day: dt.date) -> bool:
     return day.weekday() < 5
 
 
-def _year(snap: _Snapshot, year: int) -> tuple[int, ...]:
-    days = snap.ordinals.get(year)
+def _year(snap: _Snapshot, year: int, district: str = "") -> tuple[int, ...]:
+    """The year's working-day ordinals for ``district`` (already passed through _district)."""
+    key = (district, year)
+    days = snap.ordinals.get(key)
     if days is None:
         first = dt.date(year, 1, 1).toordinal()
         last = dt.date(year, 12, 31).toordinal()
-        days = tuple(o for o in range(first, last + 1) if _decide(snap, dt.date.fromordinal(o)))
-        snap.ordinal_sets[year] = frozenset(days)
-        snap.ordinals[year] = days
+        days = tuple(
+            o for o in range(first, last + 1) if _decide(snap, dt.date.fromordinal(o), district)
+        )
+        snap.ordinal_sets[key] = frozenset(days)
+        snap.ordinals[key] = days
     return days
 
 
-def is_working_day(day: dt.date) -> bool:
-    """Whether ``day`` is a working day (a datetime is judged by its Asia/Shanghai date)."""
+def is_working_day(day: dt.date, district: str = "") -> bool:
+    """Whether ``day`` is a working day (a datetime is judged by its Asia/Shanghai date), in
+    ``district`` (12-digit code) when given, else nationally."""
     if isinstance(day, dt.datetime):
         if day.tzinfo is None:
             raise ValueError("working-day look-ups need timezone-aware datetimes")
         day = day.astimezone(TZ).date()
     snap = _snapshot()
-    _year(snap, day.year)
-    return day.toordinal() in snap.ordinal_sets[day.year]
+    district = _district(snap, district)
+    _year(snap, day.year, district)
+    return day.toordinal() in snap.ordinal_sets[(district, day.year)]
 
 
-def working_ordinals(year: int) -> tuple[int, ...]:
+def working_ordinals(year: int, district: str = "") -> tuple[int, ...]:
     """Ordinals of the working days of one year, ascending (bisect them instead of looping)."""
-    return _year(_snapshot(), year)
+    snap = _snapshot()
+    return _year(snap, year, _district(snap, district))
 
 
-def shift_working_days(day: dt.date, n: int) -> dt.date:
+def shift_working_days(day: dt.date, n: int, district: str = "") -> dt.date:
     """The n-th working day after ``day`` (n >= 1), or ``day`` itself for n == 0."""
     if n == 0:
         return day
     snap = _snapshot()
+    district = _district(snap, district)
     year = day.year
-    days = _year(snap, year)
+    days = _year(snap, year, district)
     i = bisect.bisect_right(days, day.toordinal())
     while i + n > len(days):
         n -= len(days) - i
         year += 1
-        days = _year(snap, year)
+        days = _year(snap, year, district)
         i = 0
     return dt.date.fromordinal(days[i + n - 1])
 
 
-def count_working_days(first: dt.date, stop: dt.date) -> int:
+def count_working_days(first: dt.date, stop: dt.date, district: str = "") -> int:
     """Number of working days in [first, stop); first <= stop."""
     snap = _snapshot()
+    district = _district(snap, district)
     count = 0
     for year in range(first.year, stop.year + 1):
-        days = _year(snap, year)
+        days = _year(snap, year, district)
         lo = bisect.bisect_left(days, first.toordinal())
         hi = bisect.bisect_left(days, stop.toordinal())
         count += hi - lo

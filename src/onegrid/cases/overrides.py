@@ -1,0 +1,242 @@
+"""A district's overrides of the shared catalogue, and a case's district.
+
+A city's installation shares one catalogue (CaseClass) among its districts; a district may
+change a class's time limit, default department and urgency, or switch the class off for its
+reporters (cases.models.ClassOverride). Everything that reads those fields for a case reads
+them here, for the case's district (its street's parent):
+
+* ``effective(case_class, district_id)`` / ``for_case(case)``: the values that apply;
+* ``check_offered(case_class, district_id)``: refuses a class switched off there (the report,
+  the reclassify);
+* ``calendar_district(case)``: the code the case's working time counts on (core.workdays).
+
+Reads happen on every report, dispatch and timer, so nothing here queries per call: each
+process keeps every override in memory (a few rows per district) and re-reads only the
+overrides' version (OverrideState), at most every ONEGRID["CALENDAR_RECHECK_SECONDS"]; a change
+bumps the version. While there are no overrides (a single district's installation), no case's
+district is ever looked up. A street's district never changes (its code begins with the
+district's), so the street → district map is kept per process and filled on a miss.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from onegrid.core import workdays
+from onegrid.core.errors import InvalidInput
+from onegrid.territory.models import AdminUnit
+
+from .models import CaseClass, ClassOverride, OverrideState
+
+if TYPE_CHECKING:
+    from .models import Case
+
+DEFAULT_RECHECK_SECONDS = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class Effective:
+    """A class's values in one district (the catalogue's where the district changed none)."""
+
+    time_limit: int
+    time_unit: str
+    default_department_id: int | None
+    urgency: str
+    active: bool
+    overridden: bool = False
+
+
+@dataclass
+class _Snapshot:
+    token: tuple[int, str]
+    # (district id, class id) → the override row's values.
+    rows: dict[tuple[int, int], ClassOverride] = field(default_factory=dict)
+    # district id → ids of the classes switched off there.
+    off: dict[int, frozenset[int]] = field(default_factory=dict)
+
+
+class _Cache:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.snapshot: _Snapshot | None = None
+        self.next_check = float("-inf")
+        # street id → (district id, district code); a street's parent never changes.
+        self.streets: dict[int, tuple[int, str]] = {}
+
+
+_cache = _Cache()
+
+
+def _token() -> tuple[int, str]:
+    row = OverrideState.objects.filter(pk=1).values_list("version", "updated_at").first()
+    return (row[0], row[1].isoformat()) if row else (0, "")
+
+
+def _load(token: tuple[int, str]) -> _Snapshot:
+    rows = {(o.district_id, o.case_class_id): o for o in ClassOverride.objects.all()}
+    off: dict[int, set[int]] = {}
+    for (district_id, class_id), row in rows.items():
+        if row.active is False:
+            off.setdefault(district_id, set()).add(class_id)
+    return _Snapshot(token, rows, {d: frozenset(ids) for d, ids in off.items()})
+
+
+def _snapshot() -> _Snapshot:
+    snap = _cache.snapshot
+    if snap is not None and time.monotonic() < _cache.next_check:
+        return snap
+    with _cache.lock:
+        snap = _cache.snapshot
+        if snap is not None and time.monotonic() < _cache.next_check:
+            return snap
+        token = _token()  # before the rows: a change in between reloads at the next check
+        if snap is None or snap.token != token:
+            snap = _load(token)
+            _cache.snapshot = snap
+        recheck = settings.ONEGRID.get("CALENDAR_RECHECK_SECONDS", DEFAULT_RECHECK_SECONDS)
+        _cache.next_check = time.monotonic() + float(recheck)
+        return snap
+
+
+def forget() -> None:
+    """Drop this process's copy; the next read reloads it (after a change, in tests)."""
+    with _cache.lock:
+        _cache.snapshot = None
+        _cache.next_check = float("-inf")
+        _cache.streets.clear()
+
+
+def bump() -> None:
+    """Mark the overrides changed, inside the writer's transaction: every process reloads at its
+    next version check, this one at once and again after commit."""
+    OverrideState.objects.get_or_create(pk=1)
+    OverrideState.objects.filter(pk=1).update(version=F("version") + 1)
+    state = OverrideState.objects.get(pk=1)
+    state.save(update_fields=["updated_at"])
+    forget()
+    transaction.on_commit(forget)
+
+
+def any_overrides() -> bool:
+    return bool(_snapshot().rows)
+
+
+# --- a case's district ------------------------------------------------------------------------
+
+
+def district_of_street(street_id: int) -> tuple[int, str] | None:
+    """(district id, 12-digit code) of a street, from the per-process map."""
+    hit = _cache.streets.get(street_id)
+    if hit is not None:
+        return hit
+    rows = AdminUnit.objects.filter(level=AdminUnit.Level.STREET, parent__isnull=False).values_list(
+        "pk", "parent_id", "parent__code"
+    )
+    found = {pk: (parent_id, code) for pk, parent_id, code in rows}
+    with _cache.lock:
+        _cache.streets.update(found)
+    return found.get(street_id)
+
+
+def district_id_of(case: Case) -> int | None:
+    hit = district_of_street(case.street_id)
+    return hit[0] if hit else None
+
+
+def calendar_district(case: Case) -> str:
+    """The district code a case's working time counts on: "" (the national calendar) while no
+    district has days of its own, so single-district installations look nothing up."""
+    return calendar_district_of_street(case.street_id)
+
+
+def calendar_district_of_street(street_id: int) -> str:
+    """calendar_district for a case's street id (the tick reads ids, not cases)."""
+    if not workdays.districts_with_days():
+        return ""
+    hit = district_of_street(street_id)
+    return hit[1] if hit else ""
+
+
+def street_override_district(street_id: int) -> int | None:
+    """The district id of a street for reading overrides: None (not looked up) while there
+    are none anywhere."""
+    if not _snapshot().rows:
+        return None
+    hit = district_of_street(street_id)
+    return hit[0] if hit else None
+
+
+# --- effective values -------------------------------------------------------------------------
+
+
+def effective(case_class: CaseClass, district_id: int | None) -> Effective:
+    """The class's values in the district (the catalogue's where it overrides none)."""
+    row = _snapshot().rows.get((district_id, case_class.pk)) if district_id is not None else None
+    if row is None:
+        return Effective(
+            case_class.time_limit,
+            case_class.time_unit,
+            case_class.default_department_id,
+            case_class.urgency,
+            case_class.active,
+        )
+    limit_set = row.time_limit is not None and bool(row.time_unit)
+    return Effective(
+        row.time_limit if limit_set and row.time_limit is not None else case_class.time_limit,
+        row.time_unit if limit_set else case_class.time_unit,
+        row.default_department_id or case_class.default_department_id,
+        row.urgency or case_class.urgency,
+        case_class.active and row.active is not False,
+        True,
+    )
+
+
+def override_district(case: Case) -> int | None:
+    """The case's district id for reading overrides: None (not looked up) while there are
+    none anywhere."""
+    if not _snapshot().rows:
+        return None
+    return district_id_of(case)
+
+
+def for_case(case: Case) -> Effective:
+    """The case's class's values in the case's district."""
+    return effective(case.case_class, override_district(case))
+
+
+def off_in(district_id: int | None) -> frozenset[int]:
+    """Ids of the classes switched off in the district."""
+    if district_id is None:
+        return frozenset()
+    return _snapshot().off.get(district_id, frozenset())
+
+
+def check_offered(case_class: CaseClass, district_id: int | None) -> None:
+    """Refuse a class switched off in the district (InvalidInput naming class_code)."""
+    if case_class.pk in off_in(district_id):
+        raise InvalidInput(
+            _("Class %(code)s is not used in this district.") % {"code": case_class.code},
+            field="class_code",
+        )
+
+
+def district_id_for_code(code: str) -> int | None:
+    """The district row's id for a 12-digit code (None when there is no such district)."""
+    if not code:
+        return None
+    for district_id, district_code in _cache.streets.values():
+        if district_code == code:
+            return district_id
+    return (
+        AdminUnit.objects.filter(code=code, level=AdminUnit.Level.DISTRICT)
+        .values_list("pk", flat=True)
+        .first()
+    )
