@@ -413,6 +413,8 @@ class OneGridSettings(TypedDict):
     SIGN_IN_THROTTLE: SignInThrottle
     PROXY_COUNT: int
     DISTRICT_CODE: str
+    DISTRICT_CODES: str
+    CITY_CODE: str
     PHOTO_MAX_BYTES: int
     PHOTO_MAX_PIXELS: int
     PHOTO_VIEW_PX: int
@@ -494,6 +496,11 @@ ONEGRID: OneGridSettings = {
     # from X-Forwarded-For, as the nearest of them wrote it. 0: REMOTE_ADDR.
     "PROXY_COUNT": _env_int("ONEGRID_PROXY_COUNT", 0),
     "DISTRICT_CODE": os.environ.get("ONEGRID_DISTRICT_CODE", "120113000000"),
+    # A city's installation: the districts it serves, comma-separated 6- or 12-digit codes
+    # (empty: DISTRICT_CODE alone, which stays the home district), and the city's code (empty:
+    # the first 4 digits of DISTRICT_CODE + 00000000). territory.district reads both.
+    "DISTRICT_CODES": os.environ.get("ONEGRID_DISTRICT_CODES", ""),
+    "CITY_CODE": os.environ.get("ONEGRID_CITY_CODE", ""),
     # Largest photo accepted, in bytes.
     "PHOTO_MAX_BYTES": int(os.environ.get("ONEGRID_PHOTO_MAX_BYTES", 8 * 1024 * 1024)),
     # Most pixels a photo may have (width × height, read from the header before decoding).

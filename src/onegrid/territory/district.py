@@ -1,18 +1,21 @@
-"""The district this installation serves: its code, its outline, and starting it from files.
+"""The districts this installation serves: their codes, outlines, and starting them from files.
 
-An installation serves one district, named by `ONEGRID_DISTRICT_CODE` (case numbers, the
-locator and every layer check use it). `init_district` creates that district from a GIS
-officer's outline file, so a real district starts from an empty database the way the demo's
-`load_district` starts Beichen; its streets, communities, grids and beats then come in through
-`territory.layers.import_layer`.
+An installation serves one district, named by `ONEGRID_DISTRICT_CODE`, or a city's several
+districts, named by `ONEGRID_DISTRICT_CODES` (the first, or `ONEGRID_DISTRICT_CODE`, is the
+home district; `is_city()` tells the two apart and org.policies scopes by it).
+`init_district` creates a district from a GIS officer's outline file, so a real district
+starts from an empty database the way the demo's `load_district` starts Beichen; its
+streets, communities, grids and beats then come in through `territory.layers.import_layer`.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 
 import shapely
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils.translation import gettext as _
 from shapely.geometry import MultiPolygon, Polygon
@@ -26,8 +29,74 @@ from .services import bump_layer_version
 
 
 def district_code() -> str:
-    """The 12-digit code of the district this installation serves."""
+    """The 12-digit code of the installation's home district (its first, in a city)."""
     return settings.ONEGRID["DISTRICT_CODE"]
+
+
+@functools.cache
+def _configured(home: str, listed: str, city: str) -> tuple[tuple[str, ...], str]:
+    """(district codes, home first; the city's code) from the settings' strings."""
+    codes: list[str] = []
+    for raw in [home, *listed.split(",")]:
+        if not raw.strip():
+            continue
+        try:
+            code = _twelve_digits(raw)
+        except InvalidInput:
+            raise ImproperlyConfigured(
+                f"ONEGRID_DISTRICT_CODES: {raw.strip()!r} is not a district's code (6 digits, "
+                "or 12 ending in 000000)"
+            ) from None
+        if code not in codes:
+            codes.append(code)
+    city = city.strip()
+    if city and not re.fullmatch(r"\d{4}0{8}", city):
+        raise ImproperlyConfigured(
+            f"ONEGRID_CITY_CODE: {city!r} is not a city's code (12 digits ending in 00000000)"
+        )
+    city = city or codes[0][:4] + "00000000"
+    if len(codes) > 1 and any(c[:4] != city[:4] for c in codes):
+        raise ImproperlyConfigured(
+            f"ONEGRID_DISTRICT_CODES: every district of city {city} starts with {city[:4]}"
+        )
+    return tuple(codes), city
+
+
+def _settings() -> tuple[tuple[str, ...], str]:
+    conf = settings.ONEGRID
+    return _configured(
+        conf["DISTRICT_CODE"], conf.get("DISTRICT_CODES", ""), conf.get("CITY_CODE", "")
+    )
+
+
+def district_codes() -> tuple[str, ...]:
+    """The 12-digit codes of the districts this installation serves, the home district first
+    (ONEGRID_DISTRICT_CODE, then ONEGRID_DISTRICT_CODES in their order, each once)."""
+    return _settings()[0]
+
+
+def city_code() -> str:
+    """The 12-digit code of the city: ONEGRID_CITY_CODE, else the home district's first 4
+    digits + 00000000."""
+    return _settings()[1]
+
+
+def is_city() -> bool:
+    """Whether this installation serves more than one district: then a binding at a district
+    reads that district only, and only a binding at the city reads them all."""
+    return len(_settings()[0]) > 1
+
+
+def serves(code: str) -> bool:
+    """Whether `code` (12 digits) is one of the installation's districts."""
+    return code in _settings()[0]
+
+
+def districts() -> list[AdminUnit]:
+    """The installation's districts that exist yet, in the order of district_codes()."""
+    codes = district_codes()
+    found = {u.code: u for u in AdminUnit.objects.filter(code__in=codes, level="district")}
+    return [found[c] for c in codes if c in found]
 
 
 def current_district() -> AdminUnit | None:
@@ -40,14 +109,32 @@ def current_outline() -> BaseGeometry | None:
     return outline_of(AdminUnit.objects.filter(code=district_code()).only("geometry_wkb").first())
 
 
-def outline_of(unit: AdminUnit | None) -> BaseGeometry | None:
-    """`current_outline` for the district's row already read (None: there is none yet)."""
+def outline_of(unit: AdminUnit | None, code: str | None = None) -> BaseGeometry | None:
+    """`current_outline` for the district's row already read (None: there is none yet);
+    `code`: another district of the city than the home one."""
     if unit is not None and unit.geometry_wkb:
         return unit.geometry
     try:
-        return district_outline(district_code())
+        return district_outline(code or (unit.code if unit is not None else district_code()))
     except (DomainError, KeyError, ValueError):
         return None
+
+
+def served_outline() -> BaseGeometry | None:
+    """The union of the outlines of every district served (the home district's alone in a
+    one-district installation); None when one of them is unknown (then nothing can be said to
+    lie outside)."""
+    codes = district_codes()
+    units = {
+        u.code: u for u in AdminUnit.objects.filter(code__in=codes).only("code", "geometry_wkb")
+    }
+    shapes = []
+    for code in codes:
+        shape = outline_of(units.get(code), code)
+        if shape is None:
+            return None
+        shapes.append(shape)
+    return shapes[0] if len(shapes) == 1 else shapely.union_all(shapes)
 
 
 def _twelve_digits(code: str) -> str:
@@ -75,13 +162,14 @@ def init_district(*, code: str, name: str, outline: BaseGeometry, city_name: str
     touched here.
     """
     code = _twelve_digits(code)
-    if code != district_code():
+    if not serves(code):
         raise InvalidInput(
             _(
-                "This installation serves district %(serves)s (ONEGRID_DISTRICT_CODE): set "
-                "ONEGRID_DISTRICT_CODE=%(code)s in its environment and run this again."
+                "This installation serves district(s) %(serves)s (ONEGRID_DISTRICT_CODE, "
+                "ONEGRID_DISTRICT_CODES): add %(code)s to ONEGRID_DISTRICT_CODES in its "
+                "environment and run this again."
             )
-            % {"serves": district_code(), "code": code},
+            % {"serves": ", ".join(district_codes()), "code": code},
             field="code",
         )
     name = str(name or "").strip()
@@ -99,10 +187,12 @@ def init_district(*, code: str, name: str, outline: BaseGeometry, city_name: str
         )
     wkb = shapely.to_wkb(outline)
     with transaction.atomic():
-        parent = None
+        # A city's districts hang under its unit: one made before (by another district's
+        # init with --city-name) is found without naming it again.
+        parent = AdminUnit.objects.filter(code=city_code(), level=AdminUnit.Level.CITY).first()
         if city_name:
             parent, _created = AdminUnit.objects.update_or_create(
-                code=code[:4] + "00000000",
+                code=city_code(),
                 defaults={"name": city_name, "level": AdminUnit.Level.CITY},
             )
         district = AdminUnit.objects.filter(code=code).first()

@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onegrid.core.errors import InvalidInput
 from onegrid.territory import geometry as geo
-from onegrid.territory.district import district_code, outline_of
+from onegrid.territory.district import city_code, district_code, is_city, outline_of, served_outline
 from onegrid.territory.models import AdminUnit, Grid
 from onegrid.territory.selectors import layer_token
 
@@ -234,10 +234,18 @@ def _segments(polys: np.ndarray):
 
 
 def _load_district() -> _District:
-    code = district_code()
-    unit = AdminUnit.objects.filter(code=code).first()
-    name = unit.name if unit else code
-    geom = outline_of(unit)
+    """What the installation serves: its district, or in a city the union of its districts'
+    outlines under the city's name (a point is "outside" only outside every district)."""
+    if is_city():
+        code = city_code()
+        unit = AdminUnit.objects.filter(code=code).only("name").first()
+        name = unit.name if unit else code
+        geom = served_outline()
+    else:
+        code = district_code()
+        unit = AdminUnit.objects.filter(code=code).first()
+        name = unit.name if unit else code
+        geom = outline_of(unit)
     if geom is not None:
         shapely.prepare(geom)
     return _District(code=code, name=name, geometry=geom)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+from collections.abc import Iterable
 
 import shapely
 from django.db.models import ExpressionWrapper, F, FloatField, Max, Q, Value
@@ -39,6 +40,18 @@ def layer_token(name: str = GRID_LAYER) -> tuple[int, str]:
     """
     row = LayerState.objects.filter(name=name).values_list("version", "updated_at").first()
     return (row[0], row[1].isoformat()) if row else (0, "")
+
+
+def streets_of_districts(district_ids: Iterable[int]) -> dict[int, frozenset[int]]:
+    """Each district's streets (by key), in one query: how org.policies reads a binding at a
+    district of a city as a binding at each of its streets."""
+    found: dict[int, set[int]] = {d: set() for d in district_ids}
+    if not found:
+        return {}
+    rows = AdminUnit.objects.filter(parent_id__in=list(found), level=AdminUnit.Level.STREET)
+    for street, district in rows.values_list("pk", "parent_id"):
+        found[district].add(street)
+    return {d: frozenset(streets) for d, streets in found.items()}
 
 
 def grid_features(*, street_id: int | None = None, community_id: int | None = None) -> list[dict]:

@@ -19,14 +19,19 @@ from onegrid.territory.outline import district_outline
 
 class Command(BaseCommand):
     help = (
-        "Create the district this installation serves (ONEGRID_DISTRICT_CODE) from its outline; "
+        "Create a district this installation serves (ONEGRID_DISTRICT_CODE or one of "
+        "ONEGRID_DISTRICT_CODES) from its outline; "
         "then import its streets, communities, grids and beats with `onegrid layers import`."
     )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="verb", required=True)
         init = sub.add_parser("init", help="create the district (or correct its name and outline)")
-        init.add_argument("--code", required=True, help="GB/T 2260 code: 6 digits, e.g. 120113")
+        init.add_argument(
+            "--code",
+            required=True,
+            help="GB/T 2260 code: 6 digits, e.g. 120113 (one of ONEGRID_DISTRICT_CODES in a city)",
+        )
         init.add_argument("--name", required=True, help="e.g. 北辰区")
         init.add_argument(
             "--outline",
