@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from shapely.geometry.base import BaseGeometry
 
 from . import coverage, layerio, selectors
 from .coverage import Issue, SliverRule, Unit
@@ -23,6 +24,7 @@ from .layerio import FeatureProblem, LayerFile
 # The layer a level's units must nest in (their parent), where one is kept.
 PARENT_LEVEL = {"grid": "community", "community": "street"}
 _CODE_FIELDS = {"code", "parent_code"}
+CURRENT: object = object()  # `outline` not given: the installation's home district's
 _GEOMETRY_FIELDS = {"geometry", "crs"}
 
 
@@ -48,13 +50,23 @@ def check_layer(
     layer: LayerFile | None = None,
     grids: LayerFile | None = None,
     slivers: SliverRule = coverage.DEFAULT_SLIVERS,
+    outline: BaseGeometry | None | object = CURRENT,
+    district_code: str = "",
 ) -> CheckResult:
     """Check one layer: the current `level` layer, or the `layer` read from a file.
 
     Grids are checked against the current communities, communities against the current
-    streets, every level against the district's outline. A beat layer is also checked against
-    the grids (each grid inside one beat): the current grid layer, or `grids` read from a file.
+    streets, every level against `outline`: the outline of the district the layer belongs to
+    (WGS-84; None: no outline, gaps are judged between units only), by default the
+    installation's home district's. A beat layer is also checked against the grids (each grid
+    inside one beat): the current grid layer, or `grids` read from a file. In a city,
+    `district_code` (12 or 6 digits) narrows the current layers to that district's units (by
+    code; a beat by its street's code), so one district is checked against its own outline.
     """
+    if outline is CURRENT:
+        outline = current_outline()
+    if outline is not None and not isinstance(outline, BaseGeometry):
+        raise TypeError("outline must be a Shapely geometry or None")
     issues: list[Issue] = []
     left_out = 0
     if layer is not None:
@@ -62,11 +74,14 @@ def check_layer(
         issues += _problem_issues(layer)
         left_out = _left_out(layer)
     else:
-        units = selectors.live_units(level)
-    parents = selectors.live_units(PARENT_LEVEL[level]) if level in PARENT_LEVEL else ()
+        units = of_district(selectors.live_units(level), level, district_code)
+    parents: list[Unit] = []
+    if level in PARENT_LEVEL:
+        parent_level = PARENT_LEVEL[level]
+        parents = of_district(selectors.live_units(parent_level), parent_level, district_code)
     if units:
         found = coverage.check_layer(
-            units, outline=current_outline(), parents=parents, level=level, slivers=slivers
+            units, outline=outline, parents=parents, level=level, slivers=slivers
         )
         # A code a file problem names already is not named twice.
         named = {i.codes for i in issues if i.kind == "bad_code"}
@@ -77,10 +92,20 @@ def check_layer(
             issues += _problem_issues(grids, prefix=_("Grid file"))
             left_out += _left_out(grids)
         else:
-            grid_units = selectors.live_units("grid")
+            grid_units = of_district(selectors.live_units("grid"), "grid", district_code)
         if units and grid_units:
             issues += coverage.check_beats(grid_units, units)
     return CheckResult(level, len(units), coverage.sort_issues(issues), left_out)
+
+
+def of_district(units: list[Unit], level: str, district_code: str) -> list[Unit]:
+    """The units of one district of a city (all of them when `district_code` is empty)."""
+    if not district_code:
+        return units
+    prefix = district_code[:6]
+    if level == "beat":  # a beat's code is the police's own: its street says where it is
+        return [u for u in units if u.parent_code.startswith(prefix)]
+    return [u for u in units if u.code.startswith(prefix)]
 
 
 def _units(layer: LayerFile) -> list[Unit]:

@@ -211,6 +211,34 @@ def _polygonal(geom) -> BaseGeometry:
     return polys[0] if len(polys) == 1 else MultiPolygon(polys)
 
 
+def _polygonal_array(geoms: np.ndarray) -> np.ndarray:
+    """`_polygonal` of each geometry; only those not already (multi)polygons are looked at."""
+    out = geoms.copy()
+    missing = shapely.is_missing(out)
+    types = np.full(len(out), -1)
+    types[~missing] = shapely.get_type_id(out[~missing])
+    for i in np.flatnonzero(~np.isin(types, (3, 6))):
+        out[i] = _polygonal(out[i])
+    return out
+
+
+def _grouped_union(geoms: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The union of geoms[starts[k]:ends[k]] for each k (a single one is taken as it is)."""
+    out = np.empty(len(starts), dtype=object)
+    sizes = ends - starts
+    one = sizes == 1
+    out[one] = geoms[starts[one]]
+    many = np.flatnonzero(~one)
+    if len(many):
+        width = int(sizes[many].max())
+        table = np.full((len(many), width), None, dtype=object)
+        rows = np.repeat(np.arange(len(many)), sizes[many])
+        cols = np.arange(len(rows)) - np.repeat(np.cumsum(sizes[many]) - sizes[many], sizes[many])
+        table[rows, cols] = geoms[np.repeat(starts[many], sizes[many]) + cols]
+        out[many] = shapely.union_all(table, axis=1)
+    return out
+
+
 def _repair(geoms: np.ndarray) -> tuple[np.ndarray, list[tuple[int, str]]]:
     """Valid polygonal geometries (empty where none) and (index, reason) for the bad ones."""
     out = geoms.copy()
@@ -348,13 +376,100 @@ def _union(geoms: np.ndarray, coverage: bool) -> BaseGeometry:
     return shapely.union_all(geoms)
 
 
-def _invalid_coverage(geoms: np.ndarray) -> np.ndarray:
-    """Boolean per geometry: the GEOS coverage validator flags some of its edges."""
+def _unmatched(geoms: np.ndarray) -> np.ndarray:
+    """Boolean per (valid, polygonal) geometry: some segment of it is not matched exactly once.
+
+    A segment is matched when exactly one other ring of the layer holds the same two vertices
+    the other way round (rings oriented shell counter-clockwise, holes clockwise): the interiors
+    lie on either side, as in a valid coverage. A geometry all of whose segments are matched
+    cannot be flagged by the GEOS coverage validator (it flags a polygon's unmatched segments,
+    and matched ones with the interiors on one side). Numpy only: one sort of the vertices and
+    one of the segments.
+    """
+    flags = np.zeros(len(geoms), dtype=bool)
+    parts, part_of = shapely.get_parts(geoms, return_index=True)
+    is_polygon = (shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)
+    flags[part_of[~is_polygon]] = True  # anything but polygons: leave it to GEOS
+    parts, part_of = parts[is_polygon], part_of[is_polygon]
+    if len(parts) == 0:
+        return flags
+    # rings: a polygon without holes is its shell; the others are taken apart
+    holed = shapely.get_num_interior_rings(parts) > 0
+    simple = np.flatnonzero(~holed)
+    rings_of_holed, hole_part = shapely.get_rings(parts[holed], return_index=True)
+    hole_part = np.flatnonzero(holed)[hole_part]
+    c1, r1 = shapely.get_coordinates(parts[simple], return_index=True)
+    c2, r2 = shapely.get_coordinates(rings_of_holed, return_index=True)
+    coords = np.concatenate([c1, c2])
+    ring = np.concatenate([r1, r2 + len(simple)])
+    ring_part = np.concatenate([simple, hole_part])
+    shell = np.r_[True, hole_part[1:] != hole_part[:-1]] if len(hole_part) else np.empty(0, bool)
+    exterior = np.r_[np.ones(len(simple), bool), shell]
+    same = ring[1:] == ring[:-1]
+    seg_ring = ring[1:][same]
+    if len(seg_ring) == 0:
+        return flags
+    # orientation by the shoelace sum, about each ring's first vertex for precision
+    first = np.r_[0, np.flatnonzero(~same) + 1]
+    local = coords - coords[first][ring]
+    p, q = local[:-1][same], local[1:][same]
+    cross = p[:, 0] * q[:, 1] - q[:, 0] * p[:, 1]
+    ccw = np.bincount(seg_ring, weights=cross, minlength=len(ring_part)) > 0
+    flip = (ccw != exterior)[seg_ring]
+    # vertices by exact coordinates, segments by their two vertices
+    _keys, vid = np.unique(coords[:, 0] + 1j * coords[:, 1], return_inverse=True)
+    vid = vid.ravel()
+    a, b = vid[:-1][same], vid[1:][same]
+    a, b = np.where(flip, b, a), np.where(flip, a, b)
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    key = lo.astype(np.int64) * (int(vid.max()) + 1) + hi
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    new_group = np.r_[True, key[1:] != key[:-1]]
+    group = np.cumsum(new_group) - 1
+    count = np.bincount(group)
+    walk = np.bincount(group, weights=np.where(a < b, 1.0, -1.0)[order])
+    bad = ((count != 2) | (walk != 0))[group] | (lo == hi)[order]
+    flags[part_of[ring_part[seg_ring[order][bad]]]] = True
+    return flags
+
+
+def _layer_union(geoms: np.ndarray, flagged: np.ndarray) -> BaseGeometry:
+    """The union of a layer: the units the coverage validator does not flag form a coverage
+    (one coverage union), the few it flags are added to that by a full union."""
+    if not flagged.any():
+        return _union(geoms, coverage=True)
+    clean = _union(geoms[~flagged], coverage=True)
+    return _union(np.concatenate([_array([clean]), geoms[flagged]]), coverage=False)
+
+
+def _invalid_coverage(geoms: np.ndarray, tree: shapely.STRtree | None = None) -> np.ndarray:
+    """Boolean per geometry: the GEOS coverage validator flags some of its edges.
+
+    GEOS validates only the geometries `_unmatched` cannot clear, with every geometry that
+    touches them (all a geometry's validation looks at), so a layer whose units share their
+    edges exactly costs one sort and a validator pass over its outer ring of units.
+    """
     flags = np.zeros(len(geoms), dtype=bool)
     present = np.flatnonzero(~shapely.is_empty(geoms))
-    if len(present) > 1:
-        edges = shapely.coverage_invalid_edges(geoms[present])
-        flags[present] = ~shapely.is_empty(edges)
+    if len(present) < 2:
+        return flags
+    sub = geoms[present]
+    doubt = np.flatnonzero(_unmatched(sub))
+    if len(doubt) == 0:
+        return flags
+    if 2 * len(doubt) < len(sub):
+        if tree is None or len(present) < len(geoms):
+            tree = shapely.STRtree(sub)
+        _src, near = tree.query(sub[doubt], predicate="intersects")
+        local = np.union1d(doubt, near)
+    else:
+        local = np.arange(len(sub))
+    edges = shapely.coverage_invalid_edges(sub[local])
+    found = ~shapely.is_empty(edges)
+    # only the doubtful ones were validated with all their neighbours
+    in_doubt = np.isin(local, doubt)
+    flags[present[local[found & in_doubt]]] = True
     return flags
 
 
@@ -388,7 +503,7 @@ def _overlay_areas(grids_m: np.ndarray, beats_m: np.ndarray, grid_areas: np.ndar
     """
     tree = shapely.STRtree(beats_m)
     cg, cb = tree.query(grids_m, predicate="covered_by")
-    flagged = np.flatnonzero(_invalid_coverage(beats_m))
+    flagged = np.flatnonzero(_invalid_coverage(beats_m, tree))
     overlapped = np.zeros(len(beats_m), dtype=bool)
     if len(flagged):
         _src, near = tree.query(beats_m[flagged], predicate="intersects")
@@ -669,7 +784,7 @@ def check_layer(
             )
 
     # gaps (and parts outside the outline)
-    union = _union(geoms_m, coverage=not flagged.any())
+    union = _layer_union(geoms_m, flagged)
     outline_m = None
     if outline is not None and not outline.is_empty:
         outline_m = _polygonal(shapely.make_valid(proj.to_metric(outline)))
@@ -820,70 +935,65 @@ def check_beats(
     gi, bi, area, inter = gi[order], bi[order], area[order], inter[order]
     starts = np.flatnonzero(np.r_[True, gi[1:] != gi[:-1]]) if len(gi) else np.empty(0, int)
     ends = np.r_[starts[1:], len(gi)] if len(gi) else np.empty(0, int)
-    inside = np.zeros(len(grids))
-    np.add.at(inside, gi, area)
-    split_codes, split_geoms, split_msgs, split_areas = [], [], [], []
-    for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-        g = int(gi[s])
-        minor = float(area[s + 1 : e].sum())
-        if e - s < 2 or minor <= min_share * g_area[g]:
-            continue
-        if e - s == 2:
-            geom = _polygonal(inter[s + 1])
-        else:
-            geom = shapely.union_all(_array([_polygonal(x) for x in inter[s + 1 : e]]))
-        involved = (g_codes[g], *[b_codes[b] for b in bi[s:e].tolist()])
-        args = {
-            "grid": g_codes[g],
-            "area": _fmt_area(minor),
-            "share": 100 * minor / g_area[g],
-            "beat": b_codes[bi[s]],
-            "others": _codes_text(involved[2:]),
-        }
-        # Overlapping beats: the other beats hold more of the grid than the main beat leaves.
-        twice = minor - (g_area[g] - float(area[s]))
-        if twice > min_share * g_area[g]:
-            msg = (
-                _(
-                    "Grid %(grid)s is covered by more than one beat: %(area)s m² "
-                    "(%(share).1f%%) of it lie in %(others)s besides beat %(beat)s."
-                )
-                % args
-            )
-        else:
-            msg = (
-                _(
-                    "Grid %(grid)s is split: %(area)s m² (%(share).1f%%) lie outside beat "
-                    "%(beat)s, in %(others)s."
-                )
-                % args
-            )
-        split_codes.append(involved)
-        split_geoms.append(geom)
-        split_msgs.append(msg)
-        split_areas.append(minor)
-    if split_codes:
-        geoms = _array(split_geoms)
+    inside = np.bincount(gi, weights=area, minlength=len(grids))
+    # per grid: the main beat is the first of its run, the minor parts the rest
+    others_area = area.copy()
+    others_area[starts] = 0.0
+    minor = np.add.reduceat(others_area, starts) if len(gi) else np.empty(0)
+    main_g = gi[starts]
+    split = ((ends - starts) >= 2) & (minor > min_share * g_area[main_g])
+    s_start, s_end, s_grid, s_minor = starts[split], ends[split], main_g[split], minor[split]
+    if len(s_start):
+        geoms = _grouped_union(_polygonal_array(inter), s_start + 1, s_end)
         pts = shapely.get_coordinates(shapely.point_on_surface(geoms))
         lon, lat = proj.inverse(pts[:, 0], pts[:, 1])
         geoms_ll = proj.to_lonlat(geoms)
-        issues += [
-            Issue("splits_grid", involved, a, float(x), float(y), geom, msg)
-            for involved, a, x, y, geom, msg in zip(
-                split_codes, split_areas, lon, lat, geoms_ll, split_msgs, strict=True
+        # Overlapping beats: the other beats hold more of the grid than the main beat leaves.
+        twice = s_minor - (g_area[s_grid] - area[s_start]) > min_share * g_area[s_grid]
+        share = 100 * s_minor / g_area[s_grid]
+        twice_text = _(
+            "Grid %(grid)s is covered by more than one beat: %(area)s m² "
+            "(%(share).1f%%) of it lie in %(others)s besides beat %(beat)s."
+        )
+        split_text = _(
+            "Grid %(grid)s is split: %(area)s m² (%(share).1f%%) lie outside beat "
+            "%(beat)s, in %(others)s."
+        )
+        b_list = bi.tolist()
+        for k, (st, en, g) in enumerate(
+            zip(s_start.tolist(), s_end.tolist(), s_grid.tolist(), strict=True)
+        ):
+            involved = (g_codes[g], *[b_codes[b] for b in b_list[st:en]])
+            args = {
+                "grid": g_codes[g],
+                "area": _fmt_area(float(s_minor[k])),
+                "share": float(share[k]),
+                "beat": involved[1],
+                "others": _codes_text(involved[2:]),
+            }
+            issues.append(
+                Issue(
+                    "splits_grid",
+                    involved,
+                    float(s_minor[k]),
+                    float(lon[k]),
+                    float(lat[k]),
+                    geoms_ll[k],
+                    (twice_text if twice[k] else split_text) % args,
+                )
             )
-        ]
     uncovered = np.flatnonzero((g_area - inside) > np.maximum(min_share * g_area, 1e-6))
     if len(uncovered):
         b_union = _union(b_m, coverage=False) if beats else Polygon()
-        for g in uncovered.tolist():
-            geom = _polygonal(_difference(g_m[g], b_union))
-            if geom.is_empty or geom.area <= min_share * g_area[g]:
-                continue
-            msg = _("%(area)s m² of grid %(grid)s lie in no beat.") % {
-                "area": _fmt_area(geom.area),
-                "grid": g_codes[g],
-            }
+        shapely.prepare(b_union)
+        rest = _polygonal_array(_difference(g_m[uncovered], b_union))
+        rest_area = shapely.area(rest)
+        real = rest_area > min_share * g_area[uncovered]
+        gap_text = _("%(area)s m² of grid %(grid)s lie in no beat.")
+        for g, geom, a_m2 in zip(
+            uncovered[real].tolist(), rest[real], rest_area[real], strict=True
+        ):
+            msg = gap_text % {"area": _fmt_area(float(a_m2)), "grid": g_codes[g]}
             issues.append(_issue("gap", (g_codes[g],), geom, proj, msg))
     return sort_issues(issues)
 
@@ -990,10 +1100,10 @@ def _snap(grids_ll, targets_m, proj: LocalProjection, snap_m: float):
             after_cov = _invalid_coverage(out)
             broken = after_cov & ~before_cov
             if not broken.any():
-                return out, int(allowed.sum()), not after_cov.any()
+                return out, int(allowed.sum()), after_cov
         # the broken grids keep their vertices, and so do the neighbours sharing them
         allowed[inv[np.isin(gidx, np.flatnonzero(broken))]] = False
-    return grids_ll, 0, not before_cov.any()
+    return grids_ll, 0, before_cov
 
 
 def fuse(
@@ -1027,7 +1137,7 @@ def fuse(
     targets = list(b_m)
     if outline is not None and not outline.is_empty:
         targets.append(proj.to_metric(outline))
-    snapped_ll, snapped, coverage_ok = _snap(g_ll, _array(targets), proj, snap_m)
+    snapped_ll, snapped, flagged = _snap(g_ll, _array(targets), proj, snap_m)
     g_m = _metric(proj, snapped_ll)
     g_area = shapely.area(g_m)
 
@@ -1048,64 +1158,153 @@ def fuse(
         assigned = _reallocate(g_m, assigned, best_beat, b_m)
 
     # (c) new beats
-    if coverage_ok is None:
-        coverage_ok = not _invalid_coverage(snapped_ll).any()
-    members: dict[int, list[int]] = defaultdict(list)
-    for g, b in enumerate(assigned.tolist()):
-        members[b].append(g)
-    ov = {(int(g), int(b)): float(a) for g, b, a in zip(gi, bi, area, strict=True)}
-    new_beats = []
-    changes = []
+    if flagged is None:
+        flagged = _invalid_coverage(snapped_ll)
+    nb = len(beats)
+    held = np.flatnonzero(assigned >= 0)
+    by_beat = held[np.argsort(assigned[held], kind="stable")]  # grids of each beat, in order
+    count = np.bincount(assigned[held], minlength=nb)
+    first = np.r_[0, np.cumsum(count)[:-1]]
+    occupied = np.flatnonzero(count)
+    unions = _grouped_coverage_union(
+        snapped_ll[by_beat], first[occupied], first[occupied] + count[occupied], flagged[by_beat]
+    )
+    pop, pop_known = _known_array([g.population for g in grids])
+    hh, hh_known = _known_array([g.households for g in grids])
+    beat_of = assigned[by_beat]
+
+    def per_beat(values, known):
+        total = np.bincount(beat_of, weights=values[by_beat], minlength=nb)
+        return total, np.bincount(beat_of, weights=known[by_beat], minlength=nb) > 0
+
+    pop_sum, pop_any = per_beat(pop, pop_known)
+    hh_sum, hh_any = per_beat(hh, hh_known)
+    new_beats = [
+        replace(
+            beats[b],
+            geometry=geom,
+            population=int(round(pop_sum[b])) if pop_any[b] else None,
+            households=int(round(hh_sum[b])) if hh_any[b] else None,
+        )
+        for b, geom in zip(occupied.tolist(), unions, strict=True)
+    ]
     assignment = {g_codes[g]: b_codes[b] for g, b in enumerate(assigned.tolist()) if b >= 0}
+
+    # changes per input beat, from the sparse overlay (gi, bi, area): each pair once
     b_area = shapely.area(b_m)
-    lost: dict[int, list[int]] = defaultdict(list)
-    for (g, b), a in ov.items():
-        if assigned[g] != b and a >= sliver_m2:
-            lost[b].append(g)
+    after = np.bincount(assigned[held], weights=g_area[held], minlength=nb)
+    own = assigned[gi] == bi  # the pair of a grid and the beat it now belongs to
+    ov_own = np.zeros(n)  # each grid's overlap with the beat it now belongs to
+    ov_own[gi[own]] = area[own]
+    kept = np.bincount(assigned[held], weights=ov_own[held], minlength=nb)
+    gained = held[g_area[held] - ov_own[held] >= sliver_m2]  # by grid order
+    gained_beat = assigned[gained]
+    lost = np.flatnonzero(~own & (area >= sliver_m2))  # by pair order
+    lost_g, lost_b = gi[lost], bi[lost]
+    # people moved: each gained grid's share outside its beat before, each lost grid's inside
+    mg = np.concatenate([gained, lost_g])
+    mb = np.concatenate([gained_beat, lost_b])
+    share = np.concatenate(
+        [
+            1 - ov_own[gained] / np.where(g_area[gained] > 0, g_area[gained], 1),
+            area[lost] / np.where(g_area[lost_g] > 0, g_area[lost_g], 1),
+        ]
+    )
+    counted = g_area[mg] > 0
+    mg, mb, share = mg[counted], mb[counted], share[counted]
+    moved_any = np.bincount(mb, minlength=nb) > 0
+    pop_moved = np.bincount(mb, weights=pop[mg] * share, minlength=nb)
+    pop_moved_any = np.bincount(mb, weights=pop_known[mg], minlength=nb) > 0
+    hh_moved = np.bincount(mb, weights=hh[mg] * share, minlength=nb)
+    hh_moved_any = np.bincount(mb, weights=hh_known[mg], minlength=nb) > 0
+    gained_codes = _codes_by_beat(gained_beat, gained, g_codes, nb)
+    lost_codes = _codes_by_beat(lost_b, lost_g, g_codes, nb)
+    changes = []
     for b, beat in enumerate(beats):
-        mine = members.get(b, [])
-        if mine:
-            geom = _union(snapped_ll[mine], coverage=coverage_ok)
-            new_beats.append(
-                replace(
-                    beat,
-                    geometry=geom,
-                    population=_sum_known(grids[g].population for g in mine),
-                    households=_sum_known(grids[g].households for g in mine),
-                )
-            )
-        after = float(g_area[mine].sum()) if mine else 0.0
-        kept = sum(ov.get((g, b), 0.0) for g in mine)
-        gained = [g for g in mine if g_area[g] - ov.get((g, b), 0.0) >= sliver_m2]
-        pop = hh = None
-        moved_share = {g: 1 - ov.get((g, b), 0.0) / g_area[g] for g in gained if g_area[g] > 0}
-        moved_share |= {g: ov[(g, b)] / g_area[g] for g in lost[b] if g_area[g] > 0}
-        if moved_share:
-            pop = _sum_known(_pro_rata(grids[g].population, s) for g, s in moved_share.items())
-            hh = _sum_known(_pro_rata(grids[g].households, s) for g, s in moved_share.items())
+        b_before, b_after = float(b_area[b]), float(after[b])
+        if moved_any[b]:
+            p = int(round(pop_moved[b])) if pop_moved_any[b] else None
+            h = int(round(hh_moved[b])) if hh_moved_any[b] else None
         else:
-            pop = hh = 0
+            p = h = 0
         changes.append(
             {
                 "code": beat.code,
-                "area_before_m2": float(b_area[b]),
-                "area_after_m2": after,
-                "area_moved_m2": max(0.0, (float(b_area[b]) + after) / 2 - kept),
-                "grids_gained": sorted(g_codes[g] for g in gained),
-                "grids_lost": sorted(g_codes[g] for g in lost[b]),
-                "population_affected": pop,
-                "households_affected": hh,
+                "area_before_m2": b_before,
+                "area_after_m2": b_after,
+                "area_moved_m2": max(
+                    0.0, (float(b_area[b]) + float(after[b])) / 2 - float(kept[b])
+                ),
+                "grids_gained": gained_codes[b],
+                "grids_lost": lost_codes[b],
+                "population_affected": p,
+                "households_affected": h,
             }
         )
-    out_grids = [replace(g, geometry=snapped_ll[k]) for k, g in enumerate(grids)]
+    out_grids = [
+        g if g.geometry is geom else _with_geometry(g, geom)
+        for g, geom in zip(grids, snapped_ll.tolist(), strict=True)
+    ]
     return Fusion(
         grids=out_grids,
         assignment=assignment,
         beats=new_beats,
         changes=changes,
         snapped_vertices=snapped,
-        unassigned_beats=[b_codes[b] for b in range(len(beats)) if b not in members],
+        unassigned_beats=[b_codes[b] for b in np.flatnonzero(count == 0).tolist()],
     )
+
+
+def _with_geometry(unit: Unit, geom: BaseGeometry) -> Unit:
+    """`replace(unit, geometry=geom)`, without its per-call field walk for a plain Unit."""
+    if type(unit) is not Unit:
+        return replace(unit, geometry=geom)
+    return Unit(unit.code, geom, unit.parent_code, unit.population, unit.households)
+
+
+def _known_array(values: Sequence[int | None]) -> tuple[np.ndarray, np.ndarray]:
+    """Figures as floats (0 where unknown) and whether each is known."""
+    known = np.array([v is not None for v in values], dtype=bool)
+    return np.array([v or 0 for v in values], dtype=float), known.astype(float)
+
+
+def _codes_by_beat(beat_idx: np.ndarray, grid_idx: np.ndarray, g_codes, nb: int) -> list:
+    """Sorted grid codes per beat, for (beat, grid) pairs."""
+    out: list[list[str]] = [[] for _ in range(nb)]
+    for b, g in zip(beat_idx.tolist(), grid_idx.tolist(), strict=True):
+        out[b].append(g_codes[g])
+    return [sorted(c) for c in out]
+
+
+def _grouped_coverage_union(geoms, starts, ends, flagged) -> list[BaseGeometry]:
+    """The union of geoms[starts[k]:ends[k]] for each k: a coverage union of the groups with
+    no unit the coverage validator flags (`flagged`, per geom), all in one call; the others
+    one at a time, as `_layer_union`."""
+    if len(starts) == 0:
+        return []
+    sizes = ends - starts
+    dirty = np.add.reduceat(flagged.astype(int), starts) > 0
+    out: list[BaseGeometry] = [Polygon()] * len(starts)
+    clean = np.flatnonzero(~dirty)
+    if len(clean):
+        table = np.full((len(clean), int(sizes[clean].max())), None, dtype=object)
+        rows = np.repeat(np.arange(len(clean)), sizes[clean])
+        offsets = np.cumsum(sizes[clean]) - sizes[clean]
+        cols = np.arange(len(rows)) - np.repeat(offsets, sizes[clean])
+        table[rows, cols] = geoms[np.repeat(starts[clean], sizes[clean]) + cols]
+        table[shapely.is_empty(table) & ~shapely.is_missing(table)] = None
+        nothing = shapely.is_missing(table).all(axis=1)
+        try:
+            unions = np.asarray(shapely.coverage_union_all(table, axis=1), dtype=object)
+        except shapely.errors.GEOSException:
+            # a group noded in degrees but not quite in metres: one at a time, as `_union`
+            unions = _array([_union(geoms[starts[k] : ends[k]], coverage=True) for k in clean])
+        for k, geom, none in zip(clean.tolist(), unions, nothing, strict=True):
+            out[k] = Polygon() if none else geom
+    for k in np.flatnonzero(dirty).tolist():
+        members = geoms[starts[k] : ends[k]]
+        out[k] = _layer_union(members, flagged[starts[k] : ends[k]])
+    return out
 
 
 def _sum_known(values) -> int | None:

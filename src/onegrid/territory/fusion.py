@@ -13,11 +13,13 @@ from collections.abc import Sequence
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from shapely.geometry.base import BaseGeometry
 
 from onegrid.core import clock
 from onegrid.core.errors import Conflict, InvalidInput, NotFound
 
-from . import coverage, proposals, selectors
+from . import checks, coverage, proposals, selectors
+from .checks import CURRENT as _CURRENT
 from .district import current_outline
 from .layers import apply_fusion
 
@@ -32,20 +34,29 @@ def propose(
     sliver_m2: float = DEFAULT_SLIVER_M2,
     actor: str = "",
     keep: bool = False,
+    outline: BaseGeometry | None | object = _CURRENT,
+    district_code: str = "",
 ) -> dict:
     """Fuse the live grids with `beats` (default: the live beat layer); the proposal record.
 
     The record holds the proposal file (`proposal`, GeoJSON), the change per beat, the beats
     left with no grid and the versions it was made on; with `keep` it is stored for every
-    process (territory.proposals) and its `key` set.
+    process (territory.proposals) and its `key` set. `outline` (a snap target) is that of the
+    district the layers belong to, by default the home district's; in a city, `district_code`
+    narrows the live layers to that district's grids and beats (checks.check_layer's rule).
     """
-    grids = selectors.live_units("grid")
-    beat_units = list(beats) if beats is not None else selectors.live_units("beat")
+    if outline is _CURRENT:
+        outline = current_outline()
+    if outline is not None and not isinstance(outline, BaseGeometry):
+        raise TypeError("outline must be a Shapely geometry or None")
+    grids = checks.of_district(selectors.live_units("grid"), "grid", district_code)
+    if beats is not None:
+        beat_units = list(beats)
+    else:
+        beat_units = checks.of_district(selectors.live_units("beat"), "beat", district_code)
     if not grids or not beat_units:
         raise InvalidInput(_("Fusing needs a grid layer and a beat layer."), field="layers")
-    fusion = coverage.fuse(
-        grids, beat_units, snap_m=snap_m, sliver_m2=sliver_m2, outline=current_outline()
-    )
+    fusion = coverage.fuse(grids, beat_units, snap_m=snap_m, sliver_m2=sliver_m2, outline=outline)
     made_on = (selectors.current_version("grids"), selectors.current_version("beats"))
     record = {
         "kind": proposals.FUSION,
