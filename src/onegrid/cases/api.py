@@ -13,7 +13,8 @@ from onegrid.core.api_types import Moment
 from onegrid.core.errors import NotFound
 from onegrid.org.requests import SignedInRequest
 
-from . import photo_maintenance, photos, selectors, services, workflow
+from . import overrides, photo_maintenance, photos, selectors, services, workflow
+from .catalogue import find_district
 from .models import Case, CaseClass, Photo
 from .schemas import ActionResultOut, CaseDetailOut, CaseOut, CasePage, local
 
@@ -315,11 +316,19 @@ class CatalogueClassOut(Schema):
 
 @router.get(
     "/catalogue",
-    response={200: list[CatalogueClassOut], **errors(401)},
+    response={200: list[CatalogueClassOut], **errors(401, 422)},
     summary="The active class catalogue",
 )
-def catalogue(request: HttpRequest) -> list[dict[str, object]]:
+def catalogue(request: HttpRequest, district: str = "") -> list[dict[str, object]]:
+    """With `district` (its 6- or 12-digit code), the classes as that district of the city has
+    them: its time limits, urgencies and departments, less the classes it switched off."""
+    district_id = find_district(district).pk if district else None
     classes = CaseClass.objects.filter(active=True).select_related("major", "default_department")
+    rows = [(c, overrides.effective(c, district_id)) for c in classes]
+    codes = overrides.department_codes(
+        {e.default_department_id for c, e in rows if e.default_department_id}
+        - {c.default_department_id for c, e in rows}
+    )
     return [
         {
             "code": c.code,
@@ -327,15 +336,20 @@ def catalogue(request: HttpRequest) -> list[dict[str, object]]:
             "name_en": c.name_en,
             "major_code": c.major.code,
             "major_name": c.major.name,
-            "time_limit": c.time_limit,
-            "time_unit": c.time_unit,
-            "urgency": c.urgency,
-            "default_department": c.default_department.code if c.default_department else None,
+            "time_limit": e.time_limit,
+            "time_unit": e.time_unit,
+            "urgency": e.urgency,
+            "default_department": (
+                c.default_department.code
+                if c.default_department and e.default_department_id == c.default_department_id
+                else codes.get(e.default_department_id or 0)
+            ),
             "minor_self_closable": c.minor_self_closable,
             "legal_basis_law": c.legal_basis_law,
             "legal_basis_article": c.legal_basis_article,
         }
-        for c in classes
+        for c, e in rows
+        if e.active
     ]
 
 

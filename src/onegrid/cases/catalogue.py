@@ -50,8 +50,9 @@ from onegrid.core.limits import file_too_large, upload_limits
 from onegrid.core.spreadsheets import iter_sheet_rows, read_csv_table, xlsx_bytes
 from onegrid.org.departments import ensure_default_departments
 from onegrid.org.models import Department
+from onegrid.territory.models import AdminUnit
 
-from .models import CaseClass, MajorClass
+from .models import CaseClass, ClassOverride, MajorClass
 
 if TYPE_CHECKING:
     from _typeshed import SupportsRead
@@ -134,7 +135,7 @@ _CLASS_FIELDS = (
     "legal_basis_article",
 )
 # Far beyond any real limit (about 48 working years of hours) but safe for every database.
-_MAX_LIMIT = 100_000
+_MAX_LIMIT = MAX_TIME_LIMIT = 100_000
 # How many problems one error message lists before summing up the rest.
 _MAX_LISTED = 20
 
@@ -515,11 +516,25 @@ def load_default_catalogue(*, update_existing: bool = False) -> ImportReport:
         return import_catalogue(f, "csv", update_existing=update_existing)
 
 
-def catalogue_rows() -> list[list[str | int]]:
-    """The catalogue as rows of COLUMNS values (time_limit as int, flags as "true"/"false")."""
+def catalogue_rows(district: AdminUnit | None = None) -> list[list[str | int]]:
+    """The catalogue as rows of COLUMNS values (time_limit as int, flags as "true"/"false");
+    with a district, each class as that district has it (its overrides applied)."""
     classes = CaseClass.objects.select_related("major", "default_department").order_by("code")
     rows: list[list[str | int]] = []
+    changed = _district_rows(district) if district is not None else {}
+    departments = dict(Department.objects.values_list("pk", "code")) if district is not None else {}
     for c in classes:
+        row = changed.get(c.pk)
+        if row is not None:
+            # As the district has it: an export read back by import --district sets the same.
+            c.time_limit = row.time_limit if row.time_limit is not None else c.time_limit
+            c.time_unit = row.time_unit or c.time_unit
+            c.urgency = row.urgency or c.urgency
+            if row.default_department_id:
+                c.default_department = Department(
+                    pk=row.default_department_id, code=departments[row.default_department_id]
+                )
+            c.active = c.active and row.active is not False
         rows.append(
             [
                 c.major.code,
@@ -548,8 +563,9 @@ def _bool_text(value: bool) -> str:
     return "true" if value else "false"
 
 
-def export_catalogue(fmt: str) -> bytes:
-    """The whole catalogue as a file that import_catalogue reads back to the same catalogue.
+def export_catalogue(fmt: str, district: AdminUnit | None = None) -> bytes:
+    """The whole catalogue as a file that import_catalogue reads back to the same catalogue;
+    with a district, as that district has it (import_district_overrides reads it back).
 
     CSV is UTF-8 with a byte-order mark, because Excel only recognises UTF-8 (and so shows
     Chinese correctly) when the mark is there. Text that starts like a formula is written so
@@ -557,7 +573,7 @@ def export_catalogue(fmt: str) -> bytes:
     """
     if fmt not in FORMATS:
         raise InvalidInput(_('The format must be "csv" or "xlsx".'), field="fmt")
-    rows = catalogue_rows()
+    rows = catalogue_rows(district)
     if fmt == "csv":
         out = io.StringIO(newline="")
         writer = csv.writer(out)
@@ -565,3 +581,138 @@ def export_catalogue(fmt: str) -> bytes:
         writer.writerows(csv_row(row) for row in rows)
         return out.getvalue().encode("utf-8-sig")
     return xlsx_bytes(list(COLUMNS), rows, title="catalogue")
+
+
+# --- a district's overrides -------------------------------------------------------------------
+
+
+def _district_rows(district: AdminUnit) -> dict[int, ClassOverride]:
+    return {o.case_class_id: o for o in ClassOverride.objects.filter(district=district)}
+
+
+@dataclass
+class OverrideReport:
+    """What import_district_overrides did (or, with dry_run, would do)."""
+
+    rows: int = 0
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    dry_run: bool = False
+
+
+def find_district(code: object) -> AdminUnit:
+    """The district row of a 6- or 12-digit code, else InvalidInput naming `district`."""
+    text = str(code or "").strip()
+    if len(text) == 6 and text.isdigit():
+        text += "000000"
+    unit = (
+        AdminUnit.objects.filter(code=text, level=AdminUnit.Level.DISTRICT).first()
+        if len(text) == 12 and text.isascii() and text.isdigit()
+        else None
+    )
+    if unit is None:
+        raise InvalidInput(
+            _("No district has the code %(code)s.") % {"code": text[:20]}, field="district"
+        )
+    return unit
+
+
+def import_district_overrides(
+    fileobj: bytes | str | SupportsRead[bytes | str],
+    fmt: str,
+    *,
+    district: AdminUnit,
+    dry_run: bool = False,
+    by: str = "",
+) -> OverrideReport:
+    """Set a district's overrides from a catalogue file (the catalogue's columns, as
+    export_catalogue(district=…) writes them): for each row's class, the time limit and unit,
+    urgency, default department and active that differ from the shared catalogue's become the
+    district's; those equal to it are the catalogue's again. Names and the other columns are
+    the city's and are not read. Classes missing from the file keep their overrides. All or
+    nothing, as import_catalogue."""
+    from . import overrides
+
+    if fmt not in FORMATS:
+        raise InvalidInput(_('The format must be "csv" or "xlsx".'), field="fmt")
+    data = _read_bytes(fileobj)
+    if fmt == "csv":
+        table = read_csv_table(data, max_rows=upload_limits().max_rows)
+    else:
+        table = _table_from_xlsx(data)
+    records = _records(table)
+    if not records:
+        raise InvalidInput(_("The file has no classes."), field="file")
+    departments = Department.objects.in_bulk(field_name="code")
+    cleaned, problems = _check(records, departments)
+    classes = CaseClass.objects.in_bulk([c["code"] for c in cleaned], field_name="code")
+    rows_of = {number: values for number, values in records}
+    plans = []
+    for (number, _values), item in zip(records, cleaned, strict=True):
+        case_class = classes.get(item["code"])
+        if case_class is None:
+            problems.append(
+                _Problem(
+                    number,
+                    "code",
+                    _('the catalogue has no class "%(code)s"') % {"code": item["code"]},
+                )
+            )
+            continue
+        if item["active"] and not case_class.active:
+            problems.append(
+                _Problem(
+                    number,
+                    "active",
+                    _("the city switched this class off; a district cannot switch it on"),
+                )
+            )
+            continue
+        same_limit = (item["time_limit"], item["time_unit"]) == (
+            case_class.time_limit,
+            case_class.time_unit,
+        )
+        department_id = item["default_department_id"]
+        if not rows_of[number].get("default_department"):
+            department_id = case_class.default_department_id
+        plans.append(
+            (
+                case_class,
+                {
+                    "time_limit": None if same_limit else item["time_limit"],
+                    "time_unit": "" if same_limit else item["time_unit"],
+                    "default_department_id": None
+                    if department_id == case_class.default_department_id
+                    else department_id,
+                    "urgency": ""
+                    if item["urgency"] == case_class.urgency or not rows_of[number].get("urgency")
+                    else item["urgency"],
+                    "active": False if case_class.active and not item["active"] else None,
+                },
+            )
+        )
+    if problems:
+        _raise_problems(problems)
+    report = OverrideReport(rows=len(plans), dry_run=dry_run)
+    existing = _district_rows(district)
+    with transaction.atomic():
+        for case_class, values in plans:
+            if dry_run:
+                current = existing.get(case_class.pk)
+                empty = all(v in (None, "") for v in values.values())
+                if current is None:
+                    outcome = "unchanged" if empty else "added"
+                elif empty:
+                    outcome = "removed"
+                elif all(getattr(current, k) == v for k, v in values.items()):
+                    outcome = "unchanged"
+                else:
+                    outcome = "changed"
+            else:
+                _row, outcome = overrides.set_override(
+                    district=district, case_class=case_class, by=by, **values
+                )
+            setattr(report, outcome, getattr(report, outcome) + 1)
+    return report

@@ -240,3 +240,79 @@ def district_id_for_code(code: str) -> int | None:
         .values_list("pk", flat=True)
         .first()
     )
+
+
+# --- changing them ----------------------------------------------------------------------------
+
+
+def set_override(
+    *,
+    district: AdminUnit,
+    case_class: CaseClass,
+    time_limit: int | None = None,
+    time_unit: str = "",
+    default_department_id: int | None = None,
+    urgency: str = "",
+    active: bool | None = None,
+    by: str = "",
+) -> tuple[ClassOverride | None, str]:
+    """Set what `district` overrides of `case_class` (blank: as the catalogue); all blank
+    removes the override. Returns (the row or None, "added" / "changed" / "unchanged" /
+    "removed"). Bad values: InvalidInput naming the field, nothing changed."""
+    from .catalogue import MAX_TIME_LIMIT
+
+    if district.level != AdminUnit.Level.DISTRICT:
+        raise InvalidInput(_("Overrides belong to a district."), field="district")
+    if (time_limit is None) != (not time_unit):
+        raise InvalidInput(
+            _("Give the time limit and its unit together, or neither."), field="time_limit"
+        )
+    if time_limit is not None and not 0 < time_limit <= MAX_TIME_LIMIT:
+        raise InvalidInput(
+            _("A time limit is a whole number from 1 to %(max)d.") % {"max": MAX_TIME_LIMIT},
+            field="time_limit",
+        )
+    if time_unit and time_unit not in CaseClass.Unit.values:
+        raise InvalidInput(_('The time unit must be "hours" or "days".'), field="time_unit")
+    if urgency and urgency not in CaseClass.Urgency.values:
+        raise InvalidInput(_('The urgency must be "red", "yellow" or "blue".'), field="urgency")
+    values = {
+        "time_limit": time_limit,
+        "time_unit": time_unit,
+        "default_department_id": default_department_id,
+        "urgency": urgency,
+        "active": active,
+    }
+    empty = all(v in (None, "") for v in values.values())
+    with transaction.atomic():
+        row = (
+            ClassOverride.objects.select_for_update()
+            .filter(district=district, case_class=case_class)
+            .first()
+        )
+        if row is None and empty:
+            return None, "unchanged"
+        if row is not None and empty:
+            row.delete()
+            bump()
+            return None, "removed"
+        if row is not None and all(getattr(row, k) == v for k, v in values.items()):
+            return row, "unchanged"
+        outcome = "changed" if row is not None else "added"
+        if row is None:
+            row = ClassOverride(district=district, case_class=case_class)
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.updated_by = by[:150]
+        row.save()
+        bump()
+    return row, outcome
+
+
+def department_codes(ids: set[int]) -> dict[int, str]:
+    """Codes of the departments overrides name (one query, none when there are none)."""
+    from onegrid.org.models import Department
+
+    if not ids:
+        return {}
+    return dict(Department.objects.filter(pk__in=ids).values_list("pk", "code"))

@@ -12,7 +12,7 @@ from django.utils.dates import WEEKDAYS as WEEKDAY_NAMES  # 0 is Monday, as date
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from onegrid.core import clock, holiday_schedule, limits, workdays
+from onegrid.core import clock, district_days, holiday_schedule, limits, workdays
 from onegrid.core.errors import InvalidInput
 
 
@@ -54,9 +54,23 @@ class Command(BaseCommand):
             "remove", help="drop a year's schedule (the package or Monday–Friday count it again)"
         )
         remove.add_argument("--year", type=int, required=True)
+        add_day = sub.add_parser(
+            "add-day",
+            help="a district's own day: a rest day (休) or make-up working day (班) that applies "
+            "in that district only",
+        )
+        add_day.add_argument("--district", required=True, help="the district's code (6 or 12)")
+        add_day.add_argument("--date", required=True, help="YYYY-MM-DD")
+        add_day.add_argument("--kind", required=True, help="休 or 班 (rest or work)")
+        add_day.add_argument("--name", default="")
+        add_day.add_argument("--by", default="", help="who adds it (recorded)")
+        remove_day = sub.add_parser("remove-day", help="drop a district's own day")
+        remove_day.add_argument("--district", required=True)
+        remove_day.add_argument("--date", required=True, help="YYYY-MM-DD")
+        show.add_argument("--district", help="also list this district's own days")
 
     def handle(self, *args: str, verb: str, **options: Any) -> None:
-        getattr(self, f"_{verb}")(**options)
+        getattr(self, "_" + verb.replace("-", "_"))(**options)
 
     # --- import ------------------------------------------------------------------------------
 
@@ -127,7 +141,20 @@ class Command(BaseCommand):
 
     # --- show --------------------------------------------------------------------------------
 
-    def _show(self, year: int | None, **_options: object) -> None:
+    def _show(self, year: int | None, district: str | None = None, **_options: object) -> None:
+        if district:
+            try:
+                days = district_days.days_of(district, year)
+            except InvalidInput as error:
+                raise CommandError(f"{error.field}: {error.message}") from None
+            for row in days:
+                weekday = WEEKDAY_NAMES[row.day.weekday()]
+                mark = holiday_schedule.KIND_MARKS[row.kind]
+                line = f"{row.district_code}  {row.day.isoformat()}  {weekday}  {mark}  {row.name}"
+                self.stdout.write(line.rstrip())
+            if not days:
+                self.stdout.write(_("The district has no days of its own."))
+            return
         if year is not None:
             source, days = holiday_schedule.year_days(year)
             self.stdout.write(f"{year}: {source_label(source)}")
@@ -179,4 +206,48 @@ class Command(BaseCommand):
         self.stdout.write(
             _("removed %(year)s: now counted on the %(source)s")
             % {"year": year, "source": source_label(workdays.source_of(year))}
+        )
+
+    # --- a district's own days ---------------------------------------------------------------
+
+    def _add_day(
+        self, district: str, date: str, kind: str, name: str, by: str, **_options: object
+    ) -> None:
+        try:
+            change = district_days.add_day(
+                district=district,
+                day=date,
+                kind=kind,
+                name=name,
+                added_by=by or _("%(user)s (command line)") % {"user": getpass.getuser()},
+            )
+        except InvalidInput as error:
+            raise CommandError(f"{error.field}: {error.message}") from None
+        row = change.day
+        texts = {
+            "added": _("added %(day)s %(mark)s for district %(district)s"),
+            "changed": _("changed %(day)s to %(mark)s for district %(district)s"),
+            "unchanged": _("%(day)s is already %(mark)s for district %(district)s; unchanged"),
+        }
+        self.stdout.write(
+            texts[change.outcome]
+            % {
+                "day": row.day.isoformat(),
+                "mark": holiday_schedule.KIND_MARKS[row.kind],
+                "district": row.district_code,
+            }
+        )
+
+    def _remove_day(self, district: str, date: str, **_options: object) -> None:
+        try:
+            removed = district_days.remove_day(district=district, day=date)
+        except InvalidInput as error:
+            raise CommandError(f"{error.field}: {error.message}") from None
+        if not removed:
+            raise CommandError(
+                _("%(day)s is not a day of district %(district)s.")
+                % {"day": date, "district": district}
+            )
+        self.stdout.write(
+            _("removed %(day)s for district %(district)s") % {"day": date, "district": district}
         )
