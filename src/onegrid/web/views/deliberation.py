@@ -336,7 +336,9 @@ def attachment(request, attachment_id: int):
     try:
         found = selectors.attachment_for(request.user, attachment_id)
         return attachment_response(found)
-    except NotFound:
+    except (NotFound, InvalidInput):
+        # A number the path allows but no row can have (0, or past the ids' range) is no
+        # file either: a 404, not a 500.
         raise Http404(_("No such file.")) from None
     except PermissionDenied:
         return forbidden(request)
