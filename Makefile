@@ -111,6 +111,10 @@ bench: $(VENV)/.installed-test
 	# 1M synthetic cases on SQLite and PostgreSQL (cached under var/bench/measures and as
 	# og_bench_* databases); BENCH_MEASURES_SIZES=1000000,10000000 adds 10M.
 	$(BIN)/python benchmarks/bench_measures.py
+	# Load test (issue 14): the peak hour's mix by locust against 3 gunicorn app processes
+	# behind nginx, PostgreSQL og_load, Redis db 7, queue workers; zero errors or it fails.
+	# 10 minutes; BENCH_LOAD_MINUTES / BENCH_LOAD_USERS / BENCH_LOAD_APPS make it smaller.
+	$(BIN)/python benchmarks/bench_load.py
 
 # The charts' library, ECharts, is served from the package (no CDN): this fetches the version
 # package.json pins from the npm registry (npm checks the tarball's integrity) and copies its
