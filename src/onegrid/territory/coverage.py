@@ -235,7 +235,7 @@ def _grouped_union(geoms: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> n
         rows = np.repeat(np.arange(len(many)), sizes[many])
         cols = np.arange(len(rows)) - np.repeat(np.cumsum(sizes[many]) - sizes[many], sizes[many])
         table[rows, cols] = geoms[np.repeat(starts[many], sizes[many]) + cols]
-        out[many] = shapely.union_all(table, axis=1)
+        out[many] = _threaded(lambda t: shapely.union_all(t, axis=1), table, least=512)
     return out
 
 
@@ -277,26 +277,28 @@ def _metric(proj: LocalProjection, geoms_ll: np.ndarray) -> np.ndarray:
     return out
 
 
+def _threaded(fn, *arrays, least: int = 4096):
+    """fn(*arrays) (element-wise, along the first axis), split over up to 4 threads when large:
+    Shapely releases the GIL inside GEOS."""
+    n = len(arrays[0])
+    workers = min(4, os.cpu_count() or 1)
+    if workers < 2 or n < least:
+        return fn(*arrays)
+    bounds = np.linspace(0, n, workers + 1).astype(int)
+    with ThreadPoolExecutor(workers) as pool:
+        parts = list(
+            pool.map(lambda k: fn(*[x[bounds[k] : bounds[k + 1]] for x in arrays]), range(workers))
+        )
+    return np.concatenate(parts)
+
+
 def _intersection(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Pairwise intersection; pairs GEOS cannot overlay are retried on a 1 mm grid.
 
     Shapely releases the GIL, so large arrays are split over up to 4 threads.
     """
     try:
-        workers = min(4, os.cpu_count() or 1)
-        if workers < 2 or len(a) < 4096:
-            return shapely.intersection(a, b)
-        bounds = np.linspace(0, len(a), workers + 1).astype(int)
-        with ThreadPoolExecutor(workers) as pool:
-            parts = list(
-                pool.map(
-                    lambda k: shapely.intersection(
-                        a[bounds[k] : bounds[k + 1]], b[bounds[k] : bounds[k + 1]]
-                    ),
-                    range(workers),
-                )
-            )
-        return np.concatenate(parts)
+        return _threaded(shapely.intersection, a, b)
     except shapely.errors.GEOSException:
         out = np.empty(len(a), dtype=object)
         for k, (x, y) in enumerate(zip(a, b, strict=True)):
@@ -984,9 +986,21 @@ def check_beats(
             )
     uncovered = np.flatnonzero((g_area - inside) > np.maximum(min_share * g_area, 1e-6))
     if len(uncovered):
-        b_union = _union(b_m, coverage=False) if beats else Polygon()
-        shapely.prepare(b_union)
-        rest = _polygonal_array(_difference(g_m[uncovered], b_union))
+        # each such grid less the union of the beats it meets (not of every beat)
+        if beats:
+            ui, ub = shapely.STRtree(b_m).query(g_m[uncovered], predicate="intersects")
+            near = np.bincount(ui, minlength=len(uncovered))
+            ends_u = np.cumsum(near)
+            starts_u = ends_u - near
+            local = np.full(len(uncovered), None, dtype=object)
+            met = near > 0
+            if met.any():
+                local[met] = _grouped_union(b_m[ub], starts_u[met], ends_u[met])
+            rest = g_m[uncovered].copy()
+            rest[met] = _difference(g_m[uncovered][met], local[met])
+            rest = _polygonal_array(rest)
+        else:
+            rest = _polygonal_array(g_m[uncovered])
         rest_area = shapely.area(rest)
         real = rest_area > min_share * g_area[uncovered]
         gap_text = _("%(area)s m² of grid %(grid)s lie in no beat.")
@@ -1295,7 +1309,7 @@ def _grouped_coverage_union(geoms, starts, ends, flagged) -> list[BaseGeometry]:
         table[shapely.is_empty(table) & ~shapely.is_missing(table)] = None
         nothing = shapely.is_missing(table).all(axis=1)
         try:
-            unions = np.asarray(shapely.coverage_union_all(table, axis=1), dtype=object)
+            unions = _threaded(lambda t: shapely.coverage_union_all(t, axis=1), table, least=512)
         except shapely.errors.GEOSException:
             # a group noded in degrees but not quite in metres: one at a time, as `_union`
             unions = _array([_union(geoms[starts[k] : ends[k]], coverage=True) for k in clean])
