@@ -1,5 +1,9 @@
+import hashlib
 import json
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import path
@@ -16,6 +20,24 @@ def minimal(request):
     return JsonResponse({"ok": True, "echo": body.get("n")}, status=201)
 
 
+@csrf_exempt
+def bare(request):
+    """Intake's baseline (bench_intake): the same multipart report with the same photo, parsed
+    by Django, the photo stored through default_storage under its SHA-256 (as the app names
+    them) and one row inserted in a transaction; no auth, checks, copies or history."""
+    upload = request.FILES["photos"]
+    content = upload.read()
+    digest = hashlib.sha256(content).hexdigest()
+    name = f"bare/{digest[:2]}/{digest}-{request.POST['idempotency_key']}.jpg"
+    name = default_storage.save(name, ContentFile(content))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO bench_bare (name, photo, size, at) VALUES (%s, %s, %s, CURRENT_TIMESTAMP)",
+            [request.POST["description"][:200], name, len(content)],
+        )
+    return JsonResponse({"ok": True, "photo": name}, status=201)
+
+
 @access.signed_in
 def minimal_page(request):
     """The pages' baseline: the signed-in person's bare page frame (web/base.html), no data.
@@ -28,6 +50,7 @@ def minimal_page(request):
 
 urlpatterns = [
     path("bench/minimal", minimal),
+    path("bench/bare", bare),
     path("bench/page/", minimal_page),
     *project_urls,
 ]

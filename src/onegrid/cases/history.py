@@ -25,17 +25,21 @@ def append_event(
     task: Task | None = None,
     reason: str = "",
     data: Mapping[str, object] | None = None,
+    seq: int | None = None,
 ) -> CaseEvent:
     """Write the case's next event, and bring its rollups (cases.rollups) up to date with it
     in the same transaction. `case` carries the changes the action made (saved or not yet).
     A fault in the rollups is logged and leaves the event standing; their writes run in a
-    savepoint (rollups.start, rollups.finish)."""
-    # The caller holds the case's row lock, so the next number cannot be taken concurrently.
-    last = CaseEvent.objects.filter(case=case).aggregate(m=Max("seq"))["m"] or 0
-    keeper, noted = rollups.start(case, action, dict(data or {}))
+    savepoint (rollups.start, rollups.finish). `seq`: the event's number when the caller knows
+    it (1 for a case it has just created), which saves reading the last one."""
+    new_case = seq == 1  # told by the caller that made the case: it has no facts row yet
+    if seq is None:
+        # The caller holds the case's row lock, so the next number cannot be taken concurrently.
+        seq = (CaseEvent.objects.filter(case=case).aggregate(m=Max("seq"))["m"] or 0) + 1
+    keeper, noted = rollups.start(case, action, dict(data or {}), first=new_case)
     event = CaseEvent.objects.create(
         case=case,
-        seq=last + 1,
+        seq=seq,
         action=action,
         from_state=from_state,
         to_state=to_state,

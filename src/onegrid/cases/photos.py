@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
@@ -296,13 +296,19 @@ def write_file(name: str, content: bytes, *, locked: bool = False, replace: bool
 
 def lock_contents(hashes: Iterable[str]) -> None:
     """Lock the PhotoContent rows of `hashes` (made if missing) in hash order, until the end of
-    the current transaction. On PostgreSQL a row another transaction is inserting or deleting
-    waits for that transaction; SQLite serialises every writing transaction anyway."""
-    ordered = sorted(hashes)
-    PhotoContent.objects.bulk_create(
-        [PhotoContent(sha256=h) for h in ordered], ignore_conflicts=True
-    )
-    list(PhotoContent.objects.select_for_update().filter(sha256__in=ordered).order_by("sha256"))
+    the current transaction, in one statement: an upsert whose conflict branch writes the row
+    locks it as SELECT … FOR UPDATE would. On PostgreSQL a row another transaction is inserting
+    or deleting waits for that transaction; SQLite serialises every writing transaction anyway."""
+    ordered = sorted(set(hashes))
+    if not ordered:
+        return
+    table = PhotoContent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (sha256) VALUES {', '.join(['(%s)'] * len(ordered))} "
+            "ON CONFLICT (sha256) DO UPDATE SET sha256 = EXCLUDED.sha256",
+            ordered,
+        )
 
 
 def _release(staging: Staging) -> None:

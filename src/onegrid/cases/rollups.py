@@ -318,9 +318,9 @@ class Keeper:
     plain SQL built once per process: the ORM's query building would cost more than the
     statements themselves."""
 
-    def __init__(self, case: Case) -> None:
+    def __init__(self, case: Case, *, first: bool = False) -> None:
         self.case = case
-        self.row = _load_fact(case.pk, case.street_id)
+        self.row = None if first else _load_fact(case.pk, case.street_id)
 
     def note(self, action: str, data: dict[str, Any]) -> dict[str, Any]:
         row, case = self.row, self.case
@@ -425,13 +425,16 @@ def _fault(case: Case, action: str) -> None:
     )
 
 
-def start(case: Case, action: str, data: dict[str, Any]) -> tuple[Keeper | None, dict[str, Any]]:
+def start(
+    case: Case, action: str, data: dict[str, Any], *, first: bool = False
+) -> tuple[Keeper | None, dict[str, Any]]:
     """The keeper of the event about to be appended, and the event's data as it notes it; on a
     fault, no keeper and the data as given. The rollups are bookkeeping beside the history: a
     fault in them must not refuse (and so lose) what a person sent. A database error passes
-    (on PostgreSQL it leaves the transaction aborted): the action fails and is sent again."""
+    (on PostgreSQL it leaves the transaction aborted): the action fails and is sent again.
+    `first`: the case's first event, so it has no facts row yet (none is read)."""
     try:
-        keeper = Keeper(case)
+        keeper = Keeper(case, first=first)
         return keeper, keeper.note(action, dict(data))
     except DatabaseError:
         raise

@@ -20,8 +20,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.files import File
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext_lazy as _
 
 from onegrid.core import clock
@@ -31,13 +30,21 @@ from onegrid.core.text_input import idempotency_key
 from onegrid.org import policies
 from onegrid.org.models import Role, User
 from onegrid.territory import addresses, geometry, locator
-from onegrid.territory.models import Address
+from onegrid.territory.models import Address, AdminUnit, Grid
 
-from . import access, calendar, evaluator, history, overrides, photos, tracking, workflow
+from . import (
+    access,
+    calendar,
+    evaluator,
+    history,
+    intake_cache,
+    overrides,
+    photos,
+    tracking,
+    workflow,
+)
 from .models import (
     Case,
-    CaseClass,
-    CaseCounter,
     CaseReporter,
     Escalation,
     IdempotencyRecord,
@@ -263,9 +270,7 @@ def report_case(
         address = _with_standard_address(standard.name, address)
     code = str(class_code).strip()
     case_class = (
-        CaseClass.objects.filter(code=code, active=True).first()
-        if code_problem(code, max_length=20) is None
-        else None
+        intake_cache.active_class(code) if code_problem(code, max_length=20) is None else None
     )
     if case_class is None:
         raise InvalidInput(
@@ -320,12 +325,16 @@ def report_case(
     # Accounts report as themselves; hotline, sensor and import reports are entered by staff
     # for someone else, Open311 ones by a client system, anonymous ones by no one.
     reporter = actor if source not in STAFF_SOURCES | {Source.OPEN311, Source.PUBLIC} else None
+    # Read before the transaction (never under the write lock): the places' codes, for the
+    # answer made from the objects in hand, and the district the case number is of.
+    grid, community, street = _place_units(located)
+    district = located.district_code or settings.ONEGRID["DISTRICT_CODE"]
 
     def create(staging: photos.Staging) -> Case:
         now = clock.now()
         case = Case.objects.create(
-            number=_next_number(now),
-            tracking_code=_new_tracking_code(),
+            number=_next_number(now, district),
+            tracking_code=tracking.new_code(),
             state=State.REPORTED,
             source=source,
             case_class=case_class,
@@ -333,9 +342,9 @@ def report_case(
             lon=lon,
             lat=lat,
             address=address,
-            grid_id=located.grid_id,
-            community_id=located.community_id,
-            street_id=located.street_id,
+            grid=grid,
+            community=community,
+            street=street,
             reporter=reporter,
             reporter_name=reporter_name,
             reporter_phone=reporter_phone,
@@ -358,6 +367,7 @@ def report_case(
             actor=actor,
             actor_role=source,
             at=now,
+            seq=1,  # a new case's first event
             reason=description[:200],
             data={"class": case_class.code, "source": source, "crs": crs}
             | ({"address_code": standard.code} if standard is not None else {})
@@ -369,13 +379,13 @@ def report_case(
     return _idempotent(actor, key, request_hash, create, uploads)
 
 
-def _new_tracking_code() -> str:
-    """A tracking code no case has (50 random bits: a repeat is all but impossible, but the
-    unique column would turn one into a 500)."""
-    while True:
-        code = tracking.new_code()
-        if not Case.objects.filter(tracking_code=code).exists():
-            return code
+def _place_units(located: locator.LocatedGrid) -> tuple[Grid, AdminUnit, AdminUnit]:
+    """The grid, community and street of a located report, for the case row and the answer,
+    from what the locator knows and the units' cache (cases.intake_cache): no query; any other
+    field is read when first asked for (Django's deferred fields)."""
+    grid = Grid.from_db("default", ["id", "code"], [located.grid_id, located.grid_code])
+    community, street = intake_cache.units(located.community_id, located.street_id)
+    return grid, community, street
 
 
 def _bounded(value: str | None, limit: int, field: str) -> str:
@@ -423,16 +433,19 @@ def _source_for(actor: User, place: policies.Place, requested: str | None) -> st
     )
 
 
-def _next_number(now: dt.datetime) -> str:
+def _next_number(now: dt.datetime, district_code: str) -> str:
+    """The next case number of the day (local time), prefixed with the case's district's
+    6-digit code: one statement (an upsert that returns the new serial, SQLite ≥ 3.35 and
+    PostgreSQL) in the caller's transaction, whose row lock orders concurrent reports."""
     day = now.astimezone(LOCAL_TZ).strftime("%Y%m%d")
-    if not CaseCounter.objects.filter(day=day).update(last=F("last") + 1):
-        try:
-            with transaction.atomic():
-                CaseCounter.objects.create(day=day, last=1)
-        except IntegrityError:
-            CaseCounter.objects.filter(day=day).update(last=F("last") + 1)
-    serial = CaseCounter.objects.get(day=day).last
-    return f"{settings.ONEGRID['DISTRICT_CODE'][:6]}-{day}-{serial:05d}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO cases_casecounter (day, last) VALUES (%s, 1) ON CONFLICT (day) "
+            "DO UPDATE SET last = cases_casecounter.last + 1 RETURNING last",
+            [day],
+        )
+        serial = cursor.fetchone()[0]
+    return f"{district_code[:6]}-{day}-{serial:05d}"
 
 
 # --- idempotency ---
@@ -454,7 +467,14 @@ def _replay(record: IdempotencyRecord, request_hash: str) -> Outcome:
             _("This idempotency key was already used for a different request."),
             field="idempotency_key",
         )
-    case = Case.objects.filter(pk=record.case_id).first() if record.case_id else None
+    case = (
+        Case.objects.select_related("case_class", "grid", "community", "street", "merged_into")
+        .defer("grid__geometry_wkb", "community__geometry_wkb", "street__geometry_wkb")
+        .filter(pk=record.case_id)
+        .first()
+        if record.case_id
+        else None
+    )
     if case is None:  # every record is written with its case; the column alone allows none
         raise NotFound(_("No such case."), field="case_id")
     return Outcome(case, replayed=True)
@@ -474,24 +494,29 @@ def _idempotent(
     if record:
         return _replay(record, request_hash)
     with photos.staged(uploads) as staging:
-        try:
-            with transaction.atomic():
-                case = run(staging)
-                IdempotencyRecord.objects.create(
-                    user=actor,
-                    key=key,
-                    request_hash=request_hash,
-                    case=case,
-                    created_at=clock.now(),
-                )
-        except (IntegrityError, DomainError):
-            # A concurrent retry won the race: either the unique key refused this copy, or the
-            # case lock made it wait and then find the case already moved on. Answer with its
-            # result.
-            record = IdempotencyRecord.objects.filter(user=actor, key=key).first()
-            if record is None:
-                raise
-            return _replay(record, request_hash)
+        for attempt in range(3):
+            try:
+                with transaction.atomic():
+                    case = run(staging)
+                    IdempotencyRecord.objects.create(
+                        user=actor,
+                        key=key,
+                        request_hash=request_hash,
+                        case=case,
+                        created_at=clock.now(),
+                    )
+                break
+            except (IntegrityError, DomainError) as error:
+                # A concurrent retry won the race: either the unique key refused this copy, or
+                # the case lock made it wait and then find the case already moved on. Answer
+                # with its result.
+                record = IdempotencyRecord.objects.filter(user=actor, key=key).first()
+                if record is not None:
+                    return _replay(record, request_hash)
+                # Otherwise a unique value drawn at random (a tracking code, 50 bits) was taken:
+                # the whole transaction was rolled back, so run it again with a fresh one.
+                if attempt == 2 or not isinstance(error, IntegrityError):
+                    raise
     return Outcome(case)
 
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from onegrid.cases import services as case_services
 from onegrid.cases.models import Case, CaseClass, Source
-from onegrid.core import clock
+from onegrid.core import clock, versions
 from onegrid.core.errors import InvalidInput, NotFound, PermissionDenied
 from onegrid.org import policies
 from onegrid.org.models import Role, RoleAssignment, User
@@ -114,6 +114,7 @@ def revoke_client(*, actor: User | None, client_id: uuid.UUID | str) -> ApiClien
             client.revoked_at = clock.now()
             client.save(update_fields=["active", "revoked_at"])
             User.objects.filter(pk=client.user_id).update(is_active=False)
+            versions.bump(versions.ACCESS)  # (update() sends no signal) its token stops now
     return client
 
 

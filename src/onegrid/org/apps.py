@@ -7,3 +7,8 @@ class OrgConfig(AppConfig):
     verbose_name = _("Organisation and people")
     label = "org"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import access_cache
+
+        access_cache.connect()
