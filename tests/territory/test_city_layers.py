@@ -22,8 +22,9 @@ def west(i):
 
 
 @pytest.fixture
-def city(world):
+def city(world, settings):
     """The world's Beichen and a second district, Xiqing, with one street, community, grid."""
+    settings.ONEGRID = {**settings.ONEGRID, "DISTRICT_CODES": XIQING}
     district = AdminUnit.objects.create(
         code=XIQING, name="西青区", level="district", parent=world.district.parent
     )
@@ -132,3 +133,32 @@ def test_one_district_keeps_the_old_rules(world):
         )
     )
     assert report.added == ["120113001001009"]
+
+
+def test_a_districts_fusion_leaves_the_other_districts_beats(world, city):
+    from onegrid.territory.coverage import Fusion, Unit
+    from onegrid.territory.models import Beat
+
+    district, _community, grid = city
+    east = Beat.objects.create(
+        code="BC-01",
+        name="北辰警格",
+        street=world.street,
+        geometry_wkb=box(117.1, 39.2, 117.13, 39.21).wkb,
+    )
+    old_west = Beat.objects.create(
+        code="XQ-01", name="西青警格", street=grid.street, geometry_wkb=west(0).wkb
+    )
+    Grid.objects.filter(pk=grid.pk).update(beat=old_west)
+    fusion = Fusion(
+        grids=[Unit(grid.code, west(0))],
+        assignment={grid.code: "XQ-02"},
+        beats=[Unit("XQ-02", west(0))],
+        changes=[],
+        snapped_vertices=0,
+    )
+    summary = layers.apply_fusion(fusion=fusion)
+    assert summary["beats_retired"] == ["XQ-01"]
+    assert Beat.objects.filter(pk=east.pk).exists()  # Beichen's beat stays live
+    made = Beat.objects.get(code="XQ-02")
+    assert made.street == grid.street and Grid.objects.get(pk=grid.pk).beat == made

@@ -28,7 +28,7 @@ from . import geometry as geo
 from . import layerio
 from .addresses import relink_addresses
 from .coverage import Unit, overlaps_between
-from .district import current_district, outline_of
+from .district import current_district, is_city, outline_of, serves
 from .layerio import FeatureProblem, LayerFeature, LayerFile
 from .models import AdminUnit, Beat, Grid, LayerState, LayerVersion, UnitSnapshot
 from .selectors import current_version
@@ -115,9 +115,9 @@ def import_layer_file(
 
 
 def layer_district_needed() -> bool:
-    """Whether this installation holds several districts (a city's): then every layer import
-    and fusion works on one district's units only."""
-    return AdminUnit.objects.filter(level=AdminUnit.Level.DISTRICT).count() > 1
+    """Whether this installation serves several districts (a city's): then every layer import
+    works on one district's units only."""
+    return is_city()
 
 
 def district_unit(code: str) -> AdminUnit:
@@ -128,7 +128,7 @@ def district_unit(code: str) -> AdminUnit:
         code += "000000"
     unit = (
         AdminUnit.objects.filter(code=code, level=AdminUnit.Level.DISTRICT).first()
-        if len(code) == 12 and code.isascii() and code.isdigit()
+        if len(code) == 12 and code.isascii() and code.isdigit() and serves(code)
         else None
     )
     if unit is None:
@@ -588,7 +588,7 @@ def apply_fusion(
                     % {"then": "/".join(map(str, made_on)), "now": "/".join(map(str, now_on))},
                     field="proposal",
                 )
-        grids = {g.code: g for g in Grid.objects.all()}
+        grids = {g.code: g for g in Grid.objects.select_related("street")}
         unknown = [u.code for u in fusion.grids if u.code not in grids]
         if unknown:
             raise InvalidInput(
@@ -600,6 +600,8 @@ def apply_fusion(
         live_beats = {
             b.code: b for b in Beat.all_objects.filter(code__in=[b.code for b in fusion.beats])
         }
+        fused = [u.code for u in fusion.grids]
+        street_of_beat = _street_of_new_beats(fusion, grids) if is_city() else {}
         create = []
         for unit in fusion.beats:
             fields = {
@@ -613,10 +615,25 @@ def apply_fusion(
                     setattr(beat, key, value)
                 beat.save(update_fields=list(fields))
             else:
-                create.append(Beat(code=unit.code, name=unit.code, **fields))
+                create.append(
+                    Beat(
+                        code=unit.code,
+                        name=unit.code,
+                        street_id=street_of_beat.get(unit.code),
+                        **fields,
+                    )
+                )
         Beat.objects.bulk_create(create)
         kept = {b.code for b in fusion.beats}
-        retired = list(Beat.objects.exclude(code__in=kept).values_list("code", flat=True))
+        stale = Beat.objects.exclude(code__in=kept)
+        if is_city():
+            # A district's proposal holds that district's beats only: another district's beats
+            # stay. Those of the fused grids' districts, or that held a fused grid, may go.
+            fused_districts = {grids[c].street.parent_id for c in fused}
+            stale = stale.filter(
+                Q(street__parent_id__in=fused_districts) | Q(grids__code__in=fused)
+            ).distinct()
+        retired = list(stale.values_list("code", flat=True))
         Beat.objects.filter(code__in=retired).update(retired_in=beat_version.number)
         beats = {b.code: b for b in Beat.objects.all()}
         grid_version = _new_version(LayerVersion.Kind.GRIDS, actor, source, note)
@@ -637,3 +654,18 @@ def apply_fusion(
         bump_layer_version()
         relink_addresses()  # after the bump: serialised with address imports (see addresses)
     return summary | {"grid_version": grid_version.number, "beat_version": beat_version.number}
+
+
+def _street_of_new_beats(fusion, grids: dict) -> dict[str, int]:
+    """A street for each beat a fusion makes, in a city: the street of most of its grids, so
+    the beat belongs to that street's district (a beat's district is its street's)."""
+    counts: dict[str, dict[int, int]] = {}
+    for grid_code, beat_code in fusion.assignment.items():
+        grid = grids.get(grid_code)
+        if grid is not None and beat_code:
+            per_street = counts.setdefault(beat_code, {})
+            per_street[grid.street_id] = per_street.get(grid.street_id, 0) + 1
+    return {
+        beat: max(sorted(streets), key=lambda street: streets[street])
+        for beat, streets in counts.items()
+    }
