@@ -206,7 +206,7 @@ def _csv_rows(data: bytes) -> list[dict]:
     return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
 
 
-def test_catalogue_export_and_import_by_district(city, tmp_path, capsys):
+def test_catalogue_export_and_import_by_district(city, tmp_path):
     w = city
     path = tmp_path / "east.csv"
     call_command("catalogue", "export", str(path), "--district", "120110")
@@ -223,7 +223,7 @@ def test_catalogue_export_and_import_by_district(city, tmp_path, capsys):
     call_command("catalogue", "import", str(path), "--district", "120110000000", "--dry-run")
     assert not ClassOverride.objects.exists()
     call_command("catalogue", "import", str(path), "--district", "120110000000")
-    assert "2" in capsys.readouterr().out
+    assert ClassOverride.objects.filter(district=w.east).count() == 2
     east = overrides.effective(w.rubbish, w.east.pk)
     assert (east.time_limit, east.time_unit, east.default_department_id) == (
         1,
@@ -237,9 +237,11 @@ def test_catalogue_export_and_import_by_district(city, tmp_path, capsys):
     assert (again["A0102"]["time_limit"], again["A0101"]["active"]) == ("1", "false")
     city_rows = {r["code"]: r for r in _csv_rows(catalogue.export_catalogue("csv"))}
     assert (city_rows["A0102"]["time_limit"], city_rows["A0101"]["active"]) == ("4", "true")
-    # Importing the same file again changes nothing.
+    # Importing the same file again changes nothing (not even the overrides' version).
+    version = OverrideState.objects.get(pk=1).version
     call_command("catalogue", "import", str(path), "--district", "120110")
-    assert "0 overrides added, 0 changed" in capsys.readouterr().out
+    assert OverrideState.objects.get(pk=1).version == version
+    assert ClassOverride.objects.filter(district=w.east).count() == 2
 
 
 def test_a_district_import_naming_an_unknown_class_or_district_changes_nothing(city, tmp_path):
@@ -253,3 +255,33 @@ def test_a_district_import_naming_an_unknown_class_or_district_changes_nothing(c
     with pytest.raises(CommandError, match="district"):
         call_command("catalogue", "import", str(path), "--district", "120199")
     assert not ClassOverride.objects.exists()
+
+
+def test_the_admin_page_shows_and_takes_a_district_administrator_own_district_only(
+    city, client, settings
+):
+    w = city
+    settings.ONEGRID = {**settings.ONEGRID, "DISTRICT_CODES": "120110000000"}
+    keeper = User.objects.create_user("east_admin", password="pw", is_staff=True)
+    RoleAssignment.objects.create(user=keeper, role=Role.ADMIN, unit=w.east)
+    overrides.set_override(district=w.east, case_class=w.rubbish, urgency="red", by="t")
+    overrides.set_override(district=w.district, case_class=w.rubbish, urgency="yellow", by="t")
+    client.force_login(keeper)
+    listed = client.get("/admin/cases/classoverride/")
+    assert listed.status_code == 200
+    body = listed.content.decode()
+    assert "东丽区" in body and "北辰区" not in body
+    # Adding an override for the other district is refused (not a choice), nothing saved.
+    before = ClassOverride.objects.count()
+    refused = client.post(
+        "/admin/cases/classoverride/add/",
+        {"district": w.district.pk, "case_class": w.building.pk, "urgency": "red"},
+    )
+    assert refused.status_code == 200 and ClassOverride.objects.count() == before
+    added = client.post(
+        "/admin/cases/classoverride/add/",
+        {"district": w.east.pk, "case_class": w.building.pk, "urgency": "red", "active": ""},
+    )
+    assert added.status_code == 302
+    # The change reaches the cached overrides at once (the version was bumped).
+    assert overrides.effective(w.building, w.east.pk).urgency == "red"

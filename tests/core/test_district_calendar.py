@@ -200,3 +200,65 @@ def _dispatched(w, *, east: bool):
     case = report(w, case_class=w.rubbish)
     case = act(case, w.people.acceptor, "register")
     return act(case, w.people.dispatcher, "dispatch")
+
+
+# --- the page ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_districts(city_world, settings):
+    from onegrid.org.models import Role, RoleAssignment, User
+    from onegrid.territory.models import AdminUnit
+
+    settings.ONEGRID = {**settings.ONEGRID, "DISTRICT_CODES": EAST}
+    east = AdminUnit.objects.get(code=EAST)
+    keeper = User.objects.create_user("east_admin", password="pw", display_name="east_admin")
+    RoleAssignment.objects.create(user=keeper, role=Role.ADMIN, unit=east)
+    city_world.east_admin = keeper
+    return city_world
+
+
+def test_a_district_administrator_keeps_their_district_days_only(two_districts, client):
+    client.force_login(two_districts.east_admin)
+    page = client.get("/console/calendar/districts/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert EAST in body and HOME not in body
+    added = client.post(
+        "/console/calendar/districts/change/",
+        {"district": EAST, "verb": "add", "day": "2026-03-11", "kind": "rest", "name": "区庆"},
+    )
+    assert added.status_code == 302
+    assert DistrictDay.objects.filter(district_code=EAST, day=D(2026, 3, 11)).exists()
+    # Another district's days are not theirs: refused, nothing added.
+    other = client.post(
+        "/console/calendar/districts/change/",
+        {"district": HOME, "verb": "add", "day": "2026-03-12", "kind": "rest"},
+    )
+    assert other.status_code == 403
+    assert client.get("/console/calendar/districts/", {"district": HOME}).status_code == 403
+    # Bad input: the field is named, nothing changes.
+    bad = client.post(
+        "/console/calendar/districts/change/",
+        {"district": EAST, "verb": "add", "day": "2026-02-30", "kind": "rest"},
+    )
+    assert bad.status_code == 422 and 'data-field="day"' in bad.content.decode()
+    assert DistrictDay.objects.count() == 1
+    removed = client.post(
+        "/console/calendar/districts/change/",
+        {"district": EAST, "verb": "remove", "day": "2026-03-11"},
+    )
+    assert removed.status_code == 302 and not DistrictDay.objects.exists()
+
+
+def test_a_district_page_is_refused_to_staff_who_keep_no_district(two_districts, client):
+    client.force_login(two_districts.people.dispatcher)
+    assert client.get("/console/calendar/districts/").status_code == 403
+    assert (
+        client.post(
+            "/console/calendar/districts/change/",
+            {"district": HOME, "verb": "add", "day": "2026-03-11", "kind": "rest"},
+        ).status_code
+        == 403
+    )
+    assert not DistrictDay.objects.exists()

@@ -1,10 +1,18 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
-from onegrid.org import access_log
+from onegrid.org import access_log, policies
+from onegrid.territory.models import AdminUnit
 
-from .models import Case, CaseClass, MajorClass
+from . import overrides
+from .catalogue import MAX_TIME_LIMIT
+from .models import Case, CaseClass, ClassOverride, MajorClass
 
 
 @admin.register(MajorClass)
@@ -66,3 +74,113 @@ class CaseAdmin(access_log.RecordedReadsAdmin, admin.ModelAdmin[Case]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Case | None = None) -> bool:
         return False
+
+
+def _kept_district_ids(user: Any) -> set[int] | None:
+    """The districts whose overrides `user` keeps: None for every one (a superuser), else those
+    org.policies.keeps_district grants (a district's administrators their own, the city's all)."""
+    if user.is_superuser:
+        return None
+    ids = AdminUnit.objects.filter(level=AdminUnit.Level.DISTRICT).values_list("pk", flat=True)
+    return {pk for pk in ids if policies.keeps_district(user, pk)}
+
+
+class ClassOverrideForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = ClassOverride
+        fields = [
+            "district",
+            "case_class",
+            "time_limit",
+            "time_unit",
+            "default_department",
+            "urgency",
+            "active",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        limit, unit = data.get("time_limit"), data.get("time_unit")
+        if (limit is None) != (not unit):
+            self.add_error(
+                "time_limit", _("Give the time limit and its unit together, or neither.")
+            )
+        elif limit is not None and not 0 < limit <= MAX_TIME_LIMIT:
+            self.add_error(
+                "time_limit",
+                _("A time limit is a whole number from 1 to %(max)d.") % {"max": MAX_TIME_LIMIT},
+            )
+        district = data.get("district")
+        if district is not None and district.level != AdminUnit.Level.DISTRICT:
+            self.add_error("district", _("Overrides belong to a district."))
+        return data
+
+
+@admin.register(ClassOverride)
+class ClassOverrideAdmin(admin.ModelAdmin[ClassOverride]):
+    """A district's overrides of the shared catalogue, each administrator their own district's
+    (a city's administrators every district's). Every change bumps the overrides' version, so
+    each app process reloads them (cases.overrides)."""
+
+    form = ClassOverrideForm
+    list_display = [
+        "district",
+        "case_class",
+        "time_limit",
+        "time_unit",
+        "default_department",
+        "urgency",
+        "active",
+        "updated_by",
+        "updated_at",
+    ]
+    list_filter = ["urgency", "active"]
+    search_fields = ["case_class__code", "case_class__name"]
+    list_select_related = ["district", "case_class", "default_department"]
+
+    def _kept(self, request: HttpRequest) -> set[int] | None:
+        return _kept_district_ids(request.user)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ClassOverride]:
+        qs = super().get_queryset(request).defer("district__geometry_wkb")
+        kept = self._kept(request)
+        return qs if kept is None else qs.filter(district_id__in=kept)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        kept = self._kept(request)
+        return kept is None or bool(kept)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        kept = self._kept(request)
+        if kept is None:
+            return True
+        return bool(kept) and (obj is None or obj.district_id in kept)
+
+    has_change_permission = has_view_permission
+    has_delete_permission = has_view_permission
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.has_module_permission(request)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "district":
+            units = AdminUnit.objects.filter(level=AdminUnit.Level.DISTRICT).defer("geometry_wkb")
+            kept = self._kept(request)
+            kwargs["queryset"] = units if kept is None else units.filter(pk__in=kept)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: ClassOverride, form: Any, change: bool) -> None:
+        obj.updated_by = request.user.get_username()[:150]
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            overrides.bump()
+
+    def delete_model(self, request: HttpRequest, obj: ClassOverride) -> None:
+        with transaction.atomic():
+            super().delete_model(request, obj)
+            overrides.bump()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ClassOverride]) -> None:
+        with transaction.atomic():
+            super().delete_queryset(request, queryset)
+            overrides.bump()

@@ -649,7 +649,7 @@ def import_district_overrides(
     cleaned, problems = _check(records, departments)
     classes = CaseClass.objects.in_bulk([c["code"] for c in cleaned], field_name="code")
     rows_of = {number: values for number, values in records}
-    plans = []
+    plans: list[tuple[CaseClass, dict[str, Any]]] = []
     for (number, _values), item in zip(records, cleaned, strict=True):
         case_class = classes.get(item["code"])
         if case_class is None:

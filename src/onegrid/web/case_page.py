@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from onegrid.cases import calendar, selectors, workflow
+from onegrid.cases import calendar, overrides, selectors, workflow
 from onegrid.cases.access import ACTIVE_TASK_STATES
 from onegrid.cases.models import CaseClass, Photo, Source, Task
 from onegrid.cases.rules import SATISFACTION, VERIFICATION_RESULTS
@@ -121,11 +121,12 @@ def _remaining(case) -> dict | None:
         return None
     start, due = running
     now = clock.now()
+    district = overrides.calendar_district(case)  # "" while no district has days of its own
     if now < due:
-        hours = calendar.working_hours_between(now, due)
+        hours = calendar.working_hours_between(now, due, district)
         text = _("%(hours).1f working hours left") % {"hours": hours}
     else:
-        hours = calendar.working_hours_between(due, now)
+        hours = calendar.working_hours_between(due, now, district)
         text = _("overdue by %(hours).1f working hours") % {"hours": hours}
     return {"due": due, "text": text, "colour": selectors.timer_colour(case)}
 
@@ -210,6 +211,7 @@ def case_context(request, case, *, failed=None) -> dict:
     forms = _action_forms(request, case, failed, allowed)
     merge_offered = any(f.action == "merge" for f in forms)
     now = clock.now()
+    district = overrides.calendar_district(case)
     return {
         "case": case,
         "state_label": workflow.STATE_LABELS.get(case.state, case.state),
@@ -221,11 +223,13 @@ def case_context(request, case, *, failed=None) -> dict:
                 "task": t,
                 "state_label": Task.State(t.state).label,
                 "role_label": Task.Role(t.role).label,
-                "colour": calendar.timer_colour(t.dispatched_at, t.due_at, now)
+                "colour": calendar.timer_colour(t.dispatched_at, t.due_at, now, district)
                 if t.state in ACTIVE_TASK_STATES
                 else None,
                 # 吹哨报到: the report-in clock runs while the department is summoned.
-                "report_in_colour": calendar.timer_colour(t.dispatched_at, t.report_in_due_at, now)
+                "report_in_colour": calendar.timer_colour(
+                    t.dispatched_at, t.report_in_due_at, now, district
+                )
                 if t.state == Task.State.SUMMONED and t.report_in_due_at
                 else None,
                 "rating_label": SATISFACTION_LABELS.get(t.rating, ""),
@@ -252,7 +256,10 @@ def case_context(request, case, *, failed=None) -> dict:
         # The classifier's suggestion (smart.suggestions), made when the page is first opened;
         # one-click changes of the class for a desk that may reclassify.
         "suggestion": _suggestion_panel(case, forms),
-        "classes": list(selectors.active_classes()) if _wants(forms, "class_code") else [],
+        # Less the classes the case's district switched off (cases.overrides).
+        "classes": list(selectors.active_classes(overrides.override_district(case)))
+        if _wants(forms, "class_code")
+        else [],
         "suggested_department": selectors.suggested_department(case)
         if _wants(forms, "department")
         else None,

@@ -67,7 +67,7 @@ _MODULE_IMPORT = re.compile(rb"""\b(?:from|import)\s*["'](\.{1,2}/[^"']+)["']"""
 @require_GET
 def home(request):
     user = request.user
-    catalogue = _catalogue()
+    catalogue = _catalogue(user)
     context = {
         "active_page": "field",
         **_tasks_context(user),
@@ -246,8 +246,9 @@ def _class_name(case_class: CaseClass) -> str:
     return case_class.name
 
 
-def _catalogue() -> list[dict]:
-    classes = selectors.active_classes()
+def _catalogue(user) -> list[dict]:
+    # In a city, less the classes the worker's district switched off (cases.overrides).
+    classes = selectors.active_classes(selectors.reporting_district(user))
     english = get_language() == "en"
     return [
         {

@@ -26,6 +26,7 @@ from onegrid.core.errors import InvalidInput
 from onegrid.org import policies
 
 from ..access import forbidden, page
+from . import district_calendar
 from .uploads import file_error
 
 EXPORT_TYPES = {
@@ -82,6 +83,9 @@ def _render(request, *, year: int, form: dict, report=None, error=None, checked=
         "year_source_label": holiday_schedule.SOURCE_LABELS[source],
         "days": days,
         "may_import": policies.may_keep_calendar(request.user),
+        # A city's districts keep days of their own (district_calendar): the link for those who
+        # keep one.
+        "district_days": district_calendar.offered(request.user),
         "form": form,
         "report": report,
         "report_years": [
@@ -260,4 +264,6 @@ routes = [
     path("console/calendar/check/", check, name="calendar_check"),
     path("console/calendar/import/", import_checked, name="calendar_import"),
     path("console/calendar/<int:year>.<str:fmt>", export, name="calendar_export"),
+    # A district's own days (a city's installation): web/views/district_calendar.py.
+    *district_calendar.routes,
 ]

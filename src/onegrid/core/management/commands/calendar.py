@@ -144,15 +144,15 @@ class Command(BaseCommand):
     def _show(self, year: int | None, district: str | None = None, **_options: object) -> None:
         if district:
             try:
-                days = district_days.days_of(district, year)
+                own = district_days.days_of(district, year)
             except InvalidInput as error:
                 raise CommandError(f"{error.field}: {error.message}") from None
-            for row in days:
+            for row in own:
                 weekday = WEEKDAY_NAMES[row.day.weekday()]
                 mark = holiday_schedule.KIND_MARKS[row.kind]
                 line = f"{row.district_code}  {row.day.isoformat()}  {weekday}  {mark}  {row.name}"
                 self.stdout.write(line.rstrip())
-            if not days:
+            if not own:
                 self.stdout.write(_("The district has no days of its own."))
             return
         if year is not None:
