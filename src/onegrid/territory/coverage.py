@@ -389,7 +389,10 @@ def _unmatched(geoms: np.ndarray) -> np.ndarray:
     one of the segments.
     """
     flags = np.zeros(len(geoms), dtype=bool)
-    parts, part_of = shapely.get_parts(geoms, return_index=True)
+    if (shapely.get_type_id(geoms) == 3).all():  # no multipart to take apart (the usual layer)
+        parts, part_of = geoms, np.arange(len(geoms))
+    else:
+        parts, part_of = shapely.get_parts(geoms, return_index=True)
     is_polygon = (shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)
     flags[part_of[~is_polygon]] = True  # anything but polygons: leave it to GEOS
     parts, part_of = parts[is_polygon], part_of[is_polygon]
