@@ -162,3 +162,18 @@ def test_a_districts_fusion_leaves_the_other_districts_beats(world, city):
     assert Beat.objects.filter(pk=east.pk).exists()  # Beichen's beat stays live
     made = Beat.objects.get(code="XQ-02")
     assert made.street == grid.street and Grid.objects.get(pk=grid.pk).beat == made
+
+
+def test_the_check_command_takes_one_district(world, city):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    try:
+        call_command("layers", "check", "--district", "120111", stdout=out)
+    except CommandError:
+        pass  # problems found (a lone grid leaves its district's outline mostly uncovered)
+    assert "1 units," in out.getvalue()  # Xiqing's one grid, not Beichen's three
+    with pytest.raises(CommandError, match="--district"):
+        call_command("layers", "check", "--district", "999999", stdout=StringIO())

@@ -15,11 +15,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import shapely
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from shapely.geometry.base import BaseGeometry
 
 from onegrid.core import clock
 from onegrid.core.errors import Conflict, InvalidInput
@@ -28,7 +30,7 @@ from . import geometry as geo
 from . import layerio
 from .addresses import relink_addresses
 from .coverage import Unit, overlaps_between
-from .district import current_district, is_city, outline_of, serves
+from .district import current_district, is_city, outline_of, served_outline, serves
 from .layerio import FeatureProblem, LayerFeature, LayerFile
 from .models import AdminUnit, Beat, Grid, LayerState, LayerVersion, UnitSnapshot
 from .selectors import current_version
@@ -111,7 +113,8 @@ def import_layer_file(
         # The district comes from the file's own codes; then it is read against its outline.
         unit = _district_of_codes(read(None))
     layer = read(outline_of(unit))
-    return import_layer(layer=layer, district=unit.code if city else district, **options)
+    named = unit.code if city and unit is not None else district
+    return import_layer(layer=layer, district=named, **options)
 
 
 def layer_district_needed() -> bool:
@@ -137,6 +140,18 @@ def district_unit(code: str) -> AdminUnit:
             field="district",
         )
     return unit
+
+
+def district_reach(code: str = "") -> tuple[BaseGeometry | None, str]:
+    """(outline, district code) a check or fusion of the live layers works on: the named
+    district's (6 or 12 digits); unnamed, the home district's in one district, and in a city
+    the whole city's against the union of its districts' outlines."""
+    if code:
+        unit = district_unit(code)
+        return outline_of(unit), unit.code
+    if is_city():
+        return served_outline(), ""
+    return outline_of(current_district()), ""
 
 
 def _district_of_codes(layer: LayerFile) -> AdminUnit | None:
@@ -252,21 +267,18 @@ def import_layer(
     return report
 
 
-def _live_rows(level: str, district: AdminUnit | None = None):
+def _live_rows(level: str, district: AdminUnit | None = None) -> QuerySet[Any]:
     """The live units of `level`; only `district`'s when one is named (a city's installation:
     a grid's or beat's district is its street's parent, a community's its street's)."""
-    if level == "grid":
-        rows = Grid.objects.all()
-        return rows.filter(street__parent=district) if district is not None else rows
-    if level == "beat":
-        rows = Beat.objects.all()
-        return rows.filter(street__parent=district) if district is not None else rows
-    rows = AdminUnit.objects.filter(level=ADMIN_LEVELS[level])
+    if level in KIND_OF_LEVEL:
+        units: QuerySet[Any] = (Grid if level == "grid" else Beat).objects.all()
+        return units.filter(street__parent=district) if district is not None else units
+    admin_units = AdminUnit.objects.filter(level=ADMIN_LEVELS[level])
     if district is None:
-        return rows
+        return admin_units
     if level == "street":
-        return rows.filter(parent=district)
-    return rows.filter(Q(parent__parent=district))
+        return admin_units.filter(parent=district)
+    return admin_units.filter(parent__parent=district)
 
 
 def _refuse_other_districts(features, level: str, district: AdminUnit, report) -> None:

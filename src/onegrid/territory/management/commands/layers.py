@@ -71,6 +71,12 @@ class Command(BaseCommand):
             help="check a layer (the current one, or a file); exits 1 when it finds problems",
         )
         check.add_argument("--level", choices=LEVELS, default="grid", help=_DEFAULT)
+        check.add_argument(
+            "--district",
+            default="",
+            help="in a city's installation, check this district's units against its outline "
+            "(default: the whole city)",
+        )
         check.add_argument("--file", help="check this file instead of the current layer")
         check.add_argument(
             "--grids", help="with --level beat: check the beats against this grid file"
@@ -129,6 +135,12 @@ class Command(BaseCommand):
             "half) goes with its neighbours; moves under it are not listed " + _DEFAULT,
         )
         fuse.add_argument("--out", required=True, help="where to write the proposal (GeoJSON)")
+        fuse.add_argument(
+            "--district",
+            default="",
+            help="in a city's installation, fuse this district's grids and beats "
+            "(default: the whole city)",
+        )
 
         apply = sub.add_parser("apply", help="apply a proposal written by `fuse`")
         apply.add_argument("proposal")
@@ -214,16 +226,29 @@ class Command(BaseCommand):
             )
 
     def _check(
-        self, level, file, grids, crs, sliver_share, sliver_floor, sliver_width, report, **_o
+        self,
+        level,
+        file,
+        grids,
+        crs,
+        sliver_share,
+        sliver_floor,
+        sliver_width,
+        report,
+        district="",
+        **_o,
     ):
         if grids and level != "beat":
             raise CommandError(_("--grids: only with --level beat."))
         slivers = SliverRule(share=sliver_share, floor_m2=sliver_floor, width_m=sliver_width)
+        outline, district_code = layers.district_reach(district)
         result = checks.check_layer(
             level=level,
-            layer=self._read(file, level, crs) if file else None,
-            grids=self._read(grids, "grid", crs) if grids else None,
+            layer=self._read(file, level, crs, outline) if file else None,
+            grids=self._read(grids, "grid", crs, outline) if grids else None,
             slivers=slivers,
+            outline=outline,
+            district_code=district_code,
         )
         for issue in result.issues:
             codes = ",".join(issue.codes)
@@ -291,16 +316,23 @@ class Command(BaseCommand):
             % {"out": out, "retire": f" --retire {retire}" if retire else ""}
         )
 
-    def _fuse(self, beats, crs, snap, sliver, out, **_options):
+    def _fuse(self, beats, crs, snap, sliver, out, district="", **_options):
+        outline, district_code = layers.district_reach(district)
         beat_units = None
         if beats:
-            layer = self._read(beats, "beat", crs)
+            layer = self._read(beats, "beat", crs, outline)
             if layer.problems:
                 for problem in layer.problems:
                     self.stdout.write(f"  ! {problem.message}")
                 raise CommandError(_("The beat layer has problems: fix it first."))
             beat_units = [Unit(f.code, f.geometry, f.parent_code) for f in layer.features]
-        record = fusion.propose(beats=beat_units, snap_m=snap, sliver_m2=sliver)
+        record = fusion.propose(
+            beats=beat_units,
+            snap_m=snap,
+            sliver_m2=sliver,
+            outline=outline,
+            district_code=district_code,
+        )
         Path(out).write_text(json.dumps(record["proposal"], ensure_ascii=False), "utf-8")
         moved = [c for c in record["changes"] if c["grids_gained"] or c["grids_lost"]]
         for change in moved:
@@ -367,9 +399,12 @@ class Command(BaseCommand):
             raise CommandError(_("%(path)s: no such file") % {"path": path})
         return Path(path)
 
-    def _read(self, path, level, crs):
+    def _read(self, path, level, crs, outline=None):
         return layerio.read_layer(
-            self._existing(path), level=level, crs=crs, outline=current_outline()
+            self._existing(path),
+            level=level,
+            crs=crs,
+            outline=current_outline() if outline is None else outline,
         )
 
 
