@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
-from onegrid.cases import calendar, rules
+from onegrid.cases import calendar, overrides, rules
 from onegrid.cases.access import REPORTER
 from onegrid.cases.models import Case, CaseEvent
 from onegrid.cases.states import State
@@ -97,12 +97,16 @@ def expected_completion(case: Case, now: dt.datetime | None = None) -> Expected:
     if state == State.CHECKING and case.check_due_at:
         return Expected(case.check_due_at, late=case.check_due_at < now)
     if state in (State.REPORTED, State.VERIFYING, State.REGISTERED):
+        # The class's limit and the calendar as the case's district has them (cases.overrides).
+        district = overrides.calendar_district(case)
         if state == State.REGISTERED and case.dispatch_due_at:
             start = max(case.dispatch_due_at, now)
         else:
-            start = rules.dispatch_due(now, case.urgency)
-        cls = case.case_class
-        return Expected(calendar.add_working_time(start, cls.time_limit, cls.time_unit), True)
+            start = rules.dispatch_due(now, case.urgency, district)
+        limit = overrides.for_case(case)
+        return Expected(
+            calendar.add_working_time(start, limit.time_limit, limit.time_unit, district), True
+        )
     return Expected(None)
 
 

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from onegrid.cases import calendar, selectors
+from onegrid.cases import calendar, overrides, selectors
 from onegrid.cases.models import Task
 from onegrid.core import clock
 
@@ -63,9 +63,14 @@ def _page(request, tab, tasks):
             "case": t.case,
             "state_label": Task.State(t.state).label,
             "role_label": Task.Role(t.role).label,
-            "colour": calendar.timer_colour(t.dispatched_at, t.due_at, now),
+            # On the calendar of the case's district ("" while no district has days of its own).
+            "colour": calendar.timer_colour(
+                t.dispatched_at, t.due_at, now, overrides.calendar_district(t.case)
+            ),
             # A summoned department's first clock: the report-in deadline.
-            "report_in_colour": calendar.timer_colour(t.dispatched_at, t.report_in_due_at, now)
+            "report_in_colour": calendar.timer_colour(
+                t.dispatched_at, t.report_in_due_at, now, overrides.calendar_district(t.case)
+            )
             if t.state == Task.State.SUMMONED and t.report_in_due_at
             else None,
             "key": uuid.uuid4().hex,
@@ -113,7 +118,9 @@ def _download(request, tab: str, fmt: str, tasks: QuerySet[Task]):
 def _export_rows(tasks: QuerySet[Task]) -> Iterator[dict[str, object]]:
     now = clock.now()
     for t in tasks.iterator(chunk_size=2000):
-        colour = calendar.timer_colour(t.dispatched_at, t.due_at, now)
+        colour = calendar.timer_colour(
+            t.dispatched_at, t.due_at, now, overrides.calendar_district(t.case)
+        )
         yield {
             "due": t.due_at,
             "timer": TIMER_LABELS.get(colour or "", ""),
