@@ -593,6 +593,7 @@ CASE_COLUMNS = (
     "urgency", "reported_at", "registered_at", "dispatch_due_at", "dispatched_at", "due_at",
     "fed_back_at", "check_due_at", "closed_at", "closed_on_time", "overdue",
     "escalation_level", "rework_count", "merged_into_id", "satisfaction", "updated_at",
+    "tracking_code", "callback_needed",
 )  # fmt: skip
 CASE_TIMES = frozenset(
     i for i, c in enumerate(CASE_COLUMNS) if c.endswith("_at") and c != "dispatch_due_at"
@@ -600,7 +601,7 @@ CASE_TIMES = frozenset(
 TASK_COLUMNS = (
     "id", "case_id", "department_id", "role", "state", "dispatched_at", "signed_at", "due_at",
     "fed_back_at", "extension_hours", "extension_reason", "overdue", "escalation_level",
-    "arbitrated",
+    "arbitrated", "whistle_reason", "report_in_overdue", "rating", "rating_reason",
 )  # fmt: skip
 TASK_TIMES = frozenset(i for i, c in enumerate(TASK_COLUMNS) if c.endswith("_at"))
 EVENT_COLUMNS = (
@@ -654,7 +655,7 @@ class Shaper:
             overdue = fed is None and state in ("dispatched", "in_progress") and due < end
             rows.tasks.append(
                 (tid, case_id, w.departments[dept], role, state, dispatched, signed, due, fed,
-                 None, "", overdue, 0, arbitrated)
+                 None, "", overdue, 0, arbitrated, "", False, "", "")
             )  # fmt: skip
         state = ""
         f = {
@@ -717,7 +718,8 @@ class Shaper:
              case.lon, case.lat, "", grid[0], grid[1], grid[2], None, "", "", case.urgency,
              case.at, f["registered"], f["dispatch_due"], f["dispatched"], f["due"],
              f["fed_back"], f["check_due"], f["closed"], f["on_time"], overdue,
-             f["escalation"], f["rework"], merged, f["satisfaction"], kept[-1][6])
+             f["escalation"], f["rework"], merged, f["satisfaction"], kept[-1][6],
+             f"{day[2:]}{serial:05d}", False)
         )  # fmt: skip
         if folder is not None:
             folder.fold(case, case_id, folded, rows)

@@ -17,7 +17,17 @@ from django.db.models import F
 from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 
-from onegrid.cases.models import Case, CaseCounter, DailyTotal, Photo
+from onegrid.cases import rollup_check, rollups
+from onegrid.cases.models import (
+    Case,
+    CaseClose,
+    CaseCounter,
+    CaseFact,
+    DailyTotal,
+    GridMonthTotal,
+    PersonDailyTotal,
+    Photo,
+)
 from onegrid.core import clock
 from onegrid.core.models import Serial
 from onegrid.notify.models import Delivery, Notification
@@ -230,3 +240,25 @@ def test_bad_options_are_refused(db):
         call_command("verify", "--only", "nonsense")
     with pytest.raises(CommandError, match="--limit"):
         call_command("verify", "--limit", "0")
+
+
+def test_the_bounded_rollup_check_finds_what_rollups_verify_finds(cases):
+    """cases.rollup_check (temporary tables compared in the database) against
+    cases.rollups.verify (everything in memory), on several kinds of damage at once."""
+    first = DailyTotal.objects.filter(reports__gt=0).first()
+    DailyTotal.objects.filter(pk=first.pk).update(reports=F("reports") + 1)
+    DailyTotal.objects.exclude(pk=first.pk).filter(dispatches__gt=0).first().delete()
+    PersonDailyTotal.objects.filter(reports__gt=0).update(reports=F("reports") + 2)
+    GridMonthTotal.objects.filter(reports__gt=0).update(closed=F("closed") + 1)
+    CaseFact.objects.filter(pk=cases[1].pk).update(lead="nobody")
+    CaseClose.objects.all().delete()
+    expected = sorted(str(d) for d in rollups.verify(limit=None))
+    found = sorted(str(d) for d in rollup_check.differences(limit=100))
+    assert found == expected, (found, expected)
+    assert {d.split(" ", 1)[0] for d in found} == {
+        "daily_total",
+        "person_daily_total",
+        "cases_gridmonthtotal",
+        "case_fact",
+        "case_close",
+    }
