@@ -82,6 +82,17 @@ def test_requests_are_counted_and_timed_by_view(db, client, metrics_on):
     )
 
 
+def test_made_up_methods_share_one_label(db, client, metrics_on):
+    before = value("onegrid_http_requests_total", view="healthz", method="other", status="200")
+    for n in range(3):
+        client.generic(f"BREW{n}", "/healthz")
+    assert (
+        value("onegrid_http_requests_total", view="healthz", method="other", status="200")
+        == before + 3
+    )
+    assert value("onegrid_http_requests_total", view="healthz", method="BREW1", status="200") == 0
+
+
 def test_database_errors_are_counted(db, client, metrics_on, settings):
     settings.ROOT_URLCONF = "ops.support_ops"
     error = (

@@ -70,6 +70,24 @@ CASES_REPORTED = Counter(
 )
 
 
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
+def count_request(view: str, method: str, status: int, seconds: float) -> None:
+    """One request counted and timed. The labelled children are kept per label set: looking
+    them up through `labels()` (validation and a lock) each time cost more than the rest."""
+    if method not in METHODS:
+        method = "other"  # any token is a method to HTTP: the label set stays bounded
+    key = (view, method, status)
+    children = _children.get(key)
+    if children is None:
+        children = (REQUESTS.labels(view, method, str(status)), LATENCY.labels(view, method))
+        _children[key] = children
+    children[0].inc()
+    children[1].observe(seconds)
+
+
 def count_db_errors(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any):
     """A connection.execute_wrapper: counts the queries that raise (and lets them raise)."""
     try:

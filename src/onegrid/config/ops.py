@@ -31,7 +31,7 @@ class OpsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
-        request_id = request_id_from(request.headers.get("X-Request-ID"))
+        request_id = request_id_from(request.META.get("HTTP_X_REQUEST_ID"))
         token = REQUEST_ID.set(request_id)
         request.request_id = request_id  # type: ignore[attr-defined]
         endpoint = ENDPOINTS.get(request.path_info.rstrip("/") or "/")
@@ -48,8 +48,7 @@ class OpsMiddleware:
             if not view:
                 match = getattr(request, "resolver_match", None)
                 view = (match.view_name if match else "") or "unresolved"
-            metrics.REQUESTS.labels(view, request.method or "", str(status)).inc()
-            metrics.LATENCY.labels(view, request.method or "").observe(elapsed)
+            metrics.count_request(view, request.method or "", status, elapsed)
             if request_logger.isEnabledFor(logging.INFO):
                 request_logger.info(
                     "request",
