@@ -95,7 +95,7 @@ def _compare(
     out: list[rollups.Difference] = []
     width = len(keys)
     with connection.cursor() as cursor:
-        found: dict[tuple[Any, ...], dict[str, Any]] = {}
+        found: dict[tuple[Any, ...], dict[int, dict[str, Any]]] = {}
         for first, second, side in ((stored, expected, 0), (expected, stored, 1)):
             cursor.execute(
                 f"SELECT * FROM ({first}) a EXCEPT SELECT * FROM ({second}) b "
