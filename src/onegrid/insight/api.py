@@ -163,6 +163,25 @@ class MeasuresOut(Schema):
     measures: list[FigureOut]
 
 
+class CityRowOut(Schema):
+    scope: ScopeOut
+    counts: dict[str, int] = Field(
+        ..., description="reports, n_due, closed, closed_on_time, overdue."
+    )
+    measures: list[FigureOut]
+
+
+class CityOut(Schema):
+    period: PeriodOut
+    as_of: dt.datetime
+    city: CityRowOut = Field(
+        ...,
+        description="The sum of the districts' counts; each rate recomputed from the summed "
+        "numerator and denominator.",
+    )
+    districts: list[CityRowOut]
+
+
 class ScopesOut(Schema):
     default: ScopeOut | None
     scopes: list[ScopeOut]
@@ -391,6 +410,38 @@ def measures(request: SignedInRequest, query: Query[ScopeQuery]) -> dict[str, ob
         "last_year_counts": board.last_year_counts,
         "count_labels": [{"key": k, "label": str(v)} for k, v in selectors.COUNT_LABELS.items()],
         "measures": [f.as_dict() for f in board.figures],
+    }
+
+
+@router.get(
+    "/city",
+    response={200: CityOut, **errors(401, 403, 422)},
+    summary="A city's measures: each district's and their sum",
+)
+def city(request: SignedInRequest, query: Query[ClassQuery]) -> dict[str, object]:
+    """A city's installation (several districts): every district's counts and measures in the
+    period and the city's, summed from the districts' (rates recomputed from the summed
+    numerators and denominators, never averaged). Readers of the whole city only (a command
+    centre or leader bound to the city, a superuser): 403 for a district's staff."""
+    rollup = selectors.city_rollup(
+        request.user,
+        period=_period(query),
+        as_of=_as_of(query.as_of),
+        class_prefix=selectors.check_class_prefix(query.class_prefix),
+    )
+
+    def row(r: selectors.CityRow) -> dict[str, object]:
+        return {
+            "scope": _scope_out(r.scope),
+            "counts": r.counts,
+            "measures": [f.as_dict() for f in r.figures],
+        }
+
+    return {
+        "period": _period_out(rollup.period),
+        "as_of": _local(rollup.as_of),
+        "city": row(rollup.city),
+        "districts": [row(r) for r in rollup.districts],
     }
 
 

@@ -155,6 +155,7 @@ DEFINITIONS["recurrence_rate"] = lazy(_recurrence_definition, str)()
 # Each measure's numerator and denominator (insight.totals.Counts).
 COUNTERS = MEASURE_COUNTERS
 SCOPE_KINDS = {
+    "city": _("city"),
     "district": _("district"),
     "street": _("street/town"),
     "community": _("community/village"),
@@ -200,15 +201,19 @@ class Measure:
 
 @dataclass(frozen=True)
 class Scope:
-    kind: str  # district | street | community | grid | department | beat
+    # city | district | street | community | grid | department | beat; a district has a code
+    # and a pk only in a city's installation (in one district it is the whole installation)
+    kind: str
     code: str = ""
     name: str = ""
     pk: int | None = None
     grid_ids: tuple[int, ...] = ()  # a beat: its grids in the chosen layer version
 
     def __str__(self) -> str:
-        if self.kind == "district":
+        if self.kind == "district" and self.pk is None:
             return gettext("whole district")
+        if self.kind == "city":
+            return gettext("whole city")
         return f"{SCOPE_KINDS[self.kind]} {self.name} ({self.code})"
 
 

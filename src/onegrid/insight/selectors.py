@@ -41,6 +41,7 @@ from onegrid.core import clock, codes
 from onegrid.core.errors import InvalidInput, NotFound, PermissionDenied
 from onegrid.org import policies
 from onegrid.org.models import Department, Role, RoleAssignment, User
+from onegrid.territory import district
 from onegrid.territory.models import AdminUnit, Beat, Grid
 from onegrid.territory.selectors import beat_grid_ids
 
@@ -60,7 +61,7 @@ from .totals import (
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-SCOPE_KINDS = ("district", "street", "community", "grid", "beat", "department")
+SCOPE_KINDS = ("city", "district", "street", "community", "grid", "beat", "department")
 STEPS = ("day", "week", "month")
 PARTS = ("numerator", "denominator")
 # At most this many points in one trend (a day step over a year is 366).
@@ -114,12 +115,24 @@ def visible_scopes(actor: User) -> Visible:
     workers: their grids. Department handlers: their departments. Everyone else: nothing."""
     reach = policies.measures_reach(actor)
     scopes: list[Scope] = []
-    if reach.district_wide:
+    if reach.district_wide and district.is_city():
+        # A city's readers: the city, each district, every street.
+        scopes += [city_scope(), *(_unit_scope(u) for u in district.districts())]
+        scopes += [
+            _unit_scope(u)
+            for u in AdminUnit.objects.filter(
+                level="street", parent__in=district.districts()
+            ).order_by("code")
+        ]
+    elif reach.district_wide:
         scopes.append(Scope("district"))
         scopes += [
             _unit_scope(u) for u in AdminUnit.objects.filter(level="street").order_by("code")
         ]
     else:
+        if reach.district_ids:  # a city's district read whole
+            whole = AdminUnit.objects.filter(pk__in=reach.district_ids).order_by("code")
+            scopes += [_unit_scope(u) for u in whole]
         streets = AdminUnit.objects.filter(pk__in=reach.street_ids).order_by("code")
         scopes += [_unit_scope(u) for u in streets]
         communities = AdminUnit.objects.filter(
@@ -146,6 +159,13 @@ def visible_scopes(actor: User) -> Visible:
 
 def _unit_scope(unit: AdminUnit) -> Scope:
     return Scope(unit.level, unit.code, unit.name, unit.pk)
+
+
+def city_scope() -> Scope:
+    """The whole city (a city's installation): every district it serves."""
+    code = district.city_code()
+    unit = AdminUnit.objects.filter(code=code, level="city").first()
+    return Scope("city", code, unit.name if unit else code, unit.pk if unit else None)
 
 
 def refused() -> PermissionDenied:
@@ -175,7 +195,14 @@ def place_scope(kind: str, code: str | None, *, kinds: Sequence[str]) -> Scope:
         raise InvalidInput(
             _("scope: must be one of %(kinds)s.") % {"kinds": ", ".join(kinds)}, field="scope"
         )
-    if kind == "district":
+    if kind == "city":
+        if not district.is_city():
+            raise InvalidInput(
+                _("scope: this installation serves one district; ask for the district."),
+                field="scope",
+            )
+        return city_scope()
+    if kind == "district" and not district.is_city():
         return Scope("district")
     code = (code or "").strip()
     if not code:
@@ -198,6 +225,10 @@ def place_scope(kind: str, code: str | None, *, kinds: Sequence[str]) -> Scope:
 def _find_scope(kind: str, code: str) -> Scope | None:
     if len(code) > 40:
         return None
+    if kind == "district":  # one of a city's districts
+        found = AdminUnit.objects.filter(level="district", code__in=district.district_codes())
+        unit = found.filter(code=code).first()
+        return _unit_scope(unit) if unit else None
     if kind in ("street", "community"):
         unit = AdminUnit.objects.filter(level=kind, code=code).first()
         return _unit_scope(unit) if unit else None
@@ -223,6 +254,8 @@ def _pk(scope: Scope) -> int:
 
 
 def _place(scope: Scope) -> policies.Place | None:
+    if scope.kind == "district" and scope.pk is not None:
+        return policies.Place(None, None, None, district_id=scope.pk)
     if scope.kind == "street":
         return policies.Place(None, None, scope.pk)
     if scope.kind == "community":
@@ -426,6 +459,8 @@ def period_counts(
 
 
 def _in_scope(cases: QuerySet[Case], scope: Scope) -> QuerySet[Case]:
+    if scope.kind == "district" and scope.pk is not None:  # one of a city's districts
+        return policies.restrict_to_districts(cases, frozenset({scope.pk}), "street_id")
     if scope.kind in ("street", "community", "grid"):
         return cases.filter(**{f"{scope.kind}_id": scope.pk})
     if scope.kind == "beat":
@@ -576,7 +611,12 @@ def league_table(
     names: dict[str, str] = {}
     drillable: dict[str, bool] = {}
     if kind == "street":
-        for unit in AdminUnit.objects.filter(level="street"):
+        streets = AdminUnit.objects.filter(level="street")
+        if district.is_city() and not reach.district_wide:
+            # A city's street readers rank among their own district's streets: another
+            # district's figures are not theirs to read.
+            streets = streets.filter(parent_id__in=_reader_district_ids(reach))
+        for unit in streets:
             names[unit.code] = unit.name
             drillable[unit.code] = reach.covers(policies.Place(None, None, unit.pk))
         shown: tuple[str, ...] = STREET_COLUMNS
@@ -617,6 +657,108 @@ def league_table(
         rows=rank(entries, lower_is_better=lower, drillable=drillable),
         formulas={k: str(measures.DEFINITIONS[k]) for k in shown if k != measure}
         | ({k: str(v) for k, v in whistles.DEFINITIONS.items()} if whistled is not None else {}),
+    )
+
+
+def _reader_district_ids(reach: policies.MeasuresReach) -> set[int]:
+    """The districts of a (not city-wide) reader's places: those read whole and those their
+    streets, communities and grids lie in."""
+    found = set(reach.district_ids)
+    streets = set(reach.street_ids)
+    streets |= set(
+        AdminUnit.objects.filter(pk__in=reach.community_ids).values_list("parent_id", flat=True)
+    )
+    streets |= set(
+        Grid.all_objects.filter(pk__in=reach.grid_ids).values_list("street_id", flat=True)
+    )
+    found |= {
+        p for p in AdminUnit.objects.filter(pk__in=streets).values_list("parent_id", flat=True) if p
+    }
+    return found
+
+
+# --- the city's rollup (a city's installation) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CityRow:
+    """One district's figures (or the city's: the sum of its districts' rows)."""
+
+    scope: Scope
+    counts: dict[str, int]
+    figures: list[Figure]
+
+
+@dataclass(frozen=True)
+class CityRollup:
+    period: Period
+    as_of: dt.datetime
+    city: CityRow
+    districts: list[CityRow]
+
+
+def _row(scope: Scope, counts: Counts) -> CityRow:
+    figures = []
+    for key in measures.ORDER:
+        now = ratio_of(counts, key)
+        figures.append(
+            Figure(
+                key=key,
+                label=str(measures.LABELS[key]),
+                formula=str(measures.DEFINITIONS[key]),
+                numerator=now.numerator,
+                denominator=now.denominator,
+                value=now.value,
+                applicable=True,
+                lower_is_better=key in LOWER_IS_BETTER,
+                previous=None,
+                last_year=None,
+            )
+        )
+    return CityRow(scope=scope, counts=_counts(counts), figures=figures)
+
+
+def may_read_city(actor: User) -> bool:
+    """The city's rollup: readers of every district (a command centre or leader bound to the
+    city, a superuser) in a city's installation."""
+    return district.is_city() and policies.may_read_measures(actor, kind="city")
+
+
+def city_rollup(
+    actor: User,
+    *,
+    period: Period,
+    as_of: dt.datetime | None = None,
+    class_prefix: str = "",
+) -> CityRollup:
+    """Every district's figures in `period` and the city's: each district's counts summed
+    from its streets' rollup rows (one read grouped by street), the city's counts the sum of
+    its districts' counts, and every rate recomputed from the summed numerator and
+    denominator (never an average of the districts' rates). PermissionDenied for anyone but
+    the city's readers (may_read_city)."""
+    if not may_read_city(actor):
+        raise refused()
+    as_of = _as_of(as_of)
+    units = district.districts()
+    by_street = totals(
+        period.start, period.end, as_of=as_of, class_prefix=class_prefix, group_by="street"
+    )
+    street_district = dict(
+        AdminUnit.objects.filter(level="street", parent__in=units).values_list("code", "parent_id")
+    )
+    summed: dict[int, Counts] = {u.pk: Counts() for u in units}
+    for code, counts in by_street.items():
+        owner = street_district.get(code)
+        if owner is not None:
+            summed[owner].add(counts)
+    whole = Counts()
+    for counts in summed.values():
+        whole.add(counts)
+    return CityRollup(
+        period=period,
+        as_of=as_of,
+        city=_row(city_scope(), whole),
+        districts=[_row(_unit_scope(u), summed[u.pk]) for u in units],
     )
 
 

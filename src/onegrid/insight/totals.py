@@ -269,9 +269,20 @@ def totals(
     return out
 
 
+def _whole(scope: ScopeLike | None) -> bool:
+    """Whether `scope` is everything the installation serves: none, the city, or the district
+    of a one-district installation (a city's district names its row: `pk`)."""
+    return scope is None or scope.kind == "city" or (scope.kind == "district" and scope.pk is None)
+
+
 def _scoped(qs: QuerySet[Any], scope: ScopeLike | None, *, department_field: str) -> QuerySet[Any]:
-    if scope is None or scope.kind == "district":
+    if _whole(scope):
         return qs
+    assert scope is not None
+    if scope.kind == "district":
+        # One district of a city: the rows of its streets (every row belongs to one street).
+        streets = AdminUnit.objects.filter(parent_id=scope.pk, level="street").values("pk")
+        return qs.filter(street_id__in=streets)
     if scope.kind == "beat":
         return qs.filter(grid_id__in=list(scope.grid_ids))
     if scope.kind in ("street", "community", "grid"):
@@ -296,7 +307,7 @@ def _month_table(
     scope: ScopeLike | None, classes: list[int] | None, group_by: str | None
 ) -> type[StreetMonthTotal] | type[GridMonthTotal] | None:
     """The coarsest month table that holds the answer, if any (None: DailyTotal)."""
-    kind = "district" if scope is None else scope.kind
+    kind = "district" if scope is None or scope.kind == "city" else scope.kind
     if kind in ("district", "street", "department") and group_by in _STREET_MONTH_GROUPS:
         return StreetMonthTotal
     if classes is None and kind != "department" and group_by in _GRID_MONTH_GROUPS:
@@ -427,7 +438,7 @@ def _cases_in(scope: ScopeLike | None, class_prefix: str) -> QuerySet[Case]:
         cases = cases.filter(
             pk__in=Task.objects.filter(department__code=scope.code).values("case_id")
         )
-    elif scope is not None and scope.kind != "district":
+    elif not _whole(scope):
         cases = _scoped(cases, scope, department_field="")
     if class_prefix:
         cases = cases.filter(case_class__code__startswith=class_prefix)
@@ -443,7 +454,7 @@ def folded(
 ) -> Iterable[tuple[Any, CaseFacts]]:
     """(case id, facts as of `as_of`) of every case in the scope with a history."""
     repeat = rollups.repeat_keys(as_of=as_of) if with_repeats else set()
-    whole = (scope is None or scope.kind == "district") and not class_prefix
+    whole = _whole(scope) and not class_prefix
     return rollups.fold_histories(
         cases=None if whole else _cases_in(scope, class_prefix),
         as_of=as_of,

@@ -16,7 +16,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext_lazy as _
 
 from onegrid.core.errors import PermissionDenied
+from onegrid.territory import district as districts
 from onegrid.territory.models import AdminUnit, Grid
+from onegrid.territory.selectors import streets_of_districts
 
 from . import phone_masking
 from .models import TEAM_ROLES, Role, RoleAssignment, User
@@ -96,11 +98,13 @@ EXCLUDED_AFTER: dict[str, frozenset[str]] = {
 
 @dataclass(frozen=True)
 class Place:
-    """Where a case lies in the territory tree."""
+    """Where a case lies in the territory tree (`district_id`: only for a place that is a whole
+    district, which has no street)."""
 
     grid_id: int | None
     community_id: int | None
     street_id: int | None
+    district_id: int | None = None
 
 
 @dataclass
@@ -108,12 +112,130 @@ class Scope:
     """What a person may see: the union over all their role bindings."""
 
     user_id: int
+    # Every district the installation serves: a superuser, a binding at the city, or (in a
+    # one-district installation) at the district. In a city a binding at a district reads as
+    # a binding at each of its streets (street_ids) and names the district in district_ids.
     district_wide: bool = False
     street_ids: set[int] = field(default_factory=set)
     community_ids: set[int] = field(default_factory=set)
     grid_ids: set[int] = field(default_factory=set)
     department_ids: set[int] = field(default_factory=set)
     own_reports: bool = True  # everyone sees the cases they reported themselves
+    # The whole districts read (their own district-level rows too); None: every district.
+    bound_district_ids: set[int] = field(default_factory=set)
+
+    @property
+    def district_ids(self) -> frozenset[int] | None:
+        """The districts read whole; None: every district (district_wide)."""
+        return None if self.district_wide else frozenset(self.bound_district_ids)
+
+
+# --- A city's districts ------------------------------------------------------------------------
+#
+# In a one-district installation a binding at the district (or city) reads everything, as it
+# always did: nothing here costs a query. In a city (territory.district.is_city) only a binding
+# at the city unit reads everything; a binding at a district reads as a binding at each of the
+# district's streets, so every selector that filters by street_ids keeps district A's staff to
+# district A without a change of its own, and a row that lies nowhere in a street (a district's
+# own row) is read through district_ids. The streets are read once per request (cached on the
+# user, dropped by forget()).
+
+
+def _reads_every_district(unit: AdminUnit) -> bool:
+    """Whether a binding at `unit` reads every district: the city's, or a district's in an
+    installation that serves one."""
+    if unit.level == AdminUnit.Level.CITY:
+        return True
+    return unit.level == AdminUnit.Level.DISTRICT and not districts.is_city()
+
+
+def _district_street_ids(user: User, district_id: int) -> frozenset[int]:
+    """The streets of a district the user is bound to (a city's installation), read once for
+    every district-level binding the user holds."""
+    cached: dict[int, frozenset[int]] | None = user.__dict__.get("_onegrid_district_streets")
+    if cached is None:
+        bound = {
+            a.unit.pk
+            for a in assignments(user)
+            if a.unit is not None and a.unit.level == AdminUnit.Level.DISTRICT
+        }
+        cached = streets_of_districts(bound | {district_id})
+        user.__dict__["_onegrid_district_streets"] = cached
+    if district_id not in cached:
+        cached.update(streets_of_districts({district_id}))
+    return cached.get(district_id, frozenset())
+
+
+def _district_binding_covers(user: User, unit: AdminUnit, place: Place) -> bool:
+    """Whether a binding at `unit` (a district or the city) covers `place`."""
+    if _reads_every_district(unit):
+        return True
+    if unit.level != AdminUnit.Level.DISTRICT:
+        return False
+    if place.district_id is not None:
+        return place.district_id == unit.pk
+    return place.street_id is not None and place.street_id in _district_street_ids(user, unit.pk)
+
+
+def _add_binding(user: User, unit: AdminUnit, streets: set[int], communities: set[int]) -> bool:
+    """Adds a binding at `unit` to a reach's streets or communities; True when it reads every
+    district (the caller sets district_wide)."""
+    level = unit.level
+    if _reads_every_district(unit):
+        return True
+    if level == AdminUnit.Level.DISTRICT:
+        streets.update(_district_street_ids(user, unit.pk))
+    elif level == AdminUnit.Level.STREET:
+        streets.add(unit.pk)
+    elif level == AdminUnit.Level.COMMUNITY:
+        communities.add(unit.pk)
+    return False
+
+
+def reader_district_ids(user: User) -> frozenset[int] | None:
+    """The districts `user` reads whole: None for every district (a superuser, a binding at
+    the city, or any district binding in a one-district installation), else the districts
+    their roles are bound to (empty: none whole)."""
+    if user.is_superuser:
+        return None
+    found: set[int] = set()
+    for a in assignments(user):
+        if a.unit is None:
+            continue
+        if _reads_every_district(a.unit):
+            return None
+        if a.unit.level == AdminUnit.Level.DISTRICT:
+            found.add(a.unit.pk)
+    return frozenset(found)
+
+
+def keeps_district(user: User, district_id: int | None = None) -> bool:
+    """An administrator's (DISTRICT_KEEPERS) hold over a district: a superuser over every one;
+    in one district any keeper; in a city a keeper bound to the city over every district, and
+    one bound to district `district_id` over that one (None: the installation's own settings,
+    which only a city's keeper changes)."""
+    if user.is_superuser:
+        return True
+    if not districts.is_city():
+        return bool(role_names(user) & DISTRICT_KEEPERS)
+    for a in assignments(user):
+        if a.role not in DISTRICT_KEEPERS or a.unit is None:
+            continue
+        if a.unit.level == AdminUnit.Level.CITY:
+            return True
+        if district_id is not None and a.unit_id == district_id:
+            return True
+    return False
+
+
+def restrict_to_districts(qs: Any, district_ids: frozenset[int] | None, street_path: str) -> Any:
+    """`qs` kept to the rows whose street (`street_path`, e.g. "street_id" or "grid__street_id")
+    lies in `district_ids` (None: every district). A one-district installation filters nothing:
+    the same query as before, no join."""
+    if district_ids is None or not districts.is_city():
+        return qs
+    path = street_path.removesuffix("_id").removesuffix("__id")
+    return qs.filter(**{f"{path}__parent_id__in": list(district_ids)})
 
 
 def assignments(user: User) -> list[RoleAssignment]:
@@ -129,6 +251,7 @@ def forget(user: User) -> None:
     if hasattr(user, "_onegrid_roles"):
         del user._onegrid_roles
     user.__dict__.pop("_onegrid_unit_chains", None)
+    user.__dict__.pop("_onegrid_district_streets", None)
 
 
 def reader_holding(
@@ -178,13 +301,10 @@ def scope_for(user: User) -> Scope:
         if a.grid_id:
             scope.grid_ids.add(a.grid_id)
         if a.unit is not None:  # assignments() selected it: no query
-            level = a.unit.level
-            if level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY):
+            if _add_binding(user, a.unit, scope.street_ids, scope.community_ids):
                 scope.district_wide = True
-            elif level == AdminUnit.Level.STREET:
-                scope.street_ids.add(a.unit.pk)
-            elif level == AdminUnit.Level.COMMUNITY:
-                scope.community_ids.add(a.unit.pk)
+            elif a.unit.level == AdminUnit.Level.DISTRICT:
+                scope.bound_district_ids.add(a.unit.pk)
     return scope
 
 
@@ -211,7 +331,10 @@ def roles_over(user: User, place: Place, department_ids: Collection[int] = ()) -
         if a.unit is not None:
             level = a.unit.level
             if (
-                level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY)
+                (
+                    level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY)
+                    and _district_binding_covers(user, a.unit, place)
+                )
                 or (level == AdminUnit.Level.STREET and a.unit_id == place.street_id)
                 or (level == AdminUnit.Level.COMMUNITY and a.unit_id == place.community_id)
             ):
@@ -223,6 +346,7 @@ def may_see_place(user: User, place: Place) -> bool:
     scope = scope_for(user)
     return (
         scope.district_wide
+        or (place.district_id is not None and place.district_id in scope.bound_district_ids)
         or place.street_id in scope.street_ids
         or place.community_id in scope.community_ids
         or place.grid_id in scope.grid_ids
@@ -255,7 +379,8 @@ def may_see_reporter(user: User, place: Place) -> bool:
 
 
 def _keeps_the_district(user: User) -> bool:
-    return user.is_superuser or bool(role_names(user) & DISTRICT_KEEPERS)
+    """The installation's administrators (a city's: those bound to the city, keeps_district)."""
+    return keeps_district(user)
 
 
 def may_manage_territory(user: User) -> bool:
@@ -469,6 +594,8 @@ class MeasuresReach:
     grid_ids: frozenset[int] = frozenset()
     department_ids: frozenset[int] = frozenset()
     own_figures: bool = False  # their own person figures (grid worker, department handler)
+    # In a city: the districts read whole (their streets are in street_ids too).
+    district_ids: frozenset[int] = frozenset()
 
     @property
     def reads_anything(self) -> bool:
@@ -485,6 +612,7 @@ class MeasuresReach:
         """Whether the place's figures (a street, community or grid) are within reach."""
         return (
             self.district_wide
+            or (place.district_id is not None and place.district_id in self.district_ids)
             or (place.street_id is not None and place.street_id in self.street_ids)
             or (place.community_id is not None and place.community_id in self.community_ids)
             or (place.grid_id is not None and place.grid_id in self.grid_ids)
@@ -501,16 +629,14 @@ def measures_reach(user: User) -> MeasuresReach:
     grids: set[int] = set()
     departments: set[int] = set()
     own = False
+    whole: set[int] = set()
     for a in assignments(user):
         if a.role in MEASURE_READERS or a.role in STREET_STAFF:
             if a.unit is not None:
-                level = a.unit.level
-                if level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY):
+                if _add_binding(user, a.unit, streets, communities):
                     district_wide = True
-                elif level == AdminUnit.Level.STREET:
-                    streets.add(a.unit.pk)
-                elif level == AdminUnit.Level.COMMUNITY:
-                    communities.add(a.unit.pk)
+                elif a.unit.level == AdminUnit.Level.DISTRICT:
+                    whole.add(a.unit.pk)
             elif a.grid_id:
                 grids.add(a.grid_id)
         elif a.role in PERSON_MEASURED:
@@ -526,6 +652,7 @@ def measures_reach(user: User) -> MeasuresReach:
         grid_ids=frozenset(grids),
         department_ids=frozenset(departments),
         own_figures=own,
+        district_ids=frozenset(whole),
     )
 
 
@@ -546,7 +673,9 @@ def may_read_measures(
     or department handler), district-wide readers, and for grid workers the readers of a
     street or community where the person holds a grid place."""
     reach = measures_reach(user)
-    if kind in ("district", "beat"):
+    if kind == "district" and place is not None and place.district_id is not None:
+        return reach.covers(place)  # one of a city's districts
+    if kind in ("city", "district", "beat"):
         return reach.district_wide
     if kind in ("street", "community", "grid"):
         return place is not None and reach.covers(place)
@@ -583,6 +712,10 @@ def may_read_league(user: User, kind: str) -> bool:
     if kind in ("street", "grid_worker"):
         return bool(reach.street_ids)
     if kind == "department":
+        if districts.is_city():
+            # A department works across a city's districts: its row holds other districts'
+            # figures, which a district's street readers do not read.
+            return bool(reach.department_ids)
         return bool(reach.street_ids or reach.department_ids)
     return False
 
@@ -836,6 +969,8 @@ class PartyTreeReach:
     district_wide: bool = False
     street_ids: frozenset[int] = frozenset()
     community_ids: frozenset[int] = frozenset()
+    # In a city: the districts read whole (their own district-level organisations too).
+    district_ids: frozenset[int] = frozenset()
 
     @property
     def reads_anything(self) -> bool:
@@ -851,17 +986,17 @@ def party_tree_reach(user: User | AnonymousUser) -> PartyTreeReach:
     district_wide = user.is_superuser
     streets: set[int] = set()
     communities: set[int] = set()
+    whole: set[int] = set()
     for a in assignments(user):
         if a.role not in PAGE_ROLES["party"] or a.unit is None:
             continue
-        level = a.unit.level
-        if level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY):
+        if _add_binding(user, a.unit, streets, communities):
             district_wide = True
-        elif level == AdminUnit.Level.STREET:
-            streets.add(a.unit.pk)
-        elif level == AdminUnit.Level.COMMUNITY:
-            communities.add(a.unit.pk)
-    return PartyTreeReach(district_wide, frozenset(streets), frozenset(communities))
+        elif a.unit.level == AdminUnit.Level.DISTRICT:
+            whole.add(a.unit.pk)
+    return PartyTreeReach(
+        district_wide, frozenset(streets), frozenset(communities), frozenset(whole)
+    )
 
 
 # --- A community's lists, co-building units and page (双报到 claims) ---------------------------
@@ -912,7 +1047,7 @@ def may_open_community(user: User | AnonymousUser, community: AdminUnit) -> bool
             if Grid.objects.filter(pk=a.grid_id, community=community).exists():
                 return True
         elif a.unit is not None and (
-            a.unit.level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY)
+            _district_binding_covers(user, a.unit, community_place(community))
             or a.unit_id in (community.pk, community.parent_id)
         ):
             return True
@@ -942,6 +1077,8 @@ def _volunteering_place(unit: AdminUnit) -> Place:
         return Place(grid_id=None, community_id=unit.pk, street_id=unit.parent_id)
     if unit.level == AdminUnit.Level.STREET:
         return Place(grid_id=None, community_id=None, street_id=unit.pk)
+    if unit.level == AdminUnit.Level.DISTRICT:
+        return Place(grid_id=None, community_id=None, street_id=None, district_id=unit.pk)
     return Place(grid_id=None, community_id=None, street_id=None)
 
 
@@ -978,6 +1115,8 @@ class VolunteeringReach:
     district_wide: bool = False
     street_ids: frozenset[int] = frozenset()
     community_ids: frozenset[int] = frozenset()
+    # In a city: the districts read whole (their own district-level organisations too).
+    district_ids: frozenset[int] = frozenset()
 
 
 def volunteering_reach(user: User | AnonymousUser) -> VolunteeringReach:
@@ -988,17 +1127,17 @@ def volunteering_reach(user: User | AnonymousUser) -> VolunteeringReach:
     district_wide = user.is_superuser
     streets: set[int] = set()
     communities: set[int] = set()
+    whole: set[int] = set()
     for a in assignments(user):
         if a.role not in VOLUNTEER_ORGANISATION_FOUNDERS or a.unit is None:
             continue
-        level = a.unit.level
-        if level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY):
+        if _add_binding(user, a.unit, streets, communities):
             district_wide = True
-        elif level == AdminUnit.Level.STREET:
-            streets.add(a.unit.pk)
-        elif level == AdminUnit.Level.COMMUNITY:
-            communities.add(a.unit.pk)
-    return VolunteeringReach(district_wide, frozenset(streets), frozenset(communities))
+        elif a.unit.level == AdminUnit.Level.DISTRICT:
+            whole.add(a.unit.pk)
+    return VolunteeringReach(
+        district_wide, frozenset(streets), frozenset(communities), frozenset(whole)
+    )
 
 
 # --- Points and the points store (积分, 积分超市) ----------------------------------------------
@@ -1017,6 +1156,8 @@ def _unit_place(unit: AdminUnit) -> Place:
         return Place(grid_id=None, community_id=unit.pk, street_id=unit.parent_id)
     if unit.level == AdminUnit.Level.STREET:
         return Place(grid_id=None, community_id=None, street_id=unit.pk)
+    if unit.level == AdminUnit.Level.DISTRICT:
+        return Place(grid_id=None, community_id=None, street_id=None, district_id=unit.pk)
     return Place(grid_id=None, community_id=None, street_id=None)
 
 
@@ -1047,7 +1188,7 @@ def may_configure_points_rules(user: User | AnonymousUser) -> bool:
     return any(
         a.role in (Role.PARTY_STAFF, Role.ORGANISER)
         and a.unit is not None
-        and a.unit.level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY)
+        and _reads_every_district(a.unit)
         for a in assignments(user)
     )
 
@@ -1097,9 +1238,7 @@ def may_configure_centre_checklist(user: User) -> bool:
     if user.is_superuser or Role.ADMIN in role_names(user):
         return True
     return any(
-        a.role == Role.PARTY_STAFF
-        and a.unit is not None
-        and a.unit.level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY)
+        a.role == Role.PARTY_STAFF and a.unit is not None and _reads_every_district(a.unit)
         for a in assignments(user)
     )
 
@@ -1133,12 +1272,8 @@ def participation_reach(user: User | AnonymousUser) -> MeasuresReach:
     for a in assignments(user):
         if a.role != Role.PARTY_STAFF or a.unit is None:
             continue
-        if a.unit.level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY):
+        if _add_binding(user, a.unit, streets, communities):
             district_wide = True
-        elif a.unit.level == AdminUnit.Level.STREET:
-            streets.add(a.unit.pk)
-        elif a.unit.level == AdminUnit.Level.COMMUNITY:
-            communities.add(a.unit.pk)
     return MeasuresReach(
         district_wide=district_wide,
         street_ids=frozenset(streets),
@@ -1187,9 +1322,8 @@ def may_keep_deliberation(user: User | AnonymousUser, community: AdminUnit) -> b
             continue
         if a.role == Role.COMMUNITY_COMMITTEE and a.unit_id in (community.pk, community.parent_id):
             return True
-        if a.role == Role.ADMIN and a.unit.level in (
-            AdminUnit.Level.DISTRICT,
-            AdminUnit.Level.CITY,
+        if a.role == Role.ADMIN and _district_binding_covers(
+            user, a.unit, community_place(community)
         ):
             return True
     return False
@@ -1254,12 +1388,10 @@ def deliberation_reach(user: User | AnonymousUser) -> Scope | None:
         if a.role not in DELIBERATION_KEEPERS | DELIBERATION_STAFF_READERS:
             continue
         found = True
-        if district:
+        if _add_binding(user, a.unit, scope.street_ids, scope.community_ids):
             scope.district_wide = True
-        elif level == AdminUnit.Level.STREET:
-            scope.street_ids.add(a.unit.pk)
-        elif level == AdminUnit.Level.COMMUNITY:
-            scope.community_ids.add(a.unit.pk)
+        elif level == AdminUnit.Level.DISTRICT:
+            scope.bound_district_ids.add(a.unit.pk)
     return scope if found else None
 
 
@@ -1283,9 +1415,7 @@ def _bound_units(user: User, role: str) -> set[int]:
 
 def _bound_district_wide(user: User, role: str) -> bool:
     return any(
-        a.role == role
-        and a.unit is not None
-        and a.unit.level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY)
+        a.role == role and a.unit is not None and _reads_every_district(a.unit)
         for a in assignments(user)
     )
 
@@ -1309,7 +1439,15 @@ def is_mediator_of(user: User | AnonymousUser, committee_unit_id: int | None) ->
 def _judicial_office_over(user: User, street_id: int | None) -> bool:
     if _bound_district_wide(user, Role.JUDICIAL_OFFICE):
         return True
-    return street_id is not None and street_id in _bound_units(user, Role.JUDICIAL_OFFICE)
+    if street_id is None:
+        return False
+    place = Place(None, None, street_id)
+    return any(
+        a.role == Role.JUDICIAL_OFFICE
+        and a.unit is not None
+        and (a.unit_id == street_id or _district_binding_covers(user, a.unit, place))
+        for a in assignments(user)
+    )
 
 
 def may_read_dispute(user: User | AnonymousUser, dispute: Any) -> bool:
@@ -1382,12 +1520,17 @@ def mediation_reach(user: User | AnonymousUser) -> MediationReach:
     for a in assignments(user):
         if a.unit is None:
             continue
-        wide = a.unit.level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY)
+        wide = _reads_every_district(a.unit)
+        in_district = a.unit.level == AdminUnit.Level.DISTRICT and not wide
         if a.role == Role.JUDICIAL_OFFICE and a.unit.level == AdminUnit.Level.STREET:
             judicial.add(a.unit.pk)
+        elif a.role == Role.JUDICIAL_OFFICE and in_district:  # a city's district (司法局)
+            judicial.update(_district_street_ids(user, a.unit.pk))
         elif a.role in MEDIATION_REGISTER_LINE_READERS:
             if wide:
                 lines_district = True
+            elif in_district:
+                lines.update(_district_street_ids(user, a.unit.pk))
             elif a.unit.level == AdminUnit.Level.STREET:
                 lines.add(a.unit.pk)
             elif a.unit.level == AdminUnit.Level.COMMUNITY and a.unit.parent_id:
@@ -1553,7 +1696,10 @@ def _holds_risk_role(user: User, place: Place, roles: frozenset[str]) -> bool:
         if a.unit is not None:
             level = a.unit.level
             if (
-                level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY)
+                (
+                    level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY)
+                    and _district_binding_covers(user, a.unit, place)
+                )
                 or (level == AdminUnit.Level.STREET and a.unit_id == place.street_id)
                 or (level == AdminUnit.Level.COMMUNITY and a.unit_id == place.community_id)
             ):
@@ -1585,13 +1731,10 @@ def risk_reach(user: User | AnonymousUser) -> Scope | None:
             found = True
         elif a.unit is not None:
             found = True
-            level = a.unit.level
-            if level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY):
+            if _add_binding(user, a.unit, scope.street_ids, scope.community_ids):
                 scope.district_wide = True
-            elif level == AdminUnit.Level.STREET:
-                scope.street_ids.add(a.unit.pk)
-            elif level == AdminUnit.Level.COMMUNITY:
-                scope.community_ids.add(a.unit.pk)
+            elif a.unit.level == AdminUnit.Level.DISTRICT:
+                scope.bound_district_ids.add(a.unit.pk)
     return scope if found else None
 
 
@@ -1658,7 +1801,10 @@ def appoints_legal_advisers_at(actor: User | AnonymousUser, community: AdminUnit
     for a in assignments(actor):
         if a.role not in LEGAL_ADVISER_APPOINTERS or a.unit is None:
             continue
-        if a.unit.level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY):
+        if a.unit.level in (
+            AdminUnit.Level.DISTRICT,
+            AdminUnit.Level.CITY,
+        ) and _district_binding_covers(actor, a.unit, community_place(community)):
             return True
         if a.role == Role.JUDICIAL_OFFICE and a.unit_id == community.parent_id:
             return True
@@ -1676,8 +1822,11 @@ def legal_adviser_reach(actor: User | AnonymousUser) -> Scope | None:
     for a in assignments(actor):
         if a.role not in LEGAL_ADVISER_APPOINTERS or a.unit is None:
             continue
-        if a.unit.level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY):
+        if _reads_every_district(a.unit):
             scope.district_wide = True
+        elif a.unit.level == AdminUnit.Level.DISTRICT:
+            scope.street_ids.update(_district_street_ids(actor, a.unit.pk))
+            scope.bound_district_ids.add(a.unit.pk)
         elif a.role == Role.JUDICIAL_OFFICE and a.unit.level == AdminUnit.Level.STREET:
             scope.street_ids.add(a.unit.pk)
     return scope if scope.district_wide or scope.street_ids else None
@@ -1723,12 +1872,8 @@ def governance_reach(user: User | AnonymousUser, section: str) -> MeasuresReach:
         if a.role not in readers:
             continue
         if a.unit is not None:
-            if a.unit.level in (AdminUnit.Level.DISTRICT, AdminUnit.Level.CITY):
+            if _add_binding(user, a.unit, streets, communities):
                 district_wide = True
-            elif a.unit.level == AdminUnit.Level.STREET:
-                streets.add(a.unit.pk)
-            elif a.unit.level == AdminUnit.Level.COMMUNITY:
-                communities.add(a.unit.pk)
         elif a.grid_id:
             grids.add(a.grid_id)
     return MeasuresReach(

@@ -42,6 +42,7 @@ def _in_reach(user: User) -> Q | None:
         Q(unit_id__in=reach.street_ids)
         | Q(unit__parent_id__in=reach.street_ids)
         | Q(unit_id__in=reach.community_ids)
+        | Q(unit_id__in=reach.district_ids)  # a city's district, read whole
     )
 
 

@@ -183,6 +183,7 @@ def organiser_organisations(user: User) -> QuerySet[VolunteerOrganisation]:
         Q(unit_id__in=reach.community_ids)
         | Q(unit_id__in=reach.street_ids)
         | Q(unit__parent_id__in=reach.street_ids)
+        | Q(unit_id__in=reach.district_ids)  # a city's district, read whole
     ).select_related("unit")
 
 

@@ -168,7 +168,43 @@ class Filters:
 
 
 def scope_param(scope: Scope) -> str:
-    return scope.kind if scope.kind == "district" else f"{scope.kind}:{scope.code}"
+    """kind:code; the district of a one-district installation is "district" alone."""
+    if scope.kind == "district" and not scope.code:
+        return "district"
+    return f"{scope.kind}:{scope.code}"
+
+
+# The city's table of districts (the city scope of a city's installation): its counts and the
+# rates a city's leaders compare districts by.
+CITY_TABLE_RATES = ("on_time_closure_rate", "overdue_rate", "satisfaction_rate")
+
+
+def _city_table(request: SignedInRequest, filters: Filters) -> dict[str, object] | None:
+    """Each district's row and the city's (their sum) for the city scope; None elsewhere."""
+    scope = filters.scope
+    if scope is None or scope.kind != "city":
+        return None
+    rollup = insight.city_rollup(
+        request.user, period=filters.period, class_prefix=filters.class_prefix
+    )
+    rates = [k for k in CITY_TABLE_RATES if k in measures.LABELS]
+
+    def row(r: insight.CityRow, link: bool) -> dict[str, object]:
+        by_key = {f.key: f for f in r.figures}
+        return {
+            "name": r.scope.name,
+            "code": r.scope.code,
+            "url": dashboard_url(filters, r.scope) if link else "",
+            "counts": [r.counts[k] for k in insight.PERIOD_COUNTS],
+            "rates": [shown(by_key[k].value, rate=True) for k in rates],
+        }
+
+    return {
+        "count_labels": [str(insight.COUNT_LABELS[k]) for k in insight.PERIOD_COUNTS],
+        "rate_labels": [str(measures.LABELS[k]) for k in rates],
+        "rows": [row(r, True) for r in rollup.districts],
+        "total": row(rollup.city, False),
+    }
 
 
 def _period(params: QueryDict) -> Period:
@@ -649,6 +685,7 @@ def _dashboard_page(request: SignedInRequest, visible: insight.Visible, filters:
         "scopes": [{"value": scope_param(s), "label": str(s)} for s in scopes],
         "board": board,
         "counts": _counts(board, filters),
+        "city_table": _city_table(request, filters),
         "groups": _grouped(_cards(board, filters)),
         "trend": trend_data(trend),
         "trend_columns": [label for _k, label in trend_columns],
