@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import secrets
 from pathlib import Path
-from typing import TypedDict
+from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -184,7 +184,7 @@ MEDIA_ROOT = Path(os.environ.get("ONEGRID_MEDIA_ROOT", VAR_DIR / "media"))
 # a cloud's object storage) shared by every app machine. Files are served by the app's views
 # after their permission checks, never by a public URL (docs/operations.md "Media").
 MEDIA_STORAGE = os.environ.get("ONEGRID_MEDIA_STORAGE", "files").strip().lower()
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
