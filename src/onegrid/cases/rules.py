@@ -298,10 +298,10 @@ def default_department(case: Case) -> Department | None:
     cls = case.case_class
     if cls.route_to_street_police:
         return Department.objects.filter(code=f"police_{case.street.code}").first()
-    chosen = overrides.for_case(case)
-    if chosen.default_department_id == cls.default_department_id:
+    chosen = overrides.for_case(case).default_department_id
+    if chosen is None or chosen == cls.default_department_id:
         return cls.default_department
-    return Department.objects.filter(pk=chosen.default_department_id).first()
+    return Department.objects.filter(pk=chosen).first()
 
 
 def _department(code: str, field_name: str) -> Department:
