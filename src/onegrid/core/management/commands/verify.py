@@ -92,8 +92,18 @@ class Command(BaseCommand):
         mark = _("ok") if result.ok else _("FAILED")
         counts = ", ".join(f"{k} {v}" for k, v in result.counts.items())
         self.stdout.write(
-            f"[{mark}] {result.title} ({result.errors} {_('errors')}, "
-            f"{result.warnings} {_('warnings')}; {counts}; {result.seconds:.1f} s)"
+            _(
+                "[%(mark)s] %(title)s (%(errors)d errors, %(warnings)d warnings; %(counts)s; "
+                "%(s).1f s)"
+            )
+            % {
+                "mark": mark,
+                "title": result.title,
+                "errors": result.errors,
+                "warnings": result.warnings,
+                "counts": counts,
+                "s": result.seconds,
+            }
         )
         for finding in result.findings:
             level = _("error") if finding.level == integrity.ERROR else _("warning")
