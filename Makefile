@@ -4,6 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# `make serve`'s gunicorn set-up; benchmarks/bench_intake.py reads both from here to measure it.
 WORKERS ?= 2
 THREADS ?= 4
 # Browser tests drive Debian's chromium (no browser download) with a CJK font so screenshots
