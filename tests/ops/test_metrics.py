@@ -133,6 +133,28 @@ def test_queue_depth_is_read_when_scraped(db, client, metrics_on, settings):
     assert 'onegrid_queue_jobs{queue="notify",state="ready"} 0.0' in text
 
 
+def test_queue_depth_on_redis(db, client, metrics_on, settings):
+    import django_rq
+    import redis
+
+    url = os.environ.get("ONEGRID_OPS_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
+    connection = redis.Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        connection.flushdb()
+    except redis.exceptions.RedisError:
+        pytest.skip(f"no Redis at {url}")
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["notify"]}}
+    settings.RQ_QUEUES = {"notify": {"URL": url, "DEFAULT_TIMEOUT": 60}}
+    try:
+        for _ in range(3):
+            django_rq.get_queue("notify", commit_mode="auto").enqueue("os.getpid")
+        text = client.get("/metrics").content.decode()
+        assert 'onegrid_queue_jobs{queue="notify",state="ready"} 3.0' in text
+        assert 'onegrid_queue_jobs{queue="notify",state="failed"} 0.0' in text
+    finally:
+        connection.flushdb()
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
