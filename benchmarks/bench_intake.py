@@ -160,12 +160,16 @@ def closed_loop(port: int, requests: list, concurrency: int) -> tuple[float, lis
 
 def open_loop(port: int, requests: list, rate: float) -> tuple[list[float], int, float]:
     """Request i is due at t0 + i/rate; a free client sends it then (or late, if none was free)
-    and its latency runs from the due time. Returns latencies, failures, achieved rate."""
+    and its latency runs from the due time. Bounded: a request not sent within twice the run's
+    length is not sent at all and counts as a failure with its lateness so far as latency (a
+    server that falls that far behind has failed the rate). Returns latencies, failures (and
+    requests not sent), the rate answered."""
     latencies: list[float] = []
     failures = 0
     lock = threading.Lock()
     todo = iter(enumerate(requests))
     t0 = time.perf_counter() + 0.2
+    give_up = t0 + 2 * len(requests) / rate + 1
 
     def client():
         nonlocal failures
@@ -177,9 +181,14 @@ def open_loop(port: int, requests: list, rate: float) -> tuple[list[float], int,
                 break
             i, request = item
             due = t0 + i / rate
-            wait = due - time.perf_counter()
-            if wait > 0:
-                time.sleep(wait)
+            now = time.perf_counter()
+            if now > give_up:
+                with lock:
+                    latencies.append(now - due)
+                    failures += 1
+                continue
+            if due > now:
+                time.sleep(due - now)
             status = send(conn, request)
             done = time.perf_counter()
             with lock:
@@ -192,7 +201,7 @@ def open_loop(port: int, requests: list, rate: float) -> tuple[list[float], int,
         t.start()
     for t in threads:
         t.join()
-    return latencies, failures, len(requests) / (time.perf_counter() - t0)
+    return latencies, failures, (len(requests) - failures) / (time.perf_counter() - t0)
 
 
 def queries_per_request(make_request) -> tuple[int, int]:
@@ -316,10 +325,15 @@ def run_one(database: str) -> None:
                 "open_p99": percentile(open_lat, 99) * 1000,
                 "achieved": achieved,
                 "failures": fail + open_fail,
+                "closed_failures": fail,
             }
     finally:
         server.terminate()
-        server.wait(10)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
     bare, report = results["bare"], results["report"]
     print(
         f"intake on {connection.vendor} (gunicorn {workers} workers × {threads} threads as "
@@ -331,7 +345,8 @@ def run_one(database: str) -> None:
         print(
             f"  {name:13}: {r['rate']:7.1f} req/s  p99 {r['p99']:7.1f} ms (closed)  |  at "
             f"{RATE:.0f}/s: p50 {r['open_p50']:7.1f} ms  p99 {r['open_p99']:7.1f} ms  "
-            f"({r['achieved']:.0f}/s done)  |  CPU {r['cpu']:5.2f} ms/req  failures {r['failures']}"
+            f"({r['achieved']:.0f}/s answered)  |  CPU {r['cpu']:5.2f} ms/req  "
+            f"failed or not sent {r['failures']}"
         )
     print(
         f"  ratio report/bare: throughput {report['rate'] / bare['rate']:.2f}x (goal ≥ 0.5)  "
@@ -339,7 +354,7 @@ def run_one(database: str) -> None:
         f"{report['open_p99']:.1f} ms (goal < 50)"
     )
     print(f"  queries per request: report {q_report}, bare {q_bare}  (scratch data under {var})")
-    if report["failures"] or bare["failures"]:
+    if report["closed_failures"] or bare["closed_failures"]:
         raise SystemExit("some requests failed")
 
 
