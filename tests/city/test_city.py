@@ -239,6 +239,14 @@ def test_measures_a_district_reads_its_own_the_city_reads_all_and_sums_them(worl
     page.force_login(city.people.city_command)
     html = page.get(f"/console/measures/?scope=city:120100000000&{month}").content.decode()
     assert 'id="city-districts"' in html and "西青区" in html
+    assert page.get("/bigscreen/data.json").json()["scope"]["kind"] == "city"
+    own_page = Client()
+    own_page.force_login(world.people.command)
+    html = own_page.get(f"/console/measures/?{month}").content.decode()
+    assert 'id="city-districts"' not in html and "西青区" not in html
+    assert own_page.get(f"/console/measures/?scope=district:{XIQING}&{month}").status_code == 403
+    screen = own_page.get("/bigscreen/data.json").json()
+    assert screen["scope"]["code"] == "120113000000"
 
 
 def test_the_city_rollup_equals_the_sum_of_the_districts_dashboards(world, city):
