@@ -78,7 +78,10 @@ class CaseAdmin(access_log.RecordedReadsAdmin, admin.ModelAdmin[Case]):
 
 def _kept_district_ids(user: Any) -> set[int] | None:
     """The districts whose overrides `user` keeps: None for every one (a superuser), else those
-    org.policies.keeps_district grants (a district's administrators their own, the city's all)."""
+    org.policies.keeps_district grants (a district's administrators their own, the city's all).
+    Nobody signed in keeps none: the admin's sign-in page lists the apps too (a 500 there)."""
+    if not user.is_authenticated:
+        return set()
     if user.is_superuser:
         return None
     ids = AdminUnit.objects.filter(level=AdminUnit.Level.DISTRICT).values_list("pk", flat=True)
