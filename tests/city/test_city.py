@@ -170,12 +170,15 @@ def test_roles_over_a_place_follow_the_district_the_binding_is_at(world, city):
     # An administrator of district A keeps district A only; the city's settings are the city's.
     admin_a = person("admin_a", Role.ADMIN, unit=city.a)
     assert policies.keeps_district(admin_a, city.a.pk)
+    assert policies.kept_district_ids(admin_a) == frozenset({city.a.pk})
+    assert policies.kept_district_ids(world.people.leader) == frozenset()
     assert not policies.keeps_district(admin_a, city.b.pk)
     assert not policies.may_manage_territory(admin_a)
     admin_city = person("admin_city", Role.ADMIN, unit=city.city)
     assert policies.keeps_district(admin_city, city.b.pk) and policies.may_manage_territory(
         admin_city
     )
+    assert policies.kept_district_ids(admin_city) is None
 
 
 def _month() -> dict[str, str]:

@@ -228,6 +228,24 @@ def keeps_district(user: User, district_id: int | None = None) -> bool:
     return False
 
 
+def kept_district_ids(user: User | AnonymousUser) -> frozenset[int] | None:
+    """The districts `user` keeps as an administrator (keeps_district): None for every one (a
+    superuser, a keeper bound to the city, any keeper in one district), else the districts
+    their keeper roles are bound to (empty: none). For pages that list a district's rows."""
+    if not user.is_authenticated:
+        return frozenset()
+    if user.is_superuser:
+        return None
+    held = [a for a in assignments(user) if a.role in DISTRICT_KEEPERS]
+    if not districts.is_city():
+        return None if held else frozenset()
+    if any(a.unit is not None and a.unit.level == AdminUnit.Level.CITY for a in held):
+        return None
+    return frozenset(
+        a.unit.pk for a in held if a.unit is not None and a.unit.level == AdminUnit.Level.DISTRICT
+    )
+
+
 def restrict_to_districts(qs: Any, district_ids: frozenset[int] | None, street_path: str) -> Any:
     """`qs` kept to the rows whose street (`street_path`, e.g. "street_id" or "grid__street_id")
     lies in `district_ids` (None: every district). A one-district installation filters nothing:
