@@ -17,6 +17,7 @@ from pathlib import Path
 import shapely
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,8 +26,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onegrid.core.errors import DomainError, InvalidInput, NotFound
+from onegrid.org import policies
 from onegrid.territory import checks, fusion, layerio, layers, proposals, selectors
 from onegrid.territory.coverage import DEFAULT_SLIVERS, SliverRule
+from onegrid.territory.district import districts, is_city
 
 from .. import downloads
 from ..access import page
@@ -98,6 +101,10 @@ def overview(request):
     report = None
     error = None
     status = 200
+    district, _outline, district_choices = _chosen_district(
+        request, request.POST.get("district") if request.method == "POST" else None
+    )
+    form["district"] = district
     if request.method == "POST":
         form = {
             "level": request.POST.get("level", ""),
@@ -106,6 +113,7 @@ def overview(request):
             "accept_valid": bool(request.POST.get("accept_valid")),
             "replace": bool(request.POST.get("replace")),
             "note": request.POST.get("note", "").strip(),
+            "district": district,
         }
         upload = request.FILES.get("file")
         if form["level"] not in dict(ALL_LEVEL_CHOICES):
@@ -128,6 +136,7 @@ def overview(request):
                 actor=request.user.username,
                 source=upload.name,
                 note=form["note"],
+                district=district,
             )
             report.file_name = upload.name
             if report.refused:
@@ -148,6 +157,7 @@ def overview(request):
         "export_formats": [(fmt, label) for fmt, (label, _type) in EXPORT_FORMATS.items()],
         "report": report,
         "error": error,
+        "district_choices": district_choices,
     }
     return render(request, "web/layers/overview.html", context, status=status)
 
@@ -161,6 +171,29 @@ SLIVER_FIELDS = {
     "sliver_floor": ("floor_m2", 0.0, 1e7),
     "sliver_width": ("width_m", 0.0, 1e4),
 }
+
+
+def _district_choices(user) -> list[tuple[str, str]]:
+    """In a city's installation, the districts whose layers `user` keeps (code, name); in one
+    district, none (the pages then show no district field)."""
+    if not is_city():
+        return []
+    return [(d.code, d.name) for d in districts() if policies.keeps_district(user, d.pk)]
+
+
+def _chosen_district(request, value: str | None) -> tuple[str, object, list[tuple[str, str]]]:
+    """(district code, its outline, the choices) a layer page works on: in a city one of the
+    districts the user keeps, by default the first; in one district ("", its outline, [])."""
+    choices = _district_choices(request.user)
+    if not is_city():
+        return "", layers.district_reach("")[0], []
+    if not choices:
+        raise PermissionDenied(_("You keep the layers of no district."))
+    code = (value or "").strip() or choices[0][0]
+    if code not in dict(choices):
+        raise PermissionDenied(_("You do not keep this district's layers."))
+    outline, code = layers.district_reach(code)
+    return code, outline, choices
 
 
 def _check_params(request) -> tuple[str, SliverRule]:
@@ -187,7 +220,10 @@ def _query(level: str, slivers: SliverRule) -> str:
 @require_GET
 def check(request):
     level, slivers = _check_params(request)
-    result = checks.check_layer(level=level, slivers=slivers)
+    district, outline, district_choices = _chosen_district(request, request.GET.get("district"))
+    result = checks.check_layer(
+        level=level, slivers=slivers, outline=outline, district_code=district
+    )
     layers_on_map = [{"url": reverse("web:layers_layer", args=["grid"]), "style": "grid"}]
     if level == "beat":
         layers_on_map.append({"url": reverse("web:layers_layer", args=["beat"]), "style": "beat"})
@@ -206,7 +242,11 @@ def check(request):
         "issues_geojson": result.geojson(),
         "map_config": map_config(layers_on_map),
         "map_strings": map_strings(),
-        "report_url": reverse("web:layers_check_report") + _query(level, slivers),
+        "report_url": reverse("web:layers_check_report")
+        + _query(level, slivers)
+        + (f"&district={district}" if district else ""),
+        "district": district,
+        "district_choices": district_choices,
     }
     return render(request, "web/layers/check.html", context)
 
@@ -215,7 +255,10 @@ def check(request):
 @require_GET
 def check_report(request):
     level, slivers = _check_params(request)
-    result = checks.check_layer(level=level, slivers=slivers)
+    district, outline, _choices = _chosen_district(request, request.GET.get("district"))
+    result = checks.check_layer(
+        level=level, slivers=slivers, outline=outline, district_code=district
+    )
     body = json.dumps(result.geojson(), ensure_ascii=False)
     response = HttpResponse(body, content_type="application/geo+json")
     name = f"check-{level}-{downloads.stamp()}.geojson"
@@ -321,6 +364,9 @@ def fuse(request):
     form = {"snap": DEFAULT_SNAP_M, "sliver": DEFAULT_SLIVER_M2}
     errors = {}
     counts = selectors.layer_counts()
+    district, outline, district_choices = _chosen_district(
+        request, request.POST.get("district") or request.GET.get("district")
+    )
     if request.method == "POST":
         snap = _number(request.POST.get("snap"), DEFAULT_SNAP_M, 0, 100)
         sliver = _number(request.POST.get("sliver"), DEFAULT_SLIVER_M2, 0, 1e7)
@@ -332,7 +378,12 @@ def fuse(request):
         if not errors:
             try:
                 record = fusion.propose(
-                    snap_m=snap, sliver_m2=sliver, actor=request.user.username, keep=True
+                    snap_m=snap,
+                    sliver_m2=sliver,
+                    actor=request.user.username,
+                    keep=True,
+                    outline=outline,
+                    district_code=district,
                 )
             except InvalidInput as error:  # no grid layer or no beat layer yet
                 errors["layers"] = str(error.message)
@@ -343,6 +394,8 @@ def fuse(request):
         "form": form,
         "errors": errors,
         "counts": counts,
+        "district": district,
+        "district_choices": district_choices,
     }
     return render(request, "web/layers/fuse.html", context, status=400 if errors else 200)
 
