@@ -16,9 +16,12 @@ manifest that lets a restore check what it is given.
   vendor, the applied migrations, the rows of every table, the SHA-256 and size of each file.
 
 A restore refuses a backup from another database vendor, one whose files do not match their
-checksums, and one whose migrations the code does not know (made by a newer version: upgrade
-the code first). It replaces the whole database and media: stop the app processes, workers and
-timers first (docs/operations.md).
+checksums, one whose migrations the code does not know (made by a newer version: upgrade
+the code first), one of another installation (a district this one does not serve), and a
+media tar holding anything but plain files and folders under their own names (an absolute
+name, `..`, a link or a device). The media tar is unpacked and checked before the database is
+touched, so a refused tar leaves everything as it was. It replaces the whole database and
+media: stop the app processes, workers and timers first (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import glob
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -38,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connections
 from django.db.migrations.loader import MigrationLoader
@@ -144,6 +149,43 @@ def _tar_media(root: Path, target: Path) -> int:
                     tar.add(path, arcname=path.relative_to(root).as_posix(), recursive=False)
                     count += 1
     return count
+
+
+def _checked_members(tar: tarfile.TarFile) -> list[tarfile.TarInfo]:
+    """The tar's members once each is a plain file or folder under a relative name within the
+    media root, else BackupError naming the first that is not (a link, a device, a name that
+    is absolute or climbs out with `..`)."""
+    members = tar.getmembers()
+    for member in members:
+        name = member.name
+        parts = name.replace("\\", "/").split("/")
+        if (
+            not (member.isfile() or member.isdir())
+            or not name
+            or name.startswith("/")
+            or re.match(r"[A-Za-z]:", name)
+            or ".." in parts
+            or "\x00" in name
+        ):
+            raise BackupError(
+                _("The media tar holds %(name)r, not a plain file or folder under the media root.")
+                % {"name": name[:200]}
+            )
+    return members
+
+
+def _installation_districts() -> list[str]:
+    """The 12-digit codes of the districts this installation serves (settings ONEGRID:
+    DISTRICT_CODE, then DISTRICT_CODES), read here as core cannot ask territory.district."""
+    conf = settings.ONEGRID
+    codes: list[str] = []
+    for raw in [conf["DISTRICT_CODE"], *str(conf.get("DISTRICT_CODES", "")).split(",")]:
+        code = raw.strip()
+        if re.fullmatch(r"[0-9]{6}", code):
+            code += "000000"
+        if code and code not in codes:
+            codes.append(code)
+    return codes
 
 
 # --- database state ---
@@ -260,6 +302,7 @@ def backup(target: Path, *, say: Say = _quiet, alias: str = "default") -> Manife
         "created_at": started.isoformat(timespec="seconds"),
         "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "database": database,
+        "installation": {"district_codes": _installation_districts()},
         "migrations": migrations,
         "tables": tables,
         "media": media,
@@ -333,7 +376,23 @@ def check_backup(source: Path, *, alias: str = "default") -> Manifest:
     vendor in use and the code knows every migration it has applied."""
     source = Path(source)
     manifest = read_manifest(source)
-    for name, expected in sorted(manifest.data["files"].items()):
+    listed = manifest.data.get("files")
+    if not isinstance(listed, dict):
+        raise BackupError(_("The manifest lists no files."))
+    media = manifest.data["media"]
+    named = [manifest.data["database"].get("file"), *([media["file"]] if "file" in media else [])]
+    for name in [*listed, *named]:
+        if not isinstance(name, str) or not name or Path(name).name != name or name[0] == ".":
+            raise BackupError(
+                _("The manifest names the file %(name)r: a backup's files are plain names.")
+                % {"name": str(name)[:200]}
+            )
+    for name in named:
+        if name not in listed:
+            raise BackupError(
+                _("The manifest names %(name)s without its checksum.") % {"name": name}
+            )
+    for name, expected in sorted(listed.items()):
         path = source / name
         if not path.is_file():
             raise BackupError(_("The backup's file %(name)s is missing.") % {"name": name})
@@ -348,6 +407,19 @@ def check_backup(source: Path, *, alias: str = "default") -> Manifest:
             _("The backup is of a %(theirs)s database; this installation uses %(ours)s.")
             % {"theirs": manifest.vendor, "ours": vendor}
         )
+    theirs = (manifest.data.get("installation") or {}).get("district_codes")
+    if theirs is not None:
+        ours = _installation_districts()
+        foreign = [str(code) for code in theirs if code not in ours]
+        if foreign:
+            raise BackupError(
+                _(
+                    "The backup is of another installation: it serves the districts %(theirs)s, "
+                    "this one %(ours)s (ONEGRID_DISTRICT_CODE, ONEGRID_DISTRICT_CODES). Set the "
+                    "same districts here, then restore."
+                )
+                % {"theirs": ", ".join(map(str, theirs)), "ours": ", ".join(ours)}
+            )
     loader = MigrationLoader(None, ignore_no_migrations=True)
     known = set(loader.disk_migrations)
     unknown = sorted(
@@ -372,6 +444,28 @@ def restore(source: Path, *, say: Say = _quiet, alias: str = "default") -> Resto
     source = Path(source)
     manifest = check_backup(source, alias=alias)
     result = RestoreResult(manifest)
+    # The media are unpacked (and their tar checked) before the database is touched: a tar
+    # that is refused leaves the database and the media as they were.
+    staging = _stage_media(source, manifest, result, say)
+    try:
+        _restore_database(source, manifest, result, say, alias)
+        if staging is not None:
+            _swap_media(staging)
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+    pending = _unapplied_migrations(alias)
+    if pending:
+        result.notes.append(
+            _("The backup predates %(n)d migrations of this code: run `onegrid migrate`.")
+            % {"n": pending}
+        )
+    return result
+
+
+def _restore_database(
+    source: Path, manifest: Manifest, result: RestoreResult, say: Say, alias: str
+) -> None:
     connection = connections[alias]
     file = source / manifest.data["database"]["file"]
     connections.close_all()
@@ -412,43 +506,49 @@ def restore(source: Path, *, say: Say = _quiet, alias: str = "default") -> Resto
                 _("%(table)s: %(have)s rows after the restore, %(want)d in the backup.")
                 % {"table": table, "have": counts.get(table, "—"), "want": rows}
             )
-    _restore_media(source, manifest, result, say)
-    pending = _unapplied_migrations(alias)
-    if pending:
-        result.notes.append(
-            _("The backup predates %(n)d migrations of this code: run `onegrid migrate`.")
-            % {"n": pending}
-        )
-    return result
 
 
-def _restore_media(source: Path, manifest: Manifest, result: RestoreResult, say: Say) -> None:
+def _stage_media(source: Path, manifest: Manifest, result: RestoreResult, say: Say) -> Path | None:
+    """The backup's media unpacked into a folder beside MEDIA_ROOT (None: none to restore)."""
     media = manifest.data["media"]
     root = _media_root()
     if "file" not in media:
         result.notes.append(_("The backup holds no media (object storage): none restored."))
-        return
+        return None
     if root is None:
         result.notes.append(
             _("The media were not restored: this installation keeps them in object storage.")
         )
-        return
+        return None
     say(_("Restoring the media under %(root)s…") % {"root": root})
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=root.parent))
     try:
         with tarfile.open(source / media["file"]) as tar:
-            tar.extractall(staging, filter="data")
-        # Replace the contents (not the folder itself: MEDIA_ROOT may be a mount point).
-        for entry in list(root.iterdir()):
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry)
-            else:
-                entry.unlink()
-        for entry in list(staging.iterdir()):
-            shutil.move(str(entry), root / entry.name)
-    finally:
+            members = _checked_members(tar)
+            tar.extractall(staging, members=members, filter="data")
+    except (tarfile.TarError, OSError) as error:
         shutil.rmtree(staging, ignore_errors=True)
+        raise BackupError(
+            _("The media tar cannot be unpacked: %(error)s") % {"error": error}
+        ) from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return staging
+
+
+def _swap_media(staging: Path) -> None:
+    """Replace MEDIA_ROOT's contents (not the folder itself: it may be a mount point)."""
+    root = _media_root()
+    assert root is not None
+    for entry in list(root.iterdir()):
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    for entry in list(staging.iterdir()):
+        shutil.move(str(entry), root / entry.name)
 
 
 def _unapplied_migrations(alias: str) -> int:
