@@ -76,16 +76,11 @@ class CaseAdmin(access_log.RecordedReadsAdmin, admin.ModelAdmin[Case]):
         return False
 
 
-def _kept_district_ids(user: Any) -> set[int] | None:
-    """The districts whose overrides `user` keeps: None for every one (a superuser), else those
-    org.policies.keeps_district grants (a district's administrators their own, the city's all).
-    Nobody signed in keeps none: the admin's sign-in page lists the apps too (a 500 there)."""
-    if not user.is_authenticated:
-        return set()
-    if user.is_superuser:
-        return None
-    ids = AdminUnit.objects.filter(level=AdminUnit.Level.DISTRICT).values_list("pk", flat=True)
-    return {pk for pk in ids if policies.keeps_district(user, pk)}
+def _kept_district_ids(user: Any) -> frozenset[int] | None:
+    """The districts whose overrides `user` keeps (org.policies.kept_district_ids): None for
+    every one, else the districts granted; nobody signed in keeps none (the admin's sign-in
+    page lists the apps too)."""
+    return policies.kept_district_ids(user)
 
 
 class ClassOverrideForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -141,7 +136,7 @@ class ClassOverrideAdmin(admin.ModelAdmin[ClassOverride]):
     search_fields = ["case_class__code", "case_class__name"]
     list_select_related = ["district", "case_class", "default_department"]
 
-    def _kept(self, request: HttpRequest) -> set[int] | None:
+    def _kept(self, request: HttpRequest) -> frozenset[int] | None:
         return _kept_district_ids(request.user)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ClassOverride]:
