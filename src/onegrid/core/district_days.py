@@ -24,7 +24,7 @@ from . import clock, holiday_schedule, workdays
 from .errors import InvalidInput
 from .models import DistrictDay
 
-_DISTRICT_CODE = re.compile(r"\d{6}000000")
+_DISTRICT_CODE = re.compile(r"[0-9]{6}000000")  # ASCII: \d would take ١٢٠١١٣ or １２０１１３
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Change:
 def district_code(value: object) -> str:
     """A district's code as 12 digits ("120113" or "120113000000"), else InvalidInput."""
     code = str(value or "").strip()
-    if re.fullmatch(r"\d{6}", code):
+    if re.fullmatch(r"[0-9]{6}", code):
         code += "000000"
     if not _DISTRICT_CODE.fullmatch(code) or code[4:6] == "00":
         raise InvalidInput(
