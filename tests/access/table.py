@@ -20,7 +20,9 @@ separated) whose cell differs. tests/access/test_access_table.py fails when an e
 row or a row names none, and tests every cell.
 
 Adding an endpoint: add its row here (its pattern name or `METHOD /api/v1/path`), with the
-roles that use it in `allow=`; run tests/access/test_access_table.py -k 'the/path'.
+roles that use it in `allow=`; run tests/access/test_access_table.py
+-k 'the/path or district_is_built' (that test, the one marked for the database, is what makes
+pytest-django create the test database: a selection without it errors at setup).
 """
 
 from __future__ import annotations
