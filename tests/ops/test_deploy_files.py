@@ -167,7 +167,7 @@ def test_nginx_site_passes_what_the_app_needs():
     for header in ("X-Forwarded-For", "X-Forwarded-Proto", "X-Request-ID", "Host"):
         assert f"proxy_set_header {header} " in proxy
     assert re.search(r"location /media/ \{\s*return 404;", site)
-    assert re.search(r"location ~ \^/\(healthz\|readyz\|metrics\)\$", site)
+    assert re.search(r"location ~ \^/\(healthz\|readyz\|metrics\)/\?\$", site)
     assert "non_idempotent" not in proxy  # nginx never repeats a POST on another app machine
     size = int(re.search(r"client_max_body_size (\d+)m;", site).group(1))
     assert size * 1024 * 1024 > 50 * 1024 * 1024  # ONEGRID_UPLOAD_MAX_BYTES' default
