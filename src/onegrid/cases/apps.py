@@ -9,6 +9,7 @@ class CasesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import intake_cache
+        from . import intake_cache, overrides
 
         intake_cache.connect()
+        overrides.connect()

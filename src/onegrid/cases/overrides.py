@@ -125,6 +125,31 @@ def bump() -> None:
     transaction.on_commit(forget)
 
 
+def _row_changed(**kwargs: object) -> None:
+    """An override saved or deleted by any path (a cascade from its class or district, the
+    shell, a fixture) bumps the version like set_override and the admin do."""
+    if not kwargs.get("raw"):
+        bump()
+
+
+def _department_deleted(instance: object, **_kwargs: object) -> None:
+    """A department an override names, deleted: the database sets the override's department to
+    NULL by an UPDATE no signal reports, so the cached copies would still dispatch to it."""
+    if ClassOverride.objects.filter(default_department_id=getattr(instance, "pk", None)).exists():
+        bump()
+
+
+def connect() -> None:
+    """Called once from CasesConfig.ready."""
+    from django.db.models.signals import post_delete, post_save, pre_delete
+
+    from onegrid.org.models import Department
+
+    post_save.connect(_row_changed, sender=ClassOverride, dispatch_uid="overrides.saved")
+    post_delete.connect(_row_changed, sender=ClassOverride, dispatch_uid="overrides.deleted")
+    pre_delete.connect(_department_deleted, sender=Department, dispatch_uid="overrides.dept")
+
+
 def any_overrides() -> bool:
     return bool(_snapshot().rows)
 
