@@ -64,3 +64,15 @@ def test_a_deleted_department_is_no_override_default_at_once(world, slow_recheck
     assert overrides.effective(world.rubbish, world.district.pk).default_department_id == (
         world.rubbish.default_department_id
     )
+
+
+def test_a_deleted_department_leaves_the_cached_catalogue_at_once(world):
+    from onegrid.cases import intake_cache
+
+    temporary = Department.objects.create(code="temp", name="临时部门")
+    CaseClass.objects.filter(pk=world.rubbish.pk).update(default_department=temporary)
+    intake_cache.CLASSES.clear()
+    code = world.rubbish.code
+    assert intake_cache.active_class(code).default_department_id == temporary.pk
+    temporary.delete()
+    assert intake_cache.active_class(code).default_department_id is None

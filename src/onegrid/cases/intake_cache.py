@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_delete
 
 from onegrid.core import versions
 from onegrid.territory.models import AdminUnit
@@ -59,9 +59,18 @@ def _changed(**_kwargs: Any) -> None:
     versions.bump(versions.CATALOGUE)
 
 
+def _department_deleted(instance: object, **_kwargs: Any) -> None:
+    # The classes naming it get a NULL default department by an UPDATE no signal reports.
+    if CaseClass.objects.filter(default_department_id=getattr(instance, "pk", None)).exists():
+        versions.bump(versions.CATALOGUE)
+
+
 def connect() -> None:
     """Called once from CasesConfig.ready."""
+    from onegrid.org.models import Department
+
     for model in (CaseClass, MajorClass):
         name = model.__name__
         post_save.connect(_changed, sender=model, dispatch_uid=f"intake_cache.{name}")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"intake_cache.{name}.del")
+    pre_delete.connect(_department_deleted, sender=Department, dispatch_uid="intake_cache.dept")
