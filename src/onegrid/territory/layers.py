@@ -23,7 +23,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from shapely.geometry.base import BaseGeometry
 
-from onegrid.core import clock
+from onegrid.core import clock, versions
 from onegrid.core.errors import Conflict, InvalidInput
 
 from . import geometry as geo
@@ -546,6 +546,9 @@ def _write_admin_units(features, live, level: str, unit: AdminUnit | None = None
     }
     _upsert(AdminUnit, live, rows)
     bump_layer_version()  # the grid GeoJSON carries street and community names
+    # Bulk writes send no post_save: the caches of units (cases.intake_cache, the people's
+    # bindings in org.access_cache) are told by the "access" counter.
+    versions.bump(versions.ACCESS)
 
 
 def snapshot(version: LayerVersion) -> int:
