@@ -43,3 +43,22 @@ def test_readyz_names_the_error_class_not_its_message(db, monkeypatch):
     assert "ConnectionError" in body
     for leaked in ("s3cret", "db.internal", "/srv/onegrid", "postgres://"):
         assert leaked not in body
+
+
+def test_a_tracking_code_in_the_path_is_not_logged(db, caplog):
+    import logging
+
+    code = "SECRETCODE1234"
+    with caplog.at_level(logging.INFO, logger="onegrid.request"):
+        Client().get(f"/public/reports/{code}/")
+    lines = [r for r in caplog.records if r.name == "onegrid.request"]
+    assert lines and lines[-1].path == "/public/reports/…/"
+    assert lines[-1].view.endswith("public_report")
+    assert all(code not in str(r.__dict__) for r in lines)
+
+
+def test_nginx_logs_no_tracking_code():
+    conf = (ROOT / "deploy" / "nginx" / "onegrid.conf").read_text()
+    log_format = re.search(r"log_format onegrid ([^;]*);", conf, re.S).group(1)
+    assert "$uri" not in log_format and "$request_uri" not in log_format
+    assert "$request " not in log_format

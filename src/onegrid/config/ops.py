@@ -18,6 +18,22 @@ from django.http import HttpRequest, HttpResponse
 from . import health, metrics
 from .requestlog import REQUEST_ID, request_id_from, request_logger
 
+# URL parameters that are secrets to whoever holds them (a report's tracking code lets anyone
+# read its progress): the request line logs them as "…".
+SECRET_PARAMETERS = frozenset({"code", "tracking_code", "token"})
+
+
+def logged_path(request: HttpRequest) -> str:
+    """The request's path for the log, its secret parameters masked."""
+    path = request.path
+    match = getattr(request, "resolver_match", None)
+    for name in SECRET_PARAMETERS & set(match.kwargs if match else ()):
+        value = str(match.kwargs[name])  # type: ignore[union-attr]
+        if value:
+            path = path.replace(value, "…")
+    return path
+
+
 ENDPOINTS: dict[str, Callable[[HttpRequest], HttpResponse]] = {
     "/healthz": health.healthz,
     "/readyz": health.readyz,
@@ -54,7 +70,7 @@ class OpsMiddleware:
                     "request",
                     extra={
                         "method": request.method,
-                        "path": request.path,
+                        "path": logged_path(request),
                         "view": view,
                         "status": status,
                         "duration_ms": round(elapsed * 1000, 2),
