@@ -43,6 +43,7 @@ from . import (
     tracking,
     workflow,
 )
+from .facts import CLOSES
 from .models import (
     Case,
     CaseReporter,
@@ -331,6 +332,7 @@ def report_case(
     district = located.district_code or settings.ONEGRID["DISTRICT_CODE"]
 
     def create(staging: photos.Staging) -> Case:
+        _take_turns_with_closes(case_class.pk)
         now = clock.now()
         case = Case.objects.create(
             number=_next_number(now, district),
@@ -377,6 +379,23 @@ def report_case(
         return case
 
     return _idempotent(actor, key, request_hash, create, uploads)
+
+
+# The key space of the transaction locks below (pg_advisory_xact_lock's first integer).
+_RECURRENCE_LOCK = 0x4F47_5243  # "OGRC"
+
+
+def _take_turns_with_closes(class_id: int) -> None:
+    """Reports of a class and the closes (and reopenings) of its cases take turns, on
+    PostgreSQL, from before their time is taken until they commit: a report's repeat flag
+    (cases.rollups.recurs_now: a close of its class near it within the window) then sees every
+    close stamped before it, as a recompute from the history does. Without it, a close stamped
+    first but committed after a report's check left the flag false where the recompute says
+    true (found by the load test: `onegrid verify` failed). SQLite's writers take turns already:
+    every writing transaction begins IMMEDIATE, before its time is taken."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_RECURRENCE_LOCK, class_id])
 
 
 def _place_units(located: locator.LocatedGrid) -> tuple[Grid, AdminUnit, AdminUnit]:
@@ -594,6 +613,8 @@ def _apply(
     task: Task | None = None,
     now: dt.datetime | None = None,
 ) -> None:
+    if transition.action in CLOSES or transition.action == "reopen":
+        _take_turns_with_closes(case.case_class_id)
     # Follow-ups happen at the moment of the action that asked for them.
     now = now or clock.now()
     ctx = evaluator.admit(
