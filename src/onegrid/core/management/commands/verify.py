@@ -91,11 +91,16 @@ class Command(BaseCommand):
     def _show(self, result: integrity.CheckResult) -> None:
         mark = _("ok") if result.ok else _("FAILED")
         counts = ", ".join(f"{k} {v}" for k, v in result.counts.items())
-        self.stdout.write(
+        line = (
             _(
                 "[%(mark)s] %(title)s (%(errors)d errors, %(warnings)d warnings; %(counts)s; "
                 "%(s).1f s)"
             )
+            if counts
+            else _("[%(mark)s] %(title)s (%(errors)d errors, %(warnings)d warnings; %(s).1f s)")
+        )
+        self.stdout.write(
+            line
             % {
                 "mark": mark,
                 "title": result.title,
