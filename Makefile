@@ -106,6 +106,10 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_layers.py
 	$(BIN)/python benchmarks/bench_photos.py
 	$(BIN)/python benchmarks/bench_duplicates.py
+	# A district's class overrides and own calendar days against one district without them.
+	$(BIN)/python benchmarks/bench_district_data.py
+	# The operations middleware (request id, timing, counters, the JSON request log).
+	$(BIN)/python benchmarks/bench_ops.py --json-log
 	# Background jobs on the database queue and on Redis (RQ, when REDIS_URL's server answers;
 	# its database 13 by default), against a plain insert; the fan-out of 10,000 case events.
 	$(BIN)/python benchmarks/bench_jobs.py
