@@ -14,6 +14,7 @@ check streams its rows in batches, so memory does not grow with the number of ca
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -208,6 +209,19 @@ def batched(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
             batch = []
     if batch:
         yield batch
+
+
+# A register number of a year: TJ202600042 (disputes), FX… (risks), YS… (topics), JY… (decisions).
+YEAR_SERIAL = re.compile(r"^[A-Z]{2}(?P<year>\d{4})(?P<serial>\d{5,})$")
+
+
+def year_serials(prefix: str, numbers: Iterable[str]) -> Iterator[tuple[str, int]]:
+    """(series, serial) of each register number of `numbers` (core.serials' series are
+    "<prefix>-<year>"), for serial_findings; numbers of another shape are skipped."""
+    for number in numbers:
+        match = YEAR_SERIAL.match(number)
+        if match:
+            yield f"{prefix}-{match['year']}", int(match["serial"])
 
 
 def serial_findings(used: Iterable[tuple[str, int]], what: str) -> Iterator[Finding]:

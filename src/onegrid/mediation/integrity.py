@@ -8,20 +8,12 @@ from collections.abc import Iterator
 
 from django.utils.translation import gettext_lazy
 
-from onegrid.core.integrity import Context, Finding, check, serial_findings
+from onegrid.core.integrity import Context, Finding, check, serial_findings, year_serials
 
 from .models import Agreement, Dispute, Risk
 
-# TJ202600042, FX202600007; （2026）120113001001调字第12号
-YEAR_SERIAL = re.compile(r"^[A-Z]{2}(?P<year>\d{4})(?P<serial>\d{5,})$")
+# （2026）120113001001调字第12号
 AGREEMENT = re.compile(r"^（(?P<year>\d{4})）.*第(?P<serial>\d+)号$")
-
-
-def _numbered(prefix: str, numbers: Iterator[str]) -> Iterator[tuple[str, int]]:
-    for number in numbers:
-        match = YEAR_SERIAL.match(number)
-        if match:
-            yield f"{prefix}-{match['year']}", int(match["serial"])
 
 
 @check(
@@ -31,9 +23,9 @@ def _numbered(prefix: str, numbers: Iterator[str]) -> Iterator[tuple[str, int]]:
 )
 def check_numbers(context: Context) -> Iterator[Finding]:
     disputes = Dispute.objects.values_list("number", flat=True).iterator(chunk_size=5000)
-    yield from serial_findings(_numbered("dispute", disputes), "disputes")
+    yield from serial_findings(year_serials("dispute", disputes), "disputes")
     risks = Risk.objects.values_list("number", flat=True).iterator(chunk_size=5000)
-    yield from serial_findings(_numbered("risk", risks), "risks")
+    yield from serial_findings(year_serials("risk", risks), "risks")
 
     def agreements() -> Iterator[tuple[str, int]]:
         rows = Agreement.objects.values_list("number", "dispute__committee_id")
