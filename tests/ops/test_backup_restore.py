@@ -97,7 +97,11 @@ def test_the_drill_restores_an_identical_state(built, world, media, tmp_path):
     assert manifest["tables"]["cases_photo"] == Photo.objects.count()
     assert manifest["media"]["files"] == len(before_media)
     assert "0001_initial" in manifest["migrations"]["cases"]
-    assert set(manifest["files"]) == {manifest["database"]["file"], "media.tar"}
+    assert set(manifest["files"]) == {
+        manifest["database"]["file"],
+        "media.tar",
+        "deliberation_meetings.tar",  # meeting attachments: under ONEGRID_VAR_DIR
+    }
 
     # Life goes on, then disaster: new and changed rows, deleted rows and files.
     report(world, photo_files=[photo(colour=(5, 6, 7))])

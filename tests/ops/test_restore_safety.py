@@ -138,3 +138,45 @@ def test_members_checked_names_the_first_bad_one(tmp_path):
         tar.addfile(_file("C:evil"), io.BytesIO(b"x"))
     with tarfile.open(path) as tar, pytest.raises(backup.BackupError, match="C:evil"):
         backup._checked_members(tar)
+
+
+@pytest.fixture
+def attachments(settings, tmp_path):
+    """Deliberation's meeting attachments, kept under ONEGRID_VAR_DIR (not in the media)."""
+    settings.VAR_DIR = tmp_path / "var"
+    from onegrid.deliberation.meetings import attachments_root
+
+    root = attachments_root()
+    (root / "7").mkdir(parents=True)
+    (root / "7" / "minutes.pdf").write_bytes(b"%PDF- the minutes")
+    return root
+
+
+@committing
+def test_meeting_attachments_are_backed_up_and_restored(world, media, attachments, tmp_path):
+    report(world, photo_files=[photo(colour=(8, 8, 8))])
+    before = files_under(attachments)
+    target = tmp_path / "backup"
+    call_command("backup", str(target), stdout=io.StringIO())
+    manifest = json.loads((target / "manifest.json").read_text())
+    assert manifest["folders"]["deliberation_meetings"]["files"] == 1
+    (attachments / "7" / "minutes.pdf").unlink()
+    (attachments / "stray.txt").write_bytes(b"after")
+    call_command("restore", str(target), "--noinput", stdout=io.StringIO())
+    assert files_under(attachments) == before
+
+
+@committing
+def test_a_hostile_attachments_tar_is_refused_before_the_database(
+    world, media, attachments, tmp_path
+):
+    case = report(world)
+    target = tmp_path / "backup"
+    call_command("backup", str(target), stdout=io.StringIO())
+    Case.objects.filter(pk=case.pk).delete()
+    with tarfile.open(target / "deliberation_meetings.tar", "a") as tar:
+        tar.addfile(_file("../../escaped.txt"), io.BytesIO(b"x"))
+    reseal(target)
+    before = files_under(attachments)
+    assert_refused(target, media, "tar")
+    assert files_under(attachments) == before

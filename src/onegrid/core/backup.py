@@ -188,6 +188,21 @@ def _installation_districts() -> list[str]:
     return codes
 
 
+# --- other folders of files ---
+
+# Files some apps keep on the file system rather than in the media storage (deliberation's
+# meeting attachments under ONEGRID_VAR_DIR): each app registers its folder (AppConfig.ready),
+# and a backup carries each as `<name>.tar`, restored like the media.
+FOLDERS: dict[str, Callable[[], Path]] = {}
+
+
+def register_folder(name: str, root: Callable[[], Path]) -> None:
+    """Back up and restore the files under `root()` as `<name>.tar`."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", name) or name == "media":
+        raise ValueError(f"a backup folder's name is a plain lower-case word, not {name!r}")
+    FOLDERS[name] = root
+
+
 # --- database state ---
 
 
@@ -293,6 +308,11 @@ def backup(target: Path, *, say: Say = _quiet, alias: str = "default") -> Manife
             "its own versioning and replication are their backup"
         }
         say(_("Media skipped: they are in object storage; its versioning is their backup."))
+    folders: dict[str, Any] = {}
+    for name, folder_root in sorted(FOLDERS.items()):
+        folder = Path(folder_root())
+        say(_("Archiving the files under %(root)s…") % {"root": folder})
+        folders[name] = {"file": f"{name}.tar", "files": _tar_media(folder, target / f"{name}.tar")}
     files = {
         path.name: {"sha256": sha256_of(path), "size": path.stat().st_size}
         for path in sorted(target.iterdir())
@@ -306,6 +326,7 @@ def backup(target: Path, *, say: Say = _quiet, alias: str = "default") -> Manife
         "migrations": migrations,
         "tables": tables,
         "media": media,
+        "folders": folders,
         "files": files,
     }
     partial = target / (MANIFEST + ".part")
@@ -381,6 +402,7 @@ def check_backup(source: Path, *, alias: str = "default") -> Manifest:
         raise BackupError(_("The manifest lists no files."))
     media = manifest.data["media"]
     named = [manifest.data["database"].get("file"), *([media["file"]] if "file" in media else [])]
+    named += [f.get("file") for f in (manifest.data.get("folders") or {}).values()]
     for name in [*listed, *named]:
         if not isinstance(name, str) or not name or Path(name).name != name or name[0] == ".":
             raise BackupError(
@@ -446,13 +468,26 @@ def restore(source: Path, *, say: Say = _quiet, alias: str = "default") -> Resto
     result = RestoreResult(manifest)
     # The media are unpacked (and their tar checked) before the database is touched: a tar
     # that is refused leaves the database and the media as they were.
-    staging = _stage_media(source, manifest, result, say)
+    staged: list[tuple[Path, Path]] = []  # (staging, the folder it replaces)
     try:
+        media = _stage_media(source, manifest, result, say)
+        if media is not None:
+            staged.append(media)
+        for name, entry in sorted((manifest.data.get("folders") or {}).items()):
+            if name not in FOLDERS:
+                result.notes.append(
+                    _("The backup's files %(name)s belong to no part of this version: left out.")
+                    % {"name": name}
+                )
+                continue
+            folder = Path(FOLDERS[name]())
+            say(_("Restoring the files under %(root)s…") % {"root": folder})
+            staged.append((_stage_tar(source / entry["file"], folder), folder))
         _restore_database(source, manifest, result, say, alias)
-        if staging is not None:
-            _swap_media(staging)
+        for staging, folder in staged:
+            _swap_folder(staging, folder)
     finally:
-        if staging is not None:
+        for staging, _folder in staged:
             shutil.rmtree(staging, ignore_errors=True)
     pending = _unapplied_migrations(alias)
     if pending:
@@ -508,8 +543,11 @@ def _restore_database(
             )
 
 
-def _stage_media(source: Path, manifest: Manifest, result: RestoreResult, say: Say) -> Path | None:
-    """The backup's media unpacked into a folder beside MEDIA_ROOT (None: none to restore)."""
+def _stage_media(
+    source: Path, manifest: Manifest, result: RestoreResult, say: Say
+) -> tuple[Path, Path] | None:
+    """The backup's media unpacked into a folder beside MEDIA_ROOT, and MEDIA_ROOT (None: none
+    to restore)."""
     media = manifest.data["media"]
     root = _media_root()
     if "file" not in media:
@@ -521,10 +559,15 @@ def _stage_media(source: Path, manifest: Manifest, result: RestoreResult, say: S
         )
         return None
     say(_("Restoring the media under %(root)s…") % {"root": root})
+    return _stage_tar(source / media["file"], root), root
+
+
+def _stage_tar(tar_path: Path, root: Path) -> Path:
+    """The tar's files (checked: plain files and folders only) unpacked beside `root`."""
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=root.parent))
     try:
-        with tarfile.open(source / media["file"]) as tar:
+        with tarfile.open(tar_path) as tar:
             members = _checked_members(tar)
             tar.extractall(staging, members=members, filter="data")
     except (tarfile.TarError, OSError) as error:
@@ -538,10 +581,8 @@ def _stage_media(source: Path, manifest: Manifest, result: RestoreResult, say: S
     return staging
 
 
-def _swap_media(staging: Path) -> None:
-    """Replace MEDIA_ROOT's contents (not the folder itself: it may be a mount point)."""
-    root = _media_root()
-    assert root is not None
+def _swap_folder(staging: Path, root: Path) -> None:
+    """Replace `root`'s contents (not the folder itself: it may be a mount point)."""
     for entry in list(root.iterdir()):
         if entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry)

@@ -11,3 +11,11 @@ class DeliberationConfig(AppConfig):
     label = "deliberation"
     verbose_name = _("Resident deliberation")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from onegrid.core import backup
+
+        from . import meetings
+
+        # The meeting attachments live under ONEGRID_VAR_DIR, not in the media storage.
+        backup.register_folder("deliberation_meetings", meetings.attachments_root)
