@@ -178,3 +178,13 @@ def test_the_check_command_takes_one_district(world, city):
     assert "1 units," in out.getvalue()  # Xiqing's one grid, not Beichen's three
     with pytest.raises(CommandError, match="--district"):
         call_command("layers", "check", "--district", "999999", stdout=StringIO())
+
+
+def test_a_district_code_in_other_digits_stops_the_settings(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from onegrid.territory import district
+
+    settings.ONEGRID = {**settings.ONEGRID, "DISTRICT_CODE": "１２０１１３", "DISTRICT_CODES": ""}
+    with pytest.raises(ImproperlyConfigured):
+        district.district_codes()

@@ -140,9 +140,9 @@ def served_outline() -> BaseGeometry | None:
 def _twelve_digits(code: str) -> str:
     """A county-level code as 12 digits: "120113" or "120113000000" → "120113000000"."""
     code = str(code or "").strip()
-    if re.fullmatch(r"\d{6}", code):
+    if re.fullmatch(r"[0-9]{6}", code):
         code += "000000"
-    if not re.fullmatch(r"\d{6}000000", code) or code[4:6] == "00":
+    if not re.fullmatch(r"[0-9]{6}000000", code) or code[4:6] == "00":
         raise InvalidInput(
             _(
                 "A district code has 6 digits (GB/T 2260, e.g. 120113), or 12 ending in "
