@@ -22,6 +22,7 @@ from shapely import box
 
 from onegrid.cases.models import CaseClass, MajorClass
 from onegrid.core import clock
+from onegrid.mediation.legal_basis import ensure_default_types
 from onegrid.org.models import TEAM_ROLES, Department, Role, RoleAssignment, User
 from onegrid.territory import locator
 from onegrid.territory.models import AdminUnit, Grid, LayerState
@@ -149,6 +150,9 @@ def build() -> SimpleNamespace:
     from support import deliberation_votes as dv
 
     clock.set_now(MONDAY_MORNING)
+    # The rows migrations seed (the mediation types) are gone after a transactional test
+    # elsewhere in the run flushed the database: put them back (a no-op when present).
+    ensure_default_types()
     world = _places()
     # The `world` fixture's people the support factories act as (tests/support/*.py).
     world.people = SimpleNamespace(
