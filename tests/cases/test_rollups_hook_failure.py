@@ -72,7 +72,8 @@ def test_a_failing_hook_neither_loses_nor_doubles_a_report(world, monkeypatch, c
 
 
 def test_a_database_error_while_reading_fails_the_report_whole(world, monkeypatch):
-    monkeypatch.setattr(rollups, "_load_fact", _broken_statement)
+    # A new case's facts row is not read (there is none); its repeat check is the hook's read.
+    monkeypatch.setattr(rollups, "recurs_now", _broken_statement)
     lon, lat = world.point
     with pytest.raises(DatabaseError):
         services.report_case(

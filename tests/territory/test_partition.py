@@ -320,7 +320,7 @@ def test_the_demo_is_refused_where_the_installation_serves_another_district(
 ):
     monkeypatch.setattr(demo, "plan_beichen", lambda seed: _one_grid_plan("120113001001"))
     settings.ONEGRID = {**settings.ONEGRID, "DISTRICT_CODE": "120105000000"}
-    with pytest.raises(CommandError, match="ONEGRID_DISTRICT_CODE=120113000000"):
+    with pytest.raises(CommandError, match="add 120113000000 to ONEGRID_DISTRICT_CODES"):
         call_command(command, stdout=io.StringIO())
     assert not AdminUnit.objects.exists()
 
