@@ -83,6 +83,9 @@ _FIXED = {
     "url": "nothing/",
 }
 _BY_KEY: dict[str, dict[str, str]] = {}
+# Routes whose parameter names another model's row than the name says elsewhere: the points
+# counter's item is a store item, not a community list's (the two ids only coincide by chance).
+_OTHER_ROW = {"web:points_restock": {"item_id": ("volunteers.StoreItem", "pk")}}
 
 
 def values(world: SimpleNamespace) -> dict[str, str]:
@@ -103,7 +106,11 @@ def values(world: SimpleNamespace) -> dict[str, str]:
 
 
 def by_key(key: str) -> dict[str, str]:
-    return _BY_KEY.get(key, {})
+    found = dict(_BY_KEY.get(key, {}))
+    for param, (model, attribute) in _OTHER_ROW.get(key, {}).items():
+        row = apps.get_model(model).objects.order_by("pk").first()
+        found[param] = str(getattr(row, attribute)) if row is not None else "0"
+    return found
 
 
 def fill(route: str, params: dict[str, str]) -> str:

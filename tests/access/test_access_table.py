@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from . import endpoints
-from .calls import ALLOW, OUTCOMES, call, fill, outcome, role_user
+from .calls import ALLOW, OUTCOMES, by_key, call, fill, outcome, role_user
 from .district import ROLES
 from .table import KNOWN_HOLES, TABLE
 
@@ -123,10 +123,9 @@ def test_cell(district, django_db_blocker, key, role):
     row = TABLE[key]
     expected = row.expect(role)
     api = _is_api(key)
-    values = district.values
     client = (district.api if api else district.pages)[role]
-    url = _url(key, values)
     with django_db_blocker.unblock(), transaction.atomic():
+        url = _url(key, district.values | by_key(key))
         with CaptureQueriesContext(connection) as queries:
             response = call(client, row.method, url, api=api, key=key)
         transaction.set_rollback(True)
