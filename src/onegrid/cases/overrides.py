@@ -20,26 +20,22 @@ district's), so the street → district map is kept per process and filled on a 
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
 from onegrid.core import workdays
 from onegrid.core.errors import InvalidInput
+from onegrid.core.rechecked import RecheckedCopy
 from onegrid.territory.models import AdminUnit
 
 from .models import CaseClass, ClassOverride, OverrideState
 
 if TYPE_CHECKING:
     from .models import Case
-
-DEFAULT_RECHECK_SECONDS = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,13 +59,16 @@ class _Snapshot:
     off: dict[int, frozenset[int]] = field(default_factory=dict)
 
 
-class _Cache:
+class _Cache(RecheckedCopy[_Snapshot]):
     def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.snapshot: _Snapshot | None = None
-        self.next_check = float("-inf")
+        super().__init__()
         # street id → (district id, district code); a street's parent never changes.
         self.streets: dict[int, tuple[int, str]] = {}
+
+    def forget(self) -> None:
+        super().forget()
+        with self.lock:
+            self.streets.clear()
 
 
 _cache = _Cache()
@@ -90,28 +89,12 @@ def _load(token: tuple[int, str]) -> _Snapshot:
 
 
 def _snapshot() -> _Snapshot:
-    snap = _cache.snapshot
-    if snap is not None and time.monotonic() < _cache.next_check:
-        return snap
-    with _cache.lock:
-        snap = _cache.snapshot
-        if snap is not None and time.monotonic() < _cache.next_check:
-            return snap
-        token = _token()  # before the rows: a change in between reloads at the next check
-        if snap is None or snap.token != token:
-            snap = _load(token)
-            _cache.snapshot = snap
-        recheck = settings.ONEGRID.get("CALENDAR_RECHECK_SECONDS", DEFAULT_RECHECK_SECONDS)
-        _cache.next_check = time.monotonic() + float(recheck)
-        return snap
+    return _cache.get(_token, _load)
 
 
 def forget() -> None:
     """Drop this process's copy; the next read reloads it (after a change, in tests)."""
-    with _cache.lock:
-        _cache.snapshot = None
-        _cache.next_check = float("-inf")
-        _cache.streets.clear()
+    _cache.forget()
 
 
 def bump() -> None:

@@ -30,14 +30,13 @@ import bisect
 import datetime as dt
 import functools
 import logging
-import threading
-import time
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
-from django.conf import settings
 from django.db.models import CharField, Value
+
+from .rechecked import RecheckedCopy
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +45,6 @@ TZ = ZoneInfo("Asia/Shanghai")
 SCHEDULE = "schedule"
 PACKAGE = "package"
 WEEKDAYS = "weekdays"
-DEFAULT_RECHECK_SECONDS = 2.0
 
 
 @dataclass
@@ -64,14 +62,7 @@ class _Snapshot:
     warned: set[int] = field(default_factory=set)
 
 
-class _Cache:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.snapshot: _Snapshot | None = None
-        self.next_check = float("-inf")
-
-
-_cache = _Cache()
+_cache: RecheckedCopy[_Snapshot] = RecheckedCopy()
 
 
 def _token() -> tuple[int, str]:
@@ -102,29 +93,12 @@ def _load(token: tuple[int, str]) -> _Snapshot:
 
 
 def _snapshot() -> _Snapshot:
-    snap = _cache.snapshot
-    if snap is not None and time.monotonic() < _cache.next_check:
-        return snap
-    with _cache.lock:
-        snap = _cache.snapshot
-        if snap is not None and time.monotonic() < _cache.next_check:
-            return snap
-        # The token is read before the rows: if an import lands in between, the snapshot keeps
-        # the older token and the next check reloads, never the other way round.
-        token = _token()
-        if snap is None or snap.token != token:
-            snap = _load(token)
-            _cache.snapshot = snap
-        recheck = settings.ONEGRID.get("CALENDAR_RECHECK_SECONDS", DEFAULT_RECHECK_SECONDS)
-        _cache.next_check = time.monotonic() + float(recheck)
-        return snap
+    return _cache.get(_token, _load)
 
 
 def forget() -> None:
     """Drop this process's copy of the schedule; the next look-up reloads it."""
-    with _cache.lock:
-        _cache.snapshot = None
-        _cache.next_check = float("-inf")
+    _cache.forget()
 
 
 def clear_caches() -> None:
